@@ -1,0 +1,47 @@
+# Two commands: `make run` serves on embedded defaults, `make test` runs lint and the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: install run test lint typecheck importlint unit services bench lock fmt clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/casino-club migrate
+	$(BIN)/casino-club serve
+
+test: install lint services
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src workers migrations tests
+	$(BIN)/ruff format --check src workers migrations tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+services: install
+	$(BIN)/python -m tests.support.services
+
+bench: install services
+	$(BIN)/python -m tests.bench
+
+lock: $(BIN)/python
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+fmt: install
+	$(BIN)/ruff format src workers migrations tests
+	$(BIN)/ruff check --fix src workers migrations tests
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

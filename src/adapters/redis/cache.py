@@ -1,0 +1,113 @@
+"""Redis implementation of the Cache port; atomic steps run as Lua scripts on the server clock."""
+
+from __future__ import annotations
+
+import secrets
+
+from redis.asyncio import Redis
+
+from src.application.shared.ports import RateLimitDecision
+
+_INCR_WITH_TTL = """
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) > 0 and redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return value
+"""
+
+_RELEASE_IF_OWNER = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+_SLIDING_WINDOW_HIT = """
+local window_ms = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window_ms)
+local count = redis.call('ZCARD', KEYS[1])
+if count < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window_ms)
+  return {1, count + 1, 0}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if oldest[2] == nil then
+  return {0, count, window_ms}
+end
+return {0, count, tonumber(oldest[2]) + window_ms - now}
+"""
+
+_SLIDING_WINDOW_ADD = """
+local window_ms = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window_ms)
+redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], window_ms)
+return redis.call('ZCARD', KEYS[1])
+"""
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+class RedisCache:
+    """Keys live under `namespace`, so several deployments or test runs can share one Redis."""
+
+    def __init__(self, client: Redis, namespace: str = "cc:") -> None:
+        self._redis = client
+        self._ns = namespace
+        self._incr = client.register_script(_INCR_WITH_TTL)
+        self._release = client.register_script(_RELEASE_IF_OWNER)
+        self._window_hit = client.register_script(_SLIDING_WINDOW_HIT)
+        self._window_add = client.register_script(_SLIDING_WINDOW_ADD)
+
+    def _key(self, key: str) -> str:
+        return self._ns + key
+
+    async def get(self, key: str) -> str | None:
+        value = await self._redis.get(self._key(key))
+        return None if value is None else value.decode() if isinstance(value, bytes) else str(value)
+
+    async def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None:
+        await self._redis.set(self._key(key), value, px=None if ttl_seconds is None else _ms(ttl_seconds))
+
+    async def set_if_absent(self, key: str, value: str, ttl_seconds: float) -> bool:
+        return bool(await self._redis.set(self._key(key), value, px=_ms(ttl_seconds), nx=True))
+
+    async def delete(self, key: str) -> None:
+        await self._redis.delete(self._key(key))
+
+    async def ttl(self, key: str) -> float | None:
+        millis = await self._redis.pttl(self._key(key))
+        return None if millis < 0 else millis / 1000
+
+    async def incr(self, key: str, amount: int = 1, ttl_seconds: float | None = None) -> int:
+        ttl_ms = 0 if ttl_seconds is None else _ms(ttl_seconds)
+        return int(await self._incr(keys=[self._key(key)], args=[amount, ttl_ms]))
+
+    async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
+        token = secrets.token_hex(16)
+        return token if await self.set_if_absent(key, token, ttl_seconds) else None
+
+    async def release_lock(self, key: str, token: str) -> bool:
+        return bool(await self._release(keys=[self._key(key)], args=[token]))
+
+    async def hit_rate_limit(self, key: str, limit: int, window_seconds: float) -> RateLimitDecision:
+        allowed, count, retry_ms = await self._window_hit(
+            keys=[self._key(key)], args=[limit, _ms(window_seconds), secrets.token_hex(8)]
+        )
+        return RateLimitDecision(
+            allowed=bool(allowed), count=int(count), retry_after_seconds=max(0, int(retry_ms)) / 1000
+        )
+
+    async def add_to_window(self, key: str, member: str, window_seconds: float) -> int:
+        return int(await self._window_add(keys=[self._key(key)], args=[_ms(window_seconds), member]))
+
+    async def ping(self) -> None:
+        await self._redis.ping()

@@ -1,0 +1,54 @@
+"""Engine and sessions through advanced-alchemy; the same code serves PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.config import SQLAlchemyAsyncConfig
+from advanced_alchemy.config.engine import EngineConfig
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the writer; busy_timeout queues writers instead of failing them.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class SqlaDatabase:
+    """Owns the engine; built without I/O, connections open on first use."""
+
+    def __init__(self, url: str, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        is_sqlite = url.startswith("sqlite")
+        engine_config = (
+            EngineConfig(echo=echo)
+            if is_sqlite
+            else EngineConfig(echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        )
+        self._config = SQLAlchemyAsyncConfig(
+            connection_string=url,
+            engine_config=engine_config,
+        )
+        self.engine: AsyncEngine = self._config.get_engine()
+        if is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class SqlaDatabaseProbe:
+    name = "database"
+
+    def __init__(self, database: SqlaDatabase) -> None:
+        self._database = database
+
+    async def check(self) -> None:
+        async with self._database.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))

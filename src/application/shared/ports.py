@@ -1,0 +1,87 @@
+"""Ports every context uses: time, transactions, cache, and health probes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic change: leaving the block without `commit()` rolls everything back."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitDecision:
+    allowed: bool
+    count: int
+    retry_after_seconds: float
+
+
+class Cache(Protocol):
+    """Shared short-lived state: values with TTL, counters, locks, sliding windows.
+
+    With Redis it holds across processes; the database stays the record of anything that matters.
+    """
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None: ...
+
+    async def set_if_absent(self, key: str, value: str, ttl_seconds: float) -> bool: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds left before `key` expires; None when it does not exist or never expires."""
+        ...
+
+    async def incr(self, key: str, amount: int = 1, ttl_seconds: float | None = None) -> int:
+        """Atomically add to a counter; a new counter expires after `ttl_seconds` (a fixed window)."""
+        ...
+
+    async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
+        """Take a lock that frees itself after `ttl_seconds`; returns the owner token, None when held."""
+        ...
+
+    async def release_lock(self, key: str, token: str) -> bool:
+        """Release only when `token` still owns the lock."""
+        ...
+
+    async def hit_rate_limit(self, key: str, limit: int, window_seconds: float) -> RateLimitDecision:
+        """Count one hit in a sliding window; refused hits are not counted."""
+        ...
+
+    async def add_to_window(self, key: str, member: str, window_seconds: float) -> int:
+        """Record `member` now in a sliding window; return the distinct members seen in the window."""
+        ...
+
+    async def ping(self) -> None: ...
+
+
+class HealthProbe(Protocol):
+    """A dependency the service needs; `check` raises when it cannot be reached."""
+
+    name: str
+
+    async def check(self) -> None: ...

@@ -1,0 +1,67 @@
+"""The `casino-club` command: serve, migrate (more commands join as their capabilities land)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+import uvicorn
+
+from src.entrypoints.bootstrap import migrate_database
+from src.entrypoints.http.app import create_app
+from src.entrypoints.settings import Settings, SettingsError, load_settings
+
+
+def _settings_or_exit() -> Settings:
+    try:
+        settings = load_settings()
+        settings.check_production_safety()
+    except SettingsError as exc:
+        click.echo(f"casino-club: refusing to start: {exc}", err=True)
+        sys.exit(2)
+    return settings
+
+
+def with_settings(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Load settings (or exit with one line saying why not) and pass them as the first argument."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return command(_settings_or_exit(), *args, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Casino-Club F2P backend. Settings come from the environment and an optional .env file."""
+
+
+@cli.command()
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+@with_settings
+def migrate(settings: Settings, revision: str) -> None:
+    """Apply database migrations."""
+    migrate_database(settings, revision)
+    click.echo(f"database at revision {revision}")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Bind address (default: HOST setting).")
+@click.option("--port", default=None, type=int, help="Port (default: PORT setting).")
+@click.option("--migrate/--no-migrate", "run_migrations", default=False, help="Apply migrations first.")
+@with_settings
+def serve(settings: Settings, host: str | None, port: int | None, run_migrations: bool) -> None:
+    """Serve the HTTP API with uvicorn."""
+    if run_migrations:
+        migrate_database(settings)
+    host, port = host or settings.host, port or settings.port
+    click.echo(f"Casino-Club API on http://{host}:{port} — docs at http://{host}:{port}/docs", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,69 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from src.entrypoints.bootstrap import open_container
+from src.entrypoints.container import Container
+from src.entrypoints.http.errors import EXCEPTION_HANDLERS
+from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
+from src.entrypoints.http.ops import OpsController
+from src.entrypoints.logging import structlog_plugin
+from src.entrypoints.settings import Settings, load_settings
+
+API_VERSION = "0.1.0"
+
+
+def _provide_container(state: State) -> Container:
+    container: Container = state.container
+    return container
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    include_in_schema = False
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app; pools and clients open in its lifespan, never at import or build time."""
+    settings = settings or load_settings()
+    settings.check_production_safety()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_container(settings) as container:
+            app.state.container = container
+            yield
+
+    prometheus = PrometheusConfig(app_name="casino_club", prefix="casino_club", group_path=True, exclude=["/metrics"])
+    cors = CORSConfig(allow_origins=settings.cors_origins, allow_credentials=True) if settings.cors_origins else None
+    route_handlers: list[Any] = [OpsController, MetricsController]
+    return Litestar(
+        route_handlers=route_handlers,
+        lifespan=[lifespan],
+        dependencies={"container": Provide(_provide_container, sync_to_thread=False)},
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        middleware=[RequestContextMiddleware(), prometheus.middleware],
+        before_send=[add_request_id_header],
+        plugins=[structlog_plugin(settings)],
+        cors_config=cors,
+        request_max_body_size=settings.max_request_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Casino-Club F2P API",
+            version=API_VERSION,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        debug=False,
+    )

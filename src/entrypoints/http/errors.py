@@ -1,0 +1,127 @@
+"""The one mapping from exceptions to the error envelope of API.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from src.domain.shared.errors import DomainError
+from src.entrypoints.http.request_id import request_id_of
+
+logger = structlog.get_logger("casino_club.http")
+
+# Codes whose HTTP status is not 400; every other domain error is a 400.
+STATUS_BY_CODE: dict[str, int] = {
+    "UNAUTHORIZED": 401,
+    "TOKEN_EXPIRED": 401,
+    "TOKEN_REVOKED": 401,
+    "INVALID_CREDENTIALS": 401,
+    "REFRESH_REUSED": 401,
+    "PAYMENT_FAILED": 402,
+    "FORBIDDEN": 403,
+    "ACCOUNT_SUSPENDED": 403,
+    "ACCOUNT_BANNED": 403,
+    "RANK_REQUIRED": 403,
+    "DISABLED": 403,
+    "WINDOW_CLOSED": 403,
+    "USER_LIMIT": 403,
+    "NOT_FOUND": 404,
+    "SITE_ID_TAKEN": 409,
+    "NICKNAME_TAKEN": 409,
+    "INSUFFICIENT_FUNDS": 409,
+    "OUT_OF_STOCK": 409,
+    "PROMO_EXHAUSTED": 409,
+    "WEBHOOK_REPLAY": 409,
+    "ALREADY_CLAIMED": 409,
+    "NOT_CLAIMABLE": 409,
+    "IDEMPOTENCY_IN_PROGRESS": 409,
+    "IDEMPOTENCY_KEY_REUSED": 422,
+    "FRAUD_BLOCK": 429,
+    "LOGIN_LOCKED": 429,
+    "RATE_LIMITED": 429,
+}
+
+# Framework errors by status: the code a client sees and a message that leaks nothing internal.
+_HTTP_CODES: dict[int, tuple[str, str]] = {
+    400: ("VALIDATION_ERROR", "the request is not valid"),
+    401: ("UNAUTHORIZED", "authentication is required"),
+    403: ("FORBIDDEN", "you are not allowed to do this"),
+    404: ("NOT_FOUND", "no such resource"),
+    405: ("METHOD_NOT_ALLOWED", "this method is not allowed here"),
+    413: ("PAYLOAD_TOO_LARGE", "the request body is too large"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "the content type is not supported"),
+    429: ("RATE_LIMITED", "too many requests"),
+    503: ("SERVICE_UNAVAILABLE", "the service is not available"),
+}
+
+
+def error_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body = {"error": {"code": code, "message": message, "details": details, "request_id": request_id_of(request.scope)}}
+    return Response(body, status_code=status, headers=headers)
+
+
+def _validation_details(exc: ValidationException) -> dict[str, Any]:
+    extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
+    fields = []
+    for item in extra:
+        if isinstance(item, dict):
+            fields.append({k: item[k] for k in ("key", "message", "source") if k in item})
+        else:
+            fields.append({"message": str(item)})
+    return {"fields": fields, "reason": exc.detail}
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    headers = None if exc.retry_after_seconds is None else {"Retry-After": str(exc.retry_after_seconds)}
+    status = STATUS_BY_CODE.get(exc.code, 400)
+    return error_response(request, status, exc.code, exc.message, exc.details, headers)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    if status >= 500:
+        return handle_unexpected(request, exc)
+    code, message = _HTTP_CODES.get(status, ("HTTP_ERROR", "the request could not be served"))
+    details: Any = None
+    if isinstance(exc, ValidationException) or status == 400:
+        details = (
+            _validation_details(exc) if isinstance(exc, ValidationException) else {"fields": [], "reason": exc.detail}
+        )
+        code, message = "VALIDATION_ERROR", "the request is not valid"
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}}
+    return error_response(request, status, code, message, details, headers or None)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    logger.exception(
+        "unhandled error",
+        request_id=request_id_of(request.scope),
+        method=request.method,
+        path=request.url.path,
+        exc_info=exc,
+    )
+    return error_response(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "INTERNAL_ERROR",
+        "something went wrong on our side; quote the request_id",
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

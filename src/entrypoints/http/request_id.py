@@ -1,0 +1,30 @@
+"""Request ids: echoed from `X-Request-ID` when it is sane, generated otherwise; kept in the ASGI scope."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from litestar.types import Scope
+
+HEADER = "x-request-id"
+_STATE_KEY = "request_id"
+_SAFE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+def _from_headers(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == HEADER.encode():
+            candidate = value.decode("latin-1")
+            return candidate if _SAFE.match(candidate) else None
+    return None
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id, decided once per request and reused by logs, errors and the response header."""
+    state = scope.setdefault("state", {})
+    request_id = state.get(_STATE_KEY)
+    if request_id is None:
+        request_id = _from_headers(scope) or uuid.uuid4().hex
+        state[_STATE_KEY] = request_id
+    return str(request_id)

@@ -1,0 +1,69 @@
+"""Structured logs through Litestar's structlog plugin: JSON in production, readable in development.
+
+Standard-library loggers (uvicorn, SQLAlchemy, arq) go through the same processors, so every line
+has the same shape and carries the request id bound in the request context.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+from litestar.logging.config import LoggingConfig, StructLoggingConfig
+from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
+
+from src.entrypoints.settings import LogFormat, Settings
+
+_SHARED: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def _renderer(as_json: bool) -> Any:
+    if as_json:
+        return structlog.processors.JSONRenderer()
+    # plain tracebacks: rich ones print local variables, which may hold tokens or passwords
+    return structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+
+
+def _stdlib_config(level: str, as_json: bool) -> LoggingConfig:
+    formatter = {
+        "()": structlog.stdlib.ProcessorFormatter,
+        "foreign_pre_chain": [*_SHARED, structlog.stdlib.add_logger_name],
+        "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, _renderer(as_json)],
+    }
+    return LoggingConfig(
+        formatters={"structured": formatter},
+        handlers={
+            "stderr": {"class": "logging.StreamHandler", "formatter": "structured", "stream": "ext://sys.stderr"}
+        },
+        root={"level": level, "handlers": ["stderr"]},
+        loggers={
+            "uvicorn.access": {"level": "WARNING", "propagate": True},
+            "httpx": {"level": "WARNING", "propagate": True},
+        },
+        log_exceptions="never",
+        configure_root_logger=True,
+    )
+
+
+def structlog_plugin(settings: Settings) -> StructlogPlugin:
+    as_json = settings.effective_log_format is LogFormat.JSON
+    level_name = settings.log_level.upper()
+    level = logging.getLevelName(level_name)
+    processors = [*_SHARED, structlog.processors.dict_tracebacks] if as_json else list(_SHARED)
+    logging_config = StructLoggingConfig(
+        processors=[*processors, _renderer(as_json)],
+        wrapper_class=structlog.make_filtering_bound_logger(level if isinstance(level, int) else logging.INFO),
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
+        log_exceptions="never",  # our 500 handler logs the full trace once, with the request id
+        standard_lib_logging_config=_stdlib_config(level_name, as_json),
+        pretty_print_tty=False,
+    )
+    return StructlogPlugin(
+        config=StructlogConfig(structlog_logging_config=logging_config, enable_middleware_logging=False)
+    )

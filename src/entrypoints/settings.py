@@ -1,0 +1,127 @@
+"""Typed settings read from the environment (and an optional `.env`); the only place configuration enters."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from dotenv import dotenv_values
+
+DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production-use"  # noqa: S105 - production refuses it
+MIN_SECRET_LENGTH = 32
+
+
+class AppEnv(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class SettingsError(Exception):
+    """Configuration that must not be used; the message is one line meant for the operator."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    app_env: AppEnv = AppEnv.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: str = "var"
+    database_url: str = ""
+    redis_url: str | None = None
+    redis_namespace: str = "cc:"
+    kafka_bootstrap_servers: str | None = None
+    clickhouse_dsn: str = ""
+    smtp_url: str | None = None
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_expire_minutes: int = 30
+    dev_invite_code: str = "5858"
+    admin_site_id: str | None = None
+    admin_password: str | None = None
+    log_level: str = "INFO"
+    log_format: LogFormat | None = None
+    cors_origins: list[str] = []
+    max_request_body_bytes: int = 1_048_576
+    db_pool_size: int = 10
+    readiness_timeout_seconds: float = 2.0
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env is AppEnv.PRODUCTION
+
+    @property
+    def effective_log_format(self) -> LogFormat:
+        if self.log_format is not None:
+            return self.log_format
+        return LogFormat.CONSOLE if self.app_env is AppEnv.DEVELOPMENT else LogFormat.JSON
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_production_safety(self) -> None:
+        """Refuse development secrets and embedded fallbacks in production; one line says why."""
+        if not self.is_production:
+            return
+        if not self.jwt_secret or self.jwt_secret == DEV_JWT_SECRET:
+            raise SettingsError("JWT_SECRET must be set to a secret of your own when APP_ENV=production")
+        if len(self.jwt_secret) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters when APP_ENV=production")
+        if self.uses_sqlite:
+            raise SettingsError(
+                "DATABASE_URL must point at PostgreSQL when APP_ENV=production (SQLite is for development)"
+            )
+        if not self.redis_url:
+            raise SettingsError("REDIS_URL must be set when APP_ENV=production (in-memory cache is for development)")
+        if self.admin_password is not None and len(self.admin_password) < 12:
+            raise SettingsError("ADMIN_PASSWORD must be at least 12 characters when APP_ENV=production")
+
+
+_LIST_FIELDS = {"cors_origins"}
+
+
+def _normalise(raw: Mapping[str, str]) -> dict[str, Any]:
+    fields = set(Settings.__struct_fields__)
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = key.lower()
+        if name not in fields or value is None:
+            continue
+        if name in _LIST_FIELDS:
+            values[name] = [item.strip() for item in value.split(",") if item.strip()]
+        elif value == "" and name in {"redis_url", "kafka_bootstrap_servers", "smtp_url", "log_format"}:
+            values[name] = None
+        else:
+            values[name] = value
+    return values
+
+
+def _fill_embedded_defaults(values: dict[str, Any]) -> dict[str, Any]:
+    var_dir = Path(values.get("var_dir") or "var").resolve()
+    values["var_dir"] = str(var_dir)
+    if not values.get("database_url"):
+        values["database_url"] = f"sqlite+aiosqlite:///{var_dir / 'casino.db'}"
+    if not values.get("clickhouse_dsn"):
+        values["clickhouse_dsn"] = f"chdb://{var_dir / 'olap'}"
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
+    """Build settings from `.env` overlaid by the process environment; bad values raise SettingsError."""
+    raw: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        raw.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    raw.update(os.environ if environ is None else environ)
+    values = _fill_embedded_defaults(_normalise(raw))
+    try:
+        return msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"invalid setting: {exc}") from exc

@@ -1,0 +1,89 @@
+"""Shared fixtures: a migrated PostgreSQL database per session, isolated Redis keys, apps and clients."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+
+from src.adapters.sqla import migrations
+from src.entrypoints.http.app import create_app
+from src.entrypoints.settings import Settings, load_settings
+from tests.support.databases import create_database, drop_database
+from tests.support.env import TEST_REDIS_URL
+from tests.support.redis_keys import delete_namespace, new_namespace
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture(scope="session")
+def session_tmp() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="cc-tests-") as path:
+        yield Path(path)
+
+
+@pytest.fixture(scope="session")
+def olap_dsn(session_tmp: Path) -> str:
+    """chDB opens one path per process, so the whole session shares one embedded OLAP store."""
+    return f"chdb://{session_tmp / 'olap'}"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database migrated to head, dropped at the end of the session."""
+    name, url = asyncio.run(create_database())
+    try:
+        migrations.upgrade(url)
+        yield url
+    finally:
+        asyncio.run(drop_database(name))
+
+
+@pytest.fixture
+async def redis_namespace() -> AsyncIterator[str]:
+    namespace = new_namespace()
+    yield namespace
+    client = Redis.from_url(TEST_REDIS_URL)
+    try:
+        await delete_namespace(client, namespace)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+def make_settings(session_tmp: Path, olap_dsn: str, pg_url: str, redis_namespace: str) -> SettingsFactory:
+    """Settings on real PostgreSQL and Redis; keyword arguments override any variable."""
+
+    def build(**overrides: Any) -> Settings:
+        environ = {
+            "APP_ENV": "test",
+            "VAR_DIR": str(session_tmp / "var"),
+            "DATABASE_URL": pg_url,
+            "REDIS_URL": TEST_REDIS_URL,
+            "REDIS_NAMESPACE": redis_namespace,
+            "CLICKHOUSE_DSN": olap_dsn,
+            "LOG_FORMAT": "json",
+            "LOG_LEVEL": "WARNING",
+        }
+        environ.update({key.upper(): str(value) for key, value in overrides.items()})
+        return load_settings(environ, env_file=None)
+
+    return build
+
+
+@pytest.fixture
+def app(make_settings: SettingsFactory) -> Litestar:
+    return create_app(make_settings())
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app) as test_client:
+        yield test_client

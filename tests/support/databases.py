@@ -1,0 +1,34 @@
+"""Throwaway PostgreSQL databases for tests: created empty, dropped with FORCE afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from tests.support.env import TEST_POSTGRES_URL
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def create_database(prefix: str = "cc_test") -> tuple[str, str]:
+    """Returns (database name, SQLAlchemy asyncpg URL)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(TEST_POSTGRES_URL)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return name, _with_database(TEST_POSTGRES_URL, name).replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+async def drop_database(name: str) -> None:
+    connection = await asyncpg.connect(TEST_POSTGRES_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()

@@ -1,0 +1,81 @@
+"""Settings: typed values from the environment, embedded defaults, and production refusing unsafe ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from src.entrypoints.settings import DEV_JWT_SECRET, AppEnv, LogFormat, SettingsError, load_settings
+
+SAFE_PRODUCTION = {
+    "APP_ENV": "production",
+    "JWT_SECRET": "s" * 48,
+    "DATABASE_URL": "postgresql+asyncpg://app@db:5432/casino",
+    "REDIS_URL": "redis://cache:6379/0",
+}
+
+
+def test_embedded_defaults_live_under_var(tmp_path: Path) -> None:
+    sut = load_settings({"VAR_DIR": str(tmp_path)}, env_file=None)
+
+    assert sut.app_env is AppEnv.DEVELOPMENT
+    assert sut.database_url == f"sqlite+aiosqlite:///{tmp_path / 'casino.db'}"
+    assert sut.clickhouse_dsn == f"chdb://{tmp_path / 'olap'}"
+    assert sut.redis_url is None
+    assert sut.kafka_bootstrap_servers is None
+    assert (sut.host, sut.port, sut.jwt_expire_minutes, sut.dev_invite_code) == ("127.0.0.1", 8000, 30, "5858")
+    assert sut.effective_log_format is LogFormat.CONSOLE
+
+
+def test_values_are_typed_and_lists_split() -> None:
+    sut = load_settings({"PORT": "9001", "CORS_ORIGINS": "https://a.example, https://b.example", "REDIS_URL": ""}, None)
+
+    assert sut.port == 9001
+    assert sut.cors_origins == ["https://a.example", "https://b.example"]
+    assert sut.redis_url is None
+
+
+def test_a_bad_value_is_a_settings_error() -> None:
+    with pytest.raises(SettingsError, match="port"):
+        load_settings({"PORT": "eighty"}, env_file=None)
+
+
+def test_environment_overrides_dotenv(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("PORT=7000\nLOG_LEVEL=DEBUG\n")
+
+    sut = load_settings({"PORT": "7001"}, env_file=str(env_file))
+
+    assert (sut.port, sut.log_level) == (7001, "DEBUG")
+
+
+def test_safe_production_settings_are_accepted() -> None:
+    sut = load_settings(SAFE_PRODUCTION, env_file=None)
+
+    sut.check_production_safety()
+    assert sut.effective_log_format is LogFormat.JSON
+
+
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ({"JWT_SECRET": ""}, "JWT_SECRET"),
+        ({"JWT_SECRET": DEV_JWT_SECRET}, "JWT_SECRET"),
+        ({"JWT_SECRET": "short"}, "JWT_SECRET"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        ({"DATABASE_URL": "sqlite+aiosqlite:///prod.db"}, "DATABASE_URL"),
+        ({"REDIS_URL": ""}, "REDIS_URL"),
+        ({"ADMIN_PASSWORD": "admin"}, "ADMIN_PASSWORD"),
+    ],
+)
+def test_production_refuses_unsafe_settings(override: dict[str, str], reason: str) -> None:
+    sut = load_settings({**SAFE_PRODUCTION, **override}, env_file=None)
+
+    with pytest.raises(SettingsError, match=reason) as refused:
+        sut.check_production_safety()
+    assert "\n" not in str(refused.value)
+
+
+def test_development_tolerates_embedded_defaults() -> None:
+    load_settings({}, env_file=None).check_production_safety()
