@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 
 from redis.asyncio import Redis
 
 from src.adapters.clickhouse.olap import ClickHouseOlap, ClickHouseProbe
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.redis.cache import RedisCache
+from src.adapters.security.ids import SecretsIdGenerator
+from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2PasswordHasher, FilePasswordBlocklist
+from src.adapters.security.tokens import PyJwtTokenService
 from src.adapters.sqla import migrations
 from src.adapters.sqla.database import SqlaDatabase, SqlaDatabaseProbe
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.adapters.system.clock import SystemClock
-from src.application.shared.ports import Cache
+from src.application.identity.config import IdentityConfig
+from src.application.identity.deps import IdentityDeps
+from src.application.identity.session_state import SessionStateCache
+from src.application.shared.ports import Cache, Clock
 from src.application.shared.readiness import CacheProbe
 from src.entrypoints.container import Container
 from src.entrypoints.settings import Settings
@@ -28,6 +35,38 @@ async def _open_cache(settings: Settings, stack: AsyncExitStack) -> Cache:
     return RedisCache(client, namespace=settings.redis_namespace)
 
 
+def identity_config(settings: Settings) -> IdentityConfig:
+    return IdentityConfig(
+        refresh_ttl=timedelta(days=settings.refresh_expire_days),
+        refresh_idle_ttl=timedelta(days=settings.refresh_idle_days),
+        max_failed_logins=settings.login_max_failed_attempts,
+        failed_login_window=timedelta(minutes=settings.login_lockout_minutes),
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
+        dev_invite_code=None if settings.is_production else settings.dev_invite_code,
+        session_state_ttl_seconds=settings.session_state_ttl_seconds,
+        access_ttl_seconds=settings.jwt_expire_minutes * 60,
+    )
+
+
+def _identity(settings: Settings, database: SqlaDatabase, cache: Cache, clock: Clock) -> IdentityDeps:
+    config = identity_config(settings)
+    return IdentityDeps(
+        uow_factory=lambda: SqlaUnitOfWork(database.session_factory),
+        clock=clock,
+        cache=cache,
+        hasher=Argon2PasswordHasher(),
+        tokens=PyJwtTokenService(
+            settings.jwt_secret, settings.jwt_previous_secrets, access_ttl_seconds=config.access_ttl_seconds
+        ),
+        ids=SecretsIdGenerator(),
+        blocklist=FilePasswordBlocklist(DEFAULT_BLOCKLIST_PATH),
+        session_state=SessionStateCache(
+            cache, config.session_state_ttl_seconds, revoked_ttl_seconds=config.access_ttl_seconds + 60
+        ),
+        config=config,
+    )
+
+
 @asynccontextmanager
 async def open_container(settings: Settings) -> AsyncIterator[Container]:
     """Open pools and clients for the lifetime of the block; everything is closed on exit."""
@@ -39,11 +78,13 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
         olap = ClickHouseOlap(settings.clickhouse_dsn)
         await olap.start()
         stack.push_async_callback(olap.close)
+        clock = SystemClock()
         yield Container(
             settings=settings,
-            clock=SystemClock(),
+            clock=clock,
             cache=cache,
             uow_factory=lambda: SqlaUnitOfWork(database.session_factory),
+            identity=_identity(settings, database, cache, clock),
             probes=[SqlaDatabaseProbe(database), CacheProbe(cache), ClickHouseProbe(olap)],
         )
 

@@ -1,10 +1,11 @@
-"""What request handlers and jobs may depend on: ports only, never concrete adapters."""
+"""What request handlers and jobs may depend on: ports and use-case dependencies, never adapters."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from src.application.identity.deps import IdentityDeps
 from src.application.shared.ports import Cache, Clock, HealthProbe, UnitOfWork
 from src.entrypoints.settings import Settings
 
@@ -17,4 +18,5 @@ class Container:
     clock: Clock
     cache: Cache
     uow_factory: Callable[[], UnitOfWork]
+    identity: IdentityDeps
     probes: list[HealthProbe] = field(default_factory=list)

@@ -43,6 +43,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     smtp_url: str | None = None
     jwt_secret: str = DEV_JWT_SECRET
     jwt_expire_minutes: int = 30
+    jwt_previous_secrets: list[str] = []
+    refresh_expire_days: int = 14
+    refresh_idle_days: int = 7
+    login_max_failed_attempts: int = 5
+    login_lockout_minutes: int = 10
+    rate_limit_auth_per_minute: int = 300
+    trust_proxy_headers: bool = False
+    session_state_ttl_seconds: float = 30.0
     dev_invite_code: str = "5858"
     admin_site_id: str | None = None
     admin_password: str | None = None
@@ -85,7 +93,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             raise SettingsError("ADMIN_PASSWORD must be at least 12 characters when APP_ENV=production")
 
 
-_LIST_FIELDS = {"cors_origins"}
+_LIST_FIELDS = {"cors_origins", "jwt_previous_secrets"}
 
 
 def _normalise(raw: Mapping[str, str]) -> dict[str, Any]:

@@ -9,9 +9,10 @@ from litestar.params import FromPath
 from litestar.testing import AsyncTestClient
 
 from src.entrypoints.http.app import create_app
+from src.entrypoints.http.security import PUBLIC
 
 
-@get("/test/items/{item_id:int}", sync_to_thread=False)
+@get("/test/items/{item_id:int}", sync_to_thread=False, opt={PUBLIC: True})
 def item(item_id: FromPath[int]) -> dict[str, int]:
     return {"item_id": item_id}
 

@@ -10,18 +10,20 @@ import structlog
 from litestar import Litestar, get, post
 from litestar.testing import AsyncTestClient
 
+from src.entrypoints.http.security import PUBLIC
+
 
 class WagerIn(msgspec.Struct):
     amount: int
     currency: str
 
 
-@post("/test/wager", sync_to_thread=False)
+@post("/test/wager", sync_to_thread=False, opt={PUBLIC: True})
 def wager(data: WagerIn) -> dict[str, int]:
     return {"amount": data.amount}
 
 
-@get("/test/boom", sync_to_thread=False)
+@get("/test/boom", sync_to_thread=False, opt={PUBLIC: True})
 def boom() -> None:
     raise RuntimeError("database password is hunter2")
 

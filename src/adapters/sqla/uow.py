@@ -1,4 +1,7 @@
-"""Unit of work over one AsyncSession: one transaction, rolled back unless committed."""
+"""Unit of work over one AsyncSession: one transaction, rolled back unless committed.
+
+Recorded domain events are inserted into the outbox inside the same transaction, just before commit.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,33 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from src.adapters.sqla.models.outbox import OutboxRow
+from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
+from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
+from src.domain.shared.events import DomainEvent
+
+
+def outbox_row(event: DomainEvent) -> OutboxRow:
+    return OutboxRow(
+        event_id=event.event_id,
+        event_type=event.event_type,
+        aggregate_type=event.aggregate_type,
+        aggregate_id=event.aggregate_id,
+        payload=event.payload(),
+        created_at=event.occurred_at,
+    )
+
 
 class SqlaUnitOfWork:
+    users: SqlaUserRepository
+    invites: SqlaInviteCodeRepository
+    sessions: SqlaSessionRepository
+    audit: SqlaAuditLogRepository
+
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
+        self._events: list[DomainEvent] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -20,7 +45,12 @@ class SqlaUnitOfWork:
         return self._session
 
     async def __aenter__(self) -> Self:
-        self._session = self._session_factory()
+        session = self._session = self._session_factory()
+        self._events = []
+        self.users = SqlaUserRepository(session)
+        self.invites = SqlaInviteCodeRepository(session)
+        self.sessions = SqlaSessionRepository(session)
+        self.audit = SqlaAuditLogRepository(session)
         return self
 
     async def __aexit__(
@@ -30,6 +60,7 @@ class SqlaUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self._session, None
+        self._events = []
         if session is None:
             return
         try:
@@ -37,8 +68,15 @@ class SqlaUnitOfWork:
         finally:
             await session.close()
 
+    def record(self, event: DomainEvent) -> None:
+        self._events.append(event)
+
     async def commit(self) -> None:
+        events, self._events = self._events, []
+        if events:
+            self.session.add_all([outbox_row(event) for event in events])
         await self.session.commit()
 
     async def rollback(self) -> None:
+        self._events = []
         await self.session.rollback()

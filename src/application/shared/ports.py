@@ -7,6 +7,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from src.domain.shared.events import DomainEvent
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -15,7 +17,12 @@ class Clock(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One atomic change: leaving the block without `commit()` rolls everything back."""
+    """One atomic change: leaving the block without `commit()` rolls everything back.
+
+    Events passed to `record` are stored in the outbox by `commit`, in the same transaction.
+    """
+
+    def record(self, event: DomainEvent) -> None: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -14,11 +14,16 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from src.application.identity.accounts import ensure_admin
+from src.domain.identity.errors import NicknameTaken, SiteIdTaken
 from src.entrypoints.bootstrap import open_container
 from src.entrypoints.container import Container
+from src.entrypoints.http.admin.router import admin_router
 from src.entrypoints.http.errors import EXCEPTION_HANDLERS
+from src.entrypoints.http.identity import AuthController, InviteController, UsersController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.ops import OpsController
+from src.entrypoints.http.security import authentication_middleware
 from src.entrypoints.logging import structlog_plugin
 from src.entrypoints.settings import Settings, load_settings
 
@@ -35,6 +40,17 @@ class MetricsController(PrometheusController):
     include_in_schema = False
 
 
+async def ensure_configured_admin(container: Container) -> None:
+    """ADMIN_SITE_ID/ADMIN_PASSWORD: make sure that admin exists (several instances may race here)."""
+    settings = container.settings
+    if not (settings.admin_site_id and settings.admin_password):
+        return
+    try:
+        await ensure_admin(settings.admin_site_id, settings.admin_password, container.identity)
+    except (SiteIdTaken, NicknameTaken):
+        await ensure_admin(settings.admin_site_id, settings.admin_password, container.identity)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app; pools and clients open in its lifespan, never at import or build time."""
     settings = settings or load_settings()
@@ -44,17 +60,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with open_container(settings) as container:
             app.state.container = container
+            await ensure_configured_admin(container)
             yield
 
     prometheus = PrometheusConfig(app_name="casino_club", prefix="casino_club", group_path=True, exclude=["/metrics"])
     cors = CORSConfig(allow_origins=settings.cors_origins, allow_credentials=True) if settings.cors_origins else None
-    route_handlers: list[Any] = [OpsController, MetricsController]
+    route_handlers: list[Any] = [
+        OpsController,
+        MetricsController,
+        InviteController,
+        AuthController,
+        UsersController,
+        admin_router(),
+    ]
     return Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
         dependencies={"container": Provide(_provide_container, sync_to_thread=False)},
         exception_handlers=dict(EXCEPTION_HANDLERS),
-        middleware=[RequestContextMiddleware(), prometheus.middleware],
+        middleware=[RequestContextMiddleware(), prometheus.middleware, authentication_middleware()],
         before_send=[add_request_id_header],
         plugins=[structlog_plugin(settings)],
         cors_config=cors,

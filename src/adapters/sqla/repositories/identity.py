@@ -1,0 +1,133 @@
+"""SQL repositories of the identity context; rows are mapped to domain objects explicitly."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.adapters.sqla.errors import violated_constraint
+from src.adapters.sqla.models.identity import InviteCodeRow, UserRow
+from src.adapters.sqla.repositories.pagination import after_position, to_page
+from src.application.shared.pagination import Page, Position
+from src.domain.identity.errors import NicknameTaken, SiteIdTaken
+from src.domain.identity.model import AccountStatus, InviteCode, Rank, User
+from src.domain.identity.policies import nickname_key
+
+_USER_CONFLICTS = {"uq_users_site_id": "users.site_id", "uq_users_nickname_key": "users.nickname_key"}
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        site_id=row.site_id,
+        nickname=row.nickname,
+        password_hash=row.password_hash,
+        created_at=row.created_at,
+        rank=Rank(row.rank),
+        vip_tier=row.vip_tier,
+        is_admin=row.is_admin,
+        status=AccountStatus(row.status),
+        email=row.email,
+        phone_number=row.phone_number,
+        last_login_at=row.last_login_at,
+        deleted_at=row.deleted_at,
+    )
+
+
+def _user_values(user: User) -> dict[str, object]:
+    return {
+        "site_id": user.site_id,
+        "nickname": user.nickname,
+        "nickname_key": nickname_key(user.nickname),
+        "password_hash": user.password_hash,
+        "rank": user.rank.value,
+        "vip_tier": user.vip_tier,
+        "is_admin": user.is_admin,
+        "status": user.status.value,
+        "email": user.email,
+        "phone_number": user.phone_number,
+        "last_login_at": user.last_login_at,
+        "deleted_at": user.deleted_at,
+    }
+
+
+class SqlaUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, user: User) -> None:
+        self._session.add(UserRow(id=user.id, created_at=user.created_at, **_user_values(user)))
+        try:
+            await self._session.flush()
+        except IntegrityError as exc:
+            constraint = violated_constraint(exc, _USER_CONFLICTS)
+            if constraint == "uq_users_site_id":
+                raise SiteIdTaken from exc
+            if constraint == "uq_users_nickname_key":
+                raise NicknameTaken from exc
+            raise
+
+    async def get(self, user_id: str) -> User | None:
+        row = await self._session.get(UserRow, user_id)
+        return None if row is None else _user(row)
+
+    async def by_site_id(self, site_id: str) -> User | None:
+        row = (await self._session.execute(select(UserRow).where(UserRow.site_id == site_id))).scalar_one_or_none()
+        return None if row is None else _user(row)
+
+    async def update(self, user: User) -> None:
+        await self._session.execute(update(UserRow).where(UserRow.id == user.id).values(**_user_values(user)))
+
+
+def _invite(row: InviteCodeRow) -> InviteCode:
+    return InviteCode(
+        code=row.code,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        max_uses=row.max_uses,
+        use_count=row.use_count,
+        created_by=row.created_by,
+    )
+
+
+class SqlaInviteCodeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, invite: InviteCode) -> None:
+        self._session.add(
+            InviteCodeRow(
+                code=invite.code,
+                created_at=invite.created_at,
+                expires_at=invite.expires_at,
+                max_uses=invite.max_uses,
+                use_count=invite.use_count,
+                created_by=invite.created_by,
+            )
+        )
+        await self._session.flush()
+
+    async def get(self, code: str) -> InviteCode | None:
+        row = await self._session.get(InviteCodeRow, code)
+        return None if row is None else _invite(row)
+
+    async def consume(self, code: str, now: datetime) -> bool:
+        """One conditional UPDATE: the database decides who gets the last use."""
+        statement = (
+            update(InviteCodeRow)
+            .where(InviteCodeRow.code == code)
+            .where((InviteCodeRow.max_uses.is_(None)) | (InviteCodeRow.use_count < InviteCodeRow.max_uses))
+            .where((InviteCodeRow.expires_at.is_(None)) | (InviteCodeRow.expires_at > now))
+            .values(use_count=InviteCodeRow.use_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self._session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def list(self, limit: int, after: Position | None) -> Page[InviteCode]:
+        statement = after_position(select(InviteCodeRow), InviteCodeRow.created_at, InviteCodeRow.code, after)
+        rows = (await self._session.execute(statement.limit(limit + 1))).scalars().all()
+        return to_page(rows, limit, _invite, lambda row: Position(row.created_at, row.code))

@@ -1,0 +1,30 @@
+"""Everything the identity use cases depend on, wired once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from src.application.identity.config import IdentityConfig
+from src.application.identity.ports import (
+    IdentityUnitOfWork,
+    IdGenerator,
+    PasswordBlocklist,
+    PasswordHasher,
+    TokenService,
+)
+from src.application.identity.session_state import SessionStateCache
+from src.application.shared.ports import Cache, Clock
+
+
+@dataclass(frozen=True)
+class IdentityDeps:
+    uow_factory: Callable[[], IdentityUnitOfWork]
+    clock: Clock
+    cache: Cache
+    hasher: PasswordHasher
+    tokens: TokenService
+    ids: IdGenerator
+    blocklist: PasswordBlocklist
+    session_state: SessionStateCache
+    config: IdentityConfig

@@ -1,0 +1,141 @@
+"""What the identity use cases need from the world."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Protocol
+
+from src.application.shared.pagination import Page, Position
+from src.application.shared.ports import UnitOfWork
+from src.domain.identity.audit import AuditEntry
+from src.domain.identity.model import InviteCode, Principal, Session, User
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Raises SiteIdTaken or NicknameTaken when either is already used (case-insensitively)."""
+        ...
+
+    async def get(self, user_id: str) -> User | None: ...
+
+    async def by_site_id(self, site_id: str) -> User | None: ...
+
+    async def update(self, user: User) -> None: ...
+
+
+class InviteCodeRepository(Protocol):
+    async def add(self, invite: InviteCode) -> None: ...
+
+    async def get(self, code: str) -> InviteCode | None: ...
+
+    async def consume(self, code: str, now: datetime) -> bool:
+        """Atomically take one use if the code is unexpired and has uses left."""
+        ...
+
+    async def list(self, limit: int, after: Position | None) -> Page[InviteCode]: ...
+
+
+class RefreshOutcome(Enum):
+    ROTATED = "rotated"
+    ALREADY_SPENT = "already_spent"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class RefreshSpend:
+    outcome: RefreshOutcome
+    session_id: str | None = None
+
+
+class SessionRepository(Protocol):
+    async def add(self, session: Session) -> None: ...
+
+    async def get(self, session_id: str) -> Session | None: ...
+
+    async def update(self, session: Session) -> None: ...
+
+    async def list_active(self, user_id: str, now: datetime) -> list[Session]: ...
+
+    async def revoke_all(self, user_id: str, now: datetime, reason: str) -> list[str]:
+        """Revoke every live session of the user; returns the ids revoked."""
+        ...
+
+    async def add_refresh_token(self, token_hash: str, session_id: str, created_at: datetime) -> None: ...
+
+    async def spend_refresh_token(self, token_hash: str, now: datetime) -> RefreshSpend:
+        """Mark a refresh token used, exactly once even under concurrency."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    action: str | None = None
+    admin_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class AuditLogRepository(Protocol):
+    async def add(self, entry: AuditEntry) -> None: ...
+
+    async def search(self, query: AuditQuery, limit: int, after: Position | None) -> Page[AuditEntry]: ...
+
+
+class IdentityUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def invites(self) -> InviteCodeRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def audit(self) -> AuditLogRepository: ...
+
+
+class PasswordHasher(Protocol):
+    """Slow, salted hashing that runs off the event loop."""
+
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """With no hash, spend the same time as a real check and answer False (no user enumeration)."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class PasswordBlocklist(Protocol):
+    def __contains__(self, password: object) -> bool: ...
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+
+
+class TokenService(Protocol):
+    def issue_access(self, principal: Principal, now: datetime) -> IssuedToken: ...
+
+    def read_access(self, token: str) -> tuple[str, str]:
+        """Verify an access token; returns (user id, session id) or raises Unauthorized/TokenExpired."""
+        ...
+
+    def new_refresh_token(self) -> tuple[str, str]:
+        """A fresh opaque refresh token and the hash that is stored instead of it."""
+        ...
+
+    def hash_refresh_token(self, token: str) -> str: ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str: ...
+
+    def new_invite_code(self) -> str:
+        """Unguessable: from a CSPRNG, at least 8 characters."""
+        ...

@@ -1,0 +1,65 @@
+"""Who is calling (per request), and ending sessions: logout, logout everywhere, revoke one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from src.application.identity.deps import IdentityDeps
+from src.application.identity.session_state import principal_of
+from src.domain.identity.errors import TokenRevoked
+from src.domain.identity.model import Principal, Session
+from src.domain.shared.errors import NotFound
+
+
+async def authenticate(access_token: str, deps: IdentityDeps) -> Principal:
+    """A valid signature is not enough: the session must still be live (checked through the cache)."""
+    user_id, session_id = deps.tokens.read_access(access_token)
+    state = await deps.session_state.get(session_id)
+    if state is None:
+        async with deps.uow_factory() as uow:
+            state = await deps.session_state.load(uow, session_id, deps.clock.now())
+    if state is None or not state.active or state.user_id != user_id:
+        raise TokenRevoked
+    return principal_of(state, session_id)
+
+
+async def log_out(principal: Principal, deps: IdentityDeps) -> None:
+    now = deps.clock.now()
+    async with deps.uow_factory() as uow:
+        session = await uow.sessions.get(principal.session_id)
+        if session is not None:
+            session.revoke(now, "logout")
+            await uow.sessions.update(session)
+        await uow.commit()
+    await deps.session_state.mark_revoked([principal.session_id], principal.user_id)
+
+
+async def log_out_everywhere(principal: Principal, deps: IdentityDeps) -> None:
+    async with deps.uow_factory() as uow:
+        revoked = await uow.sessions.revoke_all(principal.user_id, deps.clock.now(), "logout_all")
+        await uow.commit()
+    await deps.session_state.mark_revoked([*revoked, principal.session_id], principal.user_id)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    session: Session
+    current: bool
+
+
+async def list_sessions(principal: Principal, deps: IdentityDeps) -> list[SessionView]:
+    async with deps.uow_factory() as uow:
+        sessions = await uow.sessions.list_active(principal.user_id, deps.clock.now())
+    return [SessionView(session, session.id == principal.session_id) for session in sessions]
+
+
+async def revoke_session(principal: Principal, session_id: str, deps: IdentityDeps) -> None:
+    """Only your own sessions: another user's session id is answered as if it did not exist."""
+    async with deps.uow_factory() as uow:
+        session = await uow.sessions.get(session_id)
+        if session is None or session.user_id != principal.user_id:
+            raise NotFound("no such session")
+        session.revoke(deps.clock.now(), "revoked_by_user")
+        await uow.sessions.update(session)
+        await uow.commit()
+    await deps.session_state.mark_revoked([session_id], principal.user_id)

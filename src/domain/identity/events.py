@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from src.domain.shared.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserSignedUp(DomainEvent):
+    """A new player exists; the wallet grants the starting balance when it sees this."""
+
+    event_type: ClassVar[str] = "UserSignedUp"
+    aggregate_type: ClassVar[str] = "user"
+
+    site_id: str
+    nickname: str
+    invite_code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserLoggedIn(DomainEvent):
+    event_type: ClassVar[str] = "UserLoggedIn"
+    aggregate_type: ClassVar[str] = "user"
+
+    session_id: str

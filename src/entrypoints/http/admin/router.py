@@ -1,0 +1,16 @@
+"""Everything under /api/admin: a valid access token and the admin role."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from src.entrypoints.http.admin.identity import AdminAuditController, AdminInviteCodeController
+from src.entrypoints.http.security import admin_only
+
+
+def admin_router() -> Router:
+    return Router(
+        path="/api/admin",
+        guards=[admin_only],
+        route_handlers=[AdminInviteCodeController, AdminAuditController],
+    )

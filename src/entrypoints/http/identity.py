@@ -1,0 +1,140 @@
+"""Identity routes: invite validation, signup, login, refresh, logout, sessions, profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from src.application.identity import auth, invites, profiles, sessions
+from src.application.identity.commands import LogIn, Refresh, SignUp
+from src.application.identity.deps import IdentityDeps
+from src.domain.identity.model import Principal
+from src.entrypoints.http.schemas.identity import (
+    InviteValidateIn,
+    InviteValidateOut,
+    ListOut,
+    LoginIn,
+    LogoutIn,
+    PublicProfileOut,
+    RefreshIn,
+    SelfProfileOut,
+    SessionOut,
+    SignupIn,
+    TokensOut,
+    UserStatsOut,
+)
+from src.entrypoints.http.security import PUBLIC, auth_rate_limit, client_info, container_of
+
+AnyRequest = Request[Any, Any, Any]
+PrincipalRequest = Request[Principal, Any, Any]
+
+
+def provide_identity(request: AnyRequest) -> IdentityDeps:
+    return container_of(request).identity
+
+
+IDENTITY = {"identity": Provide(provide_identity, sync_to_thread=False)}
+
+
+async def _tokens(result: auth.AuthResult, identity: IdentityDeps) -> TokensOut:
+    return TokensOut.of(result, await profiles.get_self_profile(result.user.id, identity))
+
+
+class InviteController(Controller):
+    path = "/api/invite"
+    tags = ["identity"]  # noqa: RUF012
+    dependencies = IDENTITY
+
+    @post("/validate", operation_id="validate_invite", status_code=HTTP_200_OK, opt={PUBLIC: True})
+    async def validate(self, data: InviteValidateIn, identity: NamedDependency[IdentityDeps]) -> InviteValidateOut:
+        return InviteValidateOut.of(await invites.validate_invite(data.code, identity))
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["identity"]  # noqa: RUF012
+    dependencies = IDENTITY
+
+    @post("/signup", operation_id="signup", opt={PUBLIC: True}, guards=[auth_rate_limit])
+    async def signup(self, request: AnyRequest, data: SignupIn, identity: NamedDependency[IdentityDeps]) -> TokensOut:
+        command = SignUp(
+            site_id=data.site_id,
+            nickname=data.nickname,
+            password=data.password,
+            invite_code=data.invite_code,
+            client=client_info(request),
+            email=data.email,
+            phone_number=data.phone_number,
+        )
+        return await _tokens(await auth.sign_up(command, identity), identity)
+
+    @post("/login", operation_id="login", status_code=HTTP_200_OK, opt={PUBLIC: True}, guards=[auth_rate_limit])
+    async def login(self, request: AnyRequest, data: LoginIn, identity: NamedDependency[IdentityDeps]) -> TokensOut:
+        command = LogIn(site_id=data.site_id, password=data.password, client=client_info(request))
+        return await _tokens(await auth.log_in(command, identity), identity)
+
+    @post(
+        "/admin/login",
+        operation_id="admin_login",
+        status_code=HTTP_200_OK,
+        opt={PUBLIC: True},
+        guards=[auth_rate_limit],
+    )
+    async def admin_login(
+        self, request: AnyRequest, data: LoginIn, identity: NamedDependency[IdentityDeps]
+    ) -> TokensOut:
+        command = LogIn(site_id=data.site_id, password=data.password, client=client_info(request), admin_only=True)
+        return await _tokens(await auth.log_in(command, identity), identity)
+
+    @post("/refresh", operation_id="refresh", status_code=HTTP_200_OK, opt={PUBLIC: True}, guards=[auth_rate_limit])
+    async def refresh(self, data: RefreshIn, identity: NamedDependency[IdentityDeps]) -> TokensOut:
+        return await _tokens(await auth.refresh(Refresh(data.refresh_token), identity), identity)
+
+    @post("/logout", operation_id="logout", status_code=HTTP_204_NO_CONTENT)
+    async def logout(
+        self, request: PrincipalRequest, identity: NamedDependency[IdentityDeps], data: LogoutIn | None = None
+    ) -> None:
+        await sessions.log_out(request.user, identity)
+
+    @post("/logout-all", operation_id="logout_all", status_code=HTTP_204_NO_CONTENT)
+    async def logout_all(self, request: PrincipalRequest, identity: NamedDependency[IdentityDeps]) -> None:
+        await sessions.log_out_everywhere(request.user, identity)
+
+    @get("/sessions", operation_id="list_sessions")
+    async def list_sessions(
+        self, request: PrincipalRequest, identity: NamedDependency[IdentityDeps]
+    ) -> ListOut[SessionOut]:
+        views = await sessions.list_sessions(request.user, identity)
+        return ListOut(items=[SessionOut.of(view) for view in views])
+
+    @delete("/sessions/{session_id:str}", operation_id="revoke_session", status_code=HTTP_204_NO_CONTENT)
+    async def revoke_session(
+        self, request: PrincipalRequest, session_id: FromPath[str], identity: NamedDependency[IdentityDeps]
+    ) -> None:
+        await sessions.revoke_session(request.user, session_id, identity)
+
+    @get("/me", operation_id="me")
+    async def me(self, request: PrincipalRequest, identity: NamedDependency[IdentityDeps]) -> SelfProfileOut:
+        return SelfProfileOut.of(await profiles.get_self_profile(request.user.user_id, identity))
+
+
+class UsersController(Controller):
+    path = "/api/users"
+    tags = ["identity"]  # noqa: RUF012
+    dependencies = IDENTITY
+
+    @get("/profile", operation_id="profile")
+    async def profile(self, request: PrincipalRequest, identity: NamedDependency[IdentityDeps]) -> SelfProfileOut:
+        return SelfProfileOut.of(await profiles.get_self_profile(request.user.user_id, identity))
+
+    @get("/stats", operation_id="user_stats")
+    async def stats(self, request: PrincipalRequest) -> UserStatsOut:
+        return UserStatsOut()
+
+    @get("/{user_id:str}", operation_id="public_profile")
+    async def public_profile(self, user_id: FromPath[str], identity: NamedDependency[IdentityDeps]) -> PublicProfileOut:
+        return PublicProfileOut.of(await profiles.get_user(user_id, identity))

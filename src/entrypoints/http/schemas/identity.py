@@ -1,0 +1,233 @@
+"""Wire formats of the identity routes (API.md "Identity")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+
+import msgspec
+
+from src.application.identity.auth import AuthResult
+from src.application.identity.invites import InviteStatus
+from src.application.identity.profiles import SelfProfile
+from src.application.identity.sessions import SessionView
+from src.domain.identity.audit import AuditEntry
+from src.domain.identity.model import InviteCode, User
+
+# Bounds at the edge keep absurd inputs away from the slow password hash; the domain checks the rules.
+ShortText = Annotated[str, msgspec.Meta(max_length=256)]
+Secret = Annotated[str, msgspec.Meta(max_length=1024)]
+AwareDateTime = Annotated[datetime, msgspec.Meta(tz=True)]
+T = TypeVar("T")
+
+
+class Struct(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+    pass
+
+
+class ListOut(Struct, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class InviteValidateIn(Struct):
+    code: ShortText
+
+
+class InviteValidateOut(Struct):
+    is_valid: bool
+    code: str
+    expires_at: datetime | None
+    remaining_uses: int | None
+    error_message: str | None
+
+    @classmethod
+    def of(cls, status: InviteStatus) -> InviteValidateOut:
+        return cls(
+            is_valid=status.is_valid,
+            code=status.code,
+            expires_at=status.expires_at,
+            remaining_uses=status.remaining_uses,
+            error_message=status.error_message,
+        )
+
+
+class SignupIn(Struct):
+    site_id: ShortText
+    nickname: ShortText
+    password: Secret
+    invite_code: ShortText
+    phone_number: ShortText | None = None
+    email: ShortText | None = None
+
+
+class LoginIn(Struct):
+    site_id: ShortText
+    password: Secret
+
+
+class RefreshIn(Struct):
+    refresh_token: Secret
+
+
+class LogoutIn(Struct):
+    refresh_token: Secret | None = None
+
+
+class Balances(Struct):
+    coins: int
+    gems: int
+
+
+class SelfProfileOut(Struct):
+    id: str
+    site_id: str
+    nickname: str
+    rank: str
+    vip_tier: int
+    is_admin: bool
+    status: str
+    balances: Balances
+    battlepass_level: int
+    total_spent_cents: int
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @classmethod
+    def of(cls, profile: SelfProfile) -> SelfProfileOut:
+        user = profile.user
+        return cls(
+            id=user.id,
+            site_id=user.site_id,
+            nickname=user.nickname,
+            rank=user.rank.value,
+            vip_tier=user.vip_tier,
+            is_admin=user.is_admin,
+            status=user.status.value,
+            balances=Balances(coins=profile.balances.get("coins", 0), gems=profile.balances.get("gems", 0)),
+            battlepass_level=profile.battlepass_level,
+            total_spent_cents=profile.total_spent_cents,
+            created_at=user.created_at,
+            last_login_at=user.last_login_at,
+        )
+
+
+class PublicProfileOut(Struct):
+    id: str
+    nickname: str
+    rank: str
+    vip_tier: int
+    battlepass_level: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User, battlepass_level: int = 0) -> PublicProfileOut:
+        return cls(
+            id=user.id,
+            nickname=user.nickname,
+            rank=user.rank.value,
+            vip_tier=user.vip_tier,
+            battlepass_level=battlepass_level,
+            created_at=user.created_at,
+        )
+
+
+class TokensOut(Struct):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+    user: SelfProfileOut
+
+    @classmethod
+    def of(cls, result: AuthResult, profile: SelfProfile) -> TokensOut:
+        return cls(
+            access_token=result.access_token,
+            refresh_token=result.refresh_token,
+            token_type="bearer",  # noqa: S106 - the OAuth token type, not a secret
+            expires_in=result.expires_in,
+            user=SelfProfileOut.of(profile),
+        )
+
+
+class UserStatsOut(Struct):
+    total_spins: int = 0
+    total_wins: int = 0
+    win_rate: float = 0.0
+    net_coins: int = 0
+    gacha_pulls: int = 0
+    purchases: int = 0
+    achievements_unlocked: int = 0
+    current_streak: int = 0
+
+
+class SessionOut(Struct):
+    id: str
+    device: str
+    ip: str | None
+    created_at: datetime
+    last_used_at: datetime
+    current: bool
+
+    @classmethod
+    def of(cls, view: SessionView) -> SessionOut:
+        session = view.session
+        return cls(
+            id=session.id,
+            device=session.device,
+            ip=session.ip,
+            created_at=session.created_at,
+            last_used_at=session.last_used_at,
+            current=view.current,
+        )
+
+
+class InviteCreateIn(Struct):
+    expires_at: AwareDateTime | None = None
+    max_uses: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
+
+
+class InviteOut(Struct):
+    code: str
+    expires_at: datetime | None
+    max_uses: int | None
+    use_count: int
+    remaining_uses: int | None
+    created_by: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, invite: InviteCode) -> InviteOut:
+        return cls(
+            code=invite.code,
+            expires_at=invite.expires_at,
+            max_uses=invite.max_uses,
+            use_count=invite.use_count,
+            remaining_uses=invite.remaining_uses,
+            created_by=invite.created_by,
+            created_at=invite.created_at,
+        )
+
+
+class AuditOut(Struct):
+    id: str
+    admin_id: str
+    action: str
+    target_type: str
+    target_id: str | None
+    payload: dict[str, object]
+    ip: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditOut:
+        return cls(
+            id=entry.id,
+            admin_id=entry.admin_id,
+            action=entry.action,
+            target_type=entry.target_type,
+            target_id=entry.target_id,
+            payload=entry.payload,
+            ip=entry.ip,
+            created_at=entry.created_at,
+        )

@@ -1,0 +1,91 @@
+"""Authentication (access token → Principal on every protected route), guards, and client identity."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
+from litestar.types import Guard
+
+from src.application.identity.commands import ClientInfo
+from src.application.identity.sessions import authenticate
+from src.domain.identity.errors import Forbidden, RankRequired, Unauthorized
+from src.domain.identity.model import Principal, Rank
+from src.domain.shared.errors import RateLimited
+from src.entrypoints.container import Container
+
+PUBLIC = "public"  # route opt key: no access token needed
+OPEN_PATHS = ["^/health$", "^/ready$", "^/metrics$", "^/docs$", "^/schema"]
+
+
+def container_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Container:
+    container: Container = connection.app.state.container
+    return container
+
+
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+class AccessTokenMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        token = bearer_token(connection)
+        if token is None:
+            raise Unauthorized
+        principal = await authenticate(token, container_of(connection).identity)
+        return AuthenticationResult(user=principal, auth=None)  # the raw token is not kept around
+
+
+def authentication_middleware() -> DefineMiddleware:
+    return DefineMiddleware(
+        AccessTokenMiddleware, exclude=OPEN_PATHS, exclude_from_auth_key=PUBLIC, exclude_http_methods=["OPTIONS"]
+    )
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise Unauthorized
+    return principal
+
+
+def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not principal_of(connection).is_admin:
+        raise Forbidden("administrators only")
+
+
+def rank_at_least(required: Rank) -> Guard:
+    """Guard for routes that need a rank: 403 RANK_REQUIRED with the required and current rank."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        current = principal_of(connection).rank
+        if not current.at_least(required):
+            raise RankRequired(required.value, current.value)
+
+    return guard
+
+
+def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The peer address; X-Forwarded-For is believed only when TRUST_PROXY_HEADERS is set."""
+    if container_of(connection).settings.trust_proxy_headers:
+        forwarded = connection.headers.get("x-forwarded-for", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded[:45]
+    return connection.client.host if connection.client else None
+
+
+def client_info(connection: ASGIConnection[Any, Any, Any, Any]) -> ClientInfo:
+    return ClientInfo(ip=client_ip(connection), user_agent=connection.headers.get("user-agent", "")[:512])
+
+
+async def auth_rate_limit(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Per client IP, shared by every instance through the cache."""
+    container = container_of(connection)
+    limit = container.settings.rate_limit_auth_per_minute
+    decision = await container.cache.hit_rate_limit(f"ratelimit:auth:{client_ip(connection)}", limit, 60)
+    if not decision.allowed:
+        raise RateLimited(math.ceil(decision.retry_after_seconds))
