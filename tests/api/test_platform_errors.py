@@ -8,6 +8,7 @@ import msgspec
 import pytest
 import structlog
 from litestar import Litestar, get, post
+from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 
 from src.entrypoints.http.security import PUBLIC
@@ -19,7 +20,7 @@ class WagerIn(msgspec.Struct):
 
 
 @post("/test/wager", sync_to_thread=False, opt={PUBLIC: True})
-def wager(data: WagerIn) -> dict[str, int]:
+def wager(data: JSONBody[WagerIn]) -> dict[str, int]:
     return {"amount": data.amount}
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from src.application.identity import auth, invites, profiles, sessions
@@ -50,7 +50,9 @@ class InviteController(Controller):
     dependencies = IDENTITY
 
     @post("/validate", operation_id="validate_invite", status_code=HTTP_200_OK, opt={PUBLIC: True})
-    async def validate(self, data: InviteValidateIn, identity: NamedDependency[IdentityDeps]) -> InviteValidateOut:
+    async def validate(
+        self, data: JSONBody[InviteValidateIn], identity: NamedDependency[IdentityDeps]
+    ) -> InviteValidateOut:
         return InviteValidateOut.of(await invites.validate_invite(data.code, identity))
 
 
@@ -60,7 +62,9 @@ class AuthController(Controller):
     dependencies = IDENTITY
 
     @post("/signup", operation_id="signup", opt={PUBLIC: True}, guards=[auth_rate_limit])
-    async def signup(self, request: AnyRequest, data: SignupIn, identity: NamedDependency[IdentityDeps]) -> TokensOut:
+    async def signup(
+        self, request: AnyRequest, data: JSONBody[SignupIn], identity: NamedDependency[IdentityDeps]
+    ) -> TokensOut:
         command = SignUp(
             site_id=data.site_id,
             nickname=data.nickname,
@@ -73,7 +77,9 @@ class AuthController(Controller):
         return await _tokens(await auth.sign_up(command, identity), identity)
 
     @post("/login", operation_id="login", status_code=HTTP_200_OK, opt={PUBLIC: True}, guards=[auth_rate_limit])
-    async def login(self, request: AnyRequest, data: LoginIn, identity: NamedDependency[IdentityDeps]) -> TokensOut:
+    async def login(
+        self, request: AnyRequest, data: JSONBody[LoginIn], identity: NamedDependency[IdentityDeps]
+    ) -> TokensOut:
         command = LogIn(site_id=data.site_id, password=data.password, client=client_info(request))
         return await _tokens(await auth.log_in(command, identity), identity)
 
@@ -85,18 +91,18 @@ class AuthController(Controller):
         guards=[auth_rate_limit],
     )
     async def admin_login(
-        self, request: AnyRequest, data: LoginIn, identity: NamedDependency[IdentityDeps]
+        self, request: AnyRequest, data: JSONBody[LoginIn], identity: NamedDependency[IdentityDeps]
     ) -> TokensOut:
         command = LogIn(site_id=data.site_id, password=data.password, client=client_info(request), admin_only=True)
         return await _tokens(await auth.log_in(command, identity), identity)
 
     @post("/refresh", operation_id="refresh", status_code=HTTP_200_OK, opt={PUBLIC: True}, guards=[auth_rate_limit])
-    async def refresh(self, data: RefreshIn, identity: NamedDependency[IdentityDeps]) -> TokensOut:
+    async def refresh(self, data: JSONBody[RefreshIn], identity: NamedDependency[IdentityDeps]) -> TokensOut:
         return await _tokens(await auth.refresh(Refresh(data.refresh_token), identity), identity)
 
     @post("/logout", operation_id="logout", status_code=HTTP_204_NO_CONTENT)
     async def logout(
-        self, request: PrincipalRequest, identity: NamedDependency[IdentityDeps], data: LogoutIn | None = None
+        self, request: PrincipalRequest, identity: NamedDependency[IdentityDeps], data: JSONBody[LogoutIn | None] = None
     ) -> None:
         await sessions.log_out(request.user, identity)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from src.application.identity import invites
 from src.application.identity.audit import search_audit_log
@@ -31,7 +31,7 @@ class AdminInviteCodeController(Controller):
 
     @post("/", operation_id="admin_create_invite_code")
     async def create(
-        self, request: PrincipalRequest, data: InviteCreateIn, identity: NamedDependency[IdentityDeps]
+        self, request: PrincipalRequest, data: JSONBody[InviteCreateIn], identity: NamedDependency[IdentityDeps]
     ) -> InviteOut:
         command = CreateInviteCode(
             admin=request.user, client=client_info(request), expires_at=data.expires_at, max_uses=data.max_uses

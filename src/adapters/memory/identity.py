@@ -1,0 +1,230 @@
+"""In-memory identity repositories: the unit-test twins of the SQL ones, over one unit of work's tables.
+
+Rows go in and come out as copies, so mutating a returned object changes nothing until `update`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import Callable, Iterable
+from copy import deepcopy
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, TypeVar
+
+from src.application.identity.ports import AuditQuery, RefreshOutcome, RefreshSpend
+from src.application.shared.pagination import Page, Position, encode_cursor
+from src.domain.identity.audit import AuditEntry
+from src.domain.identity.errors import NicknameTaken, SiteIdTaken
+from src.domain.identity.model import InviteCode, Session, User
+from src.domain.identity.policies import nickname_key
+
+T = TypeVar("T")
+
+
+@dataclass
+class StoredRefreshToken:
+    token_hash: str
+    session_id: str
+    created_at: datetime
+    spent_at: datetime | None = None
+
+
+@dataclass
+class IdentityTables:
+    users: dict[str, User] = field(default_factory=dict)
+    invites: dict[str, InviteCode] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    refresh_tokens: dict[str, StoredRefreshToken] = field(default_factory=dict)
+    audit: dict[str, AuditEntry] = field(default_factory=dict)
+
+
+@dataclass
+class Workspace:
+    """One unit of work's view: a working copy over a snapshot (`baseline`) of the `committed` tables.
+
+    Invite consumption and refresh-token spending write to `committed` at once (under `lock`), as a row
+    lock would decide them in SQL; `undo` gives them back on rollback.
+    """
+
+    committed: IdentityTables
+    lock: asyncio.Lock
+    baseline: IdentityTables = field(init=False)
+    working: IdentityTables = field(init=False)
+    undo: list[Callable[[], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.baseline = deepcopy(self.committed)
+        self.working = deepcopy(self.baseline)
+
+    def publish(self) -> None:
+        """Write every row this unit of work added or changed; rows it did not touch stay as committed."""
+        for table in fields(IdentityTables):
+            baseline, working = getattr(self.baseline, table.name), getattr(self.working, table.name)
+            committed = getattr(self.committed, table.name)
+            for key, row in working.items():
+                if baseline.get(key) != row:
+                    committed[key] = deepcopy(row)
+        self.undo.clear()
+
+    def discard(self) -> None:
+        for give_back in reversed(self.undo):
+            give_back()
+        self.undo.clear()
+
+    def settled(self, table: str, key: str, row: Any) -> None:
+        """A row written to `committed` directly is already published: keep it out of `publish`'s diff."""
+        getattr(self.working, table)[key] = deepcopy(row)
+        getattr(self.baseline, table)[key] = deepcopy(row)
+
+
+def _page(rows: Iterable[T], key: Callable[[T], tuple[datetime, str]], limit: int, after: Position | None) -> Page[T]:
+    """Newest first by (created_at, id), like the SQL keyset pagination."""
+    ordered = sorted(rows, key=key, reverse=True)
+    if after is not None:
+        ordered = [row for row in ordered if key(row) < (after.created_at, after.id)]
+    kept = ordered[:limit]
+    next_cursor = encode_cursor(Position(*key(kept[-1]))) if len(ordered) > limit and kept else None
+    return Page([deepcopy(row) for row in kept], next_cursor)
+
+
+class InMemoryUserRepository:
+    def __init__(self, workspace: Workspace) -> None:
+        self._ws = workspace
+
+    def _check_unique(self, user: User) -> None:
+        # rows committed by others since the snapshot count too, as a unique index would see them
+        visible = {**self._ws.committed.users, **self._ws.working.users}
+        others = [other for other in visible.values() if other.id != user.id]
+        if any(other.site_id == user.site_id for other in others):
+            raise SiteIdTaken
+        if any(nickname_key(other.nickname) == nickname_key(user.nickname) for other in others):
+            raise NicknameTaken
+
+    async def add(self, user: User) -> None:
+        if user.id in self._ws.working.users:
+            raise ValueError(f"user {user.id} already exists")
+        self._check_unique(user)
+        self._ws.working.users[user.id] = deepcopy(user)
+
+    async def get(self, user_id: str) -> User | None:
+        return deepcopy(self._ws.working.users.get(user_id))
+
+    async def by_site_id(self, site_id: str) -> User | None:
+        found = (user for user in self._ws.working.users.values() if user.site_id == site_id)
+        return deepcopy(next(found, None))
+
+    async def update(self, user: User) -> None:
+        if user.id in self._ws.working.users:
+            self._check_unique(user)
+            self._ws.working.users[user.id] = deepcopy(user)
+
+
+def _usable(invite: InviteCode, now: datetime) -> bool:
+    unexpired = invite.expires_at is None or invite.expires_at >= now
+    return unexpired and (invite.max_uses is None or invite.use_count < invite.max_uses)
+
+
+class InMemoryInviteCodeRepository:
+    def __init__(self, workspace: Workspace) -> None:
+        self._ws = workspace
+
+    async def add(self, invite: InviteCode) -> None:
+        if invite.code in self._ws.working.invites:
+            raise ValueError(f"invite code {invite.code} already exists")
+        self._ws.working.invites[invite.code] = deepcopy(invite)
+
+    async def get(self, code: str) -> InviteCode | None:
+        return deepcopy(self._ws.working.invites.get(code))
+
+    async def consume(self, code: str, now: datetime) -> bool:
+        async with self._ws.lock:
+            committed = self._ws.committed.invites.get(code)
+            # a committed row is decided in the shared store; one added by this unit of work, in its copy
+            invite = committed if committed is not None else self._ws.working.invites.get(code)
+            if invite is None or not _usable(invite, now):
+                return False
+            invite.use_count += 1
+            if committed is not None:
+                self._ws.undo.append(lambda: self._give_back(code))
+                self._ws.settled("invites", code, committed)
+            return True
+
+    def _give_back(self, code: str) -> None:
+        self._ws.committed.invites[code].use_count -= 1
+
+    async def list(self, limit: int, after: Position | None) -> Page[InviteCode]:
+        return _page(self._ws.working.invites.values(), lambda row: (row.created_at, row.code), limit, after)
+
+
+class InMemorySessionRepository:
+    def __init__(self, workspace: Workspace) -> None:
+        self._ws = workspace
+
+    async def add(self, session: Session) -> None:
+        if session.id in self._ws.working.sessions:
+            raise ValueError(f"session {session.id} already exists")
+        self._ws.working.sessions[session.id] = deepcopy(session)
+
+    async def get(self, session_id: str) -> Session | None:
+        return deepcopy(self._ws.working.sessions.get(session_id))
+
+    async def update(self, session: Session) -> None:
+        if session.id in self._ws.working.sessions:
+            self._ws.working.sessions[session.id] = deepcopy(session)
+
+    async def list_active(self, user_id: str, now: datetime) -> builtins.list[Session]:
+        live = [row for row in self._ws.working.sessions.values() if row.user_id == user_id and row.is_active(now)]
+        return [deepcopy(row) for row in sorted(live, key=lambda row: row.last_used_at, reverse=True)]
+
+    async def revoke_all(self, user_id: str, now: datetime, reason: str) -> builtins.list[str]:
+        live = [row for row in self._ws.working.sessions.values() if row.user_id == user_id and row.revoked_at is None]
+        for row in live:
+            row.revoke(now, reason)
+        return [row.id for row in live]
+
+    async def add_refresh_token(self, token_hash: str, session_id: str, created_at: datetime) -> None:
+        if token_hash in self._ws.working.refresh_tokens:
+            raise ValueError("this refresh token already exists")
+        self._ws.working.refresh_tokens[token_hash] = StoredRefreshToken(token_hash, session_id, created_at)
+
+    async def spend_refresh_token(self, token_hash: str, now: datetime) -> RefreshSpend:
+        async with self._ws.lock:
+            committed = self._ws.committed.refresh_tokens.get(token_hash)
+            token = committed if committed is not None else self._ws.working.refresh_tokens.get(token_hash)
+            if token is None:
+                return RefreshSpend(RefreshOutcome.UNKNOWN)
+            if token.spent_at is not None:
+                return RefreshSpend(RefreshOutcome.ALREADY_SPENT, token.session_id)
+            token.spent_at = now
+            if committed is not None:
+                self._ws.undo.append(lambda: self._unspend(token_hash))
+                self._ws.settled("refresh_tokens", token_hash, committed)
+            return RefreshSpend(RefreshOutcome.ROTATED, token.session_id)
+
+    def _unspend(self, token_hash: str) -> None:
+        self._ws.committed.refresh_tokens[token_hash].spent_at = None
+
+
+def _matches(entry: AuditEntry, query: AuditQuery) -> bool:
+    return (
+        (not query.action or entry.action == query.action)
+        and (not query.admin_id or entry.admin_id == query.admin_id)
+        and (not query.since or entry.created_at >= query.since)
+        and (not query.until or entry.created_at <= query.until)
+    )
+
+
+class InMemoryAuditLogRepository:
+    def __init__(self, workspace: Workspace) -> None:
+        self._ws = workspace
+
+    async def add(self, entry: AuditEntry) -> None:
+        if entry.id in self._ws.working.audit:
+            raise ValueError(f"audit entry {entry.id} already exists")
+        self._ws.working.audit[entry.id] = deepcopy(entry)
+
+    async def search(self, query: AuditQuery, limit: int, after: Position | None) -> Page[AuditEntry]:
+        rows = (entry for entry in self._ws.working.audit.values() if _matches(entry, query))
+        return _page(rows, lambda row: (row.created_at, row.id), limit, after)

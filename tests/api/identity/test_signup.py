@@ -1,0 +1,178 @@
+"""POST /api/auth/signup and POST /api/invite/validate."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+
+from src.adapters.sqla.models import OutboxRow
+from src.domain.identity.model import InviteCode
+from src.entrypoints.http.app import create_app
+from tests.api.identity.conftest import PASSWORD, bearer, in_app, sign_up, unique
+
+
+async def _create_invite(client: Any, admin: dict[str, Any], **body: Any) -> str:
+    response = await client.post("/api/admin/invite-codes", json=body, headers=bearer(admin))
+    assert response.status_code == 201, response.text
+    code: str = response.json()["code"]
+    return code
+
+
+async def _signup(client: Any, **overrides: Any) -> Any:
+    site_id = overrides.pop("site_id", unique())
+    body = {"site_id": site_id, "nickname": site_id[-20:], "password": PASSWORD, "invite_code": "5858", **overrides}
+    return await client.post("/api/auth/signup", json=body)
+
+
+async def test_signup_returns_tokens_and_a_standard_user(client: Any) -> None:
+    site_id = unique()
+
+    sut = await sign_up(client, site_id=site_id.upper(), email="player@example.com")
+
+    assert sut["token_type"] == "bearer"
+    assert sut["expires_in"] == 1800
+    assert len(sut["refresh_token"]) >= 43
+    assert sut["user"]["site_id"] == site_id
+    assert sut["user"]["rank"] == "STANDARD"
+    assert sut["user"]["is_admin"] is False
+    assert (await client.get("/api/auth/me", headers=bearer(sut))).status_code == 200
+
+
+async def test_signup_records_user_signed_up_in_the_outbox(client: Any, container: Any) -> None:
+    tokens = await sign_up(client)
+
+    async def outbox_types() -> list[str]:
+        async with container.uow_factory() as uow:
+            query = select(OutboxRow.event_type).where(OutboxRow.aggregate_id == tokens["user"]["id"])
+            return list((await uow.session.execute(query)).scalars())
+
+    assert await in_app(client, outbox_types) == ["UserSignedUp"]
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"site_id": "ab"}, "site_id"),
+        ({"site_id": "bad-chars!"}, "site_id"),
+        ({"site_id": "x" * 33}, "site_id"),
+        ({"nickname": "a"}, "nickname"),
+        ({"nickname": "n" * 25}, "nickname"),
+        ({"password": "short"}, "password"),
+        ({"password": "p" * 129}, "password"),
+        ({"password": "password123"}, "password"),
+        ({"email": "not-an-email"}, "email"),
+        ({"phone_number": "12ab"}, "phone_number"),
+    ],
+)
+async def test_invalid_signup_fields_are_validation_errors(client: Any, override: dict[str, str], field: str) -> None:
+    response = await _signup(client, **override)
+
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert error["details"]["fields"][0]["key"] == field
+
+
+async def test_site_id_is_unique_regardless_of_case(client: Any) -> None:
+    site_id = unique()
+    await sign_up(client, site_id=site_id)
+
+    response = await _signup(client, site_id=site_id.upper(), nickname=unique("n")[-20:])
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "SITE_ID_TAKEN"
+
+
+async def test_nickname_is_unique_regardless_of_case(client: Any) -> None:
+    nickname = unique("Nick")[-20:]
+    await sign_up(client, nickname=nickname)
+
+    response = await _signup(client, nickname=nickname.swapcase())
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "NICKNAME_TAKEN"
+
+
+async def test_unknown_invite_code_is_refused(client: Any) -> None:
+    response = await _signup(client, invite_code="NOPE12345")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "INVITE_INVALID"
+
+
+async def test_expired_invite_code_is_refused_and_reported(client: Any, container: Any) -> None:
+    code = unique("EXP").upper()
+    past = datetime.now(UTC) - timedelta(days=2)
+
+    async def add_expired_invite() -> None:
+        async with container.identity.uow_factory() as uow:
+            await uow.invites.add(InviteCode(code=code, created_at=past, expires_at=past + timedelta(days=1)))
+            await uow.commit()
+
+    await in_app(client, add_expired_invite)
+
+    signup = await _signup(client, invite_code=code)
+    validation = await client.post("/api/invite/validate", json={"code": code})
+
+    assert signup.status_code == 400
+    assert signup.json()["error"]["code"] == "INVITE_EXPIRED"
+    assert validation.json()["is_valid"] is False
+    assert "expired" in validation.json()["error_message"]
+
+
+async def test_an_exhausted_invite_code_is_refused(client: Any, admin: dict[str, Any]) -> None:
+    code = await _create_invite(client, admin, max_uses=1)
+    assert (await _signup(client, invite_code=code)).status_code == 201
+
+    response = await _signup(client, invite_code=code)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "INVITE_EXHAUSTED"
+
+
+async def test_concurrent_signups_on_a_one_use_code_admit_exactly_one(client: Any, admin: dict[str, Any]) -> None:
+    code = await _create_invite(client, admin, max_uses=1)
+
+    responses = await asyncio.gather(*(_signup(client, invite_code=code) for _ in range(6)))
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201, 400, 400, 400, 400, 400]
+    refused = [r.json()["error"]["code"] for r in responses if r.status_code == 400]
+    assert set(refused) == {"INVITE_EXHAUSTED"}
+
+
+async def test_validate_reports_remaining_uses(client: Any, admin: dict[str, Any]) -> None:
+    expires_at = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    code = await _create_invite(client, admin, max_uses=3, expires_at=expires_at.isoformat())
+    await _signup(client, invite_code=code)
+
+    sut = (await client.post("/api/invite/validate", json={"code": code})).json()
+
+    assert sut["is_valid"] is True
+    assert sut["remaining_uses"] == 2
+    assert datetime.fromisoformat(sut["expires_at"]) == expires_at
+    assert sut["error_message"] is None
+
+
+async def test_validate_the_dev_code_and_an_unknown_code(client: Any) -> None:
+    dev = (await client.post("/api/invite/validate", json={"code": "5858"})).json()
+    unknown = (await client.post("/api/invite/validate", json={"code": "ZZZZ9999"})).json()
+
+    assert dev["is_valid"] is True
+    assert dev["remaining_uses"] is None
+    assert unknown["is_valid"] is False
+    assert unknown["error_message"]
+
+
+async def test_dev_invite_code_is_refused_in_production(make_settings: Any) -> None:
+    settings = make_settings(app_env="production", jwt_secret="prod-secret-" + "x" * 40)
+    async with AsyncTestClient(create_app(settings)) as production:
+        response = await _signup(production)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "INVITE_INVALID"
