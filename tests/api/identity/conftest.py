@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import pytest
@@ -65,7 +65,8 @@ def container(app: Litestar, client: AsyncTestClient[Litestar]) -> Container:
 
 
 @pytest.fixture
-async def admin(client: AsyncTestClient[Litestar], admin_site_id: str) -> AsyncIterator[dict[str, Any]]:
+async def admin(client: AsyncTestClient[Litestar], admin_site_id: str) -> dict[str, Any]:
     response = await client.post("/api/auth/admin/login", json={"site_id": admin_site_id, "password": ADMIN_PASSWORD})
     assert response.status_code == 200, response.text
-    yield response.json()
+    tokens: dict[str, Any] = response.json()
+    return tokens
