@@ -122,7 +122,7 @@ class InMemoryUserRepository:
 
 
 def _usable(invite: InviteCode, now: datetime) -> bool:
-    unexpired = invite.expires_at is None or invite.expires_at >= now
+    unexpired = invite.expires_at is None or invite.expires_at > now
     return unexpired and (invite.max_uses is None or invite.use_count < invite.max_uses)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -10,7 +11,9 @@ from typing import Any
 import click
 import uvicorn
 
-from src.entrypoints.bootstrap import migrate_database
+from src.application.identity.accounts import AdminAccount, ensure_admin
+from src.domain.shared.errors import DomainError
+from src.entrypoints.bootstrap import migrate_database, open_container
 from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import Settings, SettingsError, load_settings
 
@@ -61,6 +64,26 @@ def serve(settings: Settings, host: str | None, port: int | None, run_migrations
     host, port = host or settings.host, port or settings.port
     click.echo(f"Casino-Club API on http://{host}:{port} — docs at http://{host}:{port}/docs", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
+
+
+async def _create_admin(settings: Settings, site_id: str, password: str) -> AdminAccount:
+    async with open_container(settings) as container:
+        return await ensure_admin(site_id, password, container.identity, reset_password=True)
+
+
+@cli.command("create-admin")
+@click.option("--site-id", required=True, help="Site id of the admin account (created, or promoted to admin).")
+@click.password_option("--password", help="New password (prompted for when not given).")
+@with_settings
+def create_admin(settings: Settings, site_id: str, password: str) -> None:
+    """Create an admin account, or make an existing account admin and set its password."""
+    try:
+        account = asyncio.run(_create_admin(settings, site_id, password))
+    except DomainError as refusal:
+        click.echo(f"casino-club: {refusal.message}", err=True)
+        sys.exit(2)
+    verb = "created" if account.created else "updated"
+    click.echo(f"admin {account.user.site_id} {verb} (id {account.user.id})")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -54,6 +55,15 @@ def _user_values(user: User) -> dict[str, object]:
     }
 
 
+def _raise_user_conflict(error: IntegrityError) -> NoReturn:
+    constraint = violated_constraint(error, _USER_CONFLICTS)
+    if constraint == "uq_users_site_id":
+        raise SiteIdTaken from error
+    if constraint == "uq_users_nickname_key":
+        raise NicknameTaken from error
+    raise error
+
+
 class SqlaUserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -63,12 +73,7 @@ class SqlaUserRepository:
         try:
             await self._session.flush()
         except IntegrityError as exc:
-            constraint = violated_constraint(exc, _USER_CONFLICTS)
-            if constraint == "uq_users_site_id":
-                raise SiteIdTaken from exc
-            if constraint == "uq_users_nickname_key":
-                raise NicknameTaken from exc
-            raise
+            _raise_user_conflict(exc)
 
     async def get(self, user_id: str) -> User | None:
         row = await self._session.get(UserRow, user_id)
@@ -79,7 +84,10 @@ class SqlaUserRepository:
         return None if row is None else _user(row)
 
     async def update(self, user: User) -> None:
-        await self._session.execute(update(UserRow).where(UserRow.id == user.id).values(**_user_values(user)))
+        try:
+            await self._session.execute(update(UserRow).where(UserRow.id == user.id).values(**_user_values(user)))
+        except IntegrityError as exc:
+            _raise_user_conflict(exc)
 
 
 def _invite(row: InviteCodeRow) -> InviteCode:
