@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
@@ -16,13 +16,20 @@ from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2Passwo
 from src.adapters.security.tokens import PyJwtTokenService
 from src.adapters.sqla import migrations
 from src.adapters.sqla.database import SqlaDatabase, SqlaDatabaseProbe
+from src.adapters.sqla.repositories.idempotency import SqlaIdempotencyStore
+from src.adapters.sqla.repositories.outbox import SqlaOutboxStore
+from src.adapters.sqla.repositories.wallet import SqlaLedgerAuditor
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.adapters.system.clock import SystemClock
 from src.application.identity.config import IdentityConfig
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.session_state import SessionStateCache
+from src.application.shared.idempotency import IdempotencyPolicy
+from src.application.shared.outbox import OutboxMessage, OutboxRelay, Subscriber
 from src.application.shared.ports import Cache, Clock
 from src.application.shared.readiness import CacheProbe
+from src.application.wallet.deps import WalletConfig, WalletDeps
+from src.application.wallet.handlers import credit_signup_bonus
 from src.entrypoints.container import Container
 from src.entrypoints.settings import Settings
 
@@ -48,10 +55,12 @@ def identity_config(settings: Settings) -> IdentityConfig:
     )
 
 
-def _identity(settings: Settings, database: SqlaDatabase, cache: Cache, clock: Clock) -> IdentityDeps:
+def _identity(
+    settings: Settings, uow_factory: Callable[[], SqlaUnitOfWork], cache: Cache, clock: Clock
+) -> IdentityDeps:
     config = identity_config(settings)
     return IdentityDeps(
-        uow_factory=lambda: SqlaUnitOfWork(database.session_factory),
+        uow_factory=uow_factory,
         clock=clock,
         cache=cache,
         hasher=Argon2PasswordHasher(),
@@ -67,6 +76,15 @@ def _identity(settings: Settings, database: SqlaDatabase, cache: Cache, clock: C
     )
 
 
+def _subscribers(wallet: WalletDeps) -> dict[str, list[Subscriber]]:
+    """In-process consumers of domain events, by event type (each is idempotent by event id)."""
+
+    async def signup_bonus(message: OutboxMessage) -> None:
+        await credit_signup_bonus(message, wallet)
+
+    return {"UserSignedUp": [signup_bonus]}
+
+
 @asynccontextmanager
 async def open_container(settings: Settings) -> AsyncIterator[Container]:
     """Open pools and clients for the lifetime of the block; everything is closed on exit."""
@@ -79,12 +97,32 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
         await olap.start()
         stack.push_async_callback(olap.close)
         clock = SystemClock()
+        subscribers: dict[str, list[Subscriber]] = {}  # filled below, once the consuming contexts exist
+        relay = OutboxRelay(SqlaOutboxStore(database.session_factory), subscribers, cache, clock)
+
+        def uow_factory() -> SqlaUnitOfWork:
+            return SqlaUnitOfWork(database.session_factory, after_commit=relay.notify)
+
+        wallet = WalletDeps(
+            uow_factory=uow_factory,
+            clock=clock,
+            ids=SecretsIdGenerator(),
+            config=WalletConfig(starting_coins=settings.starting_coins, starting_gems=settings.starting_gems),
+        )
+        subscribers.update(_subscribers(wallet))
         yield Container(
             settings=settings,
             clock=clock,
             cache=cache,
-            uow_factory=lambda: SqlaUnitOfWork(database.session_factory),
-            identity=_identity(settings, database, cache, clock),
+            uow_factory=uow_factory,
+            identity=_identity(settings, uow_factory, cache, clock),
+            wallet=wallet,
+            relay=relay,
+            idempotency=SqlaIdempotencyStore(database.session_factory),
+            idempotency_policy=IdempotencyPolicy(
+                in_flight_timeout=timedelta(seconds=settings.idempotency_in_flight_timeout_seconds)
+            ),
+            ledger_auditor=SqlaLedgerAuditor(database.session_factory),
             probes=[SqlaDatabaseProbe(database), CacheProbe(cache), ClickHouseProbe(olap)],
         )
 

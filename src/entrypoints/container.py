@@ -6,7 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from src.application.identity.deps import IdentityDeps
+from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
+from src.application.shared.outbox import OutboxRelay
 from src.application.shared.ports import Cache, Clock, HealthProbe, UnitOfWork
+from src.application.wallet.deps import WalletDeps
+from src.application.wallet.ports import LedgerAuditor
 from src.entrypoints.settings import Settings
 
 
@@ -19,4 +23,9 @@ class Container:
     cache: Cache
     uow_factory: Callable[[], UnitOfWork]
     identity: IdentityDeps
+    wallet: WalletDeps
+    relay: OutboxRelay
+    idempotency: IdempotencyStore
+    idempotency_policy: IdempotencyPolicy
+    ledger_auditor: LedgerAuditor
     probes: list[HealthProbe] = field(default_factory=list)

@@ -51,6 +51,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     rate_limit_auth_per_minute: int = 300
     trust_proxy_headers: bool = False
     session_state_ttl_seconds: float = 30.0
+    starting_coins: int = 1000
+    starting_gems: int = 0
+    idempotency_in_flight_timeout_seconds: int = 120
+    outbox_poll_seconds: float = 1.0
     dev_invite_code: str = "5858"
     admin_site_id: str | None = None
     admin_password: str | None = None

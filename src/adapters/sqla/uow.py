@@ -5,6 +5,7 @@ Recorded domain events are inserted into the outbox inside the same transaction,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
+from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
 from src.domain.shared.events import DomainEvent
 
 
@@ -32,9 +34,14 @@ class SqlaUnitOfWork:
     invites: SqlaInviteCodeRepository
     sessions: SqlaSessionRepository
     audit: SqlaAuditLogRepository
+    wallets: SqlaWalletRepository
+    inbox: SqlaInboxRepository
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
+    ) -> None:
         self._session_factory = session_factory
+        self._after_commit = after_commit
         self._session: AsyncSession | None = None
         self._events: list[DomainEvent] = []
 
@@ -51,6 +58,8 @@ class SqlaUnitOfWork:
         self.invites = SqlaInviteCodeRepository(session)
         self.sessions = SqlaSessionRepository(session)
         self.audit = SqlaAuditLogRepository(session)
+        self.wallets = SqlaWalletRepository(session)
+        self.inbox = SqlaInboxRepository(session)
         return self
 
     async def __aexit__(
@@ -76,6 +85,8 @@ class SqlaUnitOfWork:
         if events:
             self.session.add_all([outbox_row(event) for event in events])
         await self.session.commit()
+        if events and self._after_commit is not None:
+            self._after_commit()
 
     async def rollback(self) -> None:
         self._events = []

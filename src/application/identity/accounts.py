@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from src.application.identity.audit import write_audit
+from src.application.identity.audit import AdminAction, write_audit
 from src.application.identity.commands import ChangeAccountStatus
 from src.application.identity.deps import IdentityDeps
 from src.domain.identity import policies
@@ -58,7 +58,9 @@ async def change_account_status(cmd: ChangeAccountStatus, deps: IdentityDeps) ->
         if cmd.status is not AccountStatus.ACTIVE:
             revoked = await uow.sessions.revoke_all(user.id, now, f"account_{cmd.status.value}")
         payload = {"from": previous.value, "to": cmd.status.value}
-        await write_audit(uow, deps, cmd.admin, cmd.client, "user.status", "user", user.id, payload)
+        await write_audit(
+            uow, AdminAction(cmd.admin, cmd.client, "user.status", "user", user.id, payload), deps.ids, now
+        )
         await uow.commit()
     await deps.session_state.mark_revoked(revoked, user.id)
     return user

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from src.application.identity.audit import write_audit
+from src.application.identity.audit import AdminAction, write_audit
 from src.application.identity.commands import CreateInviteCode
 from src.application.identity.deps import IdentityDeps
 from src.application.shared.pagination import Page, check_limit, decode_cursor
@@ -54,7 +54,8 @@ async def create_invite_code(cmd: CreateInviteCode, deps: IdentityDeps) -> Invit
     async with deps.uow_factory() as uow:
         await uow.invites.add(invite)
         payload = {"expires_at": cmd.expires_at.isoformat() if cmd.expires_at else None, "max_uses": cmd.max_uses}
-        await write_audit(uow, deps, cmd.admin, cmd.client, "invite_code.create", "invite_code", invite.code, payload)
+        action = AdminAction(cmd.admin, cmd.client, "invite_code.create", "invite_code", invite.code, payload)
+        await write_audit(uow, action, deps.ids, now)
         await uow.commit()
     return invite
 

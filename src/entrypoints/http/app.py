@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,6 +26,7 @@ from src.entrypoints.http.identity import AuthController, InviteController, User
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.ops import OpsController
 from src.entrypoints.http.security import authentication_middleware
+from src.entrypoints.http.wallet import WalletController
 from src.entrypoints.logging import structlog_plugin
 from src.entrypoints.settings import Settings, load_settings
 
@@ -38,6 +41,18 @@ def _provide_container(state: State) -> Container:
 class MetricsController(PrometheusController):
     path = "/metrics"
     include_in_schema = False
+
+
+@asynccontextmanager
+async def background_tasks(container: Container) -> AsyncIterator[None]:
+    """The outbox relay runs beside the app in every process; a shared cache lock keeps passes apart."""
+    relay = asyncio.create_task(container.relay.run_forever(container.settings.outbox_poll_seconds))
+    try:
+        yield
+    finally:
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay
 
 
 async def ensure_configured_admin(container: Container) -> None:
@@ -58,7 +73,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_container(settings) as container:
+        async with open_container(settings) as container, background_tasks(container):
             app.state.container = container
             await ensure_configured_admin(container)
             yield
@@ -71,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         InviteController,
         AuthController,
         UsersController,
+        WalletController,
         admin_router(),
     ]
     return Litestar(

@@ -34,6 +34,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "SITE_ID_TAKEN": 409,
     "NICKNAME_TAKEN": 409,
     "INSUFFICIENT_FUNDS": 409,
+    "ALREADY_APPLIED": 409,
     "OUT_OF_STOCK": 409,
     "PROMO_EXHAUSTED": 409,
     "WEBHOOK_REPLAY": 409,
@@ -83,10 +84,23 @@ def _validation_details(exc: ValidationException) -> dict[str, Any]:
     return {"fields": fields, "reason": exc.detail}
 
 
+def domain_error_body(request: Request[Any, Any, Any], exc: DomainError) -> tuple[int, dict[str, Any]]:
+    """Status and envelope of a domain refusal (also what idempotent replays store)."""
+    body = {
+        "error": {
+            "code": exc.code,
+            "message": exc.message,
+            "details": exc.details,
+            "request_id": request_id_of(request.scope),
+        }
+    }
+    return STATUS_BY_CODE.get(exc.code, 400), body
+
+
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     headers = None if exc.retry_after_seconds is None else {"Retry-After": str(exc.retry_after_seconds)}
-    status = STATUS_BY_CODE.get(exc.code, 400)
-    return error_response(request, status, exc.code, exc.message, exc.details, headers)
+    status, body = domain_error_body(request, exc)
+    return Response(body, status_code=status, headers=headers)
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post
@@ -12,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from src.application.identity import auth, invites, profiles, sessions
 from src.application.identity.commands import LogIn, Refresh, SignUp
 from src.application.identity.deps import IdentityDeps
+from src.application.wallet.handlers import get_balances
 from src.domain.identity.model import Principal
 from src.entrypoints.http.schemas.identity import (
     InviteValidateIn,
@@ -40,8 +42,15 @@ def provide_identity(request: AnyRequest) -> IdentityDeps:
 IDENTITY = {"identity": Provide(provide_identity, sync_to_thread=False)}
 
 
-async def _tokens(result: auth.AuthResult, identity: IdentityDeps) -> TokensOut:
-    return TokensOut.of(result, await profiles.get_self_profile(result.user.id, identity))
+async def self_view(request: AnyRequest, user_id: str) -> profiles.SelfProfile:
+    """The self view joins identity with the wallet's balances."""
+    container = container_of(request)
+    profile = await profiles.get_self_profile(user_id, container.identity)
+    return replace(profile, balances=await get_balances(user_id, container.wallet))
+
+
+async def _tokens(request: AnyRequest, result: auth.AuthResult) -> TokensOut:
+    return TokensOut.of(result, await self_view(request, result.user.id))
 
 
 class InviteController(Controller):
@@ -74,14 +83,16 @@ class AuthController(Controller):
             email=data.email,
             phone_number=data.phone_number,
         )
-        return await _tokens(await auth.sign_up(command, identity), identity)
+        result = await auth.sign_up(command, identity)
+        await container_of(request).relay.drain()  # the starting balance is credited from UserSignedUp
+        return await _tokens(request, result)
 
     @post("/login", operation_id="login", status_code=HTTP_200_OK, opt={PUBLIC: True}, guards=[auth_rate_limit])
     async def login(
         self, request: AnyRequest, data: JSONBody[LoginIn], identity: NamedDependency[IdentityDeps]
     ) -> TokensOut:
         command = LogIn(site_id=data.site_id, password=data.password, client=client_info(request))
-        return await _tokens(await auth.log_in(command, identity), identity)
+        return await _tokens(request, await auth.log_in(command, identity))
 
     @post(
         "/admin/login",
@@ -94,11 +105,13 @@ class AuthController(Controller):
         self, request: AnyRequest, data: JSONBody[LoginIn], identity: NamedDependency[IdentityDeps]
     ) -> TokensOut:
         command = LogIn(site_id=data.site_id, password=data.password, client=client_info(request), admin_only=True)
-        return await _tokens(await auth.log_in(command, identity), identity)
+        return await _tokens(request, await auth.log_in(command, identity))
 
     @post("/refresh", operation_id="refresh", status_code=HTTP_200_OK, opt={PUBLIC: True}, guards=[auth_rate_limit])
-    async def refresh(self, data: JSONBody[RefreshIn], identity: NamedDependency[IdentityDeps]) -> TokensOut:
-        return await _tokens(await auth.refresh(Refresh(data.refresh_token), identity), identity)
+    async def refresh(
+        self, request: AnyRequest, data: JSONBody[RefreshIn], identity: NamedDependency[IdentityDeps]
+    ) -> TokensOut:
+        return await _tokens(request, await auth.refresh(Refresh(data.refresh_token), identity))
 
     @post("/logout", operation_id="logout", status_code=HTTP_204_NO_CONTENT)
     async def logout(
@@ -125,7 +138,7 @@ class AuthController(Controller):
 
     @get("/me", operation_id="me")
     async def me(self, request: PrincipalRequest, identity: NamedDependency[IdentityDeps]) -> SelfProfileOut:
-        return SelfProfileOut.of(await profiles.get_self_profile(request.user.user_id, identity))
+        return SelfProfileOut.of(await self_view(request, request.user.user_id))
 
 
 class UsersController(Controller):
@@ -135,7 +148,7 @@ class UsersController(Controller):
 
     @get("/profile", operation_id="profile")
     async def profile(self, request: PrincipalRequest, identity: NamedDependency[IdentityDeps]) -> SelfProfileOut:
-        return SelfProfileOut.of(await profiles.get_self_profile(request.user.user_id, identity))
+        return SelfProfileOut.of(await self_view(request, request.user.user_id))
 
     @get("/stats", operation_id="user_stats")
     async def stats(self, request: PrincipalRequest) -> UserStatsOut:

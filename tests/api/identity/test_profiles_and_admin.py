@@ -31,7 +31,7 @@ async def test_me_and_profile_are_the_same_self_view(client: Any) -> None:
 
     assert me == profile
     assert set(me) >= SELF_FIELDS
-    assert me["balances"] == {"coins": 0, "gems": 0}
+    assert me["balances"] == {"coins": 1000, "gems": 0}
 
 
 async def test_public_profile_shows_only_public_fields(client: Any) -> None:

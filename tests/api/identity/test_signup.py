@@ -43,15 +43,24 @@ async def test_signup_returns_tokens_and_a_standard_user(client: Any) -> None:
     assert (await client.get("/api/auth/me", headers=bearer(sut))).status_code == 200
 
 
-async def test_signup_records_user_signed_up_in_the_outbox(client: Any, container: Any) -> None:
+async def test_signup_publishes_user_signed_up_and_the_wallet_grants_the_starting_balance(
+    client: Any, container: Any
+) -> None:
     tokens = await sign_up(client)
 
-    async def outbox_types() -> list[str]:
+    async def outbox_events() -> list[tuple[str, bool]]:
         async with container.uow_factory() as uow:
-            query = select(OutboxRow.event_type).where(OutboxRow.aggregate_id == tokens["user"]["id"])
-            return list((await uow.session.execute(query)).scalars())
+            query = (
+                select(OutboxRow.event_type, OutboxRow.published_at)
+                .where(OutboxRow.aggregate_id == tokens["user"]["id"])
+                .order_by(OutboxRow.position)
+            )
+            return [(event_type, published is not None) for event_type, published in await uow.session.execute(query)]
 
-    assert await in_app(client, outbox_types) == ["UserSignedUp"]
+    events = await in_app(client, outbox_events)
+    assert events[0] == ("UserSignedUp", True)
+    assert ("BalanceChanged", False) in events or ("BalanceChanged", True) in events
+    assert tokens["user"]["balances"] == {"coins": 1000, "gems": 0}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,68 @@
+"""Idempotency records in the database: a primary key per (user, route, key) makes the claim atomic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from src.adapters.sqla.models.idempotency import IdempotencyRecordRow as Row
+from src.adapters.sqla.repositories.wallet import dialect_insert
+from src.application.shared.idempotency import Begin, BeginOutcome, IdempotencyScope, StoredResponse
+
+IN_FLIGHT, COMPLETED = "in_flight", "completed"
+
+
+def _is(scope: IdempotencyScope) -> ColumnElement[bool]:
+    return and_(Row.user_id == scope.user_id, Row.route == scope.route, Row.key == scope.key)
+
+
+class SqlaIdempotencyStore:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+
+    async def begin(
+        self, scope: IdempotencyScope, fingerprint: str, now: datetime, expires_at: datetime, stale_before: datetime
+    ) -> Begin:
+        fresh = {"fingerprint": fingerprint, "state": IN_FLIGHT, "created_at": now, "expires_at": expires_at}
+        async with self._sessions() as session:
+            claim = dialect_insert(session)(Row).values(
+                user_id=scope.user_id, route=scope.route, key=scope.key, **fresh
+            )
+            if (await session.execute(claim.on_conflict_do_nothing())).rowcount:  # type: ignore[attr-defined]
+                await session.commit()
+                return Begin(BeginOutcome.STARTED)
+            abandoned = or_(Row.expires_at <= now, and_(Row.state == IN_FLIGHT, Row.created_at < stale_before))
+            taken_over = await session.execute(
+                update(Row).where(_is(scope), abandoned).values(status_code=None, response_body=None, **fresh)
+            )
+            if taken_over.rowcount:  # type: ignore[attr-defined]
+                await session.commit()
+                return Begin(BeginOutcome.STARTED)
+            row = (await session.execute(select(Row).where(_is(scope)))).scalar_one()
+        if row.fingerprint != fingerprint:
+            return Begin(BeginOutcome.KEY_REUSED)
+        if row.state == IN_FLIGHT or row.status_code is None or row.response_body is None:
+            return Begin(BeginOutcome.IN_PROGRESS)
+        return Begin(BeginOutcome.REPLAY, StoredResponse(row.status_code, row.response_body))
+
+    async def complete(self, scope: IdempotencyScope, response: StoredResponse) -> None:
+        async with self._sessions() as session:
+            await session.execute(
+                update(Row)
+                .where(_is(scope))
+                .values(state=COMPLETED, status_code=response.status_code, response_body=response.body)
+            )
+            await session.commit()
+
+    async def release(self, scope: IdempotencyScope) -> None:
+        async with self._sessions() as session:
+            await session.execute(delete(Row).where(_is(scope), Row.state == IN_FLIGHT))
+            await session.commit()
+
+    async def purge_expired(self, now: datetime) -> int:
+        async with self._sessions() as session:
+            result = await session.execute(delete(Row).where(Row.expires_at <= now))
+            await session.commit()
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,131 @@
+"""Idempotent execution of money-moving requests (API.md conventions).
+
+A key is scoped per user and route; the first request with it runs, a repeat with the same request
+gets the stored answer back, a repeat with a different request is refused, and a repeat while the
+first is still running is told so. Failures on our side (5xx) release the key so a retry can run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any, Protocol
+
+from src.application.shared.ports import Clock
+from src.domain.shared.errors import DomainError, InvalidInput
+
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    default_message = "this Idempotency-Key was used with a different request"
+
+
+class IdempotencyInProgress(DomainError):
+    code = "IDEMPOTENCY_IN_PROGRESS"
+    default_message = "a request with this Idempotency-Key is still being processed"
+
+
+@dataclass(frozen=True)
+class IdempotencyScope:
+    user_id: str
+    route: str
+    key: str
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: bytes
+
+
+class BeginOutcome(Enum):
+    STARTED = "started"
+    REPLAY = "replay"
+    IN_PROGRESS = "in_progress"
+    KEY_REUSED = "key_reused"
+
+
+@dataclass(frozen=True)
+class Begin:
+    outcome: BeginOutcome
+    stored: StoredResponse | None = None
+
+
+class IdempotencyStore(Protocol):
+    async def begin(
+        self, scope: IdempotencyScope, fingerprint: str, now: datetime, expires_at: datetime, stale_before: datetime
+    ) -> Begin:
+        """Claim the key (durably, before the work runs) or report what is already known about it.
+
+        An expired record, or an in-flight one started before `stale_before` (its process died), is claimed anew.
+        """
+        ...
+
+    async def complete(self, scope: IdempotencyScope, response: StoredResponse) -> None: ...
+
+    async def release(self, scope: IdempotencyScope) -> None: ...
+
+    async def purge_expired(self, now: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class IdempotencyPolicy:
+    retention: timedelta = timedelta(hours=24)
+    in_flight_timeout: timedelta = timedelta(minutes=2)
+
+
+def check_key(key: str | None, *, required: bool) -> str | None:
+    if key is None or key == "":
+        if required:
+            raise InvalidInput(
+                "an Idempotency-Key header is required",
+                details={"fields": [{"key": "Idempotency-Key", "message": "required", "source": "header"}]},
+            )
+        return None
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(
+            "Idempotency-Key must be 1-255 characters",
+            details={"fields": [{"key": "Idempotency-Key", "message": "too long", "source": "header"}]},
+        )
+    return key
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    """Same method, path and JSON body (key order and whitespace aside) → same fingerprint."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{method.upper()} {path}\n{canonical}".encode()).hexdigest()
+
+
+async def run_idempotent(
+    store: IdempotencyStore,
+    clock: Clock,
+    policy: IdempotencyPolicy,
+    scope: IdempotencyScope,
+    request_fingerprint: str,
+    operation: Callable[[], Awaitable[StoredResponse]],
+) -> tuple[StoredResponse, bool]:
+    """Run `operation` at most once per scope; returns (response, replayed)."""
+    now = clock.now()
+    begin = await store.begin(scope, request_fingerprint, now, now + policy.retention, now - policy.in_flight_timeout)
+    if begin.outcome is BeginOutcome.REPLAY and begin.stored is not None:
+        return begin.stored, True
+    if begin.outcome is BeginOutcome.IN_PROGRESS:
+        raise IdempotencyInProgress
+    if begin.outcome is BeginOutcome.KEY_REUSED:
+        raise IdempotencyKeyReused
+    try:
+        response = await operation()
+    except BaseException:
+        await store.release(scope)
+        raise
+    if response.status_code >= 500:
+        await store.release(scope)
+    else:
+        await store.complete(scope, response)
+    return response, False

@@ -1,0 +1,108 @@
+"""The outbox relay: delivers committed domain events to subscribers, in order, at least once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import structlog
+
+from src.application.shared.ports import Cache, Clock
+
+logger = structlog.get_logger("casino_club.outbox")
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    position: int
+    event_id: str
+    event_type: str
+    aggregate_type: str
+    aggregate_id: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+class OutboxStore(Protocol):
+    async def unpublished(self, limit: int) -> list[OutboxMessage]: ...
+
+    async def mark_published(self, positions: Sequence[int], now: datetime) -> None: ...
+
+
+Subscriber = Callable[[OutboxMessage], Awaitable[None]]
+
+
+class OutboxRelay:
+    """One relay pass at a time across all processes (a cache lock); a failing subscriber stops the
+    pass at that event, so later events never overtake it, and the pass is retried later."""
+
+    LOCK_KEY = "outbox:relay"
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        subscribers: Mapping[str, Sequence[Subscriber]],
+        cache: Cache,
+        clock: Clock,
+        batch_size: int = 200,
+        lock_ttl_seconds: float = 30.0,
+    ) -> None:
+        self._store = store
+        self._subscribers = subscribers
+        self._cache = cache
+        self._clock = clock
+        self._batch_size = batch_size
+        self._lock_ttl = lock_ttl_seconds
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        """New events were committed: run the next pass now instead of at the next poll."""
+        self._wake.set()
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        for subscriber in self._subscribers.get(message.event_type, ()):
+            await subscriber(message)
+
+    async def run_once(self) -> int:
+        """Deliver one batch; returns how many events were published (0 if another relay holds the lock)."""
+        token = await self._cache.acquire_lock(self.LOCK_KEY, self._lock_ttl)
+        if token is None:
+            return 0
+        delivered: list[int] = []
+        try:
+            for message in await self._store.unpublished(self._batch_size):
+                try:
+                    await self._deliver(message)
+                except Exception:
+                    logger.exception("event delivery failed; will retry", event_id=message.event_id)
+                    break
+                delivered.append(message.position)
+        finally:
+            if delivered:
+                await self._store.mark_published(delivered, self._clock.now())
+            await self._cache.release_lock(self.LOCK_KEY, token)
+        return len(delivered)
+
+    async def drain(self, max_passes: int = 20) -> int:
+        """Run passes until the outbox is empty (or `max_passes`): read-your-writes for the caller."""
+        total = 0
+        for _ in range(max_passes):
+            published = await self.run_once()
+            total += published
+            if published < self._batch_size:
+                break
+        return total
+
+    async def run_forever(self, poll_interval_seconds: float = 1.0) -> None:
+        while True:
+            try:
+                await self.drain()
+            except Exception:
+                logger.exception("outbox relay pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), poll_interval_seconds)
+            self._wake.clear()

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from src.application.identity.ports import IdGenerator
+from src.application.shared.ports import Clock
+from src.application.wallet.ports import WalletUnitOfWork
+
+
+@dataclass(frozen=True)
+class WalletConfig:
+    starting_coins: int = 1000
+    starting_gems: int = 0
+
+
+@dataclass(frozen=True)
+class WalletDeps:
+    uow_factory: Callable[[], WalletUnitOfWork]
+    clock: Clock
+    ids: IdGenerator
+    config: WalletConfig

@@ -1,0 +1,61 @@
+"""What the wallet use cases need from the world."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from src.application.identity.ports import IdentityUnitOfWork
+from src.application.shared.pagination import Page
+from src.domain.wallet.model import Currency, LedgerEntry, Movement
+
+
+class WalletRepository(Protocol):
+    async def credit(self, movement: Movement, now: datetime) -> LedgerEntry:
+        """Add to a balance and write its ledger row; AlreadyApplied if this reference was applied before."""
+        ...
+
+    async def debit(self, movement: Movement, now: datetime) -> LedgerEntry:
+        """Take from a balance only if it covers the amount (decided by the database): InsufficientFunds."""
+        ...
+
+    async def balances(self, user_id: str) -> dict[Currency, int]: ...
+
+    async def ledger(self, user_id: str, limit: int, before_id: int | None) -> Page[LedgerEntry]: ...
+
+
+class InboxRepository(Protocol):
+    async def first_time(self, consumer: str, event_id: str) -> bool:
+        """Record that `consumer` handled `event_id`; False when it already had (idempotent consumers)."""
+        ...
+
+
+class WalletUnitOfWork(IdentityUnitOfWork, Protocol):
+    @property
+    def wallets(self) -> WalletRepository: ...
+
+    @property
+    def inbox(self) -> InboxRepository: ...
+
+
+@dataclass(frozen=True)
+class WalletCheck:
+    user_id: str
+    currency: str
+    balance: int
+    ledger_sum: int
+    chain_breaks: int
+
+    @property
+    def consistent(self) -> bool:
+        return self.balance == self.ledger_sum and self.chain_breaks == 0
+
+
+class LedgerAuditor(Protocol):
+    async def wallet_count(self) -> int: ...
+
+    def check_wallets(self, batch_size: int) -> AsyncIterator[list[WalletCheck]]:
+        """Every wallet, in batches: its balance, the sum of its ledger, and breaks in its balance_after chain."""
+        ...

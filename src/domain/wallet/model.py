@@ -1,0 +1,47 @@
+"""Balances in two in-game currencies and the ledger that explains every change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from src.domain.shared.errors import InvalidInput
+
+
+class Currency(StrEnum):
+    COINS = "coins"
+    GEMS = "gems"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: str
+    user_id: str
+    currency: Currency
+    delta: int
+    balance_after: int
+    reason: str
+    ref_type: str | None
+    ref_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One intended change of one balance; the ledger row is written with it or not at all."""
+
+    user_id: str
+    currency: Currency
+    amount: int
+    reason: str
+    ref_type: str | None = None
+    ref_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.amount <= 0:
+            raise InvalidInput("amount must be a positive integer", details={"fields": [{"key": "amount"}]})
+
+
+def balances_of(entries: dict[Currency, int]) -> dict[str, int]:
+    return {currency.value: entries.get(currency, 0) for currency in Currency}

@@ -1,0 +1,48 @@
+"""Admin grant of coins or gems: Idempotency-Key required, audit-logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_201_CREATED
+
+from src.application.wallet.deps import WalletDeps
+from src.application.wallet.handlers import GrantCurrency, grant_currency
+from src.domain.identity.model import Principal
+from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.schemas.wallet import GrantIn, GrantOut
+from src.entrypoints.http.security import client_info
+from src.entrypoints.http.wallet import WALLET
+
+
+class AdminWalletController(Controller):
+    path = "/users"
+    tags = ["admin"]  # noqa: RUF012
+    dependencies = WALLET
+
+    @post("/{user_id:str}/grant", operation_id="admin_grant", status_code=HTTP_201_CREATED)
+    async def grant(
+        self,
+        request: Request[Principal, Any, Any],
+        user_id: FromPath[str],
+        data: JSONBody[GrantIn],
+        wallet: NamedDependency[WalletDeps],
+    ) -> Response[bytes]:
+        key = request.headers.get("idempotency-key") or data.idempotency_key or ""
+        command = GrantCurrency(
+            admin=request.user,
+            client=client_info(request),
+            user_id=user_id,
+            currency=data.currency,
+            amount=data.amount,
+            reason=data.reason,
+            idempotency_key=key,
+        )
+
+        async def run() -> GrantOut:
+            return GrantOut.of(await grant_currency(command, wallet))
+
+        return await idempotent(request, request.user.user_id, run, required=True, status_code=HTTP_201_CREATED)
