@@ -10,8 +10,11 @@ from typing import Any
 
 import click
 import uvicorn
+from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
 
 from src.application.identity.accounts import AdminAccount, ensure_admin
+from src.application.wallet.verification import LedgerReport, verify_ledger
 from src.domain.shared.errors import DomainError
 from src.entrypoints.bootstrap import migrate_database, open_container
 from src.entrypoints.http.app import create_app
@@ -84,6 +87,29 @@ def create_admin(settings: Settings, site_id: str, password: str) -> None:
         sys.exit(2)
     verb = "created" if account.created else "updated"
     click.echo(f"admin {account.user.site_id} {verb} (id {account.user.id})")
+
+
+async def _verify_ledger(settings: Settings) -> LedgerReport:
+    async with open_container(settings) as container:
+        auditor = container.ledger_auditor
+        total = await auditor.wallet_count()
+        with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=Console(stderr=True)) as progress:
+            task = progress.add_task("checking wallets", total=total)
+            return await verify_ledger(auditor, lambda done: progress.advance(task, done))
+
+
+@cli.command("verify-ledger")
+@with_settings
+def verify_ledger_command(settings: Settings) -> None:
+    """Check every wallet against its ledger; exits 1 on any drift."""
+    report = asyncio.run(_verify_ledger(settings))
+    for check in report.drifted:
+        click.echo(
+            f"DRIFT user={check.user_id} currency={check.currency} balance={check.balance} "
+            f"ledger_sum={check.ledger_sum} chain_breaks={check.chain_breaks}"
+        )
+    click.echo(f"{report.wallets_checked} wallets checked, {len(report.drifted)} drifted")
+    sys.exit(0 if report.ok else 1)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from src.application.identity.accounts import change_account_status
 from src.application.identity.commands import ChangeAccountStatus, ClientInfo
 from src.domain.identity.model import AccountStatus, Principal, Rank
 from src.entrypoints.http.app import create_app
-from tests.api.identity.conftest import ADMIN_PASSWORD, PASSWORD, bearer, in_app, log_in, sign_up, unique
+from tests.support.api import ADMIN_PASSWORD, PASSWORD, bearer, in_app, log_in, sign_up, unique
 
 
 def _error(response: Any) -> str:

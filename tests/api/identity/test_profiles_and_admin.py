@@ -9,7 +9,7 @@ from litestar import Litestar, get
 
 from src.domain.identity.model import Rank
 from src.entrypoints.http.security import rank_at_least
-from tests.api.identity.conftest import bearer, sign_up
+from tests.support.api import bearer, sign_up
 
 SELF_FIELDS = {
     "id", "site_id", "nickname", "rank", "vip_tier", "is_admin", "balances", "battlepass_level",

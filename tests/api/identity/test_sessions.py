@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.identity.conftest import bearer, log_in, sign_up
+from tests.support.api import bearer, log_in, sign_up
 
 
 async def _me_status(client: Any, tokens: dict[str, Any]) -> tuple[int, str | None]:

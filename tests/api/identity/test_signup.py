@@ -13,7 +13,7 @@ from sqlalchemy import select
 from src.adapters.sqla.models import OutboxRow
 from src.domain.identity.model import InviteCode
 from src.entrypoints.http.app import create_app
-from tests.api.identity.conftest import PASSWORD, bearer, in_app, sign_up, unique
+from tests.support.api import PASSWORD, bearer, in_app, sign_up, unique
 
 
 async def _create_invite(client: Any, admin: dict[str, Any], **body: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.api.identity.conftest import JWT_SECRET, bearer, sign_up
+from tests.support.api import JWT_SECRET, bearer, sign_up
 
 
 def _kid(secret: str) -> str:

@@ -1,4 +1,4 @@
-"""Identity API fixtures: an app with a configured admin, and helpers to sign players up."""
+"""Helpers for API tests: signing players up, bearer headers, running code on the app's loop."""
 
 from __future__ import annotations
 
@@ -7,13 +7,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-
-from src.entrypoints.container import Container
-from src.entrypoints.http.app import create_app
-from tests.conftest import SettingsFactory
 
 PASSWORD = "plum-orbit-canyon-42"
 ADMIN_PASSWORD = "admin-lantern-harbor-97"
@@ -45,28 +40,3 @@ async def in_app(client: AsyncTestClient[Litestar], function: Callable[[], Await
 
 async def log_in(client: AsyncTestClient[Litestar], site_id: str, password: str = PASSWORD) -> Any:
     return await client.post("/api/auth/login", json={"site_id": site_id, "password": password})
-
-
-@pytest.fixture
-def admin_site_id() -> str:
-    return unique("admin")
-
-
-@pytest.fixture
-def app(make_settings: SettingsFactory, admin_site_id: str) -> Litestar:
-    return create_app(make_settings(admin_site_id=admin_site_id, admin_password=ADMIN_PASSWORD, jwt_secret=JWT_SECRET))
-
-
-@pytest.fixture
-def container(app: Litestar, client: AsyncTestClient[Litestar]) -> Container:
-    """The app's own composition (valid once the client has started the app)."""
-    built: Container = app.state.container
-    return built
-
-
-@pytest.fixture
-async def admin(client: AsyncTestClient[Litestar], admin_site_id: str) -> dict[str, Any]:
-    response = await client.post("/api/auth/admin/login", json={"site_id": admin_site_id, "password": ADMIN_PASSWORD})
-    assert response.status_code == 200, response.text
-    tokens: dict[str, Any] = response.json()
-    return tokens
