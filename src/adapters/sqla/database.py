@@ -12,11 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the writer; busy_timeout queues writers instead of failing them.
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    # Take the write lock when a transaction starts, so read-then-write transactions queue up
+    # behind each other instead of failing with SQLITE_BUSY when they try to upgrade.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class SqlaDatabase:
@@ -37,6 +44,7 @@ class SqlaDatabase:
         self.engine: AsyncEngine = self._config.get_engine()
         if is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def dispose(self) -> None:

@@ -248,14 +248,12 @@ async def test_a_refused_user_is_not_stored(uow_factory: UnitOfWorkFactory) -> N
 # --- transactions and the outbox -----------------------------------------------------------------------------------
 
 
-async def test_uncommitted_changes_are_invisible_and_discarded_on_exit(uow_factory: UnitOfWorkFactory) -> None:
+async def test_uncommitted_changes_are_discarded_on_exit(uow_factory: UnitOfWorkFactory) -> None:
     user = _user()
 
     async with uow_factory() as sut:
         await sut.users.add(user)
         assert await sut.users.get(user.id) == user
-        async with uow_factory() as other:
-            assert await other.users.get(user.id) is None
 
     async with uow_factory() as sut:
         assert await sut.users.get(user.id) is None
@@ -302,6 +300,28 @@ async def test_a_recorded_event_reaches_the_outbox_on_commit(
     async with uow_factory() as sut:
         await sut.users.add(user)
         sut.record(event)
+        await sut.commit()
+
+    assert await read_outbox(event.event_id) == [(event.event_id, "UserSignedUp", user.id)]
+
+
+# SQLite starts every transaction with BEGIN IMMEDIATE (writers queue instead of failing), so a second
+# transaction cannot even begin while the first is open there: these concurrent-reader checks apply to
+# the engines that let a reader run beside an open writer.
+@pytest.mark.parametrize("uow_factory", ["memory", "postgres"], indirect=True)
+async def test_a_concurrent_reader_sees_neither_uncommitted_rows_nor_their_events(
+    uow_factory: UnitOfWorkFactory, read_outbox: ReadOutbox
+) -> None:
+    user = _user()
+    event = UserSignedUp(
+        aggregate_id=user.id, occurred_at=NOW, site_id=user.site_id, nickname=user.nickname, invite_code="x"
+    )
+
+    async with uow_factory() as sut:
+        await sut.users.add(user)
+        sut.record(event)
+        async with uow_factory() as other:
+            assert await other.users.get(user.id) is None
         assert await read_outbox(event.event_id) == []
         await sut.commit()
 
