@@ -56,14 +56,18 @@ def identity_config(settings: Settings) -> IdentityConfig:
 
 
 def _identity(
-    settings: Settings, uow_factory: Callable[[], SqlaUnitOfWork], cache: Cache, clock: Clock
+    settings: Settings,
+    uow_factory: Callable[[], SqlaUnitOfWork],
+    cache: Cache,
+    clock: Clock,
+    hasher: Argon2PasswordHasher,
 ) -> IdentityDeps:
     config = identity_config(settings)
     return IdentityDeps(
         uow_factory=uow_factory,
         clock=clock,
         cache=cache,
-        hasher=Argon2PasswordHasher(),
+        hasher=hasher,
         tokens=PyJwtTokenService(
             settings.jwt_secret, settings.jwt_previous_secrets, access_ttl_seconds=config.access_ttl_seconds
         ),
@@ -97,6 +101,8 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
         await olap.start()
         stack.push_async_callback(olap.close)
         clock = SystemClock()
+        hasher = Argon2PasswordHasher()
+        stack.callback(hasher.close)
         subscribers: dict[str, list[Subscriber]] = {}  # filled below, once the consuming contexts exist
         relay = OutboxRelay(SqlaOutboxStore(database.session_factory), subscribers, cache, clock)
 
@@ -115,7 +121,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
             clock=clock,
             cache=cache,
             uow_factory=uow_factory,
-            identity=_identity(settings, uow_factory, cache, clock),
+            identity=_identity(settings, uow_factory, cache, clock, hasher),
             wallet=wallet,
             relay=relay,
             idempotency=SqlaIdempotencyStore(database.session_factory),

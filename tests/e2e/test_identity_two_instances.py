@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -24,6 +25,8 @@ MAX_FAILED_ATTEMPTS = 5
 
 
 class Instances(NamedTuple):
+    """The system under test: two app processes sharing PostgreSQL and Redis, one client for each."""
+
     a: httpx.Client
     b: httpx.Client
 
@@ -37,8 +40,8 @@ async def _delete_keys(namespace: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def instances(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instances]:
-    """Both instances start once for the module; each has its own VAR_DIR because chDB locks its directory."""
+def sut(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instances]:
+    """Both instances start once, side by side; each has its own VAR_DIR because chDB locks its directory."""
     namespace = new_namespace()
     shared = {
         "APP_ENV": "test",
@@ -47,13 +50,12 @@ def instances(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "REDIS_NAMESPACE": namespace,
         "LOG_LEVEL": "WARNING",
     }
+    envs = [{**shared, "VAR_DIR": str(tmp_path_factory.mktemp(f"instance-{name}"))} for name in ("a", "b")]
     try:
-        with ExitStack() as stack:
-            clients = []
-            for name in ("a", "b"):
-                var_dir = tmp_path_factory.mktemp(f"instance-{name}")
-                base_url = stack.enter_context(serving({**shared, "VAR_DIR": str(var_dir)}))
-                clients.append(stack.enter_context(httpx.Client(base_url=base_url, timeout=10)))
+        with ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
+            starting = [pool.submit(stack.enter_context, serving(env)) for env in envs]
+            base_urls = [future.result() for future in starting]
+            clients = [stack.enter_context(httpx.Client(base_url=url, timeout=10)) for url in base_urls]
             yield Instances(*clients)
     finally:
         asyncio.run(_delete_keys(namespace))
@@ -67,7 +69,7 @@ def _error_code(response: httpx.Response) -> str:
     return str(response.json()["error"]["code"])
 
 
-def _sign_up(client: httpx.Client) -> tuple[str, dict[str, object]]:
+def _sign_up(client: httpx.Client) -> tuple[str, dict[str, Any]]:
     """A fresh account; returns its site_id and the tokens of the signup session."""
     site_id = f"u{uuid.uuid4().hex[:16]}"
     body = {"site_id": site_id, "nickname": f"n{uuid.uuid4().hex[:12]}", "password": PASSWORD, "invite_code": "5858"}
@@ -80,48 +82,45 @@ def _log_in(client: httpx.Client, site_id: str, password: str) -> httpx.Response
     return client.post("/api/auth/login", json={"site_id": site_id, "password": password})
 
 
-def test_logout_on_one_instance_revokes_the_access_token_on_the_other(instances: Instances) -> None:
-    site_id, _ = _sign_up(instances.a)
-    tokens = _log_in(instances.a, site_id, PASSWORD).json()
-    headers = _bearer(tokens["access_token"])
-    before = instances.b.get("/api/auth/me", headers=headers)
+def test_logout_on_one_instance_revokes_the_access_token_on_the_other(sut: Instances) -> None:
+    site_id, _ = _sign_up(sut.a)
+    headers = _bearer(_log_in(sut.a, site_id, PASSWORD).json()["access_token"])
+    before = sut.b.get("/api/auth/me", headers=headers)
     assert before.status_code == 200, before.text
     assert before.json()["site_id"] == site_id
 
-    logout = instances.a.post("/api/auth/logout", headers=headers)
-    sut = instances.b.get("/api/auth/me", headers=headers)
+    logout = sut.a.post("/api/auth/logout", headers=headers)
+    after = sut.b.get("/api/auth/me", headers=headers)
 
     assert logout.status_code == 204, logout.text
-    assert sut.status_code == 401, sut.text
-    assert _error_code(sut) == "TOKEN_REVOKED"
+    assert after.status_code == 401, after.text
+    assert _error_code(after) == "TOKEN_REVOKED"
 
 
-def test_failed_logins_on_both_instances_add_up_to_one_lockout(instances: Instances) -> None:
-    site_id, _ = _sign_up(instances.a)
-    alternating = [instances.a, instances.b] * MAX_FAILED_ATTEMPTS
-    failures = [_log_in(client, site_id, WRONG_PASSWORD) for client in alternating[:MAX_FAILED_ATTEMPTS]]
-    assert [response.status_code for response in failures] == [401] * MAX_FAILED_ATTEMPTS
-    assert {_error_code(response) for response in failures} == {"INVALID_CREDENTIALS"}
+def test_failed_logins_on_both_instances_add_up_to_one_lockout(sut: Instances) -> None:
+    site_id, _ = _sign_up(sut.a)
+    failures = [_log_in(sut[attempt % 2], site_id, WRONG_PASSWORD) for attempt in range(MAX_FAILED_ATTEMPTS)]
+    assert [(response.status_code, _error_code(response)) for response in failures] == [
+        (401, "INVALID_CREDENTIALS")
+    ] * MAX_FAILED_ATTEMPTS
 
-    on_b = _log_in(instances.b, site_id, PASSWORD)
-    on_a = _log_in(instances.a, site_id, PASSWORD)
+    on_b = _log_in(sut.b, site_id, PASSWORD)
+    on_a = _log_in(sut.a, site_id, PASSWORD)
 
-    for sut in (on_b, on_a):
-        assert sut.status_code == 429, sut.text
-        assert _error_code(sut) == "LOGIN_LOCKED"
-        assert 1 <= int(sut.headers["Retry-After"]) <= 600
+    for locked in (on_b, on_a):
+        assert locked.status_code == 429, locked.text
+        assert _error_code(locked) == "LOGIN_LOCKED"
+        assert 1 <= int(locked.headers["Retry-After"]) <= 600
 
 
-def test_refresh_token_reuse_on_the_other_instance_ends_the_session(instances: Instances) -> None:
-    _, tokens = _sign_up(instances.a)
-    old_refresh = tokens["refresh_token"]
-    rotated = instances.a.post("/api/auth/refresh", json={"refresh_token": old_refresh})
+def test_refresh_token_reuse_on_the_other_instance_ends_the_session(sut: Instances) -> None:
+    _, tokens = _sign_up(sut.a)
+    rotated = sut.a.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert rotated.status_code == 200, rotated.text
-    new_refresh = rotated.json()["refresh_token"]
 
-    reuse = instances.b.post("/api/auth/refresh", json={"refresh_token": old_refresh})
-    sut = instances.a.post("/api/auth/refresh", json={"refresh_token": new_refresh})
+    reuse = sut.b.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    successor = sut.a.post("/api/auth/refresh", json={"refresh_token": rotated.json()["refresh_token"]})
 
     assert reuse.status_code == 401, reuse.text
     assert _error_code(reuse) == "REFRESH_REUSED"
-    assert sut.status_code == 401, sut.text
+    assert successor.status_code == 401, successor.text

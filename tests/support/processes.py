@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -33,33 +34,35 @@ def run_cli(*args: str, env: Mapping[str, str], timeout: float = 60) -> subproce
 def serving(env: Mapping[str, str], *args: str, startup_timeout: float = 60) -> Iterator[str]:
     """Run `casino-club serve` on a free port; yields its base URL and stops it afterwards."""
     port = free_port()
+    # output goes to a file: an unread pipe fills up and then blocks the server on its next log line
+    log = tempfile.NamedTemporaryFile(prefix="casino-club-serve-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [CLI, "serve", "--port", str(port), *args],
         env={**os.environ, "HOST": "127.0.0.1", **env},
         cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(process, base_url, startup_timeout)
+        _wait_until_healthy(process, base_url, startup_timeout, Path(log.name))
         yield base_url
     finally:
+        log.close()
         process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        Path(log.name).unlink(missing_ok=True)
 
 
-def _wait_until_healthy(process: subprocess.Popen[str], base_url: str, timeout: float) -> None:
+def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, timeout: float, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
         try:
             if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
                 return

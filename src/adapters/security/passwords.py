@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import secrets
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
 DEFAULT_BLOCKLIST_PATH = Path(__file__).with_name("common_passwords.txt")
+T = TypeVar("T")
+
+
+def _lower_thread_priority() -> None:
+    """Hashing threads yield the CPU to the event loop, so a burst of logins cannot stall other requests."""
+    with contextlib.suppress(AttributeError, OSError):  # per-thread priority is a Linux feature
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+def _hashing_pool(workers: int | None) -> ThreadPoolExecutor:
+    # One core is left for the event loop; the pool is ours, so hashing never starves other to_thread work.
+    size = workers or max(1, (os.cpu_count() or 2) - 1)
+    return ThreadPoolExecutor(max_workers=size, thread_name_prefix="argon2", initializer=_lower_thread_priority)
 
 
 class Argon2PasswordHasher:
-    """Argon2id at the OWASP minimum by default (m=19 MiB, t=2, p=1); the work runs in a thread, never on the loop."""
+    """Argon2id at the OWASP minimum by default (m=19 MiB, t=2, p=1); the work runs in a pool of
+    low-priority threads of its own, never on the event loop."""
 
-    def __init__(self, time_cost: int = 2, memory_cost: int = 19456, parallelism: int = 1) -> None:
+    def __init__(
+        self, time_cost: int = 2, memory_cost: int = 19456, parallelism: int = 1, workers: int | None = None
+    ) -> None:
         self._hasher = argon2.PasswordHasher(
             time_cost=time_cost,
             memory_cost=memory_cost,
@@ -25,16 +46,23 @@ class Argon2PasswordHasher:
         )
         self._dummy_hash: str | None = None
         self._dummy_lock = threading.Lock()
+        self._pool = _hashing_pool(workers)
+
+    async def _in_pool(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        return await self._in_pool(self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """An unknown user (no hash) costs one real verification too, so timing does not reveal who exists."""
         if password_hash is None:
-            await asyncio.to_thread(self._check_against_dummy, password)
+            await self._in_pool(self._check_against_dummy, password)
             return False
-        return await asyncio.to_thread(self._check, password_hash, password)
+        return await self._in_pool(self._check, password_hash, password)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)
