@@ -10,7 +10,9 @@ from redis.asyncio import Redis
 
 from src.adapters.clickhouse.olap import ClickHouseOlap, ClickHouseProbe
 from src.adapters.memory.cache import InMemoryCache
+from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.redis.cache import RedisCache
+from src.adapters.redis.leaderboard import RedisLeaderboard
 from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2PasswordHasher, FilePasswordBlocklist
 from src.adapters.security.tokens import PyJwtTokenService
@@ -21,6 +23,10 @@ from src.adapters.sqla.repositories.outbox import SqlaOutboxStore
 from src.adapters.sqla.repositories.wallet import SqlaLedgerAuditor
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.adapters.system.clock import SystemClock
+from src.adapters.system.random import SystemRandomSource
+from src.application.games.boards import apply_play
+from src.application.games.deps import GamesDeps
+from src.application.games.leaderboard import Leaderboard
 from src.application.identity.config import IdentityConfig
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.session_state import SessionStateCache
@@ -34,12 +40,20 @@ from src.entrypoints.container import Container
 from src.entrypoints.settings import Settings
 
 
-async def _open_cache(settings: Settings, stack: AsyncExitStack) -> Cache:
+async def _open_redis(settings: Settings, stack: AsyncExitStack) -> Redis | None:
     if not settings.redis_url:
-        return InMemoryCache()
-    client = Redis.from_url(settings.redis_url)
+        return None
+    client: Redis = Redis.from_url(settings.redis_url)
     stack.push_async_callback(client.aclose)
-    return RedisCache(client, namespace=settings.redis_namespace)
+    return client
+
+
+def _cache(redis: Redis | None, settings: Settings) -> Cache:
+    return InMemoryCache() if redis is None else RedisCache(redis, namespace=settings.redis_namespace)
+
+
+def _leaderboard(redis: Redis | None, settings: Settings) -> Leaderboard:
+    return InMemoryLeaderboard() if redis is None else RedisLeaderboard(redis, namespace=settings.redis_namespace)
 
 
 def identity_config(settings: Settings) -> IdentityConfig:
@@ -80,13 +94,16 @@ def _identity(
     )
 
 
-def _subscribers(wallet: WalletDeps) -> dict[str, list[Subscriber]]:
+def _subscribers(wallet: WalletDeps, leaderboard: Leaderboard) -> dict[str, list[Subscriber]]:
     """In-process consumers of domain events, by event type (each is idempotent by event id)."""
 
     async def signup_bonus(message: OutboxMessage) -> None:
         await credit_signup_bonus(message, wallet)
 
-    return {"UserSignedUp": [signup_bonus]}
+    async def boards(message: OutboxMessage) -> None:
+        await apply_play(message, leaderboard)
+
+    return {"UserSignedUp": [signup_bonus], "SpinSettled": [boards], "GachaPulled": [boards]}
 
 
 @asynccontextmanager
@@ -96,7 +113,9 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
     async with AsyncExitStack() as stack:
         database = SqlaDatabase(settings.database_url, pool_size=settings.db_pool_size)
         stack.push_async_callback(database.dispose)
-        cache = await _open_cache(settings, stack)
+        redis = await _open_redis(settings, stack)
+        cache = _cache(redis, settings)
+        leaderboard = _leaderboard(redis, settings)
         olap = ClickHouseOlap(settings.clickhouse_dsn)
         await olap.start()
         stack.push_async_callback(olap.close)
@@ -115,7 +134,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
             ids=SecretsIdGenerator(),
             config=WalletConfig(starting_coins=settings.starting_coins, starting_gems=settings.starting_gems),
         )
-        subscribers.update(_subscribers(wallet))
+        subscribers.update(_subscribers(wallet, leaderboard))
         yield Container(
             settings=settings,
             clock=clock,
@@ -123,6 +142,14 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
             uow_factory=uow_factory,
             identity=_identity(settings, uow_factory, cache, clock, hasher),
             wallet=wallet,
+            games=GamesDeps(
+                uow_factory=uow_factory,
+                clock=clock,
+                ids=SecretsIdGenerator(),
+                rng=SystemRandomSource(),
+                leaderboard=leaderboard,
+                slot_max_bet=settings.slot_max_bet,
+            ),
             relay=relay,
             idempotency=SqlaIdempotencyStore(database.session_factory),
             idempotency_policy=IdempotencyPolicy(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
 from src.application.shared.outbox import OutboxRelay
@@ -24,6 +25,7 @@ class Container:
     uow_factory: Callable[[], UnitOfWork]
     identity: IdentityDeps
     wallet: WalletDeps
+    games: GamesDeps
     relay: OutboxRelay
     idempotency: IdempotencyStore
     idempotency_policy: IdempotencyPolicy

@@ -53,6 +53,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     session_state_ttl_seconds: float = 30.0
     starting_coins: int = 1000
     starting_gems: int = 0
+    slot_max_bet: int = 10_000
     idempotency_in_flight_timeout_seconds: int = 120
     outbox_poll_seconds: float = 1.0
     dev_invite_code: str = "5858"

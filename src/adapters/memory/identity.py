@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -114,6 +114,10 @@ class InMemoryUserRepository:
     async def by_site_id(self, site_id: str) -> User | None:
         found = (user for user in self._ws.working.users.values() if user.site_id == site_id)
         return deepcopy(next(found, None))
+
+    async def nicknames(self, user_ids: Sequence[str]) -> dict[str, str]:
+        users = self._ws.working.users
+        return {user_id: users[user_id].nickname for user_id in user_ids if user_id in users}
 
     async def update(self, user: User) -> None:
         if user.id in self._ws.working.users:

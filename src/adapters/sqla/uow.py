@@ -12,6 +12,12 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.models.outbox import OutboxRow
+from src.adapters.sqla.repositories.follows import SqlaFollowRepository
+from src.adapters.sqla.repositories.games import (
+    SqlaGameConfigRepository,
+    SqlaInventoryRepository,
+    SqlaPlayRepository,
+)
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
 from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
@@ -36,6 +42,10 @@ class SqlaUnitOfWork:
     audit: SqlaAuditLogRepository
     wallets: SqlaWalletRepository
     inbox: SqlaInboxRepository
+    game_configs: SqlaGameConfigRepository
+    plays: SqlaPlayRepository
+    inventory: SqlaInventoryRepository
+    follows: SqlaFollowRepository
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
@@ -60,6 +70,10 @@ class SqlaUnitOfWork:
         self.audit = SqlaAuditLogRepository(session)
         self.wallets = SqlaWalletRepository(session)
         self.inbox = SqlaInboxRepository(session)
+        self.game_configs = SqlaGameConfigRepository(session)
+        self.plays = SqlaPlayRepository(session)
+        self.inventory = SqlaInventoryRepository(session)
+        self.follows = SqlaFollowRepository(session)
         return self
 
     async def __aexit__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -23,6 +24,10 @@ class UserRepository(Protocol):
     async def by_site_id(self, site_id: str) -> User | None: ...
 
     async def update(self, user: User) -> None: ...
+
+    async def nicknames(self, user_ids: Sequence[str]) -> dict[str, str]:
+        """Nicknames of the given users that exist (one query for a whole board)."""
+        ...
 
 
 class InviteCodeRepository(Protocol):

@@ -22,6 +22,7 @@ from src.entrypoints.bootstrap import open_container
 from src.entrypoints.container import Container
 from src.entrypoints.http.admin.router import admin_router
 from src.entrypoints.http.errors import EXCEPTION_HANDLERS
+from src.entrypoints.http.games import GamesController, InventoryController
 from src.entrypoints.http.identity import AuthController, InviteController, UsersController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.ops import OpsController
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         AuthController,
         UsersController,
         WalletController,
+        GamesController,
+        InventoryController,
         admin_router(),
     ]
     return Litestar(

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from src.application.games.history import player_summary
 from src.application.identity import auth, invites, profiles, sessions
 from src.application.identity.commands import LogIn, Refresh, SignUp
 from src.application.identity.deps import IdentityDeps
@@ -152,7 +153,14 @@ class UsersController(Controller):
 
     @get("/stats", operation_id="user_stats")
     async def stats(self, request: PrincipalRequest) -> UserStatsOut:
-        return UserStatsOut()
+        summary = await player_summary(request.user.user_id, container_of(request).games)
+        return UserStatsOut(
+            total_spins=summary.total_spins,
+            total_wins=summary.total_wins,
+            win_rate=summary.win_rate,
+            net_coins=summary.net_coins,
+            gacha_pulls=summary.gacha_pulls,
+        )
 
     @get("/{user_id:str}", operation_id="public_profile")
     async def public_profile(self, user_id: FromPath[str], identity: NamedDependency[IdentityDeps]) -> PublicProfileOut:

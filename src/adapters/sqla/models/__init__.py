@@ -1,6 +1,14 @@
 """ORM models; importing this package registers every table on `Base.metadata` (Alembic reads it)."""
 
 from src.adapters.sqla.models.base import Base
+from src.adapters.sqla.models.follows import FollowRow
+from src.adapters.sqla.models.games import (
+    GameConfigRow,
+    GameHistoryRow,
+    GameStatsRow,
+    InventoryItemRow,
+    PlayerGameStateRow,
+)
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow
 from src.adapters.sqla.models.identity import AuditLogRow, InviteCodeRow, RefreshTokenRow, SessionRow, UserRow
 from src.adapters.sqla.models.outbox import OutboxRow
@@ -9,10 +17,16 @@ from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, W
 __all__ = [
     "AuditLogRow",
     "Base",
+    "FollowRow",
+    "GameConfigRow",
+    "GameHistoryRow",
+    "GameStatsRow",
     "IdempotencyRecordRow",
+    "InventoryItemRow",
     "InviteCodeRow",
     "LedgerEntryRow",
     "OutboxRow",
+    "PlayerGameStateRow",
     "ProcessedEventRow",
     "RefreshTokenRow",
     "SessionRow",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NoReturn
 
@@ -82,6 +83,12 @@ class SqlaUserRepository:
     async def by_site_id(self, site_id: str) -> User | None:
         row = (await self._session.execute(select(UserRow).where(UserRow.site_id == site_id))).scalar_one_or_none()
         return None if row is None else _user(row)
+
+    async def nicknames(self, user_ids: Sequence[str]) -> dict[str, str]:
+        if not user_ids:
+            return {}
+        statement = select(UserRow.id, UserRow.nickname).where(UserRow.id.in_(list(user_ids)))
+        return dict((await self._session.execute(statement)).tuples().all())
 
     async def update(self, user: User) -> None:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Router
 
+from src.entrypoints.http.admin.games import AdminOddsController
 from src.entrypoints.http.admin.identity import AdminAuditController, AdminInviteCodeController
 from src.entrypoints.http.admin.wallet import AdminWalletController
 from src.entrypoints.http.security import admin_only
@@ -13,5 +14,5 @@ def admin_router() -> Router:
     return Router(
         path="/api/admin",
         guards=[admin_only],
-        route_handlers=[AdminInviteCodeController, AdminAuditController, AdminWalletController],
+        route_handlers=[AdminInviteCodeController, AdminAuditController, AdminWalletController, AdminOddsController],
     )

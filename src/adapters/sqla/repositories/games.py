@@ -1,0 +1,204 @@
+"""SQL repositories of the games context."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.adapters.sqla.models.games import (
+    GameConfigRow,
+    GameHistoryRow,
+    GameStatsRow,
+    InventoryItemRow,
+    PlayerGameStateRow,
+)
+from src.adapters.sqla.repositories.pagination import after_position, to_page
+from src.adapters.sqla.repositories.wallet import dialect_insert
+from src.application.games.ports import HistoryQuery, InventoryItem, StoredConfig
+from src.application.shared.pagination import Page, Position
+from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
+
+
+class SqlaGameConfigRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def get(self, game_type: GameType) -> StoredConfig | None:
+        statement = select(GameConfigRow.version, GameConfigRow.config).where(
+            GameConfigRow.game_type == game_type.value
+        )
+        row = (await self._db.execute(statement)).one_or_none()
+        return None if row is None else StoredConfig(row.version, dict(row.config))
+
+    async def save(self, game_type: GameType, data: dict[str, Any], updated_by: str, now: datetime) -> int:
+        upsert = dialect_insert(self._db)(GameConfigRow).values(
+            game_type=game_type.value, version=1, config=data, updated_by=updated_by, updated_at=now
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[GameConfigRow.game_type],
+            set_={
+                "version": GameConfigRow.version + 1,
+                "config": upsert.excluded.config,
+                "updated_by": upsert.excluded.updated_by,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        )
+        return int((await self._db.execute(upsert.returning(GameConfigRow.version))).scalar_one())
+
+
+def _record(row: GameHistoryRow) -> PlayRecord:
+    return PlayRecord(
+        id=row.id,
+        user_id=row.user_id,
+        game_type=GameType(row.game_type),
+        action=row.action,
+        bet=row.bet,
+        payout=row.payout,
+        delta_coins=row.delta_coins,
+        delta_gems=row.delta_gems,
+        won=row.won,
+        created_at=row.created_at,
+        result_meta=dict(row.result_meta or {}),
+    )
+
+
+class SqlaPlayRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
+        """One statement: create the state row if needed and lock it (the upsert's update takes the row lock)."""
+        upsert = dialect_insert(self._db)(PlayerGameStateRow).values(
+            user_id=user_id, game_type=game_type.value, streak=0, pity_counter=0, updated_at=func.now()
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[PlayerGameStateRow.user_id, PlayerGameStateRow.game_type],
+            set_={"updated_at": upsert.excluded.updated_at},
+        ).returning(PlayerGameStateRow.streak, PlayerGameStateRow.pity_counter)
+        streak, pity_counter = (await self._db.execute(upsert)).one()
+        return PlayerState(user_id, game_type, streak, pity_counter)
+
+    async def record(self, state: PlayerState, play: PlayRecord) -> None:
+        await self._db.execute(
+            update(PlayerGameStateRow)
+            .where(PlayerGameStateRow.user_id == state.user_id, PlayerGameStateRow.game_type == state.game_type.value)
+            .values(streak=state.streak, pity_counter=state.pity_counter, updated_at=play.created_at)
+        )
+        await self._db.execute(
+            insert(GameHistoryRow).values(
+                id=play.id,
+                user_id=play.user_id,
+                game_type=play.game_type.value,
+                action=play.action,
+                bet=play.bet,
+                payout=play.payout,
+                delta_coins=play.delta_coins,
+                delta_gems=play.delta_gems,
+                won=play.won,
+                result_meta=play.result_meta,
+                created_at=play.created_at,
+            )
+        )
+        await self._add_to_stats(play)
+
+    async def _add_to_stats(self, play: PlayRecord) -> None:
+        won = 1 if play.won else 0
+        upsert = dialect_insert(self._db)(GameStatsRow).values(
+            user_id=play.user_id,
+            game_type=play.game_type.value,
+            play_count=1,
+            win_count=won,
+            net_coins=play.delta_coins,
+            net_gems=play.delta_gems,
+            updated_at=play.created_at,
+        )
+        excluded = upsert.excluded
+        await self._db.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[GameStatsRow.user_id, GameStatsRow.game_type],
+                set_={
+                    "play_count": GameStatsRow.play_count + 1,
+                    "win_count": GameStatsRow.win_count + excluded.win_count,
+                    "net_coins": GameStatsRow.net_coins + excluded.net_coins,
+                    "net_gems": GameStatsRow.net_gems + excluded.net_gems,
+                    "updated_at": excluded.updated_at,
+                },
+            )
+        )
+
+    async def history(self, query: HistoryQuery, limit: int, after: Position | None) -> Page[PlayRecord]:
+        statement = select(GameHistoryRow).where(GameHistoryRow.user_id == query.user_id)
+        if query.game_type:
+            statement = statement.where(GameHistoryRow.game_type == query.game_type)
+        if query.action:
+            statement = statement.where(GameHistoryRow.action == query.action)
+        if query.since:
+            statement = statement.where(GameHistoryRow.created_at >= query.since)
+        if query.until:
+            statement = statement.where(GameHistoryRow.created_at <= query.until)
+        statement = after_position(statement, GameHistoryRow.created_at, GameHistoryRow.id, after)
+        rows = (await self._db.execute(statement.limit(limit + 1))).scalars().all()
+        return to_page(rows, limit, _record, lambda row: Position(row.created_at, row.id))
+
+    async def stats(self, user_id: str) -> list[GameStats]:
+        rows = (await self._db.execute(select(GameStatsRow).where(GameStatsRow.user_id == user_id))).scalars()
+        return [GameStats(row.game_type, row.play_count, row.win_count, row.net_coins, row.net_gems) for row in rows]
+
+    async def state(self, user_id: str, game_type: GameType) -> PlayerState:
+        row = await self._db.get(PlayerGameStateRow, (user_id, game_type.value))
+        if row is None:
+            return PlayerState(user_id, game_type)
+        return PlayerState(user_id, game_type, row.streak, row.pity_counter)
+
+
+class SqlaInventoryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def add(self, user_id: str, items: Sequence[tuple[str, str, str]], now: datetime) -> None:
+        # one row per distinct item: an upsert may not touch the same row twice in one statement
+        counts = Counter(items)
+        rows = [
+            {
+                "user_id": user_id,
+                "item_id": item_id,
+                "name": name,
+                "rarity": rarity,
+                "quantity": quantity,
+                "first_acquired_at": now,
+                "updated_at": now,
+            }
+            for (item_id, name, rarity), quantity in counts.items()
+        ]
+        upsert = dialect_insert(self._db)(InventoryItemRow).values(rows)
+        await self._db.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[InventoryItemRow.user_id, InventoryItemRow.item_id],
+                set_={
+                    "quantity": InventoryItemRow.quantity + upsert.excluded.quantity,
+                    "updated_at": upsert.excluded.updated_at,
+                },
+            )
+        )
+
+    async def list(self, user_id: str) -> list[InventoryItem]:
+        statement = (
+            select(InventoryItemRow)
+            .where(InventoryItemRow.user_id == user_id)
+            .order_by(InventoryItemRow.first_acquired_at.desc(), InventoryItemRow.item_id)
+        )
+        rows = (await self._db.execute(statement)).scalars()
+        return [InventoryItem(r.item_id, r.name, r.rarity, r.quantity, r.first_acquired_at) for r in rows]
+
+    async def count_by_rarity(self, user_id: str) -> dict[str, int]:
+        statement = (
+            select(InventoryItemRow.rarity, func.sum(InventoryItemRow.quantity))
+            .where(InventoryItemRow.user_id == user_id)
+            .group_by(InventoryItemRow.rarity)
+        )
+        return {rarity: int(total) for rarity, total in await self._db.execute(statement)}

@@ -1,0 +1,63 @@
+"""Leaderboards: fed by play events (idempotent by event id), read with the caller's own rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from src.application.games.follows import FollowsUnitOfWorkFactory
+from src.application.games.leaderboard import Leaderboard, check_board, check_period
+from src.application.shared.outbox import OutboxMessage
+from src.application.shared.pagination import MAX_LIMIT, check_limit
+
+
+def increments_of(message: OutboxMessage) -> dict[str, float]:
+    """What one play adds to each board; zero increments are left out, so boards list only real scores."""
+    payload = message.payload
+    if message.event_type == "SpinSettled":
+        increments = {"net_coins": float(payload["payout"] - payload["bet"]), "wins": 1.0 if payload["payout"] else 0.0}
+    elif message.event_type == "GachaPulled":
+        increments = {"gacha_legendary": float(payload["legendary_count"])}
+    else:
+        increments = {}
+    return {board: value for board, value in increments.items() if value}
+
+
+async def apply_play(message: OutboxMessage, leaderboard: Leaderboard) -> None:
+    increments = increments_of(message)
+    if increments:
+        await leaderboard.apply(message.event_id, message.aggregate_id, increments, message.created_at)
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    rank: int
+    user_id: str
+    nickname: str
+    score: float
+
+
+@dataclass(frozen=True)
+class BoardView:
+    items: list[BoardEntry]
+    me: tuple[int, float] | None
+
+
+async def view_board(
+    board: str,
+    period: str,
+    limit: int | None,
+    caller_id: str,
+    leaderboard: Leaderboard,
+    uow_factory: FollowsUnitOfWorkFactory,
+    now: datetime,
+) -> BoardView:
+    board, period = check_board(board), check_period(period)
+    top = await leaderboard.top(board, period, min(check_limit(limit), MAX_LIMIT), now)
+    async with uow_factory() as uow:
+        nicknames = await uow.users.nicknames([user_id for user_id, _ in top])
+    items = [
+        BoardEntry(rank, user_id, nicknames.get(user_id, "(gone)"), score)
+        for rank, (user_id, score) in enumerate(top, start=1)
+    ]
+    return BoardView(items, await leaderboard.rank_of(board, period, caller_id, now))

@@ -1,0 +1,93 @@
+"""Published odds are the odds used: plays and the public config both read the stored version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from src.application.games.deps import GamesDeps
+from src.application.games.ports import GamesUnitOfWork
+from src.application.identity.audit import AdminAction, write_audit
+from src.application.identity.commands import ClientInfo
+from src.domain.games.gacha import GachaConfig, effective_rates
+from src.domain.games.play import GameType
+from src.domain.games.slot import SlotConfig, SlotOdds, odds
+from src.domain.identity.model import Principal
+from src.domain.shared.errors import InvalidInput
+
+
+async def slot_config(uow: GamesUnitOfWork, deps: GamesDeps) -> SlotConfig:
+    stored = await uow.game_configs.get(GameType.SLOT)
+    return deps.default_slot if stored is None else deps.parsed.slot_of(stored)
+
+
+async def gacha_config(uow: GamesUnitOfWork, deps: GamesDeps) -> GachaConfig:
+    stored = await uow.game_configs.get(GameType.GACHA)
+    return deps.default_gacha if stored is None else deps.parsed.gacha_of(stored)
+
+
+@dataclass(frozen=True)
+class SlotView:
+    config: SlotConfig
+    odds: SlotOdds
+
+
+@dataclass(frozen=True)
+class GachaView:
+    config: GachaConfig
+    effective_rates: dict[str, float]
+
+
+def _gacha_view(config: GachaConfig) -> GachaView:
+    return GachaView(config, {rarity.value: rate for rarity, rate in effective_rates(config).items()})
+
+
+async def get_slot_view(deps: GamesDeps) -> SlotView:
+    async with deps.uow_factory() as uow:
+        config = await slot_config(uow, deps)
+    return SlotView(config, odds(config))
+
+
+async def get_gacha_view(deps: GamesDeps) -> GachaView:
+    async with deps.uow_factory() as uow:
+        return _gacha_view(await gacha_config(uow, deps))
+
+
+@dataclass(frozen=True)
+class UpdateGameConfig:
+    admin: Principal
+    client: ClientInfo
+    data: dict[str, Any]
+
+
+async def _save(
+    uow: GamesUnitOfWork, deps: GamesDeps, cmd: UpdateGameConfig, game: GameType, data: dict[str, Any]
+) -> None:
+    """A new stored version, audit-logged in the same transaction; the next play reads it."""
+    now = deps.clock.now()
+    version = await uow.game_configs.save(game, data, cmd.admin.user_id, now)
+    payload = {"version": version, "config": data}
+    action = AdminAction(cmd.admin, cmd.client, f"{game.value}.config.update", "game_config", game.value, payload)
+    await write_audit(uow, action, deps.ids, now)
+    await uow.commit()
+
+
+async def update_slot_config(cmd: UpdateGameConfig, deps: GamesDeps) -> SlotView:
+    """Validated (RTP bounds included) before it is stored; the next spin uses it."""
+    config = SlotConfig.from_dict(cmd.data)
+    async with deps.uow_factory() as uow:
+        await _save(uow, deps, cmd, GameType.SLOT, config.to_dict())
+    return SlotView(config, odds(config))
+
+
+async def update_gacha_config(cmd: UpdateGameConfig, deps: GamesDeps) -> GachaView:
+    config = GachaConfig.from_dict(cmd.data)
+    async with deps.uow_factory() as uow:
+        await _save(uow, deps, cmd, GameType.GACHA, config.to_dict())
+    return _gacha_view(config)
+
+
+def require_object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise InvalidInput("the config must be a JSON object", details={"fields": [{"key": "body"}]})
+    return data

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from src.application.games.leaderboard import Leaderboard
+from src.application.games.ports import GamesUnitOfWork, StoredConfig
+from src.application.identity.ports import IdGenerator
+from src.application.shared.ports import Clock
+from src.domain.games.gacha import DEFAULT_GACHA_CONFIG, GachaConfig
+from src.domain.games.random import RandomSource
+from src.domain.games.slot import DEFAULT_SLOT_CONFIG, SlotConfig
+
+
+@dataclass
+class ParsedConfigs:
+    """Parsed (and validated) configs by stored version: parsing once per version keeps plays cheap."""
+
+    slot: dict[int, SlotConfig] = field(default_factory=dict)
+    gacha: dict[int, GachaConfig] = field(default_factory=dict)
+
+    def slot_of(self, stored: StoredConfig) -> SlotConfig:
+        if stored.version not in self.slot:
+            self.slot[stored.version] = SlotConfig.from_dict(stored.data)
+        return self.slot[stored.version]
+
+    def gacha_of(self, stored: StoredConfig) -> GachaConfig:
+        if stored.version not in self.gacha:
+            self.gacha[stored.version] = GachaConfig.from_dict(stored.data)
+        return self.gacha[stored.version]
+
+
+@dataclass(frozen=True)
+class GamesDeps:
+    uow_factory: Callable[[], GamesUnitOfWork]
+    clock: Clock
+    ids: IdGenerator
+    rng: RandomSource
+    leaderboard: Leaderboard
+    slot_max_bet: int = 10_000
+    parsed: ParsedConfigs = field(default_factory=ParsedConfigs)
+
+    @property
+    def default_slot(self) -> SlotConfig:
+        return replace(DEFAULT_SLOT_CONFIG, max_bet=self.slot_max_bet)
+
+    @property
+    def default_gacha(self) -> GachaConfig:
+        return DEFAULT_GACHA_CONFIG

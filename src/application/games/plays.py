@@ -1,0 +1,140 @@
+"""Spins and pulls: odds from the stored config, money through the ledger, all in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from src.application.games.configs import gacha_config, slot_config
+from src.application.games.deps import GamesDeps
+from src.application.games.ports import GamesUnitOfWork
+from src.application.wallet.handlers import record_balance_change
+from src.domain.games.events import GachaPulled, SpinSettled
+from src.domain.games.gacha import PulledItem, Rarity, pull
+from src.domain.games.play import GameType, PlayRecord
+from src.domain.games.slot import spin
+from src.domain.wallet.events import BalanceChanged
+from src.domain.wallet.model import Currency, LedgerEntry, Movement
+
+
+@dataclass(frozen=True)
+class SpinResult:
+    spin_id: str
+    reels: tuple[str, str, str]
+    outcome: str
+    multiplier: float
+    payout: int
+    streak: int
+    balance_after: int
+
+
+async def _settle_coins(
+    uow: GamesUnitOfWork, user_id: str, bet: int, payout: int, spin_id: str, deps: GamesDeps
+) -> LedgerEntry:
+    now = deps.clock.now()
+    entry = await uow.wallets.debit(Movement(user_id, Currency.COINS, bet, "slot_bet", "spin", spin_id), now)
+    if payout:
+        entry = await uow.wallets.credit(Movement(user_id, Currency.COINS, payout, "slot_win", "spin", spin_id), now)
+    return entry
+
+
+async def place_spin(user_id: str, bet: int, deps: GamesDeps) -> SpinResult:
+    spin_id = deps.ids.new_id()
+    async with deps.uow_factory() as uow:
+        config = await slot_config(uow, deps)
+        state = await uow.plays.lock_state(user_id, GameType.SLOT)
+        outcome = spin(config, deps.rng, bet, state.streak)  # validates the bet against the config's limits
+        entry = await _settle_coins(uow, user_id, bet, outcome.payout, spin_id, deps)
+        state.streak = outcome.streak
+        meta = {"reels": list(outcome.reels), "outcome": outcome.outcome, "multiplier": outcome.multiplier}
+        play = PlayRecord(
+            id=spin_id,
+            user_id=user_id,
+            game_type=GameType.SLOT,
+            action="spin",
+            bet=bet,
+            payout=outcome.payout,
+            delta_coins=outcome.payout - bet,
+            delta_gems=0,
+            won=outcome.payout > 0,
+            created_at=entry.created_at,
+            result_meta={**meta, "streak": outcome.streak, "bonus": outcome.bonus},
+        )
+        await uow.plays.record(state, play)
+        uow.record(
+            SpinSettled(
+                aggregate_id=user_id,
+                occurred_at=entry.created_at,
+                spin_id=spin_id,
+                bet=bet,
+                payout=outcome.payout,
+                outcome=outcome.outcome,
+                streak=outcome.streak,
+            )
+        )
+        uow.record(
+            BalanceChanged(
+                aggregate_id=user_id,
+                occurred_at=entry.created_at,
+                currency=Currency.COINS.value,
+                delta=outcome.payout - bet,
+                balance_after=entry.balance_after,
+                reason="slot_spin",
+            )
+        )
+        await uow.commit()
+    return SpinResult(
+        spin_id, outcome.reels, outcome.outcome, outcome.multiplier, outcome.payout, outcome.streak, entry.balance_after
+    )
+
+
+@dataclass(frozen=True)
+class PullResult:
+    pull_id: str
+    items: tuple[PulledItem, ...]
+    cost: int
+    pity_counter: int
+    balance_after: int
+
+
+async def pull_gacha(user_id: str, count: int, deps: GamesDeps) -> PullResult:
+    """Pity is the player's persisted counter; near misses change the show, never the items granted."""
+    pull_id = deps.ids.new_id()
+    async with deps.uow_factory() as uow:
+        config = await gacha_config(uow, deps)
+        cost = config.cost_of(count)  # validates count
+        state = await uow.plays.lock_state(user_id, GameType.GACHA)
+        now = deps.clock.now()
+        entry = await uow.wallets.debit(Movement(user_id, Currency.GEMS, cost, "gacha_pull", "pull", pull_id), now)
+        outcome = pull(config, deps.rng, count, state.pity_counter)
+        state.pity_counter = outcome.pity_counter
+        await uow.inventory.add(user_id, [(item.item_id, item.name, item.rarity.value) for item in outcome.items], now)
+        rarities = [item.rarity.value for item in outcome.items]
+        play = PlayRecord(
+            id=pull_id,
+            user_id=user_id,
+            game_type=GameType.GACHA,
+            action="pull",
+            bet=cost,
+            payout=0,
+            delta_coins=0,
+            delta_gems=-cost,
+            won=any(item.rarity.at_least(Rarity.EPIC) for item in outcome.items),
+            created_at=now,
+            result_meta={"items": [item.item_id for item in outcome.items], "rarities": rarities},
+        )
+        await uow.plays.record(state, play)
+        legendary = sum(1 for item in outcome.items if item.rarity is Rarity.LEGENDARY)
+        uow.record(
+            GachaPulled(
+                aggregate_id=user_id,
+                occurred_at=now,
+                pull_id=pull_id,
+                count=count,
+                cost=cost,
+                rarities=rarities,
+                legendary_count=legendary,
+            )
+        )
+        record_balance_change(uow, entry)
+        await uow.commit()
+    return PullResult(pull_id, outcome.items, cost, outcome.pity_counter, entry.balance_after)

@@ -1,0 +1,82 @@
+"""What the games use cases need from the world."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from src.application.games.follows import FollowsUnitOfWork
+from src.application.shared.pagination import Page, Position
+from src.application.wallet.ports import WalletUnitOfWork
+from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
+
+
+@dataclass(frozen=True)
+class StoredConfig:
+    version: int
+    data: dict[str, Any]
+
+
+class GameConfigRepository(Protocol):
+    async def get(self, game_type: GameType) -> StoredConfig | None: ...
+
+    async def save(self, game_type: GameType, data: dict[str, Any], updated_by: str, now: datetime) -> int:
+        """Store a new version; returns its number."""
+        ...
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    user_id: str
+    game_type: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class PlayRepository(Protocol):
+    async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
+        """The player's state for this game, locked until the transaction ends (plays of one player queue)."""
+        ...
+
+    async def record(self, state: PlayerState, play: PlayRecord) -> None:
+        """Save the new state, append the history row and add the play to the stats."""
+        ...
+
+    async def history(self, query: HistoryQuery, limit: int, after: Position | None) -> Page[PlayRecord]: ...
+
+    async def stats(self, user_id: str) -> list[GameStats]: ...
+
+    async def state(self, user_id: str, game_type: GameType) -> PlayerState: ...
+
+
+@dataclass(frozen=True)
+class InventoryItem:
+    item_id: str
+    name: str
+    rarity: str
+    quantity: int
+    first_acquired_at: datetime
+
+
+class InventoryRepository(Protocol):
+    async def add(self, user_id: str, items: Sequence[tuple[str, str, str]], now: datetime) -> None:
+        """Add (item_id, name, rarity) items, one unit each (duplicates stack)."""
+        ...
+
+    async def list(self, user_id: str) -> list[InventoryItem]: ...
+
+    async def count_by_rarity(self, user_id: str) -> dict[str, int]: ...
+
+
+class GamesUnitOfWork(WalletUnitOfWork, FollowsUnitOfWork, Protocol):
+    @property
+    def game_configs(self) -> GameConfigRepository: ...
+
+    @property
+    def plays(self) -> PlayRepository: ...
+
+    @property
+    def inventory(self) -> InventoryRepository: ...

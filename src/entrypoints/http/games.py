@@ -1,0 +1,181 @@
+"""Games routes: slot, gacha, history, stats, inventory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
+
+from src.application.games import boards, configs, follows, history, plays
+from src.application.games.deps import GamesDeps
+from src.domain.identity.model import Principal
+from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.schemas.games import (
+    FollowOut,
+    FollowStateOut,
+    GachaConfigOut,
+    GachaStatsOut,
+    GameStatsOut,
+    HistoryOut,
+    InventoryItemOut,
+    LeaderboardEntryOut,
+    LeaderboardOut,
+    MyRankOut,
+    ProfileStatsOut,
+    PullIn,
+    PullOut,
+    SlotConfigOut,
+    SpinIn,
+    SpinOut,
+)
+from src.entrypoints.http.schemas.identity import ListOut
+from src.entrypoints.http.security import container_of
+
+PrincipalRequest = Request[Principal, Any, Any]
+Limit = Annotated[int | None, QueryParameter(name="limit", ge=1, le=100)]
+Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=512)]
+
+
+def provide_games(request: Request[Any, Any, Any]) -> GamesDeps:
+    return container_of(request).games
+
+
+GAMES = {"games": Provide(provide_games, sync_to_thread=False)}
+
+
+class GamesController(Controller):
+    path = "/api/games"
+    tags = ["games"]  # noqa: RUF012
+    dependencies = GAMES
+
+    @get("/slot/config", operation_id="slot_config")
+    async def slot_config(self, games: NamedDependency[GamesDeps]) -> SlotConfigOut:
+        return SlotConfigOut.of(await configs.get_slot_view(games))
+
+    @post("/slot/spin", operation_id="slot_spin", status_code=HTTP_200_OK)
+    async def spin(
+        self, request: PrincipalRequest, data: JSONBody[SpinIn], games: NamedDependency[GamesDeps]
+    ) -> Response[bytes]:
+        async def run() -> SpinOut:
+            return SpinOut.of(await plays.place_spin(request.user.user_id, data.bet, games))
+
+        return await idempotent(request, request.user.user_id, run, required=False)
+
+    @get("/gacha/config", operation_id="gacha_config")
+    async def gacha_config(self, games: NamedDependency[GamesDeps]) -> GachaConfigOut:
+        return GachaConfigOut.of(await configs.get_gacha_view(games))
+
+    @post("/gacha/pull", operation_id="gacha_pull", status_code=HTTP_200_OK)
+    async def pull(
+        self, request: PrincipalRequest, data: JSONBody[PullIn], games: NamedDependency[GamesDeps]
+    ) -> Response[bytes]:
+        async def run() -> PullOut:
+            return PullOut.of(await plays.pull_gacha(request.user.user_id, data.count, games))
+
+        return await idempotent(request, request.user.user_id, run, required=False)
+
+    @get("/gacha/stats", operation_id="gacha_stats")
+    async def gacha_stats(self, request: PrincipalRequest, games: NamedDependency[GamesDeps]) -> GachaStatsOut:
+        return GachaStatsOut.of(await history.gacha_stats(request.user.user_id, games))
+
+    @get("/history", operation_id="game_history")
+    async def history(
+        self,
+        request: PrincipalRequest,
+        games: NamedDependency[GamesDeps],
+        game_type: Annotated[str | None, QueryParameter(name="game_type", max_length=16)] = None,
+        action_type: Annotated[str | None, QueryParameter(name="action_type", max_length=16)] = None,
+        since: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        until: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        user_id: Annotated[str | None, QueryParameter(name="user_id", max_length=64)] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> ListOut[HistoryOut]:
+        query = history.HistoryRequest(request.user, user_id, game_type, action_type, since, until)
+        page = await history.list_history(query, limit, cursor, games)
+        return ListOut(items=[HistoryOut.of(record) for record in page.items], next_cursor=page.next_cursor)
+
+    @get("/profile/stats", operation_id="profile_game_stats")
+    async def profile_stats(self, request: PrincipalRequest, games: NamedDependency[GamesDeps]) -> ProfileStatsOut:
+        by_game = await history.stats_by_game(request.user.user_id, games)
+        total = history.overall(by_game)
+        return ProfileStatsOut(
+            play_count=total.play_count,
+            win_count=total.win_count,
+            win_rate=total.win_rate,
+            net_coins=total.net_coins,
+            net_gems=total.net_gems,
+            games={name: GameStatsOut.of(stats) for name, stats in by_game.items()},
+        )
+
+    @get("/leaderboard", operation_id="leaderboard")
+    async def leaderboard(
+        self,
+        request: PrincipalRequest,
+        games: NamedDependency[GamesDeps],
+        board: Annotated[str, QueryParameter(name="board", max_length=32)] = "net_coins",
+        period: Annotated[str, QueryParameter(name="period", max_length=16)] = "daily",
+        limit: Limit = None,
+    ) -> LeaderboardOut:
+        view = await boards.view_board(
+            board, period, limit, request.user.user_id, games.leaderboard, games.uow_factory, games.clock.now()
+        )
+        items = [LeaderboardEntryOut(e.rank, e.user_id, e.nickname, e.score) for e in view.items]
+        me = MyRankOut(*view.me) if view.me else MyRankOut(rank=None, score=None)
+        return LeaderboardOut(board=board, period=period, items=items, me=me)
+
+    @post("/follow/{user_id:str}", operation_id="follow", status_code=HTTP_200_OK)
+    async def follow(
+        self, request: PrincipalRequest, user_id: FromPath[str], games: NamedDependency[GamesDeps]
+    ) -> FollowStateOut:
+        await follows.follow_user(request.user.user_id, user_id, games.uow_factory, games.clock)
+        return FollowStateOut(user_id=user_id, following=True)
+
+    @delete("/follow/{user_id:str}", operation_id="unfollow", status_code=HTTP_200_OK)
+    async def unfollow(
+        self, request: PrincipalRequest, user_id: FromPath[str], games: NamedDependency[GamesDeps]
+    ) -> FollowStateOut:
+        await follows.unfollow_user(request.user.user_id, user_id, games.uow_factory)
+        return FollowStateOut(user_id=user_id, following=False)
+
+    @get("/follow/list", operation_id="following")
+    async def following(
+        self, request: PrincipalRequest, games: NamedDependency[GamesDeps], limit: Limit = None, cursor: Cursor = None
+    ) -> ListOut[FollowOut]:
+        page = await follows.list_following(request.user.user_id, limit, cursor, games.uow_factory)
+        return ListOut(
+            items=[FollowOut(v.user_id, v.nickname, v.followed_at) for v in page.items], next_cursor=page.next_cursor
+        )
+
+    @get("/follow/followers", operation_id="followers")
+    async def followers(
+        self, request: PrincipalRequest, games: NamedDependency[GamesDeps], limit: Limit = None, cursor: Cursor = None
+    ) -> ListOut[FollowOut]:
+        page = await follows.list_followers(request.user.user_id, limit, cursor, games.uow_factory)
+        return ListOut(
+            items=[FollowOut(v.user_id, v.nickname, v.followed_at) for v in page.items], next_cursor=page.next_cursor
+        )
+
+    @get("/{game_type:str}/stats", operation_id="game_stats")
+    async def game_stats(
+        self, request: PrincipalRequest, game_type: FromPath[str], games: NamedDependency[GamesDeps]
+    ) -> GameStatsOut:
+        history.check_game_type(game_type)
+        return GameStatsOut.of((await history.stats_by_game(request.user.user_id, games))[game_type])
+
+
+class InventoryController(Controller):
+    path = "/api/inventory"
+    tags = ["games"]  # noqa: RUF012
+    dependencies = GAMES
+
+    @get("/", operation_id="inventory")
+    async def inventory(
+        self, request: PrincipalRequest, games: NamedDependency[GamesDeps]
+    ) -> ListOut[InventoryItemOut]:
+        items = await history.list_inventory(request.user.user_id, games)
+        return ListOut(items=[InventoryItemOut.of(item) for item in items])
