@@ -18,6 +18,7 @@ from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2Passwo
 from src.adapters.security.tokens import PyJwtTokenService
 from src.adapters.sqla import migrations
 from src.adapters.sqla.database import SqlaDatabase, SqlaDatabaseProbe
+from src.adapters.sqla.repositories.games import SqlaPlayScores
 from src.adapters.sqla.repositories.idempotency import SqlaIdempotencyStore
 from src.adapters.sqla.repositories.outbox import SqlaOutboxStore
 from src.adapters.sqla.repositories.wallet import SqlaLedgerAuditor
@@ -156,6 +157,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
                 in_flight_timeout=timedelta(seconds=settings.idempotency_in_flight_timeout_seconds)
             ),
             ledger_auditor=SqlaLedgerAuditor(database.session_factory),
+            play_scores=SqlaPlayScores(database.session_factory),
             probes=[SqlaDatabaseProbe(database), CacheProbe(cache), ClickHouseProbe(olap)],
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
@@ -30,4 +31,5 @@ class Container:
     idempotency: IdempotencyStore
     idempotency_policy: IdempotencyPolicy
     ledger_auditor: LedgerAuditor
+    play_scores: PlayScoreSource
     probes: list[HealthProbe] = field(default_factory=list)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
+from typing import Protocol
 
 from src.application.games.follows import FollowsUnitOfWorkFactory
-from src.application.games.leaderboard import Leaderboard, check_board, check_period
+from src.application.games.leaderboard import BOARDS, PERIODS, Leaderboard, check_board, check_period, period_key
 from src.application.shared.outbox import OutboxMessage
 from src.application.shared.pagination import MAX_LIMIT, check_limit
 
@@ -61,3 +62,30 @@ async def view_board(
         for rank, (user_id, score) in enumerate(top, start=1)
     ]
     return BoardView(items, await leaderboard.rank_of(board, period, caller_id, now))
+
+
+class PlayScoreSource(Protocol):
+    async def scores_since(self, since: datetime | None) -> dict[str, dict[str, float]]:
+        """Per user, per board: the score earned by plays at or after `since` (all plays when None)."""
+        ...
+
+
+def period_start(period: str, now: datetime) -> datetime | None:
+    day = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
+    if period == "daily":
+        return day
+    if period == "weekly":
+        return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+    return None
+
+
+async def rebuild_leaderboards(source: PlayScoreSource, leaderboard: Leaderboard, now: datetime) -> dict[str, int]:
+    """Recompute the current daily, weekly and all-time boards from the play history (the record)."""
+    sizes: dict[str, int] = {}
+    for period in PERIODS:
+        scores = await source.scores_since(period_start(period, now))
+        for board in BOARDS:
+            board_scores = {user: by_board[board] for user, by_board in scores.items() if by_board.get(board)}
+            await leaderboard.replace(board, period_key(period, now), board_scores)
+            sizes[f"{board}:{period}"] = len(board_scores)
+    return sizes

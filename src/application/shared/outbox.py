@@ -67,9 +67,20 @@ class OutboxRelay:
         for subscriber in self._subscribers.get(message.event_type, ()):
             await subscriber(message)
 
-    async def run_once(self) -> int:
-        """Deliver one batch; returns how many events were published (0 if another relay holds the lock)."""
-        token = await self._cache.acquire_lock(self.LOCK_KEY, self._lock_ttl)
+    async def _lock(self, wait_seconds: float) -> str | None:
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while (token := await self._cache.acquire_lock(self.LOCK_KEY, self._lock_ttl)) is None:
+            if asyncio.get_running_loop().time() >= deadline:
+                return None
+            await asyncio.sleep(0.01)
+        return token
+
+    async def run_once(self, wait_seconds: float = 0.0) -> int:
+        """Deliver one batch; returns how many events were published.
+
+        When another pass holds the lock this waits up to `wait_seconds` for it, else returns 0.
+        """
+        token = await self._lock(wait_seconds)
         if token is None:
             return 0
         delivered: list[int] = []
@@ -87,11 +98,14 @@ class OutboxRelay:
             await self._cache.release_lock(self.LOCK_KEY, token)
         return len(delivered)
 
-    async def drain(self, max_passes: int = 20) -> int:
-        """Run passes until the outbox is empty (or `max_passes`): read-your-writes for the caller."""
+    async def drain(self, max_passes: int = 20, wait_seconds: float = 5.0) -> int:
+        """Run passes until the outbox is empty (or `max_passes`): read-your-writes for the caller.
+
+        A pass already running elsewhere is waited for rather than skipped, so the caller's events are out.
+        """
         total = 0
         for _ in range(max_passes):
-            published = await self.run_once()
+            published = await self.run_once(wait_seconds)
             total += published
             if published < self._batch_size:
                 break
@@ -100,7 +114,7 @@ class OutboxRelay:
     async def run_forever(self, poll_interval_seconds: float = 1.0) -> None:
         while True:
             try:
-                await self.drain()
+                await self.drain(wait_seconds=0.0)
             except Exception:
                 logger.exception("outbox relay pass failed")
             with contextlib.suppress(TimeoutError):

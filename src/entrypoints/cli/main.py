@@ -13,6 +13,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
+from src.application.games.boards import rebuild_leaderboards
 from src.application.identity.accounts import AdminAccount, ensure_admin
 from src.application.wallet.verification import LedgerReport, verify_ledger
 from src.domain.shared.errors import DomainError
@@ -110,6 +111,20 @@ def verify_ledger_command(settings: Settings) -> None:
         )
     click.echo(f"{report.wallets_checked} wallets checked, {len(report.drifted)} drifted")
     sys.exit(0 if report.ok else 1)
+
+
+async def _rebuild_leaderboards(settings: Settings) -> dict[str, int]:
+    async with open_container(settings) as container:
+        return await rebuild_leaderboards(container.play_scores, container.games.leaderboard, container.clock.now())
+
+
+@cli.command("rebuild-leaderboards")
+@with_settings
+def rebuild_leaderboards_command(settings: Settings) -> None:
+    """Recompute today's, this week's and the all-time leaderboards from the game history."""
+    sizes = asyncio.run(_rebuild_leaderboards(settings))
+    for board, players in sorted(sizes.items()):
+        click.echo(f"{board}: {players} players")
 
 
 if __name__ == "__main__":

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.models.games import (
     GameConfigRow,
@@ -202,3 +202,34 @@ class SqlaInventoryRepository:
             .group_by(InventoryItemRow.rarity)
         )
         return {rarity: int(total) for rarity, total in await self._db.execute(statement)}
+
+
+class SqlaPlayScores:
+    """Leaderboard scores recomputed from game history, for `rebuild-leaderboards`."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+
+    async def scores_since(self, since: datetime | None) -> dict[str, dict[str, float]]:
+        scores: dict[str, dict[str, float]] = defaultdict(
+            lambda: {"net_coins": 0.0, "wins": 0.0, "gacha_legendary": 0.0}
+        )
+        slot = select(
+            GameHistoryRow.user_id,
+            func.sum(GameHistoryRow.delta_coins),
+            func.sum(case((GameHistoryRow.won, 1), else_=0)),
+        ).where(GameHistoryRow.game_type == GameType.SLOT.value)
+        gacha = select(GameHistoryRow.user_id, GameHistoryRow.result_meta).where(
+            GameHistoryRow.game_type == GameType.GACHA.value
+        )
+        if since is not None:
+            slot = slot.where(GameHistoryRow.created_at >= since)
+            gacha = gacha.where(GameHistoryRow.created_at >= since)
+        async with self._sessions() as session:
+            for user_id, net_coins, wins in await session.execute(slot.group_by(GameHistoryRow.user_id)):
+                scores[user_id]["net_coins"] = float(net_coins or 0)
+                scores[user_id]["wins"] = float(wins or 0)
+            async for user_id, meta in await session.stream(gacha.execution_options(yield_per=1000)):
+                legendary = sum(1 for rarity in (meta or {}).get("rarities", []) if rarity == "Legendary")
+                scores[user_id]["gacha_legendary"] += legendary
+        return dict(scores)
