@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import structlog
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
@@ -32,6 +32,7 @@ from src.entrypoints.logging import structlog_plugin
 from src.entrypoints.settings import Settings, load_settings
 
 API_VERSION = "0.1.0"
+logger = structlog.get_logger("casino_club.app")
 
 
 def _provide_container(state: State) -> Container:
@@ -44,16 +45,35 @@ class MetricsController(PrometheusController):
     include_in_schema = False
 
 
+async def _every(interval_seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+    while True:
+        await asyncio.sleep(interval_seconds)
+        try:
+            await job()
+        except Exception:
+            logger.exception("periodic job failed; will run again")
+
+
 @asynccontextmanager
 async def background_tasks(container: Container) -> AsyncIterator[None]:
-    """The outbox relay runs beside the app in every process; a shared cache lock keeps passes apart."""
-    relay = asyncio.create_task(container.relay.run_forever(container.settings.outbox_poll_seconds))
+    """Work that runs beside the app in every process: the outbox relay (a shared cache lock keeps passes
+    apart) and the purge of idempotency records past their retention (a harmless repeat on each instance)."""
+    settings = container.settings
+    tasks = [
+        asyncio.create_task(container.relay.run_forever(settings.outbox_poll_seconds)),
+        asyncio.create_task(
+            _every(
+                settings.idempotency_purge_interval_seconds,
+                lambda: container.idempotency.purge_expired(container.clock.now()),
+            )
+        ),
+    ]
     try:
         yield
     finally:
-        relay.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def ensure_configured_admin(container: Container) -> None:
