@@ -56,6 +56,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     slot_max_bet: int = 10_000
     idempotency_in_flight_timeout_seconds: int = 120
     outbox_poll_seconds: float = 1.0
+    outbox_relay_in_app: bool = True
     idempotency_purge_interval_seconds: float = 3600.0
     dev_invite_code: str = "5858"
     admin_site_id: str | None = None

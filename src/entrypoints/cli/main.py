@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 import uvicorn
+from arq.worker import Worker
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
@@ -20,6 +21,7 @@ from src.domain.shared.errors import DomainError
 from src.entrypoints.bootstrap import migrate_database, open_container
 from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import Settings, SettingsError, load_settings
+from workers.settings import worker_options
 
 
 def _settings_or_exit() -> Settings:
@@ -125,6 +127,20 @@ def rebuild_leaderboards_command(settings: Settings) -> None:
     sizes = asyncio.run(_rebuild_leaderboards(settings))
     for board, players in sorted(sizes.items()):
         click.echo(f"{board}: {players} players")
+
+
+@cli.command()
+@click.option("--queue", default="maintenance", show_default=True, help="Which queue this worker serves.")
+@with_settings
+def worker(settings: Settings, queue: str) -> None:
+    """Run an arq worker for one queue (needs REDIS_URL)."""
+    try:
+        options = worker_options(settings, queue)
+    except SettingsError as exc:
+        click.echo(f"casino-club: refusing to start: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"worker serving queue {queue}", err=True)
+    Worker(**options).run()
 
 
 if __name__ == "__main__":

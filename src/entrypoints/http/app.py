@@ -60,7 +60,6 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
     apart) and the purge of idempotency records past their retention (a harmless repeat on each instance)."""
     settings = container.settings
     tasks = [
-        asyncio.create_task(container.relay.run_forever(settings.outbox_poll_seconds)),
         asyncio.create_task(
             _every(
                 settings.idempotency_purge_interval_seconds,
@@ -68,6 +67,8 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
             )
         ),
     ]
+    if settings.outbox_relay_in_app:
+        tasks.append(asyncio.create_task(container.relay.run_forever(settings.outbox_poll_seconds)))
     try:
         yield
     finally:
