@@ -63,7 +63,7 @@ class GamesController(Controller):
         async def run() -> SpinOut:
             return SpinOut.of(await plays.place_spin(request.user.user_id, data.bet, games))
 
-        return await idempotent(request, request.user.user_id, run, required=False)
+        return await idempotent(request, request.user.user_id, run, required=False, body_key=data.idempotency_key)
 
     @get("/gacha/config", operation_id="gacha_config")
     async def gacha_config(self, games: NamedDependency[GamesDeps]) -> GachaConfigOut:
@@ -76,7 +76,7 @@ class GamesController(Controller):
         async def run() -> PullOut:
             return PullOut.of(await plays.pull_gacha(request.user.user_id, data.count, games))
 
-        return await idempotent(request, request.user.user_id, run, required=False)
+        return await idempotent(request, request.user.user_id, run, required=False, body_key=data.idempotency_key)
 
     @get("/gacha/stats", operation_id="gacha_stats")
     async def gacha_stats(self, request: PrincipalRequest, games: NamedDependency[GamesDeps]) -> GachaStatsOut:

@@ -33,14 +33,14 @@ async def idempotent(
     operation: Callable[[], Awaitable[Any]],
     *,
     required: bool,
+    body_key: str | None = None,
     status_code: int = 200,
 ) -> Response[bytes]:
-    """Run `operation` once per (user, route, Idempotency-Key); a domain refusal is remembered like a success."""
-    body = await request.json() if await request.body() else None
-    body_key = body.get("idempotency_key") if isinstance(body, dict) else None
-    key = check_key(request.headers.get("idempotency-key") or (str(body_key) if body_key else None), required=required)
-    if isinstance(body, dict):
-        body = {name: value for name, value in body.items() if name != "idempotency_key"}
+    """Run `operation` once per (user, route, Idempotency-Key); a domain refusal is remembered like a success.
+
+    `body_key` is the `idempotency_key` field of the already-parsed body (the header wins over it).
+    """
+    key = check_key(request.headers.get("idempotency-key") or body_key, required=required)
 
     async def answer() -> StoredResponse:
         try:
@@ -52,15 +52,23 @@ async def idempotent(
     if key is None:
         stored, replayed = await answer(), False
     else:
-        container = container_of(request)
-        scope = IdempotencyScope(user_id, _route_template(request), key)
-        stored, replayed = await run_idempotent(
-            container.idempotency,
-            container.clock,
-            container.idempotency_policy,
-            scope,
-            fingerprint(request.method, request.url.path, body),
-            answer,
-        )
+        stored, replayed = await _once(request, user_id, key, answer)
     headers = {REPLAYED_HEADER: "true"} if replayed else {}
     return Response(stored.body, status_code=stored.status_code, media_type="application/json", headers=headers)
+
+
+async def _once(
+    request: Request[Any, Any, Any], user_id: str, key: str, answer: Callable[[], Awaitable[StoredResponse]]
+) -> tuple[StoredResponse, bool]:
+    body = await request.json() if await request.body() else None
+    if isinstance(body, dict):
+        body = {name: value for name, value in body.items() if name != "idempotency_key"}
+    container = container_of(request)
+    return await run_idempotent(
+        container.idempotency,
+        container.clock,
+        container.idempotency_policy,
+        IdempotencyScope(user_id, _route_template(request), key),
+        fingerprint(request.method, request.url.path, body),
+        answer,
+    )

@@ -45,4 +45,11 @@ class AdminWalletController(Controller):
         async def run() -> GrantOut:
             return GrantOut.of(await grant_currency(command, wallet))
 
-        return await idempotent(request, request.user.user_id, run, required=True, status_code=HTTP_201_CREATED)
+        return await idempotent(
+            request,
+            request.user.user_id,
+            run,
+            required=True,
+            body_key=data.idempotency_key,
+            status_code=HTTP_201_CREATED,
+        )
