@@ -115,8 +115,11 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
         database = SqlaDatabase(settings.database_url, pool_size=settings.db_pool_size)
         stack.push_async_callback(database.dispose)
         redis = await _open_redis(settings, stack)
+        # background work (relay passes, leaderboard writes) gets its own connections, so a burst of
+        # requests queueing for the request pool cannot starve event delivery
+        background_redis = await _open_redis(settings, stack)
         cache = _cache(redis, settings)
-        leaderboard = _leaderboard(redis, settings)
+        leaderboard = _leaderboard(background_redis, settings)
         olap = ClickHouseOlap(settings.clickhouse_dsn)
         await olap.start()
         stack.push_async_callback(olap.close)
@@ -124,7 +127,9 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
         hasher = Argon2PasswordHasher()
         stack.callback(hasher.close)
         subscribers: dict[str, list[Subscriber]] = {}  # filled below, once the consuming contexts exist
-        relay = OutboxRelay(SqlaOutboxStore(database.session_factory), subscribers, cache, clock)
+        relay = OutboxRelay(
+            SqlaOutboxStore(database.session_factory), subscribers, _cache(background_redis, settings), clock
+        )
 
         def uow_factory() -> SqlaUnitOfWork:
             return SqlaUnitOfWork(database.session_factory, after_commit=relay.notify)

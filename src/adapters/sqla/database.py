@@ -35,7 +35,9 @@ class SqlaDatabase:
         engine_config = (
             EngineConfig(echo=echo)
             if is_sqlite
-            else EngineConfig(echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # no pre-ping: it costs three round trips per checkout; stale connections are recycled instead,
+            # and a connection that died anyway fails one request, which is released and can be retried
+            else EngineConfig(echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
         )
         self._config = SQLAlchemyAsyncConfig(
             connection_string=url,

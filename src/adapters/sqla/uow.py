@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Self, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.models.outbox import OutboxRow
@@ -23,16 +24,18 @@ from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, Sqla
 from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
 from src.domain.shared.events import DomainEvent
 
+OUTBOX_TABLE = cast(Table, OutboxRow.__table__)
 
-def outbox_row(event: DomainEvent) -> OutboxRow:
-    return OutboxRow(
-        event_id=event.event_id,
-        event_type=event.event_type,
-        aggregate_type=event.aggregate_type,
-        aggregate_id=event.aggregate_id,
-        payload=event.payload(),
-        created_at=event.occurred_at,
-    )
+
+def outbox_values(event: DomainEvent) -> dict[str, object]:
+    return {
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "aggregate_type": event.aggregate_type,
+        "aggregate_id": event.aggregate_id,
+        "payload": event.payload(),
+        "created_at": event.occurred_at,
+    }
 
 
 class SqlaUnitOfWork:
@@ -97,7 +100,8 @@ class SqlaUnitOfWork:
     async def commit(self) -> None:
         events, self._events = self._events, []
         if events:
-            self.session.add_all([outbox_row(event) for event in events])
+            # a Core insert of the table: much cheaper than an ORM flush on the hot path
+            await self.session.execute(insert(OUTBOX_TABLE), [outbox_values(event) for event in events])
         await self.session.commit()
         if events and self._after_commit is not None:
             self._after_commit()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from src.application.games.leaderboard import Leaderboard
 from src.application.games.ports import GamesUnitOfWork, StoredConfig
@@ -30,7 +31,7 @@ class ParsedConfigs:
         return self.gacha[stored.version]
 
 
-@dataclass(frozen=True)
+@dataclass
 class GamesDeps:
     uow_factory: Callable[[], GamesUnitOfWork]
     clock: Clock
@@ -40,8 +41,9 @@ class GamesDeps:
     slot_max_bet: int = 10_000
     parsed: ParsedConfigs = field(default_factory=ParsedConfigs)
 
-    @property
+    @cached_property
     def default_slot(self) -> SlotConfig:
+        """Built once: constructing a config validates it and computes its odds."""
         return replace(DEFAULT_SLOT_CONFIG, max_bet=self.slot_max_bet)
 
     @property
