@@ -20,6 +20,7 @@ from src.adapters.sqla.repositories.games import (
     SqlaPlayRepository,
 )
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
+from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
 from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
 from src.domain.shared.events import DomainEvent
@@ -73,8 +74,9 @@ class SqlaUnitOfWork:
         self.audit = SqlaAuditLogRepository(session)
         self.wallets = SqlaWalletRepository(session)
         self.inbox = SqlaInboxRepository(session)
-        self.game_configs = SqlaGameConfigRepository(session)
-        self.plays = SqlaPlayRepository(session)
+        on_postgres = session.get_bind().dialect.name == "postgresql"
+        self.game_configs = (PgGameConfigRepository if on_postgres else SqlaGameConfigRepository)(session)
+        self.plays = (PgPlayRepository if on_postgres else SqlaPlayRepository)(session, self.wallets)
         self.inventory = SqlaInventoryRepository(session)
         self.follows = SqlaFollowRepository(session)
         return self

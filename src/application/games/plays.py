@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 from src.application.games.configs import gacha_config, slot_config
 from src.application.games.deps import GamesDeps
-from src.application.games.ports import GamesUnitOfWork
+from src.application.games.ports import Settlement
 from src.application.wallet.handlers import record_balance_change
 from src.domain.games.events import GachaPulled, SpinSettled
 from src.domain.games.gacha import PulledItem, Rarity, pull
 from src.domain.games.play import GameType, PlayRecord
 from src.domain.games.slot import spin
 from src.domain.wallet.events import BalanceChanged
-from src.domain.wallet.model import Currency, LedgerEntry, Movement
+from src.domain.wallet.model import Currency, Movement
 
 
 @dataclass(frozen=True)
@@ -27,23 +27,12 @@ class SpinResult:
     balance_after: int
 
 
-async def _settle_coins(
-    uow: GamesUnitOfWork, user_id: str, bet: int, payout: int, spin_id: str, deps: GamesDeps
-) -> LedgerEntry:
-    now = deps.clock.now()
-    entry = await uow.wallets.debit(Movement(user_id, Currency.COINS, bet, "slot_bet", "spin", spin_id), now)
-    if payout:
-        entry = await uow.wallets.credit(Movement(user_id, Currency.COINS, payout, "slot_win", "spin", spin_id), now)
-    return entry
-
-
 async def place_spin(user_id: str, bet: int, deps: GamesDeps) -> SpinResult:
-    spin_id = deps.ids.new_id()
+    spin_id, now = deps.ids.new_id(), deps.clock.now()
     async with deps.uow_factory() as uow:
         config = await slot_config(uow, deps)
         state = await uow.plays.lock_state(user_id, GameType.SLOT)
         outcome = spin(config, deps.rng, bet, state.streak)  # validates the bet against the config's limits
-        entry = await _settle_coins(uow, user_id, bet, outcome.payout, spin_id, deps)
         state.streak = outcome.streak
         meta = {"reels": list(outcome.reels), "outcome": outcome.outcome, "multiplier": outcome.multiplier}
         play = PlayRecord(
@@ -56,14 +45,16 @@ async def place_spin(user_id: str, bet: int, deps: GamesDeps) -> SpinResult:
             delta_coins=outcome.payout - bet,
             delta_gems=0,
             won=outcome.payout > 0,
-            created_at=entry.created_at,
+            created_at=now,
             result_meta={**meta, "streak": outcome.streak, "bonus": outcome.bonus},
         )
-        await uow.plays.record(state, play)
+        balance_after = await uow.plays.settle(
+            Settlement(state, play, Currency.COINS, bet, outcome.payout, "slot_bet", "slot_win", "spin")
+        )
         uow.record(
             SpinSettled(
                 aggregate_id=user_id,
-                occurred_at=entry.created_at,
+                occurred_at=now,
                 spin_id=spin_id,
                 bet=bet,
                 payout=outcome.payout,
@@ -74,16 +65,16 @@ async def place_spin(user_id: str, bet: int, deps: GamesDeps) -> SpinResult:
         uow.record(
             BalanceChanged(
                 aggregate_id=user_id,
-                occurred_at=entry.created_at,
+                occurred_at=now,
                 currency=Currency.COINS.value,
                 delta=outcome.payout - bet,
-                balance_after=entry.balance_after,
+                balance_after=balance_after,
                 reason="slot_spin",
             )
         )
         await uow.commit()
     return SpinResult(
-        spin_id, outcome.reels, outcome.outcome, outcome.multiplier, outcome.payout, outcome.streak, entry.balance_after
+        spin_id, outcome.reels, outcome.outcome, outcome.multiplier, outcome.payout, outcome.streak, balance_after
     )
 
 

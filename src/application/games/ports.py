@@ -11,6 +11,7 @@ from src.application.games.follows import FollowsUnitOfWork
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
+from src.domain.wallet.model import Currency
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,21 @@ class HistoryQuery:
     until: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """A play's money and records, applied together: the stake is taken only if the balance covers it,
+    the payout credited, both ledger rows written (referenced by the play id), then `record`'s writes."""
+
+    state: PlayerState
+    play: PlayRecord
+    currency: Currency
+    stake: int
+    payout: int
+    stake_reason: str
+    payout_reason: str
+    ref_type: str
+
+
 class PlayRepository(Protocol):
     async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         """The player's state for this game, locked until the transaction ends (plays of one player queue)."""
@@ -43,6 +59,13 @@ class PlayRepository(Protocol):
 
     async def record(self, state: PlayerState, play: PlayRecord) -> None:
         """Save the new state, append the history row and add the play to the stats."""
+        ...
+
+    async def settle(self, settlement: Settlement) -> int:
+        """Apply the settlement atomically within the unit of work; returns the balance after.
+
+        Raises InsufficientFunds (and changes nothing) when the balance does not cover the stake.
+        """
         ...
 
     async def history(self, query: HistoryQuery, limit: int, after: Position | None) -> Page[PlayRecord]: ...

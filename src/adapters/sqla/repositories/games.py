@@ -18,10 +18,11 @@ from src.adapters.sqla.models.games import (
     PlayerGameStateRow,
 )
 from src.adapters.sqla.repositories.pagination import after_position, to_page
-from src.adapters.sqla.repositories.wallet import dialect_insert
-from src.application.games.ports import HistoryQuery, InventoryItem, StoredConfig
+from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, dialect_insert
+from src.application.games.ports import HistoryQuery, InventoryItem, Settlement, StoredConfig
 from src.application.shared.pagination import Page, Position
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
+from src.domain.wallet.model import Movement
 
 
 class SqlaGameConfigRepository:
@@ -68,8 +69,30 @@ def _record(row: GameHistoryRow) -> PlayRecord:
 
 
 class SqlaPlayRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    """Portable SQL (PostgreSQL and SQLite); `PgPlayRepository` replaces the hot path on PostgreSQL."""
+
+    def __init__(self, session: AsyncSession, wallets: SqlaWalletRepository) -> None:
         self._db = session
+        self._wallets = wallets
+
+    async def settle(self, settlement: Settlement) -> int:
+        play, now = settlement.play, settlement.play.created_at
+        stake = Movement(
+            play.user_id, settlement.currency, settlement.stake, settlement.stake_reason, settlement.ref_type, play.id
+        )
+        entry = await self._wallets.debit(stake, now)
+        if settlement.payout:
+            payout = Movement(
+                play.user_id,
+                settlement.currency,
+                settlement.payout,
+                settlement.payout_reason,
+                settlement.ref_type,
+                play.id,
+            )
+            entry = await self._wallets.credit(payout, now)
+        await self.record(settlement.state, play)
+        return entry.balance_after
 
     async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         """One statement: create the state row if needed and lock it (the upsert's update takes the row lock)."""
@@ -161,6 +184,8 @@ class SqlaInventoryRepository:
         self._db = session
 
     async def add(self, user_id: str, items: Sequence[tuple[str, str, str]], now: datetime) -> None:
+        if not items:
+            return  # an INSERT without rows is not valid SQL
         # one row per distinct item: an upsert may not touch the same row twice in one statement
         counts = Counter(items)
         rows = [
