@@ -1,17 +1,18 @@
 """In-memory identity repositories: the unit-test twins of the SQL ones, over one unit of work's tables.
 
-Rows go in and come out as copies, so mutating a returned object changes nothing until `update`.
+Rows go in and come out as copies, so mutating a returned object changes nothing until `update`. The
+working-copy machinery (`Workspace`, `RowLocks`) lives here too and serves every in-memory context.
 """
 
 from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from src.application.identity.ports import AuditQuery, RefreshOutcome, RefreshSpend
 from src.application.shared.pagination import Page, Position, encode_cursor
@@ -20,7 +21,11 @@ from src.domain.identity.errors import NicknameTaken, SiteIdTaken
 from src.domain.identity.model import InviteCode, Session, User
 from src.domain.identity.policies import nickname_key
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 T = TypeVar("T")
+TablesT = TypeVar("TablesT", bound="DataclassInstance")
 
 
 @dataclass
@@ -40,19 +45,49 @@ class IdentityTables:
     audit: dict[str, AuditEntry] = field(default_factory=dict)
 
 
+class RowLocks:
+    """The row locks of one store: a writer waits for the row as PostgreSQL makes it wait, until the holder ends."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}  # row → (lock, holders and waiters)
+
+    async def acquire(self, row: Hashable) -> None:
+        lock, users = self._locks.get(row, (asyncio.Lock(), 0))
+        self._locks[row] = (lock, users + 1)
+        try:
+            await lock.acquire()
+        except BaseException:
+            self._forget(row)
+            raise
+
+    def release(self, row: Hashable) -> None:
+        self._locks[row][0].release()
+        self._forget(row)
+
+    def _forget(self, row: Hashable) -> None:
+        lock, users = self._locks[row]
+        if users == 1:
+            del self._locks[row]
+        else:
+            self._locks[row] = (lock, users - 1)
+
+
 @dataclass
-class Workspace:
+class Workspace(Generic[TablesT]):
     """One unit of work's view: a working copy over a snapshot (`baseline`) of the `committed` tables.
 
     Invite consumption and refresh-token spending write to `committed` at once (under `lock`), as a row
-    lock would decide them in SQL; `undo` gives them back on rollback.
+    lock would decide them in SQL; `undo` gives them back on rollback. Rows taken with `lock_row` stay
+    locked until the unit of work ends, and are read as last committed, like an UPDATE reads them.
     """
 
-    committed: IdentityTables
+    committed: TablesT
     lock: asyncio.Lock
-    baseline: IdentityTables = field(init=False)
-    working: IdentityTables = field(init=False)
+    row_locks: RowLocks
+    baseline: TablesT = field(init=False)
+    working: TablesT = field(init=False)
     undo: list[Callable[[], None]] = field(default_factory=list)
+    held: list[Hashable] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.baseline = deepcopy(self.committed)
@@ -60,26 +95,52 @@ class Workspace:
 
     def publish(self) -> None:
         """Write every row this unit of work added or changed; rows it did not touch stay as committed."""
-        for table in fields(IdentityTables):
+        for table in fields(self.committed):
             baseline, working = getattr(self.baseline, table.name), getattr(self.working, table.name)
             committed = getattr(self.committed, table.name)
             for key, row in working.items():
                 if baseline.get(key) != row:
                     committed[key] = deepcopy(row)
         self.undo.clear()
+        self._release_rows()
 
     def discard(self) -> None:
         for give_back in reversed(self.undo):
             give_back()
         self.undo.clear()
+        self._release_rows()
 
-    def settled(self, table: str, key: str, row: Any) -> None:
+    def settled(self, table: str, key: Any, row: Any) -> None:
         """A row written to `committed` directly is already published: keep it out of `publish`'s diff."""
         getattr(self.working, table)[key] = deepcopy(row)
         getattr(self.baseline, table)[key] = deepcopy(row)
 
+    def holds(self, table: str, key: Hashable) -> bool:
+        return (table, key) in self.held
 
-def _page(rows: Iterable[T], key: Callable[[T], tuple[datetime, str]], limit: int, after: Position | None) -> Page[T]:
+    async def lock_row(self, table: str, key: Hashable) -> None:
+        """Wait until no other unit of work holds the row, then see its last committed version (or absence)."""
+        if self.holds(table, key):
+            return
+        await self.row_locks.acquire((table, key))
+        self.held.append((table, key))
+        committed = getattr(self.committed, table).get(key)
+        for copy in (self.working, self.baseline):
+            rows = getattr(copy, table)
+            if committed is None:
+                rows.pop(key, None)
+            else:
+                rows[key] = deepcopy(committed)
+
+    def _release_rows(self) -> None:
+        for row in self.held:
+            self.row_locks.release(row)
+        self.held.clear()
+
+
+def newest_first_page(
+    rows: Iterable[T], key: Callable[[T], tuple[datetime, str]], limit: int, after: Position | None
+) -> Page[T]:
     """Newest first by (created_at, id), like the SQL keyset pagination."""
     ordered = sorted(rows, key=key, reverse=True)
     if after is not None:
@@ -90,7 +151,7 @@ def _page(rows: Iterable[T], key: Callable[[T], tuple[datetime, str]], limit: in
 
 
 class InMemoryUserRepository:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace[IdentityTables]) -> None:
         self._ws = workspace
 
     def _check_unique(self, user: User) -> None:
@@ -131,7 +192,7 @@ def _usable(invite: InviteCode, now: datetime) -> bool:
 
 
 class InMemoryInviteCodeRepository:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace[IdentityTables]) -> None:
         self._ws = workspace
 
     async def add(self, invite: InviteCode) -> None:
@@ -159,11 +220,13 @@ class InMemoryInviteCodeRepository:
         self._ws.committed.invites[code].use_count -= 1
 
     async def list(self, limit: int, after: Position | None) -> Page[InviteCode]:
-        return _page(self._ws.working.invites.values(), lambda row: (row.created_at, row.code), limit, after)
+        return newest_first_page(
+            self._ws.working.invites.values(), lambda row: (row.created_at, row.code), limit, after
+        )
 
 
 class InMemorySessionRepository:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace[IdentityTables]) -> None:
         self._ws = workspace
 
     async def add(self, session: Session) -> None:
@@ -221,7 +284,7 @@ def _matches(entry: AuditEntry, query: AuditQuery) -> bool:
 
 
 class InMemoryAuditLogRepository:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace[IdentityTables]) -> None:
         self._ws = workspace
 
     async def add(self, entry: AuditEntry) -> None:
@@ -231,4 +294,4 @@ class InMemoryAuditLogRepository:
 
     async def search(self, query: AuditQuery, limit: int, after: Position | None) -> Page[AuditEntry]:
         rows = (entry for entry in self._ws.working.audit.values() if _matches(entry, query))
-        return _page(rows, lambda row: (row.created_at, row.id), limit, after)
+        return newest_first_page(rows, lambda row: (row.created_at, row.id), limit, after)

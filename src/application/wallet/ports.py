@@ -14,7 +14,8 @@ from src.domain.wallet.model import Currency, LedgerEntry, Movement
 
 class WalletRepository(Protocol):
     async def credit(self, movement: Movement, now: datetime) -> LedgerEntry:
-        """Add to a balance and write its ledger row; AlreadyApplied if this reference was applied before."""
+        """Add to a balance and write its ledger row; AlreadyApplied if this reference was applied before
+        (the unit of work must then be rolled back, not committed)."""
         ...
 
     async def debit(self, movement: Movement, now: datetime) -> LedgerEntry:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -27,9 +27,9 @@ class DomainEvent:
         """JSON-ready body of the event (everything but the envelope fields)."""
         envelope = {"aggregate_id", "occurred_at", "event_id"}
         values: dict[str, Any] = {}
-        for name in self.__dataclass_fields__:
-            if name in envelope:
+        for item in fields(self):  # instance fields only: event_type and aggregate_type are class constants
+            if item.name in envelope:
                 continue
-            value = getattr(self, name)
-            values[name] = value.isoformat() if isinstance(value, datetime) else value
+            value = getattr(self, item.name)
+            values[item.name] = value.isoformat() if isinstance(value, datetime) else value
         return values

@@ -1,0 +1,146 @@
+"""In-memory games repositories: the unit-test twins of the SQL ones, over one unit of work's tables.
+
+Rows the SQL versions upsert (state, stats, inventory, configs) are locked until the unit of work ends
+and read as last committed, so plays of one player queue and counters never lose an update.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import Counter
+from collections.abc import Sequence
+from copy import deepcopy
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from src.adapters.memory.identity import Workspace, newest_first_page
+from src.application.games.ports import HistoryQuery, InventoryItem, Settlement, StoredConfig
+from src.application.shared.pagination import Page, Position
+from src.application.wallet.ports import WalletRepository
+from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
+from src.domain.wallet.model import Movement
+
+PlayerGame = tuple[str, GameType]  # (user_id, game_type)
+
+
+@dataclass
+class GamesTables:
+    configs: dict[GameType, StoredConfig] = field(default_factory=dict)
+    states: dict[PlayerGame, PlayerState] = field(default_factory=dict)
+    history: dict[str, PlayRecord] = field(default_factory=dict)
+    stats: dict[PlayerGame, GameStats] = field(default_factory=dict)
+    inventory: dict[tuple[str, str], InventoryItem] = field(default_factory=dict)  # (user_id, item_id)
+
+
+class InMemoryGameConfigRepository:
+    def __init__(self, workspace: Workspace[GamesTables]) -> None:
+        self._ws = workspace
+
+    async def get(self, game_type: GameType) -> StoredConfig | None:
+        return deepcopy(self._ws.working.configs.get(game_type))
+
+    async def save(self, game_type: GameType, data: dict[str, Any], updated_by: str, now: datetime) -> int:
+        await self._ws.lock_row("configs", game_type)
+        current = self._ws.working.configs.get(game_type)
+        version = 1 if current is None else current.version + 1
+        self._ws.working.configs[game_type] = StoredConfig(version, deepcopy(data))
+        return version
+
+
+def _matches(play: PlayRecord, query: HistoryQuery) -> bool:
+    return (
+        play.user_id == query.user_id
+        and (not query.game_type or play.game_type == query.game_type)
+        and (not query.action or play.action == query.action)
+        and (not query.since or play.created_at >= query.since)
+        and (not query.until or play.created_at <= query.until)
+    )
+
+
+class InMemoryPlayRepository:
+    def __init__(self, workspace: Workspace[GamesTables], wallets: WalletRepository) -> None:
+        self._ws = workspace
+        self._wallets = wallets
+
+    async def settle(self, settlement: Settlement) -> int:
+        """The stake (refused before anything is written), the payout, then `record`'s writes."""
+        play = settlement.play
+
+        def movement(amount: int, reason: str) -> Movement:
+            return Movement(play.user_id, settlement.currency, amount, reason, settlement.ref_type, play.id)
+
+        entry = await self._wallets.debit(movement(settlement.stake, settlement.stake_reason), play.created_at)
+        if settlement.payout:
+            entry = await self._wallets.credit(movement(settlement.payout, settlement.payout_reason), play.created_at)
+        await self.record(settlement.state, play)
+        return entry.balance_after
+
+    async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
+        key = (user_id, game_type)
+        await self._ws.lock_row("states", key)
+        state = self._ws.working.states.setdefault(key, PlayerState(user_id, game_type))
+        return deepcopy(state)
+
+    async def record(self, state: PlayerState, play: PlayRecord) -> None:
+        key = (state.user_id, state.game_type)
+        await self._ws.lock_row("states", key)
+        if key in self._ws.working.states:  # an UPDATE: a state never locked is not created here
+            self._ws.working.states[key] = deepcopy(state)
+        if play.id in self._ws.working.history:
+            raise ValueError(f"play {play.id} is already recorded")
+        self._ws.working.history[play.id] = deepcopy(play)
+        await self._add_to_stats(play)
+
+    async def _add_to_stats(self, play: PlayRecord) -> None:
+        key = (play.user_id, play.game_type)
+        await self._ws.lock_row("stats", key)
+        stats = self._ws.working.stats.get(key, GameStats(play.game_type.value))
+        self._ws.working.stats[key] = replace(
+            stats,
+            play_count=stats.play_count + 1,
+            win_count=stats.win_count + (1 if play.won else 0),
+            net_coins=stats.net_coins + play.delta_coins,
+            net_gems=stats.net_gems + play.delta_gems,
+        )
+
+    async def history(self, query: HistoryQuery, limit: int, after: Position | None) -> Page[PlayRecord]:
+        plays = (play for play in self._ws.working.history.values() if _matches(play, query))
+        return newest_first_page(plays, lambda play: (play.created_at, play.id), limit, after)
+
+    async def stats(self, user_id: str) -> list[GameStats]:
+        rows = [stats for (owner, _), stats in self._ws.working.stats.items() if owner == user_id]
+        return sorted(rows, key=lambda stats: stats.game_type)
+
+    async def state(self, user_id: str, game_type: GameType) -> PlayerState:
+        return deepcopy(self._ws.working.states.get((user_id, game_type), PlayerState(user_id, game_type)))
+
+
+class InMemoryInventoryRepository:
+    def __init__(self, workspace: Workspace[GamesTables]) -> None:
+        self._ws = workspace
+
+    async def add(self, user_id: str, items: Sequence[tuple[str, str, str]], now: datetime) -> None:
+        """Rows are locked in item order, so two units of work adding overlapping items cannot deadlock."""
+        for (item_id, name, rarity), quantity in sorted(Counter(items).items()):
+            key = (user_id, item_id)
+            await self._ws.lock_row("inventory", key)
+            held = self._ws.working.inventory.get(key)
+            self._ws.working.inventory[key] = (
+                InventoryItem(item_id, name, rarity, quantity, now)
+                if held is None
+                else replace(held, quantity=held.quantity + quantity)
+            )
+
+    async def list(self, user_id: str) -> builtins.list[InventoryItem]:
+        items = [item for (owner, _), item in self._ws.working.inventory.items() if owner == user_id]
+        items.sort(key=lambda item: item.item_id)
+        items.sort(key=lambda item: item.first_acquired_at, reverse=True)  # stable: item_id breaks ties
+        return items
+
+    async def count_by_rarity(self, user_id: str) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for (owner, _), item in self._ws.working.inventory.items():
+            if owner == user_id:
+                counts[item.rarity] += item.quantity
+        return dict(counts)

@@ -1,0 +1,46 @@
+"""The relay's view of the in-memory outbox: the events units of work committed to `store.outbox`.
+
+An event's position is its place in that append-only list (1, 2, …): commit order, as the SQL sequence.
+Calls never await midway, so each is atomic on the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from copy import deepcopy
+from datetime import datetime
+
+from src.adapters.memory.uow import InMemoryStore
+from src.application.shared.outbox import OutboxMessage
+from src.domain.shared.events import DomainEvent
+
+
+def _message(position: int, event: DomainEvent) -> OutboxMessage:
+    return OutboxMessage(
+        position=position,
+        event_id=event.event_id,
+        event_type=event.event_type,
+        aggregate_type=event.aggregate_type,
+        aggregate_id=event.aggregate_id,
+        payload=deepcopy(event.payload()),
+        created_at=event.occurred_at,
+    )
+
+
+class InMemoryOutboxStore:
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def unpublished(self, limit: int) -> list[OutboxMessage]:
+        messages: list[OutboxMessage] = []
+        for position, event in enumerate(self._store.outbox, start=1):
+            if len(messages) == limit:
+                break
+            if position not in self._store.published:
+                messages.append(_message(position, event))
+        return messages
+
+    async def mark_published(self, positions: Sequence[int], now: datetime) -> None:
+        for position in positions:
+            if 1 <= position <= len(self._store.outbox):
+                self._store.published[position] = now

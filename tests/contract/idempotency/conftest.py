@@ -1,0 +1,36 @@
+"""The idempotency store on each adapter (ids "memory", "sqlite", "postgres").
+
+SQLite gets a fresh copy of the migrated template (the wallet contract's) per test; PostgreSQL is the session's
+shared database, so every test claims keys under a user id of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from src.adapters.memory.idempotency import InMemoryIdempotencyStore
+from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.repositories.idempotency import SqlaIdempotencyStore
+from src.application.shared.idempotency import IdempotencyStore
+from tests.contract.wallet.conftest import database_url, sqlite_template
+
+__all__ = ["idempotency_store", "sqlite_template"]
+
+
+# Both databases are requested for every adapter: their session fixtures run asyncio.run, which cannot be
+# called lazily (getfixturevalue) from inside this async fixture's running loop.
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def idempotency_store(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_url: str
+) -> AsyncIterator[IdempotencyStore]:
+    if request.param == "memory":
+        yield InMemoryIdempotencyStore()
+        return
+    database = SqlaDatabase(database_url(request.param, sqlite_template, tmp_path, pg_url))
+    try:
+        yield SqlaIdempotencyStore(database.session_factory)
+    finally:
+        await database.dispose()

@@ -1,0 +1,173 @@
+"""The outbox relay over the in-memory outbox: order, at-least-once delivery, one pass at a time."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import pytest
+
+from src.adapters.memory.cache import InMemoryCache
+from src.adapters.memory.outbox import InMemoryOutboxStore
+from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
+from src.application.shared.outbox import OutboxMessage, OutboxRelay, Subscriber
+from src.domain.shared.events import DomainEvent
+
+NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pinged(DomainEvent):
+    event_type: ClassVar[str] = "Pinged"
+    seq: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ponged(DomainEvent):
+    event_type: ClassVar[str] = "Ponged"
+    seq: int
+
+
+class FakeClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+class Recorder:
+    """A subscriber that notes what it was handed, optionally failing once on the event with sequence `fail_on`."""
+
+    def __init__(self, name: str, log: list[tuple[str, int]], fail_on: int | None = None) -> None:
+        self.name, self.log, self.fail_on = name, log, fail_on
+
+    async def __call__(self, message: OutboxMessage) -> None:
+        if message.payload["seq"] == self.fail_on:
+            self.fail_on = None
+            raise RuntimeError("subscriber down")
+        self.log.append((self.name, message.payload["seq"]))
+
+
+class IdempotentCounter:
+    """A consumer that applies each event once, by event id, however often it is delivered."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[int] = []
+        self.applied: list[int] = []
+        self._seen: set[str] = set()
+
+    async def __call__(self, message: OutboxMessage) -> None:
+        self.deliveries.append(message.payload["seq"])
+        if message.event_id not in self._seen:
+            self._seen.add(message.event_id)
+            self.applied.append(message.payload["seq"])
+
+
+@pytest.fixture
+def store() -> InMemoryStore:
+    return InMemoryStore()
+
+
+@pytest.fixture
+def cache() -> InMemoryCache:
+    return InMemoryCache()
+
+
+def _relay(
+    store: InMemoryStore, cache: InMemoryCache, subscribers: dict[str, list[Subscriber]], batch_size: int = 200
+) -> OutboxRelay:
+    return OutboxRelay(InMemoryOutboxStore(store), subscribers, cache, FakeClock(), batch_size=batch_size)
+
+
+async def _committed(store: InMemoryStore, *events: DomainEvent) -> None:
+    async with InMemoryUnitOfWork(store) as uow:
+        for event in events:
+            uow.record(event)
+        await uow.commit()
+
+
+def _pings(count: int) -> list[DomainEvent]:
+    aggregate_id = uuid.uuid4().hex
+    return [Pinged(aggregate_id=aggregate_id, occurred_at=NOW, seq=seq) for seq in range(count)]
+
+
+async def _unpublished(store: InMemoryStore) -> list[int]:
+    return [message.payload["seq"] for message in await InMemoryOutboxStore(store).unpublished(100)]
+
+
+async def test_a_pass_delivers_in_order_to_the_subscribers_of_each_type_and_marks_published(
+    store: InMemoryStore, cache: InMemoryCache
+) -> None:
+    log: list[tuple[str, int]] = []
+    await _committed(
+        store, Pinged(aggregate_id="x", occurred_at=NOW, seq=0), Ponged(aggregate_id="x", occurred_at=NOW, seq=1)
+    )
+    await _committed(store, Pinged(aggregate_id="x", occurred_at=NOW, seq=2))
+    sut = _relay(store, cache, {"Pinged": [Recorder("a", log), Recorder("b", log)], "Ponged": [Recorder("c", log)]})
+
+    first_pass = await sut.run_once()
+    second_pass = await sut.run_once()
+
+    assert (first_pass, second_pass) == (3, 0)
+    assert log == [("a", 0), ("b", 0), ("c", 1), ("a", 2), ("b", 2)]
+    assert await _unpublished(store) == []
+
+
+async def test_an_event_nobody_subscribes_to_is_published_all_the_same(
+    store: InMemoryStore, cache: InMemoryCache
+) -> None:
+    await _committed(store, *_pings(2))
+
+    published = await _relay(store, cache, {}).run_once()
+
+    assert published == 2
+    assert await _unpublished(store) == []
+
+
+async def test_a_failing_subscriber_stops_the_pass_and_the_next_pass_redelivers_from_there(
+    store: InMemoryStore, cache: InMemoryCache
+) -> None:
+    log: list[tuple[str, int]] = []
+    counter = IdempotentCounter()
+    await _committed(store, *_pings(5))
+    sut = _relay(store, cache, {"Pinged": [counter, Recorder("flaky", log, fail_on=2)]})
+
+    first_pass = await sut.run_once()
+    left_after_failure = await _unpublished(store)
+    second_pass = await sut.run_once()
+
+    assert (first_pass, left_after_failure) == (2, [2, 3, 4])
+    assert second_pass == 3
+    assert await _unpublished(store) == []
+    assert counter.deliveries == [0, 1, 2, 2, 3, 4]  # at least once: the failed event came again
+    assert counter.applied == [0, 1, 2, 3, 4]  # exactly once for a consumer that dedupes by event id
+    assert log == [("flaky", seq) for seq in range(5)]
+
+
+async def test_a_relay_that_cannot_take_the_lock_delivers_nothing(store: InMemoryStore, cache: InMemoryCache) -> None:
+    log: list[tuple[str, int]] = []
+    await _committed(store, *_pings(3))
+    sut = _relay(store, cache, {"Pinged": [Recorder("a", log)]})
+    token = await cache.acquire_lock(OutboxRelay.LOCK_KEY, 30)
+    assert token is not None
+
+    while_held = await sut.run_once()
+    await cache.release_lock(OutboxRelay.LOCK_KEY, token)
+    once_free = await sut.run_once()
+
+    assert (while_held, once_free) == (0, 3)
+    assert log == [("a", 0), ("a", 1), ("a", 2)]
+
+
+async def test_drain_runs_passes_until_the_outbox_is_empty(store: InMemoryStore, cache: InMemoryCache) -> None:
+    log: list[tuple[str, int]] = []
+    await _committed(store, *_pings(3))
+    await _committed(store, *_pings(2))
+    sut = _relay(store, cache, {"Pinged": [Recorder("a", log)]}, batch_size=2)
+
+    limited = await sut.drain(max_passes=1)
+    drained = await sut.drain()
+
+    assert (limited, drained) == (2, 3)
+    assert [seq for _, seq in log] == [0, 1, 2, 0, 1]
+    assert await _unpublished(store) == []

@@ -1,0 +1,217 @@
+"""Wallet use cases on the in-memory unit of work: the signup bonus, admin grants, and verify-ledger."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
+from src.adapters.security.ids import SecretsIdGenerator
+from src.application.identity.commands import ClientInfo
+from src.application.identity.ports import AuditQuery
+from src.application.shared.outbox import OutboxMessage
+from src.application.wallet.deps import WalletConfig, WalletDeps
+from src.application.wallet.handlers import (
+    CONSUMER_SIGNUP_BONUS,
+    GrantCurrency,
+    credit_signup_bonus,
+    get_balances,
+    grant_currency,
+)
+from src.application.wallet.ports import WalletCheck
+from src.application.wallet.verification import verify_ledger
+from src.domain.identity.model import Principal, Rank, User
+from src.domain.shared.errors import NotFound
+from src.domain.wallet.errors import AlreadyApplied
+from src.domain.wallet.events import BalanceChanged, RewardGranted
+from src.domain.wallet.model import Currency, LedgerEntry
+
+NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
+ADMIN = Principal(user_id="admin-1", session_id="session-1", rank=Rank.STANDARD, is_admin=True)
+
+
+class FakeClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+@pytest.fixture
+def store() -> InMemoryStore:
+    return InMemoryStore()
+
+
+@pytest.fixture
+def deps(store: InMemoryStore) -> WalletDeps:
+    return WalletDeps(lambda: InMemoryUnitOfWork(store), FakeClock(), SecretsIdGenerator(), WalletConfig(1000, 0))
+
+
+async def _given_user(deps: WalletDeps) -> str:
+    user = User(id=str(uuid.uuid4()), site_id="u_player", nickname="Player", password_hash="x", created_at=NOW)
+    async with deps.uow_factory() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    return user.id
+
+
+def _signed_up(user_id: str) -> OutboxMessage:
+    return OutboxMessage(1, uuid.uuid4().hex, "UserSignedUp", "user", user_id, {}, NOW)
+
+
+async def _ledger(deps: WalletDeps, user_id: str) -> list[LedgerEntry]:
+    async with deps.uow_factory() as uow:
+        return (await uow.wallets.ledger(user_id, 100, None)).items
+
+
+def _grant(user_id: str, amount: int = 250, key: str = "grant-1") -> GrantCurrency:
+    return GrantCurrency(ADMIN, ClientInfo("203.0.113.9"), user_id, Currency.GEMS, amount, " event prize ", key)
+
+
+# --- signup bonus ----------------------------------------------------------------------------------------------------
+
+
+async def test_a_signup_message_delivered_twice_credits_the_starting_coins_once(
+    deps: WalletDeps, store: InMemoryStore
+) -> None:
+    user_id = await _given_user(deps)
+    message = _signed_up(user_id)
+
+    await credit_signup_bonus(message, deps)
+    await credit_signup_bonus(message, deps)
+
+    assert await get_balances(user_id, deps) == {"coins": 1000, "gems": 0}
+    [entry] = await _ledger(deps, user_id)
+    assert (entry.delta, entry.reason, entry.ref_type, entry.ref_id) == (1000, "signup_bonus", "user", user_id)
+    assert store.outbox == [
+        BalanceChanged(
+            aggregate_id=user_id,
+            occurred_at=NOW,
+            currency="coins",
+            delta=1000,
+            balance_after=1000,
+            reason="signup_bonus",
+            event_id=store.outbox[0].event_id,
+        )
+    ]
+    async with deps.uow_factory() as uow:
+        assert await uow.inbox.first_time(CONSUMER_SIGNUP_BONUS, message.event_id) is False
+
+
+async def test_a_second_signup_message_for_the_same_user_credits_nothing(
+    deps: WalletDeps, store: InMemoryStore
+) -> None:
+    user_id = await _given_user(deps)
+
+    await credit_signup_bonus(_signed_up(user_id), deps)
+    await credit_signup_bonus(_signed_up(user_id), deps)  # another event id: the inbox lets it in, the ledger not
+
+    assert await get_balances(user_id, deps) == {"coins": 1000, "gems": 0}
+    assert len(await _ledger(deps, user_id)) == 1
+    assert [event.event_type for event in store.outbox] == ["BalanceChanged"]
+
+
+async def test_the_signup_bonus_credits_every_currency_configured(store: InMemoryStore) -> None:
+    deps = WalletDeps(lambda: InMemoryUnitOfWork(store), FakeClock(), SecretsIdGenerator(), WalletConfig(500, 20))
+    user_id = await _given_user(deps)
+
+    await credit_signup_bonus(_signed_up(user_id), deps)
+
+    assert await get_balances(user_id, deps) == {"coins": 500, "gems": 20}
+
+
+# --- admin grants ----------------------------------------------------------------------------------------------------
+
+
+async def test_a_grant_to_an_unknown_user_is_refused_and_leaves_no_trace(
+    deps: WalletDeps, store: InMemoryStore
+) -> None:
+    with pytest.raises(NotFound):
+        await grant_currency(_grant("no-such-user"), deps)
+
+    assert await _ledger(deps, "no-such-user") == []
+    assert store.outbox == []
+    async with deps.uow_factory() as uow:
+        assert (await uow.audit.search(AuditQuery(), 10, None)).items == []
+
+
+async def test_a_grant_credits_the_user_writes_an_audit_entry_and_records_its_events(
+    deps: WalletDeps, store: InMemoryStore
+) -> None:
+    user_id = await _given_user(deps)
+
+    result = await grant_currency(_grant(user_id, 250), deps)
+
+    assert (result.entry.delta, result.entry.balance_after, result.entry.reason) == (250, 250, "admin_grant")
+    assert result.balances == {"coins": 0, "gems": 250}
+    async with deps.uow_factory() as uow:
+        [audit] = (await uow.audit.search(AuditQuery(action="wallet.grant"), 10, None)).items
+    assert (audit.admin_id, audit.target_type, audit.target_id, audit.ip) == ("admin-1", "user", user_id, "203.0.113.9")
+    assert audit.payload == {"currency": "gems", "amount": 250, "reason": "event prize"}
+    changed, granted = store.outbox
+    assert isinstance(changed, BalanceChanged)
+    assert (changed.aggregate_id, changed.currency, changed.delta, changed.balance_after) == (user_id, "gems", 250, 250)
+    assert isinstance(granted, RewardGranted)
+    assert (granted.aggregate_id, granted.amount, granted.source, granted.granted_by) == (
+        user_id,
+        250,
+        "event prize",
+        "admin-1",
+    )
+
+
+async def test_a_grant_repeated_with_the_same_key_is_already_applied(deps: WalletDeps, store: InMemoryStore) -> None:
+    user_id = await _given_user(deps)
+    await grant_currency(_grant(user_id, key="same"), deps)
+
+    with pytest.raises(AlreadyApplied):
+        await grant_currency(_grant(user_id, key="same"), deps)
+
+    assert await get_balances(user_id, deps) == {"coins": 0, "gems": 250}
+    assert len(store.outbox) == 2
+
+
+# --- verify-ledger ---------------------------------------------------------------------------------------------------
+
+
+class FakeLedgerAuditor:
+    """Hands out the given batches and remembers the batch size it was asked for."""
+
+    def __init__(self, *batches: list[WalletCheck]) -> None:
+        self.batches = batches
+        self.batch_size: int | None = None
+
+    async def wallet_count(self) -> int:
+        return sum(len(batch) for batch in self.batches)
+
+    async def check_wallets(self, batch_size: int) -> AsyncIterator[list[WalletCheck]]:
+        self.batch_size = batch_size
+        for batch in self.batches:
+            yield batch
+
+
+def _check(user_id: str, balance: int, ledger_sum: int, chain_breaks: int = 0) -> WalletCheck:
+    return WalletCheck(user_id, "coins", balance, ledger_sum, chain_breaks)
+
+
+async def test_verify_ledger_reports_every_drifted_wallet_across_batches() -> None:
+    drifted_sum, broken_chain = _check("b", 100, 90), _check("d", 50, 50, chain_breaks=1)
+    sut = FakeLedgerAuditor([_check("a", 10, 10), drifted_sum], [_check("c", 0, 0), broken_chain], [_check("e", 7, 7)])
+    progress: list[int] = []
+
+    report = await verify_ledger(sut, progress.append, batch_size=2)
+
+    assert report.wallets_checked == 5
+    assert report.drifted == [drifted_sum, broken_chain]
+    assert report.ok is False
+    assert progress == [2, 2, 1]
+    assert sut.batch_size == 2
+
+
+async def test_verify_ledger_is_ok_when_every_wallet_matches_its_ledger() -> None:
+    sut = FakeLedgerAuditor([_check("a", 10, 10), _check("b", 0, 0)])
+
+    report = await verify_ledger(sut)
+
+    assert (report.wallets_checked, report.drifted, report.ok) == (2, [], True)
