@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -36,8 +35,7 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
     relay = ctx.get("relay")
     if relay is not None:
         relay.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay
+        await asyncio.wait([relay], timeout=10)
     stack = ctx.get("stack")
     if stack is not None:
         await stack.aclose()

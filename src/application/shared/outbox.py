@@ -118,5 +118,8 @@ class OutboxRelay:
             except Exception:
                 logger.exception("outbox relay pass failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), poll_interval_seconds)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that arrives just as
+                # the event is set, and the relay would then never stop
+                async with asyncio.timeout(poll_interval_seconds):
+                    await self._wake.wait()
             self._wake.clear()

@@ -74,7 +74,7 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
     finally:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.wait(tasks, timeout=10)  # bounded: shutdown must never hang on a background task
 
 
 async def ensure_configured_admin(container: Container) -> None:

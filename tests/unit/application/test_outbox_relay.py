@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -171,3 +172,15 @@ async def test_drain_runs_passes_until_the_outbox_is_empty(store: InMemoryStore,
     assert (limited, drained) == (2, 3)
     assert [seq for _, seq in log] == [0, 1, 2, 0, 1]
     assert await _unpublished(store) == []
+
+
+async def test_a_relay_woken_just_before_cancellation_still_stops() -> None:
+    store = InMemoryStore()
+    sut = OutboxRelay(InMemoryOutboxStore(store), {}, InMemoryCache(), FakeClock())
+    for _ in range(50):
+        task = asyncio.create_task(sut.run_forever(poll_interval_seconds=5))
+        await asyncio.sleep(0)
+        sut.notify()
+        task.cancel()
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), timeout=2)
+        assert task.cancelled() or task.done()

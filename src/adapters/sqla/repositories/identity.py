@@ -88,7 +88,7 @@ class SqlaUserRepository:
         if not user_ids:
             return {}
         statement = select(UserRow.id, UserRow.nickname).where(UserRow.id.in_(list(user_ids)))
-        return dict((await self._session.execute(statement)).tuples().all())
+        return {str(row.id): str(row.nickname) for row in await self._session.execute(statement)}
 
     async def update(self, user: User) -> None:
         try:
