@@ -80,7 +80,9 @@ class GamesController(Controller):
 
     @get("/gacha/stats", operation_id="gacha_stats")
     async def gacha_stats(self, request: PrincipalRequest, games: NamedDependency[GamesDeps]) -> GachaStatsOut:
-        return GachaStatsOut.of(await history.gacha_stats(request.user.user_id, games))
+        user_id = request.user.user_id
+        by_game = await history.stats_by_game(user_id, games)
+        return GachaStatsOut.of(await history.gacha_stats(user_id, games), by_game["gacha"])
 
     @get("/history", operation_id="game_history")
     async def history(
