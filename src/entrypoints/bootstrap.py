@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
@@ -25,14 +25,14 @@ from src.adapters.sqla.repositories.wallet import SqlaLedgerAuditor
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.adapters.system.clock import SystemClock
 from src.adapters.system.random import SystemRandomSource
-from src.application.games.boards import apply_play
+from src.application.games.boards import apply_plays
 from src.application.games.deps import GamesDeps
 from src.application.games.leaderboard import Leaderboard
 from src.application.identity.config import IdentityConfig
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.session_state import SessionStateCache
 from src.application.shared.idempotency import IdempotencyPolicy
-from src.application.shared.outbox import OutboxMessage, OutboxRelay, Subscriber
+from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
 from src.application.shared.ports import Cache, Clock
 from src.application.shared.readiness import CacheProbe
 from src.application.wallet.deps import WalletConfig, WalletDeps
@@ -95,16 +95,17 @@ def _identity(
     )
 
 
-def _subscribers(wallet: WalletDeps, leaderboard: Leaderboard) -> dict[str, list[Subscriber]]:
+def _subscribers(wallet: WalletDeps, leaderboard: Leaderboard) -> dict[str, list[Subscription]]:
     """In-process consumers of domain events, by event type (each is idempotent by event id)."""
 
     async def signup_bonus(message: OutboxMessage) -> None:
         await credit_signup_bonus(message, wallet)
 
-    async def boards(message: OutboxMessage) -> None:
-        await apply_play(message, leaderboard)
+    async def boards(messages: Sequence[OutboxMessage]) -> None:
+        await apply_plays(messages, leaderboard)
 
-    return {"UserSignedUp": [signup_bonus], "SpinSettled": [boards], "GachaPulled": [boards]}
+    leaderboards = BatchSubscriber(boards)
+    return {"UserSignedUp": [signup_bonus], "SpinSettled": [leaderboards], "GachaPulled": [leaderboards]}
 
 
 @asynccontextmanager
@@ -126,7 +127,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
         clock = SystemClock()
         hasher = Argon2PasswordHasher()
         stack.callback(hasher.close)
-        subscribers: dict[str, list[Subscriber]] = {}  # filled below, once the consuming contexts exist
+        subscribers: dict[str, list[Subscription]] = {}  # filled below, once the consuming contexts exist
         relay = OutboxRelay(
             SqlaOutboxStore(database.session_factory), subscribers, _cache(background_redis, settings), clock
         )

@@ -9,12 +9,13 @@ from __future__ import annotations
 import heapq
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from src.application.games.leaderboard import (
     DEDUPE_TTL,
     PERIOD_TTLS,
+    ScoredEvent,
     check_board,
     check_scores,
     check_top_limit,
@@ -68,6 +69,12 @@ class InMemoryLeaderboard:
             scores[user_id] = scores.get(user_id, 0.0) + write.increment
             self._expire_later(key, write.ttl, now)
         return True
+
+    async def apply_many(self, scores: Sequence[ScoredEvent]) -> int:
+        for event in scores:  # validate all before applying any, like the Redis adapter
+            score_writes(event.increments, event.occurred_at)
+        applied = [await self.apply(e.event_id, e.user_id, e.increments, e.occurred_at) for e in scores]
+        return sum(applied)
 
     async def top(self, board: str, period: str, limit: int, now: datetime) -> list[tuple[str, float]]:
         check_board(board)

@@ -6,7 +6,7 @@ re-reads the members that share the boundary score and `rank_of` counts with ZCO
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from src.application.games.leaderboard import (
     DEDUPE_TTL,
     PERIOD_TTLS,
+    ScoredEvent,
     check_board,
     check_scores,
     check_top_limit,
@@ -88,13 +89,28 @@ class RedisLeaderboard:
     def _board_key(self, board: str, key: str) -> str:
         return f"{self._ns}lb:{board}:{key}"
 
-    async def apply(self, event_id: str, user_id: str, increments: Mapping[str, float], occurred_at: datetime) -> bool:
-        writes = score_writes(increments, occurred_at)
-        keys = [f"{self._ns}lbseen:{event_id}", *(self._board_key(w.board, w.period_key) for w in writes)]
-        args: list[str | int] = [_ms(DEDUPE_TTL), user_id]
+    def _apply_arguments(self, event: ScoredEvent) -> tuple[list[str], list[str | int]]:
+        writes = score_writes(event.increments, event.occurred_at)
+        keys = [f"{self._ns}lbseen:{event.event_id}", *(self._board_key(w.board, w.period_key) for w in writes)]
+        args: list[str | int] = [_ms(DEDUPE_TTL), event.user_id]
         for write in writes:
             args += [repr(write.increment), _ms(write.ttl)]
+        return keys, args
+
+    async def apply(self, event_id: str, user_id: str, increments: Mapping[str, float], occurred_at: datetime) -> bool:
+        keys, args = self._apply_arguments(ScoredEvent(event_id, user_id, increments, occurred_at))
         return bool(await self._apply(keys=keys, args=args))
+
+    async def apply_many(self, scores: Sequence[ScoredEvent]) -> int:
+        """One pipelined round trip; each event's script still runs atomically on its own."""
+        if not scores:
+            return 0
+        arguments = [self._apply_arguments(event) for event in scores]  # validates every event first
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys, args in arguments:
+                await self._apply(keys=keys, args=args, client=pipe)
+            results = await pipe.execute()
+        return sum(1 for result in results if result)
 
     async def top(self, board: str, period: str, limit: int, now: datetime) -> list[tuple[str, float]]:
         check_board(board)

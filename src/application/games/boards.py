@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 
 from src.application.games.follows import FollowsUnitOfWorkFactory
-from src.application.games.leaderboard import BOARDS, PERIODS, Leaderboard, check_board, check_period, period_key
+from src.application.games.leaderboard import (
+    BOARDS,
+    PERIODS,
+    Leaderboard,
+    ScoredEvent,
+    check_board,
+    check_period,
+    period_key,
+)
 from src.application.shared.outbox import OutboxMessage
 from src.application.shared.pagination import MAX_LIMIT, check_limit
 
@@ -24,10 +33,14 @@ def increments_of(message: OutboxMessage) -> dict[str, float]:
     return {board: value for board, value in increments.items() if value}
 
 
-async def apply_play(message: OutboxMessage, leaderboard: Leaderboard) -> None:
-    increments = increments_of(message)
-    if increments:
-        await leaderboard.apply(message.event_id, message.aggregate_id, increments, message.created_at)
+async def apply_plays(messages: Sequence[OutboxMessage], leaderboard: Leaderboard) -> None:
+    """A relay pass's plays, in one leaderboard round trip (each event still counted at most once)."""
+    scored = [
+        ScoredEvent(message.event_id, message.aggregate_id, increments, message.created_at)
+        for message in messages
+        if (increments := increments_of(message))
+    ]
+    await leaderboard.apply_many(scored)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
@@ -28,12 +28,24 @@ _DAILY_KEY = re.compile(r"d:(\d{4}-\d{2}-\d{2})")
 _WEEKLY_KEY = re.compile(r"w:(\d{4})-W(\d{2})")
 
 
+@dataclass(frozen=True)
+class ScoredEvent:
+    event_id: str
+    user_id: str
+    increments: Mapping[str, float]
+    occurred_at: datetime
+
+
 class Leaderboard(Protocol):
     async def apply(self, event_id: str, user_id: str, increments: Mapping[str, float], occurred_at: datetime) -> bool:
         """Add each board's increment to its daily, weekly and all-time sets, atomically.
 
         At most once per `event_id` (marks kept `DEDUPE_TTL`): a repeated event changes nothing and answers False.
         """
+        ...
+
+    async def apply_many(self, scores: Sequence[ScoredEvent]) -> int:
+        """`apply` for each event, in order, in one round trip; returns how many were new."""
         ...
 
     async def top(self, board: str, period: str, limit: int, now: datetime) -> list[tuple[str, float]]:

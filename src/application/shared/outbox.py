@@ -36,6 +36,17 @@ class OutboxStore(Protocol):
 Subscriber = Callable[[OutboxMessage], Awaitable[None]]
 
 
+@dataclass(frozen=True, eq=False)
+class BatchSubscriber:
+    """A consumer that takes a whole pass's events of its types at once (in order), e.g. to write them
+    in one round trip. If it fails, the pass publishes nothing and everything is delivered again."""
+
+    handle: Callable[[Sequence[OutboxMessage]], Awaitable[None]]
+
+
+Subscription = Subscriber | BatchSubscriber
+
+
 class OutboxRelay:
     """One relay pass at a time across all processes (a cache lock); a failing subscriber stops the
     pass at that event, so later events never overtake it, and the pass is retried later."""
@@ -45,7 +56,7 @@ class OutboxRelay:
     def __init__(
         self,
         store: OutboxStore,
-        subscribers: Mapping[str, Sequence[Subscriber]],
+        subscribers: Mapping[str, Sequence[Subscription]],
         cache: Cache,
         clock: Clock,
         batch_size: int = 200,
@@ -63,9 +74,21 @@ class OutboxRelay:
         """New events were committed: run the next pass now instead of at the next poll."""
         self._wake.set()
 
-    async def _deliver(self, message: OutboxMessage) -> None:
+    async def _deliver(self, message: OutboxMessage, batches: dict[BatchSubscriber, list[OutboxMessage]]) -> None:
         for subscriber in self._subscribers.get(message.event_type, ()):
-            await subscriber(message)
+            if isinstance(subscriber, BatchSubscriber):
+                batches.setdefault(subscriber, []).append(message)
+            else:
+                await subscriber(message)
+
+    async def _deliver_batches(self, batches: dict[BatchSubscriber, list[OutboxMessage]]) -> bool:
+        try:
+            for subscriber, messages in batches.items():
+                await subscriber.handle(messages)
+        except Exception:
+            logger.exception("batch delivery failed; the whole pass will be delivered again")
+            return False
+        return True
 
     async def _lock(self, wait_seconds: float) -> str | None:
         deadline = asyncio.get_running_loop().time() + wait_seconds
@@ -84,14 +107,17 @@ class OutboxRelay:
         if token is None:
             return 0
         delivered: list[int] = []
+        batches: dict[BatchSubscriber, list[OutboxMessage]] = {}
         try:
             for message in await self._store.unpublished(self._batch_size):
                 try:
-                    await self._deliver(message)
+                    await self._deliver(message, batches)
                 except Exception:
                     logger.exception("event delivery failed; will retry", event_id=message.event_id)
                     break
                 delivered.append(message.position)
+            if not await self._deliver_batches(batches):
+                delivered = []
         finally:
             if delivered:
                 await self._store.mark_published(delivered, self._clock.now())

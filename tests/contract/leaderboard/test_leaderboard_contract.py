@@ -15,7 +15,7 @@ import pytest
 from redis.asyncio import Redis
 
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
-from src.application.games.leaderboard import Leaderboard, period_key, period_of_key
+from src.application.games.leaderboard import Leaderboard, ScoredEvent, period_key, period_of_key
 from src.domain.shared.errors import InvalidInput
 from tests.contract.leaderboard.conftest import MakeRedisLeaderboard
 
@@ -57,6 +57,33 @@ async def test_apply_answers_true_then_false_and_a_repeated_event_counts_once(su
     assert (first, again, other_payload) == (True, False, False)
     assert await _scores(sut, "net_coins", "all_time") == [("alice", 30.0)]
     assert await _scores(sut, "wins", "all_time") == []
+
+
+async def test_apply_many_applies_each_new_event_once_in_one_call(sut: Leaderboard) -> None:
+    await sut.apply("old", "alice", {"wins": 1}, MONDAY)
+    batch = [
+        ScoredEvent("old", "alice", {"wins": 1}, MONDAY),
+        ScoredEvent("b1", "alice", {"net_coins": 20, "wins": 1}, MONDAY),
+        ScoredEvent("b1", "alice", {"net_coins": 20, "wins": 1}, MONDAY),
+        ScoredEvent("b2", "bob", {"net_coins": -5}, TUESDAY),
+    ]
+
+    applied = await sut.apply_many(batch)
+
+    assert applied == 2
+    assert await _scores(sut, "wins", "all_time", TUESDAY) == [("alice", 2.0)]
+    assert await _scores(sut, "net_coins", "all_time", TUESDAY) == [("alice", 20.0), ("bob", -5.0)]
+    assert await _scores(sut, "net_coins", "daily", TUESDAY) == [("bob", -5.0)]
+
+
+async def test_apply_many_refuses_a_bad_batch_before_applying_any_of_it(sut: Leaderboard) -> None:
+    batch = [ScoredEvent("g1", "alice", {"wins": 1}, MONDAY), ScoredEvent("g2", "bob", {"losses": 1}, MONDAY)]
+
+    with pytest.raises(InvalidInput):
+        await sut.apply_many(batch)
+
+    assert await _scores(sut, "wins", "all_time") == []
+    assert await sut.apply_many([]) == 0
 
 
 async def test_concurrent_applies_of_one_event_count_once(sut: Leaderboard) -> None:

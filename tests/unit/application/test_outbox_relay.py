@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -13,7 +14,7 @@ import pytest
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.outbox import InMemoryOutboxStore
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
-from src.application.shared.outbox import OutboxMessage, OutboxRelay, Subscriber
+from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
 from src.domain.shared.events import DomainEvent
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
@@ -75,7 +76,7 @@ def cache() -> InMemoryCache:
 
 
 def _relay(
-    store: InMemoryStore, cache: InMemoryCache, subscribers: dict[str, list[Subscriber]], batch_size: int = 200
+    store: InMemoryStore, cache: InMemoryCache, subscribers: dict[str, list[Subscription]], batch_size: int = 200
 ) -> OutboxRelay:
     return OutboxRelay(InMemoryOutboxStore(store), subscribers, cache, FakeClock(), batch_size=batch_size)
 
@@ -184,3 +185,42 @@ async def test_a_relay_woken_just_before_cancellation_still_stops() -> None:
         task.cancel()
         await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), timeout=2)
         assert task.cancelled() or task.done()
+
+
+async def test_a_batch_subscriber_gets_the_passs_events_of_its_types_in_order(
+    store: InMemoryStore, cache: InMemoryCache
+) -> None:
+    batches: list[list[int]] = []
+
+    async def take(messages: Sequence[OutboxMessage]) -> None:
+        batches.append([message.payload["seq"] for message in messages])
+
+    await _committed(store, *_pings(4))
+    sut = _relay(store, cache, {"Pinged": [BatchSubscriber(take)]})
+
+    published = await sut.run_once()
+
+    assert (published, batches) == (4, [[0, 1, 2, 3]])
+    assert await _unpublished(store) == []
+
+
+async def test_a_failing_batch_subscriber_leaves_the_whole_pass_for_redelivery(
+    store: InMemoryStore, cache: InMemoryCache
+) -> None:
+    attempts: list[list[int]] = []
+
+    async def flaky(messages: Sequence[OutboxMessage]) -> None:
+        attempts.append([message.payload["seq"] for message in messages])
+        if len(attempts) == 1:
+            raise RuntimeError("leaderboard down")
+
+    await _committed(store, *_pings(3))
+    sut = _relay(store, cache, {"Pinged": [BatchSubscriber(flaky)]})
+
+    first = await sut.run_once()
+    unpublished_after_failure = await _unpublished(store)
+    second = await sut.run_once()
+
+    assert (first, unpublished_after_failure) == (0, [0, 1, 2])
+    assert (second, attempts) == (3, [[0, 1, 2], [0, 1, 2]])
+    assert await _unpublished(store) == []

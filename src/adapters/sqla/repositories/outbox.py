@@ -17,9 +17,11 @@ class SqlaOutboxStore:
         self._sessions = session_factory
 
     async def unpublished(self, limit: int) -> list[OutboxMessage]:
-        statement = select(OutboxRow).where(OutboxRow.published_at.is_(None)).order_by(OutboxRow.position).limit(limit)
+        table = OutboxRow.__table__
+        # plain rows (no ORM entities): the relay reads many of these under load
+        statement = select(table).where(table.c.published_at.is_(None)).order_by(table.c.position).limit(limit)
         async with self._sessions() as session:
-            rows = (await session.execute(statement)).scalars().all()
+            rows = (await session.execute(statement)).all()
         return [
             OutboxMessage(
                 position=row.position,
