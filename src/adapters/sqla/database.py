@@ -37,7 +37,9 @@ class SqlaDatabase:
             if is_sqlite
             # no pre-ping: it costs three round trips per checkout; stale connections are recycled instead,
             # and a connection that died anyway fails one request, which is released and can be retried
-            else EngineConfig(echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+            # no overflow either: overflow connections are opened and closed under load, and opening a
+            # connection (TLS probe, auth, type introspection) costs far more than waiting for a pooled one
+            else EngineConfig(echo=echo, pool_size=pool_size, max_overflow=0, pool_recycle=1800, pool_timeout=30)
         )
         self._config = SQLAlchemyAsyncConfig(
             connection_string=url,
