@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from typing import Any, NamedTuple
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from tests.api.games.helpers import chain_breaks, get_json, ledger, spin, wallet
 from tests.support.api import sign_up
 from tests.support.env import TEST_REDIS_URL
-from tests.support.processes import serving
-from tests.support.redis_keys import delete_namespace, new_namespace
+from tests.support.processes import two_instances
 
 pytestmark = pytest.mark.e2e
 
@@ -31,32 +27,10 @@ class Instances(NamedTuple):
     b: str
 
 
-async def _delete_keys(namespace: str) -> None:
-    client = Redis.from_url(TEST_REDIS_URL)
-    try:
-        await delete_namespace(client, namespace)
-    finally:
-        await client.aclose()
-
-
 @pytest.fixture(scope="module")
 def sut(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instances]:
-    """Both instances start once, side by side; each has its own VAR_DIR because chDB locks its directory."""
-    namespace = new_namespace()
-    shared = {
-        "APP_ENV": "test",
-        "DATABASE_URL": pg_url,
-        "REDIS_URL": TEST_REDIS_URL,
-        "REDIS_NAMESPACE": namespace,
-        "LOG_LEVEL": "WARNING",
-    }
-    envs = [{**shared, "VAR_DIR": str(tmp_path_factory.mktemp(f"games-{name}"))} for name in ("a", "b")]
-    try:
-        with ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
-            starting = [pool.submit(stack.enter_context, serving(env)) for env in envs]
-            yield Instances(*(future.result() for future in starting))
-    finally:
-        asyncio.run(_delete_keys(namespace))
+    with two_instances(pg_url, TEST_REDIS_URL, tmp_path_factory.mktemp("games")) as (first, second):
+        yield Instances(first, second)
 
 
 async def _funded(client: httpx.AsyncClient, tokens: dict[str, Any]) -> dict[str, int]:

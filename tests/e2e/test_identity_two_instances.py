@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from typing import Any, NamedTuple
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from tests.support.env import TEST_REDIS_URL
-from tests.support.processes import serving
-from tests.support.redis_keys import delete_namespace, new_namespace
+from tests.support.processes import two_instances
 
 pytestmark = pytest.mark.e2e
 
@@ -31,34 +26,14 @@ class Instances(NamedTuple):
     b: httpx.Client
 
 
-async def _delete_keys(namespace: str) -> None:
-    client = Redis.from_url(TEST_REDIS_URL)
-    try:
-        await delete_namespace(client, namespace)
-    finally:
-        await client.aclose()
-
-
 @pytest.fixture(scope="module")
 def sut(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instances]:
-    """Both instances start once, side by side; each has its own VAR_DIR because chDB locks its directory."""
-    namespace = new_namespace()
-    shared = {
-        "APP_ENV": "test",
-        "DATABASE_URL": pg_url,
-        "REDIS_URL": TEST_REDIS_URL,
-        "REDIS_NAMESPACE": namespace,
-        "LOG_LEVEL": "WARNING",
-    }
-    envs = [{**shared, "VAR_DIR": str(tmp_path_factory.mktemp(f"instance-{name}"))} for name in ("a", "b")]
-    try:
-        with ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
-            starting = [pool.submit(stack.enter_context, serving(env)) for env in envs]
-            base_urls = [future.result() for future in starting]
-            clients = [stack.enter_context(httpx.Client(base_url=url, timeout=10)) for url in base_urls]
-            yield Instances(*clients)
-    finally:
-        asyncio.run(_delete_keys(namespace))
+    with (
+        two_instances(pg_url, TEST_REDIS_URL, tmp_path_factory.mktemp("identity")) as urls,
+        httpx.Client(base_url=urls[0], timeout=10) as first,
+        httpx.Client(base_url=urls[1], timeout=10) as second,
+    ):
+        yield Instances(first, second)
 
 
 def _bearer(token: str) -> dict[str, str]:

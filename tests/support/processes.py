@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -9,10 +10,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+from redis.asyncio import Redis
+
+from tests.support.redis_keys import delete_namespace, new_namespace
 
 CLI = str(Path(sys.executable).parent / "casino-club")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -70,3 +75,35 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, timeout
             pass
         time.sleep(0.2)
     raise TimeoutError(f"server at {base_url} did not become healthy in {timeout}s")
+
+
+@contextmanager
+def two_instances(database_url: str, redis_url: str, var_root: Path) -> Iterator[tuple[str, str]]:
+    """Two app processes sharing one database and one (fresh) Redis namespace, started side by side.
+
+    Each has its own VAR_DIR, because chDB locks its directory. The namespace is deleted afterwards.
+    """
+    namespace = new_namespace()
+    shared = {
+        "APP_ENV": "test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_NAMESPACE": namespace,
+        "LOG_LEVEL": "WARNING",
+    }
+    envs = [{**shared, "VAR_DIR": str(var_root / name)} for name in ("a", "b")]
+    try:
+        with ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
+            starting = [pool.submit(stack.enter_context, serving(env)) for env in envs]
+            first, second = (future.result() for future in starting)
+            yield first, second
+    finally:
+        asyncio.run(_delete_namespace(redis_url, namespace))
+
+
+async def _delete_namespace(redis_url: str, namespace: str) -> None:
+    client = Redis.from_url(redis_url)
+    try:
+        await delete_namespace(client, namespace)
+    finally:
+        await client.aclose()
