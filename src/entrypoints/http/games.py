@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -12,6 +13,8 @@ from litestar.status_codes import HTTP_200_OK
 
 from src.application.games import boards, configs, follows, history, plays
 from src.application.games.deps import GamesDeps
+from src.application.games.follows import FollowView
+from src.application.shared.pagination import Page
 from src.domain.identity.model import Principal
 from src.entrypoints.http.idempotency import idempotent
 from src.entrypoints.http.schemas.games import (
@@ -45,6 +48,12 @@ def provide_games(request: Request[Any, Any, Any]) -> GamesDeps:
 
 
 GAMES = {"games": Provide(provide_games, sync_to_thread=False)}
+
+
+def _follows_out(page: Page[FollowView]) -> ListOut[FollowOut]:
+    return ListOut(
+        items=[FollowOut(v.user_id, v.nickname, v.followed_at) for v in page.items], next_cursor=page.next_cursor
+    )
 
 
 class GamesController(Controller):
@@ -82,7 +91,7 @@ class GamesController(Controller):
     async def gacha_stats(self, request: PrincipalRequest, games: NamedDependency[GamesDeps]) -> GachaStatsOut:
         user_id = request.user.user_id
         by_game = await history.stats_by_game(user_id, games)
-        return GachaStatsOut.of(await history.gacha_stats(user_id, games), by_game["gacha"])
+        return GachaStatsOut.of_gacha(await history.gacha_stats(user_id, games), by_game["gacha"])
 
     @get("/history", operation_id="game_history")
     async def history(
@@ -104,15 +113,8 @@ class GamesController(Controller):
     @get("/profile/stats", operation_id="profile_game_stats")
     async def profile_stats(self, request: PrincipalRequest, games: NamedDependency[GamesDeps]) -> ProfileStatsOut:
         by_game = await history.stats_by_game(request.user.user_id, games)
-        total = history.overall(by_game)
-        return ProfileStatsOut(
-            play_count=total.play_count,
-            win_count=total.win_count,
-            win_rate=total.win_rate,
-            net_coins=total.net_coins,
-            net_gems=total.net_gems,
-            games={name: GameStatsOut.of(stats) for name, stats in by_game.items()},
-        )
+        overall = msgspec.structs.asdict(GameStatsOut.of(history.overall(by_game)))
+        return ProfileStatsOut(**overall, games={name: GameStatsOut.of(stats) for name, stats in by_game.items()})
 
     @get("/leaderboard", operation_id="leaderboard")
     async def leaderboard(
@@ -148,19 +150,13 @@ class GamesController(Controller):
     async def following(
         self, request: PrincipalRequest, games: NamedDependency[GamesDeps], limit: Limit = None, cursor: Cursor = None
     ) -> ListOut[FollowOut]:
-        page = await follows.list_following(request.user.user_id, limit, cursor, games.uow_factory)
-        return ListOut(
-            items=[FollowOut(v.user_id, v.nickname, v.followed_at) for v in page.items], next_cursor=page.next_cursor
-        )
+        return _follows_out(await follows.list_following(request.user.user_id, limit, cursor, games.uow_factory))
 
     @get("/follow/followers", operation_id="followers")
     async def followers(
         self, request: PrincipalRequest, games: NamedDependency[GamesDeps], limit: Limit = None, cursor: Cursor = None
     ) -> ListOut[FollowOut]:
-        page = await follows.list_followers(request.user.user_id, limit, cursor, games.uow_factory)
-        return ListOut(
-            items=[FollowOut(v.user_id, v.nickname, v.followed_at) for v in page.items], next_cursor=page.next_cursor
-        )
+        return _follows_out(await follows.list_followers(request.user.user_id, limit, cursor, games.uow_factory))
 
     @get("/{game_type:str}/stats", operation_id="game_stats")
     async def game_stats(

@@ -143,33 +143,6 @@ class PullOut(Struct):
         return cls(result.pull_id, items, result.cost, result.pity_counter, result.balance_after)
 
 
-class GachaStatsOut(Struct):
-    """Pulls by rarity and the pity counter, plus the per-game figures of `/{game_type}/stats`
-    (this route answers for `game_type=gacha` too)."""
-
-    by_rarity: dict[str, int]
-    total_pulls: int
-    pity_counter: int
-    play_count: int
-    win_count: int
-    win_rate: float
-    net_coins: int
-    net_gems: int
-
-    @classmethod
-    def of(cls, stats: GachaStats, game: GameStats) -> GachaStatsOut:
-        return cls(
-            by_rarity=stats.by_rarity,
-            total_pulls=stats.total_pulls,
-            pity_counter=stats.pity_counter,
-            play_count=game.play_count,
-            win_count=game.win_count,
-            win_rate=game.win_rate,
-            net_coins=game.net_coins,
-            net_gems=game.net_gems,
-        )
-
-
 class GameStatsOut(Struct):
     play_count: int
     win_count: int
@@ -180,6 +153,20 @@ class GameStatsOut(Struct):
     @classmethod
     def of(cls, stats: GameStats) -> GameStatsOut:
         return cls(stats.play_count, stats.win_count, stats.win_rate, stats.net_coins, stats.net_gems)
+
+
+class GachaStatsOut(GameStatsOut):
+    """Pulls by rarity and the pity counter, plus the per-game figures of `/{game_type}/stats`
+    (this route answers for `game_type=gacha` too)."""
+
+    by_rarity: dict[str, int]
+    total_pulls: int
+    pity_counter: int
+
+    @classmethod
+    def of_gacha(cls, stats: GachaStats, game: GameStats) -> GachaStatsOut:
+        figures = msgspec.structs.asdict(GameStatsOut.of(game))
+        return cls(**figures, by_rarity=stats.by_rarity, total_pulls=stats.total_pulls, pity_counter=stats.pity_counter)
 
 
 class ProfileStatsOut(GameStatsOut):
