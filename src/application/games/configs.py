@@ -73,8 +73,11 @@ async def _save(
 
 
 async def update_slot_config(cmd: UpdateGameConfig, deps: GamesDeps) -> SlotView:
-    """Validated (RTP bounds included) before it is stored; the next spin uses it."""
-    config = SlotConfig.from_dict(cmd.data)
+    """Validated (RTP bounds included) before it is stored; the next spin uses it.
+
+    A config that leaves out `max_bet` keeps the operator's SLOT_MAX_BET rather than the library default.
+    """
+    config = SlotConfig.from_dict({"max_bet": deps.slot_max_bet, **cmd.data})
     async with deps.uow_factory() as uow:
         await _save(uow, deps, cmd, GameType.SLOT, config.to_dict())
     return SlotView(config, odds(config))
