@@ -35,6 +35,7 @@ from src.application.shared.idempotency import IdempotencyPolicy
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
 from src.application.shared.ports import Cache, Clock
 from src.application.shared.readiness import CacheProbe
+from src.application.shop.catalog import ShopDeps
 from src.application.wallet.deps import WalletConfig, WalletDeps
 from src.application.wallet.handlers import credit_signup_bonus
 from src.entrypoints.container import Container
@@ -158,6 +159,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
                 slot_max_bet=settings.slot_max_bet,
             ),
             relay=relay,
+            shop=ShopDeps(uow_factory=uow_factory, clock=clock, ids=SecretsIdGenerator()),
             idempotency=SqlaIdempotencyStore(database.session_factory),
             idempotency_policy=IdempotencyPolicy(
                 in_flight_timeout=timedelta(seconds=settings.idempotency_in_flight_timeout_seconds)

@@ -11,6 +11,7 @@ from src.application.identity.deps import IdentityDeps
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
 from src.application.shared.outbox import OutboxRelay
 from src.application.shared.ports import Cache, Clock, HealthProbe, UnitOfWork
+from src.application.shop.catalog import ShopDeps
 from src.application.wallet.deps import WalletDeps
 from src.application.wallet.ports import LedgerAuditor
 from src.entrypoints.settings import Settings
@@ -27,6 +28,7 @@ class Container:
     identity: IdentityDeps
     wallet: WalletDeps
     games: GamesDeps
+    shop: ShopDeps
     relay: OutboxRelay
     idempotency: IdempotencyStore
     idempotency_policy: IdempotencyPolicy

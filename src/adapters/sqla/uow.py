@@ -24,6 +24,7 @@ from src.adapters.sqla.repositories.games import (
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
 from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
+from src.adapters.sqla.repositories.shop import SqlaCatalogRepository
 from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
 from src.domain.shared.events import DomainEvent
 
@@ -64,6 +65,7 @@ class SqlaUnitOfWork:
     plays: SqlaPlayRepository
     inventory: SqlaInventoryRepository
     follows: SqlaFollowRepository
+    catalog: SqlaCatalogRepository
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
@@ -93,6 +95,7 @@ class SqlaUnitOfWork:
         self.plays = (PgPlayRepository if on_postgres else SqlaPlayRepository)(session, self.wallets)
         self.inventory = SqlaInventoryRepository(session)
         self.follows = SqlaFollowRepository(session)
+        self.catalog = SqlaCatalogRepository(session)
         return self
 
     async def __aexit__(

@@ -27,6 +27,7 @@ from src.entrypoints.http.identity import AuthController, InviteController, User
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.ops import OpsController
 from src.entrypoints.http.security import authentication_middleware
+from src.entrypoints.http.shop import ShopController
 from src.entrypoints.http.wallet import WalletController
 from src.entrypoints.logging import structlog_plugin
 from src.entrypoints.settings import Settings, load_settings
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         WalletController,
         GamesController,
         InventoryController,
+        ShopController,
         admin_router(),
     ]
     return Litestar(

@@ -33,6 +33,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "NOT_FOUND": 404,
     "SITE_ID_TAKEN": 409,
     "NICKNAME_TAKEN": 409,
+    "SKU_TAKEN": 409,
     "INSUFFICIENT_FUNDS": 409,
     "ALREADY_APPLIED": 409,
     "OUT_OF_STOCK": 409,

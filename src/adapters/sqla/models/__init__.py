@@ -12,11 +12,13 @@ from src.adapters.sqla.models.games import (
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow
 from src.adapters.sqla.models.identity import AuditLogRow, InviteCodeRow, RefreshTokenRow, SessionRow, UserRow
 from src.adapters.sqla.models.outbox import OutboxRow
+from src.adapters.sqla.models.shop import CatalogItemRow
 from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, WalletRow
 
 __all__ = [
     "AuditLogRow",
     "Base",
+    "CatalogItemRow",
     "FollowRow",
     "GameConfigRow",
     "GameHistoryRow",

@@ -6,6 +6,7 @@ from litestar import Router
 
 from src.entrypoints.http.admin.games import AdminOddsController
 from src.entrypoints.http.admin.identity import AdminAuditController, AdminInviteCodeController
+from src.entrypoints.http.admin.shop import AdminCatalogController
 from src.entrypoints.http.admin.wallet import AdminWalletController
 from src.entrypoints.http.security import admin_only
 
@@ -14,5 +15,11 @@ def admin_router() -> Router:
     return Router(
         path="/api/admin",
         guards=[admin_only],
-        route_handlers=[AdminInviteCodeController, AdminAuditController, AdminWalletController, AdminOddsController],
+        route_handlers=[
+            AdminInviteCodeController,
+            AdminAuditController,
+            AdminWalletController,
+            AdminOddsController,
+            AdminCatalogController,
+        ],
     )
