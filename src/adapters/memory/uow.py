@@ -32,6 +32,7 @@ from src.adapters.memory.identity import (
     RowLocks,
     Workspace,
 )
+from src.adapters.memory.shop import InMemoryCatalogRepository, ShopTables
 from src.adapters.memory.wallet import InMemoryInboxRepository, InMemoryWalletRepository, WalletTables
 from src.domain.shared.events import DomainEvent
 
@@ -43,6 +44,7 @@ class InMemoryStore:
         self.tables = IdentityTables()
         self.wallet_tables = WalletTables()
         self.games_tables = GamesTables()
+        self.shop_tables = ShopTables()
         self.outbox: list[DomainEvent] = []  # an event's position is its index + 1
         self.published: dict[int, datetime] = {}  # outbox position → when the relay published it
         # taken by commit, rollback and the two atomic writes (invite consume, refresh spend)
@@ -67,6 +69,7 @@ class InMemoryUnitOfWork:
     plays: InMemoryPlayRepository
     inventory: InMemoryInventoryRepository
     follows: InMemoryFollowRepository
+    catalog: InMemoryCatalogRepository
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store
@@ -79,7 +82,8 @@ class InMemoryUnitOfWork:
         identity = Workspace(store.tables, store.lock, store.row_locks)
         wallet = Workspace(store.wallet_tables, store.lock, store.row_locks)
         games = Workspace(store.games_tables, store.lock, store.row_locks)
-        self._workspaces = (identity, wallet, games)
+        shop = Workspace(store.shop_tables, store.lock, store.row_locks)
+        self._workspaces = (identity, wallet, games, shop)
         self.users = InMemoryUserRepository(identity)
         self.invites = InMemoryInviteCodeRepository(identity)
         self.sessions = InMemorySessionRepository(identity)
@@ -90,6 +94,7 @@ class InMemoryUnitOfWork:
         self.plays = InMemoryPlayRepository(games, self.wallets)
         self.inventory = InMemoryInventoryRepository(games)
         self.follows = store.follows
+        self.catalog = InMemoryCatalogRepository(shop)
 
     @property
     def workspaces(self) -> tuple[Workspace[Any], ...]:
