@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from src.adapters.memory.identity import Workspace, newest_first_page
-from src.application.games.ports import HistoryQuery, InventoryItem, Settlement, StoredConfig
+from src.application.games.ports import HistoryQuery, InventoryItem, PlayStart, Settlement, StoredConfig
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletRepository
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
@@ -75,6 +75,10 @@ class InMemoryPlayRepository:
             entry = await self._wallets.credit(movement(settlement.payout, settlement.payout_reason), play.created_at)
         await self.record(settlement.state, play)
         return entry.balance_after
+
+    async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
+        state = await self.lock_state(user_id, game_type)
+        return PlayStart(state, deepcopy(self._ws.working.configs.get(game_type)))
 
     async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         key = (user_id, game_type)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from src.application.games.deps import GamesDeps
-from src.application.games.ports import GamesUnitOfWork
+from src.application.games.ports import GamesUnitOfWork, StoredConfig
 from src.application.identity.audit import AdminAction, write_audit
 from src.application.identity.commands import ClientInfo
 from src.domain.games.gacha import GachaConfig, effective_rates
@@ -16,14 +16,20 @@ from src.domain.identity.model import Principal
 from src.domain.shared.errors import InvalidInput
 
 
-async def slot_config(uow: GamesUnitOfWork, deps: GamesDeps) -> SlotConfig:
-    stored = await uow.game_configs.get(GameType.SLOT)
+def slot_of(stored: StoredConfig | None, deps: GamesDeps) -> SlotConfig:
     return deps.default_slot if stored is None else deps.parsed.slot_of(stored)
 
 
-async def gacha_config(uow: GamesUnitOfWork, deps: GamesDeps) -> GachaConfig:
-    stored = await uow.game_configs.get(GameType.GACHA)
+def gacha_of(stored: StoredConfig | None, deps: GamesDeps) -> GachaConfig:
     return deps.default_gacha if stored is None else deps.parsed.gacha_of(stored)
+
+
+async def slot_config(uow: GamesUnitOfWork, deps: GamesDeps) -> SlotConfig:
+    return slot_of(await uow.game_configs.get(GameType.SLOT), deps)
+
+
+async def gacha_config(uow: GamesUnitOfWork, deps: GamesDeps) -> GachaConfig:
+    return gacha_of(await uow.game_configs.get(GameType.GACHA), deps)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from src.application.games.configs import gacha_config, slot_config
+from src.application.games.configs import gacha_of, slot_of
 from src.application.games.deps import GamesDeps
 from src.application.games.ports import Settlement
 from src.application.wallet.handlers import record_balance_change
@@ -30,8 +30,8 @@ class SpinResult:
 async def place_spin(user_id: str, bet: int, deps: GamesDeps) -> SpinResult:
     spin_id, now = deps.ids.new_id(), deps.clock.now()
     async with deps.uow_factory() as uow:
-        config = await slot_config(uow, deps)
-        state = await uow.plays.lock_state(user_id, GameType.SLOT)
+        start = await uow.plays.begin_play(user_id, GameType.SLOT)
+        config, state = slot_of(start.config, deps), start.state
         outcome = spin(config, deps.rng, bet, state.streak)  # validates the bet against the config's limits
         state.streak = outcome.streak
         meta = {"reels": list(outcome.reels), "outcome": outcome.outcome, "multiplier": outcome.multiplier}
@@ -91,9 +91,9 @@ async def pull_gacha(user_id: str, count: int, deps: GamesDeps) -> PullResult:
     """Pity is the player's persisted counter; near misses change the show, never the items granted."""
     pull_id = deps.ids.new_id()
     async with deps.uow_factory() as uow:
-        config = await gacha_config(uow, deps)
+        start = await uow.plays.begin_play(user_id, GameType.GACHA)
+        config, state = gacha_of(start.config, deps), start.state
         cost = config.cost_of(count)  # validates count
-        state = await uow.plays.lock_state(user_id, GameType.GACHA)
         now = deps.clock.now()
         entry = await uow.wallets.debit(Movement(user_id, Currency.GEMS, cost, "gacha_pull", "pull", pull_id), now)
         outcome = pull(config, deps.rng, count, state.pity_counter)

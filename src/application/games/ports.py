@@ -52,7 +52,17 @@ class Settlement:
     ref_type: str
 
 
+@dataclass(frozen=True)
+class PlayStart:
+    state: PlayerState
+    config: StoredConfig | None
+
+
 class PlayRepository(Protocol):
+    async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
+        """`lock_state` and the game's stored config (None: the built-in default) in one step."""
+        ...
+
     async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         """The player's state for this game, locked until the transaction ends (plays of one player queue)."""
         ...

@@ -318,3 +318,19 @@ async def test_each_saved_config_is_a_new_version_and_get_returns_the_latest(uow
     assert (first_version, second_version) == (base + 1, base + 2)
     assert latest is not None
     assert (latest.version, latest.data) == (base + 2, second)
+
+
+async def test_begin_play_locks_the_state_and_reads_the_odds_in_force(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    odds = {"marker": uuid.uuid4().hex}
+    async with uow_factory() as uow:
+        version = await uow.game_configs.save(GameType.GACHA, odds, user_id, NOW)
+        await uow.commit()
+
+    async with uow_factory() as sut:
+        start = await sut.plays.begin_play(user_id, GameType.GACHA)
+        await sut.commit()
+
+    assert start.state == PlayerState(user_id, GameType.GACHA, 0, 0)
+    assert start.config is not None
+    assert (start.config.version, start.config.data) == (version, odds)

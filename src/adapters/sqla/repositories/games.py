@@ -19,7 +19,7 @@ from src.adapters.sqla.models.games import (
 )
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, dialect_insert
-from src.application.games.ports import HistoryQuery, InventoryItem, Settlement, StoredConfig
+from src.application.games.ports import HistoryQuery, InventoryItem, PlayStart, Settlement, StoredConfig
 from src.application.shared.pagination import Page, Position
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
 from src.domain.wallet.model import Movement
@@ -93,6 +93,10 @@ class SqlaPlayRepository:
             entry = await self._wallets.credit(payout, now)
         await self.record(settlement.state, play)
         return entry.balance_after
+
+    async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
+        state = await self.lock_state(user_id, game_type)
+        return PlayStart(state, await SqlaGameConfigRepository(self._db).get(game_type))
 
     async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         """One statement: create the state row if needed and lock it (the upsert's update takes the row lock)."""

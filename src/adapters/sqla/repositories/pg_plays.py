@@ -11,11 +11,22 @@ import json
 from typing import Any
 
 from src.adapters.sqla.repositories.games import SqlaGameConfigRepository, SqlaPlayRepository
-from src.application.games.ports import Settlement, StoredConfig
+from src.application.games.ports import PlayStart, Settlement, StoredConfig
 from src.domain.games.play import GameType, PlayerState
 from src.domain.wallet.errors import InsufficientFunds
 
 _CONFIG = "SELECT version, config FROM game_configs WHERE game_type = $1"
+
+_BEGIN_PLAY = """
+WITH state AS (
+    INSERT INTO player_game_state (user_id, game_type, streak, pity_counter, updated_at)
+    VALUES ($1, $2, 0, 0, now())
+    ON CONFLICT (user_id, game_type) DO UPDATE SET updated_at = excluded.updated_at
+    RETURNING streak, pity_counter
+)
+SELECT state.streak, state.pity_counter, config.version, config.config
+FROM state LEFT JOIN game_configs AS config ON config.game_type = $2
+"""
 
 _LOCK_STATE = """
 INSERT INTO player_game_state (user_id, game_type, streak, pity_counter, updated_at)
@@ -63,7 +74,20 @@ SELECT balance, (SELECT count(*) FROM ledger) FROM wallet
 """
 
 
+def _stored(version: int | None, config: Any) -> StoredConfig | None:
+    if version is None:
+        return None
+    return StoredConfig(int(version), dict(json.loads(config) if isinstance(config, str) else config))
+
+
 class PgPlayRepository(SqlaPlayRepository):
+    async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
+        """Lock the state and read the odds in force in one round trip."""
+        connection = await self._db.connection()
+        row: Any = (await connection.exec_driver_sql(_BEGIN_PLAY, (user_id, game_type.value))).one()
+        state = PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
+        return PlayStart(state, _stored(row.version, row.config))
+
     async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         connection = await self._db.connection()
         row: Any = (await connection.exec_driver_sql(_LOCK_STATE, (user_id, game_type.value))).one()
@@ -101,7 +125,4 @@ class PgGameConfigRepository(SqlaGameConfigRepository):
     async def get(self, game_type: GameType) -> StoredConfig | None:
         connection = await self._db.connection()
         row: Any = (await connection.exec_driver_sql(_CONFIG, (game_type.value,))).one_or_none()
-        if row is None:
-            return None
-        config = json.loads(row.config) if isinstance(row.config, str) else row.config
-        return StoredConfig(int(row.version), dict(config))
+        return None if row is None else _stored(row.version, row.config)
