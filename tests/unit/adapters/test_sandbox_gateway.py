@@ -1,0 +1,227 @@
+"""The sandbox gateway's own behaviour: the test tokens of API.md, timeouts, and its signed webhooks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import uuid
+
+import pytest
+
+from src.adapters.payments.sandbox import SandboxPaymentGateway
+from src.application.shop.payments import (
+    Authorization,
+    AuthorizationStatus,
+    ChargeStatus,
+    GatewayTimeout,
+    PaymentDeclined,
+)
+
+SECRET = "whsec_sandbox_test"
+NOW = 1_750_000_000.75
+
+
+@pytest.fixture
+def sut() -> SandboxPaymentGateway:
+    return SandboxPaymentGateway(webhook_secret=SECRET, clock=lambda: NOW)
+
+
+def new_key() -> str:
+    return f"idem-{uuid.uuid4().hex}"
+
+
+async def authorize(sut: SandboxPaymentGateway, token: str, key: str | None = None) -> Authorization:
+    return await sut.authorize(idempotency_key=key or new_key(), amount_cents=999, currency="USD", card_token=token)
+
+
+def signature_is_valid(secret: str, body: bytes, header: str) -> bool:
+    """The receiver's check, written here independently of the sandbox: `t=<unix>,v1=<hex hmac>`."""
+    fields = dict(part.split("=", 1) for part in header.split(","))
+    expected = hmac.new(secret.encode(), fields["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, fields["v1"])
+
+
+# --- charges -------------------------------------------------------------------------------------------------------
+
+
+async def test_charge_ids_are_ch_and_24_hex(sut: SandboxPaymentGateway) -> None:
+    auths = [await authorize(sut, "tok_visa") for _ in range(20)]
+
+    assert all(re.fullmatch(r"ch_[0-9a-f]{24}", auth.charge_id) for auth in auths)
+    assert len({auth.charge_id for auth in auths}) == 20
+
+
+async def test_capture_fail_token_never_captures(sut: SandboxPaymentGateway) -> None:
+    auth = await authorize(sut, "tok_captureFail")
+
+    results = [await sut.capture(auth.charge_id) for _ in range(6)]
+
+    assert auth.status is AuthorizationStatus.APPROVED
+    assert {(r.captured, r.gateway_code) for r in results} == {(False, "capture_failed")}
+    assert await sut.charge_status(auth.charge_id) == ChargeStatus.AUTHORIZED
+
+
+async def test_capture_retry_token_fails_twice_then_captures(sut: SandboxPaymentGateway) -> None:
+    auth = await authorize(sut, "tok_captureRetry")
+
+    results = [await sut.capture(auth.charge_id) for _ in range(4)]
+
+    assert [r.captured for r in results] == [False, False, True, True]
+    assert results[0].gateway_code == "capture_failed"
+    assert await sut.charge_status(auth.charge_id) == ChargeStatus.CAPTURED
+
+
+async def test_capture_retries_are_counted_per_charge(sut: SandboxPaymentGateway) -> None:
+    first = await authorize(sut, "tok_captureRetry")
+    second = await authorize(sut, "tok_captureRetry")
+    await sut.capture(first.charge_id)
+    await sut.capture(first.charge_id)
+
+    first_third = await sut.capture(first.charge_id)
+    second_first = await sut.capture(second.charge_id)
+
+    assert first_third.captured
+    assert not second_first.captured
+    assert await sut.charge_status(second.charge_id) == ChargeStatus.AUTHORIZED
+
+
+async def test_pending_token_waits_for_the_webhook_to_settle(sut: SandboxPaymentGateway) -> None:
+    auth = await authorize(sut, "tok_pending")
+    before = await sut.capture(auth.charge_id)
+
+    sut.webhook_for(auth.charge_id, "charge.captured")
+
+    assert auth.status is AuthorizationStatus.PENDING
+    assert (before.captured, before.gateway_code) == (False, "charge_pending")
+    assert await sut.charge_status(auth.charge_id) == ChargeStatus.CAPTURED
+    assert (await sut.capture(auth.charge_id)).captured
+
+
+async def test_pending_charge_can_fail_by_webhook(sut: SandboxPaymentGateway) -> None:
+    auth = await authorize(sut, "tok_pending")
+
+    sut.webhook_for(auth.charge_id, "charge.failed")
+
+    assert await sut.charge_status(auth.charge_id) == ChargeStatus.FAILED
+
+
+async def test_a_late_webhook_never_moves_a_settled_charge_backwards(sut: SandboxPaymentGateway) -> None:
+    auth = await authorize(sut, "tok_visa")
+    await sut.capture(auth.charge_id)
+
+    sut.webhook_for(auth.charge_id, "charge.failed")
+
+    assert await sut.charge_status(auth.charge_id) == ChargeStatus.CAPTURED
+
+
+async def test_refunded_webhook_refunds_a_captured_charge(sut: SandboxPaymentGateway) -> None:
+    auth = await authorize(sut, "tok_visa")
+    await sut.capture(auth.charge_id)
+
+    sut.webhook_for(auth.charge_id, "charge.refunded")
+
+    assert await sut.charge_status(auth.charge_id) == ChargeStatus.REFUNDED
+
+
+async def test_timeout_raises_but_the_charge_is_authorized_and_findable(sut: SandboxPaymentGateway) -> None:
+    key = new_key()
+
+    with pytest.raises(GatewayTimeout) as timeout:
+        await authorize(sut, "tok_timeout", key=key)
+
+    charge_id = await sut.find_charge(key)
+    assert timeout.value.code == "GATEWAY_TIMEOUT"
+    assert charge_id is not None
+    assert await sut.charge_status(charge_id) == ChargeStatus.AUTHORIZED
+
+
+async def test_a_timed_out_key_keeps_timing_out_and_keeps_one_charge(sut: SandboxPaymentGateway) -> None:
+    key = new_key()
+    with pytest.raises(GatewayTimeout):
+        await authorize(sut, "tok_timeout", key=key)
+    charge_id = await sut.find_charge(key)
+
+    with pytest.raises(GatewayTimeout):
+        await authorize(sut, "tok_timeout", key=key)
+
+    assert await sut.find_charge(key) == charge_id
+
+
+async def test_declined_card_records_a_failed_charge(sut: SandboxPaymentGateway) -> None:
+    key = new_key()
+    with pytest.raises(PaymentDeclined):
+        await authorize(sut, "tok_chargeDeclined", key=key)
+
+    charge_id = await sut.find_charge(key)
+
+    assert charge_id is not None
+    assert await sut.charge_status(charge_id) == ChargeStatus.FAILED
+
+
+async def test_void_of_an_unknown_charge_is_declined(sut: SandboxPaymentGateway) -> None:
+    with pytest.raises(PaymentDeclined) as declined:
+        await sut.void("ch_000000000000000000000000")
+
+    assert declined.value.details == {"stage": "void", "gateway_code": "resource_missing"}
+
+
+async def test_refund_of_an_unknown_charge_is_declined(sut: SandboxPaymentGateway) -> None:
+    with pytest.raises(PaymentDeclined) as declined:
+        await sut.refund("ch_000000000000000000000000", 100)
+
+    assert declined.value.details == {"stage": "refund", "gateway_code": "resource_missing"}
+
+
+async def test_authorize_refuses_a_non_positive_amount(sut: SandboxPaymentGateway) -> None:
+    with pytest.raises(PaymentDeclined) as declined:
+        await sut.authorize(idempotency_key=new_key(), amount_cents=0, currency="USD", card_token="tok_visa")
+
+    assert declined.value.gateway_code == "invalid_amount"
+
+
+# --- webhooks ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["charge.captured", "charge.failed", "charge.refunded"])
+async def test_webhook_is_signed_per_the_api_contract(sut: SandboxPaymentGateway, kind: str) -> None:
+    auth = await authorize(sut, "tok_pending")
+
+    body, header = sut.webhook_for(auth.charge_id, kind, event_id="evt_1")
+
+    assert re.fullmatch(r"t=1750000000,v1=[0-9a-f]{64}", header)
+    assert signature_is_valid(SECRET, body, header)
+    assert not signature_is_valid("whsec_other", body, header)
+    assert json.loads(body) == {"event_id": "evt_1", "type": kind, "charge_id": auth.charge_id, "created": 1750000000}
+    assert b" " not in body
+
+
+async def test_a_tampered_body_does_not_verify(sut: SandboxPaymentGateway) -> None:
+    auth = await authorize(sut, "tok_pending")
+
+    body, header = sut.webhook_for(auth.charge_id, "charge.captured")
+
+    assert not signature_is_valid(SECRET, body.replace(b"captured", b"refunded"), header)
+
+
+async def test_webhook_event_ids_name_one_event_per_charge_and_kind(sut: SandboxPaymentGateway) -> None:
+    auth = await authorize(sut, "tok_pending")
+
+    ids = [
+        json.loads(sut.webhook_for(auth.charge_id, kind)[0])["event_id"]
+        for kind in ("charge.captured", "charge.captured", "charge.refunded")
+    ]
+
+    assert ids[0] == ids[1] != ids[2]
+    assert re.fullmatch(r"evt_[0-9a-f]{24}", ids[0])
+
+
+def test_webhook_of_an_unknown_kind_is_refused(sut: SandboxPaymentGateway) -> None:
+    with pytest.raises(ValueError, match="unknown webhook kind"):
+        sut.webhook_for("ch_000000000000000000000000", "charge.exploded")
+
+
+def test_an_empty_webhook_secret_is_refused() -> None:
+    with pytest.raises(ValueError, match="webhook_secret"):
+        SandboxPaymentGateway(webhook_secret="")
