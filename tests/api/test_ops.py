@@ -82,3 +82,20 @@ async def test_cors_allows_only_configured_origins(make_settings: Any) -> None:
 
     assert allowed.headers["access-control-allow-origin"] == "https://play.example.com"
     assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_the_openapi_document_describes_errors_as_the_envelope_and_idempotent_answers(client: Any) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    spin = schema["paths"]["/api/games/slot/spin"]["post"]["responses"]
+    signup = schema["paths"]["/api/auth/signup"]["post"]["responses"]
+
+    envelope = schema["components"]["schemas"]["ErrorEnvelope"]
+    assert envelope["properties"]["error"]["required"] == ["code", "message", "details", "request_id"]
+    assert spin["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SpinOut"}
+    for responses in (spin, signup):
+        errors = [body for status, body in responses.items() if int(status) >= 400]
+        assert errors
+        assert all(
+            body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorEnvelope"}
+            for body in errors
+        )

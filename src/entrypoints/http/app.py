@@ -25,6 +25,7 @@ from src.entrypoints.http.errors import EXCEPTION_HANDLERS
 from src.entrypoints.http.games import GamesController, InventoryController
 from src.entrypoints.http.identity import AuthController, InviteController, UsersController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
+from src.entrypoints.http.openapi import document_error_envelope
 from src.entrypoints.http.ops import OpsController
 from src.entrypoints.http.security import authentication_middleware
 from src.entrypoints.http.shop import ShopController
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
+        on_startup=[document_error_envelope],
         dependencies={"container": Provide(_provide_container, sync_to_thread=False)},
         exception_handlers=dict(EXCEPTION_HANDLERS),
         middleware=[RequestContextMiddleware(), prometheus.middleware, authentication_middleware()],

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
@@ -65,7 +66,12 @@ class GamesController(Controller):
     async def slot_config(self, games: NamedDependency[GamesDeps]) -> SlotConfigOut:
         return SlotConfigOut.of(await configs.get_slot_view(games))
 
-    @post("/slot/spin", operation_id="slot_spin", status_code=HTTP_200_OK)
+    @post(
+        "/slot/spin",
+        operation_id="slot_spin",
+        status_code=HTTP_200_OK,
+        responses={HTTP_200_OK: ResponseSpec(SpinOut, description="The settled spin")},
+    )
     async def spin(
         self, request: PrincipalRequest, data: JSONBody[SpinIn], games: NamedDependency[GamesDeps]
     ) -> Response[bytes]:
@@ -78,7 +84,12 @@ class GamesController(Controller):
     async def gacha_config(self, games: NamedDependency[GamesDeps]) -> GachaConfigOut:
         return GachaConfigOut.of(await configs.get_gacha_view(games))
 
-    @post("/gacha/pull", operation_id="gacha_pull", status_code=HTTP_200_OK)
+    @post(
+        "/gacha/pull",
+        operation_id="gacha_pull",
+        status_code=HTTP_200_OK,
+        responses={HTTP_200_OK: ResponseSpec(PullOut, description="The items pulled")},
+    )
     async def pull(
         self, request: PrincipalRequest, data: JSONBody[PullIn], games: NamedDependency[GamesDeps]
     ) -> Response[bytes]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -23,7 +24,14 @@ class AdminWalletController(Controller):
     tags = ["admin"]  # noqa: RUF012
     dependencies = WALLET
 
-    @post("/{user_id:str}/grant", operation_id="admin_grant", status_code=HTTP_201_CREATED)
+    @post(
+        "/{user_id:str}/grant",
+        operation_id="admin_grant",
+        status_code=HTTP_201_CREATED,
+        responses={
+            HTTP_201_CREATED: ResponseSpec(GrantOut, description="The grant (replayed as is for a repeated key)")
+        },
+    )
     async def grant(
         self,
         request: Request[Principal, Any, Any],
