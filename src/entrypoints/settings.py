@@ -12,6 +12,9 @@ import msgspec
 from dotenv import dotenv_values
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production-use"  # noqa: S105 - production refuses it
+DEV_RECEIPT_SECRET = "dev-only-receipt-secret-not-for-production"  # noqa: S105 - production refuses it
+DEV_INTEGRITY_SECRET = "dev-only-integrity-secret-not-for-production"  # noqa: S105 - production refuses it
+DEV_WEBHOOK_SECRET = "dev-only-webhook-secret-not-for-production"  # noqa: S105 - production refuses it
 MIN_SECRET_LENGTH = 32
 
 
@@ -54,6 +57,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     starting_coins: int = 1000
     starting_gems: int = 0
     slot_max_bet: int = 10_000
+    payment_receipt_secret: str = DEV_RECEIPT_SECRET
+    transaction_integrity_secret: str = DEV_INTEGRITY_SECRET
+    transaction_integrity_key_id: str = "k1"
+    transaction_integrity_previous_keys: list[str] = []  # "kid:secret" pairs that still verify old rows
+    payment_webhook_secrets: list[str] = msgspec.field(default_factory=lambda: [DEV_WEBHOOK_SECRET])
     idempotency_in_flight_timeout_seconds: int = 120
     outbox_poll_seconds: float = 1.0
     outbox_relay_in_app: bool = True
@@ -90,6 +98,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             raise SettingsError("JWT_SECRET must be set to a secret of your own when APP_ENV=production")
         if len(self.jwt_secret) < MIN_SECRET_LENGTH:
             raise SettingsError(f"JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters when APP_ENV=production")
+        for name, value, default in (
+            ("PAYMENT_RECEIPT_SECRET", self.payment_receipt_secret, DEV_RECEIPT_SECRET),
+            ("TRANSACTION_INTEGRITY_SECRET", self.transaction_integrity_secret, DEV_INTEGRITY_SECRET),
+        ):
+            if not value or value == default or len(value) < MIN_SECRET_LENGTH:
+                raise SettingsError(f"{name} must be a secret of your own (>= {MIN_SECRET_LENGTH} characters)")
+        if not self.payment_webhook_secrets or DEV_WEBHOOK_SECRET in self.payment_webhook_secrets:
+            raise SettingsError("PAYMENT_WEBHOOK_SECRETS must hold your gateway's webhook secret(s)")
         if self.uses_sqlite:
             raise SettingsError(
                 "DATABASE_URL must point at PostgreSQL when APP_ENV=production (SQLite is for development)"
@@ -100,7 +116,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             raise SettingsError("ADMIN_PASSWORD must be at least 12 characters when APP_ENV=production")
 
 
-_LIST_FIELDS = {"cors_origins", "jwt_previous_secrets"}
+_LIST_FIELDS = {
+    "cors_origins",
+    "jwt_previous_secrets",
+    "transaction_integrity_previous_keys",
+    "payment_webhook_secrets",
+}
 
 
 def _normalise(raw: Mapping[str, str]) -> dict[str, Any]:

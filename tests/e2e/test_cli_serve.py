@@ -48,6 +48,9 @@ PRODUCTION = {
     "JWT_SECRET": "p" * 40,
     "DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres",
     "REDIS_URL": TEST_REDIS_URL,
+    "PAYMENT_RECEIPT_SECRET": "r" * 40,
+    "TRANSACTION_INTEGRITY_SECRET": "i" * 40,
+    "PAYMENT_WEBHOOK_SECRETS": "whsec_" + "w" * 40,
 }
 
 

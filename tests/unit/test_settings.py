@@ -13,6 +13,9 @@ SAFE_PRODUCTION = {
     "JWT_SECRET": "s" * 48,
     "DATABASE_URL": "postgresql+asyncpg://app@db:5432/casino",
     "REDIS_URL": "redis://cache:6379/0",
+    "PAYMENT_RECEIPT_SECRET": "r" * 40,
+    "TRANSACTION_INTEGRITY_SECRET": "i" * 40,
+    "PAYMENT_WEBHOOK_SECRETS": "whsec_" + "w" * 40,
 }
 
 
@@ -67,6 +70,9 @@ def test_safe_production_settings_are_accepted() -> None:
         ({"DATABASE_URL": "sqlite+aiosqlite:///prod.db"}, "DATABASE_URL"),
         ({"REDIS_URL": ""}, "REDIS_URL"),
         ({"ADMIN_PASSWORD": "admin"}, "ADMIN_PASSWORD"),
+        ({"PAYMENT_RECEIPT_SECRET": ""}, "PAYMENT_RECEIPT_SECRET"),
+        ({"TRANSACTION_INTEGRITY_SECRET": "short"}, "TRANSACTION_INTEGRITY_SECRET"),
+        ({"PAYMENT_WEBHOOK_SECRETS": ""}, "PAYMENT_WEBHOOK_SECRETS"),
     ],
 )
 def test_production_refuses_unsafe_settings(override: dict[str, str], reason: str) -> None:

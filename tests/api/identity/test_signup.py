@@ -179,7 +179,13 @@ async def test_validate_the_dev_code_and_an_unknown_code(client: Any) -> None:
 
 
 async def test_dev_invite_code_is_refused_in_production(make_settings: Any) -> None:
-    settings = make_settings(app_env="production", jwt_secret="prod-secret-" + "x" * 40)
+    settings = make_settings(
+        app_env="production",
+        jwt_secret="prod-secret-" + "x" * 40,
+        payment_receipt_secret="r" * 40,
+        transaction_integrity_secret="i" * 40,
+        payment_webhook_secrets="whsec_" + "w" * 40,
+    )
     async with AsyncTestClient(create_app(settings)) as production:
         response = await _signup(production)
 
