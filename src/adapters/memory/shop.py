@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from src.adapters.memory.identity import Workspace
+from src.adapters.memory.identity import Workspace, newest_first_page
+from src.application.shared.pagination import Page, Position
 from src.domain.shop.catalog import CatalogItem, SkuTaken
+from src.domain.shop.transactions import OPEN, PurchaseTransaction
 
 
 @dataclass
 class ShopTables:
     catalog: dict[str, CatalogItem] = field(default_factory=dict)
+    transactions: dict[str, PurchaseTransaction] = field(default_factory=dict)
 
 
 class InMemoryCatalogRepository:
@@ -35,3 +38,54 @@ class InMemoryCatalogRepository:
         if item.sku in self._ws.working.catalog:
             await self._ws.lock_row("catalog", item.sku)
             self._ws.working.catalog[item.sku] = deepcopy(item)
+
+
+class InMemoryTransactionRepository:
+    def __init__(self, workspace: Workspace[ShopTables]) -> None:
+        self._ws = workspace
+
+    async def add(self, tx: PurchaseTransaction) -> None:
+        await self._ws.lock_row("transactions", tx.id)
+        if tx.id in self._ws.working.transactions:
+            raise ValueError(f"transaction {tx.id} exists")  # a primary key violation in SQL
+        self._ws.working.transactions[tx.id] = deepcopy(tx)
+
+    async def get(self, tx_id: str) -> PurchaseTransaction | None:
+        return deepcopy(self._ws.working.transactions.get(tx_id))
+
+    async def get_for_user(self, tx_id: str, user_id: str) -> PurchaseTransaction | None:
+        transaction = self._ws.working.transactions.get(tx_id)
+        return deepcopy(transaction) if transaction is not None and transaction.user_id == user_id else None
+
+    async def update(self, tx: PurchaseTransaction) -> None:
+        await self._ws.lock_row("transactions", tx.id)
+        stored = self._ws.working.transactions.get(tx.id)
+        if stored is None:
+            return
+        # only the state a transition changes; what was fixed at the start stays as stored
+        self._ws.working.transactions[tx.id] = replace(
+            stored,
+            status=tx.status,
+            charge_id=tx.charge_id,
+            failure_reason=tx.failure_reason,
+            capture_attempts=tx.capture_attempts,
+            gems_granted=tx.gems_granted,
+            refunded_cents=tx.refunded_cents,
+            clawed_back_gems=tx.clawed_back_gems,
+            outstanding_gems=tx.outstanding_gems,
+            updated_at=tx.updated_at,
+            history=deepcopy(tx.history),
+        )
+
+    async def list_for_user(self, user_id: str, limit: int, after: Position | None) -> Page[PurchaseTransaction]:
+        mine = [tx for tx in self._ws.working.transactions.values() if tx.user_id == user_id]
+        return newest_first_page(mine, lambda tx: (tx.created_at, tx.id), limit, after)
+
+    async def list_unsettled_before(self, cutoff: datetime, limit: int) -> list[PurchaseTransaction]:
+        stale = [tx for tx in self._ws.working.transactions.values() if tx.status in OPEN and tx.created_at < cutoff]
+        return deepcopy(sorted(stale, key=lambda tx: (tx.created_at, tx.id))[:limit])
+
+    async def count_attempts_since(self, user_id: str, since: datetime) -> int:
+        return sum(
+            1 for tx in self._ws.working.transactions.values() if tx.user_id == user_id and tx.created_at >= since
+        )

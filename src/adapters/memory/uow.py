@@ -32,7 +32,7 @@ from src.adapters.memory.identity import (
     RowLocks,
     Workspace,
 )
-from src.adapters.memory.shop import InMemoryCatalogRepository, ShopTables
+from src.adapters.memory.shop import InMemoryCatalogRepository, InMemoryTransactionRepository, ShopTables
 from src.adapters.memory.wallet import InMemoryInboxRepository, InMemoryWalletRepository, WalletTables
 from src.domain.shared.events import DomainEvent
 
@@ -70,6 +70,7 @@ class InMemoryUnitOfWork:
     inventory: InMemoryInventoryRepository
     follows: InMemoryFollowRepository
     catalog: InMemoryCatalogRepository
+    transactions: InMemoryTransactionRepository
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store
@@ -95,6 +96,7 @@ class InMemoryUnitOfWork:
         self.inventory = InMemoryInventoryRepository(games)
         self.follows = store.follows
         self.catalog = InMemoryCatalogRepository(shop)
+        self.transactions = InMemoryTransactionRepository(shop)
 
     @property
     def workspaces(self) -> tuple[Workspace[Any], ...]:

@@ -24,7 +24,7 @@ from src.adapters.sqla.repositories.games import (
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
 from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
-from src.adapters.sqla.repositories.shop import SqlaCatalogRepository
+from src.adapters.sqla.repositories.shop import SqlaCatalogRepository, SqlaTransactionRepository
 from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
 from src.domain.shared.events import DomainEvent
 
@@ -66,6 +66,7 @@ class SqlaUnitOfWork:
     inventory: SqlaInventoryRepository
     follows: SqlaFollowRepository
     catalog: SqlaCatalogRepository
+    transactions: SqlaTransactionRepository
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
@@ -96,6 +97,7 @@ class SqlaUnitOfWork:
         self.inventory = SqlaInventoryRepository(session)
         self.follows = SqlaFollowRepository(session)
         self.catalog = SqlaCatalogRepository(session)
+        self.transactions = SqlaTransactionRepository(session)
         return self
 
     async def __aexit__(

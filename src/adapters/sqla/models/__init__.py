@@ -12,7 +12,7 @@ from src.adapters.sqla.models.games import (
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow
 from src.adapters.sqla.models.identity import AuditLogRow, InviteCodeRow, RefreshTokenRow, SessionRow, UserRow
 from src.adapters.sqla.models.outbox import OutboxRow
-from src.adapters.sqla.models.shop import CatalogItemRow
+from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, WalletRow
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "OutboxRow",
     "PlayerGameStateRow",
     "ProcessedEventRow",
+    "PurchaseTransactionRow",
     "RefreshTokenRow",
     "SessionRow",
     "UserRow",

@@ -5,13 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.adapters.sqla.models.shop import CatalogItemRow
+from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
+from src.adapters.sqla.repositories.pagination import after_position, to_page
+from src.application.shared.pagination import Page, Position
 from src.domain.identity.model import Rank
 from src.domain.shop.catalog import CatalogItem, SkuTaken
+from src.domain.shop.transactions import (
+    OPEN,
+    FailureReason,
+    PurchaseKind,
+    PurchaseTransaction,
+    StatusChange,
+    TxStatus,
+)
 
 
 def _item(row: CatalogItemRow) -> CatalogItem:
@@ -66,3 +76,120 @@ class SqlaCatalogRepository:
         await self._db.execute(
             update(CatalogItemRow).where(CatalogItemRow.sku == item.sku).values(updated_at=now, **_values(item))
         )
+
+
+def _history_document(history: list[StatusChange]) -> list[dict[str, Any]]:
+    return [{"status": change.status.value, "at": change.at.isoformat(), "reason": change.reason} for change in history]
+
+
+def _history(document: list[dict[str, Any]]) -> list[StatusChange]:
+    return [
+        StatusChange(TxStatus(entry["status"]), datetime.fromisoformat(entry["at"]), entry.get("reason"))
+        for entry in document
+    ]
+
+
+def _transaction(row: PurchaseTransactionRow) -> PurchaseTransaction:
+    return PurchaseTransaction(
+        id=row.id,
+        user_id=row.user_id,
+        sku=row.sku,
+        kind=PurchaseKind(row.kind),
+        quantity=row.quantity,
+        amount_cents=row.amount_cents,
+        currency=row.currency,
+        gems=row.gems,
+        card_token_fingerprint=row.card_token_fingerprint,
+        promo_code=row.promo_code,
+        status=TxStatus(row.status),
+        charge_id=row.charge_id,
+        failure_reason=None if row.failure_reason is None else FailureReason(row.failure_reason),
+        capture_attempts=row.capture_attempts,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        history=_history(row.history),
+        gems_granted=row.gems_granted,
+        refunded_cents=row.refunded_cents,
+        clawed_back_gems=row.clawed_back_gems,
+        outstanding_gems=row.outstanding_gems,
+    )
+
+
+def _changing_values(tx: PurchaseTransaction) -> dict[str, Any]:
+    """What a transition may change; the rest is fixed when the transaction starts."""
+    return {
+        "status": tx.status.value,
+        "charge_id": tx.charge_id,
+        "failure_reason": None if tx.failure_reason is None else tx.failure_reason.value,
+        "capture_attempts": tx.capture_attempts,
+        "gems_granted": tx.gems_granted,
+        "refunded_cents": tx.refunded_cents,
+        "clawed_back_gems": tx.clawed_back_gems,
+        "outstanding_gems": tx.outstanding_gems,
+        "updated_at": tx.updated_at,
+        "history": _history_document(tx.history),
+    }
+
+
+class SqlaTransactionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def add(self, tx: PurchaseTransaction) -> None:
+        self._db.add(
+            PurchaseTransactionRow(
+                id=tx.id,
+                user_id=tx.user_id,
+                sku=tx.sku,
+                kind=tx.kind.value,
+                quantity=tx.quantity,
+                amount_cents=tx.amount_cents,
+                currency=tx.currency,
+                gems=tx.gems,
+                card_token_fingerprint=tx.card_token_fingerprint,
+                promo_code=tx.promo_code,
+                created_at=tx.created_at,
+                **_changing_values(tx),
+            )
+        )
+        await self._db.flush()
+
+    async def get(self, tx_id: str) -> PurchaseTransaction | None:
+        row = await self._db.get(PurchaseTransactionRow, tx_id)
+        return None if row is None else _transaction(row)
+
+    async def get_for_user(self, tx_id: str, user_id: str) -> PurchaseTransaction | None:
+        transaction = await self.get(tx_id)
+        return transaction if transaction is not None and transaction.user_id == user_id else None
+
+    async def update(self, tx: PurchaseTransaction) -> None:
+        await self._db.execute(
+            update(PurchaseTransactionRow)
+            .where(PurchaseTransactionRow.id == tx.id)
+            .values(**_changing_values(tx))
+            .execution_options(synchronize_session="fetch")
+        )
+
+    async def list_for_user(self, user_id: str, limit: int, after: Position | None) -> Page[PurchaseTransaction]:
+        statement = select(PurchaseTransactionRow).where(PurchaseTransactionRow.user_id == user_id)
+        statement = after_position(statement, PurchaseTransactionRow.created_at, PurchaseTransactionRow.id, after)
+        rows = (await self._db.execute(statement.limit(limit + 1))).scalars().all()
+        return to_page(rows, limit, _transaction, lambda row: Position(row.created_at, row.id))
+
+    async def list_unsettled_before(self, cutoff: datetime, limit: int) -> list[PurchaseTransaction]:
+        statement = (
+            select(PurchaseTransactionRow)
+            .where(
+                PurchaseTransactionRow.status.in_(sorted(status.value for status in OPEN)),
+                PurchaseTransactionRow.created_at < cutoff,
+            )
+            .order_by(PurchaseTransactionRow.created_at, PurchaseTransactionRow.id)
+            .limit(limit)
+        )
+        return [_transaction(row) for row in (await self._db.execute(statement)).scalars()]
+
+    async def count_attempts_since(self, user_id: str, since: datetime) -> int:
+        statement = select(func.count()).where(
+            PurchaseTransactionRow.user_id == user_id, PurchaseTransactionRow.created_at >= since
+        )
+        return int((await self._db.execute(statement)).scalar_one())

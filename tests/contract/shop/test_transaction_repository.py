@@ -1,0 +1,226 @@
+"""Contract of the purchase transaction repository: memory, SQLite and PostgreSQL behave the same."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from src.application.shared.pagination import decode_cursor
+from src.domain.shop.transactions import (
+    FailureReason,
+    PurchaseKind,
+    PurchaseTransaction,
+    StatusChange,
+    TxStatus,
+    card_fingerprint,
+)
+from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user, open_adapter
+
+NOW = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def uow_factory(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_url: str
+) -> AsyncIterator[UnitOfWorkFactory]:
+    async with open_adapter(request.param, sqlite_template, tmp_path, pg_url) as adapter:
+        yield adapter.uow_factory
+
+
+def _started(user_id: str, at: datetime = NOW, **overrides: object) -> PurchaseTransaction:
+    values: dict[str, object] = {
+        "id": str(uuid.uuid4()),
+        "user_id": user_id,
+        "sku": "gems_550",
+        "kind": PurchaseKind.LIMITED,
+        "quantity": 2,
+        "amount_cents": 998,
+        "currency": "USD",
+        "gems": 1100,
+        "card_token_fingerprint": card_fingerprint("tok_contract"),
+        "at": at,
+        "promo_code": "SPRING10",
+    }
+    values.update(overrides)
+    return PurchaseTransaction.start(**values)  # type: ignore[arg-type]
+
+
+async def _stored(uow_factory: UnitOfWorkFactory, *transactions: PurchaseTransaction) -> None:
+    async with uow_factory() as sut:
+        for tx in transactions:
+            await sut.transactions.add(tx)
+        await sut.commit()
+
+
+async def test_an_added_transaction_reads_back_whole(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    tx = _started(user_id)
+    await _stored(uow_factory, tx)
+
+    async with uow_factory() as sut:
+        stored = await sut.transactions.get(tx.id)
+
+    assert stored == tx
+    assert stored is not None
+    assert (stored.kind, stored.status, stored.history) == (
+        PurchaseKind.LIMITED,
+        TxStatus.PENDING,
+        [StatusChange(TxStatus.PENDING, NOW, "created")],
+    )
+    assert stored.created_at.tzinfo is not None
+    assert stored.history[0].at.tzinfo is not None
+
+
+async def test_an_add_needs_commit(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    tx = _started(user_id)
+    async with uow_factory() as sut:
+        await sut.transactions.add(tx)
+
+    async with uow_factory() as sut:
+        assert await sut.transactions.get(tx.id) is None
+
+
+async def test_update_persists_every_transition(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    tx = _started(user_id)
+    await _stored(uow_factory, tx)
+
+    tx.record_capture_attempt(NOW + timedelta(seconds=1))
+    tx.authorize("ch_123", NOW + timedelta(seconds=2), reason="approved")
+    tx.capture(NOW + timedelta(seconds=3))
+    tx.refund(NOW + timedelta(seconds=4), refunded_cents=998, clawed_back_gems=700, outstanding_gems=400)
+    async with uow_factory() as sut:
+        await sut.transactions.update(tx)
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        stored = await sut.transactions.get(tx.id)
+
+    assert stored == tx
+    assert stored is not None
+    assert [change.status for change in stored.history] == [
+        TxStatus.PENDING,
+        TxStatus.AUTHORIZED,
+        TxStatus.CAPTURED,
+        TxStatus.REFUNDED,
+    ]
+    assert (stored.charge_id, stored.capture_attempts, stored.gems_granted) == ("ch_123", 1, 1100)
+    assert (stored.refunded_cents, stored.clawed_back_gems, stored.outstanding_gems) == (998, 700, 400)
+    assert stored.updated_at == NOW + timedelta(seconds=4)
+
+
+async def test_update_persists_the_failure_reason(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    tx = _started(user_id)
+    await _stored(uow_factory, tx)
+    tx.void(FailureReason.STALE_AUTO_VOID, NOW + timedelta(minutes=30))
+
+    async with uow_factory() as sut:
+        await sut.transactions.update(tx)
+        assert await sut.transactions.get(tx.id) == tx  # seen inside the unit of work too
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        stored = await sut.transactions.get(tx.id)
+    assert stored is not None
+    assert (stored.status, stored.failure_reason) == (TxStatus.VOIDED, FailureReason.STALE_AUTO_VOID)
+    assert stored.history[-1] == StatusChange(TxStatus.VOIDED, NOW + timedelta(minutes=30), "STALE_AUTO_VOID")
+
+
+async def test_an_uncommitted_update_is_rolled_back(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    tx = _started(user_id)
+    await _stored(uow_factory, tx)
+    changed = _started(user_id, id=tx.id)
+    changed.fail(FailureReason.PAYMENT_DECLINED, NOW + timedelta(seconds=5))
+
+    async with uow_factory() as sut:
+        await sut.transactions.update(changed)
+
+    async with uow_factory() as sut:
+        assert await sut.transactions.get(tx.id) == tx
+
+
+async def test_get_for_user_hides_other_users_transactions(uow_factory: UnitOfWorkFactory) -> None:
+    owner, other = await given_user(uow_factory), await given_user(uow_factory)
+    tx = _started(owner)
+    await _stored(uow_factory, tx)
+
+    async with uow_factory() as sut:
+        assert await sut.transactions.get_for_user(tx.id, owner) == tx
+        assert await sut.transactions.get_for_user(tx.id, other) is None
+        assert await sut.transactions.get_for_user(str(uuid.uuid4()), owner) is None
+        assert await sut.transactions.get(str(uuid.uuid4())) is None
+
+
+async def test_list_for_user_pages_newest_first(uow_factory: UnitOfWorkFactory) -> None:
+    user_id, other = await given_user(uow_factory), await given_user(uow_factory)
+    same_time = [_started(user_id, NOW, id=f"{uuid.uuid4().hex[:30]}-{n}") for n in range(2)]
+    older = _started(user_id, NOW - timedelta(hours=1))
+    newer = _started(user_id, NOW + timedelta(hours=1))
+    await _stored(uow_factory, older, *same_time, newer, _started(other, NOW + timedelta(hours=2)))
+    tied = sorted(same_time, key=lambda tx: tx.id, reverse=True)
+    expected = [newer.id, tied[0].id, tied[1].id, older.id]
+
+    async with uow_factory() as sut:
+        first = await sut.transactions.list_for_user(user_id, 3, None)
+        second = await sut.transactions.list_for_user(user_id, 3, decode_cursor(first.next_cursor))
+
+    assert [tx.id for tx in first.items] == expected[:3]
+    assert first.next_cursor is not None
+    assert [tx.id for tx in second.items] == expected[3:]
+    assert second.next_cursor is None
+    assert first.items[0] == newer
+
+
+async def test_list_unsettled_before_finds_only_old_open_transactions(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    # PostgreSQL is shared and keeps the open rows of earlier runs: each run goes further back in time than the
+    # last, so oldest first its own rows come before theirs
+    base = datetime(1990, 1, 1, tzinfo=UTC) - timedelta(microseconds=time.time_ns() // 1000)
+    pending = _started(user_id, base)
+    authorized = _started(user_id, base + timedelta(seconds=1))
+    authorized.authorize("ch_auth", base + timedelta(seconds=2))
+    captured = _started(user_id, base + timedelta(seconds=3))
+    captured.capture(base + timedelta(seconds=4))
+    failed = _started(user_id, base + timedelta(seconds=5))
+    failed.fail(FailureReason.CAPTURE_FAILED, base + timedelta(seconds=6))
+    too_new = _started(user_id, base + timedelta(minutes=10))
+    await _stored(uow_factory, pending, authorized, captured, failed, too_new)
+    cutoff = base + timedelta(minutes=10)
+
+    async with uow_factory() as sut:
+        stale = await sut.transactions.list_unsettled_before(cutoff, 100)
+        first = await sut.transactions.list_unsettled_before(cutoff, 1)
+
+    assert [tx.id for tx in stale if tx.user_id == user_id] == [pending.id, authorized.id]
+    assert stale[:2] == [pending, authorized]
+    assert all(tx.status in (TxStatus.PENDING, TxStatus.AUTHORIZED) and tx.created_at < cutoff for tx in stale)
+    assert first == [pending]
+
+
+async def test_count_attempts_since_counts_the_users_transactions_from_then_on(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    user_id, other = await given_user(uow_factory), await given_user(uow_factory)
+    since = NOW - timedelta(hours=1)
+    failed = _started(user_id, since)
+    failed.fail(FailureReason.PAYMENT_DECLINED, since + timedelta(seconds=1))
+    await _stored(
+        uow_factory,
+        _started(user_id, since - timedelta(seconds=1)),
+        failed,
+        _started(user_id, NOW),
+        _started(other, NOW),
+    )
+
+    async with uow_factory() as sut:
+        assert await sut.transactions.count_attempts_since(user_id, since) == 2
+        assert await sut.transactions.count_attempts_since(user_id, NOW + timedelta(seconds=1)) == 0
+        assert await sut.transactions.count_attempts_since(other, since) == 1
