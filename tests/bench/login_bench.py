@@ -11,25 +11,19 @@ import itertools
 import json
 import os
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
 import httpx
-from redis.asyncio import Redis
 
-from src.adapters.sqla import migrations
-from tests.support.databases import create_database, drop_database
-from tests.support.env import TEST_REDIS_URL
+from tests.bench.backends import throwaway_backends
 from tests.support.processes import PROJECT_ROOT, serving
-from tests.support.redis_keys import delete_namespace, new_namespace
 
 USERS = 64
 CONCURRENCY = 32
@@ -109,36 +103,6 @@ async def _sign_up_all(base_url: str, count: int) -> list[str]:
 
         await asyncio.gather(*(sign_up(site_id) for site_id in site_ids))
     return site_ids
-
-
-async def _delete_keys(namespace: str) -> None:
-    client = Redis.from_url(TEST_REDIS_URL)
-    try:
-        await delete_namespace(client, namespace)
-    finally:
-        await client.aclose()
-
-
-@contextmanager
-def _throwaway_backends() -> Iterator[dict[str, str]]:
-    """A migrated database, a Redis namespace and a VAR_DIR of its own; all removed afterwards."""
-    name, url = asyncio.run(create_database("cc_bench"))
-    namespace = new_namespace()
-    try:
-        migrations.upgrade(url)
-        with tempfile.TemporaryDirectory(prefix="cc-bench-") as var_dir:
-            yield {
-                "APP_ENV": "test",
-                "DATABASE_URL": url,
-                "REDIS_URL": TEST_REDIS_URL,
-                "REDIS_NAMESPACE": namespace,
-                "VAR_DIR": var_dir,
-                "LOG_LEVEL": "WARNING",
-                "RATE_LIMIT_AUTH_PER_MINUTE": "1000000",
-            }
-    finally:
-        asyncio.run(drop_database(name))
-        asyncio.run(_delete_keys(namespace))
 
 
 # -- load -------------------------------------------------------------------------------------------------------
@@ -321,7 +285,7 @@ def _render(run: LoginRun, health: Latencies, cpu: CpuUsage, path: Path) -> str:
 
 def run(results_path: Path = RESULTS_PATH) -> str:
     """Run the benchmark on throwaway backends, write JSON results, return the human-readable report."""
-    with _throwaway_backends() as env, serving(env) as base_url:
+    with throwaway_backends() as env, serving(env) as base_url:
         login_run, health, cpu = asyncio.run(_measure(base_url))
     results_path.parent.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(_results(login_run, health, cpu), indent=2) + "\n", encoding="utf-8")

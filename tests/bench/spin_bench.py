@@ -41,14 +41,10 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from redis.asyncio import Redis
 
-from src.adapters.sqla import migrations
+from tests.bench.backends import throwaway_backends
 from tests.bench.login_bench import Latencies
-from tests.support.databases import create_database, drop_database
-from tests.support.env import TEST_REDIS_URL
 from tests.support.processes import PROJECT_ROOT, free_port, serving
-from tests.support.redis_keys import delete_namespace, new_namespace
 
 PLAYERS = 64
 CONCURRENCY = 64  # one worker per player
@@ -601,43 +597,10 @@ def _render(measured: Measured, path: Path) -> str:
     )
 
 
-async def _delete_keys(namespace: str) -> None:
-    client = Redis.from_url(TEST_REDIS_URL)
-    try:
-        await delete_namespace(client, namespace)
-    finally:
-        await client.aclose()
-
-
-@contextmanager
-def _throwaway_backends() -> Iterator[dict[str, str]]:
-    """A migrated database, a Redis namespace and a VAR_DIR of its own; all removed afterwards."""
-    name, url = asyncio.run(create_database("cc_bench"))
-    namespace = new_namespace()
-    try:
-        migrations.upgrade(url)
-        with tempfile.TemporaryDirectory(prefix="cc-bench-") as var_dir:
-            yield {
-                "APP_ENV": "test",
-                "DATABASE_URL": url,
-                "REDIS_URL": TEST_REDIS_URL,
-                "REDIS_NAMESPACE": namespace,
-                "VAR_DIR": var_dir,
-                "LOG_LEVEL": "WARNING",
-                "RATE_LIMIT_AUTH_PER_MINUTE": "1000000",
-                "STARTING_COINS": str(STARTING_COINS),
-            }
-    finally:
-        try:
-            asyncio.run(drop_database(name))
-        finally:
-            asyncio.run(_delete_keys(namespace))
-
-
 def run(results_path: Path = RESULTS_PATH) -> str:
     """Run the benchmark on throwaway backends, write JSON results, return the human-readable report."""
     with (
-        _throwaway_backends() as env,
+        throwaway_backends({"STARTING_COINS": str(STARTING_COINS)}) as env,
         serving(env) as app_url,
         _serving_reference(_asyncpg_dsn(env["DATABASE_URL"])) as (reference_url, reference_pid),
         asyncio.Runner(loop_factory=_loop_factory()) as runner,
