@@ -18,6 +18,14 @@ def _is(scope: IdempotencyScope) -> ColumnElement[bool]:
     return and_(Row.user_id == scope.user_id, Row.route == scope.route, Row.key == scope.key)
 
 
+def _known(row: Row, fingerprint: str) -> Begin:
+    if row.fingerprint != fingerprint:
+        return Begin(BeginOutcome.KEY_REUSED)
+    if row.state == IN_FLIGHT or row.status_code is None or row.response_body is None:
+        return Begin(BeginOutcome.IN_PROGRESS)
+    return Begin(BeginOutcome.REPLAY, StoredResponse(row.status_code, row.response_body))
+
+
 class SqlaIdempotencyStore:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
@@ -26,26 +34,30 @@ class SqlaIdempotencyStore:
         self, scope: IdempotencyScope, fingerprint: str, now: datetime, expires_at: datetime, stale_before: datetime
     ) -> Begin:
         fresh = {"fingerprint": fingerprint, "state": IN_FLIGHT, "created_at": now, "expires_at": expires_at}
-        async with self._sessions() as session:
-            claim = dialect_insert(session)(Row).values(
-                user_id=scope.user_id, route=scope.route, key=scope.key, **fresh
-            )
-            if (await session.execute(claim.on_conflict_do_nothing())).rowcount:  # type: ignore[attr-defined]
-                await session.commit()
-                return Begin(BeginOutcome.STARTED)
-            abandoned = or_(Row.expires_at <= now, and_(Row.state == IN_FLIGHT, Row.created_at < stale_before))
-            taken_over = await session.execute(
-                update(Row).where(_is(scope), abandoned).values(status_code=None, response_body=None, **fresh)
-            )
-            if taken_over.rowcount:  # type: ignore[attr-defined]
-                await session.commit()
-                return Begin(BeginOutcome.STARTED)
-            row = (await session.execute(select(Row).where(_is(scope)))).scalar_one()
-        if row.fingerprint != fingerprint:
-            return Begin(BeginOutcome.KEY_REUSED)
-        if row.state == IN_FLIGHT or row.status_code is None or row.response_body is None:
-            return Begin(BeginOutcome.IN_PROGRESS)
-        return Begin(BeginOutcome.REPLAY, StoredResponse(row.status_code, row.response_body))
+        # a second round covers a record released (deleted) between our failed claim and our read
+        for _ in range(2):
+            async with self._sessions() as session:
+                if await self._claim(session, scope, fresh, now, stale_before):
+                    await session.commit()
+                    return Begin(BeginOutcome.STARTED)
+                row = (await session.execute(select(Row).where(_is(scope)))).scalar_one_or_none()
+            if row is not None:
+                return _known(row, fingerprint)
+        return Begin(BeginOutcome.IN_PROGRESS)
+
+    @staticmethod
+    async def _claim(
+        session: AsyncSession, scope: IdempotencyScope, fresh: dict[str, object], now: datetime, stale_before: datetime
+    ) -> bool:
+        """Insert the record, or take over an expired or abandoned one; True when this request owns the key."""
+        claim = dialect_insert(session)(Row).values(user_id=scope.user_id, route=scope.route, key=scope.key, **fresh)
+        if (await session.execute(claim.on_conflict_do_nothing())).rowcount:  # type: ignore[attr-defined]
+            return True
+        abandoned = or_(Row.expires_at <= now, and_(Row.state == IN_FLIGHT, Row.created_at < stale_before))
+        taken_over = await session.execute(
+            update(Row).where(_is(scope), abandoned).values(status_code=None, response_body=None, **fresh)
+        )
+        return bool(taken_over.rowcount)  # type: ignore[attr-defined]
 
     async def complete(self, scope: IdempotencyScope, response: StoredResponse) -> None:
         async with self._sessions() as session:
