@@ -2,24 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from src.application.shared.pagination import Page, Position
-from src.domain.shop.transactions import PurchaseTransaction
+from src.domain.shop.transactions import PurchaseTransaction, TxStatus
+
+
+@dataclass(frozen=True)
+class TransactionFilters:
+    status: TxStatus | None = None
+    user_id: str | None = None
+    sku: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
 
 class TransactionRepository(Protocol):
-    async def add(self, tx: PurchaseTransaction) -> None: ...
+    async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None: ...
+
+    async def integrity_hashes(self, after_id: str | None, limit: int) -> list[tuple[PurchaseTransaction, str | None]]:
+        """Every transaction with its stored integrity hash, by id (verify-transactions walks them in batches)."""
+        ...
 
     async def get(self, tx_id: str) -> PurchaseTransaction | None: ...
+
+    async def get_for_update(self, tx_id: str) -> PurchaseTransaction | None:
+        """The transaction, locked until the unit of work ends (settlements of one transaction queue)."""
+        ...
+
+    async def get_by_charge(self, charge_id: str) -> PurchaseTransaction | None:
+        """The transaction the gateway charge belongs to (webhooks name charges, not transactions)."""
+        ...
+
+    async def list_filtered(
+        self, filters: TransactionFilters, limit: int, after: Position | None
+    ) -> Page[PurchaseTransaction]:
+        """Admin listing, newest first by (created_at, id)."""
+        ...
 
     async def get_for_user(self, tx_id: str, user_id: str) -> PurchaseTransaction | None:
         """None when the transaction is unknown or belongs to another user."""
         ...
 
-    async def update(self, tx: PurchaseTransaction) -> None:
-        """Stores the mutable state: status, charge, failure reason, counters, amounts, updated_at and history."""
+    async def update(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
+        """Stores the mutable state: status, charge, failure reason, counters, amounts, updated_at, history and
+        the integrity hash of that state."""
         ...
 
     async def list_for_user(self, user_id: str, limit: int, after: Position | None) -> Page[PurchaseTransaction]:

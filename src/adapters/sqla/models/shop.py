@@ -34,6 +34,8 @@ class PurchaseTransactionRow(Base):
     __table_args__ = (
         Index("ix_purchase_transactions_user_id_created_at", "user_id", "created_at"),
         Index("ix_purchase_transactions_status_created_at", "status", "created_at"),
+        Index("ix_purchase_transactions_sku_created_at", "sku", "created_at"),
+        Index("ix_purchase_transactions_charge_id", "charge_id", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -56,5 +58,6 @@ class PurchaseTransactionRow(Base):
     outstanding_gems: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     # [{"status": "pending", "at": "<ISO 8601>", "reason": "created" | null}, ...], oldest first
     history: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument)
+    integrity_hash: Mapped[str | None] = mapped_column(String(96))  # "<key id>:<hex hmac>" of the current state
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
