@@ -1,11 +1,11 @@
-"""Shop tables: the catalog and purchase transactions."""
+"""Shop tables: the catalog, purchase transactions, promo codes, limited packages and their stock holds."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.adapters.sqla.models.base import Base
@@ -61,3 +61,125 @@ class PurchaseTransactionRow(Base):
     integrity_hash: Mapped[str | None] = mapped_column(String(96))  # "<key id>:<hex hmac>" of the current state
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PromoCodeRow(Base):
+    __tablename__ = "promo_codes"
+    __table_args__ = (
+        CheckConstraint("used_count >= 0", name="used_count_not_negative"),
+        CheckConstraint("max_uses IS NULL OR used_count <= max_uses", name="within_max_uses"),
+        Index("ix_promo_codes_created_at_code", "created_at", "code"),
+    )
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    discount_percent: Mapped[int] = mapped_column(Integer)
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    used_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # reserved + used
+    starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PromoRedemptionRow(Base):
+    """One promo use per purchase transaction: reserved while in flight, then used or released."""
+
+    __tablename__ = "promo_redemptions"
+    __table_args__ = (Index("ix_promo_redemptions_code_status", "code", "status"),)
+
+    transaction_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), ForeignKey("promo_codes.code", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LimitedPackageRow(Base):
+    __tablename__ = "limited_packages"
+    __table_args__ = (
+        CheckConstraint("sold >= 0", name="sold_not_negative"),
+        CheckConstraint("held >= 0", name="held_not_negative"),
+        CheckConstraint("sold + held <= max_global_stock", name="not_oversold"),
+    )
+
+    package_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(String(500), server_default=text("''"))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    gems: Mapped[int] = mapped_column(Integer)
+    min_rank: Mapped[str] = mapped_column(String(16), server_default=text("'STANDARD'"))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    max_global_stock: Mapped[int] = mapped_column(Integer)
+    per_user_limit: Mapped[int] = mapped_column(Integer)
+    sold: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    held: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StockHoldRow(Base):
+    """Stock reserved by one purchase in flight: held, then finalized (sold) or released."""
+
+    __tablename__ = "stock_holds"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_stock_holds_status_expires_at", "status", "expires_at"),
+        Index("ix_stock_holds_package_id_user_id", "package_id", "user_id"),
+    )
+
+    transaction_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    package_id: Mapped[str] = mapped_column(String(64), ForeignKey("limited_packages.package_id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(36))
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LimitedPurchaseCountRow(Base):
+    """Per (package, user): quantity captured plus held. One row to lock, so the per-user limit is decided by
+    a conditional upsert, across processes."""
+
+    __tablename__ = "limited_purchase_counts"
+    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_not_negative"),)
+
+    package_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("limited_packages.package_id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WebhookRequestRow(Base):
+    """Every gateway webhook request as it arrived, whatever became of it (audit)."""
+
+    __tablename__ = "webhook_requests"
+    __table_args__ = (
+        Index("ix_webhook_requests_received_at_id", "received_at", "id"),
+        Index("ix_webhook_requests_event_id", "event_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    signature: Mapped[str | None] = mapped_column(Text)  # the X-Signature header, as sent
+    raw_body: Mapped[bytes] = mapped_column(LargeBinary)
+    verdict: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str | None] = mapped_column(String(255))  # as the body claims it, even when rejected
+
+
+class GatewayEventRow(Base):
+    """Gateway event ids already applied: a redelivered event is recognised by its primary key."""
+
+    __tablename__ = "gateway_events"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    charge_id: Mapped[str | None] = mapped_column(String(128))
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
