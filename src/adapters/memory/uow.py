@@ -34,6 +34,7 @@ from src.adapters.memory.identity import (
 )
 from src.adapters.memory.shop import InMemoryCatalogRepository, InMemoryTransactionRepository, ShopTables
 from src.adapters.memory.wallet import InMemoryInboxRepository, InMemoryWalletRepository, WalletTables
+from src.adapters.memory.webhooks import InMemoryWebhookLog, WebhookTables
 from src.domain.shared.events import DomainEvent
 
 
@@ -45,6 +46,7 @@ class InMemoryStore:
         self.wallet_tables = WalletTables()
         self.games_tables = GamesTables()
         self.shop_tables = ShopTables()
+        self.webhook_tables = WebhookTables()
         self.outbox: list[DomainEvent] = []  # an event's position is its index + 1
         self.published: dict[int, datetime] = {}  # outbox position → when the relay published it
         # taken by commit, rollback and the two atomic writes (invite consume, refresh spend)
@@ -71,6 +73,7 @@ class InMemoryUnitOfWork:
     follows: InMemoryFollowRepository
     catalog: InMemoryCatalogRepository
     transactions: InMemoryTransactionRepository
+    webhooks: InMemoryWebhookLog
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store
@@ -84,7 +87,8 @@ class InMemoryUnitOfWork:
         wallet = Workspace(store.wallet_tables, store.lock, store.row_locks)
         games = Workspace(store.games_tables, store.lock, store.row_locks)
         shop = Workspace(store.shop_tables, store.lock, store.row_locks)
-        self._workspaces = (identity, wallet, games, shop)
+        webhooks = Workspace(store.webhook_tables, store.lock, store.row_locks)
+        self._workspaces = (identity, wallet, games, shop, webhooks)
         self.users = InMemoryUserRepository(identity)
         self.invites = InMemoryInviteCodeRepository(identity)
         self.sessions = InMemorySessionRepository(identity)
@@ -97,6 +101,7 @@ class InMemoryUnitOfWork:
         self.follows = store.follows
         self.catalog = InMemoryCatalogRepository(shop)
         self.transactions = InMemoryTransactionRepository(shop)
+        self.webhooks = InMemoryWebhookLog(webhooks)
 
     @property
     def workspaces(self) -> tuple[Workspace[Any], ...]:

@@ -26,6 +26,7 @@ from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPl
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
 from src.adapters.sqla.repositories.shop import SqlaCatalogRepository, SqlaTransactionRepository
 from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
+from src.adapters.sqla.repositories.webhooks import SqlaWebhookLog
 from src.domain.shared.events import DomainEvent
 
 OUTBOX_TABLE = cast(Table, OutboxRow.__table__)
@@ -67,6 +68,7 @@ class SqlaUnitOfWork:
     follows: SqlaFollowRepository
     catalog: SqlaCatalogRepository
     transactions: SqlaTransactionRepository
+    webhooks: SqlaWebhookLog
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
@@ -98,6 +100,7 @@ class SqlaUnitOfWork:
         self.follows = SqlaFollowRepository(session)
         self.catalog = SqlaCatalogRepository(session)
         self.transactions = SqlaTransactionRepository(session)
+        self.webhooks = SqlaWebhookLog(session)
         return self
 
     async def __aexit__(

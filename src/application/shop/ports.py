@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -44,10 +45,6 @@ class PromoRepository(Protocol):
 class LimitedPackageRepository(Protocol):
     async def get(self, package_id: str) -> LimitedPackage | None: ...
 
-    async def list(self) -> list[LimitedPackage]:
-        """Every package, by starts_at then package_id."""
-        ...
-
     async def upsert(self, package: LimitedPackage, now: datetime) -> LimitedPackage:
         """Create, or change everything but sold/held. InvalidInput if the stock would drop below sold + held."""
         ...
@@ -87,12 +84,34 @@ class LimitedPackageRepository(Protocol):
         """Transaction ids of holds still held whose expires_at is past, oldest first."""
         ...
 
+    async def list(self) -> list[LimitedPackage]:  # last: the name shadows `list` in annotations below it
+        """Every package, by starts_at then package_id."""
+        ...
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """One stored webhook request: the bytes and header as they arrived, and what we made of them."""
+
+    id: str
+    received_at: datetime
+    signature: str | None
+    raw_body: bytes
+    verdict: str
+    event_id: str | None
+
 
 class WebhookLog(Protocol):
     async def record_request(
         self, received_at: datetime, signature: str | None, raw_body: bytes, verdict: str, event_id: str | None
-    ) -> None:
-        """Every webhook request as it arrived, whatever became of it (audit)."""
+    ) -> str:
+        """Every webhook request as it arrived, whatever became of it (audit); returns the stored request's id."""
+        ...
+
+    async def list_requests(
+        self, limit: int, after: Position | None, event_id: str | None = None
+    ) -> Page[WebhookRequest]:
+        """Stored requests newest first by (received_at, id), optionally only those naming one event id."""
         ...
 
     async def first_delivery(self, event_id: str, event_type: str, charge_id: str | None, now: datetime) -> bool:

@@ -1,0 +1,51 @@
+"""In-memory webhook log (unit-test twin of the SQL one; same contract)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from src.adapters.memory.identity import Workspace, newest_first_page
+from src.application.shared.pagination import Page, Position
+from src.application.shop.ports import WebhookRequest
+
+
+@dataclass(frozen=True)
+class GatewayEventSeen:
+    event_id: str
+    event_type: str
+    charge_id: str | None
+    processed_at: datetime
+
+
+@dataclass
+class WebhookTables:
+    requests: dict[str, WebhookRequest] = field(default_factory=dict)
+    events: dict[str, GatewayEventSeen] = field(default_factory=dict)
+
+
+class InMemoryWebhookLog:
+    def __init__(self, workspace: Workspace[WebhookTables]) -> None:
+        self._ws = workspace
+
+    async def record_request(
+        self, received_at: datetime, signature: str | None, raw_body: bytes, verdict: str, event_id: str | None
+    ) -> str:
+        request = WebhookRequest(str(uuid.uuid4()), received_at, signature, bytes(raw_body), verdict, event_id)
+        self._ws.working.requests[request.id] = request
+        return request.id
+
+    async def list_requests(
+        self, limit: int, after: Position | None, event_id: str | None = None
+    ) -> Page[WebhookRequest]:
+        rows = [row for row in self._ws.working.requests.values() if event_id is None or row.event_id == event_id]
+        return newest_first_page(rows, lambda row: (row.received_at, row.id), limit, after)
+
+    async def first_delivery(self, event_id: str, event_type: str, charge_id: str | None, now: datetime) -> bool:
+        """The row lock makes a concurrent delivery wait for the first to end, as the primary key does in SQL."""
+        await self._ws.lock_row("events", event_id)
+        if event_id in self._ws.working.events:
+            return False
+        self._ws.working.events[event_id] = GatewayEventSeen(event_id, event_type, charge_id, now)
+        return True
