@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from dotenv import dotenv_values
@@ -27,6 +27,12 @@ class AppEnv(StrEnum):
 class LogFormat(StrEnum):
     JSON = "json"
     CONSOLE = "console"
+
+
+class JobQueueKind(StrEnum):
+    AUTO = "auto"  # arq when REDIS_URL is set, else in process
+    ARQ = "arq"
+    IN_PROCESS = "in-process"
 
 
 class SettingsError(Exception):
@@ -63,6 +69,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     transaction_integrity_previous_keys: list[str] = []  # "kid:secret" pairs that still verify old rows
     payment_webhook_secrets: list[str] = msgspec.field(default_factory=lambda: [DEV_WEBHOOK_SECRET])
     idempotency_in_flight_timeout_seconds: int = 120
+    capture_max_attempts: int = 5
+    capture_retry_base_seconds: float = 1.0  # attempt n waits base * 2**(n-1), capped at a minute
+    pending_tx_max_age_minutes: float = 5.0
+    limited_hold_ttl_seconds: float = 120.0
+    job_queue: JobQueueKind = JobQueueKind.AUTO
+    worker_job_timeout_seconds: float = 30.0  # a job whose worker died runs again this long + 10 s later
+    sandbox_capture_delay_seconds: Annotated[float, msgspec.Meta(ge=0)] = 0.0  # tests only: a slow capture
     outbox_poll_seconds: float = 1.0
     outbox_relay_in_app: bool = True
     idempotency_purge_interval_seconds: float = 3600.0
@@ -90,6 +103,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def jobs_on_arq(self) -> bool:
+        if self.job_queue is JobQueueKind.AUTO:
+            return bool(self.redis_url)
+        return self.job_queue is JobQueueKind.ARQ
+
     def check_production_safety(self) -> None:
         """Refuse development secrets and embedded fallbacks in production; one line says why."""
         if not self.is_production:
@@ -112,6 +131,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             )
         if not self.redis_url:
             raise SettingsError("REDIS_URL must be set when APP_ENV=production (in-memory cache is for development)")
+        if self.sandbox_capture_delay_seconds:
+            raise SettingsError("SANDBOX_CAPTURE_DELAY_SECONDS is a test knob; it must be 0 when APP_ENV=production")
+        if self.job_queue is JobQueueKind.IN_PROCESS:
+            raise SettingsError("JOB_QUEUE=in-process loses queued jobs on restart; use arq when APP_ENV=production")
         if self.admin_password is not None and len(self.admin_password) < 12:
             raise SettingsError("ADMIN_PASSWORD must be at least 12 characters when APP_ENV=production")
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from src.adapters.memory.identity import Workspace, newest_first_page
 from src.application.shared.pagination import Page, Position
+from src.application.shop.transactions import TransactionFilters
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from src.domain.shop.transactions import OPEN, PurchaseTransaction
 
@@ -16,6 +17,7 @@ from src.domain.shop.transactions import OPEN, PurchaseTransaction
 class ShopTables:
     catalog: dict[str, CatalogItem] = field(default_factory=dict)
     transactions: dict[str, PurchaseTransaction] = field(default_factory=dict)
+    integrity_hashes: dict[str, str | None] = field(default_factory=dict)
 
 
 class InMemoryCatalogRepository:
@@ -44,11 +46,31 @@ class InMemoryTransactionRepository:
     def __init__(self, workspace: Workspace[ShopTables]) -> None:
         self._ws = workspace
 
-    async def add(self, tx: PurchaseTransaction) -> None:
+    async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         await self._ws.lock_row("transactions", tx.id)
         if tx.id in self._ws.working.transactions:
             raise ValueError(f"transaction {tx.id} exists")  # a primary key violation in SQL
         self._ws.working.transactions[tx.id] = deepcopy(tx)
+        self._ws.working.integrity_hashes[tx.id] = integrity_hash
+
+    async def get_for_update(self, tx_id: str) -> PurchaseTransaction | None:
+        await self._ws.lock_row("transactions", tx_id)
+        return await self.get(tx_id)
+
+    async def get_by_charge(self, charge_id: str) -> PurchaseTransaction | None:
+        found = [tx for tx in self._ws.working.transactions.values() if tx.charge_id == charge_id]
+        return deepcopy(found[0]) if found else None
+
+    async def list_filtered(
+        self, filters: TransactionFilters, limit: int, after: Position | None
+    ) -> Page[PurchaseTransaction]:
+        matching = [tx for tx in self._ws.working.transactions.values() if _matches(tx, filters)]
+        return newest_first_page(matching, lambda tx: (tx.created_at, tx.id), limit, after)
+
+    async def integrity_hashes(self, after_id: str | None, limit: int) -> list[tuple[PurchaseTransaction, str | None]]:
+        working = self._ws.working
+        ids = sorted(tx_id for tx_id in working.transactions if after_id is None or tx_id > after_id)[:limit]
+        return [(deepcopy(working.transactions[tx_id]), working.integrity_hashes.get(tx_id)) for tx_id in ids]
 
     async def get(self, tx_id: str) -> PurchaseTransaction | None:
         return deepcopy(self._ws.working.transactions.get(tx_id))
@@ -57,11 +79,12 @@ class InMemoryTransactionRepository:
         transaction = self._ws.working.transactions.get(tx_id)
         return deepcopy(transaction) if transaction is not None and transaction.user_id == user_id else None
 
-    async def update(self, tx: PurchaseTransaction) -> None:
+    async def update(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         await self._ws.lock_row("transactions", tx.id)
         stored = self._ws.working.transactions.get(tx.id)
         if stored is None:
             return
+        self._ws.working.integrity_hashes[tx.id] = integrity_hash
         # only the state a transition changes; what was fixed at the start stays as stored
         self._ws.working.transactions[tx.id] = replace(
             stored,
@@ -89,3 +112,13 @@ class InMemoryTransactionRepository:
         return sum(
             1 for tx in self._ws.working.transactions.values() if tx.user_id == user_id and tx.created_at >= since
         )
+
+
+def _matches(tx: PurchaseTransaction, filters: TransactionFilters) -> bool:
+    return (
+        (filters.status is None or tx.status is filters.status)
+        and (filters.user_id is None or tx.user_id == filters.user_id)
+        and (filters.sku is None or tx.sku == filters.sku)
+        and (filters.created_from is None or tx.created_at >= filters.created_from)
+        and (filters.created_to is None or tx.created_at < filters.created_to)
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from src.application.shared.pagination import decode_cursor
+from src.application.shop.transactions import TransactionFilters
 from src.domain.shop.transactions import (
     FailureReason,
     PurchaseKind,
@@ -224,3 +225,75 @@ async def test_count_attempts_since_counts_the_users_transactions_from_then_on(
         assert await sut.transactions.count_attempts_since(user_id, since) == 2
         assert await sut.transactions.count_attempts_since(user_id, NOW + timedelta(seconds=1)) == 0
         assert await sut.transactions.count_attempts_since(other, since) == 1
+
+
+async def test_the_integrity_hash_is_stored_with_each_state(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    first, second = _started(user_id), _started(user_id)
+    async with uow_factory() as sut:
+        await sut.transactions.add(first, "k1:created")
+        await sut.transactions.add(second)
+        await sut.commit()
+    first.authorize("ch_hash", NOW + timedelta(seconds=1))
+    async with uow_factory() as sut:
+        await sut.transactions.update(first, "k1:authorized")
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        page = await sut.transactions.integrity_hashes(None, 10_000)
+        after_first = await sut.transactions.integrity_hashes(min(first.id, second.id), 10_000)
+
+    mine = {first.id, second.id}  # the PostgreSQL database is shared by the whole test session
+    hashes = {tx.id: stored for tx, stored in page + after_first if tx.id in mine}
+    assert hashes == {first.id: "k1:authorized", second.id: None}
+    assert [tx.id for tx, _ in after_first if tx.id in mine] == [max(first.id, second.id)]
+    assert [tx.id for tx, _ in page] == sorted(tx.id for tx, _ in page)
+
+
+async def test_a_transaction_is_found_by_its_gateway_charge(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    tx, other = _started(user_id), _started(user_id)
+    tx.authorize("ch_find_me", NOW)
+    await _stored(uow_factory, tx, other)
+
+    async with uow_factory() as sut:
+        found = await sut.transactions.get_by_charge("ch_find_me")
+        missing = await sut.transactions.get_by_charge("ch_nobody")
+        locked = await sut.transactions.get_for_update(tx.id)
+
+    assert found is not None
+    assert found.id == tx.id
+    assert missing is None
+    assert locked == found
+
+
+async def test_admins_filter_transactions_by_status_user_sku_and_date(uow_factory: UnitOfWorkFactory) -> None:
+    alice, bob = await given_user(uow_factory), await given_user(uow_factory)
+    old = _started(alice, at=NOW - timedelta(days=2), sku="gems_100")
+    failed = _started(alice, at=NOW - timedelta(hours=1))
+    failed.fail(FailureReason.PAYMENT_DECLINED, NOW - timedelta(hours=1))
+    bobs = _started(bob, at=NOW)
+    await _stored(uow_factory, old, failed, bobs)
+
+    async with uow_factory() as sut:
+        by_user = await sut.transactions.list_filtered(TransactionFilters(user_id=alice), 10, None)
+        by_status = await sut.transactions.list_filtered(
+            TransactionFilters(status=TxStatus.FAILED, user_id=alice), 10, None
+        )
+        by_sku = await sut.transactions.list_filtered(TransactionFilters(sku="gems_100", user_id=alice), 10, None)
+        recent = await sut.transactions.list_filtered(
+            TransactionFilters(user_id=alice, created_from=NOW - timedelta(days=1), created_to=NOW), 10, None
+        )
+        bobs_only = await sut.transactions.list_filtered(TransactionFilters(user_id=bob), 10, None)
+        first_page = await sut.transactions.list_filtered(TransactionFilters(user_id=alice), 1, None)
+        second_page = await sut.transactions.list_filtered(
+            TransactionFilters(user_id=alice), 1, decode_cursor(first_page.next_cursor)
+        )
+
+    assert [tx.id for tx in by_user.items] == [failed.id, old.id]
+    assert [tx.id for tx in by_status.items] == [failed.id]
+    assert [tx.id for tx in by_sku.items] == [old.id]
+    assert [tx.id for tx in recent.items] == [failed.id]
+    assert [tx.id for tx in bobs_only.items] == [bobs.id]
+    assert [tx.id for tx in first_page.items + second_page.items] == [failed.id, old.id]
+    assert second_page.next_cursor is None

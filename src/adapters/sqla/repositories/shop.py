@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.application.shared.pagination import Page, Position
+from src.application.shop.transactions import TransactionFilters
 from src.domain.identity.model import Rank
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from src.domain.shop.transactions import (
@@ -135,7 +136,7 @@ class SqlaTransactionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._db = session
 
-    async def add(self, tx: PurchaseTransaction) -> None:
+    async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         self._db.add(
             PurchaseTransactionRow(
                 id=tx.id,
@@ -149,6 +150,7 @@ class SqlaTransactionRepository:
                 card_token_fingerprint=tx.card_token_fingerprint,
                 promo_code=tx.promo_code,
                 created_at=tx.created_at,
+                integrity_hash=integrity_hash,
                 **_changing_values(tx),
             )
         )
@@ -158,15 +160,52 @@ class SqlaTransactionRepository:
         row = await self._db.get(PurchaseTransactionRow, tx_id)
         return None if row is None else _transaction(row)
 
+    async def get_for_update(self, tx_id: str) -> PurchaseTransaction | None:
+        statement = select(PurchaseTransactionRow).where(PurchaseTransactionRow.id == tx_id).with_for_update()
+        statement = statement.execution_options(populate_existing=True)
+        row = (await self._db.execute(statement)).scalar_one_or_none()
+        return None if row is None else _transaction(row)
+
+    async def get_by_charge(self, charge_id: str) -> PurchaseTransaction | None:
+        statement = select(PurchaseTransactionRow).where(PurchaseTransactionRow.charge_id == charge_id)
+        row = (await self._db.execute(statement)).scalar_one_or_none()
+        return None if row is None else _transaction(row)
+
+    async def list_filtered(
+        self, filters: TransactionFilters, limit: int, after: Position | None
+    ) -> Page[PurchaseTransaction]:
+        table = PurchaseTransactionRow
+        conditions: list[Any] = []
+        if filters.status is not None:
+            conditions.append(table.status == filters.status.value)
+        if filters.user_id is not None:
+            conditions.append(table.user_id == filters.user_id)
+        if filters.sku is not None:
+            conditions.append(table.sku == filters.sku)
+        if filters.created_from is not None:
+            conditions.append(table.created_at >= filters.created_from)
+        if filters.created_to is not None:
+            conditions.append(table.created_at < filters.created_to)
+        statement = after_position(select(table).where(*conditions), table.created_at, table.id, after)
+        rows = (await self._db.execute(statement.limit(limit + 1))).scalars().all()
+        return to_page(rows, limit, _transaction, lambda row: Position(row.created_at, row.id))
+
+    async def integrity_hashes(self, after_id: str | None, limit: int) -> list[tuple[PurchaseTransaction, str | None]]:
+        statement = select(PurchaseTransactionRow).order_by(PurchaseTransactionRow.id).limit(limit)
+        if after_id is not None:
+            statement = statement.where(PurchaseTransactionRow.id > after_id)
+        rows = (await self._db.execute(statement)).scalars().all()
+        return [(_transaction(row), row.integrity_hash) for row in rows]
+
     async def get_for_user(self, tx_id: str, user_id: str) -> PurchaseTransaction | None:
         transaction = await self.get(tx_id)
         return transaction if transaction is not None and transaction.user_id == user_id else None
 
-    async def update(self, tx: PurchaseTransaction) -> None:
+    async def update(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         await self._db.execute(
             update(PurchaseTransactionRow)
             .where(PurchaseTransactionRow.id == tx.id)
-            .values(**_changing_values(tx))
+            .values(integrity_hash=integrity_hash, **_changing_values(tx))
             .execution_options(synchronize_session="fetch")
         )
 

@@ -1,0 +1,303 @@
+"""Buying gems: price on the server, check, reserve, charge, settle — and finish what a failure left open.
+
+A buy runs in three steps with the gateway between them: (1) one database transaction records the pending
+transaction with its promo use and stock hold; (2) the gateway authorizes and captures, keyed by the transaction
+id so a retry never makes a second charge; (3) one database transaction settles it. A capture that fails
+leaves the transaction authorized and a `capture_payment` job retries it with backoff; whatever is still open
+after PENDING_TX_MAX_AGE is reconciled with the gateway and voided by `void_stale_transactions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from src.application.shop.deps import PurchaseDeps
+from src.application.shop.fraud import FraudBlocked, check_purchase_velocity
+from src.application.shop.offers import Offer, find_offer, usable_promo
+from src.application.shop.payments import (
+    AuthorizationStatus,
+    CaptureResult,
+    ChargeStatus,
+    GatewayTimeout,
+    PaymentDeclined,
+    PaymentStage,
+)
+from src.application.shop.ports import PurchaseUnitOfWork
+from src.application.shop.settlement import (
+    give_back_reservations,
+    seal,
+    settle_captured,
+    settle_unsuccessful,
+)
+from src.domain.shared.errors import InvalidInput, NotFound
+from src.domain.shop.catalog import discounted
+from src.domain.shop.events import PurchaseUpdated
+from src.domain.shop.transactions import (
+    FailureReason,
+    PurchaseKind,
+    PurchaseTransaction,
+    TxStatus,
+    card_fingerprint,
+)
+from src.domain.wallet.model import Currency
+
+CAPTURE_JOB = "capture_payment"
+MAX_QUANTITY = 10
+MAX_CARD_TOKEN_LENGTH = 128
+SWEEP_BATCH = 100
+
+
+@dataclass(frozen=True)
+class BuyGems:
+    user_id: str
+    kind: PurchaseKind
+    offer_id: str  # a catalog sku or a limited package id
+    quantity: int
+    card_token: str
+    promo_code: str | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseResult:
+    transaction: PurchaseTransaction
+    new_gem_balance: int
+
+
+def _check_input(cmd: BuyGems) -> None:
+    problems = []
+    if not 1 <= cmd.quantity <= MAX_QUANTITY:
+        problems.append({"key": "quantity", "message": f"quantity must be between 1 and {MAX_QUANTITY}"})
+    if not 1 <= len(cmd.card_token) <= MAX_CARD_TOKEN_LENGTH:
+        problems.append({"key": "card_token", "message": f"card_token must be 1-{MAX_CARD_TOKEN_LENGTH} characters"})
+    if problems:
+        raise InvalidInput("the purchase is not valid", details={"fields": problems})
+
+
+async def buy(cmd: BuyGems, deps: PurchaseDeps) -> PurchaseResult:
+    """The whole buy flow; refusals raise DomainErrors with API.md's codes (the HTTP layer stores them too)."""
+    _check_input(cmd)
+    now = deps.clock.now()
+    async with deps.uow_factory() as uow:
+        offer = await find_offer(uow, cmd.kind, cmd.offer_id, cmd.user_id, now)
+        promo = await usable_promo(uow, cmd.promo_code, now)
+    unit_price = discounted(offer.unit_price_cents, promo.discount_percent) if promo else offer.unit_price_cents
+    tx = PurchaseTransaction.start(
+        id=deps.ids.new_id(),
+        user_id=cmd.user_id,
+        sku=offer.offer_id,
+        kind=cmd.kind,
+        quantity=cmd.quantity,
+        amount_cents=unit_price * cmd.quantity,
+        currency=offer.currency,
+        gems=offer.gems * cmd.quantity,
+        card_token_fingerprint=card_fingerprint(cmd.card_token),
+        at=now,
+        promo_code=promo.code if promo else None,
+    )
+    await _check_velocity(tx, deps)
+    await _open(tx, offer, deps)
+    return await _charge(tx, cmd.card_token, deps)
+
+
+async def _check_velocity(tx: PurchaseTransaction, deps: PurchaseDeps) -> None:
+    """A blocked attempt is still recorded: a failed transaction with reason FRAUD_BLOCK."""
+    try:
+        await check_purchase_velocity(deps.cache, tx.user_id, tx.card_token_fingerprint, deps.config.velocity)
+    except FraudBlocked:
+        tx.fail(FailureReason.FRAUD_BLOCK, tx.created_at)
+        async with deps.uow_factory() as uow:
+            await uow.transactions.add(tx, seal(tx, deps))
+            uow.record(PurchaseUpdated.of(tx))
+            await uow.commit()
+        raise
+
+
+async def _open(tx: PurchaseTransaction, offer: Offer, deps: PurchaseDeps) -> None:
+    """The pending transaction, its promo use and its stock hold: all or nothing (refusals roll back)."""
+    now = tx.created_at
+    async with deps.uow_factory() as uow:
+        await uow.transactions.add(tx, seal(tx, deps))
+        if tx.promo_code:
+            await uow.promos.reserve(tx.promo_code, tx.id, tx.user_id, now)
+        if tx.kind is PurchaseKind.LIMITED:
+            limit = offer.per_user_limit or tx.quantity
+            expires_at = now + deps.config.hold_ttl
+            await uow.limited.hold(tx.sku, tx.user_id, tx.id, tx.quantity, limit, now, expires_at)
+        uow.record(PurchaseUpdated.of(tx))
+        await uow.commit()
+
+
+async def _charge(tx: PurchaseTransaction, card_token: str, deps: PurchaseDeps) -> PurchaseResult:
+    try:
+        authorization = await deps.gateway.authorize(
+            idempotency_key=tx.id, amount_cents=tx.amount_cents, currency=tx.currency, card_token=card_token
+        )
+    except PaymentDeclined:
+        await _close(tx.id, deps, TxStatus.FAILED, FailureReason.PAYMENT_DECLINED)
+        raise
+    except GatewayTimeout:
+        # the outcome is unknown: never success; the job asks the gateway what became of the charge
+        await _schedule_capture(tx.id, deps, attempts_made=1)
+        return await _result(tx.id, deps)
+    if authorization.status is AuthorizationStatus.PENDING:
+        await _note_pending_charge(tx.id, authorization.charge_id, deps)
+        return await _result(tx.id, deps)
+    settled = await _attempt_capture(tx.id, authorization.charge_id, deps)
+    if settled.status is TxStatus.FAILED:
+        raise PaymentDeclined(PaymentStage.CAPTURE, "capture_failed")
+    return await _result(tx.id, deps)
+
+
+async def _note_pending_charge(tx_id: str, charge_id: str, deps: PurchaseDeps) -> None:
+    """The gateway settles this charge later by webhook; remember which charge it is."""
+    async with deps.uow_factory() as uow:
+        tx = await uow.transactions.get_for_update(tx_id)
+        if tx is None or tx.is_settled:
+            return
+        tx.charge_id = charge_id
+        await uow.transactions.update(tx, seal(tx, deps))
+        await uow.commit()
+
+
+async def _attempt_capture(tx_id: str, charge_id: str, deps: PurchaseDeps) -> PurchaseTransaction:
+    """One capture try; settles on success or on the last failed try, else schedules the next try."""
+    try:
+        result = await deps.gateway.capture(charge_id)
+    except GatewayTimeout:
+        result = CaptureResult(captured=False, gateway_code="timeout")
+    async with deps.uow_factory() as uow:
+        tx = await _locked(uow, tx_id)
+        if tx.is_settled:
+            return tx
+        now = deps.clock.now()
+        if tx.status is TxStatus.PENDING:
+            tx.authorize(charge_id, now)
+        tx.record_capture_attempt(now)
+        last_try = tx.capture_attempts >= deps.config.capture_max_attempts
+        if result.captured:
+            await settle_captured(uow, tx, deps, "captured")
+        elif last_try:
+            await _void_quietly(charge_id, deps)
+            await settle_unsuccessful(uow, tx, deps, TxStatus.FAILED, FailureReason.CAPTURE_FAILED)
+        else:
+            await uow.transactions.update(tx, seal(tx, deps))
+        await uow.commit()
+    if not tx.is_settled:
+        await _schedule_capture(tx.id, deps, tx.capture_attempts)
+    return tx
+
+
+async def _locked(uow: PurchaseUnitOfWork, tx_id: str) -> PurchaseTransaction:
+    tx = await uow.transactions.get_for_update(tx_id)
+    if tx is None:
+        raise NotFound("no such transaction")
+    return tx
+
+
+async def _void_quietly(charge_id: str, deps: PurchaseDeps) -> None:
+    """Release the authorization; a gateway that refuses or does not answer lets it lapse on its own."""
+    try:
+        await deps.gateway.void(charge_id)
+    except (PaymentDeclined, GatewayTimeout):
+        return
+
+
+async def _schedule_capture(tx_id: str, deps: PurchaseDeps, attempts_made: int) -> None:
+    delay = deps.config.capture_delay(attempts_made)
+    await deps.jobs.enqueue(
+        CAPTURE_JOB, {"transaction_id": tx_id}, delay_seconds=delay, job_id=f"capture:{tx_id}:{attempts_made}"
+    )
+
+
+async def _close(tx_id: str, deps: PurchaseDeps, status: TxStatus, reason: FailureReason) -> bool:
+    async with deps.uow_factory() as uow:
+        changed = await settle_unsuccessful(uow, await _locked(uow, tx_id), deps, status, reason)
+        await uow.commit()
+    return changed
+
+
+async def _settle_as_captured(tx_id: str, deps: PurchaseDeps, reason: str) -> bool:
+    async with deps.uow_factory() as uow:
+        changed = await settle_captured(uow, await _locked(uow, tx_id), deps, reason)
+        await uow.commit()
+    return changed
+
+
+async def _result(tx_id: str, deps: PurchaseDeps) -> PurchaseResult:
+    async with deps.uow_factory() as uow:
+        tx = await _locked(uow, tx_id)
+        balances = await uow.wallets.balances(tx.user_id)
+    return PurchaseResult(tx, balances.get(Currency.GEMS, 0))
+
+
+async def retry_capture(transaction_id: str, deps: PurchaseDeps) -> None:
+    """The `capture_payment` job: ask the gateway where the charge stands and move the transaction on.
+
+    Safe to run any number of times: a settled transaction is left alone, and the ledger grants once."""
+    async with deps.uow_factory() as uow:
+        tx = await uow.transactions.get(transaction_id)
+    if tx is None or tx.is_settled:
+        return
+    charge_id = tx.charge_id or await deps.gateway.find_charge(tx.id)
+    if charge_id is None:
+        return  # the charge never reached the gateway: the stale sweep closes the transaction
+    status = await deps.gateway.charge_status(charge_id)
+    if status is ChargeStatus.CAPTURED:
+        await _settle_as_captured(tx.id, deps, "reconciled")
+    elif status in (ChargeStatus.FAILED, ChargeStatus.VOIDED):
+        await _close(tx.id, deps, TxStatus.FAILED, FailureReason.CAPTURE_FAILED)
+    elif status is ChargeStatus.AUTHORIZED:
+        settled = await _attempt_capture(tx.id, charge_id, deps)
+        if not settled.is_settled:
+            return  # _attempt_capture queued the next try with its backoff
+    # PENDING waits for the gateway's webhook; REFUNDED and UNKNOWN are left to the stale sweep
+
+
+async def _void_or_reconcile(tx: PurchaseTransaction, deps: PurchaseDeps, reason: FailureReason) -> bool:
+    """Void an open transaction unless the gateway captured it meanwhile (then it is granted instead)."""
+    charge_id = tx.charge_id or await deps.gateway.find_charge(tx.id)
+    if charge_id is not None:
+        try:
+            await deps.gateway.void(charge_id)
+        except GatewayTimeout:
+            return False  # try again on the next sweep
+        except PaymentDeclined:
+            if await deps.gateway.charge_status(charge_id) is ChargeStatus.CAPTURED:
+                await _settle_as_captured(tx.id, deps, "reconciled")
+                return False
+    return await _close(tx.id, deps, TxStatus.VOIDED, reason)
+
+
+async def void_stale_transactions(deps: PurchaseDeps) -> int:
+    """Cron: transactions pending or authorized for longer than PENDING_TX_MAX_AGE become voided."""
+    cutoff = deps.clock.now() - deps.config.pending_max_age
+    async with deps.uow_factory() as uow:
+        stale = await uow.transactions.list_unsettled_before(cutoff, SWEEP_BATCH)
+    voided = 0
+    for tx in stale:
+        voided += await _void_or_reconcile(tx, deps, FailureReason.STALE_AUTO_VOID)
+    return voided
+
+
+async def release_expired_holds(deps: PurchaseDeps) -> int:
+    """Cron: a hold past its TTL ends its purchase (voided, PENDING_TIMEOUT) and gives the stock back."""
+    now = deps.clock.now()
+    async with deps.uow_factory() as uow:
+        expired = await uow.limited.expired_holds(now, SWEEP_BATCH)
+    released = 0
+    for tx_id in expired:
+        async with deps.uow_factory() as uow:
+            tx = await uow.transactions.get(tx_id)
+        if tx is not None and not tx.is_settled:
+            released += await _void_or_reconcile(tx, deps, FailureReason.PENDING_TIMEOUT)
+            continue
+        async with deps.uow_factory() as uow:  # a settled purchase whose hold was left behind
+            if tx is not None and tx.status is TxStatus.CAPTURED:
+                await uow.limited.finalize(tx_id, now)
+            elif tx is not None:
+                await give_back_reservations(uow, tx, deps)
+            else:
+                await uow.limited.release(tx_id, now)
+            await uow.commit()
+        released += 1
+    return released

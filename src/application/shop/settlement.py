@@ -1,0 +1,90 @@
+"""How a purchase settles, inside the caller's unit of work (the transaction row locked by the caller).
+
+Captured: the gems are granted through the ledger (its unique reference makes a second grant impossible), the
+promo use is confirmed and the stock hold becomes sold, all in the one database transaction. Unsuccessful: the
+hold and the promo use are given back. Every change stores the transaction with a fresh integrity hash and
+records PurchaseUpdated.
+"""
+
+from __future__ import annotations
+
+from src.application.shop.deps import PurchaseDeps
+from src.application.shop.ports import PurchaseUnitOfWork
+from src.application.wallet.handlers import record_balance_change
+from src.domain.shop.events import PurchaseUpdated
+from src.domain.shop.receipts import integrity_hash
+from src.domain.shop.transactions import FailureReason, PurchaseKind, PurchaseTransaction, TxStatus
+from src.domain.wallet.events import RewardGranted
+from src.domain.wallet.model import Currency, LedgerEntry, Movement
+
+PURCHASE_REASON = "purchase"
+PURCHASE_REF_TYPE = "purchase"
+
+
+def seal(tx: PurchaseTransaction, deps: PurchaseDeps) -> str:
+    return integrity_hash(tx, deps.config.integrity_key_id, deps.config.integrity_secret)
+
+
+async def save_transaction(uow: PurchaseUnitOfWork, tx: PurchaseTransaction, deps: PurchaseDeps) -> None:
+    """Store the transaction's new state with its integrity hash, and tell the world it changed."""
+    await uow.transactions.update(tx, seal(tx, deps))
+    uow.record(PurchaseUpdated.of(tx))
+
+
+async def settle_captured(
+    uow: PurchaseUnitOfWork, tx: PurchaseTransaction, deps: PurchaseDeps, reason: str | None = None
+) -> bool:
+    """Captured → grant once. False (and nothing changes) when it was captured, or settled otherwise, before."""
+    if tx.is_settled:
+        return False
+    now = deps.clock.now()
+    tx.capture(now, reason)
+    if tx.kind is PurchaseKind.LIMITED:
+        await uow.limited.finalize(tx.id, now)
+    if tx.promo_code:
+        await uow.promos.confirm(tx.id, now)
+    entry = await uow.wallets.credit(
+        Movement(tx.user_id, Currency.GEMS, tx.gems, PURCHASE_REASON, PURCHASE_REF_TYPE, tx.id), now
+    )
+    _record_grant(uow, tx, entry)
+    await save_transaction(uow, tx, deps)
+    return True
+
+
+def _record_grant(uow: PurchaseUnitOfWork, tx: PurchaseTransaction, entry: LedgerEntry) -> None:
+    record_balance_change(uow, entry)
+    uow.record(
+        RewardGranted(
+            aggregate_id=tx.user_id,
+            occurred_at=entry.created_at,
+            currency=Currency.GEMS.value,
+            amount=tx.gems,
+            source=PURCHASE_REASON,
+            granted_by=None,
+        )
+    )
+
+
+async def settle_unsuccessful(
+    uow: PurchaseUnitOfWork, tx: PurchaseTransaction, deps: PurchaseDeps, status: TxStatus, reason: FailureReason
+) -> bool:
+    """Failed or voided: nothing is granted, the hold and the promo use go back. False when already settled."""
+    if tx.is_settled:
+        return False
+    now = deps.clock.now()
+    if status is TxStatus.VOIDED:
+        tx.void(reason, now)
+    else:
+        tx.fail(reason, now)
+    await give_back_reservations(uow, tx, deps)
+    await save_transaction(uow, tx, deps)
+    return True
+
+
+async def give_back_reservations(uow: PurchaseUnitOfWork, tx: PurchaseTransaction, deps: PurchaseDeps) -> None:
+    """Release the stock hold and the promo use (each repository makes a repeat a no-op)."""
+    now = deps.clock.now()
+    if tx.kind is PurchaseKind.LIMITED:
+        await uow.limited.release(tx.id, now)
+    if tx.promo_code:
+        await uow.promos.release(tx.id, now)
