@@ -32,6 +32,8 @@ from src.adapters.memory.identity import (
     RowLocks,
     Workspace,
 )
+from src.adapters.memory.limited import InMemoryLimitedPackageRepository, LimitedTables
+from src.adapters.memory.promos import InMemoryPromoRepository, PromoTables
 from src.adapters.memory.shop import InMemoryCatalogRepository, InMemoryTransactionRepository, ShopTables
 from src.adapters.memory.wallet import InMemoryInboxRepository, InMemoryWalletRepository, WalletTables
 from src.adapters.memory.webhooks import InMemoryWebhookLog, WebhookTables
@@ -46,6 +48,8 @@ class InMemoryStore:
         self.wallet_tables = WalletTables()
         self.games_tables = GamesTables()
         self.shop_tables = ShopTables()
+        self.promo_tables = PromoTables()
+        self.limited_tables = LimitedTables()
         self.webhook_tables = WebhookTables()
         self.outbox: list[DomainEvent] = []  # an event's position is its index + 1
         self.published: dict[int, datetime] = {}  # outbox position → when the relay published it
@@ -73,6 +77,8 @@ class InMemoryUnitOfWork:
     follows: InMemoryFollowRepository
     catalog: InMemoryCatalogRepository
     transactions: InMemoryTransactionRepository
+    promos: InMemoryPromoRepository
+    limited: InMemoryLimitedPackageRepository
     webhooks: InMemoryWebhookLog
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
@@ -88,7 +94,9 @@ class InMemoryUnitOfWork:
         games = Workspace(store.games_tables, store.lock, store.row_locks)
         shop = Workspace(store.shop_tables, store.lock, store.row_locks)
         webhooks = Workspace(store.webhook_tables, store.lock, store.row_locks)
-        self._workspaces = (identity, wallet, games, shop, webhooks)
+        promos = Workspace(store.promo_tables, store.lock, store.row_locks)
+        limited = Workspace(store.limited_tables, store.lock, store.row_locks)
+        self._workspaces = (identity, wallet, games, shop, webhooks, promos, limited)
         self.users = InMemoryUserRepository(identity)
         self.invites = InMemoryInviteCodeRepository(identity)
         self.sessions = InMemorySessionRepository(identity)
@@ -101,6 +109,8 @@ class InMemoryUnitOfWork:
         self.follows = store.follows
         self.catalog = InMemoryCatalogRepository(shop)
         self.transactions = InMemoryTransactionRepository(shop)
+        self.promos = InMemoryPromoRepository(promos)
+        self.limited = InMemoryLimitedPackageRepository(limited)
         self.webhooks = InMemoryWebhookLog(webhooks)
 
     @property

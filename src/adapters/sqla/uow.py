@@ -22,7 +22,9 @@ from src.adapters.sqla.repositories.games import (
     SqlaPlayRepository,
 )
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
+from src.adapters.sqla.repositories.limited import SqlaLimitedPackageRepository
 from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
+from src.adapters.sqla.repositories.promos import SqlaPromoRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
 from src.adapters.sqla.repositories.shop import SqlaCatalogRepository, SqlaTransactionRepository
 from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
@@ -68,6 +70,8 @@ class SqlaUnitOfWork:
     follows: SqlaFollowRepository
     catalog: SqlaCatalogRepository
     transactions: SqlaTransactionRepository
+    promos: SqlaPromoRepository
+    limited: SqlaLimitedPackageRepository
     webhooks: SqlaWebhookLog
 
     def __init__(
@@ -100,6 +104,8 @@ class SqlaUnitOfWork:
         self.follows = SqlaFollowRepository(session)
         self.catalog = SqlaCatalogRepository(session)
         self.transactions = SqlaTransactionRepository(session)
+        self.promos = SqlaPromoRepository(session)
+        self.limited = SqlaLimitedPackageRepository(session)
         self.webhooks = SqlaWebhookLog(session)
         return self
 
