@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from redis.asyncio import Redis
 
 from src.adapters.clickhouse.olap import ClickHouseOlap, ClickHouseProbe
 from src.adapters.memory.cache import InMemoryCache
+from src.adapters.memory.jobs import InProcessJobQueue
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
+from src.adapters.payments.sandbox import SandboxPaymentGateway
 from src.adapters.redis.cache import RedisCache
 from src.adapters.redis.leaderboard import RedisLeaderboard
 from src.adapters.security.ids import SecretsIdGenerator
@@ -36,6 +39,8 @@ from src.application.shared.outbox import BatchSubscriber, OutboxMessage, Outbox
 from src.application.shared.ports import Cache, Clock
 from src.application.shared.readiness import CacheProbe
 from src.application.shop.catalog import ShopDeps
+from src.application.shop.deps import PurchaseConfig, PurchaseDeps
+from src.application.shop.purchases import CAPTURE_JOB, retry_capture
 from src.application.wallet.deps import WalletConfig, WalletDeps
 from src.application.wallet.handlers import credit_signup_bonus
 from src.entrypoints.container import Container
@@ -109,6 +114,20 @@ def _subscribers(wallet: WalletDeps, leaderboard: Leaderboard) -> dict[str, list
     return {"UserSignedUp": [signup_bonus], "SpinSettled": [leaderboards], "GachaPulled": [leaderboards]}
 
 
+def purchase_config(settings: Settings) -> PurchaseConfig:
+    retired = dict(pair.split(":", 1) for pair in settings.transaction_integrity_previous_keys if ":" in pair)
+    return PurchaseConfig(
+        receipt_secret=settings.payment_receipt_secret,
+        integrity_key_id=settings.transaction_integrity_key_id,
+        integrity_secrets={**retired, settings.transaction_integrity_key_id: settings.transaction_integrity_secret},
+        webhook_secrets=tuple(settings.payment_webhook_secrets),
+        capture_max_attempts=settings.capture_max_attempts,
+        capture_retry_base_seconds=settings.capture_retry_base_seconds,
+        pending_max_age=timedelta(minutes=settings.pending_tx_max_age_minutes),
+        hold_ttl=timedelta(seconds=settings.limited_hold_ttl_seconds),
+    )
+
+
 @asynccontextmanager
 async def open_container(settings: Settings) -> AsyncIterator[Container]:
     """Open pools and clients for the lifetime of the block; everything is closed on exit."""
@@ -143,6 +162,21 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
             config=WalletConfig(starting_coins=settings.starting_coins, starting_gems=settings.starting_gems),
         )
         subscribers.update(_subscribers(wallet, leaderboard))
+        jobs = InProcessJobQueue()
+        purchases = PurchaseDeps(
+            uow_factory=uow_factory,
+            clock=clock,
+            ids=SecretsIdGenerator(),
+            cache=cache,
+            gateway=SandboxPaymentGateway(settings.payment_webhook_secrets[0], cache),
+            jobs=jobs,
+            config=purchase_config(settings),
+        )
+
+        async def capture_payment(payload: dict[str, Any]) -> None:
+            await retry_capture(str(payload["transaction_id"]), purchases)
+
+        jobs.register(CAPTURE_JOB, capture_payment)
         yield Container(
             settings=settings,
             clock=clock,
@@ -160,6 +194,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
             ),
             relay=relay,
             shop=ShopDeps(uow_factory=uow_factory, clock=clock, ids=SecretsIdGenerator()),
+            purchases=purchases,
             idempotency=SqlaIdempotencyStore(database.session_factory),
             idempotency_policy=IdempotencyPolicy(
                 in_flight_timeout=timedelta(seconds=settings.idempotency_in_flight_timeout_seconds)

@@ -12,6 +12,7 @@ from src.application.shared.idempotency import IdempotencyPolicy, IdempotencySto
 from src.application.shared.outbox import OutboxRelay
 from src.application.shared.ports import Cache, Clock, HealthProbe, UnitOfWork
 from src.application.shop.catalog import ShopDeps
+from src.application.shop.deps import PurchaseDeps
 from src.application.wallet.deps import WalletDeps
 from src.application.wallet.ports import LedgerAuditor
 from src.entrypoints.settings import Settings
@@ -29,6 +30,7 @@ class Container:
     wallet: WalletDeps
     games: GamesDeps
     shop: ShopDeps
+    purchases: PurchaseDeps
     relay: OutboxRelay
     idempotency: IdempotencyStore
     idempotency_policy: IdempotencyPolicy

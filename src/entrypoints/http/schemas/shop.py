@@ -75,3 +75,47 @@ class CatalogItemChangesIn(Struct):
 
     def given(self) -> dict[str, Any]:
         return {name: value for name, value in msgspec.structs.asdict(self).items() if value is not msgspec.UNSET}
+
+
+IdempotencyKeyField = Annotated[str, msgspec.Meta(max_length=255)] | None
+Quantity = Annotated[int, msgspec.Meta(ge=1, le=10)]
+CardToken = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+PromoCodeField = Annotated[str, msgspec.Meta(max_length=64)] | None
+
+
+class BuyIn(Struct):
+    """Any price the client sends is ignored: the server prices from its own catalog."""
+
+    sku: Sku
+    card_token: CardToken
+    quantity: Quantity = 1
+    promo_code: PromoCodeField = None
+    idempotency_key: IdempotencyKeyField = None
+
+
+class LimitedBuyIn(Struct):
+    package_id: Annotated[str, msgspec.Meta(max_length=64)]
+    card_token: CardToken
+    quantity: Quantity = 1
+    promo_code: PromoCodeField = None
+    idempotency_key: IdempotencyKeyField = None
+
+
+class BuyOut(Struct):
+    transaction_id: str
+    status: str  # "captured", or "pending" while the gateway or a capture retry has the last word
+    charge_id: str | None
+    amount_cents: int
+    currency: str
+    gems_granted: int
+    new_gem_balance: int
+    receipt_signature: str
+
+
+class ReceiptIn(Struct):
+    transaction_id: Annotated[str, msgspec.Meta(max_length=64)]
+    receipt_signature: Annotated[str, msgspec.Meta(max_length=128)]
+
+
+class ReceiptOut(Struct):
+    valid: bool
