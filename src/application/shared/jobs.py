@@ -20,10 +20,14 @@ class RetryLater(Exception):  # noqa: N818 - it is an instruction, not an error
         self.delay_seconds = delay_seconds
 
 
+class UnknownJob(LookupError):
+    """A job name no handler (in process) or queue route (arq) is known for: a wiring mistake."""
+
+
 class JobQueue(Protocol):
     async def enqueue(
         self, job: str, payload: dict[str, Any], *, delay_seconds: float = 0.0, job_id: str | None = None
     ) -> None:
         """Run `job` with `payload` at least once, after `delay_seconds`. A `job_id` already queued or running
-        is not queued again (dedupe)."""
+        is not queued again (dedupe). Raises UnknownJob for a name the queue cannot route."""
         ...

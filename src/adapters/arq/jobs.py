@@ -1,0 +1,43 @@
+"""JobQueue on arq: jobs go to Redis and run on `casino-club worker --queue <queue>` processes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from arq.connections import ArqRedis
+from redis.asyncio import Redis
+
+from src.application.shared.jobs import UnknownJob
+
+
+class ArqJobQueue:
+    """Implements JobQueue. `queues` maps each job name to the Redis key of the queue whose worker runs it.
+
+    Job ids are prefixed with `namespace`: arq keeps its job keys outside the queue, so two deployments (or
+    test runs) on one Redis would otherwise dedupe each other's jobs.
+    """
+
+    def __init__(self, pool: ArqRedis, queues: Mapping[str, str], namespace: str) -> None:
+        self._pool = pool
+        self._queues = dict(queues)
+        self._namespace = namespace
+
+    @classmethod
+    def on_client(cls, client: Redis, queues: Mapping[str, str], namespace: str) -> ArqJobQueue:
+        """Share `client`'s connection pool (the client owns and closes it)."""
+        return cls(ArqRedis(client.connection_pool), queues, namespace)
+
+    async def enqueue(
+        self, job: str, payload: dict[str, Any], *, delay_seconds: float = 0.0, job_id: str | None = None
+    ) -> None:
+        queue = self._queues.get(job)
+        if queue is None:
+            raise UnknownJob(f"no queue is routed for job {job!r}")
+        await self._pool.enqueue_job(
+            job,
+            dict(payload),
+            _job_id=None if job_id is None else self._namespace + job_id,
+            _defer_by=delay_seconds if delay_seconds > 0 else None,
+            _queue_name=queue,
+        )

@@ -1,0 +1,87 @@
+"""Fixtures for the JobQueue contract: every test runs on the in-process runner and on arq with a real arq Worker
+(in this event loop, on the test's Redis namespace), the job functions wrapped as the payments worker wraps them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+import pytest
+from arq.connections import RedisSettings
+from arq.worker import Worker
+from redis.asyncio import Redis
+
+from src.adapters.arq.jobs import ArqJobQueue
+from src.adapters.memory.jobs import InProcessJobQueue
+from src.application.shared.jobs import JobHandler, JobQueue
+from tests.support.env import TEST_REDIS_URL
+from workers.jobs import job_function, retrying
+
+Handlers = Mapping[str, JobHandler]
+OpenQueue = Callable[[Handlers], Awaitable[JobQueue]]
+
+
+def _arq_job(handler: JobHandler) -> Callable[[dict[str, Any], dict[str, Any]], Awaitable[object]]:
+    async def run(ctx: dict[str, Any], payload: dict[str, Any]) -> object:
+        return await retrying(handler(payload))
+
+    return run
+
+
+@contextlib.asynccontextmanager
+async def _in_process() -> AsyncIterator[OpenQueue]:
+    queues: list[InProcessJobQueue] = []
+
+    async def open_queue(handlers: Handlers) -> JobQueue:
+        queue = InProcessJobQueue()
+        for name, handler in handlers.items():
+            queue.register(name, handler)
+        queues.append(queue)
+        return queue
+
+    try:
+        yield open_queue
+    finally:
+        for queue in queues:
+            await queue.close()
+
+
+@contextlib.asynccontextmanager
+async def _arq(namespace: str) -> AsyncIterator[OpenQueue]:
+    client = Redis.from_url(TEST_REDIS_URL)
+    workers: list[tuple[Worker, asyncio.Task[None]]] = []
+
+    async def open_queue(handlers: Handlers) -> JobQueue:
+        queue_key = f"{namespace}arq:contract"
+        worker = Worker(
+            functions=[
+                job_function(name, _arq_job(handler), max_tries=10, timeout_seconds=5)
+                for name, handler in handlers.items()
+            ],
+            queue_name=queue_key,
+            redis_settings=RedisSettings.from_dsn(TEST_REDIS_URL),
+            poll_delay=0.02,
+            handle_signals=False,
+        )
+        workers.append((worker, asyncio.create_task(worker.async_run())))
+        return ArqJobQueue.on_client(client, dict.fromkeys(handlers, queue_key), namespace)
+
+    try:
+        yield open_queue
+    finally:
+        for worker, task in workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await client.aclose()
+
+
+@pytest.fixture(params=["in-process", "arq"])
+async def open_queue(request: pytest.FixtureRequest, redis_namespace: str) -> AsyncIterator[OpenQueue]:
+    """`await open_queue({"job": handler})` gives a queue whose jobs run on a runner that knows those handlers."""
+    runner = _in_process() if request.param == "in-process" else _arq(redis_namespace)
+    async with runner as open_queue:
+        yield open_queue

@@ -1,0 +1,74 @@
+"""The in-process job runner's own limits: bounded, closable, and it gives up like arq does."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from src.adapters.memory.jobs import InProcessJobQueue, JobQueueFull
+from src.application.shared.jobs import RetryLater
+
+
+async def never_done(payload: dict[str, Any]) -> None:
+    await asyncio.Event().wait()
+
+
+async def test_the_queue_refuses_jobs_beyond_its_bound() -> None:
+    sut = InProcessJobQueue(max_pending=3)
+    sut.register("slow", never_done)
+    for n in range(3):
+        await sut.enqueue("slow", {"n": n})
+
+    with pytest.raises(JobQueueFull):
+        await sut.enqueue("slow", {"n": 3})
+
+    assert sut.pending == 3
+    await sut.close()
+
+
+async def test_close_cancels_queued_and_running_jobs_and_refuses_new_ones() -> None:
+    sut = InProcessJobQueue()
+    sut.register("slow", never_done)
+    await sut.enqueue("slow", {})
+    await sut.enqueue("slow", {}, delay_seconds=60)
+    await asyncio.sleep(0)
+
+    await sut.close()
+
+    assert sut.pending == 0
+    with pytest.raises(RuntimeError, match="closed"):
+        await sut.enqueue("slow", {})
+
+
+async def test_a_job_that_keeps_asking_to_retry_stops_at_max_tries() -> None:
+    runs: list[int] = []
+
+    async def always_later(payload: dict[str, Any]) -> None:
+        runs.append(1)
+        raise RetryLater(0.0)
+
+    sut = InProcessJobQueue()
+    sut.register("stuck", always_later, max_tries=4)
+
+    await sut.enqueue("stuck", {}, job_id="stuck:1")
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+    assert len(runs) == 4
+    assert sut.pending == 0
+
+
+async def test_finished_jobs_leave_nothing_behind() -> None:
+    async def quick(payload: dict[str, Any]) -> None:
+        return None
+
+    sut = InProcessJobQueue(max_pending=2)
+    sut.register("quick", quick)
+    for n in range(10):
+        await sut.enqueue("quick", {"n": n}, job_id=f"quick:{n}")
+        await asyncio.sleep(0.001)
+
+    await asyncio.sleep(0.01)
+    assert sut.pending == 0
