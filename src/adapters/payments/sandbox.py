@@ -1,19 +1,23 @@
-"""A deterministic, in-memory payment gateway with Stripe-style test card tokens (API.md "Shop and payments").
+"""A deterministic payment gateway with Stripe-style test card tokens (API.md "Shop and payments").
 
-State lives in the instance: with several processes each has its own sandbox, so a charge authorized in one
-is unknown to another. A Redis-backed state could later share it; for now the sandbox is single-process.
-No method awaits between reading and writing its state, so concurrent calls on one event loop are atomic.
+Its state lives behind the Cache port, so every process on one Redis (app instances, workers) sees the same
+charges and capture attempts; the in-memory cache serves the embedded default and unit tests. A charge's record
+is written once; each later move is decided by `set_if_absent` on its own key (the first capture, void or failure
+wins, and a refund happens once) and capture attempts are counted by `incr`, so concurrent callers in several
+processes cannot both win a move.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from src.application.shared.ports import Cache
 from src.application.shop.payments import (
     Authorization,
     AuthorizationStatus,
@@ -32,6 +36,7 @@ TOK_PENDING = "tok_pending"
 TOK_TIMEOUT = "tok_timeout"
 APPROVING_TOKENS = frozenset({TOK_VISA, TOK_CAPTURE_FAIL, TOK_CAPTURE_RETRY, TOK_PENDING, TOK_TIMEOUT})
 CAPTURE_RETRY_FAILURES = 2
+DEFAULT_RETENTION_SECONDS = 30 * 24 * 3600.0
 
 WEBHOOK_KINDS = ("charge.captured", "charge.failed", "charge.refunded")
 _SETTLED_BY_WEBHOOK = {
@@ -39,6 +44,7 @@ _SETTLED_BY_WEBHOOK = {
     "charge.failed": (ChargeStatus.FAILED, {ChargeStatus.PENDING, ChargeStatus.AUTHORIZED}),
     "charge.refunded": (ChargeStatus.REFUNDED, {ChargeStatus.CAPTURED}),
 }
+_OPEN = (ChargeStatus.PENDING, ChargeStatus.AUTHORIZED)
 _NOT_CAPTURABLE = {
     ChargeStatus.PENDING: "charge_pending",
     ChargeStatus.VOIDED: "charge_voided",
@@ -47,18 +53,29 @@ _NOT_CAPTURABLE = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Charge:
+    """What authorize decided; never changes. Where the charge is now comes from its outcome and refund keys."""
+
     charge_id: str
     amount_cents: int
     currency: str
     card_token: str
-    status: ChargeStatus
-    capture_attempts: int = 0
-    refunded_cents: int = 0
 
     def same_request(self, amount_cents: int, currency: str, card_token: str) -> bool:
         return (self.amount_cents, self.currency, self.card_token) == (amount_cents, currency, card_token)
+
+    @property
+    def opening_status(self) -> ChargeStatus:
+        return {
+            TOK_CHARGE_DECLINED: ChargeStatus.FAILED,
+            TOK_PENDING: ChargeStatus.PENDING,
+        }.get(self.card_token, ChargeStatus.AUTHORIZED)
+
+    def capture_fails(self, attempt: int) -> bool:
+        return self.card_token == TOK_CAPTURE_FAIL or (
+            self.card_token == TOK_CAPTURE_RETRY and attempt <= CAPTURE_RETRY_FAILURES
+        )
 
 
 def _derived_id(prefix: str, *parts: str) -> str:
@@ -67,69 +84,76 @@ def _derived_id(prefix: str, *parts: str) -> str:
 
 
 class SandboxPaymentGateway:
-    """Implements PaymentGateway; `webhook_for` plays the gateway's signed webhook for tests and local runs."""
+    """Implements PaymentGateway; `webhook_for` plays the gateway's signed webhook for tests and local runs.
 
-    def __init__(self, webhook_secret: str, clock: Callable[[], float] = time.time) -> None:
+    `capture_delay_seconds` (tests only) makes a capture answer late, after the gateway has decided it: the
+    moment a worker can die with the charge captured at the gateway but not yet recorded.
+    """
+
+    def __init__(
+        self,
+        webhook_secret: str,
+        cache: Cache,
+        clock: Callable[[], float] = time.time,
+        *,
+        capture_delay_seconds: float = 0.0,
+        retention_seconds: float = DEFAULT_RETENTION_SECONDS,
+    ) -> None:
         if not webhook_secret:
             raise ValueError("webhook_secret must not be empty")
         self._secret = webhook_secret.encode()
+        self._cache = cache
         self._clock = clock
-        self._charges: dict[str, _Charge] = {}
-        self._by_key: dict[str, _Charge] = {}
+        self._capture_delay = capture_delay_seconds
+        self._ttl = retention_seconds
 
     async def authorize(
         self, *, idempotency_key: str, amount_cents: int, currency: str, card_token: str
     ) -> Authorization:
-        charge = self._by_key.get(idempotency_key)
+        charge = await self._charge(_derived_id("ch_", idempotency_key))
         if charge is None:
-            charge = self._open_charge(idempotency_key, amount_cents, currency, card_token)
-        elif not charge.same_request(amount_cents, currency, card_token):
+            charge = await self._open_charge(idempotency_key, amount_cents, currency, card_token)
+        if not charge.same_request(amount_cents, currency, card_token):
             raise PaymentDeclined(PaymentStage.AUTHORIZE, "idempotency_key_reused")
         return self._authorization_of(charge)
 
     async def capture(self, charge_id: str) -> CaptureResult:
-        charge = self._charges.get(charge_id)
+        charge = await self._charge(charge_id)
         if charge is None:
             return CaptureResult(captured=False, gateway_code="resource_missing")
-        if charge.status is ChargeStatus.CAPTURED:
-            return CaptureResult(captured=True)
-        if charge.status in _NOT_CAPTURABLE:
-            return CaptureResult(captured=False, gateway_code=_NOT_CAPTURABLE[charge.status])
-        charge.capture_attempts += 1
-        if charge.card_token == TOK_CAPTURE_FAIL or (
-            charge.card_token == TOK_CAPTURE_RETRY and charge.capture_attempts <= CAPTURE_RETRY_FAILURES
-        ):
-            return CaptureResult(captured=False, gateway_code="capture_failed")
-        charge.status = ChargeStatus.CAPTURED
-        return CaptureResult(captured=True)
+        result = await self._capture(charge)
+        if self._capture_delay > 0:
+            await asyncio.sleep(self._capture_delay)
+        return result
 
     async def void(self, charge_id: str) -> None:
-        charge = self._known(charge_id, PaymentStage.VOID)
-        if charge.status in (ChargeStatus.CAPTURED, ChargeStatus.REFUNDED):
+        charge = await self._known(charge_id, PaymentStage.VOID)
+        status = await self._status(charge)
+        if status in _OPEN and not await self._decide(charge, ChargeStatus.VOIDED):
+            status = await self._status(charge)  # another move won meanwhile
+        if status in (ChargeStatus.CAPTURED, ChargeStatus.REFUNDED):
             raise PaymentDeclined(PaymentStage.VOID, "charge_already_captured")
-        if charge.status in (ChargeStatus.PENDING, ChargeStatus.AUTHORIZED):
-            charge.status = ChargeStatus.VOIDED
 
     async def refund(self, charge_id: str, amount_cents: int) -> None:
-        charge = self._known(charge_id, PaymentStage.REFUND)
-        if charge.status is ChargeStatus.REFUNDED:
+        charge = await self._known(charge_id, PaymentStage.REFUND)
+        status = await self._status(charge)
+        if status is ChargeStatus.REFUNDED:
             return
-        if charge.status is not ChargeStatus.CAPTURED:
+        if status is not ChargeStatus.CAPTURED:
             raise PaymentDeclined(PaymentStage.REFUND, "charge_not_captured")
         if not 0 < amount_cents <= charge.amount_cents:
             raise PaymentDeclined(PaymentStage.REFUND, "invalid_amount")
-        charge.refunded_cents = amount_cents
-        charge.status = ChargeStatus.REFUNDED
+        await self._cache.set_if_absent(self._refund_key(charge.charge_id), str(amount_cents), self._ttl)
 
     async def charge_status(self, charge_id: str) -> ChargeStatus:
-        charge = self._charges.get(charge_id)
-        return ChargeStatus.UNKNOWN if charge is None else charge.status
+        charge = await self._charge(charge_id)
+        return ChargeStatus.UNKNOWN if charge is None else await self._status(charge)
 
     async def find_charge(self, idempotency_key: str) -> str | None:
-        charge = self._by_key.get(idempotency_key)
+        charge = await self._charge(_derived_id("ch_", idempotency_key))
         return None if charge is None else charge.charge_id
 
-    def webhook_for(self, charge_id: str, kind: str, event_id: str | None = None) -> tuple[bytes, str]:
+    async def webhook_for(self, charge_id: str, kind: str, event_id: str | None = None) -> tuple[bytes, str]:
         """The gateway settles the charge (when the move is allowed) and returns (raw body, X-Signature value).
 
         Any known kind is signed, even for an unknown charge or a move the gateway would not make, so tests can
@@ -138,7 +162,7 @@ class SandboxPaymentGateway:
         """
         if kind not in WEBHOOK_KINDS:
             raise ValueError(f"unknown webhook kind {kind!r}; expected one of {WEBHOOK_KINDS}")
-        self._settle(charge_id, kind)
+        await self._settle(charge_id, kind)
         created = int(self._clock())
         event = {
             "event_id": event_id or _derived_id("evt_", charge_id, kind),
@@ -149,19 +173,32 @@ class SandboxPaymentGateway:
         body = json.dumps(event, separators=(",", ":")).encode()
         return body, f"t={created},v1={self._sign(created, body)}"
 
-    def _open_charge(self, key: str, amount_cents: int, currency: str, card_token: str) -> _Charge:
+    async def _open_charge(self, key: str, amount_cents: int, currency: str, card_token: str) -> _Charge:
         if card_token not in APPROVING_TOKENS and card_token != TOK_CHARGE_DECLINED:
             raise PaymentDeclined(PaymentStage.AUTHORIZE, "invalid_token")
         if amount_cents <= 0:
             raise PaymentDeclined(PaymentStage.AUTHORIZE, "invalid_amount")
-        status = {
-            TOK_CHARGE_DECLINED: ChargeStatus.FAILED,
-            TOK_PENDING: ChargeStatus.PENDING,
-        }.get(card_token, ChargeStatus.AUTHORIZED)
-        charge = _Charge(_derived_id("ch_", key), amount_cents, currency, card_token, status)
-        self._charges[charge.charge_id] = charge
-        self._by_key[key] = charge
-        return charge
+        charge = _Charge(_derived_id("ch_", key), amount_cents, currency, card_token)
+        record = json.dumps(asdict(charge), separators=(",", ":"))
+        if await self._cache.set_if_absent(self._charge_key(charge.charge_id), record, self._ttl):
+            return charge
+        return await self._known(charge.charge_id, PaymentStage.AUTHORIZE)  # a concurrent call opened it first
+
+    async def _capture(self, charge: _Charge) -> CaptureResult:
+        status = await self._status(charge)
+        if status is ChargeStatus.CAPTURED:
+            return CaptureResult(captured=True)
+        if status in _NOT_CAPTURABLE:
+            return CaptureResult(captured=False, gateway_code=_NOT_CAPTURABLE[status])
+        attempt = await self._cache.incr(self._attempts_key(charge.charge_id), ttl_seconds=self._ttl)
+        if charge.capture_fails(attempt):
+            return CaptureResult(captured=False, gateway_code="capture_failed")
+        if await self._decide(charge, ChargeStatus.CAPTURED):
+            return CaptureResult(captured=True)
+        status = await self._status(charge)  # a void, a failure or another capture won meanwhile
+        if status is ChargeStatus.CAPTURED:
+            return CaptureResult(captured=True)
+        return CaptureResult(captured=False, gateway_code=_NOT_CAPTURABLE.get(status, "capture_failed"))
 
     @staticmethod
     def _authorization_of(charge: _Charge) -> Authorization:
@@ -174,19 +211,52 @@ class SandboxPaymentGateway:
             return Authorization(charge.charge_id, AuthorizationStatus.PENDING)
         return Authorization(charge.charge_id, AuthorizationStatus.APPROVED)
 
-    def _known(self, charge_id: str, stage: PaymentStage) -> _Charge:
-        charge = self._charges.get(charge_id)
+    async def _charge(self, charge_id: str) -> _Charge | None:
+        record = await self._cache.get(self._charge_key(charge_id))
+        return None if record is None else _Charge(**json.loads(record))
+
+    async def _known(self, charge_id: str, stage: PaymentStage) -> _Charge:
+        charge = await self._charge(charge_id)
         if charge is None:
             raise PaymentDeclined(stage, "resource_missing")
         return charge
 
-    def _settle(self, charge_id: str, kind: str) -> None:
-        charge = self._charges.get(charge_id)
+    async def _status(self, charge: _Charge) -> ChargeStatus:
+        """Refund is read first: it only follows a capture, so an outcome read after it is never older."""
+        if await self._cache.get(self._refund_key(charge.charge_id)) is not None:
+            return ChargeStatus.REFUNDED
+        outcome = await self._cache.get(self._outcome_key(charge.charge_id))
+        return charge.opening_status if outcome is None else ChargeStatus(outcome)
+
+    async def _decide(self, charge: _Charge, outcome: ChargeStatus) -> bool:
+        """Move an open charge to captured, voided or failed; False when another move got there first."""
+        return await self._cache.set_if_absent(self._outcome_key(charge.charge_id), outcome.value, self._ttl)
+
+    async def _settle(self, charge_id: str, kind: str) -> None:
+        charge = await self._charge(charge_id)
         target, allowed_from = _SETTLED_BY_WEBHOOK[kind]
-        if charge is not None and charge.status in allowed_from:
-            charge.status = target
-            if target is ChargeStatus.REFUNDED:
-                charge.refunded_cents = charge.amount_cents
+        if charge is None or await self._status(charge) not in allowed_from:
+            return
+        if target is ChargeStatus.REFUNDED:
+            await self._cache.set_if_absent(self._refund_key(charge_id), str(charge.amount_cents), self._ttl)
+        else:
+            await self._decide(charge, target)
+
+    @staticmethod
+    def _charge_key(charge_id: str) -> str:
+        return f"sandbox:charge:{charge_id}"
+
+    @staticmethod
+    def _outcome_key(charge_id: str) -> str:
+        return f"sandbox:outcome:{charge_id}"
+
+    @staticmethod
+    def _refund_key(charge_id: str) -> str:
+        return f"sandbox:refund:{charge_id}"
+
+    @staticmethod
+    def _attempts_key(charge_id: str) -> str:
+        return f"sandbox:captures:{charge_id}"
 
     def _sign(self, timestamp: int, body: bytes) -> str:
         return hmac.new(self._secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()

@@ -180,3 +180,47 @@ async def test_refund_above_the_charged_amount_is_declined(sut: PaymentGateway) 
 
     assert declined.value.gateway_code == "invalid_amount"
     assert await sut.charge_status(charge_id) == ChargeStatus.CAPTURED
+
+
+# --- one gateway, whichever instance is asked ------------------------------------------------------------------------
+
+
+async def test_another_instance_knows_the_charge_and_its_key(sut: PaymentGateway, another: PaymentGateway) -> None:
+    key = new_key()
+    auth = await authorize(sut, key=key)
+
+    again = await authorize(another, key=key)
+
+    assert again == auth
+    assert await another.find_charge(key) == auth.charge_id
+    assert await another.charge_status(auth.charge_id) == ChargeStatus.AUTHORIZED
+
+
+async def test_a_capture_through_another_instance_is_seen_by_all(sut: PaymentGateway, another: PaymentGateway) -> None:
+    auth = await authorize(sut)
+
+    captured = await another.capture(auth.charge_id)
+
+    assert captured.captured
+    assert await sut.charge_status(auth.charge_id) == ChargeStatus.CAPTURED
+    with pytest.raises(PaymentDeclined, match="declined"):
+        await sut.void(auth.charge_id)
+
+
+async def test_concurrent_capture_and_void_have_one_winner(sut: PaymentGateway, another: PaymentGateway) -> None:
+    auths = [await authorize(sut) for _ in range(8)]
+
+    async def void(charge_id: str) -> str:
+        try:
+            await another.void(charge_id)
+        except PaymentDeclined:
+            return "declined"
+        return "voided"
+
+    for auth in auths:
+        captured, voided = await asyncio.gather(sut.capture(auth.charge_id), void(auth.charge_id))
+        status = await sut.charge_status(auth.charge_id)
+        assert (captured.captured, voided, status) in {
+            (True, "declined", ChargeStatus.CAPTURED),
+            (False, "voided", ChargeStatus.VOIDED),
+        }

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import re
+import time
 import uuid
 
 import pytest
 
+from src.adapters.memory.cache import InMemoryCache
 from src.adapters.payments.sandbox import SandboxPaymentGateway
 from src.application.shop.payments import (
     Authorization,
@@ -25,7 +28,7 @@ NOW = 1_750_000_000.75
 
 @pytest.fixture
 def sut() -> SandboxPaymentGateway:
-    return SandboxPaymentGateway(webhook_secret=SECRET, clock=lambda: NOW)
+    return SandboxPaymentGateway(webhook_secret=SECRET, cache=InMemoryCache(), clock=lambda: NOW)
 
 
 def new_key() -> str:
@@ -91,7 +94,7 @@ async def test_pending_token_waits_for_the_webhook_to_settle(sut: SandboxPayment
     auth = await authorize(sut, "tok_pending")
     before = await sut.capture(auth.charge_id)
 
-    sut.webhook_for(auth.charge_id, "charge.captured")
+    await sut.webhook_for(auth.charge_id, "charge.captured")
 
     assert auth.status is AuthorizationStatus.PENDING
     assert (before.captured, before.gateway_code) == (False, "charge_pending")
@@ -102,7 +105,7 @@ async def test_pending_token_waits_for_the_webhook_to_settle(sut: SandboxPayment
 async def test_pending_charge_can_fail_by_webhook(sut: SandboxPaymentGateway) -> None:
     auth = await authorize(sut, "tok_pending")
 
-    sut.webhook_for(auth.charge_id, "charge.failed")
+    await sut.webhook_for(auth.charge_id, "charge.failed")
 
     assert await sut.charge_status(auth.charge_id) == ChargeStatus.FAILED
 
@@ -111,7 +114,7 @@ async def test_a_late_webhook_never_moves_a_settled_charge_backwards(sut: Sandbo
     auth = await authorize(sut, "tok_visa")
     await sut.capture(auth.charge_id)
 
-    sut.webhook_for(auth.charge_id, "charge.failed")
+    await sut.webhook_for(auth.charge_id, "charge.failed")
 
     assert await sut.charge_status(auth.charge_id) == ChargeStatus.CAPTURED
 
@@ -120,7 +123,7 @@ async def test_refunded_webhook_refunds_a_captured_charge(sut: SandboxPaymentGat
     auth = await authorize(sut, "tok_visa")
     await sut.capture(auth.charge_id)
 
-    sut.webhook_for(auth.charge_id, "charge.refunded")
+    await sut.webhook_for(auth.charge_id, "charge.refunded")
 
     assert await sut.charge_status(auth.charge_id) == ChargeStatus.REFUNDED
 
@@ -181,6 +184,49 @@ async def test_authorize_refuses_a_non_positive_amount(sut: SandboxPaymentGatewa
     assert declined.value.gateway_code == "invalid_amount"
 
 
+async def test_capture_attempts_are_counted_across_instances_on_one_cache() -> None:
+    cache = InMemoryCache()
+    app, worker = (SandboxPaymentGateway(webhook_secret=SECRET, cache=cache) for _ in range(2))
+    auth = await authorize(app, "tok_captureRetry")
+
+    first = await app.capture(auth.charge_id)
+    second = await worker.capture(auth.charge_id)
+    third = await worker.capture(auth.charge_id)
+
+    assert [first.captured, second.captured, third.captured] == [False, False, True]
+    assert await app.charge_status(auth.charge_id) == ChargeStatus.CAPTURED
+
+
+async def test_a_refund_is_seen_by_another_instance_and_happens_once() -> None:
+    cache = InMemoryCache()
+    app, admin = (SandboxPaymentGateway(webhook_secret=SECRET, cache=cache) for _ in range(2))
+    auth = await authorize(app, "tok_visa")
+    await app.capture(auth.charge_id)
+
+    await admin.refund(auth.charge_id, 999)
+    await app.refund(auth.charge_id, 999)
+
+    assert await app.charge_status(auth.charge_id) == ChargeStatus.REFUNDED
+    assert not (await app.capture(auth.charge_id)).captured
+
+
+async def test_a_capture_delay_answers_late_with_the_charge_already_captured() -> None:
+    cache = InMemoryCache()
+    slow = SandboxPaymentGateway(webhook_secret=SECRET, cache=cache, capture_delay_seconds=0.2)
+    observer = SandboxPaymentGateway(webhook_secret=SECRET, cache=cache)
+    auth = await authorize(slow, "tok_visa")
+
+    capturing = asyncio.create_task(slow.capture(auth.charge_id))
+    await asyncio.sleep(0.05)
+    status_while_answering = await observer.charge_status(auth.charge_id)
+    started = time.monotonic()
+    result = await capturing
+
+    assert status_while_answering == ChargeStatus.CAPTURED
+    assert result.captured
+    assert time.monotonic() - started >= 0.1
+
+
 # --- webhooks ------------------------------------------------------------------------------------------------------
 
 
@@ -188,7 +234,7 @@ async def test_authorize_refuses_a_non_positive_amount(sut: SandboxPaymentGatewa
 async def test_webhook_is_signed_per_the_api_contract(sut: SandboxPaymentGateway, kind: str) -> None:
     auth = await authorize(sut, "tok_pending")
 
-    body, header = sut.webhook_for(auth.charge_id, kind, event_id="evt_1")
+    body, header = await sut.webhook_for(auth.charge_id, kind, event_id="evt_1")
 
     assert re.fullmatch(r"t=1750000000,v1=[0-9a-f]{64}", header)
     assert signature_is_valid(SECRET, body, header)
@@ -200,7 +246,7 @@ async def test_webhook_is_signed_per_the_api_contract(sut: SandboxPaymentGateway
 async def test_a_tampered_body_does_not_verify(sut: SandboxPaymentGateway) -> None:
     auth = await authorize(sut, "tok_pending")
 
-    body, header = sut.webhook_for(auth.charge_id, "charge.captured")
+    body, header = await sut.webhook_for(auth.charge_id, "charge.captured")
 
     assert not signature_is_valid(SECRET, body.replace(b"captured", b"refunded"), header)
 
@@ -209,7 +255,7 @@ async def test_webhook_event_ids_name_one_event_per_charge_and_kind(sut: Sandbox
     auth = await authorize(sut, "tok_pending")
 
     ids = [
-        json.loads(sut.webhook_for(auth.charge_id, kind)[0])["event_id"]
+        json.loads((await sut.webhook_for(auth.charge_id, kind))[0])["event_id"]
         for kind in ("charge.captured", "charge.captured", "charge.refunded")
     ]
 
@@ -217,11 +263,11 @@ async def test_webhook_event_ids_name_one_event_per_charge_and_kind(sut: Sandbox
     assert re.fullmatch(r"evt_[0-9a-f]{24}", ids[0])
 
 
-def test_webhook_of_an_unknown_kind_is_refused(sut: SandboxPaymentGateway) -> None:
+async def test_webhook_of_an_unknown_kind_is_refused(sut: SandboxPaymentGateway) -> None:
     with pytest.raises(ValueError, match="unknown webhook kind"):
-        sut.webhook_for("ch_000000000000000000000000", "charge.exploded")
+        await sut.webhook_for("ch_000000000000000000000000", "charge.exploded")
 
 
 def test_an_empty_webhook_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="webhook_secret"):
-        SandboxPaymentGateway(webhook_secret="")
+        SandboxPaymentGateway(webhook_secret="", cache=InMemoryCache())
