@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from src.entrypoints.settings import DEV_JWT_SECRET, AppEnv, LogFormat, SettingsError, load_settings
+from src.entrypoints.settings import DEV_JWT_SECRET, AppEnv, JobQueueKind, LogFormat, SettingsError, load_settings
 
 SAFE_PRODUCTION = {
     "APP_ENV": "production",
@@ -73,6 +73,8 @@ def test_safe_production_settings_are_accepted() -> None:
         ({"PAYMENT_RECEIPT_SECRET": ""}, "PAYMENT_RECEIPT_SECRET"),
         ({"TRANSACTION_INTEGRITY_SECRET": "short"}, "TRANSACTION_INTEGRITY_SECRET"),
         ({"PAYMENT_WEBHOOK_SECRETS": ""}, "PAYMENT_WEBHOOK_SECRETS"),
+        ({"SANDBOX_CAPTURE_DELAY_SECONDS": "0.5"}, "SANDBOX_CAPTURE_DELAY_SECONDS"),
+        ({"JOB_QUEUE": "in-process"}, "JOB_QUEUE"),
     ],
 )
 def test_production_refuses_unsafe_settings(override: dict[str, str], reason: str) -> None:
@@ -85,3 +87,29 @@ def test_production_refuses_unsafe_settings(override: dict[str, str], reason: st
 
 def test_development_tolerates_embedded_defaults() -> None:
     load_settings({}, env_file=None).check_production_safety()
+
+
+@pytest.mark.parametrize(
+    ("environ", "on_arq"),
+    [
+        ({}, False),
+        ({"REDIS_URL": "redis://cache:6379/0"}, True),
+        ({"REDIS_URL": "redis://cache:6379/0", "JOB_QUEUE": "in-process"}, False),
+        ({"JOB_QUEUE": "arq"}, True),
+    ],
+)
+def test_job_queue_auto_follows_redis(environ: dict[str, str], on_arq: bool) -> None:
+    assert load_settings(environ, env_file=None).jobs_on_arq is on_arq
+
+
+@pytest.mark.parametrize(
+    ("environ", "field"),
+    [({"JOB_QUEUE": "celery"}, "job_queue"), ({"SANDBOX_CAPTURE_DELAY_SECONDS": "-1"}, "sandbox_capture_delay")],
+)
+def test_job_settings_are_validated(environ: dict[str, str], field: str) -> None:
+    with pytest.raises(SettingsError, match=field):
+        load_settings(environ, env_file=None)
+
+
+def test_job_queue_values_are_the_documented_ones() -> None:
+    assert [kind.value for kind in JobQueueKind] == ["auto", "arq", "in-process"]
