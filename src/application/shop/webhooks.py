@@ -1,0 +1,156 @@
+"""The gateway's signed payment webhook: verify, keep the raw request, apply each event once and only forward.
+
+Every request is stored with its verdict. A rejected one is stored in a unit of work of its own (the refusal
+rolls nothing else back); an accepted one in the same unit of work as its effect, so both happen or neither.
+The transaction state machine decides what an event may still change: a late or out-of-order event never
+moves a settled transaction backwards.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from src.application.shop.deps import PurchaseDeps
+from src.application.shop.ports import PurchaseUnitOfWork
+from src.application.shop.refunds import refund_from_gateway
+from src.application.shop.settlement import settle_captured, settle_unsuccessful
+from src.domain.shared.errors import DomainError, InvalidInput
+from src.domain.shop.transactions import FailureReason, GatewayEvent, PurchaseTransaction, TxStatus
+from src.domain.shop.webhooks import WebhookReplay, WebhookSignatureInvalid, verify
+
+MAX_EVENT_ID_LENGTH = 255
+MAX_CHARGE_ID_LENGTH = 128
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"  # applied, or a no-op the state machine chose (a late event)
+    DUPLICATE = "duplicate"  # this event id was applied before
+    UNKNOWN_CHARGE = "unknown_charge"  # no transaction has this charge; not remembered, so a redelivery retries
+    IGNORED = "ignored"  # an event type we do not act on
+    SIGNATURE_INVALID = "signature_invalid"
+    REPLAY = "replay"
+    MALFORMED = "malformed"
+    ERROR = "error"  # applying it failed; nothing changed and the gateway will redeliver
+
+
+@dataclass(frozen=True)
+class PaymentWebhook:
+    raw_body: bytes
+    signature: str | None  # the X-Signature header
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    verdict: Verdict
+    applied: bool  # the transaction changed
+
+    @property
+    def duplicate(self) -> bool:
+        return self.verdict is Verdict.DUPLICATE
+
+
+@dataclass(frozen=True)
+class GatewayNotice:
+    event_id: str
+    kind: str
+    charge_id: str | None
+
+
+async def handle_payment_webhook(hook: PaymentWebhook, deps: PurchaseDeps) -> WebhookOutcome:
+    """Raises WebhookSignatureInvalid, WebhookReplay or InvalidInput (malformed body) after storing the request."""
+    received_at = deps.clock.now()
+    try:
+        verify(hook.signature, hook.raw_body, deps.config.webhook_secrets, int(received_at.timestamp()))
+        notice = parse_notice(hook.raw_body)
+    except DomainError as refusal:
+        await _store_alone(hook, received_at, _verdict_of(refusal), deps)
+        raise
+    try:
+        return await _apply(hook, notice, received_at, deps)
+    except Exception:
+        await _store_alone(hook, received_at, Verdict.ERROR, deps)
+        raise
+
+
+def parse_notice(raw_body: bytes) -> GatewayNotice:
+    """`{"event_id", "type", "charge_id", …}`; other fields are the gateway's business."""
+    try:
+        document = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("the webhook body is not JSON", details={"fields": [{"key": "body"}]}) from exc
+    if not isinstance(document, dict):
+        raise InvalidInput("the webhook body must be a JSON object", details={"fields": [{"key": "body"}]})
+    event_id = _text(document, "event_id", MAX_EVENT_ID_LENGTH)
+    kind = _text(document, "type", 64)
+    known = kind in {event.value for event in GatewayEvent}
+    charge_id = _text(document, "charge_id", MAX_CHARGE_ID_LENGTH) if known else None
+    return GatewayNotice(event_id, kind, charge_id)
+
+
+def _text(document: dict[str, Any], key: str, max_length: int) -> str:
+    value = document.get(key)
+    if not isinstance(value, str) or not 1 <= len(value) <= max_length:
+        raise InvalidInput(f"{key} must be a string of 1-{max_length} characters", details={"fields": [{"key": key}]})
+    return value
+
+
+def _verdict_of(refusal: DomainError) -> Verdict:
+    if isinstance(refusal, WebhookSignatureInvalid):
+        return Verdict.SIGNATURE_INVALID
+    if isinstance(refusal, WebhookReplay):
+        return Verdict.REPLAY
+    return Verdict.MALFORMED
+
+
+def claimed_event_id(raw_body: bytes) -> str | None:
+    """What an unverified body says its event id is (kept for audit only, never trusted)."""
+    try:
+        document = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    value = document.get("event_id") if isinstance(document, dict) else None
+    return value if isinstance(value, str) and 1 <= len(value) <= MAX_EVENT_ID_LENGTH else None
+
+
+async def _store_alone(hook: PaymentWebhook, received_at: datetime, verdict: Verdict, deps: PurchaseDeps) -> None:
+    async with deps.uow_factory() as uow:
+        event_id = claimed_event_id(hook.raw_body)
+        await uow.webhooks.record_request(received_at, hook.signature, hook.raw_body, verdict, event_id)
+        await uow.commit()
+
+
+async def _apply(
+    hook: PaymentWebhook, notice: GatewayNotice, received_at: datetime, deps: PurchaseDeps
+) -> WebhookOutcome:
+    async with deps.uow_factory() as uow:
+        outcome = await _decide(uow, notice, deps)
+        await uow.webhooks.record_request(received_at, hook.signature, hook.raw_body, outcome.verdict, notice.event_id)
+        await uow.commit()
+    return outcome
+
+
+async def _decide(uow: PurchaseUnitOfWork, notice: GatewayNotice, deps: PurchaseDeps) -> WebhookOutcome:
+    if notice.charge_id is None:
+        return WebhookOutcome(Verdict.IGNORED, applied=False)
+    found = await uow.transactions.get_by_charge(notice.charge_id)
+    if found is None:
+        return WebhookOutcome(Verdict.UNKNOWN_CHARGE, applied=False)
+    tx = await uow.transactions.get_for_update(found.id)  # lock first: every writer of a transaction queues here
+    if tx is None:
+        return WebhookOutcome(Verdict.UNKNOWN_CHARGE, applied=False)
+    if not await uow.webhooks.first_delivery(notice.event_id, notice.kind, notice.charge_id, deps.clock.now()):
+        return WebhookOutcome(Verdict.DUPLICATE, applied=False)
+    return WebhookOutcome(Verdict.ACCEPTED, applied=await _drive(uow, tx, GatewayEvent(notice.kind), deps))
+
+
+async def _drive(uow: PurchaseUnitOfWork, tx: PurchaseTransaction, event: GatewayEvent, deps: PurchaseDeps) -> bool:
+    """Each path returns False, changing nothing, when the transaction is already past what the event says."""
+    if event is GatewayEvent.CAPTURED:
+        return await settle_captured(uow, tx, deps, event.value)
+    if event is GatewayEvent.FAILED:
+        return await settle_unsuccessful(uow, tx, deps, TxStatus.FAILED, FailureReason.PAYMENT_DECLINED)
+    return await refund_from_gateway(uow, tx, deps)
