@@ -77,6 +77,7 @@ async def test_a_redelivered_event_is_a_duplicate_with_no_effect(shop: Shop) -> 
     user_id, _, charge_id = await _pending_purchase(shop)
     body, signature = await shop.gateway.webhook_for(charge_id, "charge.captured", "evt_once")
     await handle_payment_webhook(_hook(body, signature), shop.deps)
+    shop.clock.advance(1)
 
     outcome = await handle_payment_webhook(_hook(body, signature), shop.deps)
 
@@ -170,6 +171,7 @@ async def test_an_unknown_charge_is_accepted_recorded_and_not_remembered(shop: S
     stray = {"event_id": "evt_stray", "type": "charge.captured", "charge_id": "ch_nobody"}
 
     first = await handle_payment_webhook(_signed(shop, stray), shop.deps)
+    shop.clock.advance(1)
     again = await handle_payment_webhook(_signed(shop, stray), shop.deps)
 
     assert (first.verdict, first.applied) == (Verdict.UNKNOWN_CHARGE, False)
