@@ -53,6 +53,9 @@ class InMemoryTransactionRepository:
         self._ws.working.transactions[tx.id] = deepcopy(tx)
         self._ws.working.integrity_hashes[tx.id] = integrity_hash
 
+    async def count(self) -> int:
+        return len(self._ws.working.transactions)
+
     async def get_for_update(self, tx_id: str) -> PurchaseTransaction | None:
         await self._ws.lock_row("transactions", tx_id)
         return await self.get(tx_id)

@@ -160,6 +160,9 @@ class SqlaTransactionRepository:
         row = await self._db.get(PurchaseTransactionRow, tx_id)
         return None if row is None else _transaction(row)
 
+    async def count(self) -> int:
+        return int((await self._db.execute(select(func.count()).select_from(PurchaseTransactionRow))).scalar_one())
+
     async def get_for_update(self, tx_id: str) -> PurchaseTransaction | None:
         statement = select(PurchaseTransactionRow).where(PurchaseTransactionRow.id == tx_id).with_for_update()
         statement = statement.execution_options(populate_existing=True)
