@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from src.application.shop.payments import ChargeStatus, PaymentDeclined
 from src.application.shop.purchases import (
     CAPTURE_JOB,
     BuyGems,
@@ -14,7 +15,6 @@ from src.application.shop.purchases import (
     retry_capture,
     void_stale_transactions,
 )
-from src.application.shop.payments import ChargeStatus, PaymentDeclined
 from src.domain.shop.limited import LimitedPackage, OutOfStock
 from src.domain.shop.promos import PromoCode, PromoExhausted
 from src.domain.shop.transactions import FailureReason, PurchaseKind, TxStatus
