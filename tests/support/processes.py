@@ -78,10 +78,13 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, timeout
 
 
 @contextmanager
-def two_instances(database_url: str, redis_url: str, var_root: Path) -> Iterator[tuple[str, str]]:
+def two_instances(
+    database_url: str, redis_url: str, var_root: Path, extra_env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
     """Two app processes sharing one database and one (fresh) Redis namespace, started side by side.
 
     Each has its own VAR_DIR, because chDB locks its directory. The namespace is deleted afterwards.
+    `extra_env` adds settings to both.
     """
     namespace = new_namespace()
     shared = {
@@ -90,6 +93,7 @@ def two_instances(database_url: str, redis_url: str, var_root: Path) -> Iterator
         "REDIS_URL": redis_url,
         "REDIS_NAMESPACE": namespace,
         "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     envs = [{**shared, "VAR_DIR": str(var_root / name)} for name in ("a", "b")]
     try:

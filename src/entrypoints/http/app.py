@@ -17,6 +17,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from src.application.identity.accounts import ensure_admin
+from src.application.shop.purchases import release_expired_holds, void_stale_transactions
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
 from src.entrypoints.bootstrap import open_container
 from src.entrypoints.container import Container
@@ -34,6 +35,8 @@ from src.entrypoints.logging import structlog_plugin
 from src.entrypoints.settings import Settings, load_settings
 
 API_VERSION = "0.1.0"
+STALE_VOID_INTERVAL_SECONDS = 60.0  # as the payments worker's cron
+HOLD_SWEEP_INTERVAL_SECONDS = 30.0
 logger = structlog.get_logger("casino_club.app")
 
 
@@ -59,7 +62,8 @@ async def _every(interval_seconds: float, job: Callable[[], Awaitable[object]]) 
 @asynccontextmanager
 async def background_tasks(container: Container) -> AsyncIterator[None]:
     """Work that runs beside the app in every process: the outbox relay (a shared cache lock keeps passes
-    apart) and the purge of idempotency records past their retention (a harmless repeat on each instance)."""
+    apart) and the purge of idempotency records past their retention (a harmless repeat on each instance).
+    With jobs in process, the payments sweeps run here too (with arq, the payments worker's cron runs them)."""
     settings = container.settings
     tasks = [
         asyncio.create_task(
@@ -71,6 +75,12 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
     ]
     if settings.outbox_relay_in_app:
         tasks.append(asyncio.create_task(container.relay.run_forever(settings.outbox_poll_seconds)))
+    if not settings.jobs_on_arq:
+        purchases = container.purchases
+        tasks += [
+            asyncio.create_task(_every(STALE_VOID_INTERVAL_SECONDS, lambda: void_stale_transactions(purchases))),
+            asyncio.create_task(_every(HOLD_SWEEP_INTERVAL_SECONDS, lambda: release_expired_holds(purchases))),
+        ]
     try:
         yield
     finally:
