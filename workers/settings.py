@@ -8,16 +8,23 @@ from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
+from arq.cron import CronJob
+from arq.typing import WorkerCoroutine
+from arq.worker import Function
 
+from src.application.shop.purchases import CAPTURE_JOB
 from src.entrypoints.bootstrap import open_container
+from src.entrypoints.queues import QUEUES, queue_key
 from src.entrypoints.settings import Settings, SettingsError
+from workers.jobs import job_function
 from workers.maintenance import purge_idempotency_records, relay_outbox
+from workers.payments import capture_payment, release_expired_holds, void_stale_transactions
 
-QUEUES = ("maintenance",)
+__all__ = ["QUEUES", "queue_key", "worker_options"]
 
-
-def queue_key(settings: Settings, queue: str) -> str:
-    return f"{settings.redis_namespace}arq:{queue}"
+# runs of a capture job beyond CAPTURE_MAX_ATTEMPTS: re-runs after a worker died in the middle of one
+CRASH_RERUNS = 5
+MAINTENANCE_JOB_TIMEOUT_SECONDS = 300.0
 
 
 def _startup(settings: Settings) -> Any:
@@ -41,20 +48,47 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
         await stack.aclose()
 
 
+def _cron(settings: Settings, job: WorkerCoroutine, **schedule: Any) -> CronJob:
+    """Cron job ids are arq keys outside the queue: the namespace keeps deployments on one Redis apart."""
+    return cron(job, name=f"cron:{settings.redis_namespace}{job.__qualname__}", **schedule)
+
+
+def _maintenance(settings: Settings) -> tuple[list[Function | WorkerCoroutine], list[CronJob]]:
+    functions: list[Function | WorkerCoroutine] = [purge_idempotency_records, relay_outbox]
+    return functions, [
+        _cron(settings, purge_idempotency_records, minute=7, second=0, run_at_startup=True),
+        _cron(settings, relay_outbox, second=set(range(0, 60, 10))),
+    ]
+
+
+def _payments(settings: Settings) -> tuple[list[Function | WorkerCoroutine], list[CronJob]]:
+    capture = job_function(
+        CAPTURE_JOB,
+        capture_payment,
+        max_tries=settings.capture_max_attempts + CRASH_RERUNS,
+        timeout_seconds=settings.worker_job_timeout_seconds,
+    )
+    return [capture], [
+        _cron(settings, void_stale_transactions, second=0, run_at_startup=True),
+        _cron(settings, release_expired_holds, second={0, 30}, run_at_startup=True),
+    ]
+
+
 def worker_options(settings: Settings, queue: str) -> dict[str, Any]:
     """Keyword arguments for `arq.worker.Worker` serving `queue`."""
     if not settings.redis_url:
         raise SettingsError("the worker needs REDIS_URL (without it, jobs run inside the app process)")
     if queue not in QUEUES:
         raise SettingsError(f"unknown queue {queue!r}; queues: {', '.join(QUEUES)}")
+    functions, cron_jobs = _payments(settings) if queue == "payments" else _maintenance(settings)
     return {
-        "functions": [purge_idempotency_records, relay_outbox],
-        "cron_jobs": [
-            cron(purge_idempotency_records, minute=7, second=0, run_at_startup=True),
-            cron(relay_outbox, second=set(range(0, 60, 10))),
-        ],
+        "functions": functions,
+        "cron_jobs": cron_jobs,
         "queue_name": queue_key(settings, queue),
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        # arq runs a job again once its in-progress key expires (timeout + 10 s): the timeout bounds how
+        # long a job whose worker was killed waits before it is picked up again
+        "job_timeout": settings.worker_job_timeout_seconds if queue == "payments" else MAINTENANCE_JOB_TIMEOUT_SECONDS,
         "on_startup": _startup(settings),
         "on_shutdown": _shutdown,
         "handle_signals": True,

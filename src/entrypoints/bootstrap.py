@@ -9,6 +9,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from src.adapters.arq.jobs import ArqJobQueue
 from src.adapters.clickhouse.olap import ClickHouseOlap, ClickHouseProbe
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.jobs import InProcessJobQueue
@@ -44,7 +45,8 @@ from src.application.shop.purchases import CAPTURE_JOB, retry_capture
 from src.application.wallet.deps import WalletConfig, WalletDeps
 from src.application.wallet.handlers import credit_signup_bonus
 from src.entrypoints.container import Container
-from src.entrypoints.settings import Settings
+from src.entrypoints.queues import job_queue_keys
+from src.entrypoints.settings import Settings, SettingsError
 
 
 async def _open_redis(settings: Settings, stack: AsyncExitStack) -> Redis | None:
@@ -128,6 +130,33 @@ def purchase_config(settings: Settings) -> PurchaseConfig:
     )
 
 
+def _job_queue(settings: Settings, redis: Redis | None, stack: AsyncExitStack) -> InProcessJobQueue | ArqJobQueue:
+    """JOB_QUEUE: arq (workers run the jobs) or tasks of this process (closed before the database)."""
+    if not settings.jobs_on_arq:
+        queue = InProcessJobQueue()
+        stack.push_async_callback(queue.close)
+        return queue
+    if redis is None:
+        raise SettingsError("JOB_QUEUE=arq needs REDIS_URL")
+    return ArqJobQueue.on_client(redis, job_queue_keys(settings), settings.redis_namespace)
+
+
+def _register_in_process_jobs(jobs: InProcessJobQueue, purchases: PurchaseDeps) -> None:
+    """The jobs an arq worker would run (workers/), run here by the same application functions."""
+
+    async def capture_payment(payload: dict[str, Any]) -> None:
+        await retry_capture(str(payload["transaction_id"]), purchases)
+
+    jobs.register(CAPTURE_JOB, capture_payment)
+
+
+def _gateway(settings: Settings, cache: Cache) -> SandboxPaymentGateway:
+    """The sandbox keeps its charges in the shared cache, so app instances and workers see one gateway."""
+    return SandboxPaymentGateway(
+        settings.payment_webhook_secrets[0], cache, capture_delay_seconds=settings.sandbox_capture_delay_seconds
+    )
+
+
 @asynccontextmanager
 async def open_container(settings: Settings) -> AsyncIterator[Container]:
     """Open pools and clients for the lifetime of the block; everything is closed on exit."""
@@ -162,21 +191,19 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
             config=WalletConfig(starting_coins=settings.starting_coins, starting_gems=settings.starting_gems),
         )
         subscribers.update(_subscribers(wallet, leaderboard))
-        jobs = InProcessJobQueue()
+        jobs = _job_queue(settings, background_redis, stack)
+        gateway = _gateway(settings, cache)
         purchases = PurchaseDeps(
             uow_factory=uow_factory,
             clock=clock,
             ids=SecretsIdGenerator(),
             cache=cache,
-            gateway=SandboxPaymentGateway(settings.payment_webhook_secrets[0], cache),
+            gateway=gateway,
             jobs=jobs,
             config=purchase_config(settings),
         )
-
-        async def capture_payment(payload: dict[str, Any]) -> None:
-            await retry_capture(str(payload["transaction_id"]), purchases)
-
-        jobs.register(CAPTURE_JOB, capture_payment)
+        if isinstance(jobs, InProcessJobQueue):
+            _register_in_process_jobs(jobs, purchases)
         yield Container(
             settings=settings,
             clock=clock,
@@ -195,6 +222,8 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
             relay=relay,
             shop=ShopDeps(uow_factory=uow_factory, clock=clock, ids=SecretsIdGenerator()),
             purchases=purchases,
+            jobs=jobs,
+            gateway=gateway,
             idempotency=SqlaIdempotencyStore(database.session_factory),
             idempotency_policy=IdempotencyPolicy(
                 in_flight_timeout=timedelta(seconds=settings.idempotency_in_flight_timeout_seconds)

@@ -9,10 +9,12 @@ from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
+from src.application.shared.jobs import JobQueue
 from src.application.shared.outbox import OutboxRelay
 from src.application.shared.ports import Cache, Clock, HealthProbe, UnitOfWork
 from src.application.shop.catalog import ShopDeps
 from src.application.shop.deps import PurchaseDeps
+from src.application.shop.payments import PaymentGateway
 from src.application.wallet.deps import WalletDeps
 from src.application.wallet.ports import LedgerAuditor
 from src.entrypoints.settings import Settings
@@ -31,6 +33,8 @@ class Container:
     games: GamesDeps
     shop: ShopDeps
     purchases: PurchaseDeps
+    jobs: JobQueue
+    gateway: PaymentGateway
     relay: OutboxRelay
     idempotency: IdempotencyStore
     idempotency_policy: IdempotencyPolicy
