@@ -41,6 +41,7 @@ from src.application.shared.ports import Cache, Clock
 from src.application.shared.readiness import CacheProbe
 from src.application.shop.catalog import ShopDeps
 from src.application.shop.deps import PurchaseConfig, PurchaseDeps
+from src.application.shop.fraud import VelocityLimits
 from src.application.shop.purchases import CAPTURE_JOB, retry_capture
 from src.application.wallet.deps import WalletConfig, WalletDeps
 from src.application.wallet.handlers import credit_signup_bonus
@@ -127,6 +128,11 @@ def purchase_config(settings: Settings) -> PurchaseConfig:
         capture_retry_base_seconds=settings.capture_retry_base_seconds,
         pending_max_age=timedelta(minutes=settings.pending_tx_max_age_minutes),
         hold_ttl=timedelta(seconds=settings.limited_hold_ttl_seconds),
+        velocity=VelocityLimits(
+            max_attempts=settings.fraud_max_attempts,
+            max_distinct_cards=settings.fraud_max_distinct_cards,
+            window=timedelta(seconds=settings.fraud_window_seconds),
+        ),
     )
 
 

@@ -73,6 +73,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     capture_retry_base_seconds: float = 1.0  # attempt n waits base * 2**(n-1), capped at a minute
     pending_tx_max_age_minutes: float = 5.0
     limited_hold_ttl_seconds: float = 120.0
+    fraud_max_attempts: int = 20  # purchase attempts per user in the window that trip FRAUD_BLOCK
+    fraud_max_distinct_cards: int = 3  # distinct card tokens per user in the window that trip FRAUD_BLOCK
+    fraud_window_seconds: float = 300.0
     job_queue: JobQueueKind = JobQueueKind.AUTO
     worker_job_timeout_seconds: float = 30.0  # a job whose worker died runs again this long + 10 s later
     sandbox_capture_delay_seconds: Annotated[float, msgspec.Meta(ge=0)] = 0.0  # tests only: a slow capture

@@ -142,10 +142,10 @@ async def _charge(tx: PurchaseTransaction, card_token: str, deps: PurchaseDeps) 
     if authorization.status is AuthorizationStatus.PENDING:
         await _note_pending_charge(tx.id, authorization.charge_id, deps)
         return await _result(tx.id, deps)
-    settled = await _attempt_capture(tx.id, authorization.charge_id, deps)
-    if settled.status is TxStatus.FAILED:
+    result = await _attempt_capture(tx.id, authorization.charge_id, deps)
+    if result.transaction.status is TxStatus.FAILED:
         raise PaymentDeclined(PaymentStage.CAPTURE, "capture_failed")
-    return await _result(tx.id, deps)
+    return result
 
 
 async def _note_pending_charge(tx_id: str, charge_id: str, deps: PurchaseDeps) -> None:
@@ -159,7 +159,7 @@ async def _note_pending_charge(tx_id: str, charge_id: str, deps: PurchaseDeps) -
         await uow.commit()
 
 
-async def _attempt_capture(tx_id: str, charge_id: str, deps: PurchaseDeps) -> PurchaseTransaction:
+async def _attempt_capture(tx_id: str, charge_id: str, deps: PurchaseDeps) -> PurchaseResult:
     """One capture try; settles on success or on the last failed try, else schedules the next try."""
     try:
         result = await deps.gateway.capture(charge_id)
@@ -168,7 +168,7 @@ async def _attempt_capture(tx_id: str, charge_id: str, deps: PurchaseDeps) -> Pu
     async with deps.uow_factory() as uow:
         tx = await _locked(uow, tx_id)
         if tx.is_settled:
-            return tx
+            return PurchaseResult(tx, await _gem_balance(uow, tx))
         now = deps.clock.now()
         if tx.status is TxStatus.PENDING:
             tx.authorize(charge_id, now)
@@ -181,10 +181,15 @@ async def _attempt_capture(tx_id: str, charge_id: str, deps: PurchaseDeps) -> Pu
             await settle_unsuccessful(uow, tx, deps, TxStatus.FAILED, FailureReason.CAPTURE_FAILED)
         else:
             await uow.transactions.update(tx, seal(tx, deps))
+        balance = await _gem_balance(uow, tx)
         await uow.commit()
     if not tx.is_settled:
         await _schedule_capture(tx.id, deps, tx.capture_attempts)
-    return tx
+    return PurchaseResult(tx, balance)
+
+
+async def _gem_balance(uow: PurchaseUnitOfWork, tx: PurchaseTransaction) -> int:
+    return (await uow.wallets.balances(tx.user_id)).get(Currency.GEMS, 0)
 
 
 async def _locked(uow: PurchaseUnitOfWork, tx_id: str) -> PurchaseTransaction:
@@ -226,8 +231,7 @@ async def _settle_as_captured(tx_id: str, deps: PurchaseDeps, reason: str) -> bo
 async def _result(tx_id: str, deps: PurchaseDeps) -> PurchaseResult:
     async with deps.uow_factory() as uow:
         tx = await _locked(uow, tx_id)
-        balances = await uow.wallets.balances(tx.user_id)
-    return PurchaseResult(tx, balances.get(Currency.GEMS, 0))
+        return PurchaseResult(tx, await _gem_balance(uow, tx))
 
 
 async def retry_capture(transaction_id: str, deps: PurchaseDeps) -> None:
@@ -247,9 +251,7 @@ async def retry_capture(transaction_id: str, deps: PurchaseDeps) -> None:
     elif status in (ChargeStatus.FAILED, ChargeStatus.VOIDED):
         await _close(tx.id, deps, TxStatus.FAILED, FailureReason.CAPTURE_FAILED)
     elif status is ChargeStatus.AUTHORIZED:
-        settled = await _attempt_capture(tx.id, charge_id, deps)
-        if not settled.is_settled:
-            return  # _attempt_capture queued the next try with its backoff
+        await _attempt_capture(tx.id, charge_id, deps)  # queues the next try itself while tries remain
     # PENDING waits for the gateway's webhook; REFUNDED and UNKNOWN are left to the stale sweep
 
 
