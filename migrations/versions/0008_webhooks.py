@@ -1,4 +1,4 @@
-"""webhook requests and gateway events
+"""webhook requests, gateway events and signed arrivals
 
 Revision ID: 0008
 Revises: 0007
@@ -44,9 +44,16 @@ def upgrade() -> None:
         sa.Column("processed_at", _utc(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_gateway_events")),
     )
+    op.create_table(
+        "webhook_arrivals",
+        sa.Column("signed_key", sa.String(length=64), nullable=False),
+        sa.Column("received_at", _utc(), nullable=False),
+        sa.PrimaryKeyConstraint("signed_key", name=op.f("pk_webhook_arrivals")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("webhook_arrivals")
     op.drop_table("gateway_events")
     op.drop_index("ix_webhook_requests_event_id", table_name="webhook_requests")
     op.drop_index("ix_webhook_requests_received_at_id", table_name="webhook_requests")

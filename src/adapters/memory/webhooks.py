@@ -23,6 +23,7 @@ class GatewayEventSeen:
 class WebhookTables:
     requests: dict[str, WebhookRequest] = field(default_factory=dict)
     events: dict[str, GatewayEventSeen] = field(default_factory=dict)
+    arrivals: dict[str, datetime] = field(default_factory=dict)
 
 
 class InMemoryWebhookLog:
@@ -41,6 +42,13 @@ class InMemoryWebhookLog:
     ) -> Page[WebhookRequest]:
         rows = [row for row in self._ws.working.requests.values() if event_id is None or row.event_id == event_id]
         return newest_first_page(rows, lambda row: (row.received_at, row.id), limit, after)
+
+    async def first_arrival(self, signed_key: str, now: datetime) -> bool:
+        await self._ws.lock_row("arrivals", signed_key)
+        if signed_key in self._ws.working.arrivals:
+            return False
+        self._ws.working.arrivals[signed_key] = now
+        return True
 
     async def first_delivery(self, event_id: str, event_type: str, charge_id: str | None, now: datetime) -> bool:
         """The row lock makes a concurrent delivery wait for the first to end, as the primary key does in SQL."""

@@ -114,6 +114,11 @@ class WebhookLog(Protocol):
         """Stored requests newest first by (received_at, id), optionally only those naming one event id."""
         ...
 
+    async def first_arrival(self, signed_key: str, now: datetime) -> bool:
+        """Record a verified signed message (a digest of its timestamp and body); False when it arrived before:
+        the same request replayed, where a gateway's redelivery is signed anew."""
+        ...
+
     async def first_delivery(self, event_id: str, event_type: str, charge_id: str | None, now: datetime) -> bool:
         """Record the gateway event id; False when it was seen before (a duplicate delivery)."""
         ...

@@ -2,12 +2,15 @@
 
 Every request is stored with its verdict. A rejected one is stored in a unit of work of its own (the refusal
 rolls nothing else back); an accepted one in the same unit of work as its effect, so both happen or neither.
+Two kinds of repeat: the very same signed bytes again is a replay (409), while the gateway's redelivery of an
+event, signed anew, is a duplicate (200, no effect).
 The transaction state machine decides what an event may still change: a late or out-of-order event never
 moves a settled transaction backwards.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +21,7 @@ from src.application.shop.deps import PurchaseDeps
 from src.application.shop.ports import PurchaseUnitOfWork
 from src.application.shop.refunds import refund_from_gateway
 from src.application.shop.settlement import settle_captured, settle_unsuccessful
-from src.domain.shared.errors import DomainError, InvalidInput
+from src.domain.shared.errors import InvalidInput
 from src.domain.shop.transactions import FailureReason, GatewayEvent, PurchaseTransaction, TxStatus
 from src.domain.shop.webhooks import WebhookReplay, WebhookSignatureInvalid, verify
 
@@ -32,7 +35,7 @@ class Verdict(StrEnum):
     UNKNOWN_CHARGE = "unknown_charge"  # no transaction has this charge; not remembered, so a redelivery retries
     IGNORED = "ignored"  # an event type we do not act on
     SIGNATURE_INVALID = "signature_invalid"
-    REPLAY = "replay"
+    REPLAY = "replay"  # older than the tolerance, or the very same signed request again
     MALFORMED = "malformed"
     ERROR = "error"  # applying it failed; nothing changed and the gateway will redeliver
 
@@ -61,19 +64,21 @@ class GatewayNotice:
 
 
 async def handle_payment_webhook(hook: PaymentWebhook, deps: PurchaseDeps) -> WebhookOutcome:
-    """Raises WebhookSignatureInvalid, WebhookReplay or InvalidInput (malformed body) after storing the request."""
+    """Raises WebhookSignatureInvalid, WebhookReplay (too old, or these very bytes seen before) or InvalidInput
+    (malformed body), each after storing the request."""
     received_at = deps.clock.now()
     try:
-        verify(hook.signature, hook.raw_body, deps.config.webhook_secrets, int(received_at.timestamp()))
+        timestamp = verify(hook.signature, hook.raw_body, deps.config.webhook_secrets, int(received_at.timestamp()))
         notice = parse_notice(hook.raw_body)
-    except DomainError as refusal:
-        await _store_alone(hook, received_at, _verdict_of(refusal), deps)
+        return await _apply(hook, notice, signed_key(timestamp, hook.raw_body), received_at, deps)
+    except Exception as failure:
+        await _store_alone(hook, received_at, _verdict_of(failure), deps)
         raise
-    try:
-        return await _apply(hook, notice, received_at, deps)
-    except Exception:
-        await _store_alone(hook, received_at, Verdict.ERROR, deps)
-        raise
+
+
+def signed_key(timestamp: int, raw_body: bytes) -> str:
+    """What the signature covers, as a digest: the same key is the same signed message sent again."""
+    return hashlib.sha256(str(timestamp).encode() + b"." + raw_body).hexdigest()
 
 
 def parse_notice(raw_body: bytes) -> GatewayNotice:
@@ -98,12 +103,14 @@ def _text(document: dict[str, Any], key: str, max_length: int) -> str:
     return value
 
 
-def _verdict_of(refusal: DomainError) -> Verdict:
-    if isinstance(refusal, WebhookSignatureInvalid):
+def _verdict_of(failure: Exception) -> Verdict:
+    if isinstance(failure, WebhookSignatureInvalid):
         return Verdict.SIGNATURE_INVALID
-    if isinstance(refusal, WebhookReplay):
+    if isinstance(failure, WebhookReplay):
         return Verdict.REPLAY
-    return Verdict.MALFORMED
+    if isinstance(failure, InvalidInput):
+        return Verdict.MALFORMED
+    return Verdict.ERROR
 
 
 def claimed_event_id(raw_body: bytes) -> str | None:
@@ -124,9 +131,11 @@ async def _store_alone(hook: PaymentWebhook, received_at: datetime, verdict: Ver
 
 
 async def _apply(
-    hook: PaymentWebhook, notice: GatewayNotice, received_at: datetime, deps: PurchaseDeps
+    hook: PaymentWebhook, notice: GatewayNotice, key: str, received_at: datetime, deps: PurchaseDeps
 ) -> WebhookOutcome:
     async with deps.uow_factory() as uow:
+        if not await uow.webhooks.first_arrival(key, received_at):
+            raise WebhookReplay("this signed request was received before", details={"event_id": notice.event_id})
         outcome = await _decide(uow, notice, deps)
         await uow.webhooks.record_request(received_at, hook.signature, hook.raw_body, outcome.verdict, notice.event_id)
         await uow.commit()

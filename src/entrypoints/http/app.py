@@ -25,12 +25,14 @@ from src.entrypoints.http.admin.router import admin_router
 from src.entrypoints.http.errors import EXCEPTION_HANDLERS
 from src.entrypoints.http.games import GamesController, InventoryController
 from src.entrypoints.http.identity import AuthController, InviteController, UsersController
+from src.entrypoints.http.limited import LimitedPackagesController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.openapi import document_error_envelope
 from src.entrypoints.http.ops import OpsController
 from src.entrypoints.http.security import authentication_middleware
 from src.entrypoints.http.shop import ShopController
 from src.entrypoints.http.wallet import WalletController
+from src.entrypoints.http.webhooks import PaymentWebhookController
 from src.entrypoints.logging import structlog_plugin
 from src.entrypoints.settings import Settings, load_settings
 
@@ -124,6 +126,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         GamesController,
         InventoryController,
         ShopController,
+        PaymentWebhookController,
+        LimitedPackagesController,
         admin_router(),
     ]
     return Litestar(

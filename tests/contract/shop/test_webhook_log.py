@@ -134,3 +134,38 @@ async def test_of_two_concurrent_deliveries_exactly_one_is_first(uow_factory: Un
     outcomes = await asyncio.gather(deliver(), deliver())
 
     assert sorted(outcomes) == [False, True]
+
+
+async def test_a_signed_message_arrives_once(uow_factory: UnitOfWorkFactory) -> None:
+    key = uuid.uuid4().hex + uuid.uuid4().hex
+    async with uow_factory() as sut:
+        first = await sut.webhooks.first_arrival(key, NOW)
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        replayed = await sut.webhooks.first_arrival(key, NOW + timedelta(seconds=5))
+        other = await sut.webhooks.first_arrival(uuid.uuid4().hex, NOW)
+
+    assert (first, replayed, other) == (True, False, True)
+
+
+async def test_a_rolled_back_arrival_is_not_remembered(uow_factory: UnitOfWorkFactory) -> None:
+    key = uuid.uuid4().hex
+    async with uow_factory() as sut:
+        assert await sut.webhooks.first_arrival(key, NOW)
+
+    async with uow_factory() as sut:
+        assert await sut.webhooks.first_arrival(key, NOW)
+
+
+async def test_of_two_concurrent_arrivals_of_one_message_exactly_one_is_first(uow_factory: UnitOfWorkFactory) -> None:
+    key = uuid.uuid4().hex
+
+    async def arrive() -> bool:
+        async with uow_factory() as uow:
+            first = await uow.webhooks.first_arrival(key, NOW)
+            await asyncio.sleep(0.05)
+            await uow.commit()
+        return first
+
+    assert sorted(await asyncio.gather(arrive(), arrive())) == [False, True]

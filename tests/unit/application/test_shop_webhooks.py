@@ -73,26 +73,68 @@ async def test_a_signed_capture_settles_a_pending_purchase_and_grants_once(shop:
     assert await _stored(shop) == [("accepted", json.loads(body)["event_id"])]
 
 
+def _resigned(hook: PaymentWebhook, timestamp: int) -> PaymentWebhook:
+    """The gateway's redelivery: the same event body, signed anew at another moment."""
+    return _hook(hook.raw_body, sign(WEBHOOK_SECRET, timestamp, hook.raw_body))
+
+
 async def test_a_redelivered_event_is_a_duplicate_with_no_effect(shop: Shop) -> None:
     user_id, _, charge_id = await _pending_purchase(shop)
-    body, signature = await shop.gateway.webhook_for(charge_id, "charge.captured", "evt_once")
-    await handle_payment_webhook(_hook(body, signature), shop.deps)
+    first = _hook(*await shop.gateway.webhook_for(charge_id, "charge.captured", "evt_once"))
+    await handle_payment_webhook(first, shop.deps)
     shop.clock.advance(1)
 
-    outcome = await handle_payment_webhook(_hook(body, signature), shop.deps)
+    outcome = await handle_payment_webhook(_resigned(first, int(shop.clock.unix())), shop.deps)
 
     assert (outcome.duplicate, outcome.applied) == (True, False)
     assert len(await ledger(shop, user_id, "purchase")) == 1
     assert await _stored(shop) == [("accepted", "evt_once"), ("duplicate", "evt_once")]
 
 
+async def test_the_very_same_signed_request_again_is_a_replay(shop: Shop) -> None:
+    user_id, _, charge_id = await _pending_purchase(shop)
+    seen = _hook(*await shop.gateway.webhook_for(charge_id, "charge.captured", "evt_seen"))
+    await handle_payment_webhook(seen, shop.deps)
+    shop.clock.advance(1)
+
+    with pytest.raises(WebhookReplay):
+        await handle_payment_webhook(seen, shop.deps)
+
+    assert len(await ledger(shop, user_id, "purchase")) == 1
+    assert await _stored(shop) == [("accepted", "evt_seen"), ("replay", "evt_seen")]
+
+
+async def test_a_replay_of_a_rejected_request_is_still_rejected_as_it_was(shop: Shop) -> None:
+    _, tx_id, charge_id = await _pending_purchase(shop)
+    forged = _signed(shop, {"event_id": "evt_f", "type": "charge.captured", "charge_id": charge_id}, "guess")
+    for _ in range(2):
+        with pytest.raises(WebhookSignatureInvalid):
+            await handle_payment_webhook(forged, shop.deps)
+
+    assert (await transaction(shop, tx_id)).status is TxStatus.PENDING
+
+
 async def test_concurrent_deliveries_of_one_event_apply_it_once(shop: Shop) -> None:
     user_id, _, charge_id = await _pending_purchase(shop)
-    body, signature = await shop.gateway.webhook_for(charge_id, "charge.captured", "evt_racing")
+    first = _hook(*await shop.gateway.webhook_for(charge_id, "charge.captured", "evt_racing"))
+    now = int(shop.clock.unix())
+    deliveries = [_resigned(first, now - age) for age in range(4)]
 
-    outcomes = await asyncio.gather(*(handle_payment_webhook(_hook(body, signature), shop.deps) for _ in range(4)))
+    outcomes = await asyncio.gather(*(handle_payment_webhook(hook, shop.deps) for hook in deliveries))
 
     assert sorted(outcome.verdict for outcome in outcomes) == ["accepted", "duplicate", "duplicate", "duplicate"]
+    assert await gems(shop, user_id) == PACK_GEMS
+
+
+async def test_concurrent_replays_of_one_request_apply_it_once(shop: Shop) -> None:
+    user_id, _, charge_id = await _pending_purchase(shop)
+    seen = _hook(*await shop.gateway.webhook_for(charge_id, "charge.captured", "evt_replayed"))
+
+    outcomes = await asyncio.gather(
+        *(handle_payment_webhook(seen, shop.deps) for _ in range(4)), return_exceptions=True
+    )
+
+    assert sum(isinstance(outcome, WebhookReplay) for outcome in outcomes) == 3
     assert await gems(shop, user_id) == PACK_GEMS
 
 

@@ -183,3 +183,12 @@ class GatewayEventRow(Base):
     event_type: Mapped[str] = mapped_column(String(32))
     charge_id: Mapped[str | None] = mapped_column(String(128))
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WebhookArrivalRow(Base):
+    """Signed messages (timestamp and body) already received: the same bytes sent again are a replay."""
+
+    __tablename__ = "webhook_arrivals"
+
+    signed_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of "<t>.<raw body>"
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

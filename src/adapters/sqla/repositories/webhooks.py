@@ -1,4 +1,4 @@
-"""SQL webhook log: the raw requests (audit) and the gateway event ids already applied (duplicates)."""
+"""SQL webhook log: the raw requests (audit), signed messages seen (replays) and event ids applied (duplicates)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.adapters.sqla.models.shop import GatewayEventRow, WebhookRequestRow
+from src.adapters.sqla.models.shop import GatewayEventRow, WebhookArrivalRow, WebhookRequestRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.adapters.sqla.repositories.wallet import dialect_insert
 from src.application.shared.pagination import Page, Position
@@ -56,6 +56,11 @@ class SqlaWebhookLog:
         statement = after_position(statement, WebhookRequestRow.received_at, WebhookRequestRow.id, after)
         rows = (await self._db.execute(statement.limit(limit + 1))).scalars().all()
         return to_page(rows, limit, _request, lambda row: Position(row.received_at, row.id))
+
+    async def first_arrival(self, signed_key: str, now: datetime) -> bool:
+        statement = dialect_insert(self._db)(WebhookArrivalRow).values(signed_key=signed_key, received_at=now)
+        result = await self._db.execute(statement.on_conflict_do_nothing(index_elements=[WebhookArrivalRow.signed_key]))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def first_delivery(self, event_id: str, event_type: str, charge_id: str | None, now: datetime) -> bool:
         """A concurrent delivery of the same id waits on the primary key until the first one commits or rolls

@@ -6,7 +6,10 @@ from litestar import Router
 
 from src.entrypoints.http.admin.games import AdminOddsController
 from src.entrypoints.http.admin.identity import AdminAuditController, AdminInviteCodeController
+from src.entrypoints.http.admin.limited import AdminLimitedPackageController
+from src.entrypoints.http.admin.promos import AdminPromoCodeController
 from src.entrypoints.http.admin.shop import AdminCatalogController
+from src.entrypoints.http.admin.transactions import AdminTransactionController
 from src.entrypoints.http.admin.wallet import AdminWalletController
 from src.entrypoints.http.security import admin_only
 
@@ -21,5 +24,8 @@ def admin_router() -> Router:
             AdminWalletController,
             AdminOddsController,
             AdminCatalogController,
+            AdminTransactionController,
+            AdminLimitedPackageController,
+            AdminPromoCodeController,
         ],
     )

@@ -1,10 +1,15 @@
-"""Wire view of a purchase transaction (the player's own routes and the admin routes share it)."""
+"""Wire formats of purchase transactions (player and admin views), refunds and the gateway webhook's answer."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from src.domain.shop.transactions import PurchaseTransaction
+import msgspec
+
+from src.application.shop.refunds import RefundResult
+from src.application.shop.webhooks import WebhookOutcome
+from src.domain.shop.transactions import PurchaseTransaction, StatusChange
 from src.entrypoints.http.schemas.identity import Struct
 
 
@@ -13,8 +18,14 @@ class StatusChangeOut(Struct):
     at: datetime
     reason: str | None
 
+    @classmethod
+    def of(cls, change: StatusChange) -> StatusChangeOut:
+        return cls(status=change.status.value, at=change.at, reason=change.reason)
+
 
 class TransactionOut(Struct):
+    """A purchase as its owner and admins see it: what was bought, where it stands, and how it got there."""
+
     id: str
     user_id: str
     sku: str
@@ -58,5 +69,52 @@ class TransactionOut(Struct):
             promo_code=tx.promo_code,
             created_at=tx.created_at,
             updated_at=tx.updated_at,
-            history=[StatusChangeOut(change.status.value, change.at, change.reason) for change in tx.history],
+            history=[StatusChangeOut.of(change) for change in tx.history],
         )
+
+
+class RefundIn(Struct):
+    reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    idempotency_key: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+
+
+class RefundOut(Struct):
+    """`clawed_back_gems` left the wallet; `outstanding_gems` had been spent and stays recorded as owed."""
+
+    transaction_id: str
+    status: str
+    refunded_cents: int
+    currency: str
+    gems_granted: int
+    clawed_back_gems: int
+    outstanding_gems: int
+    new_gem_balance: int
+    transaction: TransactionOut
+
+    @classmethod
+    def of(cls, result: RefundResult) -> RefundOut:
+        tx = result.transaction
+        return cls(
+            transaction_id=tx.id,
+            status=tx.status.value,
+            refunded_cents=tx.refunded_cents,
+            currency=tx.currency,
+            gems_granted=tx.gems_granted,
+            clawed_back_gems=tx.clawed_back_gems,
+            outstanding_gems=tx.outstanding_gems,
+            new_gem_balance=result.gem_balance,
+            transaction=TransactionOut.of(tx),
+        )
+
+
+class WebhookAckOut(Struct):
+    """What the gateway gets back: 200 means do not redeliver. `duplicate` says the event id was seen before."""
+
+    received: bool
+    duplicate: bool
+    applied: bool
+    verdict: str
+
+    @classmethod
+    def of(cls, outcome: WebhookOutcome) -> WebhookAckOut:
+        return cls(received=True, duplicate=outcome.duplicate, applied=outcome.applied, verdict=outcome.verdict.value)

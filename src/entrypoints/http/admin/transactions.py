@@ -1,0 +1,88 @@
+"""Admin purchase transactions: search every user's, look one up, refund one (Idempotency-Key required)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
+
+from src.application.shop.admin_transactions import get_transaction, search_transactions
+from src.application.shop.deps import PurchaseDeps
+from src.application.shop.refunds import RefundPurchase, refund_purchase
+from src.application.shop.transactions import TransactionFilters
+from src.domain.identity.model import Principal
+from src.domain.shop.transactions import TxStatus
+from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.schemas.identity import ListOut
+from src.entrypoints.http.schemas.transactions import RefundIn, RefundOut, TransactionOut
+from src.entrypoints.http.security import client_info
+from src.entrypoints.http.shop import PURCHASES
+
+Limit = Annotated[int | None, QueryParameter(name="limit", ge=1, le=100)]
+Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=512)]
+Text = Annotated[str | None, QueryParameter(max_length=64)]
+From = Annotated[datetime | None, QueryParameter(name="from", description="created at or after (RFC 3339)")]
+To = Annotated[datetime | None, QueryParameter(name="to", description="created before (RFC 3339)")]
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A timestamp without an offset is read as UTC, the API's time zone."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+class AdminTransactionController(Controller):
+    path = "/transactions"
+    tags = ["admin"]  # noqa: RUF012
+    dependencies = PURCHASES
+
+    @get("/", operation_id="admin_transactions")
+    async def search(
+        self,
+        purchases: NamedDependency[PurchaseDeps],
+        limit: Limit,
+        cursor: Cursor,
+        status: Annotated[TxStatus | None, QueryParameter()] = None,
+        user_id: Text = None,
+        sku: Text = None,
+        created_from: From = None,
+        created_to: To = None,
+    ) -> ListOut[TransactionOut]:
+        """Every user's purchases, newest first; filters combine (`from` inclusive, `to` exclusive)."""
+        filters = TransactionFilters(status, user_id, sku, _utc(created_from), _utc(created_to))
+        page = await search_transactions(filters, limit, cursor, purchases)
+        return ListOut(items=[TransactionOut.of(tx) for tx in page.items], next_cursor=page.next_cursor)
+
+    @get("/{transaction_id:str}", operation_id="admin_transaction")
+    async def detail(self, transaction_id: FromPath[str], purchases: NamedDependency[PurchaseDeps]) -> TransactionOut:
+        return TransactionOut.of(await get_transaction(transaction_id, purchases))
+
+    @post(
+        "/{transaction_id:str}/refund",
+        operation_id="admin_refund_transaction",
+        status_code=HTTP_200_OK,
+        responses={HTTP_200_OK: ResponseSpec(RefundOut, description="The refund (replayed as is for a repeated key)")},
+    )
+    async def refund(
+        self,
+        request: Request[Principal, Any, Any],
+        transaction_id: FromPath[str],
+        purchases: NamedDependency[PurchaseDeps],
+        data: JSONBody[RefundIn | None] = None,
+    ) -> Response[bytes]:
+        """Refund a captured purchase in full: the gems the balance still holds are clawed back, the rest is
+        recorded as `outstanding_gems` (never a negative balance). A refunded one answers its refund again;
+        any other state is 409 NOT_REFUNDABLE."""
+        body = data or RefundIn()
+        command = RefundPurchase(request.user, client_info(request), transaction_id, body.reason)
+
+        async def run() -> RefundOut:
+            return RefundOut.of(await refund_purchase(command, purchases))
+
+        return await idempotent(request, request.user.user_id, run, required=True, body_key=body.idempotency_key)
