@@ -1,16 +1,21 @@
-"""Slot-spin throughput of one `casino-club serve` process on PostgreSQL + Redis, against a raw-asyncpg reference.
+"""Spin and buy throughput of one `casino-club serve` process on PostgreSQL + Redis, against a raw-asyncpg reference.
 
-The benchmark asked for by the spin-throughput issue: concurrency 64, req/s, p50 and p99 for
-`POST /api/games/slot/spin` and, in the same run, for a reference endpoint (`tests/bench/wallet_reference.py`:
-raw ASGI + asyncpg pool of 10 doing the minimal wallet transaction `SELECT … FOR UPDATE` / `UPDATE` / `INSERT`
-ledger row / `COMMIT` on the same database and the same wallets). Target: the full spin (ledger, history, stats,
-outbox, leaderboard) reaches >= 50 % of the reference's throughput.
+The benchmark asked for by the wallet and shop issues: concurrency 64, req/s, p50 and p99 for
+`POST /api/games/slot/spin` and `POST /api/shop/buy` and, in the same run, for a reference endpoint
+(`tests/bench/wallet_reference.py`: raw ASGI + asyncpg pool of 10 doing the minimal wallet transaction
+`SELECT … FOR UPDATE` / `UPDATE` / `INSERT` ledger row / `COMMIT` on the same database and the same wallets).
+Targets: the full spin (ledger, history, stats, outbox, leaderboard) reaches >= 50 % of the reference's
+throughput; the full buy (idempotency record, fraud velocity, pending transaction, gateway authorize and capture,
+grant, receipt) >= 25 %.
 
 How it is measured:
 - 64 players, one per worker: worker i always spins as player i and always debits player i's wallet in the
   reference, so the per-user locks (wallet row, play state) never make workers queue behind each other.
-- Phases alternate reference, spin, reference, spin; each is a warm-up followed by a fixed measured window, and the
-  verdict uses the median of the per-round ratios spin/reference.
+- Each round runs reference, spin, buy; each phase is a warm-up followed by a fixed measured window, and the
+  verdicts use the median of the per-round ratios spin/reference (target >= 50 %) and buy/reference (>= 25 %).
+- Buys (`POST /api/shop/buy`, gems_100 with tok_visa) carry a new Idempotency-Key each, so each one authorizes,
+  captures and grants; the fraud velocity limit is raised for the run, since every player buys far more than 20
+  times in five minutes.
 - The load generator is this process: one asyncio loop (uvloop when installed) and one keep-alive connection per
   worker through a minimal HTTP/1.1 client (`RawClient`); `SPIN_BENCH_CLIENT=httpx` uses httpx.AsyncClient instead,
   which costs far more CPU per request. Its CPU is reported, as are the servers', PostgreSQL's (all `postgres`
@@ -33,7 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +48,8 @@ import asyncpg
 import httpx
 
 from tests.bench.backends import throwaway_backends
+from tests.bench.cpu import CpuMeter, app_pid
+from tests.bench.load import CLIENTS, LOAD_CLIENT, FreshHeaders, LoadClient, Request, drive, loop_factory, loop_name
 from tests.bench.login_bench import Latencies
 from tests.support.processes import PROJECT_ROOT, free_port, serving
 
@@ -52,8 +59,11 @@ BET = 10
 STARTING_COINS = 100_000_000  # 10M spins of BET per player: never INSUFFICIENT_FUNDS
 WARMUP_SECONDS = 3.0
 DURATION_SECONDS = 15.0
-ROUNDS = 2  # reference, spin, reference, spin
-TARGET_RATIO = 0.50
+ROUNDS = 2  # reference, spin, buy, reference, spin, buy
+TARGETS = {"spin": 0.50, "buy": 0.25}  # throughput as a share of the reference's, by the median of the rounds
+KINDS = ("reference", "spin", "buy")
+BUY_PATH = "/api/shop/buy"
+BUY_BODY = {"sku": "gems_100", "card_token": "tok_visa"}
 PASSWORD = "plum-orbit-canyon-42"
 SPIN_PATH = "/api/games/slot/spin"
 REFERENCE_PATH = "/debit"
@@ -64,94 +74,6 @@ RESULTS_PATH = PROJECT_ROOT / "var" / "bench" / "spin.json"
 class Player:
     user_id: str
     token: str
-
-
-# -- CPU accounting (Linux /proc) -------------------------------------------------------------------------------
-
-
-def _machine_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies over all CPUs."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
-def _stat(pid: int) -> list[str] | None:
-    """The fields of /proc/PID/stat after the command name (so index 11 is utime), or None if it has gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def _ticks(pid: int) -> int:
-    fields = _stat(pid)
-    return int(fields[11]) + int(fields[12]) if fields else 0
-
-
-def _postgres_ticks() -> dict[int, int]:
-    """utime + stime of every process named `postgres` on the machine (other databases' backends included)."""
-    ticks = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    ticks[int(entry.name)] = _ticks(int(entry.name))
-            except OSError:
-                continue
-    return ticks
-
-
-def _app_pid() -> int | None:
-    """Our child process running `casino-club serve` (uvicorn runs in that same process)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        fields = _stat(int(entry.name))
-        try:
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if fields and int(fields[1]) == os.getpid() and b"casino-club" in command and b"serve" in command:
-            return int(entry.name)
-    return None
-
-
-class CpuMeter:
-    """Percent of one CPU used by each watched process, PostgreSQL and this process; machine busy %."""
-
-    def __init__(self, pids: dict[str, int | None]) -> None:
-        self._hz = os.sysconf("SC_CLK_TCK")
-        self._pids = {name: pid for name, pid in pids.items() if pid is not None}
-        self.usage: dict[str, float] = {}
-
-    def __enter__(self) -> CpuMeter:
-        self._machine = _machine_ticks()
-        self._procs = {name: _ticks(pid) for name, pid in self._pids.items()}
-        self._postgres = _postgres_ticks()
-        self._self = time.process_time()
-        self._wall = time.perf_counter()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        wall = time.perf_counter() - self._wall
-        busy, total = _machine_ticks()
-        postgres = _postgres_ticks()
-        postgres_ticks = sum(ticks - self._postgres.get(pid, 0) for pid, ticks in postgres.items())
-        percent = 100 / self._hz / wall
-        machine_percent = 100 * (busy - self._machine[0]) / max(1, total - self._machine[1])
-        self.usage = {
-            "machine_busy_percent": round(machine_percent, 1),
-            **{
-                f"{name}_percent_of_one_cpu": round((_ticks(pid) - self._procs[name]) * percent, 1)
-                for name, pid in self._pids.items()
-            },
-            "postgres_percent_of_one_cpu": round(postgres_ticks * percent, 1),
-            "load_generator_percent_of_one_cpu": round(100 * (time.process_time() - self._self) / wall, 1),
-        }
-        ours = sum(value for name, value in self.usage.items() if name.endswith("_percent_of_one_cpu"))
-        # the rest of the machine (other users' tests, say): large values mean the figures are skewed
-        self.usage["others_percent_of_one_cpu"] = round(max(0.0, machine_percent * (os.cpu_count() or 1) - ours), 1)
 
 
 # -- backends and servers ---------------------------------------------------------------------------------------
@@ -243,7 +165,7 @@ async def _wait_for_wallets(dsn: str, players: list[Player], patience: float = 6
 
 @dataclass
 class Phase:
-    kind: str  # "reference" | "spin"
+    kind: str  # "reference" | "spin" | "buy"
     round: int
     latencies: Latencies = field(default_factory=Latencies)
     errors: dict[str, int] = field(default_factory=dict)
@@ -259,13 +181,17 @@ class Phase:
         return sum(self.errors.values())
 
     @property
+    def server(self) -> str:
+        return "reference" if self.kind == "reference" else "app"
+
+    @property
     def per_second(self) -> float:
         return len(self.latencies.samples) / self.elapsed_seconds if self.elapsed_seconds else 0.0
 
     @property
     def server_cpu_ms_per_request(self) -> float:
         """CPU time of the server process answering this phase, per successful request."""
-        percent = self.cpu.get(f"{'app' if self.kind == 'spin' else 'reference'}_percent_of_one_cpu", float("nan"))
+        percent = self.cpu.get(f"{self.server}_percent_of_one_cpu", float("nan"))
         return 10 * percent / self.per_second if self.per_second else float("nan")
 
     def summary(self) -> dict[str, object]:
@@ -287,141 +213,15 @@ class Phase:
         }
 
 
-class RawClient:
-    """The default load generator: HTTP/1.1 keep-alive on one connection per worker, each worker's request
-    encoded once. A few tens of microseconds of CPU per request, where httpx spends milliseconds: on a small
-    machine the load generator shares the CPUs with the servers, and must not be what limits the reference."""
-
-    def __init__(self, base_url: str, requests: list[tuple[str, dict[str, str], bytes]]) -> None:
-        url = httpx.URL(base_url)
-        self._host, self._port = url.host, url.port or 80
-        self._requests = [
-            (
-                f"POST {path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n"
-                + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-                + "\r\n"
-            ).encode("latin-1")
-            + body
-            for path, headers, body in requests
-        ]
-        self._streams: list[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = [None] * len(requests)
-
-    async def send(self, worker: int) -> tuple[int, bytes]:
-        streams = self._streams[worker]
-        if streams is None:
-            streams = self._streams[worker] = await asyncio.open_connection(self._host, self._port)
-        reader, writer = streams
-        try:
-            writer.write(self._requests[worker])
-            status_line = await reader.readline()
-            if not status_line:
-                raise ConnectionResetError("server closed the connection")
-            length, close = 0, False
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"connection" and value.strip().lower() == b"close":
-                    close = True
-                elif name == b"transfer-encoding":
-                    raise ValueError("chunked responses are not supported by this client")
-            body = await reader.readexactly(length)
-        except BaseException:
-            self._drop(worker)
-            raise
-        if close:
-            self._drop(worker)
-        return int(status_line.split(b" ", 2)[1]), body
-
-    def _drop(self, worker: int) -> None:
-        streams, self._streams[worker] = self._streams[worker], None
-        if streams is not None:
-            streams[1].close()
-
-    async def aclose(self) -> None:
-        for worker in range(len(self._streams)):
-            self._drop(worker)
-
-
-class HttpxClient:
-    """SPIN_BENCH_CLIENT=httpx: one httpx.AsyncClient with a pool of CONCURRENCY connections."""
-
-    def __init__(self, base_url: str, requests: list[tuple[str, dict[str, str], bytes]]) -> None:
-        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits)
-        self._requests = [
-            (path, {"Content-Type": "application/json", **headers}, body) for path, headers, body in requests
-        ]
-
-    async def send(self, worker: int) -> tuple[int, bytes]:
-        path, headers, body = self._requests[worker]
-        response = await self._client.post(path, content=body, headers=headers)
-        return response.status_code, response.content
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop, as the servers use, so the load generator stays light; the default loop without it."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
-
-
-def _loop_name() -> str:
-    return "uvloop" if _loop_factory() else "asyncio"
-
-
-LoadClient = RawClient | HttpxClient
-CLIENTS: dict[str, type[LoadClient]] = {"raw": RawClient, "httpx": HttpxClient}
-LOAD_CLIENT = os.environ.get("SPIN_BENCH_CLIENT", "raw")
-TRANSPORT_ERRORS = (OSError, asyncio.IncompleteReadError, httpx.HTTPError, ValueError, IndexError)
-
-
-class Tally:
-    def __init__(self) -> None:
-        self.latencies: list[float] = []
-        self.errors: dict[str, int] = {}
-        self.samples: dict[str, str] = {}
-
-    def error(self, kind: str, sample: str = "") -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
-        self.samples.setdefault(kind, sample[:300])
-
-
-async def _worker(client: LoadClient, worker: int, deadline: float, tally: Tally) -> None:
-    while time.perf_counter() < deadline:
-        started = time.perf_counter()
-        try:
-            status, body = await client.send(worker)
-        except TRANSPORT_ERRORS as exc:
-            tally.error(type(exc).__name__, str(exc))
-            continue
-        if status == 200:
-            tally.latencies.append((time.perf_counter() - started) * 1000)
-        else:
-            tally.error(f"HTTP {status}", body.decode(errors="replace"))
-
-
-async def _drive(client: LoadClient, workers: int, seconds: float) -> tuple[Tally, float]:
-    tally = Tally()
-    started = time.perf_counter()
-    await asyncio.gather(*(_worker(client, worker, started + seconds, tally) for worker in range(workers)))
-    return tally, time.perf_counter() - started
-
-
-def _spin_requests(players: list[Player]) -> list[tuple[str, dict[str, str], bytes]]:
-    body = json.dumps({"bet": BET}).encode()
-    return [(SPIN_PATH, {"Authorization": f"Bearer {player.token}"}, body) for player in players[:CONCURRENCY]]
-
-
-def _reference_requests(players: list[Player]) -> list[tuple[str, dict[str, str], bytes]]:
-    return [(REFERENCE_PATH, {}, json.dumps({"user_id": player.user_id}).encode()) for player in players[:CONCURRENCY]]
+def _requests(kind: str, players: list[Player]) -> tuple[list[Request], FreshHeaders | None]:
+    """What each worker sends for this kind of phase; every buy carries a new Idempotency-Key."""
+    workers = players[:CONCURRENCY]
+    if kind == "reference":
+        return [(REFERENCE_PATH, {}, json.dumps({"user_id": player.user_id}).encode()) for player in workers], None
+    path, body = (SPIN_PATH, {"bet": BET}) if kind == "spin" else (BUY_PATH, BUY_BODY)
+    encoded = json.dumps(body).encode()
+    requests = [(path, {"Authorization": f"Bearer {player.token}"}, encoded) for player in workers]
+    return requests, (lambda: {"Idempotency-Key": uuid.uuid4().hex}) if kind == "buy" else None
 
 
 async def _outbox_backlog(dsn: str) -> int:
@@ -436,16 +236,16 @@ async def _run_phase(phase: Phase, client: LoadClient, pids: dict[str, int | Non
     """Warm-up, then the measured window, on the same connections (opened afresh for each phase: the servers
     close keep-alive connections that idled through the other server's phase)."""
     try:
-        warmup, _ = await _drive(client, CONCURRENCY, WARMUP_SECONDS)
+        warmup, _ = await drive(client, CONCURRENCY, WARMUP_SECONDS)
         phase.warmup_ok, phase.warmup_errors = len(warmup.latencies), sum(warmup.errors.values())
         with CpuMeter(pids) as cpu:
-            tally, phase.elapsed_seconds = await _drive(client, CONCURRENCY, DURATION_SECONDS)
+            tally, phase.elapsed_seconds = await drive(client, CONCURRENCY, DURATION_SECONDS)
     finally:
         await client.aclose()
     phase.cpu = cpu.usage
     phase.latencies = Latencies(tally.latencies)
     phase.errors, phase.error_samples = tally.errors, tally.samples
-    if phase.kind == "spin":
+    if phase.kind != "reference":
         phase.outbox_backlog_after = await _outbox_backlog(dsn)
     return phase
 
@@ -454,12 +254,15 @@ async def _ledger_counts(dsn: str) -> dict[str, int]:
     connection = await asyncpg.connect(dsn)
     try:
         rows = await connection.fetch(
-            "SELECT reason, count(*) AS n FROM ledger_entries WHERE reason IN ('bench_reference', 'slot_bet') "
-            "GROUP BY reason"
+            "SELECT reason, count(*) AS n FROM ledger_entries "
+            "WHERE reason IN ('bench_reference', 'slot_bet', 'purchase') GROUP BY reason"
         )
     finally:
         await connection.close()
     return {row["reason"]: int(row["n"]) for row in rows}
+
+
+LEDGER_REASONS = {"reference": "bench_reference", "spin": "slot_bet", "buy": "purchase"}
 
 
 @dataclass
@@ -467,17 +270,18 @@ class Measured:
     phases: list[Phase]
     ledger: dict[str, int]  # ledger rows by reason, read from the database after the run
 
-    @property
-    def ratios(self) -> list[float]:
-        """spin req/s over reference req/s, round by round."""
+    def ratios(self, kind: str) -> list[float]:
+        """`kind` req/s over reference req/s, round by round."""
         rounds: dict[int, dict[str, float]] = {}
         for phase in self.phases:
             rounds.setdefault(phase.round, {})[phase.kind] = phase.per_second
-        return [r["spin"] / r["reference"] if r["reference"] else 0.0 for _, r in sorted(rounds.items())]
+        return [r[kind] / r["reference"] if r["reference"] else 0.0 for _, r in sorted(rounds.items())]
 
-    @property
-    def median_ratio(self) -> float:
-        return statistics.median(self.ratios)
+    def median_ratio(self, kind: str) -> float:
+        return statistics.median(self.ratios(kind))
+
+    def meets(self, kind: str) -> bool:
+        return self.median_ratio(kind) >= TARGETS[kind]
 
     @property
     def error_count(self) -> int:
@@ -490,9 +294,7 @@ class Measured:
     @property
     def consistent(self) -> bool:
         """Every 200 really committed its ledger row: database counts against the answers counted here."""
-        return self.answered("reference") == self.ledger.get("bench_reference", 0) and self.answered(
-            "spin"
-        ) == self.ledger.get("slot_bet", 0)
+        return all(self.answered(kind) == self.ledger.get(reason, 0) for kind, reason in LEDGER_REASONS.items())
 
     @property
     def valid(self) -> bool:
@@ -502,13 +304,14 @@ class Measured:
 async def _measure(app_url: str, reference_url: str, reference_pid: int, dsn: str) -> Measured:
     players = await _sign_up_all(app_url, PLAYERS)
     await _wait_for_wallets(dsn, players)
-    pids = {"app": _app_pid(), "reference": reference_pid}
+    pids = {"app": app_pid(), "reference": reference_pid}
     client_type = CLIENTS[LOAD_CLIENT]
-    spin, reference = _spin_requests(players), _reference_requests(players)
     phases: list[Phase] = []
     for number in range(1, ROUNDS + 1):
-        phases.append(await _run_phase(Phase("reference", number), client_type(reference_url, reference), pids, dsn))
-        phases.append(await _run_phase(Phase("spin", number), client_type(app_url, spin), pids, dsn))
+        for kind in KINDS:
+            requests, fresh_headers = _requests(kind, players)
+            client = client_type(reference_url if kind == "reference" else app_url, requests, fresh_headers)
+            phases.append(await _run_phase(Phase(kind, number), client, pids, dsn))
     return Measured(phases, await _ledger_counts(dsn))
 
 
@@ -522,32 +325,32 @@ def _results(measured: Measured) -> dict[str, object]:
         "config": {
             "players": PLAYERS,
             "concurrency": CONCURRENCY,
-            "worker_player_mapping": "worker i always plays as player i (no two workers share a user lock)",
+            "worker_player_mapping": "worker i always plays (and buys) as player i (no two workers share a user lock)",
             "bet": BET,
+            "buy": BUY_BODY,
             "starting_coins": STARTING_COINS,
             "warmup_seconds": WARMUP_SECONDS,
             "duration_seconds": DURATION_SECONDS,
             "rounds": ROUNDS,
-            "order": "reference, spin, reference, spin",
+            "order": "reference, spin, buy in each round",
             "cpus": os.cpu_count(),
-            "app_db_pool": "SQLAlchemy pool_size=10, max_overflow=10, pool_pre_ping (DB_POOL_SIZE default)",
+            "app_db_pool": "DB_POOL_SIZE default (10, no overflow)",
             "reference_db_pool": "asyncpg pool min=max=10",
-            "reference_auth": "none (the spin authenticates every request: JWT + session state in Redis)",
-            "idempotency_key": "not sent (optional on the spin route)",
-            "load_generator": f"this process: one {_loop_name()} loop, {LOAD_CLIENT} client, one keep-alive "
+            "reference_auth": "none (spins and buys authenticate every request: JWT + session state in Redis)",
+            "idempotency_key": "spins: not sent (optional); buys: a new key per request (required)",
+            "fraud_velocity": "FRAUD_MAX_ATTEMPTS raised for the run (each player buys far more than 20 times)",
+            "load_generator": f"this process: one {loop_name()} loop, {LOAD_CLIENT} client, one keep-alive "
             "connection per worker (httpx: a pool of 64)",
         },
         "phases": [phase.summary() for phase in measured.phases],
-        "ratios_spin_over_reference": [round(ratio, 3) for ratio in measured.ratios],
-        "median_ratio": round(measured.median_ratio, 3),
-        "target_ratio": TARGET_RATIO,
-        "meets_target": measured.median_ratio >= TARGET_RATIO,
+        **{f"ratios_{kind}_over_reference": [round(r, 3) for r in measured.ratios(kind)] for kind in TARGETS},
+        "median_ratios": {kind: round(measured.median_ratio(kind), 3) for kind in TARGETS},
+        "targets": TARGETS,
+        "meets_targets": {kind: measured.meets(kind) for kind in TARGETS},
         "errors": measured.error_count,
         "sanity": {
-            "reference_200s": measured.answered("reference"),
-            "reference_ledger_rows": measured.ledger.get("bench_reference", 0),
-            "spin_200s": measured.answered("spin"),
-            "spin_bet_ledger_rows": measured.ledger.get("slot_bet", 0),
+            **{f"{kind}_200s": measured.answered(kind) for kind in KINDS},
+            **{f"{reason}_ledger_rows": measured.ledger.get(reason, 0) for reason in LEDGER_REASONS.values()},
             "consistent": measured.consistent,
         },
         "valid": measured.valid,
@@ -556,7 +359,7 @@ def _results(measured: Measured) -> dict[str, object]:
 
 def _phase_line(phase: Phase) -> str:
     cpu = phase.cpu
-    server = cpu.get(f"{'app' if phase.kind == 'spin' else 'reference'}_percent_of_one_cpu", float("nan"))
+    server = cpu.get(f"{phase.server}_percent_of_one_cpu", float("nan"))
     backlog = "" if phase.outbox_backlog_after is None else f"  outbox backlog {phase.outbox_backlog_after}"
     line = (
         f"  {f'{phase.kind} {phase.round}':<12}{phase.per_second:>9.1f}{phase.latencies.percentile(50):>9.1f}"
@@ -570,28 +373,35 @@ def _phase_line(phase: Phase) -> str:
     return line
 
 
+def _verdict_line(measured: Measured, kind: str) -> str:
+    ratios = ", ".join(f"{ratio:.1%}" for ratio in measured.ratios(kind))
+    verdict = "MET" if measured.meets(kind) else "MISSED"
+    return (
+        f"  {kind}/reference throughput per round: {ratios}; median {measured.median_ratio(kind):.1%} "
+        f"(target >= {TARGETS[kind]:.0%}): {verdict}"
+    )
+
+
 def _render(measured: Measured, path: Path) -> str:
-    ratios = ", ".join(f"{ratio:.1%}" for ratio in measured.ratios)
-    verdict = "MET" if measured.median_ratio >= TARGET_RATIO else "MISSED"
+    ledger = "; ".join(
+        f"{kind} 200s {measured.answered(kind)} vs {reason} rows {measured.ledger.get(reason, 0)}"
+        for kind, reason in LEDGER_REASONS.items()
+    )
     return "\n".join(
         [
-            f"spin benchmark: {PLAYERS} players, concurrency {CONCURRENCY} (worker i = player i, so per-user "
-            f"locks never serialise workers), bet {BET}, {WARMUP_SECONDS:.0f} s warm-up + {DURATION_SECONDS:.0f} s "
-            f"per phase, {os.cpu_count()} CPUs",
+            f"spin and buy benchmark: {PLAYERS} players, concurrency {CONCURRENCY} (worker i = player i, so per-user "
+            f"locks never serialise workers), bet {BET}, buy {BUY_BODY['sku']} with {BUY_BODY['card_token']}, "
+            f"{WARMUP_SECONDS:.0f} s warm-up + {DURATION_SECONDS:.0f} s per phase, {os.cpu_count()} CPUs",
             "  reference = raw ASGI + asyncpg pool of 10: BEGIN; SELECT … FOR UPDATE; UPDATE wallet; INSERT ledger; "
-            "COMMIT — no auth (every spin authenticates: JWT + session state in Redis)",
+            "COMMIT — no auth (every spin and buy authenticates: JWT + session state in Redis)",
             f"  {'phase':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'cpu/req':>9}   CPU % of one CPU: "
             "server / postgres / load generator / rest of machine; machine busy %",
             *(_phase_line(phase) for phase in measured.phases),
-            "  (cpu/req: server CPU ms per answered request; outbox backlog: events not yet relayed to the leaderboard "
-            "when the phase ended)",
-            f"  spin/reference throughput per round: {ratios}; median {measured.median_ratio:.1%} "
-            f"(target >= {TARGET_RATIO:.0%}): {verdict}",
+            "  (cpu/req: server CPU ms per answered request; outbox backlog: events not yet relayed when the phase "
+            "ended)",
+            *(_verdict_line(measured, kind) for kind in TARGETS),
             f"  errors   {measured.error_count} (must be 0)" + ("" if measured.valid else "  <-- INVALID RUN"),
-            f"  ledger   reference 200s {measured.answered('reference')} vs rows "
-            f"{measured.ledger.get('bench_reference', 0)}; spin 200s {measured.answered('spin')} vs slot_bet rows "
-            f"{measured.ledger.get('slot_bet', 0)}: {'consistent' if measured.consistent else 'MISMATCH'} "
-            "(warm-ups included)",
+            f"  ledger   {ledger}: {'consistent' if measured.consistent else 'MISMATCH'} (warm-ups included)",
             f"  results  {path}",
         ]
     )
@@ -600,10 +410,10 @@ def _render(measured: Measured, path: Path) -> str:
 def run(results_path: Path = RESULTS_PATH) -> str:
     """Run the benchmark on throwaway backends, write JSON results, return the human-readable report."""
     with (
-        throwaway_backends({"STARTING_COINS": str(STARTING_COINS)}) as env,
+        throwaway_backends({"STARTING_COINS": str(STARTING_COINS), "FRAUD_MAX_ATTEMPTS": "1000000000"}) as env,
         serving(env) as app_url,
         _serving_reference(_asyncpg_dsn(env["DATABASE_URL"])) as (reference_url, reference_pid),
-        asyncio.Runner(loop_factory=_loop_factory()) as runner,
+        asyncio.Runner(loop_factory=loop_factory()) as runner,
     ):
         measured = runner.run(_measure(app_url, reference_url, reference_pid, _asyncpg_dsn(env["DATABASE_URL"])))
     results_path.parent.mkdir(parents=True, exist_ok=True)
