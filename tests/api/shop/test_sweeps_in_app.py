@@ -1,0 +1,63 @@
+"""With jobs in process, the app itself runs the payments sweeps; with arq it leaves them to the worker's cron."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from src.entrypoints.http import app as app_module
+from src.entrypoints.http.app import create_app
+from tests.conftest import SettingsFactory
+from tests.support.api import bearer, sign_up
+
+STALE_AFTER_MINUTES = 0.005  # 0.3 s
+
+
+async def _pending_purchase(client: Any) -> tuple[dict[str, Any], str]:
+    player = await sign_up(client)
+    response = await client.post(
+        "/api/shop/buy",
+        json={"sku": "gems_100", "quantity": 1, "card_token": "tok_pending"},
+        headers={**bearer(player), "idempotency-key": uuid.uuid4().hex},
+    )
+    assert (response.status_code, response.json()["status"]) == (200, "pending"), response.text
+    return player, response.json()["transaction_id"]
+
+
+async def _after_a_while(client: Any, player: dict[str, Any], tx_id: str) -> dict[str, Any]:
+    for _ in range(15):
+        await asyncio.sleep(0.1)
+        tx: dict[str, Any] = (await client.get(f"/api/shop/transactions/{tx_id}", headers=bearer(player))).json()
+        if tx["status"] != "pending":
+            break
+    return tx
+
+
+@pytest.fixture(autouse=True)
+def quick_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_module, "STALE_VOID_INTERVAL_SECONDS", 0.1)
+    monkeypatch.setattr(app_module, "HOLD_SWEEP_INTERVAL_SECONDS", 0.1)
+
+
+async def test_jobs_in_process_the_app_voids_stale_purchases(make_settings: SettingsFactory) -> None:
+    settings = make_settings(job_queue="in-process", pending_tx_max_age_minutes=STALE_AFTER_MINUTES)
+    async with AsyncTestClient(create_app(settings)) as client:
+        player, tx_id = await _pending_purchase(client)
+
+        sut = await _after_a_while(client, player, tx_id)
+
+    assert (sut["status"], sut["failure_reason"], sut["gems_granted"]) == ("voided", "STALE_AUTO_VOID", 0)
+
+
+async def test_jobs_on_arq_the_app_leaves_the_sweeps_to_the_worker(make_settings: SettingsFactory) -> None:
+    settings = make_settings(job_queue="arq", pending_tx_max_age_minutes=STALE_AFTER_MINUTES)
+    async with AsyncTestClient(create_app(settings)) as client:
+        player, tx_id = await _pending_purchase(client)
+
+        sut = await _after_a_while(client, player, tx_id)
+
+    assert (sut["status"], sut["failure_reason"]) == ("pending", None)
