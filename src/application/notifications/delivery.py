@@ -1,0 +1,162 @@
+"""Fan a message out to recipients: the inbox row and realtime event in the caller's transaction, push and
+email queued after it commits, each only where the player's settings allow it at this moment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB, NotificationDeps
+from src.application.notifications.ports import NotificationsUnitOfWork, Recipient
+from src.domain.notifications.events import NotificationCreated
+from src.domain.notifications.model import Channel, Notification, NotificationSettings, check_message
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    type: str
+    title: str
+    body: str
+    channels: frozenset[Channel]
+    data: dict[str, Any] = field(default_factory=dict)
+    email_template: str = "campaign"
+    email_context: dict[str, Any] = field(default_factory=dict)
+    realtime_per_user: bool = True  # False when one announcement reaches everyone instead
+
+    def __post_init__(self) -> None:
+        check_message(self.title, self.body)
+
+
+@dataclass(frozen=True)
+class QueuedJob:
+    job: str
+    payload: dict[str, Any]
+    job_id: str
+
+
+@dataclass
+class Staged:
+    """What one fan-out produced; `jobs` go to the queue once the transaction has committed."""
+
+    inbox: int = 0
+    reached: int = 0  # recipients reached on at least one chosen channel
+    unreachable: int = 0
+    jobs: list[QueuedJob] = field(default_factory=list)
+
+    @property
+    def push(self) -> int:
+        return sum(1 for job in self.jobs if job.job == PUSH_JOB)
+
+    @property
+    def email(self) -> int:
+        return sum(1 for job in self.jobs if job.job == EMAIL_JOB)
+
+
+def push_job(notification_id: str, endpoint: str, user_id: str, message: Outgoing) -> QueuedJob:
+    payload = {
+        "endpoint": endpoint,
+        "user_id": user_id,
+        "notification_id": notification_id,
+        "type": message.type,
+        "title": message.title,
+        "body": message.body,
+        "data": message.data,
+    }
+    return QueuedJob(PUSH_JOB, payload, f"push:{notification_id}:{endpoint}")
+
+
+def email_job(delivery_id: str, recipient: Recipient, template: str, context: dict[str, Any]) -> QueuedJob:
+    payload = {
+        "delivery_id": delivery_id,
+        "user_id": recipient.user_id,
+        "to": recipient.email,
+        "template": template,
+        "context": {"nickname": recipient.nickname, **context},
+    }
+    return QueuedJob(EMAIL_JOB, payload, f"email:{delivery_id}")
+
+
+async def _stage_one(
+    uow: NotificationsUnitOfWork,
+    deps: NotificationDeps,
+    recipient: Recipient,
+    settings: NotificationSettings,
+    message: Outgoing,
+    now: datetime,
+    staged: Staged,
+) -> Notification | None:
+    notification_id = deps.ids.new_id()
+    channels, reached = message.channels, False
+    notification = None
+    if Channel.INBOX in channels:
+        notification = Notification(
+            notification_id, recipient.user_id, message.type, message.title, message.body, now, dict(message.data)
+        )
+        staged.inbox += 1
+        reached = True
+    if Channel.REALTIME in channels and message.realtime_per_user:
+        uow.record(
+            NotificationCreated(
+                aggregate_id=recipient.user_id,
+                occurred_at=now,
+                notification_id=notification_id,
+                type=message.type,
+                title=message.title,
+                body=message.body,
+                data=dict(message.data),
+            )
+        )
+        reached = True
+    if Channel.PUSH in channels and settings.allows(Channel.PUSH, message.type, now):
+        for subscription in await uow.push_subscriptions.for_user(recipient.user_id):
+            staged.jobs.append(push_job(notification_id, subscription.endpoint, recipient.user_id, message))
+            reached = True
+    if Channel.EMAIL in channels and recipient.email and settings.allows(Channel.EMAIL, message.type, now):
+        context = {"title": message.title, "body": message.body, **message.email_context}
+        staged.jobs.append(email_job(notification_id, recipient, message.email_template, context))
+        reached = True
+    staged.reached += reached
+    staged.unreachable += not reached
+    return notification
+
+
+async def stage(
+    uow: NotificationsUnitOfWork,
+    deps: NotificationDeps,
+    recipients: Sequence[Recipient],
+    message: Outgoing,
+    now: datetime,
+) -> Staged:
+    """Write inbox rows and realtime events in `uow` (the caller commits); the jobs are returned, not queued."""
+    staged = Staged()
+    stored = await uow.notification_settings.get_many([recipient.user_id for recipient in recipients])
+    notifications = []
+    for recipient in recipients:
+        settings = stored.get(recipient.user_id) or NotificationSettings(recipient.user_id)
+        notification = await _stage_one(uow, deps, recipient, settings, message, now, staged)
+        if notification is not None:
+            notifications.append(notification)
+    if notifications:
+        await uow.notifications.add_many(notifications)
+    return staged
+
+
+async def enqueue(deps: NotificationDeps, jobs: Sequence[QueuedJob]) -> None:
+    """After commit: a send queued twice (a retried fan-out) is deduplicated by its job id."""
+    for job in jobs:
+        await deps.jobs.enqueue(job.job, job.payload, job_id=job.job_id)
+
+
+async def notify_user(deps: NotificationDeps, user_id: str, message: Outgoing) -> Staged:
+    """One player, e.g. from an event of another context; unknown or deleted users get nothing."""
+    async with deps.uow_factory() as uow:
+        user = await uow.users.get(user_id)
+        if user is None or user.deleted_at is not None:
+            return Staged()
+        recipient = Recipient(user.id, user.nickname, user.email)
+        staged = await stage(uow, deps, [recipient], message, deps.clock.now())
+        await uow.commit()
+    await enqueue(deps, staged.jobs)
+    return staged
