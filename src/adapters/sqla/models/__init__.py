@@ -11,6 +11,13 @@ from src.adapters.sqla.models.games import (
 )
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow
 from src.adapters.sqla.models.identity import AuditLogRow, InviteCodeRow, RefreshTokenRow, SessionRow, UserRow
+from src.adapters.sqla.models.notifications import (
+    CampaignDeliveryRow,
+    CampaignRow,
+    NotificationRow,
+    NotificationSettingsRow,
+    PushSubscriptionRow,
+)
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, WalletRow
@@ -18,6 +25,8 @@ from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, W
 __all__ = [
     "AuditLogRow",
     "Base",
+    "CampaignDeliveryRow",
+    "CampaignRow",
     "CatalogItemRow",
     "FollowRow",
     "GameConfigRow",
@@ -27,10 +36,13 @@ __all__ = [
     "InventoryItemRow",
     "InviteCodeRow",
     "LedgerEntryRow",
+    "NotificationRow",
+    "NotificationSettingsRow",
     "OutboxRow",
     "PlayerGameStateRow",
     "ProcessedEventRow",
     "PurchaseTransactionRow",
+    "PushSubscriptionRow",
     "RefreshTokenRow",
     "SessionRow",
     "UserRow",
