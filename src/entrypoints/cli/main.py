@@ -16,6 +16,7 @@ from rich.progress import MofNCompleteColumn, Progress
 
 from src.application.games.boards import rebuild_leaderboards
 from src.application.identity.accounts import AdminAccount, ensure_admin
+from src.application.shop.integrity import IntegrityReport, count_transactions, verify_transactions
 from src.application.wallet.verification import LedgerReport, verify_ledger
 from src.domain.shared.errors import DomainError
 from src.entrypoints.bootstrap import migrate_database, open_container
@@ -115,6 +116,25 @@ def verify_ledger_command(settings: Settings) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+async def _verify_transactions(settings: Settings) -> IntegrityReport:
+    async with open_container(settings) as container:
+        total = await count_transactions(container.purchases)
+        with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=Console(stderr=True)) as progress:
+            task = progress.add_task("checking transactions", total=total)
+            return await verify_transactions(container.purchases, lambda done: progress.advance(task, done))
+
+
+@cli.command("verify-transactions")
+@with_settings
+def verify_transactions_command(settings: Settings) -> None:
+    """Recompute every purchase transaction's integrity hash; exits 1 when any row was tampered with."""
+    report = asyncio.run(_verify_transactions(settings))
+    for tx_id in report.tampered:
+        click.echo(f"TAMPERED transaction={tx_id}")
+    click.echo(f"{report.checked} transactions checked, {len(report.tampered)} tampered")
+    sys.exit(0 if report.ok else 1)
+
+
 async def _rebuild_leaderboards(settings: Settings) -> dict[str, int]:
     async with open_container(settings) as container:
         return await rebuild_leaderboards(container.play_scores, container.games.leaderboard, container.clock.now())
@@ -130,7 +150,9 @@ def rebuild_leaderboards_command(settings: Settings) -> None:
 
 
 @cli.command()
-@click.option("--queue", default="maintenance", show_default=True, help="Which queue this worker serves.")
+@click.option(
+    "--queue", default="maintenance", show_default=True, help="Which queue this worker serves: maintenance or payments."
+)
 @with_settings
 def worker(settings: Settings, queue: str) -> None:
     """Run an arq worker for one queue (needs REDIS_URL)."""
