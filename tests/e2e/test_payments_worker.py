@@ -209,3 +209,19 @@ async def test_a_worker_killed_in_the_middle_of_a_capture_grants_once_after_a_re
     assert (worker.returncode, settled["status"], settled["gems_granted"]) == (-signal.SIGKILL, "captured", 100)
     assert grants == [(100, bought["transaction_id"])]
     assert gems == 100
+
+
+async def test_the_worker_cron_voids_stale_purchases(
+    pg_url: str, redis_namespace: str, olap_dsn: str, tmp_path: Path
+) -> None:
+    env = _env(pg_url, redis_namespace, pending_tx_max_age_minutes=0.01)
+    async with app_client(env, olap_dsn, tmp_path / "app") as client, sandbox(redis_namespace) as gateway:
+        player = await sign_up(client)
+        bought = await _buy(client, player, "tok_pending")
+        await asyncio.sleep(1)  # older than PENDING_TX_MAX_AGE_MINUTES when the worker's first sweep runs
+        with payments_worker(env, tmp_path / "worker"):
+            voided = await _settled(client, player, bought["transaction_id"], tmp_path / "worker" / "worker.log")
+        charge = await gateway.charge_status(bought["charge_id"])
+
+    assert (voided["status"], voided["failure_reason"], voided["gems_granted"]) == ("voided", "STALE_AUTO_VOID", 0)
+    assert charge is ChargeStatus.VOIDED
