@@ -33,6 +33,14 @@ from src.adapters.memory.identity import (
     Workspace,
 )
 from src.adapters.memory.limited import InMemoryLimitedPackageRepository, LimitedTables
+from src.adapters.memory.notifications import (
+    InMemoryAudienceRepository,
+    InMemoryCampaignRepository,
+    InMemoryNotificationRepository,
+    InMemoryNotificationSettingsRepository,
+    InMemoryPushSubscriptionRepository,
+    NotificationTables,
+)
 from src.adapters.memory.promos import InMemoryPromoRepository, PromoTables
 from src.adapters.memory.shop import InMemoryCatalogRepository, InMemoryTransactionRepository, ShopTables
 from src.adapters.memory.wallet import InMemoryInboxRepository, InMemoryWalletRepository, WalletTables
@@ -51,6 +59,7 @@ class InMemoryStore:
         self.promo_tables = PromoTables()
         self.limited_tables = LimitedTables()
         self.webhook_tables = WebhookTables()
+        self.notification_tables = NotificationTables()
         self.outbox: list[DomainEvent] = []  # an event's position is its index + 1
         self.published: dict[int, datetime] = {}  # outbox position → when the relay published it
         # taken by commit, rollback and the two atomic writes (invite consume, refresh spend)
@@ -80,6 +89,11 @@ class InMemoryUnitOfWork:
     promos: InMemoryPromoRepository
     limited: InMemoryLimitedPackageRepository
     webhooks: InMemoryWebhookLog
+    notifications: InMemoryNotificationRepository
+    notification_settings: InMemoryNotificationSettingsRepository
+    push_subscriptions: InMemoryPushSubscriptionRepository
+    campaigns: InMemoryCampaignRepository
+    audience: InMemoryAudienceRepository
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store
@@ -96,7 +110,8 @@ class InMemoryUnitOfWork:
         webhooks = Workspace(store.webhook_tables, store.lock, store.row_locks)
         promos = Workspace(store.promo_tables, store.lock, store.row_locks)
         limited = Workspace(store.limited_tables, store.lock, store.row_locks)
-        self._workspaces = (identity, wallet, games, shop, webhooks, promos, limited)
+        notifications = Workspace(store.notification_tables, store.lock, store.row_locks)
+        self._workspaces = (identity, wallet, games, shop, webhooks, promos, limited, notifications)
         self.users = InMemoryUserRepository(identity)
         self.invites = InMemoryInviteCodeRepository(identity)
         self.sessions = InMemorySessionRepository(identity)
@@ -112,6 +127,11 @@ class InMemoryUnitOfWork:
         self.promos = InMemoryPromoRepository(promos)
         self.limited = InMemoryLimitedPackageRepository(limited)
         self.webhooks = InMemoryWebhookLog(webhooks)
+        self.notifications = InMemoryNotificationRepository(notifications)
+        self.notification_settings = InMemoryNotificationSettingsRepository(notifications)
+        self.push_subscriptions = InMemoryPushSubscriptionRepository(notifications)
+        self.campaigns = InMemoryCampaignRepository(notifications)
+        self.audience = InMemoryAudienceRepository(identity)
 
     @property
     def workspaces(self) -> tuple[Workspace[Any], ...]:

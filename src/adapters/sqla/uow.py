@@ -15,6 +15,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.models.outbox import OutboxRow
+from src.adapters.sqla.repositories.campaigns import SqlaAudienceRepository, SqlaCampaignRepository
 from src.adapters.sqla.repositories.follows import SqlaFollowRepository
 from src.adapters.sqla.repositories.games import (
     SqlaGameConfigRepository,
@@ -23,6 +24,11 @@ from src.adapters.sqla.repositories.games import (
 )
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
 from src.adapters.sqla.repositories.limited import SqlaLimitedPackageRepository
+from src.adapters.sqla.repositories.notifications import (
+    SqlaNotificationRepository,
+    SqlaNotificationSettingsRepository,
+    SqlaPushSubscriptionRepository,
+)
 from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
 from src.adapters.sqla.repositories.promos import SqlaPromoRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
@@ -73,6 +79,11 @@ class SqlaUnitOfWork:
     promos: SqlaPromoRepository
     limited: SqlaLimitedPackageRepository
     webhooks: SqlaWebhookLog
+    notifications: SqlaNotificationRepository
+    notification_settings: SqlaNotificationSettingsRepository
+    push_subscriptions: SqlaPushSubscriptionRepository
+    campaigns: SqlaCampaignRepository
+    audience: SqlaAudienceRepository
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
@@ -107,6 +118,11 @@ class SqlaUnitOfWork:
         self.promos = SqlaPromoRepository(session)
         self.limited = SqlaLimitedPackageRepository(session)
         self.webhooks = SqlaWebhookLog(session)
+        self.notifications = SqlaNotificationRepository(session)
+        self.notification_settings = SqlaNotificationSettingsRepository(session)
+        self.push_subscriptions = SqlaPushSubscriptionRepository(session)
+        self.campaigns = SqlaCampaignRepository(session)
+        self.audience = SqlaAudienceRepository(session)
         return self
 
     async def __aexit__(
