@@ -1,0 +1,51 @@
+"""Worker options per queue: which jobs and crons each queue runs, and the limits that bound a crash re-run."""
+
+from __future__ import annotations
+
+import pytest
+
+from src.entrypoints.settings import SettingsError, load_settings
+from workers.settings import CRASH_RERUNS, QUEUES, queue_key, worker_options
+
+REDIS = {"REDIS_URL": "redis://cache:6379/0", "REDIS_NAMESPACE": "acme:"}
+
+
+def test_the_payments_queue_runs_capture_and_the_payments_sweeps() -> None:
+    settings = load_settings({**REDIS, "CAPTURE_MAX_ATTEMPTS": "4", "WORKER_JOB_TIMEOUT_SECONDS": "7"}, env_file=None)
+
+    sut = worker_options(settings, "payments")
+
+    (capture,) = sut["functions"]
+    assert (capture.name, capture.max_tries, capture.timeout_s, capture.keep_result_s) == (
+        "capture_payment",
+        4 + CRASH_RERUNS,
+        7,
+        0,
+    )
+    assert sorted(job.name for job in sut["cron_jobs"]) == [
+        "cron:acme:release_expired_holds",
+        "cron:acme:void_stale_transactions",
+    ]
+    assert (sut["queue_name"], sut["job_timeout"]) == ("acme:arq:payments", 7)
+
+
+def test_the_maintenance_queue_keeps_its_jobs_and_long_timeout() -> None:
+    sut = worker_options(load_settings(REDIS, env_file=None), "maintenance")
+
+    assert sorted(job.name for job in sut["cron_jobs"]) == [
+        "cron:acme:purge_idempotency_records",
+        "cron:acme:relay_outbox",
+    ]
+    assert sut["queue_name"] == "acme:arq:maintenance"
+    assert sut["job_timeout"] >= 300
+
+
+def test_queue_keys_live_under_the_namespace() -> None:
+    settings = load_settings(REDIS, env_file=None)
+
+    assert [queue_key(settings, queue) for queue in QUEUES] == ["acme:arq:maintenance", "acme:arq:payments"]
+
+
+def test_an_unknown_queue_is_refused() -> None:
+    with pytest.raises(SettingsError, match="unknown queue 'emails'"):
+        worker_options(load_settings(REDIS, env_file=None), "emails")
