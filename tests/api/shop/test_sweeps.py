@@ -1,0 +1,89 @@
+"""The payment sweeps on PostgreSQL + Redis: stale purchases are voided, expired stock holds end their purchase."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from litestar import Litestar
+
+from src.application.shop.purchases import release_expired_holds, void_stale_transactions
+from src.entrypoints.container import Container
+from src.entrypoints.http.app import create_app
+from tests.conftest import SettingsFactory
+from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, bearer, in_app, sign_up
+
+MAX_AGE_SECONDS = 0.6
+
+
+@pytest.fixture
+def app(make_settings: SettingsFactory, admin_site_id: str) -> Litestar:
+    settings = make_settings(
+        admin_site_id=admin_site_id,
+        admin_password=ADMIN_PASSWORD,
+        jwt_secret=JWT_SECRET,
+        job_queue="in-process",
+        pending_tx_max_age_minutes=MAX_AGE_SECONDS / 60,
+        limited_hold_ttl_seconds=MAX_AGE_SECONDS,
+    )
+    return create_app(settings)
+
+
+async def _buy(client: Any, player: dict[str, Any], path: str, **body: Any) -> dict[str, Any]:
+    response = await client.post(path, json=body, headers={**bearer(player), "idempotency-key": uuid.uuid4().hex})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def _transaction(client: Any, player: dict[str, Any], tx_id: str) -> dict[str, Any]:
+    response = await client.get(f"/api/shop/transactions/{tx_id}", headers=bearer(player))
+    tx: dict[str, Any] = response.json()
+    return tx
+
+
+async def test_a_purchase_left_pending_is_voided_as_stale(client: Any, container: Container) -> None:
+    player = await sign_up(client)
+    pending = await _buy(client, player, "/api/shop/buy", sku="gems_100", card_token="tok_pending")
+
+    too_early = await in_app(client, lambda: void_stale_transactions(container.purchases))
+    await asyncio.sleep(MAX_AGE_SECONDS + 0.2)
+    voided = await in_app(client, lambda: void_stale_transactions(container.purchases))
+
+    tx = await _transaction(client, player, pending["transaction_id"])
+    assert too_early == 0
+    assert voided >= 1
+    assert (tx["status"], tx["failure_reason"], tx["gems_granted"]) == ("voided", "STALE_AUTO_VOID", 0)
+    assert [change["status"] for change in tx["history"]] == ["pending", "voided"]
+
+
+async def test_an_expired_hold_ends_the_purchase_and_frees_the_stock(
+    client: Any, container: Container, admin: dict[str, Any]
+) -> None:
+    now, package_id = datetime.now(UTC), f"sweep_{uuid.uuid4().hex[:10]}"
+    package = {
+        "package_id": package_id,
+        "name": "Sweep bundle",
+        "price_cents": 99,
+        "gems": 10,
+        "starts_at": (now - timedelta(minutes=1)).isoformat(),
+        "ends_at": (now + timedelta(hours=1)).isoformat(),
+        "max_global_stock": 1,
+        "per_user_limit": 1,
+    }
+    upserted = await client.post("/api/admin/limited-packages/upsert", json=package, headers=bearer(admin))
+    assert upserted.status_code == 200, upserted.text
+    first, second = await sign_up(client), await sign_up(client)
+    held = await _buy(client, first, "/api/shop/limited/buy", package_id=package_id, card_token="tok_pending")
+
+    await asyncio.sleep(MAX_AGE_SECONDS + 0.2)
+    released = await in_app(client, lambda: release_expired_holds(container.purchases))
+    bought = await _buy(client, second, "/api/shop/limited/buy", package_id=package_id, card_token="tok_visa")
+
+    expired = await _transaction(client, first, held["transaction_id"])
+    assert released == 1
+    assert (expired["status"], expired["failure_reason"]) == ("voided", "PENDING_TIMEOUT")
+    assert bought["status"] == "captured"
