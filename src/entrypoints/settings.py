@@ -91,6 +91,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_request_body_bytes: int = 1_048_576
     db_pool_size: int = 10
     readiness_timeout_seconds: float = 2.0
+    realtime_history_size: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 100  # events kept per user for resume
+    realtime_history_ttl_seconds: Annotated[float, msgspec.Meta(gt=0)] = 86_400.0
+    realtime_max_connections_per_user: Annotated[int, msgspec.Meta(ge=1)] = 5  # per app instance
+    realtime_queue_size: Annotated[int, msgspec.Meta(ge=1)] = 256  # undelivered frames before "overflow"
+    realtime_heartbeat_seconds: Annotated[float, msgspec.Meta(gt=0)] = 25.0
+    realtime_idle_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0
+    realtime_session_check_seconds: Annotated[float, msgspec.Meta(gt=0)] = 1.0
+    realtime_redis_block_ms: Annotated[int, msgspec.Meta(ge=1, le=60_000)] = 200
 
     @property
     def is_production(self) -> bool:

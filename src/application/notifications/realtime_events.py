@@ -1,0 +1,88 @@
+"""Outbox subscribers that turn other contexts' domain events into realtime messages.
+
+They run inside the outbox relay (in an app process or the maintenance worker), never in a request handler,
+so an event reaches every socket whichever process produced it. Delivery is at least once: the publisher
+gives a repeated event its first id, and listeners drop the copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from src.application.notifications.realtime import RealtimePublisher
+from src.application.shared.outbox import OutboxMessage, Subscription
+
+Translation = tuple[str, str | None, dict[str, Any]]  # message type, user id (None: everyone), data
+
+
+def _reward(event: OutboxMessage) -> Translation:
+    data = {key: event.payload.get(key) for key in ("currency", "amount", "source")}
+    return "reward_granted", event.aggregate_id, data
+
+
+def _balance(event: OutboxMessage) -> Translation:
+    currency = str(event.payload["currency"])
+    data = {
+        "balances": {currency: event.payload["balance_after"]},
+        "delta": {currency: event.payload["delta"]},
+        "reason": event.payload.get("reason"),
+    }
+    return "profile_update", event.aggregate_id, data
+
+
+_PURCHASE_FIELDS = ("status", "sku", "kind", "quantity", "amount_cents", "currency", "gems_granted", "failure_reason")
+
+
+def _purchase(event: OutboxMessage) -> Translation:
+    data = {"transaction_id": event.aggregate_id, **{key: event.payload.get(key) for key in _PURCHASE_FIELDS}}
+    return "purchase_update", str(event.payload["user_id"]), data
+
+
+def _notification(event: OutboxMessage) -> Translation:
+    payload = event.payload
+    data = {
+        "id": payload["notification_id"],
+        "type": payload.get("type"),
+        "title": payload.get("title"),
+        "body": payload.get("body"),
+        "data": payload.get("data") or {},
+    }
+    return "notification", event.aggregate_id, data
+
+
+def _announcement(event: OutboxMessage) -> Translation:
+    payload = event.payload
+    data = {
+        "id": payload.get("announcement_id", event.aggregate_id),
+        "title": payload.get("title"),
+        "body": payload.get("body"),
+        "data": payload.get("data") or {},
+    }
+    return "announcement", None, data
+
+
+TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
+    "RewardGranted": _reward,
+    "BalanceChanged": _balance,
+    "PurchaseUpdated": _purchase,
+    "NotificationCreated": _notification,
+    "AnnouncementPublished": _announcement,
+}
+
+
+async def publish_event(event: OutboxMessage, publisher: RealtimePublisher) -> None:
+    type, user_id, data = TRANSLATIONS[event.event_type](event)
+    if user_id is None:
+        await publisher.to_everyone(event.event_id, type, data, event.created_at)
+    else:
+        await publisher.to_user(event.event_id, user_id, type, data, event.created_at)
+
+
+def realtime_subscribers(publisher: RealtimePublisher) -> dict[str, list[Subscription]]:
+    """For the composition root's subscriber map: one subscriber per event type it delivers."""
+
+    async def deliver(event: OutboxMessage) -> None:
+        await publish_event(event, publisher)
+
+    return {event_type: [deliver] for event_type in TRANSLATIONS}
