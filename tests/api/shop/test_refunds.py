@@ -110,6 +110,17 @@ async def test_the_refund_is_audit_logged(client: Any, admin: dict[str, Any]) ->
     assert entries[0]["payload"]["note"] == "chargeback"
 
 
+async def test_a_refund_needs_no_body(client: Any, admin: dict[str, Any]) -> None:
+    _, bought = await _bought(client)
+
+    response = await client.post(
+        f"/api/admin/transactions/{bought['transaction_id']}/refund", headers={**bearer(admin), **_key()}
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["clawed_back_gems"] == PACK_GEMS
+
+
 async def test_a_refund_needs_an_idempotency_key(client: Any, admin: dict[str, Any]) -> None:
     player, bought = await _bought(client)
 

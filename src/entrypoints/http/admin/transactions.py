@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT
 
 from src.application.shop.admin_transactions import get_transaction, search_transactions
 from src.application.shop.deps import PurchaseDeps
@@ -29,6 +29,12 @@ Text = Annotated[str | None, QueryParameter(max_length=64)]
 From = Annotated[datetime | None, QueryParameter(name="from", description="created at or after (RFC 3339)")]
 To = Annotated[datetime | None, QueryParameter(name="to", description="created before (RFC 3339)")]
 
+REFUND_RESPONSES = {
+    HTTP_200_OK: ResponseSpec(RefundOut, description="The refund (replayed as is for a repeated key)"),
+    HTTP_404_NOT_FOUND: ResponseSpec(None, description="NOT_FOUND: no such transaction"),
+    HTTP_409_CONFLICT: ResponseSpec(None, description="NOT_REFUNDABLE: not captured; or IDEMPOTENCY_IN_PROGRESS"),
+}
+
 
 def _utc(moment: datetime | None) -> datetime | None:
     """A timestamp without an offset is read as UTC, the API's time zone."""
@@ -46,8 +52,8 @@ class AdminTransactionController(Controller):
     async def search(
         self,
         purchases: NamedDependency[PurchaseDeps],
-        limit: Limit,
-        cursor: Cursor,
+        limit: Limit = None,
+        cursor: Cursor = None,
         status: Annotated[TxStatus | None, QueryParameter()] = None,
         user_id: Text = None,
         sku: Text = None,
@@ -67,7 +73,7 @@ class AdminTransactionController(Controller):
         "/{transaction_id:str}/refund",
         operation_id="admin_refund_transaction",
         status_code=HTTP_200_OK,
-        responses={HTTP_200_OK: ResponseSpec(RefundOut, description="The refund (replayed as is for a repeated key)")},
+        responses=REFUND_RESPONSES,
     )
     async def refund(
         self,
