@@ -39,10 +39,11 @@ async def settle_captured(
         return False
     now = deps.clock.now()
     tx.capture(now, reason)
-    if tx.kind is PurchaseKind.LIMITED:
-        await uow.limited.finalize(tx.id, now)
+    # promo before stock, in every path, so two purchases never wait on each other's rows
     if tx.promo_code:
         await uow.promos.confirm(tx.id, now)
+    if tx.kind is PurchaseKind.LIMITED:
+        await uow.limited.finalize(tx.id, now)
     entry = await uow.wallets.credit(
         Movement(tx.user_id, Currency.GEMS, tx.gems, PURCHASE_REASON, PURCHASE_REF_TYPE, tx.id), now
     )
@@ -82,9 +83,9 @@ async def settle_unsuccessful(
 
 
 async def give_back_reservations(uow: PurchaseUnitOfWork, tx: PurchaseTransaction, deps: PurchaseDeps) -> None:
-    """Release the stock hold and the promo use (each repository makes a repeat a no-op)."""
+    """Release the promo use and the stock hold, in the order a buy takes them (a repeat is a no-op)."""
     now = deps.clock.now()
-    if tx.kind is PurchaseKind.LIMITED:
-        await uow.limited.release(tx.id, now)
     if tx.promo_code:
         await uow.promos.release(tx.id, now)
+    if tx.kind is PurchaseKind.LIMITED:
+        await uow.limited.release(tx.id, now)
