@@ -109,7 +109,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
-    if status >= 500:
+    if status >= 500 and status not in _HTTP_CODES:  # a deliberate 503 (try again later) is not a crash
         return handle_unexpected(request, exc)
     code, message = _HTTP_CODES.get(status, ("HTTP_ERROR", "the request could not be served"))
     details: Any = None

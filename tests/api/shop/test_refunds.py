@@ -8,8 +8,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, cast
 
+import pytest
+
 from src.adapters.payments.sandbox import SandboxPaymentGateway
 from src.application.identity.commands import ClientInfo
+from src.application.shop.payments import GatewayTimeout
 from src.application.shop.ports import PurchaseUnitOfWork
 from src.application.shop.refunds import RefundPurchase, refund_purchase
 from src.domain.identity.model import Principal, Rank
@@ -186,6 +189,27 @@ async def test_concurrent_refunds_with_different_keys_claw_back_once(client: Any
     gems, ledger = await _wallet(client, player)
     assert gems == 0
     assert [entry["delta"] for entry in ledger if entry["reason"] == "purchase_refund"] == [-PACK_GEMS]
+
+
+async def test_a_gateway_that_does_not_answer_is_503_and_the_same_key_can_retry(
+    client: Any, admin: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    player, bought = await _bought(client)
+    key = _key()
+
+    async def no_answer(*_: Any) -> None:
+        raise GatewayTimeout
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SandboxPaymentGateway, "refund", no_answer)
+        timed_out = await _refund(client, admin, bought["transaction_id"], key)
+    retried = await _refund(client, admin, bought["transaction_id"], key)
+
+    assert (timed_out.status_code, timed_out.json()["error"]["code"]) == (503, "SERVICE_UNAVAILABLE")
+    assert timed_out.headers["retry-after"] == "5"
+    assert (retried.status_code, retried.json()["status"]) == (200, "refunded")
+    assert retried.headers.get("idempotent-replayed") is None
+    assert (await _wallet(client, player))[0] == 0
 
 
 async def test_a_purchase_that_was_not_captured_is_409_not_refundable(client: Any, admin: dict[str, Any]) -> None:

@@ -7,12 +7,14 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import ServiceUnavailableException
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT, HTTP_503_SERVICE_UNAVAILABLE
 
 from src.application.shop.admin_transactions import get_transaction, search_transactions
 from src.application.shop.deps import PurchaseDeps
+from src.application.shop.payments import GatewayTimeout
 from src.application.shop.refunds import RefundPurchase, refund_purchase
 from src.application.shop.transactions import TransactionFilters
 from src.domain.identity.model import Principal
@@ -33,6 +35,7 @@ REFUND_RESPONSES = {
     HTTP_200_OK: ResponseSpec(RefundOut, description="The refund (replayed as is for a repeated key)"),
     HTTP_404_NOT_FOUND: ResponseSpec(None, description="NOT_FOUND: no such transaction"),
     HTTP_409_CONFLICT: ResponseSpec(None, description="NOT_REFUNDABLE: not captured; or IDEMPOTENCY_IN_PROGRESS"),
+    HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(None, description="The gateway did not answer; retry with the same key"),
 }
 
 
@@ -89,6 +92,10 @@ class AdminTransactionController(Controller):
         command = RefundPurchase(request.user, client_info(request), transaction_id, body.reason)
 
         async def run() -> RefundOut:
-            return RefundOut.of(await refund_purchase(command, purchases))
+            try:
+                return RefundOut.of(await refund_purchase(command, purchases))
+            except GatewayTimeout as timeout:
+                # not an answer to remember under the key: 503 releases it, so the same key can try again
+                raise ServiceUnavailableException(headers={"Retry-After": "5"}) from timeout
 
         return await idempotent(request, request.user.user_id, run, required=True, body_key=body.idempotency_key)
