@@ -15,6 +15,7 @@ from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.jobs import InProcessJobQueue
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.payments.sandbox import SandboxPaymentGateway
+from src.adapters.realtime.channels import open_channels
 from src.adapters.redis.cache import RedisCache
 from src.adapters.redis.leaderboard import RedisLeaderboard
 from src.adapters.security.ids import SecretsIdGenerator
@@ -35,6 +36,9 @@ from src.application.games.leaderboard import Leaderboard
 from src.application.identity.config import IdentityConfig
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.session_state import SessionStateCache
+from src.application.notifications.realtime import RealtimeConfig
+from src.application.notifications.realtime_events import realtime_subscribers
+from src.application.notifications.realtime_hub import RealtimeHub, session_liveness
 from src.application.shared.idempotency import IdempotencyPolicy
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
 from src.application.shared.ports import Cache, Clock
@@ -163,6 +167,44 @@ def _gateway(settings: Settings, cache: Cache) -> SandboxPaymentGateway:
     )
 
 
+def realtime_config(settings: Settings) -> RealtimeConfig:
+    return RealtimeConfig(
+        history_size=settings.realtime_history_size,
+        history_ttl_seconds=settings.realtime_history_ttl_seconds,
+        queue_size=settings.realtime_queue_size,
+        max_connections_per_user=settings.realtime_max_connections_per_user,
+        heartbeat_seconds=settings.realtime_heartbeat_seconds,
+        idle_timeout_seconds=settings.realtime_idle_timeout_seconds,
+        session_check_seconds=settings.realtime_session_check_seconds,
+    )
+
+
+async def _realtime(
+    settings: Settings,
+    redis: Redis | None,
+    identity: IdentityDeps,
+    subscribers: dict[str, list[Subscription]],
+    stack: AsyncExitStack,
+) -> RealtimeHub:
+    """Realtime fan-out on Redis streams (history included) when REDIS_URL is set, else in memory; the outbox
+    relay feeds it wherever it runs (an app instance or the maintenance worker)."""
+    config = realtime_config(settings)
+    channels = await stack.enter_async_context(
+        open_channels(
+            redis,
+            namespace=settings.redis_namespace,
+            history=config.history_size,
+            history_ttl_seconds=config.history_ttl_seconds,
+            block_ms=settings.realtime_redis_block_ms,
+        )
+    )
+    hub = RealtimeHub(channels, _cache(redis, settings), identity.clock, config, session_liveness(identity))
+    stack.callback(hub.close_all)
+    for event_type, consumers in realtime_subscribers(hub.publisher).items():
+        subscribers.setdefault(event_type, []).extend(consumers)
+    return hub
+
+
 @asynccontextmanager
 async def open_container(settings: Settings) -> AsyncIterator[Container]:
     """Open pools and clients for the lifetime of the block; everything is closed on exit."""
@@ -210,12 +252,14 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
         )
         if isinstance(jobs, InProcessJobQueue):
             _register_in_process_jobs(jobs, purchases)
+        identity = _identity(settings, uow_factory, cache, clock, hasher)
+        realtime = await _realtime(settings, background_redis, identity, subscribers, stack)
         yield Container(
             settings=settings,
             clock=clock,
             cache=cache,
             uow_factory=uow_factory,
-            identity=_identity(settings, uow_factory, cache, clock, hasher),
+            identity=identity,
             wallet=wallet,
             games=GamesDeps(
                 uow_factory=uow_factory,
@@ -226,6 +270,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
                 slot_max_bet=settings.slot_max_bet,
             ),
             relay=relay,
+            realtime=realtime,
             shop=ShopDeps(uow_factory=uow_factory, clock=clock, ids=SecretsIdGenerator()),
             purchases=purchases,
             jobs=jobs,

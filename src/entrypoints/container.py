@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
+from src.application.notifications.realtime_hub import RealtimeHub
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
 from src.application.shared.jobs import JobQueue
 from src.application.shared.outbox import OutboxRelay
@@ -36,6 +37,7 @@ class Container:
     jobs: JobQueue
     gateway: PaymentGateway
     relay: OutboxRelay
+    realtime: RealtimeHub
     idempotency: IdempotencyStore
     idempotency_policy: IdempotencyPolicy
     ledger_auditor: LedgerAuditor

@@ -34,6 +34,8 @@ from src.entrypoints.http.shop import ShopController
 from src.entrypoints.http.wallet import WalletController
 from src.entrypoints.http.webhooks import PaymentWebhookController
 from src.entrypoints.logging import structlog_plugin
+from src.entrypoints.realtime.sse import RealtimeEventsController
+from src.entrypoints.realtime.ws import realtime_socket
 from src.entrypoints.settings import Settings, load_settings
 
 API_VERSION = "0.1.0"
@@ -75,6 +77,7 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
             )
         ),
     ]
+    tasks.append(asyncio.create_task(container.realtime.watch_sessions()))  # closes revoked sessions' sockets
     if settings.outbox_relay_in_app:
         tasks.append(asyncio.create_task(container.relay.run_forever(settings.outbox_poll_seconds)))
     if not settings.jobs_on_arq:
@@ -129,6 +132,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         PaymentWebhookController,
         LimitedPackagesController,
         admin_router(),
+        realtime_socket,
+        RealtimeEventsController,
     ]
     return Litestar(
         route_handlers=route_handlers,

@@ -5,12 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.contract.realtime.conftest import HISTORY, OpenChannels
-
-
-async def _until(condition: object, timeout: float = 3.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.01)
+from tests.support.realtime import eventually
 
 
 async def test_a_listener_gets_what_another_instance_publishes_in_order(open_instance: OpenChannels) -> None:
@@ -20,7 +15,7 @@ async def test_a_listener_gets_what_another_instance_publishes_in_order(open_ins
         await asyncio.sleep(0.1)  # the reader has picked the stream up
         for n in range(3):
             await publishing.publish("user:a", f"m{n}".encode())
-        await _until(lambda: len(got) >= 3)
+        await eventually(lambda: len(got) >= 3)
     assert got == [b"m0", b"m1", b"m2"]
 
 
@@ -32,7 +27,7 @@ async def test_a_listener_hears_only_its_channels(open_instance: OpenChannels) -
         await sut.publish("user:b", b"not yours")
         await sut.publish("broadcast", b"everyone")
         await sut.publish("user:a", b"yours")
-        await _until(lambda: len(got) >= 2)
+        await eventually(lambda: len(got) >= 2)
         await asyncio.sleep(0.1)
     assert sorted(got) == [b"everyone", b"yours"]
 
@@ -66,7 +61,7 @@ async def test_a_failing_listener_does_not_stop_the_others(open_instance: OpenCh
         await asyncio.sleep(0.1)
         await sut.publish("broadcast", b"one")
         await sut.publish("broadcast", b"two")
-        await _until(lambda: len(got) >= 2)
+        await eventually(lambda: len(got) >= 2)
     assert got == [b"one", b"two"]
 
 
@@ -77,5 +72,5 @@ async def test_listeners_of_one_channel_each_get_every_message(open_instance: Op
     async with first_instance.listen(["broadcast"], first.append), second_instance.listen(["broadcast"], second.append):
         await asyncio.sleep(0.1)
         await first_instance.publish("broadcast", b"hello")
-        await _until(lambda: first and second)
+        await eventually(lambda: first and second)
     assert first == second == [b"hello"]

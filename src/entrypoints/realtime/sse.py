@@ -1,0 +1,66 @@
+"""GET /api/realtime/sse: the same stream as Server-Sent Events.
+
+Each event is one `data:` line holding the same JSON as on the WebSocket, with an `id:` line, so a
+reconnecting EventSource sends `Last-Event-ID` and gets what it missed. Heartbeats are comments. The
+stream ends when the session is revoked (a reconnect then gets 401) or the client reads too slowly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from src.application.identity.sessions import authenticate
+from src.application.notifications.realtime_hub import RealtimeHub
+from src.domain.identity.errors import Unauthorized
+from src.domain.identity.model import Principal
+from src.domain.notifications.realtime import TooManyConnections
+from src.entrypoints.http.security import PUBLIC, container_of
+from src.entrypoints.realtime.handshake import credentials_of, last_event_id_of
+
+RETRY_MILLISECONDS = 3000
+
+
+async def _events(
+    hub: RealtimeHub, principal: Principal, last_event_id: int | None
+) -> AsyncIterator[ServerSentEventMessage]:
+    async with hub.connect(principal, last_event_id) as connection:
+        yield ServerSentEventMessage(comment="connected", retry=RETRY_MILLISECONDS)
+        while (frame := await connection.next()) is not None:
+            if frame.type == "heartbeat":
+                yield ServerSentEventMessage(comment="heartbeat")
+            else:
+                yield ServerSentEventMessage(data=frame.text, id=frame.id)
+
+
+class RealtimeEventsController(Controller):
+    path = "/api/realtime"
+    tags = ["realtime"]  # noqa: RUF012
+
+    @get(
+        "/sse",
+        opt={PUBLIC: True},
+        operation_id="realtime_sse",
+        summary="The user's realtime events as Server-Sent Events",
+        description=(
+            "Authenticate with `Authorization: Bearer <access token>` or `?token=` (EventSource sets no headers). "
+            "`Last-Event-ID` (or `?last_event_id=`) replays what came after that id."
+        ),
+    )
+    async def events(self, request: Request[Any, Any, Any]) -> ServerSentEvent:
+        container = container_of(request)
+        credentials = credentials_of(request)
+        if credentials is None:
+            raise Unauthorized
+        principal = await authenticate(credentials.token, container.identity)
+        raw_last = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+        last_event_id = last_event_id_of(raw_last)
+        hub = container.realtime
+        if hub.connection_count(principal.user_id) >= hub.config.max_connections_per_user:
+            raise TooManyConnections(hub.config.max_connections_per_user)  # while a 429 can still be answered
+        return ServerSentEvent(
+            _events(hub, principal, last_event_id), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
