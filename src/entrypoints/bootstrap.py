@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
+import structlog
 from redis.asyncio import Redis
 
 from src.adapters.arq.jobs import ArqJobQueue
@@ -21,6 +24,7 @@ from src.adapters.redis.leaderboard import RedisLeaderboard
 from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2PasswordHasher, FilePasswordBlocklist
 from src.adapters.security.tokens import PyJwtTokenService
+from src.adapters.smtp.mailer import FileMailer, SmtpMailer
 from src.adapters.sqla import migrations
 from src.adapters.sqla.database import SqlaDatabase, SqlaDatabaseProbe
 from src.adapters.sqla.repositories.games import SqlaPlayScores
@@ -30,12 +34,18 @@ from src.adapters.sqla.repositories.wallet import SqlaLedgerAuditor
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.adapters.system.clock import SystemClock
 from src.adapters.system.random import SystemRandomSource
+from src.adapters.webpush.sender import RecordingPushSender, WebPushSender
+from src.adapters.webpush.vapid import VapidKeys, configured_keys, development_keys
 from src.application.games.boards import apply_plays
 from src.application.games.deps import GamesDeps
 from src.application.games.leaderboard import Leaderboard
 from src.application.identity.config import IdentityConfig
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.session_state import SessionStateCache
+from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB, NotificationConfig, NotificationDeps
+from src.application.notifications.email import send_email, send_welcome
+from src.application.notifications.ports import Mailer, PushSender
+from src.application.notifications.push import send_push
 from src.application.notifications.realtime import RealtimeConfig
 from src.application.notifications.realtime_events import realtime_subscribers
 from src.application.notifications.realtime_hub import RealtimeHub, session_liveness
@@ -205,6 +215,64 @@ async def _realtime(
     return hub
 
 
+def _vapid_keys(settings: Settings) -> VapidKeys:
+    if settings.vapid_private_key:
+        return configured_keys(settings.vapid_private_key)
+    if settings.is_production:
+        structlog.get_logger("casino_club.push").warning(
+            "VAPID_PRIVATE_KEY is not set: using a key generated under VAR_DIR; give every instance the same key"
+        )
+    return development_keys(Path(settings.var_dir))
+
+
+def _push_sender(settings: Settings, stack: AsyncExitStack) -> PushSender:
+    """PUSH_SENDER: push services over HTTP (webpush), or records under VAR_DIR/push/ (the embedded default)."""
+    keys = _vapid_keys(settings)
+    if not settings.pushes_over_http:
+        return RecordingPushSender(keys, Path(settings.var_dir) / "push")
+    client = httpx.AsyncClient(timeout=settings.push_timeout_seconds)
+    stack.push_async_callback(client.aclose)
+    return WebPushSender(keys, settings.vapid_contact_email, client)
+
+
+def _mailer(settings: Settings) -> Mailer:
+    if settings.smtp_url:
+        return SmtpMailer(settings.smtp_url, settings.mail_from)
+    return FileMailer(Path(settings.var_dir) / "mail", settings.mail_from)
+
+
+def notification_config(settings: Settings) -> NotificationConfig:
+    return NotificationConfig(
+        retention_days=settings.notification_retention_days,
+        push_ttl_seconds=settings.push_ttl_seconds,
+        push_urgency=settings.push_urgency,
+        max_attempts=settings.notification_max_attempts,
+        retry_base_seconds=settings.notification_retry_base_seconds,
+        allow_insecure_push_endpoints=not settings.is_production,
+    )
+
+
+def _wire_notifications(
+    deps: NotificationDeps, jobs: InProcessJobQueue | ArqJobQueue, subscribers: dict[str, list[Subscription]]
+) -> None:
+    """The welcome email follows signups; with jobs in process, push and email sends run here."""
+
+    async def welcome(message: OutboxMessage) -> None:
+        await send_welcome(message.aggregate_id, deps)
+
+    subscribers.setdefault("UserSignedUp", []).append(welcome)
+    if isinstance(jobs, InProcessJobQueue):
+
+        async def push(payload: dict[str, Any]) -> None:
+            await send_push(payload, deps)
+
+        async def email(payload: dict[str, Any]) -> None:
+            await send_email(payload, deps)
+
+        jobs.register(PUSH_JOB, push, max_tries=deps.config.max_attempts)
+        jobs.register(EMAIL_JOB, email, max_tries=deps.config.max_attempts)
+
+
 @asynccontextmanager
 async def open_container(settings: Settings) -> AsyncIterator[Container]:
     """Open pools and clients for the lifetime of the block; everything is closed on exit."""
@@ -252,6 +320,17 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
         )
         if isinstance(jobs, InProcessJobQueue):
             _register_in_process_jobs(jobs, purchases)
+        notifications = NotificationDeps(
+            uow_factory=uow_factory,
+            clock=clock,
+            ids=SecretsIdGenerator(),
+            cache=cache,
+            jobs=jobs,
+            push=_push_sender(settings, stack),
+            mailer=_mailer(settings),
+            config=notification_config(settings),
+        )
+        _wire_notifications(notifications, jobs, subscribers)
         identity = _identity(settings, uow_factory, cache, clock, hasher)
         realtime = await _realtime(settings, background_redis, identity, subscribers, stack)
         yield Container(
@@ -273,6 +352,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
             realtime=realtime,
             shop=ShopDeps(uow_factory=uow_factory, clock=clock, ids=SecretsIdGenerator()),
             purchases=purchases,
+            notifications=notifications,
             jobs=jobs,
             gateway=gateway,
             idempotency=SqlaIdempotencyStore(database.session_factory),

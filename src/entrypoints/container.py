@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
+from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.realtime_hub import RealtimeHub
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
 from src.application.shared.jobs import JobQueue
@@ -34,6 +35,7 @@ class Container:
     games: GamesDeps
     shop: ShopDeps
     purchases: PurchaseDeps
+    notifications: NotificationDeps
     jobs: JobQueue
     gateway: PaymentGateway
     relay: OutboxRelay

@@ -17,8 +17,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from src.application.shared.pagination import Page, check_limit, decode_cursor
 from src.application.shop.deps import PurchaseDeps
-from src.application.shop.ports import PurchaseUnitOfWork
+from src.application.shop.ports import PurchaseUnitOfWork, WebhookRequest
 from src.application.shop.refunds import refund_from_gateway
 from src.application.shop.settlement import settle_captured, settle_unsuccessful
 from src.domain.shared.errors import InvalidInput
@@ -79,6 +80,14 @@ async def handle_payment_webhook(hook: PaymentWebhook, deps: PurchaseDeps) -> We
 def signed_key(timestamp: int, raw_body: bytes) -> str:
     """What the signature covers, as a digest: the same key is the same signed message sent again."""
     return hashlib.sha256(str(timestamp).encode() + b"." + raw_body).hexdigest()
+
+
+async def list_webhook_requests(
+    event_id: str | None, limit: int | None, cursor: str | None, deps: PurchaseDeps
+) -> Page[WebhookRequest]:
+    """The audit trail, newest first: what arrived, byte for byte, and what we made of it."""
+    async with deps.uow_factory() as uow:
+        return await uow.webhooks.list_requests(check_limit(limit), decode_cursor(cursor), event_id=event_id)
 
 
 def parse_notice(raw_body: bytes) -> GatewayNotice:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -261,3 +262,22 @@ async def test_an_event_for_an_unknown_charge_is_accepted_with_no_effect(client:
     assert response.status_code == 200, response.text
     assert (response.json()["applied"], response.json()["verdict"]) == (False, "unknown_charge")
     assert await _verdicts(client, container, event_id) == ["unknown_charge"]
+
+
+async def test_admins_read_the_stored_requests_byte_for_byte(client: Any, admin: dict[str, Any]) -> None:
+    event_id = f"evt_{uuid.uuid4().hex}"
+    body = _event("ch_audit", event_id=event_id)
+    forged = _signed(body, secret="whsec_guessed")
+    await _send(client, body, forged)
+    await _send(client, body, _signed(body))
+
+    response = await client.get(f"/api/admin/webhook-requests?event_id={event_id}", headers=bearer(admin))
+    player = await sign_up(client)
+    refused = await client.get("/api/admin/webhook-requests", headers=bearer(player))
+
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert [item["verdict"] for item in items] == ["unknown_charge", "signature_invalid"]  # newest first
+    assert base64.b64decode(items[1]["raw_body"]) == body
+    assert items[1]["signature"] == forged
+    assert refused.status_code == 403

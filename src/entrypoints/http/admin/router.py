@@ -7,10 +7,16 @@ from litestar import Router
 from src.entrypoints.http.admin.games import AdminOddsController
 from src.entrypoints.http.admin.identity import AdminAuditController, AdminInviteCodeController
 from src.entrypoints.http.admin.limited import AdminLimitedPackageController
+from src.entrypoints.http.admin.notifications import (
+    AdminCampaignController,
+    AdminEmailController,
+    AdminNotificationController,
+)
 from src.entrypoints.http.admin.promos import AdminPromoCodeController
 from src.entrypoints.http.admin.shop import AdminCatalogController
 from src.entrypoints.http.admin.transactions import AdminTransactionController
 from src.entrypoints.http.admin.wallet import AdminWalletController
+from src.entrypoints.http.admin.webhooks import AdminWebhookRequestController
 from src.entrypoints.http.security import admin_only
 
 
@@ -25,7 +31,11 @@ def admin_router() -> Router:
             AdminOddsController,
             AdminCatalogController,
             AdminTransactionController,
+            AdminWebhookRequestController,
             AdminLimitedPackageController,
             AdminPromoCodeController,
+            AdminNotificationController,
+            AdminCampaignController,
+            AdminEmailController,
         ],
     )

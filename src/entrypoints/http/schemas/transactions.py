@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 
+from src.application.shop.ports import WebhookRequest
 from src.application.shop.refunds import RefundResult
 from src.application.shop.webhooks import WebhookOutcome
 from src.domain.shop.transactions import PurchaseTransaction, StatusChange
@@ -118,3 +119,25 @@ class WebhookAckOut(Struct):
     @classmethod
     def of(cls, outcome: WebhookOutcome) -> WebhookAckOut:
         return cls(received=True, duplicate=outcome.duplicate, applied=outcome.applied, verdict=outcome.verdict.value)
+
+
+class WebhookRequestOut(Struct):
+    """One stored webhook request; `raw_body` is base64 (the bytes as they arrived, even when not UTF-8)."""
+
+    id: str
+    received_at: datetime
+    verdict: str
+    event_id: str | None
+    signature: str | None
+    raw_body: bytes
+
+    @classmethod
+    def of(cls, request: WebhookRequest) -> WebhookRequestOut:
+        return cls(
+            id=request.id,
+            received_at=request.received_at,
+            verdict=request.verdict,
+            event_id=request.event_id,
+            signature=request.signature,
+            raw_body=request.raw_body,
+        )
