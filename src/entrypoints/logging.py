@@ -7,6 +7,7 @@ has the same shape and carries the request id bound in the request context.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -16,7 +17,20 @@ from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 
 from src.entrypoints.settings import LogFormat, Settings
 
+# uvicorn logs each WebSocket handshake with its query string, where browsers must put the access token
+_SECRET_IN_QUERY = re.compile(r"((?:access_|refresh_)?token=)[^&\s\"']+", re.IGNORECASE)
+
+
+def redact_tokens(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Tokens never reach a log line: `token=…` in any message or string field becomes `token=[redacted]`."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and "token=" in value.lower():
+            event_dict[key] = _SECRET_IN_QUERY.sub(r"\1[redacted]", value)
+    return event_dict
+
+
 _SHARED: list[Any] = [
+    redact_tokens,
     structlog.contextvars.merge_contextvars,
     structlog.processors.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
