@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from src.entrypoints.settings import Settings
 
-QUEUES = ("maintenance", "payments")
-JOB_QUEUES = {"capture_payment": "payments"}
+QUEUES = ("maintenance", "payments", "notifications")
+JOB_QUEUES = {"capture_payment": "payments", "send_push": "notifications", "send_email": "notifications"}
 
 
 def queue_key(settings: Settings, queue: str) -> str:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from dotenv import dotenv_values
@@ -33,6 +33,12 @@ class JobQueueKind(StrEnum):
     AUTO = "auto"  # arq when REDIS_URL is set, else in process
     ARQ = "arq"
     IN_PROCESS = "in-process"
+
+
+class PushSenderKind(StrEnum):
+    AUTO = "auto"  # webpush in production, else recorded under VAR_DIR/push/
+    WEBPUSH = "webpush"
+    RECORD = "record"
 
 
 class SettingsError(Exception):
@@ -99,6 +105,17 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     realtime_idle_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0
     realtime_session_check_seconds: Annotated[float, msgspec.Meta(gt=0)] = 1.0
     realtime_redis_block_ms: Annotated[int, msgspec.Meta(ge=1, le=60_000)] = 200
+    notification_retention_days: Annotated[int, msgspec.Meta(ge=1)] = 90  # inbox entries older than this go
+    push_sender: PushSenderKind = PushSenderKind.AUTO
+    vapid_private_key: str | None = None  # PEM (or a PEM file's path); development generates one under VAR_DIR
+    vapid_contact_email: str = "admin@casino-club.local"  # the VAPID `sub` claim push services may write to
+    push_ttl_seconds: Annotated[int, msgspec.Meta(ge=0, le=2_419_200)] = 86_400
+    push_urgency: Literal["very-low", "low", "normal", "high"] = "normal"
+    push_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
+    mail_from: str = "Casino-Club <no-reply@casino-club.local>"
+    notification_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=25)] = 6  # push and email sends
+    notification_retry_base_seconds: Annotated[float, msgspec.Meta(ge=0)] = 2.0  # then 2x, 4x … (or Retry-After)
+    campaign_dispatch_interval_seconds: Annotated[float, msgspec.Meta(gt=0)] = 1.0  # in-process dispatcher
 
     @property
     def is_production(self) -> bool:
@@ -113,6 +130,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def pushes_over_http(self) -> bool:
+        if self.push_sender is PushSenderKind.AUTO:
+            return self.is_production
+        return self.push_sender is PushSenderKind.WEBPUSH
 
     @property
     def jobs_on_arq(self) -> bool:
@@ -167,7 +190,13 @@ def _normalise(raw: Mapping[str, str]) -> dict[str, Any]:
             continue
         if name in _LIST_FIELDS:
             values[name] = [item.strip() for item in value.split(",") if item.strip()]
-        elif value == "" and name in {"redis_url", "kafka_bootstrap_servers", "smtp_url", "log_format"}:
+        elif value == "" and name in {
+            "redis_url",
+            "kafka_bootstrap_servers",
+            "smtp_url",
+            "log_format",
+            "vapid_private_key",
+        }:
             values[name] = None
         else:
             values[name] = value

@@ -83,3 +83,18 @@ def _wants(member: Recipient, settings: dict[str, NotificationSettings], templat
 
 def _job(member: Recipient, cmd: TriggerEmail, deps: NotificationDeps) -> QueuedJob:
     return email_job(deps.ids.new_id(), member, cmd.template, cmd.context)
+
+
+async def send_welcome(user_id: str, deps: NotificationDeps) -> bool:
+    """On UserSignedUp: the welcome email, when the player gave an address (queued once per player)."""
+    async with deps.uow_factory() as uow:
+        user = await uow.users.get(user_id)
+        settings = await uow.notification_settings.get(user_id) or NotificationSettings(user_id)
+    if user is None or not user.email:
+        return False
+    member = Recipient(user.id, user.nickname, user.email)
+    if not _wants(member, {user_id: settings}, "welcome", deps.clock.now()):
+        return False
+    job = email_job(f"welcome-{user_id}", member, "welcome", {})
+    await enqueue(deps, [job])
+    return True

@@ -17,6 +17,8 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from src.application.identity.accounts import ensure_admin
+from src.application.notifications.campaigns import dispatch_due
+from src.application.notifications.inbox import purge_expired
 from src.application.shop.purchases import release_expired_holds, void_stale_transactions
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
 from src.entrypoints.bootstrap import open_container
@@ -27,6 +29,7 @@ from src.entrypoints.http.games import GamesController, InventoryController
 from src.entrypoints.http.identity import AuthController, InviteController, UsersController
 from src.entrypoints.http.limited import LimitedPackagesController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
+from src.entrypoints.http.notifications import NotificationsController
 from src.entrypoints.http.openapi import document_error_envelope
 from src.entrypoints.http.ops import OpsController
 from src.entrypoints.http.security import authentication_middleware
@@ -41,6 +44,7 @@ from src.entrypoints.settings import Settings, load_settings
 API_VERSION = "0.1.0"
 STALE_VOID_INTERVAL_SECONDS = 60.0  # as the payments worker's cron
 HOLD_SWEEP_INTERVAL_SECONDS = 30.0
+NOTIFICATION_PURGE_INTERVAL_SECONDS = 3600.0  # as the notifications worker's cron
 logger = structlog.get_logger("casino_club.app")
 
 
@@ -67,7 +71,8 @@ async def _every(interval_seconds: float, job: Callable[[], Awaitable[object]]) 
 async def background_tasks(container: Container) -> AsyncIterator[None]:
     """Work that runs beside the app in every process: the outbox relay (a shared cache lock keeps passes
     apart) and the purge of idempotency records past their retention (a harmless repeat on each instance).
-    With jobs in process, the payments sweeps run here too (with arq, the payments worker's cron runs them)."""
+    With jobs in process, the payments sweeps, campaign dispatch and inbox retention run here too (with arq, the
+    workers' crons run them)."""
     settings = container.settings
     tasks = [
         asyncio.create_task(
@@ -85,6 +90,13 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
         tasks += [
             asyncio.create_task(_every(STALE_VOID_INTERVAL_SECONDS, lambda: void_stale_transactions(purchases))),
             asyncio.create_task(_every(HOLD_SWEEP_INTERVAL_SECONDS, lambda: release_expired_holds(purchases))),
+        ]
+        notifications = container.notifications
+        tasks += [
+            asyncio.create_task(
+                _every(settings.campaign_dispatch_interval_seconds, lambda: dispatch_due(notifications))
+            ),
+            asyncio.create_task(_every(NOTIFICATION_PURGE_INTERVAL_SECONDS, lambda: purge_expired(notifications))),
         ]
     try:
         yield
@@ -131,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ShopController,
         PaymentWebhookController,
         LimitedPackagesController,
+        NotificationsController,
         admin_router(),
         realtime_socket,
         RealtimeEventsController,
