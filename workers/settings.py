@@ -12,12 +12,14 @@ from arq.cron import CronJob
 from arq.typing import WorkerCoroutine
 from arq.worker import Function
 
+from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
 from src.application.shop.purchases import CAPTURE_JOB
 from src.entrypoints.bootstrap import open_container
 from src.entrypoints.queues import QUEUES, queue_key
 from src.entrypoints.settings import Settings, SettingsError
 from workers.jobs import job_function
 from workers.maintenance import purge_idempotency_records, relay_outbox
+from workers.notifications import dispatch_campaigns, purge_notifications, send_email, send_push
 from workers.payments import capture_payment, release_expired_holds, void_stale_transactions
 
 __all__ = ["QUEUES", "queue_key", "worker_options"]
@@ -74,13 +76,29 @@ def _payments(settings: Settings) -> tuple[list[Function | WorkerCoroutine], lis
     ]
 
 
+def _notifications(settings: Settings) -> tuple[list[Function | WorkerCoroutine], list[CronJob]]:
+    tries, timeout = settings.notification_max_attempts, settings.worker_job_timeout_seconds
+    functions: list[Function | WorkerCoroutine] = [
+        job_function(PUSH_JOB, send_push, max_tries=tries, timeout_seconds=timeout),
+        job_function(EMAIL_JOB, send_email, max_tries=tries, timeout_seconds=timeout),
+    ]
+    return functions, [
+        # not unique: every notifications worker dispatches each second; the database claims each player once
+        _cron(settings, dispatch_campaigns, second=set(range(60)), run_at_startup=True, unique=False),
+        _cron(settings, purge_notifications, minute=17, second=0, run_at_startup=True),
+    ]
+
+
+QUEUE_JOBS = {"payments": _payments, "notifications": _notifications, "maintenance": _maintenance}
+
+
 def worker_options(settings: Settings, queue: str) -> dict[str, Any]:
     """Keyword arguments for `arq.worker.Worker` serving `queue`."""
     if not settings.redis_url:
         raise SettingsError("the worker needs REDIS_URL (without it, jobs run inside the app process)")
     if queue not in QUEUES:
         raise SettingsError(f"unknown queue {queue!r}; queues: {', '.join(QUEUES)}")
-    functions, cron_jobs = _payments(settings) if queue == "payments" else _maintenance(settings)
+    functions, cron_jobs = QUEUE_JOBS[queue](settings)
     return {
         "functions": functions,
         "cron_jobs": cron_jobs,
@@ -88,7 +106,9 @@ def worker_options(settings: Settings, queue: str) -> dict[str, Any]:
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         # arq runs a job again once its in-progress key expires (timeout + 10 s): the timeout bounds how
         # long a job whose worker was killed waits before it is picked up again
-        "job_timeout": settings.worker_job_timeout_seconds if queue == "payments" else MAINTENANCE_JOB_TIMEOUT_SECONDS,
+        "job_timeout": MAINTENANCE_JOB_TIMEOUT_SECONDS
+        if queue == "maintenance"
+        else settings.worker_job_timeout_seconds,
         "on_startup": _startup(settings),
         "on_shutdown": _shutdown,
         "handle_signals": True,

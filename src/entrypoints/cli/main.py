@@ -151,7 +151,10 @@ def rebuild_leaderboards_command(settings: Settings) -> None:
 
 @cli.command()
 @click.option(
-    "--queue", default="maintenance", show_default=True, help="Which queue this worker serves: maintenance or payments."
+    "--queue",
+    default="maintenance",
+    show_default=True,
+    help="Which queue this worker serves: maintenance, payments or notifications.",
 )
 @with_settings
 def worker(settings: Settings, queue: str) -> None:
