@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -281,3 +282,28 @@ async def test_admins_read_the_stored_requests_byte_for_byte(client: Any, admin:
     assert base64.b64decode(items[1]["raw_body"]) == body
     assert items[1]["signature"] == forged
     assert refused.status_code == 403
+
+
+async def test_concurrent_deliveries_of_one_event_apply_it_once(client: Any, container: Container) -> None:
+    player, tx_id, charge_id = await _pending(client)
+    body, signature = await _played(client, container, charge_id, "charge.captured")
+    signed_at = int(signature.split(",")[0].removeprefix("t="))
+    redeliveries = [sign(SECRET, signed_at - age, body) for age in range(6)]  # each signed anew
+
+    responses = await asyncio.gather(*(_send(client, body, each) for each in redeliveries))
+
+    assert [response.status_code for response in responses] == [200] * 6, [r.text for r in responses]
+    assert sorted(response.json()["duplicate"] for response in responses) == [False] + [True] * 5
+    assert (await _transaction(client, player, tx_id))["gems_granted"] == 550
+    assert await _gems(client, player) == 550
+
+
+async def test_concurrent_replays_of_one_request_let_exactly_one_through(client: Any, container: Container) -> None:
+    player, _, charge_id = await _pending(client)
+    body, signature = await _played(client, container, charge_id, "charge.captured")
+
+    responses = await asyncio.gather(*(_send(client, body, signature) for _ in range(6)))
+
+    assert sorted(response.status_code for response in responses) == [200] + [409] * 5
+    assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"WEBHOOK_REPLAY"}
+    assert await _gems(client, player) == 550
