@@ -33,9 +33,9 @@ from tests.support.processes import CLI, PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 
-SETTLE_TIMEOUT_SECONDS = 30.0
-WORKER_JOB_TIMEOUT_SECONDS = 2  # a killed worker's job runs again 12 s after it started (arq adds 10 s)
-CAPTURE_DELAY_SECONDS = 1.5  # the worker's gateway answers captures this late: the window to kill it in
+SETTLE_TIMEOUT_SECONDS = 45.0
+WORKER_JOB_TIMEOUT_SECONDS = 4  # a killed worker's job runs again 14 s after it started (arq adds 10 s)
+CAPTURE_DELAY_SECONDS = 1.0  # the worker's gateway answers captures this late: the window to kill it in
 
 
 def _env(pg_url: str, redis_namespace: str, **extra: Any) -> dict[str, str]:
