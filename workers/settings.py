@@ -96,6 +96,8 @@ def worker_options(settings: Settings, queue: str) -> dict[str, Any]:
     """Keyword arguments for `arq.worker.Worker` serving `queue`."""
     if not settings.redis_url:
         raise SettingsError("the worker needs REDIS_URL (without it, jobs run inside the app process)")
+    if not settings.jobs_on_arq:
+        raise SettingsError("JOB_QUEUE=in-process runs jobs inside the app; a worker needs JOB_QUEUE=arq or auto")
     if queue not in QUEUES:
         raise SettingsError(f"unknown queue {queue!r}; queues: {', '.join(QUEUES)}")
     functions, cron_jobs = QUEUE_JOBS[queue](settings)

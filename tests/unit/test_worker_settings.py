@@ -50,3 +50,10 @@ def test_queue_keys_live_under_the_namespace() -> None:
 def test_an_unknown_queue_is_refused() -> None:
     with pytest.raises(SettingsError, match="unknown queue 'emails'"):
         worker_options(load_settings(REDIS, env_file=None), "emails")
+
+
+def test_a_worker_is_refused_when_jobs_run_in_the_app() -> None:
+    settings = load_settings({**REDIS, "JOB_QUEUE": "in-process"}, env_file=None)
+
+    with pytest.raises(SettingsError, match="JOB_QUEUE"):
+        worker_options(settings, "payments")
