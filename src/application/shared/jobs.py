@@ -12,7 +12,7 @@ from typing import Any, Protocol
 JobHandler = Callable[[dict[str, Any]], Awaitable[object]]
 
 
-class RetryLater(Exception):  # noqa: N818 - it is an instruction, not an error
+class RetryLater(Exception):
     """Raised by a job that wants to run again after `delay_seconds` (its own backoff decides the delay)."""
 
     def __init__(self, delay_seconds: float) -> None:
