@@ -17,7 +17,7 @@ from src.application.wallet.handlers import record_balance_change
 from src.domain.identity.model import Principal
 from src.domain.shared.errors import InvalidInput, NotFound
 from src.domain.shop.errors import NotRefundable
-from src.domain.shop.transactions import PurchaseTransaction, RefundSplit, TxStatus, refund_split
+from src.domain.shop.transactions import GatewayEvent, PurchaseTransaction, RefundSplit, TxStatus, refund_split
 from src.domain.wallet.errors import InsufficientFunds
 from src.domain.wallet.model import Currency, Movement
 
@@ -52,9 +52,9 @@ async def refund_from_gateway(uow: PurchaseUnitOfWork, tx: PurchaseTransaction, 
     granted and gives its reservations back, so a late `charge.captured` cannot grant. Settled: no change."""
     if tx.status is TxStatus.CAPTURED:
         split = await claw_back(uow, tx, deps)
-        changed = tx.apply_gateway_event("charge.refunded", deps.clock.now(), split=split)
+        changed = tx.apply_gateway_event(GatewayEvent.REFUNDED, deps.clock.now(), split=split)
     else:
-        changed = tx.apply_gateway_event("charge.refunded", deps.clock.now())
+        changed = tx.apply_gateway_event(GatewayEvent.REFUNDED, deps.clock.now())
         if changed:
             await give_back_reservations(uow, tx, deps)
     if changed:
