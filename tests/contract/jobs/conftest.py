@@ -20,7 +20,7 @@ from tests.support.env import TEST_REDIS_URL
 from workers.jobs import job_function, retrying
 
 Handlers = Mapping[str, JobHandler]
-OpenQueue = Callable[[Handlers], Awaitable[JobQueue]]
+OpenQueue = Callable[..., Awaitable[JobQueue]]
 
 
 def _arq_job(handler: JobHandler) -> Callable[[dict[str, Any], dict[str, Any]], Awaitable[object]]:
@@ -34,7 +34,7 @@ def _arq_job(handler: JobHandler) -> Callable[[dict[str, Any], dict[str, Any]], 
 async def _in_process() -> AsyncIterator[OpenQueue]:
     queues: list[InProcessJobQueue] = []
 
-    async def open_queue(handlers: Handlers) -> JobQueue:
+    async def open_queue(handlers: Handlers, deployment: str = "") -> JobQueue:
         queue = InProcessJobQueue()
         for name, handler in handlers.items():
             queue.register(name, handler)
@@ -53,8 +53,9 @@ async def _arq(namespace: str) -> AsyncIterator[OpenQueue]:
     client = Redis.from_url(TEST_REDIS_URL)
     workers: list[tuple[Worker, asyncio.Task[None]]] = []
 
-    async def open_queue(handlers: Handlers) -> JobQueue:
-        queue_key = f"{namespace}arq:contract"
+    async def open_queue(handlers: Handlers, deployment: str = "") -> JobQueue:
+        namespaced = namespace + deployment
+        queue_key = f"{namespaced}arq:contract"
         worker = Worker(
             functions=[
                 job_function(name, _arq_job(handler), max_tries=10, timeout_seconds=5)
@@ -66,7 +67,7 @@ async def _arq(namespace: str) -> AsyncIterator[OpenQueue]:
             handle_signals=False,
         )
         workers.append((worker, asyncio.create_task(worker.async_run())))
-        return ArqJobQueue.on_client(client, dict.fromkeys(handlers, queue_key), namespace)
+        return ArqJobQueue.on_client(client, dict.fromkeys(handlers, queue_key), namespaced)
 
     try:
         yield open_queue
@@ -81,7 +82,8 @@ async def _arq(namespace: str) -> AsyncIterator[OpenQueue]:
 
 @pytest.fixture(params=["in-process", "arq"])
 async def open_queue(request: pytest.FixtureRequest, redis_namespace: str) -> AsyncIterator[OpenQueue]:
-    """`await open_queue({"job": handler})` gives a queue whose jobs run on a runner that knows those handlers."""
+    """`await open_queue({"job": handler})` gives a queue whose jobs run on a runner that knows those handlers;
+    `deployment="b:"` one under a sub-namespace, as another deployment on the same Redis."""
     runner = _in_process() if request.param == "in-process" else _arq(redis_namespace)
     async with runner as open_queue:
         yield open_queue

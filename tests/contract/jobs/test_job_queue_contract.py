@@ -167,6 +167,18 @@ async def test_a_finished_job_id_can_be_queued_again(open_queue: OpenQueue) -> N
     assert job.payloads == [{"try": 1}, {"try": 2}]
 
 
+async def test_one_job_id_in_two_deployments_runs_in_each(open_queue: OpenQueue) -> None:
+    ours, theirs = Recorder(), Recorder()
+    sut = await open_queue(handlers(capture=ours), deployment="a:")
+    other = await open_queue(handlers(capture=theirs), deployment="b:")
+
+    await sut.enqueue("capture", {"who": "a"}, delay_seconds=0.2, job_id="capture:tx-1")
+    await other.enqueue("capture", {"who": "b"}, delay_seconds=0.2, job_id="capture:tx-1")
+
+    await eventually(lambda: len(ours.runs) == len(theirs.runs) == 1)
+    assert (ours.payloads, theirs.payloads) == ([{"who": "a"}], [{"who": "b"}])
+
+
 async def test_an_unknown_job_name_is_refused(open_queue: OpenQueue) -> None:
     sut = await open_queue(handlers(known=Recorder()))
 
