@@ -1,12 +1,22 @@
-"""Helpers for realtime tests: waiting for something asynchronous to have happened."""
+"""Helpers for realtime tests: waiting for things to happen, reading frames, causing events."""
 
 from __future__ import annotations
 
 import asyncio
+import queue
 import time
+import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from litestar import Litestar
+from litestar.exceptions import WebSocketDisconnect
+from litestar.testing import AsyncTestClient, WebSocketTestSession
+
+from tests.support.api import ADMIN_PASSWORD, bearer
+
+WS = "/api/realtime/ws"
 
 
 async def eventually(condition: Callable[[], object], within_seconds: float = 3.0) -> None:
@@ -15,3 +25,61 @@ async def eventually(condition: Callable[[], object], within_seconds: float = 3.
         if time.monotonic() > deadline:
             pytest.fail("condition not met in time")
         await asyncio.sleep(0.01)
+
+
+async def receive(session: WebSocketTestSession, within_seconds: float = 5.0) -> dict[str, Any]:
+    """The next frame (the test session blocks, so it waits in a thread)."""
+    frame: dict[str, Any] = await asyncio.to_thread(session.receive_json, timeout=within_seconds)
+    return frame
+
+
+async def events(session: WebSocketTestSession, count: int, within_seconds: float = 5.0) -> list[dict[str, Any]]:
+    """The next `count` frames that are events (heartbeats and other control frames skipped)."""
+    got: list[dict[str, Any]] = []
+    while len(got) < count:
+        frame = await receive(session, within_seconds)
+        if frame["id"] is not None:
+            got.append(frame)
+    return got
+
+
+async def receive_nothing_for(session: WebSocketTestSession, seconds: float) -> None:
+    """Only heartbeats may arrive for `seconds` (a close or an event fails the test)."""
+    try:
+        while True:
+            frame = await receive(session, within_seconds=seconds)
+            assert frame["type"] == "heartbeat", frame
+    except queue.Empty:
+        return
+
+
+async def close_code(session: WebSocketTestSession, within_seconds: float = 3.0) -> int:
+    """Read until the server closes the socket; its close code (frames before it are dropped)."""
+    while True:
+        try:
+            await receive(session, within_seconds)
+        except WebSocketDisconnect as closed:
+            return int(closed.code)
+
+
+async def grant(client: AsyncTestClient[Litestar], admin: dict[str, Any], user_id: str, amount: int = 100) -> None:
+    """An admin grant: one reward_granted and one profile_update for the player."""
+    response = await client.post(
+        f"/api/admin/users/{user_id}/grant",
+        json={"currency": "coins", "amount": amount, "reason": "realtime test"},
+        headers={**bearer(admin), "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert response.status_code == 201, response.text
+
+
+async def settle(client: AsyncTestClient[Litestar]) -> None:
+    """Wait until the relay has delivered every committed event (the signup bonus, say)."""
+    container = client.app.state.container
+    await asyncio.to_thread(client.blocking_portal.call, container.relay.drain)
+
+
+async def log_in_admin(client: AsyncTestClient[Litestar], site_id: str) -> dict[str, Any]:
+    response = await client.post("/api/auth/admin/login", json={"site_id": site_id, "password": ADMIN_PASSWORD})
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens

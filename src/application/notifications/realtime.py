@@ -148,7 +148,10 @@ class RealtimePublisher:
         if assigned is None:
             id = await self._cache.incr(_SEQUENCE_KEY)
             last = await self._cache.get(_last_key(channel))
-            prev = int(last) if last is not None else UNKNOWN_PREV
+            if last is not None:
+                prev = int(last)
+            else:  # the broadcast pointer never expires: none means no message ever
+                prev = 0 if channel == BROADCAST_CHANNEL else UNKNOWN_PREV
             if await self._cache.set_if_absent(key, f"{id}:{prev}", self._config.pointer_ttl_seconds):
                 await self._cache.set(_last_key(channel), str(id), self._config.pointer_ttl(channel))
                 return id, prev

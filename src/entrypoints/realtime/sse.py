@@ -28,10 +28,10 @@ async def _events(
     hub: RealtimeHub, principal: Principal, last_event_id: int | None
 ) -> AsyncIterator[ServerSentEventMessage]:
     async with hub.connect(principal, last_event_id) as connection:
-        yield ServerSentEventMessage(comment="connected", retry=RETRY_MILLISECONDS)
+        yield ServerSentEventMessage(data=None, comment="connected", retry=RETRY_MILLISECONDS)
         while (frame := await connection.next()) is not None:
             if frame.type == "heartbeat":
-                yield ServerSentEventMessage(comment="heartbeat")
+                yield ServerSentEventMessage(data=None, comment="heartbeat")
             else:
                 yield ServerSentEventMessage(data=frame.text, id=frame.id)
 

@@ -1,0 +1,118 @@
+"""GET /api/realtime/sse: the same events with `id:` lines, Last-Event-ID, and the same admission rules.
+
+The test client collects a response whole, so each stream here is ended by logging its session out (the
+server ends a revoked session's stream) and then read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.api.realtime.conftest import OpenClient
+from tests.support.api import bearer, log_in, sign_up
+from tests.support.realtime import eventually, grant, log_in_admin, settle
+
+SSE = "/api/realtime/sse"
+
+
+def _parse(body: str) -> list[dict[str, Any]]:
+    """Events of an SSE body: their `id:` and the JSON of their `data:` (comments dropped)."""
+    parsed = []
+    for block in body.replace("\r\n", "\n").split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.split("\n") if line and not line.startswith(":"))
+        if "data" in fields:
+            parsed.append({"sse_id": fields.get("id"), **json.loads(fields["data"])})
+    return parsed
+
+
+async def _stream_until_logout(
+    client: AsyncTestClient[Litestar], player: dict[str, Any], during: Any, **request: Any
+) -> httpx.Response:
+    """Open the stream, run `during()`, log the player's session out and return the whole response."""
+    hub = client.app.state.container.realtime
+    user_id = player["user"]["id"]
+    opened = asyncio.create_task(asyncio.to_thread(lambda: asyncio.run(client.get(SSE, **request))))
+    await eventually(lambda: hub.connection_count(user_id) == 1 or opened.done())
+    await during()
+    await client.post("/api/auth/logout", headers=bearer(player))
+    return await asyncio.wait_for(opened, 10)
+
+
+async def test_events_arrive_with_id_lines_matching_their_ids(open_client: OpenClient, admin_site_id: str) -> None:
+    async with open_client(realtime_session_check_seconds=0.2) as client:
+        admin = await log_in_admin(client, admin_site_id)
+        player = await sign_up(client)
+        await settle(client)
+
+        async def cause() -> None:
+            await grant(client, admin, player["user"]["id"], amount=40)
+            await settle(client)
+
+        response = await _stream_until_logout(client, player, cause, headers=bearer(player))
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    got = _parse(response.text)
+    assert {event["type"] for event in got} == {"reward_granted", "profile_update"}
+    assert all(event["sse_id"] == str(event["id"]) for event in got)
+
+
+async def test_last_event_id_replays_what_came_after_it(open_client: OpenClient, admin_site_id: str) -> None:
+    async with open_client(realtime_session_check_seconds=0.2) as client:
+        admin = await log_in_admin(client, admin_site_id)
+        player = await sign_up(client)
+        await settle(client)
+        user_id = player["user"]["id"]
+
+        async def cause() -> None:
+            await grant(client, admin, user_id, amount=1)
+            await settle(client)
+
+        first = _parse((await _stream_until_logout(client, player, cause, headers=bearer(player))).text)
+        await grant(client, admin, user_id, amount=2)
+        await settle(client)
+        again = (await log_in(client, player["user"]["site_id"])).json()
+
+        async def nothing() -> None:
+            await asyncio.sleep(0.1)
+
+        last = max(event["id"] for event in first)
+        response = await _stream_until_logout(
+            client, again, nothing, params={"token": again["access_token"]}, headers={"last-event-id": str(last)}
+        )
+
+    replayed = _parse(response.text)
+    assert [event["data"].get("amount") for event in replayed if event["type"] == "reward_granted"] == [2]
+    assert all(event["id"] > last for event in replayed)
+
+
+async def test_without_a_token_the_answer_is_401(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get(SSE)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "UNAUTHORIZED"
+
+
+async def test_a_bad_last_event_id_is_a_validation_error(client: AsyncTestClient[Litestar]) -> None:
+    player = await sign_up(client)
+    response = await client.get(SSE, headers={**bearer(player), "last-event-id": "yesterday"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+async def test_a_stream_beyond_the_cap_is_rate_limited(open_client: OpenClient) -> None:
+    async with open_client(realtime_max_connections_per_user=1, realtime_session_check_seconds=0.2) as client:
+        player = await sign_up(client)
+
+        async def second_stream() -> None:
+            refused = await client.get(SSE, headers=bearer(player))
+            assert refused.status_code == 429, refused.text
+            assert refused.json()["error"]["code"] == "RATE_LIMITED"
+
+        response = await _stream_until_logout(client, player, second_stream, headers=bearer(player))
+    assert response.status_code == 200

@@ -1,0 +1,59 @@
+"""The realtime core on its in-memory adapters (channels and cache), as unit tests build it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from src.adapters.memory.cache import InMemoryCache
+from src.adapters.realtime.channels import open_channels
+from src.application.notifications.realtime import RealtimeConfig
+from src.application.notifications.realtime_hub import RealtimeHub
+from src.application.notifications.realtime_ports import RealtimeChannels
+from src.domain.identity.model import Principal, Rank
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+@dataclass
+class Sessions:
+    """Liveness by session id; unknown sessions are live."""
+
+    revoked: set[str] = field(default_factory=set)
+    failing: bool = False
+
+    async def is_live(self, session_id: str, user_id: str) -> bool:
+        if self.failing:
+            raise ConnectionError("cache down")
+        return session_id not in self.revoked
+
+
+@dataclass
+class Realtime:
+    hub: RealtimeHub
+    channels: RealtimeChannels
+    cache: InMemoryCache
+    sessions: Sessions
+
+
+@asynccontextmanager
+async def realtime(**config: float) -> AsyncIterator[Realtime]:
+    settings = RealtimeConfig(**config)  # type: ignore[arg-type]
+    cache, sessions = InMemoryCache(), Sessions()
+    async with open_channels(
+        None, namespace="t:", history=settings.history_size, history_ttl_seconds=60, block_ms=10
+    ) as channels:
+        yield Realtime(
+            RealtimeHub(channels, cache, FixedClock(), settings, sessions.is_live), channels, cache, sessions
+        )
+
+
+def principal(user_id: str = "u1", session_id: str = "s1") -> Principal:
+    return Principal(user_id=user_id, session_id=session_id, rank=Rank.STANDARD, is_admin=False)

@@ -1,0 +1,107 @@
+"""Which domain events become which realtime messages, for whom; delivered twice, they are still one message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from src.application.notifications.realtime_events import publish_event, realtime_subscribers
+from src.application.shared.outbox import OutboxMessage
+from src.domain.notifications.events import AnnouncementPublished, NotificationCreated
+from src.domain.shared.events import DomainEvent
+from src.domain.wallet.events import BalanceChanged, RewardGranted
+from tests.unit.application.realtime_support import NOW, realtime
+
+
+def _outbox(event: DomainEvent) -> OutboxMessage:
+    return OutboxMessage(
+        position=1,
+        event_id=event.event_id,
+        event_type=event.event_type,
+        aggregate_type=event.aggregate_type,
+        aggregate_id=event.aggregate_id,
+        payload=event.payload(),
+        created_at=event.occurred_at,
+    )
+
+
+async def _published(event: DomainEvent, user_id: str = "u1") -> list[dict[str, Any]]:
+    async with realtime() as rt:
+        await publish_event(_outbox(event), rt.hub.publisher)
+        replay = await rt.hub.history.since(user_id, 0)
+    return [{"type": message.type, "scope": message.scope, "data": message.data} for message in replay.messages]
+
+
+async def test_a_reward_is_reward_granted_for_that_player() -> None:
+    event = RewardGranted(aggregate_id="u1", occurred_at=NOW, currency="gems", amount=5, source="daily", granted_by="a")
+    assert await _published(event) == [
+        {"type": "reward_granted", "scope": "user", "data": {"currency": "gems", "amount": 5, "source": "daily"}}
+    ]
+
+
+async def test_a_balance_change_is_a_profile_update_with_the_new_balance() -> None:
+    event = BalanceChanged(
+        aggregate_id="u1", occurred_at=NOW, currency="coins", delta=-10, balance_after=90, reason="bet"
+    )
+    [message] = await _published(event)
+    assert message["type"] == "profile_update"
+    assert message["data"] == {"balances": {"coins": 90}, "delta": {"coins": -10}, "reason": "bet"}
+
+
+async def test_a_purchase_update_goes_to_the_buyer_not_to_the_transaction() -> None:
+    payload = {
+        "user_id": "buyer",
+        "status": "captured",
+        "sku": "gems_100",
+        "kind": "catalog",
+        "quantity": 1,
+        "amount_cents": 499,
+        "currency": "USD",
+        "gems_granted": 100,
+        "failure_reason": None,
+    }
+    event = OutboxMessage(1, "ev-p", "PurchaseUpdated", "purchase", "tx_1", payload, NOW)
+    async with realtime() as rt:
+        await publish_event(event, rt.hub.publisher)
+        [message] = (await rt.hub.history.since("buyer", 0)).messages
+    assert message.type == "purchase_update"
+    assert message.data == {
+        "transaction_id": "tx_1",
+        **{key: value for key, value in payload.items() if key != "user_id"},
+    }
+
+
+async def test_a_notification_reaches_its_user_and_an_announcement_everyone() -> None:
+    notification = NotificationCreated(
+        aggregate_id="u1", occurred_at=NOW, notification_id="n1", type="reward", title="T", body="B", data={"k": 1}
+    )
+    announcement = AnnouncementPublished(
+        aggregate_id="c1", occurred_at=NOW, announcement_id="c1", title="Sale", body="Now", data={}
+    )
+    async with realtime() as rt:
+        await publish_event(_outbox(notification), rt.hub.publisher)
+        await publish_event(_outbox(announcement), rt.hub.publisher)
+        mine = (await rt.hub.history.since("u1", 0)).messages
+        theirs = (await rt.hub.history.since("u2", 0)).messages
+    assert [(message.type, message.scope) for message in mine] == [("notification", "user"), ("announcement", "all")]
+    assert mine[0].data == {"id": "n1", "type": "reward", "title": "T", "body": "B", "data": {"k": 1}}
+    assert [message.type for message in theirs] == ["announcement"]
+
+
+async def test_the_relay_delivering_an_event_twice_still_makes_one_message() -> None:
+    event = RewardGranted(aggregate_id="u1", occurred_at=NOW, currency="coins", amount=1, source="s", granted_by=None)
+    async with realtime() as rt:
+        [deliver] = realtime_subscribers(rt.hub.publisher)["RewardGranted"]
+        await deliver(_outbox(event))  # type: ignore[operator]
+        await deliver(_outbox(event))  # type: ignore[operator]
+        replay = await rt.hub.history.since("u1", 0)
+    assert len(replay.messages) == 1
+
+
+def test_every_event_type_it_serves_has_a_subscriber() -> None:
+    assert set(realtime_subscribers(None)) == {  # type: ignore[arg-type]
+        "RewardGranted",
+        "BalanceChanged",
+        "PurchaseUpdated",
+        "NotificationCreated",
+        "AnnouncementPublished",
+    }
