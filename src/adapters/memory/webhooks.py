@@ -50,6 +50,19 @@ class InMemoryWebhookLog:
         self._ws.working.arrivals[signed_key] = now
         return True
 
+    async def forget_arrivals_before(self, cutoff: datetime) -> int:
+        """Deleted in the shared store at once (a commit only publishes added or changed rows); a rollback puts
+        them back."""
+        async with self._ws.lock:
+            committed = self._ws.committed.arrivals
+            old = {key: at for key, at in committed.items() if at < cutoff and not self._ws.holds("arrivals", key)}
+            for key in old:
+                del committed[key]
+                self._ws.working.arrivals.pop(key, None)
+                self._ws.baseline.arrivals.pop(key, None)
+            self._ws.undo.append(lambda: committed.update(old))
+        return len(old)
+
     async def first_delivery(self, event_id: str, event_type: str, charge_id: str | None, now: datetime) -> bool:
         """The row lock makes a concurrent delivery wait for the first to end, as the primary key does in SQL."""
         await self._ws.lock_row("events", event_id)

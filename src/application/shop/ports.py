@@ -119,6 +119,10 @@ class WebhookLog(Protocol):
         the same request replayed, where a gateway's redelivery is signed anew."""
         ...
 
+    async def forget_arrivals_before(self, cutoff: datetime) -> int:
+        """Drop arrivals received before `cutoff` (too old to be replayed inside the window); how many went."""
+        ...
+
     async def first_delivery(self, event_id: str, event_type: str, charge_id: str | None, now: datetime) -> bool:
         """Record the gateway event id; False when it was seen before (a duplicate delivery)."""
         ...

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -24,7 +24,7 @@ from src.application.shop.refunds import refund_from_gateway
 from src.application.shop.settlement import settle_captured, settle_unsuccessful
 from src.domain.shared.errors import InvalidInput
 from src.domain.shop.transactions import FailureReason, GatewayEvent, PurchaseTransaction, TxStatus
-from src.domain.shop.webhooks import WebhookReplay, WebhookSignatureInvalid, verify
+from src.domain.shop.webhooks import DEFAULT_TOLERANCE_SECONDS, WebhookReplay, WebhookSignatureInvalid, verify
 
 MAX_EVENT_ID_LENGTH = 255
 MAX_CHARGE_ID_LENGTH = 128
@@ -80,6 +80,16 @@ async def handle_payment_webhook(hook: PaymentWebhook, deps: PurchaseDeps) -> We
 def signed_key(timestamp: int, raw_body: bytes) -> str:
     """What the signature covers, as a digest: the same key is the same signed message sent again."""
     return hashlib.sha256(str(timestamp).encode() + b"." + raw_body).hexdigest()
+
+
+async def forget_old_arrivals(deps: PurchaseDeps) -> int:
+    """Periodic: a signed arrival older than twice the tolerance can no longer be replayed inside the window
+    (a timestamp may lead or lag the clock by the tolerance), so its replay marker can go."""
+    cutoff = deps.clock.now() - timedelta(seconds=2 * DEFAULT_TOLERANCE_SECONDS)
+    async with deps.uow_factory() as uow:
+        forgotten = await uow.webhooks.forget_arrivals_before(cutoff)
+        await uow.commit()
+    return forgotten
 
 
 async def list_webhook_requests(

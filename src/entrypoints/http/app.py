@@ -20,6 +20,7 @@ from src.application.identity.accounts import ensure_admin
 from src.application.notifications.campaigns import dispatch_due
 from src.application.notifications.inbox import purge_expired
 from src.application.shop.purchases import release_expired_holds, void_stale_transactions
+from src.application.shop.webhooks import forget_old_arrivals
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
 from src.entrypoints.bootstrap import open_container
 from src.entrypoints.container import Container
@@ -70,7 +71,8 @@ async def _every(interval_seconds: float, job: Callable[[], Awaitable[object]]) 
 @asynccontextmanager
 async def background_tasks(container: Container) -> AsyncIterator[None]:
     """Work that runs beside the app in every process: the outbox relay (a shared cache lock keeps passes
-    apart) and the purge of idempotency records past their retention (a harmless repeat on each instance).
+    apart) and the purges of idempotency records past their retention and of webhook replay markers past the
+    replay window (harmless repeats on each instance).
     With jobs in process, the payments sweeps, campaign dispatch and inbox retention run here too (with arq, the
     workers' crons run them)."""
     settings = container.settings
@@ -80,6 +82,9 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
                 settings.idempotency_purge_interval_seconds,
                 lambda: container.idempotency.purge_expired(container.clock.now()),
             )
+        ),
+        asyncio.create_task(
+            _every(settings.idempotency_purge_interval_seconds, lambda: forget_old_arrivals(container.purchases))
         ),
     ]
     tasks.append(asyncio.create_task(container.realtime.watch_sessions()))  # closes revoked sessions' sockets

@@ -169,3 +169,35 @@ async def test_of_two_concurrent_arrivals_of_one_message_exactly_one_is_first(uo
         return first
 
     assert sorted(await asyncio.gather(arrive(), arrive())) == [False, True]
+
+
+async def test_old_arrivals_are_forgotten_and_young_ones_kept(uow_factory: UnitOfWorkFactory) -> None:
+    old, young = uuid.uuid4().hex, uuid.uuid4().hex
+    long_ago = datetime(2001, 1, 1, tzinfo=UTC)
+    async with uow_factory() as uow:
+        await uow.webhooks.first_arrival(old, long_ago)
+        await uow.webhooks.first_arrival(young, long_ago + timedelta(minutes=20))
+        await uow.commit()
+
+    async with uow_factory() as sut:
+        forgotten = await sut.webhooks.forget_arrivals_before(long_ago + timedelta(minutes=10))
+        await sut.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.webhooks.first_arrival(old, NOW)
+        assert not await uow.webhooks.first_arrival(young, NOW)
+    assert forgotten >= 1
+
+
+async def test_forgetting_needs_commit(uow_factory: UnitOfWorkFactory) -> None:
+    key = uuid.uuid4().hex
+    long_ago = datetime(2001, 1, 1, tzinfo=UTC)
+    async with uow_factory() as uow:
+        await uow.webhooks.first_arrival(key, long_ago)
+        await uow.commit()
+
+    async with uow_factory() as sut:
+        await sut.webhooks.forget_arrivals_before(long_ago + timedelta(seconds=1))
+
+    async with uow_factory() as uow:
+        assert not await uow.webhooks.first_arrival(key, NOW)

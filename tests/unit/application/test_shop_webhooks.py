@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from src.application.shop.webhooks import PaymentWebhook, Verdict, handle_payment_webhook
+from src.application.shop.webhooks import PaymentWebhook, Verdict, forget_old_arrivals, handle_payment_webhook
 from src.domain.shared.errors import InvalidInput
 from src.domain.shop.transactions import FailureReason, TxStatus
 from src.domain.shop.webhooks import WebhookReplay, WebhookSignatureInvalid, sign
@@ -291,3 +291,18 @@ async def test_a_failure_while_applying_is_stored_as_an_error_and_raised(shop: S
 
     assert [verdict for verdict, _ in await _stored(shop)] == ["error"]
     assert (await _deliver(shop, charge_id, "charge.captured")) is Verdict.ACCEPTED  # the redelivery applies
+
+
+async def test_replay_markers_older_than_twice_the_window_are_forgotten(shop: Shop) -> None:
+    _, _, charge_id = await _pending_purchase(shop)
+    seen = _hook(*await shop.gateway.webhook_for(charge_id, "charge.captured", "evt_forgotten"))
+    await handle_payment_webhook(seen, shop.deps)
+
+    shop.clock.advance(599)
+    kept = await forget_old_arrivals(shop.deps)
+    shop.clock.advance(2)
+    forgotten = await forget_old_arrivals(shop.deps)
+
+    assert (kept, forgotten) == (0, 1)
+    with pytest.raises(WebhookReplay):  # the same bytes now are too old anyway
+        await handle_payment_webhook(seen, shop.deps)

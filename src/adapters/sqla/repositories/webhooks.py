@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.shop import GatewayEventRow, WebhookArrivalRow, WebhookRequestRow
@@ -61,6 +61,10 @@ class SqlaWebhookLog:
         statement = dialect_insert(self._db)(WebhookArrivalRow).values(signed_key=signed_key, received_at=now)
         result = await self._db.execute(statement.on_conflict_do_nothing(index_elements=[WebhookArrivalRow.signed_key]))
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def forget_arrivals_before(self, cutoff: datetime) -> int:
+        result = await self._db.execute(delete(WebhookArrivalRow).where(WebhookArrivalRow.received_at < cutoff))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def first_delivery(self, event_id: str, event_type: str, charge_id: str | None, now: datetime) -> bool:
         """A concurrent delivery of the same id waits on the primary key until the first one commits or rolls
