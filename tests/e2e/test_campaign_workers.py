@@ -1,0 +1,160 @@
+"""Campaigns on two real `casino-club worker --queue notifications` processes (PostgreSQL + Redis, arq).
+
+Both workers dispatch every second (the cron is deliberately not unique), so they race for the same players;
+each player still gets the campaign once, in the inbox and as one Web Push through the arq queue to a local
+push service. A campaign cancelled before its time is never delivered."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from src.entrypoints.http.app import create_app
+from src.entrypoints.settings import load_settings
+from tests.support.api import ADMIN_PASSWORD, bearer, in_app, sign_up, unique
+from tests.support.env import TEST_REDIS_URL
+from tests.support.processes import CLI, PROJECT_ROOT
+from tests.support.push_service import BrowserKeys, PushServiceStub, b64url
+
+pytestmark = pytest.mark.e2e
+
+PLAYERS, SUBSCRIBED = 12, 3
+
+
+def _env(pg_url: str, redis_namespace: str) -> dict[str, str]:
+    return {
+        "APP_ENV": "test",
+        "DATABASE_URL": pg_url,
+        "REDIS_URL": TEST_REDIS_URL,
+        "REDIS_NAMESPACE": redis_namespace,
+        "JOB_QUEUE": "arq",
+        "PUSH_SENDER": "webpush",
+        "NOTIFICATION_RETRY_BASE_SECONDS": "0.1",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@contextmanager
+def notification_workers(env: dict[str, str], var_root: Path, count: int) -> Iterator[list[Path]]:
+    """`count` workers on the notifications queue, each with its own VAR_DIR; yields their log files."""
+    with ExitStack() as stack:
+        logs = []
+        for index in range(count):
+            var_dir = var_root / f"worker-{index}"
+            var_dir.mkdir(parents=True)
+            log = stack.enter_context((var_dir / "worker.log").open("ab"))
+            process = subprocess.Popen(
+                [CLI, "worker", "--queue", "notifications"],
+                env={**os.environ, **env, "VAR_DIR": str(var_dir)},
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            stack.callback(_stop, process)
+            logs.append(var_dir / "worker.log")
+        yield logs
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _until_started(logs: list[Path]) -> None:
+    """Each worker has opened its container: its development VAPID key appeared in its VAR_DIR (arq polls next)."""
+    async with asyncio.timeout(60):
+        while not all((log.parent / "vapid" / "private_key.pem").exists() for log in logs):  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)
+
+
+async def _tier_of_players(client: Any, count: int) -> tuple[int, list[dict[str, Any]]]:
+    tier = random.randint(10_000, 10**9)
+    players = [await sign_up(client) for _ in range(count)]
+    ids = [(await client.get("/api/auth/me", headers=bearer(p))).json()["id"] for p in players]
+    container = client.app.state.container
+
+    async def move() -> None:
+        async with container.uow_factory() as uow:
+            for user_id in ids:
+                user = await uow.users.get(user_id)
+                user.vip_tier = tier
+                await uow.users.update(user)
+            await uow.commit()
+
+    await in_app(client, move)
+    return tier, players
+
+
+async def _schedule(client: Any, admin: dict[str, Any], tier: int, title: str) -> str:
+    body = {"title": title, "body": "Spin now", "channels": ["inbox", "push"],
+            "target": {"type": "vip_tier", "value": tier},
+            "scheduled_at": (datetime.now(UTC) + timedelta(seconds=2)).isoformat()}  # fmt: skip
+    response = await client.post("/api/admin/campaigns", json=body, headers=bearer(admin))
+    assert response.status_code == 201, response.text
+    campaign_id: str = response.json()["id"]
+    return campaign_id
+
+
+async def _campaign(client: Any, admin: dict[str, Any], campaign_id: str) -> dict[str, Any]:
+    items = (await client.get("/api/admin/campaigns?limit=100", headers=bearer(admin))).json()["items"]
+    found: dict[str, Any] = next(item for item in items if item["id"] == campaign_id)
+    return found
+
+
+async def test_two_workers_deliver_a_campaign_once_per_player_and_never_a_cancelled_one(
+    pg_url: str, redis_namespace: str, tmp_path: Path, olap_dsn: str
+) -> None:
+    env = _env(pg_url, redis_namespace)
+    admin_site_id = unique("admin")
+    app_env = {"VAR_DIR": str(tmp_path / "app"), "CLICKHOUSE_DSN": olap_dsn, "ADMIN_SITE_ID": admin_site_id,
+               "ADMIN_PASSWORD": ADMIN_PASSWORD}  # fmt: skip
+    settings = load_settings({**env, **app_env}, env_file=None)
+    browser = BrowserKeys()
+    with notification_workers(env, tmp_path, 2) as logs:
+        async with AsyncTestClient(create_app(settings)) as client, PushServiceStub(browser) as push_service:
+            login = {"site_id": admin_site_id, "password": ADMIN_PASSWORD}
+            admin = (await client.post("/api/auth/admin/login", json=login)).json()
+            tier, players = await _tier_of_players(client, PLAYERS)
+            for index, player in enumerate(players[:SUBSCRIBED]):
+                keys = {"p256dh": browser.p256dh, "auth": b64url(browser.auth)}
+                subscription = {"endpoint": push_service.endpoint(f"player-{index}"), "keys": keys}
+                await client.post("/api/notifications/push/subscribe", headers=bearer(player), json=subscription)
+            await _until_started(logs)
+
+            delivered = await _schedule(client, admin, tier, "Delivered once")
+            cancelled = await _schedule(client, admin, tier, "Never delivered")
+            assert (
+                await client.post(f"/api/admin/campaigns/{cancelled}/cancel", headers=bearer(admin))
+            ).status_code == 200
+            async with asyncio.timeout(30):
+                while (await _campaign(client, admin, delivered))["status"] != "done":  # noqa: ASYNC110 - polling
+                    await asyncio.sleep(0.2)
+                await push_service.wait_for(SUBSCRIBED)
+            await asyncio.sleep(3)  # both workers keep dispatching: nothing more may arrive
+
+            inboxes = [(await client.get("/api/notifications", headers=bearer(p))).json()["items"] for p in players]
+            done, never = await _campaign(client, admin, delivered), await _campaign(client, admin, cancelled)
+
+    assert [[n["title"] for n in inbox] for inbox in inboxes] == [["Delivered once"]] * PLAYERS
+    assert done["progress"] == {"targeted": PLAYERS, "sent": PLAYERS, "failed": 0}
+    assert (never["status"], never["progress"]["sent"]) == ("cancelled", 0)
+    assert push_service.refused == []
+    assert sorted(push.path for push in push_service.received) == [f"/push/player-{i}" for i in range(SUBSCRIBED)]
+    assert {push.payload["title"] for push in push_service.received} == {"Delivered once"}
