@@ -3,47 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from src.adapters.sqla import migrations
 from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
 from tests.support.api import bearer, in_app, sign_up
-from tests.support.databases import create_database, drop_database
+from tests.support.databases import execute_sql
 from tests.support.env import TEST_REDIS_URL
 from tests.support.processes import run_cli
 from tests.support.redis_keys import delete_namespace
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def database() -> Iterator[tuple[str, str]]:
-    """(SQLAlchemy URL, asyncpg DSN) of a database this test may corrupt."""
-    name, url = asyncio.run(create_database("cc_ledger"))
-    migrations.upgrade(url)
-    try:
-        yield url, url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    finally:
-        asyncio.run(drop_database(name))
-
-
-@pytest.fixture
-def env(database: tuple[str, str], tmp_path: Path, redis_namespace: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database[0],
-        "REDIS_URL": TEST_REDIS_URL,
-        "REDIS_NAMESPACE": redis_namespace,
-        "VAR_DIR": str(tmp_path / "var"),
-        "LOG_LEVEL": "WARNING",
-    }
 
 
 async def _play(env: dict[str, str], spins: int) -> list[dict[str, Any]]:
@@ -62,20 +36,14 @@ async def _play(env: dict[str, str], spins: int) -> list[dict[str, Any]]:
         ]
 
 
-async def _execute(dsn: str, statement: str) -> None:
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def test_verify_ledger_passes_then_reports_drift(env: dict[str, str], database: tuple[str, str]) -> None:
     asyncio.run(_play(env, spins=5))
 
     clean = run_cli("verify-ledger", env=env)
     asyncio.run(
-        _execute(database[1], "UPDATE wallets SET balance = balance + 7 WHERE ctid = (SELECT min(ctid) FROM wallets)")
+        execute_sql(
+            database[1], "UPDATE wallets SET balance = balance + 7 WHERE ctid = (SELECT min(ctid) FROM wallets)"
+        )
     )
     drifted = run_cli("verify-ledger", env=env)
 
@@ -93,7 +61,7 @@ def test_verify_ledger_finds_a_broken_balance_chain(env: dict[str, str], databas
         " WHERE id = (SELECT id FROM ledger_entries ORDER BY id DESC OFFSET 2 LIMIT 1)"
     )
 
-    asyncio.run(_execute(database[1], corrupt_middle_row))
+    asyncio.run(execute_sql(database[1], corrupt_middle_row))
     result = run_cli("verify-ledger", env=env)
 
     assert result.returncode == 1

@@ -4,46 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from src.adapters.sqla import migrations
 from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
 from tests.support.api import bearer, sign_up
-from tests.support.databases import create_database, drop_database
-from tests.support.env import TEST_REDIS_URL
+from tests.support.databases import execute_sql
 from tests.support.processes import run_cli
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def database() -> Iterator[tuple[str, str]]:
-    """(SQLAlchemy URL, asyncpg DSN) of a database this test may tamper with."""
-    name, url = asyncio.run(create_database("cc_integrity"))
-    migrations.upgrade(url)
-    try:
-        yield url, url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    finally:
-        asyncio.run(drop_database(name))
-
-
-@pytest.fixture
-def env(database: tuple[str, str], tmp_path: Path, redis_namespace: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database[0],
-        "REDIS_URL": TEST_REDIS_URL,
-        "REDIS_NAMESPACE": redis_namespace,
-        "VAR_DIR": str(tmp_path / "var"),
-        "LOG_LEVEL": "WARNING",
-        "JOB_QUEUE": "in-process",
-        "FRAUD_MAX_DISTINCT_CARDS": "10",  # three different test cards in a row
-    }
+def env(env: dict[str, str]) -> dict[str, str]:
+    return {**env, "FRAUD_MAX_DISTINCT_CARDS": "10"}  # three different test cards in a row
 
 
 async def _buy_three(env: dict[str, str]) -> list[str]:
@@ -61,19 +37,11 @@ async def _buy_three(env: dict[str, str]) -> list[str]:
         return [tx["id"] for tx in listing.json()["items"]]
 
 
-async def _execute(dsn: str, statement: str, *arguments: object) -> None:
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(statement, *arguments)
-    finally:
-        await connection.close()
-
-
 def test_verify_transactions_passes_then_names_the_tampered_row(env: dict[str, str], database: tuple[str, str]) -> None:
     ids = asyncio.run(_buy_three(env))
 
     clean = run_cli("verify-transactions", env=env)
-    asyncio.run(_execute(database[1], "UPDATE purchase_transactions SET gems = gems * 10 WHERE id = $1", ids[0]))
+    asyncio.run(execute_sql(database[1], "UPDATE purchase_transactions SET gems = gems * 10 WHERE id = $1", ids[0]))
     tampered = run_cli("verify-transactions", env=env)
 
     assert len(ids) == 3

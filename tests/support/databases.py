@@ -32,3 +32,12 @@ async def drop_database(name: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+async def execute_sql(dsn: str, statement: str, *arguments: object) -> None:
+    """One statement on a plain asyncpg connection (tests that corrupt or inspect rows behind the app's back)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement, *arguments)
+    finally:
+        await connection.close()
