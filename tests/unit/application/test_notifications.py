@@ -1,0 +1,217 @@
+"""Notification use cases on the in-memory unit of work: fan-out and its events, concurrent campaign
+dispatchers, the push and email jobs' retry rules."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from src.adapters.memory.cache import InMemoryCache
+from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
+from src.adapters.security.ids import SecretsIdGenerator
+from src.application.identity.commands import ClientInfo
+from src.application.notifications import campaigns, email, push
+from src.application.notifications.broadcast import SendNotification, send_notification
+from src.application.notifications.delivery import Outgoing, notify_user
+from src.application.notifications.deps import PUSH_JOB, NotificationConfig, NotificationDeps
+from src.application.notifications.ports import (
+    EmailMessage,
+    MailerUnavailable,
+    PushMessage,
+    PushOutcome,
+    PushResult,
+    PushSubscription,
+)
+from src.application.shared.jobs import RetryLater
+from src.domain.identity.model import User
+from src.domain.notifications.audience import Target, TargetKind
+from src.domain.notifications.campaigns import CampaignStatus
+from src.domain.notifications.events import AnnouncementPublished, NotificationCreated
+from src.domain.notifications.model import Channel
+from tests.unit.application.shop_payments_support import ADMIN, NOW, MovableClock, RecordingJobs
+
+
+@dataclass
+class ScriptedPush:
+    """Answers each send with the next outcome (then DELIVERED)."""
+
+    answers: list[PushResult] = field(default_factory=list)
+    sent: list[tuple[str, PushMessage]] = field(default_factory=list)
+    public_key: str = "BPublic"
+
+    async def send(self, subscription: PushSubscription, message: PushMessage) -> PushResult:
+        self.sent.append((subscription.endpoint, message))
+        return self.answers.pop(0) if self.answers else PushResult(PushOutcome.DELIVERED, 201)
+
+
+@dataclass
+class FlakyMailer:
+    failures: int = 0
+    delivered: list[EmailMessage] = field(default_factory=list)
+
+    async def send(self, message: EmailMessage) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise MailerUnavailable("421 try later")
+        self.delivered.append(message)
+
+
+@dataclass
+class World:
+    store: InMemoryStore
+    deps: NotificationDeps
+    jobs: RecordingJobs
+    push: ScriptedPush
+    mailer: FlakyMailer
+
+
+@pytest.fixture
+def world() -> World:
+    store, jobs, pusher, mailer = InMemoryStore(), RecordingJobs(), ScriptedPush(), FlakyMailer()
+    config = NotificationConfig(max_attempts=3, dispatch_batch_size=4)
+    deps = NotificationDeps(lambda: InMemoryUnitOfWork(store), MovableClock(), SecretsIdGenerator(), InMemoryCache(),
+                            jobs, pusher, mailer, config)  # fmt: skip
+    return World(store, deps, jobs, pusher, mailer)
+
+
+async def _players(world: World, count: int, **fields: Any) -> list[str]:
+    ids = []
+    async with world.deps.uow_factory() as uow:
+        for _ in range(count):
+            key = uuid.uuid4().hex
+            user = User(id=key, site_id=f"s{key[:10]}", nickname=f"N{key[:8]}", password_hash="x", created_at=NOW,
+                        email=f"{key[:6]}@example.test", **fields)  # fmt: skip
+            await uow.users.add(user)
+            ids.append(user.id)
+        await uow.commit()
+    return ids
+
+
+async def _subscribe(world: World, user_id: str) -> str:
+    endpoint = f"https://push.example/{uuid.uuid4().hex}"
+    async with world.deps.uow_factory() as uow:
+        await uow.push_subscriptions.upsert(PushSubscription(endpoint, user_id, "k", "a", NOW))
+        await uow.commit()
+    return endpoint
+
+
+async def test_a_notification_is_stored_announced_and_queued_for_push(world: World) -> None:
+    [player] = await _players(world, 1)
+    endpoint = await _subscribe(world, player)
+    message = Outgoing("reward", "Coins!", "100 coins", frozenset(Channel), {"coins": 100})
+
+    staged = await notify_user(world.deps, player, message)
+
+    [event] = world.store.outbox
+    assert isinstance(event, NotificationCreated)
+    assert (event.aggregate_id, event.type, event.title, event.data) == (player, "reward", "Coins!", {"coins": 100})
+    async with world.deps.uow_factory() as uow:
+        assert await uow.notifications.unread_count(player) == 1
+    assert [(job, payload["endpoint"]) for job, payload in world.jobs.enqueued if job == PUSH_JOB] == [
+        (PUSH_JOB, endpoint)
+    ]
+    assert (staged.inbox, staged.push, staged.email) == (1, 1, 1)
+
+
+async def test_everyone_over_realtime_is_one_announcement(world: World) -> None:
+    await _players(world, 5)
+    message = Outgoing("system", "Maintenance", "at 3am", frozenset({Channel.REALTIME, Channel.INBOX}))
+
+    result = await send_notification(SendNotification(ADMIN, ClientInfo(), Target(TargetKind.EVERYONE), message),
+                                     world.deps)  # fmt: skip
+
+    assert [type(event) for event in world.store.outbox] == [AnnouncementPublished]
+    assert (result.targeted, result.inbox, result.announced) == (5, 5, True)
+
+
+async def test_concurrent_dispatchers_deliver_each_player_once(world: World) -> None:
+    players = await _players(world, 10, vip_tier=7)
+    target = Target(TargetKind.VIP_TIER, "7")
+    command = campaigns.ScheduleCampaign(ADMIN, ClientInfo(), "Hi", "there", frozenset({Channel.INBOX}), target, NOW)
+    campaign = await campaigns.schedule_campaign(command, world.deps)
+
+    reached = await asyncio.gather(*(campaigns.dispatch_due(world.deps) for _ in range(3)))
+    again = await campaigns.dispatch_due(world.deps)
+
+    async with world.deps.uow_factory() as uow:
+        counts = [await uow.notifications.unread_count(player) for player in players]
+        stored = await uow.campaigns.get(campaign.id)
+    assert (sum(reached), again, counts) == (10, 0, [1] * 10)
+    assert stored is not None
+    assert (stored.status, stored.targeted, stored.sent) == (CampaignStatus.DONE, 10, 10)
+
+
+async def test_a_campaign_waits_for_its_time(world: World) -> None:
+    await _players(world, 1, vip_tier=8)
+    later = NOW + timedelta(minutes=5)
+    command = campaigns.ScheduleCampaign(ADMIN, ClientInfo(), "Hi", "", frozenset({Channel.INBOX}),
+                                         Target(TargetKind.VIP_TIER, "8"), later)  # fmt: skip
+    await campaigns.schedule_campaign(command, world.deps)
+
+    assert await campaigns.dispatch_due(world.deps) == 0
+
+
+def _push_job(endpoint: str, user_id: str) -> dict[str, Any]:
+    return {"endpoint": endpoint, "user_id": user_id, "notification_id": "n1", "type": "system", "title": "t",
+            "body": "b", "data": {}}  # fmt: skip
+
+
+async def test_a_gone_endpoint_is_deleted(world: World) -> None:
+    [player] = await _players(world, 1)
+    endpoint = await _subscribe(world, player)
+    world.push.answers.append(PushResult(PushOutcome.GONE, 410))
+
+    outcome = await push.send_push(_push_job(endpoint, player), world.deps)
+
+    async with world.deps.uow_factory() as uow:
+        assert await uow.push_subscriptions.get(endpoint) is None
+    assert outcome is PushOutcome.GONE
+
+
+async def test_a_busy_push_service_backs_off_then_gives_up(world: World) -> None:
+    [player] = await _players(world, 1)
+    endpoint = await _subscribe(world, player)
+    world.push.answers.extend([PushResult(PushOutcome.RETRY, 503)] * 2 + [PushResult(PushOutcome.RETRY, 429, 30.0)])
+    delays = []
+
+    for _ in range(2):
+        with pytest.raises(RetryLater) as later:
+            await push.send_push(_push_job(endpoint, player), world.deps)
+        delays.append(later.value.delay_seconds)
+    last = await push.send_push(_push_job(endpoint, player), world.deps)  # third attempt of max_attempts=3
+
+    assert delays == [2.0, 4.0]
+    assert last is PushOutcome.RETRY
+    async with world.deps.uow_factory() as uow:
+        assert await uow.push_subscriptions.get(endpoint) is not None
+
+
+async def test_a_push_for_an_endpoint_that_changed_hands_is_dropped(world: World) -> None:
+    first, second = await _players(world, 2)
+    endpoint = await _subscribe(world, first)
+    async with world.deps.uow_factory() as uow:
+        await uow.push_subscriptions.upsert(PushSubscription(endpoint, second, "k", "a", NOW))
+        await uow.commit()
+
+    assert await push.send_push(_push_job(endpoint, first), world.deps) is None
+    assert world.push.sent == []
+
+
+async def test_an_unavailable_mail_server_is_retried(world: World) -> None:
+    world.mailer.failures = 1
+    job = {"delivery_id": "d1", "user_id": "u", "to": "a@example.test", "template": "welcome",
+           "context": {"nickname": "Ann"}}  # fmt: skip
+
+    with pytest.raises(RetryLater):
+        await email.send_email(job, world.deps)
+    assert await email.send_email(job, world.deps) is True
+
+    [mail] = world.mailer.delivered
+    assert (mail.to, mail.subject) == ("a@example.test", "Welcome to Casino-Club, Ann")
+    assert "Hi Ann" in mail.text
+    assert "<p>Hi Ann,</p>" in mail.html
