@@ -49,13 +49,14 @@ async def test_a_purchase_left_pending_is_voided_as_stale(client: Any, container
     player = await sign_up(client)
     pending = await _buy(client, player, "/api/shop/buy", sku="gems_100", card_token="tok_pending")
 
-    too_early = await in_app(client, lambda: void_stale_transactions(container.purchases))
+    await in_app(client, lambda: void_stale_transactions(container.purchases))
+    too_early = await _transaction(client, player, pending["transaction_id"])
     await asyncio.sleep(MAX_AGE_SECONDS + 0.2)
     voided = await in_app(client, lambda: void_stale_transactions(container.purchases))
 
     tx = await _transaction(client, player, pending["transaction_id"])
-    assert too_early == 0
-    assert voided >= 1
+    assert too_early["status"] == "pending"
+    assert voided >= 1  # the database is shared: other tests' stale purchases may be voided too
     assert (tx["status"], tx["failure_reason"], tx["gems_granted"]) == ("voided", "STALE_AUTO_VOID", 0)
     assert [change["status"] for change in tx["history"]] == ["pending", "voided"]
 
@@ -84,6 +85,6 @@ async def test_an_expired_hold_ends_the_purchase_and_frees_the_stock(
     bought = await _buy(client, second, "/api/shop/limited/buy", package_id=package_id, card_token="tok_visa")
 
     expired = await _transaction(client, first, held["transaction_id"])
-    assert released == 1
+    assert released >= 1
     assert (expired["status"], expired["failure_reason"]) == ("voided", "PENDING_TIMEOUT")
     assert bought["status"] == "captured"
