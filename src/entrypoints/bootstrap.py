@@ -46,6 +46,7 @@ from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB, Notification
 from src.application.notifications.email import send_email, send_welcome
 from src.application.notifications.ports import Mailer, PushSender
 from src.application.notifications.push import send_push
+from src.application.notifications.reactions import notify_purchase, notify_reward
 from src.application.notifications.realtime import RealtimeConfig
 from src.application.notifications.realtime_events import realtime_subscribers
 from src.application.notifications.realtime_hub import RealtimeHub, session_liveness
@@ -255,12 +256,20 @@ def notification_config(settings: Settings) -> NotificationConfig:
 def _wire_notifications(
     deps: NotificationDeps, jobs: InProcessJobQueue | ArqJobQueue, subscribers: dict[str, list[Subscription]]
 ) -> None:
-    """The welcome email follows signups; with jobs in process, push and email sends run here."""
+    """Signups get the welcome email, rewards and captured purchases a notification; with jobs in process, push
+    and email sends run here."""
 
     async def welcome(message: OutboxMessage) -> None:
         await send_welcome(message.aggregate_id, deps)
 
-    subscribers.setdefault("UserSignedUp", []).append(welcome)
+    async def reward(message: OutboxMessage) -> None:
+        await notify_reward(message, deps)
+
+    async def purchase(message: OutboxMessage) -> None:
+        await notify_purchase(message, deps)
+
+    for event_type, consumer in (("UserSignedUp", welcome), ("RewardGranted", reward), ("PurchaseUpdated", purchase)):
+        subscribers.setdefault(event_type, []).append(consumer)
     if isinstance(jobs, InProcessJobQueue):
 
         async def push(payload: dict[str, Any]) -> None:

@@ -44,6 +44,9 @@ class InMemoryNotificationRepository:
                 raise ValueError(f"notification {notification.id} exists")  # a primary key in SQL
             self._ws.working.notifications[notification.id] = deepcopy(notification)
 
+    async def get(self, notification_id: str) -> Notification | None:
+        return deepcopy(self._ws.working.notifications.get(notification_id))
+
     async def list_for_user(
         self, user_id: str, filters: InboxFilter, limit: int, after: Position | None
     ) -> Page[Notification]:

@@ -24,6 +24,7 @@ class Outgoing:
     email_template: str = "campaign"
     email_context: dict[str, Any] = field(default_factory=dict)
     realtime_per_user: bool = True  # False when one announcement reaches everyone instead
+    key: str | None = None  # a stable notification id (from the event behind it) for a message to one player
 
     def __post_init__(self) -> None:
         check_message(self.title, self.body)
@@ -87,7 +88,7 @@ async def _stage_one(
     now: datetime,
     staged: Staged,
 ) -> Notification | None:
-    notification_id = deps.ids.new_id()
+    notification_id = message.key or deps.ids.new_id()
     channels, reached = message.channels, False
     notification = None
     if Channel.INBOX in channels:
@@ -150,10 +151,13 @@ async def enqueue(deps: NotificationDeps, jobs: Sequence[QueuedJob]) -> None:
 
 
 async def notify_user(deps: NotificationDeps, user_id: str, message: Outgoing) -> Staged:
-    """One player, e.g. from an event of another context; unknown or deleted users get nothing."""
+    """One player, e.g. from an event of another context; unknown or deleted users get nothing, and a message
+    with a `key` already in the inbox is not sent again (events are delivered at least once)."""
     async with deps.uow_factory() as uow:
         user = await uow.users.get(user_id)
         if user is None or user.deleted_at is not None:
+            return Staged()
+        if message.key is not None and await uow.notifications.get(message.key) is not None:
             return Staged()
         recipient = Recipient(user.id, user.nickname, user.email)
         staged = await stage(uow, deps, [recipient], message, deps.clock.now())

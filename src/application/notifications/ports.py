@@ -24,6 +24,8 @@ class InboxFilter:
 class NotificationRepository(Protocol):
     async def add_many(self, notifications: Sequence[Notification]) -> None: ...
 
+    async def get(self, notification_id: str) -> Notification | None: ...
+
     async def list_for_user(
         self, user_id: str, filters: InboxFilter, limit: int, after: Position | None
     ) -> Page[Notification]:

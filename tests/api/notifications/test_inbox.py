@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.support.api import bearer, sign_up
@@ -107,3 +108,20 @@ async def test_a_send_is_audit_logged(client: Any, admin: dict[str, Any]) -> Non
 
     entry = next(item for item in audit["items"] if item["target_id"] == sent["id"])
     assert entry["payload"]["title"] == "Audited"
+
+
+async def test_a_grant_becomes_a_reward_notification(client: Any, admin: dict[str, Any]) -> None:
+    player = await sign_up(client)
+    user_id = await _me(client, player)
+    headers = {**bearer(admin), "idempotency-key": f"grant-{user_id}"}
+    body = {"currency": "gems", "amount": 40, "reason": "sorry for the outage"}
+
+    granted = await client.post(f"/api/admin/users/{user_id}/grant", json=body, headers=headers)
+    async with asyncio.timeout(10):
+        while not (items := (await client.get("/api/notifications", headers=bearer(player))).json()["items"]):  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+
+    assert granted.status_code in (200, 201), granted.text
+    assert [(n["type"], n["title"], n["body"]) for n in items] == [
+        ("reward", "You received 40 gems", "From: sorry for the outage")
+    ]

@@ -41,6 +41,9 @@ async def test_the_inbox_is_newest_first_filtered_and_paged(uow_factory: UnitOfW
     assert rest.next_cursor is None
     assert [n.title for n in rewards.items] == ["t3", "t1"]
     assert first.items[0] == mine[4]
+    async with uow_factory() as sut:
+        assert await sut.notifications.get(mine[0].id) == mine[0]
+        assert await sut.notifications.get(str(uuid.uuid4())) is None
 
 
 async def test_read_one_counts_down_and_only_for_its_owner(uow_factory: UnitOfWorkFactory) -> None:

@@ -15,12 +15,13 @@ from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 from src.adapters.security.ids import SecretsIdGenerator
 from src.application.identity.commands import ClientInfo
-from src.application.notifications import campaigns, email, push
+from src.application.notifications import campaigns, email, push, reactions
 from src.application.notifications.broadcast import SendNotification, send_notification
 from src.application.notifications.delivery import Outgoing, notify_user
-from src.application.notifications.deps import PUSH_JOB, NotificationConfig, NotificationDeps
+from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB, NotificationConfig, NotificationDeps
 from src.application.notifications.ports import (
     EmailMessage,
+    InboxFilter,
     MailerUnavailable,
     PushMessage,
     PushOutcome,
@@ -28,6 +29,7 @@ from src.application.notifications.ports import (
     PushSubscription,
 )
 from src.application.shared.jobs import RetryLater
+from src.application.shared.outbox import OutboxMessage
 from src.domain.identity.model import User
 from src.domain.notifications.audience import Target, TargetKind
 from src.domain.notifications.campaigns import CampaignStatus
@@ -215,3 +217,41 @@ async def test_an_unavailable_mail_server_is_retried(world: World) -> None:
     assert (mail.to, mail.subject) == ("a@example.test", "Welcome to Casino-Club, Ann")
     assert "Hi Ann" in mail.text
     assert "<p>Hi Ann,</p>" in mail.html
+
+
+def _event(event_type: str, aggregate_id: str, **payload: Any) -> OutboxMessage:
+    return OutboxMessage(1, uuid.uuid4().hex, event_type, "user", aggregate_id, payload, NOW)
+
+
+async def test_a_reward_is_notified_once_however_often_its_event_arrives(world: World) -> None:
+    [player] = await _players(world, 1)
+    granted = _event("RewardGranted", player, currency="COINS", amount=250, source="daily_bonus", granted_by=None)
+
+    first = await reactions.notify_reward(granted, world.deps)
+    again = await reactions.notify_reward(granted, world.deps)
+
+    async with world.deps.uow_factory() as uow:
+        inbox = await uow.notifications.list_for_user(player, InboxFilter(), 10, None)
+    assert (first, again) == (True, False)
+    assert [(n.type, n.title) for n in inbox.items] == [("reward", "You received 250 coins")]
+    assert [payload["template"] for job, payload in world.jobs.enqueued if job == EMAIL_JOB] == ["reward"]
+
+
+async def test_a_captured_purchase_sends_a_receipt_and_its_gems_no_reward_notice(world: World) -> None:
+    [player] = await _players(world, 1)
+    captured = _event("PurchaseUpdated", "tx-1", user_id=player, status="captured", sku="gems_500", kind="catalog",
+                      quantity=1, amount_cents=499, currency="USD", gems_granted=500, failure_reason=None)  # fmt: skip
+    pending = _event("PurchaseUpdated", "tx-2", **{**captured.payload, "status": "pending"})
+    gems = _event("RewardGranted", player, currency="GEMS", amount=500, source="purchase", granted_by=None)
+
+    results = [
+        await reactions.notify_purchase(captured, world.deps),
+        await reactions.notify_purchase(pending, world.deps),
+        await reactions.notify_reward(gems, world.deps),
+    ]
+
+    emails = [payload for job, payload in world.jobs.enqueued if job == EMAIL_JOB]
+    assert results == [True, False, False]
+    assert [(e["template"], e["context"]["amount"], e["context"]["gems"]) for e in emails] == [
+        ("purchase_receipt", "4.99", 500)
+    ]

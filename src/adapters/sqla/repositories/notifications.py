@@ -47,6 +47,10 @@ class SqlaNotificationRepository:
         if rows:
             await self._db.execute(insert(NOTIFICATIONS), rows)
 
+    async def get(self, notification_id: str) -> Notification | None:
+        row = (await self._db.execute(select(NOTIFICATIONS).where(NOTIFICATIONS.c.id == notification_id))).first()
+        return None if row is None else _notification(row)
+
     async def list_for_user(
         self, user_id: str, filters: InboxFilter, limit: int, after: Position | None
     ) -> Page[Notification]:

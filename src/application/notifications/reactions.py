@@ -1,0 +1,44 @@
+"""Notifications that follow other contexts' events: a reward granted, a purchase captured. Each event gives
+its notification a stable id, so a redelivered event is not notified twice."""
+
+from __future__ import annotations
+
+import uuid
+
+from src.application.notifications.delivery import Outgoing, notify_user
+from src.application.notifications.deps import NotificationDeps
+from src.application.shared.outbox import OutboxMessage
+from src.domain.notifications.model import Channel
+
+EVERY_CHANNEL = frozenset(Channel)
+_IDS = uuid.UUID("6c3f0f5e-4d0e-4d7e-9a55-2f2b8f0c9a11")  # namespace of ids derived from event ids
+
+
+def notification_key(message: OutboxMessage) -> str:
+    return str(uuid.uuid5(_IDS, message.event_id))
+
+
+async def notify_reward(message: OutboxMessage, deps: NotificationDeps) -> bool:
+    """RewardGranted (not the gems of a purchase: the purchase notification covers those)."""
+    payload = message.payload
+    if payload.get("source") == "purchase":
+        return False
+    amount, currency, source = payload["amount"], str(payload["currency"]).lower(), str(payload["source"])
+    context = {"amount": amount, "currency": currency, "source": source}
+    outgoing = Outgoing("reward", f"You received {amount} {currency}", f"From: {source}", EVERY_CHANNEL, context,
+                        email_template="reward", email_context=context, key=notification_key(message))  # fmt: skip
+    return (await notify_user(deps, message.aggregate_id, outgoing)).reached > 0
+
+
+async def notify_purchase(message: OutboxMessage, deps: NotificationDeps) -> bool:
+    """PurchaseUpdated to captured: the receipt (inbox, realtime, push, email)."""
+    payload = message.payload
+    if payload.get("status") != "captured":
+        return False
+    cents, gems = int(payload["amount_cents"]), int(payload["gems_granted"])
+    context = {"transaction_id": message.aggregate_id, "sku": payload["sku"], "amount": f"{cents / 100:.2f}",
+               "currency": payload["currency"], "gems": gems}  # fmt: skip
+    outgoing = Outgoing("purchase", "Purchase complete", f"{gems} gems were added to your balance", EVERY_CHANNEL,
+                        {"transaction_id": message.aggregate_id}, email_template="purchase_receipt",
+                        email_context=context, key=notification_key(message))  # fmt: skip
+    return (await notify_user(deps, str(payload["user_id"]), outgoing)).reached > 0
