@@ -21,9 +21,9 @@ def notification_key(message: OutboxMessage) -> str:
 async def notify_reward(message: OutboxMessage, deps: NotificationDeps) -> bool:
     """RewardGranted (not the gems of a purchase: the purchase notification covers those)."""
     payload = message.payload
-    if payload.get("source") == "purchase":
+    if payload.get("source") == "purchase" or "amount" not in payload:
         return False
-    amount, currency, source = payload["amount"], str(payload["currency"]).lower(), str(payload["source"])
+    amount, currency, source = payload["amount"], str(payload.get("currency", "")).lower(), str(payload.get("source"))
     context = {"amount": amount, "currency": currency, "source": source}
     outgoing = Outgoing("reward", f"You received {amount} {currency}", f"From: {source}", EVERY_CHANNEL, context,
                         email_template="reward", email_context=context, key=notification_key(message))  # fmt: skip
@@ -33,7 +33,7 @@ async def notify_reward(message: OutboxMessage, deps: NotificationDeps) -> bool:
 async def notify_purchase(message: OutboxMessage, deps: NotificationDeps) -> bool:
     """PurchaseUpdated to captured: the receipt (inbox, realtime, push, email)."""
     payload = message.payload
-    if payload.get("status") != "captured":
+    if payload.get("status") != "captured" or "user_id" not in payload:
         return False
     cents, gems = int(payload["amount_cents"]), int(payload["gems_granted"])
     context = {"transaction_id": message.aggregate_id, "sku": payload["sku"], "amount": f"{cents / 100:.2f}",
