@@ -7,8 +7,9 @@ from typing import Any
 
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from src.application.shared.jobs import UnknownJob
+from src.application.shared.jobs import JobQueueUnavailable, UnknownJob
 
 
 class ArqJobQueue:
@@ -34,10 +35,13 @@ class ArqJobQueue:
         queue = self._queues.get(job)
         if queue is None:
             raise UnknownJob(f"no queue is routed for job {job!r}")
-        await self._pool.enqueue_job(
-            job,
-            dict(payload),
-            _job_id=None if job_id is None else self._namespace + job_id,
-            _defer_by=delay_seconds if delay_seconds > 0 else None,
-            _queue_name=queue,
-        )
+        try:
+            await self._pool.enqueue_job(
+                job,
+                dict(payload),
+                _job_id=None if job_id is None else self._namespace + job_id,
+                _defer_by=delay_seconds if delay_seconds > 0 else None,
+                _queue_name=queue,
+            )
+        except (RedisError, OSError) as exc:
+            raise JobQueueUnavailable(f"could not queue {job!r}") from exc

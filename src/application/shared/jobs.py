@@ -24,10 +24,15 @@ class UnknownJob(LookupError):
     """A job name no handler (in process) or queue route (arq) is known for: a wiring mistake."""
 
 
+class JobQueueUnavailable(Exception):  # noqa: N818 - the queue's state, as callers read it
+    """The queue could not take the job (its store is down); nothing was queued."""
+
+
 class JobQueue(Protocol):
     async def enqueue(
         self, job: str, payload: dict[str, Any], *, delay_seconds: float = 0.0, job_id: str | None = None
     ) -> None:
         """Run `job` with `payload` at least once, after `delay_seconds`. A `job_id` already queued or running
-        is not queued again (dedupe). Raises UnknownJob for a name the queue cannot route."""
+        is not queued again (dedupe). Raises UnknownJob for a name the queue cannot route, and JobQueueUnavailable
+        when its store cannot be reached."""
         ...

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
+
+from src.application.shared.jobs import JobQueueUnavailable
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.fraud import FraudBlocked, check_purchase_velocity
 from src.application.shop.offers import Offer, find_offer, usable_promo
@@ -40,6 +43,8 @@ from src.domain.shop.transactions import (
     card_fingerprint,
 )
 from src.domain.wallet.model import Currency
+
+logger = structlog.get_logger("casino_club.shop")
 
 CAPTURE_JOB = "capture_payment"
 MAX_QUANTITY = 10
@@ -208,10 +213,15 @@ async def _void_quietly(charge_id: str, deps: PurchaseDeps) -> None:
 
 
 async def _schedule_capture(tx_id: str, deps: PurchaseDeps, attempts_made: int) -> None:
+    """Queue the next try. If the queue is down the purchase is still safe: it stays open in the database and the
+    stale sweep settles it with the gateway later, so the player gets `pending` rather than an error."""
     delay = deps.config.capture_delay(attempts_made)
-    await deps.jobs.enqueue(
-        CAPTURE_JOB, {"transaction_id": tx_id}, delay_seconds=delay, job_id=f"capture:{tx_id}:{attempts_made}"
-    )
+    try:
+        await deps.jobs.enqueue(
+            CAPTURE_JOB, {"transaction_id": tx_id}, delay_seconds=delay, job_id=f"capture:{tx_id}:{attempts_made}"
+        )
+    except JobQueueUnavailable:
+        logger.warning("capture retry not queued; the stale sweep will settle it", transaction_id=tx_id)
 
 
 async def _close(tx_id: str, deps: PurchaseDeps, status: TxStatus, reason: FailureReason) -> bool:

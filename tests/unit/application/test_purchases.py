@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from src.application.shared.jobs import JobQueueUnavailable
 from src.application.shop.payments import ChargeStatus, PaymentDeclined
 from src.application.shop.purchases import (
     CAPTURE_JOB,
@@ -219,3 +221,24 @@ async def test_every_state_change_is_sealed_and_announced(shop: Shop) -> None:
     assert stored.id == tx.id
     assert seal is not None
     assert seal.startswith("k1:")
+
+
+class DownJobs:
+    async def enqueue(
+        self, job: str, payload: dict[str, object], *, delay_seconds: float = 0.0, job_id: str | None = None
+    ) -> None:
+        raise JobQueueUnavailable("redis is down")
+
+
+async def test_a_queue_outage_leaves_the_purchase_pending_for_the_stale_sweep(shop: Shop) -> None:
+    player = await given_player(shop)
+    shop.deps = replace(shop.deps, jobs=DownJobs())
+
+    tx = await bought(shop, player, "tok_captureRetry")
+    shop.clock.advance(5 * 60 + 1)
+    await void_stale_transactions(shop.deps)
+
+    assert (tx.status, tx.capture_attempts) == (TxStatus.AUTHORIZED, 1)
+    settled = await transaction(shop, tx.id)
+    assert (settled.status, settled.failure_reason) == (TxStatus.VOIDED, FailureReason.STALE_AUTO_VOID)
+    assert await gems(shop, player) == 0
