@@ -1,5 +1,6 @@
 """Notifications that follow other contexts' events: a reward granted, a purchase captured. Each event gives
-its notification a stable id, so a redelivered event is not notified twice."""
+its notification a stable id, so a redelivered event is not notified twice. Realtime is left out: those events
+reach sockets already as `reward_granted` and `purchase_update`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from src.application.notifications.deps import NotificationDeps
 from src.application.shared.outbox import OutboxMessage
 from src.domain.notifications.model import Channel
 
-EVERY_CHANNEL = frozenset(Channel)
+CHANNELS = frozenset({Channel.INBOX, Channel.PUSH, Channel.EMAIL})
 _IDS = uuid.UUID("6c3f0f5e-4d0e-4d7e-9a55-2f2b8f0c9a11")  # namespace of ids derived from event ids
 
 
@@ -25,20 +26,20 @@ async def notify_reward(message: OutboxMessage, deps: NotificationDeps) -> bool:
         return False
     amount, currency, source = payload["amount"], str(payload.get("currency", "")).lower(), str(payload.get("source"))
     context = {"amount": amount, "currency": currency, "source": source}
-    outgoing = Outgoing("reward", f"You received {amount} {currency}", f"From: {source}", EVERY_CHANNEL, context,
+    outgoing = Outgoing("reward", f"You received {amount} {currency}", f"From: {source}", CHANNELS, context,
                         email_template="reward", email_context=context, key=notification_key(message))  # fmt: skip
     return (await notify_user(deps, message.aggregate_id, outgoing)).reached > 0
 
 
 async def notify_purchase(message: OutboxMessage, deps: NotificationDeps) -> bool:
-    """PurchaseUpdated to captured: the receipt (inbox, realtime, push, email)."""
+    """PurchaseUpdated to captured: the receipt (inbox, push, email)."""
     payload = message.payload
     if payload.get("status") != "captured" or "user_id" not in payload:
         return False
     cents, gems = int(payload["amount_cents"]), int(payload["gems_granted"])
     context = {"transaction_id": message.aggregate_id, "sku": payload["sku"], "amount": f"{cents / 100:.2f}",
                "currency": payload["currency"], "gems": gems}  # fmt: skip
-    outgoing = Outgoing("purchase", "Purchase complete", f"{gems} gems were added to your balance", EVERY_CHANNEL,
+    outgoing = Outgoing("purchase", "Purchase complete", f"{gems} gems were added to your balance", CHANNELS,
                         {"transaction_id": message.aggregate_id}, email_template="purchase_receipt",
                         email_context=context, key=notification_key(message))  # fmt: skip
     return (await notify_user(deps, str(payload["user_id"]), outgoing)).reached > 0

@@ -234,6 +234,7 @@ async def test_a_reward_is_notified_once_however_often_its_event_arrives(world: 
         inbox = await uow.notifications.list_for_user(player, InboxFilter(), 10, None)
     assert (first, again) == (True, False)
     assert [(n.type, n.title) for n in inbox.items] == [("reward", "You received 250 coins")]
+    assert world.store.outbox == []  # sockets get the reward as `reward_granted` already
     assert [payload["template"] for job, payload in world.jobs.enqueued if job == EMAIL_JOB] == ["reward"]
 
 
