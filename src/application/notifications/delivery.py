@@ -79,48 +79,57 @@ def email_job(delivery_id: str, recipient: Recipient, template: str, context: di
     return QueuedJob(EMAIL_JOB, payload, f"email:{delivery_id}")
 
 
-async def _stage_one(
-    uow: NotificationsUnitOfWork,
-    deps: NotificationDeps,
-    recipient: Recipient,
-    settings: NotificationSettings,
-    message: Outgoing,
-    now: datetime,
-    staged: Staged,
-) -> Notification | None:
-    notification_id = message.key or deps.ids.new_id()
-    channels, reached = message.channels, False
-    notification = None
-    if Channel.INBOX in channels:
-        notification = Notification(
-            notification_id, recipient.user_id, message.type, message.title, message.body, now, dict(message.data)
-        )
-        staged.inbox += 1
-        reached = True
-    if Channel.REALTIME in channels and message.realtime_per_user:
-        uow.record(
-            NotificationCreated(
-                aggregate_id=recipient.user_id,
-                occurred_at=now,
-                notification_id=notification_id,
-                type=message.type,
-                title=message.title,
-                body=message.body,
-                data=dict(message.data),
-            )
-        )
-        reached = True
-    if Channel.PUSH in channels and settings.allows(Channel.PUSH, message.type, now):
-        for subscription in await uow.push_subscriptions.for_user(recipient.user_id):
-            staged.jobs.append(push_job(notification_id, subscription.endpoint, recipient.user_id, message))
-            reached = True
-    if Channel.EMAIL in channels and recipient.email and settings.allows(Channel.EMAIL, message.type, now):
-        context = {"title": message.title, "body": message.body, **message.email_context}
-        staged.jobs.append(email_job(notification_id, recipient, message.email_template, context))
-        reached = True
-    staged.reached += reached
-    staged.unreachable += not reached
-    return notification
+@dataclass
+class _Fanout:
+    """One fan-out in one unit of work: what every recipient's share needs."""
+
+    uow: NotificationsUnitOfWork
+    deps: NotificationDeps
+    message: Outgoing
+    now: datetime
+    staged: Staged = field(default_factory=Staged)
+
+    def inbox_row(self, notification_id: str, recipient: Recipient) -> Notification | None:
+        message = self.message
+        if Channel.INBOX not in message.channels:
+            return None
+        self.staged.inbox += 1
+        return Notification(notification_id, recipient.user_id, message.type, message.title, message.body,
+                            self.now, dict(message.data))  # fmt: skip
+
+    def realtime(self, notification_id: str, recipient: Recipient) -> bool:
+        message = self.message
+        if Channel.REALTIME not in message.channels or not message.realtime_per_user:
+            return False
+        self.uow.record(NotificationCreated(aggregate_id=recipient.user_id, occurred_at=self.now,
+                                            notification_id=notification_id, type=message.type, title=message.title,
+                                            body=message.body, data=dict(message.data)))  # fmt: skip
+        return True
+
+    async def sends(self, notification_id: str, recipient: Recipient, settings: NotificationSettings) -> bool:
+        """Push to each subscription and the email, where the player's settings allow them now."""
+        message, jobs = self.message, self.staged.jobs
+        before = len(jobs)
+        if Channel.PUSH in message.channels and settings.allows(Channel.PUSH, message.type, self.now):
+            for subscription in await self.uow.push_subscriptions.for_user(recipient.user_id):
+                jobs.append(push_job(notification_id, subscription.endpoint, recipient.user_id, message))
+        if (
+            Channel.EMAIL in message.channels
+            and recipient.email
+            and settings.allows(Channel.EMAIL, message.type, self.now)
+        ):
+            context = {"title": message.title, "body": message.body, **message.email_context}
+            jobs.append(email_job(notification_id, recipient, message.email_template, context))
+        return len(jobs) > before
+
+    async def one(self, recipient: Recipient, settings: NotificationSettings) -> Notification | None:
+        notification_id = self.message.key or self.deps.ids.new_id()
+        notification = self.inbox_row(notification_id, recipient)
+        realtime = self.realtime(notification_id, recipient)
+        reached = await self.sends(notification_id, recipient, settings) or realtime or notification is not None
+        self.staged.reached += reached
+        self.staged.unreachable += not reached
+        return notification
 
 
 async def stage(
@@ -131,17 +140,18 @@ async def stage(
     now: datetime,
 ) -> Staged:
     """Write inbox rows and realtime events in `uow` (the caller commits); the jobs are returned, not queued."""
-    staged = Staged()
+    fanout = _Fanout(uow, deps, message, now)
     stored = await uow.notification_settings.get_many([recipient.user_id for recipient in recipients])
     notifications = []
     for recipient in recipients:
-        settings = stored.get(recipient.user_id) or NotificationSettings(recipient.user_id)
-        notification = await _stage_one(uow, deps, recipient, settings, message, now, staged)
+        notification = await fanout.one(
+            recipient, stored.get(recipient.user_id) or NotificationSettings(recipient.user_id)
+        )
         if notification is not None:
             notifications.append(notification)
     if notifications:
         await uow.notifications.add_many(notifications)
-    return staged
+    return fanout.staged
 
 
 async def enqueue(deps: NotificationDeps, jobs: Sequence[QueuedJob]) -> None:

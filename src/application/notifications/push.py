@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,11 +31,26 @@ def _key(value: str, key: str, length: int) -> str:
     return value
 
 
+def _internal(host: str) -> bool:
+    """A host the server must not be made to post to (a subscription is any URL a client sends)."""
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
 def _check_endpoint(endpoint: str, deps: NotificationDeps) -> str:
+    """Production takes https URLs of public hosts only; development also takes http and local push services."""
     parts = urlsplit(endpoint)
-    schemes = ("https", "http") if deps.config.allow_insecure_push_endpoints else ("https",)
+    local_ok = deps.config.allow_insecure_push_endpoints
+    schemes = ("https", "http") if local_ok else ("https",)
     if parts.scheme not in schemes or not parts.hostname or len(endpoint) > 1000:
         raise field_error("endpoint", "endpoint must be an https URL of a push service")
+    if not local_ok and _internal(parts.hostname.lower()):
+        raise field_error("endpoint", "endpoint must be a public push service")
     return endpoint
 
 

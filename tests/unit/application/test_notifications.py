@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ from src.domain.notifications.audience import Target, TargetKind
 from src.domain.notifications.campaigns import CampaignStatus
 from src.domain.notifications.events import AnnouncementPublished, NotificationCreated
 from src.domain.notifications.model import Channel
+from src.domain.shared.errors import InvalidInput
 from tests.unit.application.shop_payments_support import ADMIN, NOW, MovableClock, RecordingJobs
 
 
@@ -256,3 +257,18 @@ async def test_a_captured_purchase_sends_a_receipt_and_its_gems_no_reward_notice
     assert [(e["template"], e["context"]["amount"], e["context"]["gems"]) for e in emails] == [
         ("purchase_receipt", "4.99", 500)
     ]
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["http://push.example/x", "https://127.0.0.1/x", "https://10.0.0.8/x", "https://[::1]/x", "https://localhost/x",
+     "https://metadata.internal/x", "https://169.254.169.254/latest"],
+)  # fmt: skip
+async def test_production_subscriptions_point_at_public_https_push_services(world: World, endpoint: str) -> None:
+    strict = replace(world.deps, config=NotificationConfig(allow_insecure_push_endpoints=False))
+    [player] = await _players(world, 1)
+    keys = ("B" + "A" * 86, "A" * 22)  # a 65-byte point starting 0x04 and a 16-byte secret, base64url
+
+    with pytest.raises(InvalidInput):
+        await push.subscribe(player, endpoint, *keys, strict)
+    assert (await push.subscribe(player, "https://fcm.googleapis.com/fcm/send/abc", *keys, strict)).user_id == player
