@@ -1,12 +1,13 @@
 """Campaigns on two real `casino-club worker --queue notifications` processes (PostgreSQL + Redis, arq).
 
 Both workers dispatch every second (the cron is deliberately not unique), so they race for the same players;
-each player still gets the campaign once, in the inbox and as one Web Push through the arq queue to a local
-push service. A campaign cancelled before its time is never delivered."""
+each player still gets the campaign once: in the inbox, as one Web Push through the arq queue to a local push
+service and as one email to a real SMTP server (aiosmtpd). A campaign cancelled before its time is never delivered."""
 
 from __future__ import annotations
 
 import asyncio
+import email
 import os
 import random
 import signal
@@ -18,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from litestar.testing import AsyncTestClient
 
 from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
 from tests.support.api import ADMIN_PASSWORD, bearer, in_app, sign_up, unique
 from tests.support.env import TEST_REDIS_URL
-from tests.support.processes import CLI, PROJECT_ROOT
+from tests.support.processes import CLI, PROJECT_ROOT, free_port
 from tests.support.push_service import BrowserKeys, PushServiceStub, b64url
 
 pytestmark = pytest.mark.e2e
@@ -32,8 +34,9 @@ pytestmark = pytest.mark.e2e
 PLAYERS, SUBSCRIBED = 12, 3
 
 
-def _env(pg_url: str, redis_namespace: str) -> dict[str, str]:
+def _env(pg_url: str, redis_namespace: str, smtp_port: int) -> dict[str, str]:
     return {
+        "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         "APP_ENV": "test",
         "DATABASE_URL": pg_url,
         "REDIS_URL": TEST_REDIS_URL,
@@ -66,6 +69,35 @@ def notification_workers(env: dict[str, str], var_root: Path, count: int) -> Ite
         yield logs
 
 
+class SmtpInbox:
+    """aiosmtpd handler keeping (recipient, subject) of every message."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        subject = str(email.message_from_bytes(envelope.content)["Subject"])
+        self.messages += [(recipient, subject) for recipient in envelope.rcpt_tos]
+        return "250 OK"
+
+    def titled(self, subject: str) -> list[str]:
+        return [recipient for recipient, title in self.messages if title == subject]
+
+    def recipients_of(self, subject: str) -> list[str]:
+        return list(dict.fromkeys(self.titled(subject)))
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[SmtpInbox, int]]:
+    inbox, port = SmtpInbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -86,7 +118,7 @@ async def _until_started(logs: list[Path]) -> None:
 
 async def _tier_of_players(client: Any, count: int) -> tuple[int, list[dict[str, Any]]]:
     tier = random.randint(10_000, 10**9)
-    players = [await sign_up(client) for _ in range(count)]
+    players = [await sign_up(client, email=f"{unique('c')}@example.test") for _ in range(count)]
     ids = [(await client.get("/api/auth/me", headers=bearer(p))).json()["id"] for p in players]
     container = client.app.state.container
 
@@ -103,7 +135,7 @@ async def _tier_of_players(client: Any, count: int) -> tuple[int, list[dict[str,
 
 
 async def _schedule(client: Any, admin: dict[str, Any], tier: int, title: str) -> str:
-    body = {"title": title, "body": "Spin now", "channels": ["inbox", "push"],
+    body = {"title": title, "body": "Spin now", "channels": ["inbox", "push", "email"],
             "target": {"type": "vip_tier", "value": tier},
             "scheduled_at": (datetime.now(UTC) + timedelta(seconds=2)).isoformat()}  # fmt: skip
     response = await client.post("/api/admin/campaigns", json=body, headers=bearer(admin))
@@ -119,9 +151,10 @@ async def _campaign(client: Any, admin: dict[str, Any], campaign_id: str) -> dic
 
 
 async def test_two_workers_deliver_a_campaign_once_per_player_and_never_a_cancelled_one(
-    pg_url: str, redis_namespace: str, tmp_path: Path, olap_dsn: str
+    pg_url: str, redis_namespace: str, tmp_path: Path, olap_dsn: str, smtp_server: tuple[SmtpInbox, int]
 ) -> None:
-    env = _env(pg_url, redis_namespace)
+    mail, smtp_port = smtp_server
+    env = _env(pg_url, redis_namespace, smtp_port)
     admin_site_id = unique("admin")
     app_env = {"VAR_DIR": str(tmp_path / "app"), "CLICKHOUSE_DSN": olap_dsn, "ADMIN_SITE_ID": admin_site_id,
                "ADMIN_PASSWORD": ADMIN_PASSWORD}  # fmt: skip
@@ -147,6 +180,8 @@ async def test_two_workers_deliver_a_campaign_once_per_player_and_never_a_cancel
                 while (await _campaign(client, admin, delivered))["status"] != "done":  # noqa: ASYNC110 - polling
                     await asyncio.sleep(0.2)
                 await push_service.wait_for(SUBSCRIBED)
+                while len(mail.titled("Delivered once")) < PLAYERS:  # noqa: ASYNC110 - SMTP runs on its own thread
+                    await asyncio.sleep(0.2)
             await asyncio.sleep(3)  # both workers keep dispatching: nothing more may arrive
 
             inboxes = [(await client.get("/api/notifications", headers=bearer(p))).json()["items"] for p in players]
@@ -154,6 +189,9 @@ async def test_two_workers_deliver_a_campaign_once_per_player_and_never_a_cancel
 
     assert [[n["title"] for n in inbox] for inbox in inboxes] == [["Delivered once"]] * PLAYERS
     assert done["progress"] == {"targeted": PLAYERS, "sent": PLAYERS, "failed": 0}
+    assert sorted(mail.titled("Delivered once")) == sorted(mail.recipients_of("Delivered once"))
+    assert len(set(mail.titled("Delivered once"))) == PLAYERS
+    assert mail.titled("Never delivered") == []
     assert (never["status"], never["progress"]["sent"]) == ("cancelled", 0)
     assert push_service.refused == []
     assert sorted(push.path for push in push_service.received) == [f"/push/player-{i}" for i in range(SUBSCRIBED)]
