@@ -24,7 +24,8 @@ def _campaign(**overrides: object) -> Campaign:
         "title": "Weekend bonus",
         "body": "Spin now",
         "channels": frozenset({Channel.INBOX, Channel.PUSH}),
-        "target": Target(TargetKind.RANK, "VIP"),
+        # no real player: PostgreSQL is shared with the API and e2e tests, whose dispatchers see these campaigns
+        "target": Target(TargetKind.USER, f"nobody-{uuid.uuid4()}"),
         "scheduled_at": NOW,
         "created_by": "admin",
         "created_at": NOW,

@@ -81,11 +81,12 @@ async def test_read_all_marks_every_unread_one(uow_factory: UnitOfWorkFactory) -
 
 async def test_purge_deletes_only_what_is_older_than_the_cutoff(uow_factory: UnitOfWorkFactory) -> None:
     user = await given_user(uow_factory)
-    old, new = _notification(user, -60 * 24 * 400), _notification(user, 0)
+    # decades back: PostgreSQL is shared with other tests, whose notifications must survive this purge
+    old, new = _notification(user, -60 * 24 * 365 * 30), _notification(user, 0)
     await _given_inbox(uow_factory, user, old, new)
 
     async with uow_factory() as sut:
-        purged = await sut.notifications.purge_before(NOW - timedelta(days=300), 1000)
+        purged = await sut.notifications.purge_before(NOW - timedelta(days=365 * 29), 1000)
         await sut.commit()
     async with uow_factory() as sut:
         left = await sut.notifications.list_for_user(user, InboxFilter(), 10, None)
