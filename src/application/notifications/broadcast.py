@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from src.application.identity.audit import AdminAction, write_audit
 from src.application.identity.commands import ClientInfo
@@ -31,7 +31,6 @@ class SendResult:
     push_queued: int
     email_queued: int
     announced: bool
-    jobs: list[Any] = field(default_factory=list, repr=False)
 
 
 def _audit(cmd: SendNotification, send_id: str) -> AdminAction:
@@ -70,7 +69,7 @@ async def send_notification(cmd: SendNotification, deps: NotificationDeps) -> Se
     return SendResult(send_id, targeted, total.inbox, total.push, total.email, announce)
 
 
-def _announcement(send_id: str, message: Outgoing, now: Any) -> AnnouncementPublished:
+def _announcement(send_id: str, message: Outgoing, now: datetime) -> AnnouncementPublished:
     return AnnouncementPublished(
         aggregate_id=send_id,
         occurred_at=now,
