@@ -13,7 +13,7 @@ import structlog
 
 from src.application.notifications.delivery import Outgoing, enqueue, push_job
 from src.application.notifications.deps import NotificationDeps
-from src.application.notifications.ports import PushMessage, PushOutcome, PushSubscription
+from src.application.notifications.ports import PushMessage, PushOutcome, PushResult, PushSubscription
 from src.application.shared.jobs import RetryLater
 from src.domain.notifications.model import Channel, field_error
 
@@ -114,7 +114,7 @@ async def send_push(job: dict[str, Any], deps: NotificationDeps) -> PushOutcome 
     return result.outcome
 
 
-async def _retry_or_give_up(key: str, result: Any, deps: NotificationDeps) -> None:
+async def _retry_or_give_up(key: str, result: PushResult, deps: NotificationDeps) -> None:
     attempts = await deps.cache.incr(f"notifications:attempts:{key}", ttl_seconds=86_400)
     if attempts >= deps.config.max_attempts:
         logger.warning("push gave up after its attempts", status=result.status, attempts=attempts)
