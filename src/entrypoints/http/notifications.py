@@ -7,8 +7,9 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_404_NOT_FOUND
 
 from src.application.notifications import inbox, preferences, push
 from src.application.notifications.deps import NotificationDeps
@@ -84,7 +85,12 @@ class NotificationsController(Controller):
     ) -> UnreadCountOut:
         return UnreadCountOut(count=await inbox.unread_count(request.user.user_id, notifications))
 
-    @post("/{notification_id:str}/read", operation_id="notifications_read", status_code=HTTP_200_OK)
+    @post(
+        "/{notification_id:str}/read",
+        operation_id="notifications_read",
+        status_code=HTTP_200_OK,
+        responses={HTTP_404_NOT_FOUND: ResponseSpec(None, description="NOT_FOUND: not one of the caller's")},
+    )
     async def read(
         self,
         request: PrincipalRequest,

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT
 
 from src.application.notifications import campaigns
 from src.application.notifications.broadcast import SendNotification, send_notification
@@ -84,7 +85,15 @@ class AdminCampaignController(Controller):
         page = await campaigns.list_campaigns(limit, cursor, notifications)
         return ListOut(items=[CampaignOut.of(campaign) for campaign in page.items], next_cursor=page.next_cursor)
 
-    @post("/{campaign_id:str}/cancel", operation_id="admin_cancel_campaign", status_code=HTTP_200_OK)
+    @post(
+        "/{campaign_id:str}/cancel",
+        operation_id="admin_cancel_campaign",
+        status_code=HTTP_200_OK,
+        responses={
+            HTTP_404_NOT_FOUND: ResponseSpec(None, description="NOT_FOUND: no such campaign"),
+            HTTP_409_CONFLICT: ResponseSpec(None, description="NOT_CANCELLABLE: already done or cancelled"),
+        },
+    )
     async def cancel(
         self, request: PrincipalRequest, campaign_id: FromPath[str], notifications: NamedDependency[NotificationDeps]
     ) -> CampaignOut:
