@@ -171,6 +171,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             raise SettingsError("JOB_QUEUE=in-process loses queued jobs on restart; use arq when APP_ENV=production")
         if self.admin_password is not None and len(self.admin_password) < 12:
             raise SettingsError("ADMIN_PASSWORD must be at least 12 characters when APP_ENV=production")
+        if not self.vapid_private_key:
+            raise SettingsError(
+                "VAPID_PRIVATE_KEY must be set when APP_ENV=production (every instance signs pushes with one key)"
+            )
 
 
 _LIST_FIELDS = {

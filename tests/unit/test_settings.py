@@ -16,6 +16,7 @@ SAFE_PRODUCTION = {
     "PAYMENT_RECEIPT_SECRET": "r" * 40,
     "TRANSACTION_INTEGRITY_SECRET": "i" * 40,
     "PAYMENT_WEBHOOK_SECRETS": "whsec_" + "w" * 40,
+    "VAPID_PRIVATE_KEY": "/run/secrets/vapid.pem",
 }
 
 
@@ -75,6 +76,7 @@ def test_safe_production_settings_are_accepted() -> None:
         ({"PAYMENT_WEBHOOK_SECRETS": ""}, "PAYMENT_WEBHOOK_SECRETS"),
         ({"SANDBOX_CAPTURE_DELAY_SECONDS": "0.5"}, "SANDBOX_CAPTURE_DELAY_SECONDS"),
         ({"JOB_QUEUE": "in-process"}, "JOB_QUEUE"),
+        ({"VAPID_PRIVATE_KEY": ""}, "VAPID_PRIVATE_KEY"),
     ],
 )
 def test_production_refuses_unsafe_settings(override: dict[str, str], reason: str) -> None:

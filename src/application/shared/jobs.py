@@ -24,7 +24,7 @@ class UnknownJob(LookupError):
     """A job name no handler (in process) or queue route (arq) is known for: a wiring mistake."""
 
 
-class JobQueueUnavailable(Exception):  # noqa: N818 - the queue's state, as callers read it
+class JobQueueUnavailable(Exception):
     """The queue could not take the job (its store is down); nothing was queued."""
 
 

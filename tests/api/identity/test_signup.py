@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
@@ -178,6 +180,12 @@ async def test_validate_the_dev_code_and_an_unknown_code(client: Any) -> None:
     assert unknown["error_message"]
 
 
+def _vapid_pem() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return pem.decode()
+
+
 async def test_dev_invite_code_is_refused_in_production(make_settings: Any) -> None:
     settings = make_settings(
         app_env="production",
@@ -185,6 +193,7 @@ async def test_dev_invite_code_is_refused_in_production(make_settings: Any) -> N
         payment_receipt_secret="r" * 40,
         transaction_integrity_secret="i" * 40,
         payment_webhook_secrets="whsec_" + "w" * 40,
+        vapid_private_key=_vapid_pem(),
     )
     async with AsyncTestClient(create_app(settings)) as production:
         response = await _signup(production)
