@@ -109,6 +109,11 @@ def control_frame(type: str, now: datetime, data: dict[str, Any] | None = None) 
     return json.dumps({"id": None, "type": type, "data": data or {}, "ts": rfc3339(now)}, separators=(",", ":"))
 
 
+def _prev_without_pointer(channel: str) -> int:
+    """The broadcast pointer never expires, so none there means no message ever; a user's may have expired."""
+    return 0 if channel == BROADCAST_CHANNEL else UNKNOWN_PREV
+
+
 def _last_key(channel: str) -> str:
     return f"realtime:last:{channel}"
 
@@ -148,10 +153,7 @@ class RealtimePublisher:
         if assigned is None:
             id = await self._cache.incr(_SEQUENCE_KEY)
             last = await self._cache.get(_last_key(channel))
-            if last is not None:
-                prev = int(last)
-            else:  # the broadcast pointer never expires: none means no message ever
-                prev = 0 if channel == BROADCAST_CHANNEL else UNKNOWN_PREV
+            prev = int(last) if last is not None else _prev_without_pointer(channel)
             if await self._cache.set_if_absent(key, f"{id}:{prev}", self._config.pointer_ttl_seconds):
                 await self._cache.set(_last_key(channel), str(id), self._config.pointer_ttl(channel))
                 return id, prev

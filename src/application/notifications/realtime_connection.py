@@ -35,13 +35,14 @@ class CloseCode(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    id: int | None  # None for control frames
-    type: str
-    text: str  # JSON: {id, type, data, ts}
+    """A control frame; events go out as the (shared, immutable) RealtimeMessage itself: same id, type, wire."""
 
-    @classmethod
-    def of(cls, message: RealtimeMessage) -> Outbound:
-        return cls(message.id, message.type, message.wire)
+    id: None
+    type: str
+    wire: str  # JSON: {id: null, type, data, ts}
+
+
+Frame = Outbound | RealtimeMessage
 
 
 class Connection:
@@ -54,8 +55,10 @@ class Connection:
         self._decode = decode
         self._history = history
         self._clock = clock
-        self._queue: deque[Outbound] = deque()
-        self._wake = asyncio.Event()
+        self._queue: deque[Frame] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._heartbeat: asyncio.TimerHandle | None = None
+        self._sent_since_beat = False
         self._early: list[bytes] | None = []  # delivered before the watermarks were known
         self._watermarks: dict[str, int] = {}
         self._seen: set[int] = set()
@@ -68,6 +71,7 @@ class Connection:
     def start(self, watermarks: dict[str, int]) -> None:
         """Messages up to these ids (by scope) were in history when the connection began: resume serves them."""
         self._watermarks = dict(watermarks)
+        self._arm_heartbeat()
         early, self._early = self._early or [], None
         for raw in early:
             self.deliver(raw)
@@ -82,7 +86,7 @@ class Connection:
         message = self._decode(raw)
         if message is None or message.id <= self._watermarks.get(message.scope, 0) or message.id in self._seen:
             return
-        if self._push(Outbound.of(message)):
+        if self._push(message):
             self._remember(message.id)
 
     def ping(self) -> None:
@@ -100,7 +104,7 @@ class Connection:
             return
         queued = [frame for frame in self._queue if frame.id is not None]
         controls = [frame for frame in self._queue if frame.id is None]
-        merged = {message.id: Outbound.of(message) for message in replay.messages if message.id not in self._seen}
+        merged: dict[int, Frame] = {message.id: message for message in replay.messages if message.id not in self._seen}
         merged.update({frame.id: frame for frame in queued if frame.id is not None})
         if not replay.complete:
             data = {"last_event_id": last_id, "reason": "history no longer holds every event after last_event_id"}
@@ -108,7 +112,7 @@ class Connection:
         self._queue = deque([*controls, *(merged[id] for id in sorted(merged))])
         for id in merged:
             self._remember(id)
-        self._wake.set()
+        self._wake()
 
     def close(self, code: CloseCode, reason: str = "", final: Outbound | None = None) -> None:
         """Stop: pending frames are dropped; `final` (if any) is still sent before the transport closes."""
@@ -118,30 +122,54 @@ class Connection:
         self._queue.clear()
         if final is not None:
             self._queue.append(final)
-        self._wake.set()
+        self.release()
+        self._wake()
 
-    async def next(self) -> Outbound | None:
-        """The next frame to send: a heartbeat when nothing came for a while; None once the connection is closed."""
+    def release(self) -> None:
+        """The transport is done with this connection: stop its heartbeat timer."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
+
+    async def next(self) -> Frame | None:
+        """The next frame to send (heartbeats included); None once the connection is closed and drained."""
         while not self._queue:
             if self.close_code is not None:
                 return None
-            self._wake.clear()
+            self._waiter = asyncio.get_running_loop().create_future()
             try:
-                async with asyncio.timeout(self._config.heartbeat_seconds):
-                    await self._wake.wait()
-            except TimeoutError:
-                return Outbound(None, "heartbeat", control_frame("heartbeat", self._clock.now()))
+                await self._waiter
+            finally:
+                self._waiter = None
         frame = self._queue.popleft()
+        self._sent_since_beat = True
         if frame.id is not None and frame.id > self.last_sent_id:
             self.last_sent_id = frame.id
         return frame
 
-    def _push(self, frame: Outbound) -> bool:
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def _arm_heartbeat(self) -> None:
+        """One timer per connection and interval, not one per frame: the fan-out path stays cheap."""
+        loop = asyncio.get_running_loop()
+        self._heartbeat = loop.call_later(self._config.heartbeat_seconds, self._beat)
+
+    def _beat(self) -> None:
+        if self.close_code is not None:
+            return
+        if not self._sent_since_beat and not self._queue:
+            self._push(Outbound(None, "heartbeat", control_frame("heartbeat", self._clock.now())))
+        self._sent_since_beat = False
+        self._arm_heartbeat()
+
+    def _push(self, frame: Frame) -> bool:
         if len(self._queue) >= self._config.queue_size:
             self._overflow()
             return False
         self._queue.append(frame)
-        self._wake.set()
+        self._wake()
         return True
 
     def _overflow(self) -> None:

@@ -86,6 +86,7 @@ class RealtimeHub:
                     await connection.resume(last_event_id)
                 yield connection
         finally:
+            connection.release()
             connections = self._by_user.get(user_id, set())
             connections.discard(connection)
             if not connections:

@@ -134,7 +134,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await ensure_configured_admin(container)
             yield
 
-    prometheus = PrometheusConfig(app_name="casino_club", prefix="casino_club", group_path=True, exclude=["/metrics"])
+    # realtime streams are not requests: hours long, and each WebSocket frame would go through the metrics wrapper
+    prometheus = PrometheusConfig(
+        app_name="casino_club", prefix="casino_club", group_path=True, exclude=["/metrics", "^/api/realtime/"]
+    )
     cors = CORSConfig(allow_origins=settings.cors_origins, allow_credentials=True) if settings.cors_origins else None
     route_handlers: list[Any] = [
         OpsController,

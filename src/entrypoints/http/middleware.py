@@ -31,7 +31,8 @@ class RequestContextMiddleware(ASGIMiddleware):
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
-                await next_app(scope, receive, send_wrapper)
+                # a WebSocket's frames skip the wrapper: it only reads HTTP statuses, and a broadcast sends thousands
+                await next_app(scope, receive, send_wrapper if scope["type"] == ScopeType.HTTP else send)
             finally:
                 if scope["type"] == ScopeType.HTTP:
                     access_logger.info(

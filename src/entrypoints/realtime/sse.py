@@ -33,7 +33,7 @@ async def _events(
             if frame.type == "heartbeat":
                 yield ServerSentEventMessage(data=None, comment="heartbeat")
             else:
-                yield ServerSentEventMessage(data=frame.text, id=frame.id)
+                yield ServerSentEventMessage(data=frame.wire, id=frame.id)
 
 
 class RealtimeEventsController(Controller):

@@ -24,6 +24,7 @@ from src.entrypoints.http.security import PUBLIC, container_of
 from src.entrypoints.realtime.handshake import credentials_of, last_event_id_of, origin_allowed
 
 MAX_CLIENT_FRAME_CHARS = 4096
+CLOSE_GRACE_SECONDS = 5.0  # for the last frames and the close frame to go out
 
 
 class ClientFrame(msgspec.Struct):
@@ -62,43 +63,49 @@ async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
 
 
 async def _serve(socket: WebSocket[Any, Any, Any], connection: Connection, idle_seconds: float) -> None:
-    """One task sends, one reads; whichever ends first (close requested, client gone) ends the other."""
-    sender = asyncio.create_task(_send(socket, connection))
-    receiver = asyncio.create_task(_receive(socket, connection, idle_seconds))
-    done, pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    client_left = (
-        receiver in done and not receiver.cancelled() and receiver.exception() is None and not receiver.result()
-    )
-    if connection.close_code is not None and not client_left:
-        with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # the peer may be gone already
-            await socket.close(code=connection.close_code, reason=connection.close_reason)
+    """This task reads; one more sends (and closes the socket when the connection ends on our side)."""
+    peer = _Peer()
+    sender = asyncio.create_task(_send(socket, connection, peer))
+    try:
+        await _receive(socket, connection, idle_seconds, peer)
+    finally:
+        if not peer.gone:  # the sender still owes the close frame (revoked, overflow, idle, shutdown)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(sender), CLOSE_GRACE_SECONDS)
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
 
 
-async def _send(socket: WebSocket[Any, Any, Any], connection: Connection) -> None:
+class _Peer:
+    gone = False  # the client closed or vanished: nothing more may be sent
+
+
+async def _send(socket: WebSocket[Any, Any, Any], connection: Connection, peer: _Peer) -> None:
     try:
         while (frame := await connection.next()) is not None:
-            await socket.send_text(frame.text)
+            await socket.send_text(frame.wire)
+        if not peer.gone and connection.close_code is not None:
+            await socket.close(code=connection.close_code, reason=connection.close_reason)
     except (WebSocketDisconnect, OSError, RuntimeError):
+        peer.gone = True
         connection.close(CloseCode.NORMAL, "client gone")
 
 
-async def _receive(socket: WebSocket[Any, Any, Any], connection: Connection, idle_seconds: float) -> bool:
-    """Returns False when the client left, True when the server decided to close."""
-    while connection.close_code is None:
+async def _receive(socket: WebSocket[Any, Any, Any], connection: Connection, idle_seconds: float, peer: _Peer) -> None:
+    """Until the client leaves, or answers our close; an idle client is closed (the sender sends the frame)."""
+    while True:
         try:
             async with asyncio.timeout(idle_seconds):
                 text = await socket.receive_data(mode="text")
         except TimeoutError:
             connection.close(CloseCode.IDLE, "idle")
-            return True
+            return
         except WebSocketDisconnect:
+            peer.gone = connection.close_code is None  # our close answered: the sender is done already
             connection.close(CloseCode.NORMAL, "client gone")
-            return False
-        await _handle(connection, text)
-    return True
+            return
+        if connection.close_code is None:
+            await _handle(connection, text)
 
 
 async def _handle(connection: Connection, text: str) -> None:

@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from src.application.notifications.realtime_connection import CloseCode, Connection, Outbound
+from src.application.notifications.realtime_connection import CloseCode, Connection, Frame
 from src.domain.notifications.realtime import TooManyConnections
 from tests.support.realtime import eventually
 from tests.unit.application.realtime_support import NOW, principal, realtime
 
 
-async def _drain(connection: Connection) -> list[Outbound]:
+async def _drain(connection: Connection) -> list[Frame]:
     frames = []
     while True:
         try:
@@ -45,7 +45,7 @@ async def test_a_message_delivered_twice_is_sent_once() -> None:
         await rt.hub.publisher.to_user("a", "u1", "x", {"n": 1}, NOW)  # the relay delivering it again
         frames = await _drain(sut)
     assert [frame.id for frame in frames] == [message.id]
-    assert json.loads(frames[0].text) == {"id": message.id, "type": "x", "data": {"n": 1}, "ts": message.ts}
+    assert json.loads(frames[0].wire) == {"id": message.id, "type": "x", "data": {"n": 1}, "ts": message.ts}
 
 
 async def test_resume_merges_the_replay_with_what_is_still_queued_in_id_order() -> None:
@@ -68,7 +68,7 @@ async def test_a_reader_that_falls_behind_is_told_where_to_resume_and_closed() -
         frames = await _drain(sut)
         after = await sut.next()
     assert [frame.type for frame in frames] == ["overflow"]
-    assert json.loads(frames[0].text)["data"]["last_event_id"] == first.id
+    assert json.loads(frames[0].wire)["data"]["last_event_id"] == first.id
     assert after is None
     assert sut.close_code is CloseCode.TRY_AGAIN_LATER
 
@@ -83,7 +83,7 @@ async def test_a_slow_reader_does_not_hold_up_another_users_connection() -> None
             await rt.hub.publisher.to_everyone(f"a{n}", "announcement", {"n": n}, NOW)
             frame = await fast.next()
             assert frame is not None
-            assert json.loads(frame.text)["data"] == {"n": n}
+            assert json.loads(frame.wire)["data"] == {"n": n}
     assert slow.close_code is CloseCode.TRY_AGAIN_LATER
 
 
