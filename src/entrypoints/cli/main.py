@@ -21,6 +21,7 @@ from src.application.wallet.verification import LedgerReport, verify_ledger
 from src.domain.shared.errors import DomainError
 from src.entrypoints.bootstrap import migrate_database, open_container
 from src.entrypoints.http.app import create_app
+from src.entrypoints.runtime import settle_garbage_collector
 from src.entrypoints.settings import Settings, SettingsError, load_settings
 from workers.settings import worker_options
 
@@ -70,7 +71,19 @@ def serve(settings: Settings, host: str | None, port: int | None, run_migrations
         migrate_database(settings)
     host, port = host or settings.host, port or settings.port
     click.echo(f"Casino-Club API on http://{host}:{port} — docs at http://{host}:{port}/docs", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
+    app = create_app(settings)
+    app.on_startup.append(settle_garbage_collector)  # runs once the lifespan (pools, container) is up
+    # no permessage-deflate: realtime frames are small JSON, and compressing each broadcast once per socket costs
+    # CPU and a zlib context per connection
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        ws_per_message_deflate=False,
+    )
 
 
 async def _create_admin(settings: Settings, site_id: str, password: str) -> AdminAccount:
