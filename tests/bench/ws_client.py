@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import socket
 import struct
 import time
 from typing import cast
@@ -64,6 +65,15 @@ class BenchSocket(asyncio.Protocol):
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
         )
 
+    def pause_reading(self) -> None:
+        """Stop reading: the kernel buffers fill, then the server's writes to this socket stall (a slow client)."""
+        assert self._transport is not None
+        self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        assert self._transport is not None
+        self._transport.resume_reading()
+
     def send_text(self, text: str) -> None:
         assert self._transport is not None
         self._transport.write(_frame(TEXT, text.encode()))
@@ -114,9 +124,15 @@ class BenchSocket(asyncio.Protocol):
             self.close()
 
 
-async def open_socket(host: str, port: int, path: str) -> BenchSocket:
+async def open_socket(host: str, port: int, path: str, receive_buffer: int | None = None) -> BenchSocket:
+    """`receive_buffer` shrinks the kernel's receive buffer (SO_RCVBUF), so a paused reader backs up quickly."""
     loop = asyncio.get_running_loop()
-    transport, protocol = await loop.create_connection(BenchSocket, host, port)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if receive_buffer is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    sock.setblocking(False)
+    await loop.sock_connect(sock, (host, port))
+    transport, protocol = await loop.create_connection(BenchSocket, sock=sock)
     protocol.request_upgrade(transport, host, port, path)
     await asyncio.wait_for(protocol.opened, 30)
     return protocol

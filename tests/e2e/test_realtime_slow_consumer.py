@@ -1,0 +1,121 @@
+"""A client that stops reading, on a real `casino-club serve` process: it never holds up the others, and once its
+bounded queue overflows it is told where to resume and closed (1013)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from src.adapters.realtime.channels import open_channels
+from src.adapters.redis.cache import RedisCache
+from src.application.notifications.realtime import RealtimeConfig, RealtimePublisher
+from tests.bench.ws_client import BenchSocket, open_socket
+from tests.support.env import TEST_REDIS_URL
+from tests.support.processes import serving
+from tests.support.realtime import eventually
+from tests.support.redis_keys import delete_namespace, new_namespace
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "plum-orbit-canyon-42"
+QUEUE_SIZE = 8
+BROADCASTS = 3000
+PADDING = "x" * 1000  # ~1 KB a frame: the stalled socket's kernel and server buffers fill after a few thousand
+
+
+@pytest.fixture(scope="module")
+def env(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    namespace = new_namespace()
+    yield {
+        "APP_ENV": "test",
+        "DATABASE_URL": pg_url,
+        "REDIS_URL": TEST_REDIS_URL,
+        "REDIS_NAMESPACE": namespace,
+        "VAR_DIR": str(tmp_path_factory.mktemp("slow-consumer")),
+        "LOG_LEVEL": "WARNING",
+        "REALTIME_QUEUE_SIZE": str(QUEUE_SIZE),
+    }
+    asyncio.run(_forget(namespace))
+
+
+async def _forget(namespace: str) -> None:
+    client = Redis.from_url(TEST_REDIS_URL)
+    try:
+        await delete_namespace(client, namespace)
+    finally:
+        await client.aclose()
+
+
+async def _token(client: httpx.AsyncClient) -> str:
+    site_id = f"sc{uuid.uuid4().hex[:14]}"
+    body = {"site_id": site_id, "nickname": site_id, "password": PASSWORD, "invite_code": "5858"}
+    response = await client.post("/api/auth/signup", json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["access_token"])
+
+
+@asynccontextmanager
+async def _publisher(env: dict[str, str]) -> AsyncIterator[RealtimePublisher]:
+    """Announcements the way the outbox relay publishes them, on the server's Redis namespace."""
+    redis = Redis.from_url(env["REDIS_URL"])
+    try:
+        namespace = env["REDIS_NAMESPACE"]
+        async with open_channels(redis, namespace=namespace, history=100, history_ttl_seconds=60, block_ms=50) as ch:
+            yield RealtimePublisher(ch, RedisCache(redis, namespace=namespace), RealtimeConfig())
+    finally:
+        await redis.aclose()
+
+
+def _frames(socket: BenchSocket) -> list[dict[str, Any]]:
+    return [json.loads(payload) for _, payload in socket.received]
+
+
+async def _scenario(env: dict[str, str], base_url: str) -> tuple[BenchSocket, BenchSocket, int | None]:
+    """Returns the sockets and the fast one's close code before the test closed it (None: still open)."""
+    address = urlsplit(base_url)
+    host, port = address.hostname or "127.0.0.1", address.port or 80
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        slow_token, fast_token = await _token(client), await _token(client)
+    await asyncio.sleep(1.5)  # the signups' own events are out before the sockets open
+    slow = await open_socket(host, port, f"/api/realtime/ws?token={slow_token}", receive_buffer=4096)
+    fast = await open_socket(host, port, f"/api/realtime/ws?token={fast_token}")
+    slow.pause_reading()
+    async with _publisher(env) as publisher:
+        for seq in range(BROADCASTS):
+            await publisher.to_everyone(
+                uuid.uuid4().hex, "announcement", {"seq": seq, "pad": PADDING}, datetime.now(UTC)
+            )
+    await eventually(lambda: len(fast.received) >= BROADCASTS, within_seconds=60)
+    slow.resume_reading()
+    await eventually(lambda: slow.close_code is not None, within_seconds=30)
+    fast_closed = fast.close_code
+    for socket in (slow, fast):
+        socket.close()
+    return slow, fast, fast_closed
+
+
+def test_a_stalled_reader_is_told_to_resume_and_the_others_get_everything(env: dict[str, str]) -> None:
+    with serving(env) as base_url:
+        slow, fast, fast_closed = asyncio.run(_scenario(env, base_url))
+
+    fast_frames = [frame for frame in _frames(fast) if frame["type"] == "announcement"]
+    assert [frame["data"]["seq"] for frame in fast_frames] == list(range(BROADCASTS))
+    assert fast_closed is None
+
+    slow_frames = _frames(slow)
+    events = [frame for frame in slow_frames if frame["id"] is not None]
+    overflow = slow_frames[-1]
+    assert overflow["type"] == "overflow"
+    assert overflow["data"]["last_event_id"] == events[-1]["id"]
+    assert len(events) < BROADCASTS
+    assert slow.close_code == 1013
