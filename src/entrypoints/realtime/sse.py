@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.openapi import ResponseSpec
 from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_401_UNAUTHORIZED, HTTP_429_TOO_MANY_REQUESTS
 
 from src.application.identity.sessions import authenticate
 from src.application.notifications.realtime_hub import RealtimeHub
@@ -44,6 +46,13 @@ class RealtimeEventsController(Controller):
         "/sse",
         opt={PUBLIC: True},
         operation_id="realtime_sse",
+        media_type="text/event-stream",
+        response_description="`text/event-stream`: each event an `id:` and a `data:` line with {id, type, data, ts}",
+        responses={
+            HTTP_400_BAD_REQUEST: ResponseSpec(None, description="VALIDATION_ERROR: Last-Event-ID is not an event id"),
+            HTTP_401_UNAUTHORIZED: ResponseSpec(None, description="UNAUTHORIZED, TOKEN_EXPIRED or TOKEN_REVOKED"),
+            HTTP_429_TOO_MANY_REQUESTS: ResponseSpec(None, description="RATE_LIMITED: too many realtime connections"),
+        },
         summary="The user's realtime events as Server-Sent Events",
         description=(
             "Authenticate with `Authorization: Bearer <access token>` or `?token=` (EventSource sets no headers). "

@@ -116,3 +116,11 @@ async def test_a_stream_beyond_the_cap_is_rate_limited(open_client: OpenClient) 
 
         response = await _stream_until_logout(client, player, second_stream, headers=bearer(player))
     assert response.status_code == 200
+
+
+async def test_the_published_schema_lists_the_sse_route(client: AsyncTestClient[Litestar]) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    operation = schema["paths"]["/api/realtime/sse"]["get"]
+    assert operation["operationId"] == "realtime_sse"
+    assert {"401", "429"} <= set(operation["responses"])
+    assert operation["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorEnvelope")
