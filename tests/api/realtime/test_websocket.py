@@ -216,3 +216,23 @@ async def test_heartbeats_come_and_a_silent_client_is_dropped(open_client: OpenC
             code = await close_code(session)
     assert heartbeat["type"] == "heartbeat"
     assert code == 4408
+
+
+async def test_without_redis_the_memory_channels_deliver_and_resume(
+    open_client: OpenClient, admin_site_id: str
+) -> None:
+    async with open_client(redis_url="", job_queue="in-process") as client:
+        admin = await log_in_admin(client, admin_site_id)
+        player = await sign_up(client)
+        await settle(client)
+        url = f"{WS}?token={player['access_token']}"
+        with await client.websocket_connect(url) as session:
+            await grant(client, admin, player["user"]["id"], amount=4)
+            seen = await events(session, 2)
+        await grant(client, admin, player["user"]["id"], amount=6)
+        await settle(client)
+        with await client.websocket_connect(f"{url}&last_event_id={seen[-1]['id']}") as session:
+            missed = await events(session, 2)
+
+    assert {frame["type"] for frame in seen} == {"reward_granted", "profile_update"}
+    assert [frame["data"]["amount"] for frame in missed if frame["type"] == "reward_granted"] == [6]
