@@ -11,11 +11,13 @@ grant, receipt) >= 25 %.
 How it is measured:
 - 64 players, one per worker: worker i always spins as player i and always debits player i's wallet in the
   reference, so the per-user locks (wallet row, play state) never make workers queue behind each other.
-- Each round runs reference, spin, buy; each phase is a warm-up followed by a fixed measured window, and the
+- Each round runs reference, floor, spin, buy; each phase is a warm-up followed by a fixed measured window, and the
   verdicts use the median of the per-round ratios spin/reference (target >= 50 %) and buy/reference (>= 25 %).
 - Buys (`POST /api/shop/buy`, gems_100 with tok_visa) carry a new Idempotency-Key each, so each one authorizes,
   captures and grants; the fraud velocity limit is raised for the run, since every player buys far more than 20
   times in five minutes.
+- The floor phase (no target) is an authenticated POST that reads one row and writes nothing: the share of the
+  reference's throughput that remains once the HTTP stack and the token check are paid, before any real work.
 - The load generator is this process: one asyncio loop (uvloop when installed) and one keep-alive connection per
   worker through a minimal HTTP/1.1 client (`RawClient`); `SPIN_BENCH_CLIENT=httpx` uses httpx.AsyncClient instead,
   which costs far more CPU per request. Its CPU is reported, as are the servers', PostgreSQL's (all `postgres`
@@ -61,7 +63,11 @@ WARMUP_SECONDS = 3.0
 DURATION_SECONDS = 15.0
 ROUNDS = 2  # reference, spin, buy, reference, spin, buy
 TARGETS = {"spin": 0.50, "buy": 0.25}  # throughput as a share of the reference's, by the median of the rounds
-KINDS = ("reference", "spin", "buy")
+KINDS = ("reference", "floor", "spin", "buy")
+# the floor: an authenticated POST that reads one row (a receipt check of an unknown transaction): what the HTTP
+# stack, the token check and one database round trip cost, before any game or shop work
+FLOOR_PATH = "/api/shop/receipts/verify"
+FLOOR_BODY = {"transaction_id": "00000000-0000-4000-8000-000000000000", "receipt_signature": "0" * 64}
 BUY_PATH = "/api/shop/buy"
 BUY_BODY = {"sku": "gems_100", "card_token": "tok_visa"}
 PASSWORD = "plum-orbit-canyon-42"
@@ -218,7 +224,9 @@ def _requests(kind: str, players: list[Player]) -> tuple[list[Request], FreshHea
     workers = players[:CONCURRENCY]
     if kind == "reference":
         return [(REFERENCE_PATH, {}, json.dumps({"user_id": player.user_id}).encode()) for player in workers], None
-    path, body = (SPIN_PATH, {"bet": BET}) if kind == "spin" else (BUY_PATH, BUY_BODY)
+    path, body = {"spin": (SPIN_PATH, {"bet": BET}), "buy": (BUY_PATH, BUY_BODY), "floor": (FLOOR_PATH, FLOOR_BODY)}[
+        kind
+    ]
     encoded = json.dumps(body).encode()
     requests = [(path, {"Authorization": f"Bearer {player.token}"}, encoded) for player in workers]
     return requests, (lambda: {"Idempotency-Key": uuid.uuid4().hex}) if kind == "buy" else None
@@ -332,7 +340,8 @@ def _results(measured: Measured) -> dict[str, object]:
             "warmup_seconds": WARMUP_SECONDS,
             "duration_seconds": DURATION_SECONDS,
             "rounds": ROUNDS,
-            "order": "reference, spin, buy in each round",
+            "order": "reference, floor, spin, buy in each round",
+            "floor": f"POST {FLOOR_PATH} for an unknown transaction: token check + one SELECT, answers valid=false",
             "cpus": os.cpu_count(),
             "app_db_pool": "DB_POOL_SIZE default (10, no overflow)",
             "reference_db_pool": "asyncpg pool min=max=10",
@@ -343,7 +352,10 @@ def _results(measured: Measured) -> dict[str, object]:
             "connection per worker (httpx: a pool of 64)",
         },
         "phases": [phase.summary() for phase in measured.phases],
-        **{f"ratios_{kind}_over_reference": [round(r, 3) for r in measured.ratios(kind)] for kind in TARGETS},
+        **{
+            f"ratios_{kind}_over_reference": [round(r, 3) for r in measured.ratios(kind)]
+            for kind in (*TARGETS, "floor")
+        },
         "median_ratios": {kind: round(measured.median_ratio(kind), 3) for kind in TARGETS},
         "targets": TARGETS,
         "meets_targets": {kind: measured.meets(kind) for kind in TARGETS},
@@ -400,6 +412,8 @@ def _render(measured: Measured, path: Path) -> str:
             "  (cpu/req: server CPU ms per answered request; outbox backlog: events not yet relayed when the phase "
             "ended)",
             *(_verdict_line(measured, kind) for kind in TARGETS),
+            f"  floor/reference (an authenticated one-row read, no target): "
+            f"{', '.join(f'{ratio:.1%}' for ratio in measured.ratios('floor'))}",
             f"  errors   {measured.error_count} (must be 0)" + ("" if measured.valid else "  <-- INVALID RUN"),
             f"  ledger   {ledger}: {'consistent' if measured.consistent else 'MISMATCH'} (warm-ups included)",
             f"  results  {path}",
