@@ -80,6 +80,16 @@ class ResilientRedisStreamBackend(RedisChannelsStreamBackend):
         )
         self._block_ms = block_ms
 
+    async def publish_many(self, messages: Sequence[tuple[str, bytes]]) -> None:
+        """A relay pass's messages in one round trip, in order; entries as the plugin's own publish writes them
+        (`data`, `channel`), capped and expiring the same way."""
+        pipeline = self._redis.pipeline(transaction=False)
+        for channel, data in messages:
+            key = self._make_key(channel)
+            pipeline.xadd(key, {"data": data, "channel": channel}, maxlen=self._history_limit, approximate=True)
+            pipeline.pexpire(key, self._stream_ttl)
+        await pipeline.execute()
+
     async def stream_events(self) -> AsyncGenerator[tuple[str, Any], None]:
         positions: dict[str, bytes] = {}
         failures = 0
@@ -109,6 +119,13 @@ class LitestarChannels:
 
     async def publish(self, channel: str, data: bytes) -> None:
         await self._plugin.wait_published(data, [channel])
+
+    async def publish_many(self, messages: Sequence[tuple[str, bytes]]) -> None:
+        if isinstance(self._backend, ResilientRedisStreamBackend):
+            await self._backend.publish_many(messages)
+            return
+        for channel, data in messages:
+            await self._backend.publish(data, [channel])
 
     async def history(self, channel: str, limit: int) -> list[bytes]:
         return list(await self._backend.get_history(channel, limit))

@@ -8,11 +8,13 @@ trimmed or expired), and the client is told to resync instead of silently missin
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import OrderedDict
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from src.application.notifications.realtime_ports import RealtimeChannels
 from src.application.shared.ports import Cache
@@ -21,6 +23,11 @@ BROADCAST_CHANNEL = "broadcast"
 UNKNOWN_PREV = -1  # the channel's previous id was not known when the message was stored
 USER_SCOPE, EVERYONE_SCOPE = "user", "all"
 _SEQUENCE_KEY = "realtime:seq"
+# how long an event keeps its id for redeliveries: the relay redelivers within seconds; a pass failing for longer
+# than this republishes under a new id (a duplicate a client sees once more), and Redis keeps no key per event
+EVENT_ID_TTL_SECONDS = 900.0
+CACHE_CONCURRENCY = 32
+T = TypeVar("T")
 
 
 def user_channel(user_id: str) -> str:
@@ -114,16 +121,40 @@ def _prev_without_pointer(channel: str) -> int:
     return 0 if channel == BROADCAST_CHANNEL else UNKNOWN_PREV
 
 
+def _event_key(event_id: str) -> str:
+    return f"realtime:event:{event_id}"
+
+
 def _last_key(channel: str) -> str:
     return f"realtime:last:{channel}"
 
 
+@dataclass(frozen=True)
+class Publication:
+    """One event's message to publish on one channel."""
+
+    event_id: str
+    channel: str
+    scope: str
+    type: str
+    data: dict[str, Any]
+    at: datetime
+
+
+async def _bounded(calls: Iterable[Awaitable[T]], limit: int = CACHE_CONCURRENCY) -> list[T]:
+    """Cache calls a few at a time: fast on one shared cache, without a connection per call."""
+    pending, results = list(calls), []
+    for start in range(0, len(pending), limit):
+        results += await asyncio.gather(*pending[start : start + limit])
+    return results
+
+
 class RealtimePublisher:
-    """Turns one domain event into one stored, published message; at-least-once callers may repeat an event.
+    """Turns domain events into stored, published messages, a relay pass at a time; events may come again.
 
     A repeated event gets the id it got the first time (and the same previous-id link), so listeners and
-    replays drop the copy by id. Callers are serialised by the outbox relay's lock, which keeps each channel's
-    messages in id order.
+    replays drop the copy by id. A pass costs a handful of cache round trips and one publish, however many
+    events it holds. Callers are serialised by the outbox relay's lock, which keeps each channel in id order.
     """
 
     def __init__(self, channels: RealtimeChannels, cache: Cache, config: RealtimeConfig) -> None:
@@ -134,34 +165,48 @@ class RealtimePublisher:
     async def to_user(
         self, event_id: str, user_id: str, type: str, data: dict[str, Any], at: datetime
     ) -> RealtimeMessage:
-        return await self._publish(event_id, user_channel(user_id), USER_SCOPE, type, data, at)
+        publication = Publication(event_id, user_channel(user_id), USER_SCOPE, type, data, at)
+        return (await self.publish_all([publication]))[0]
 
     async def to_everyone(self, event_id: str, type: str, data: dict[str, Any], at: datetime) -> RealtimeMessage:
-        return await self._publish(event_id, BROADCAST_CHANNEL, EVERYONE_SCOPE, type, data, at)
+        publication = Publication(event_id, BROADCAST_CHANNEL, EVERYONE_SCOPE, type, data, at)
+        return (await self.publish_all([publication]))[0]
 
-    async def _publish(
-        self, event_id: str, channel: str, scope: str, type: str, data: dict[str, Any], at: datetime
-    ) -> RealtimeMessage:
-        id, prev = await self._assign(event_id, channel)
-        message = RealtimeMessage.create(id, prev, scope, type, data, rfc3339(at))
-        await self._channels.publish(channel, message.encode())
-        return message
+    async def publish_all(self, publications: Sequence[Publication]) -> list[RealtimeMessage]:
+        """In order; ids and links are stored before the publish, so a retry republishes the same messages."""
+        stored = await _bounded(self._cache.get(_event_key(item.event_id)) for item in publications)
+        fresh = sum(1 for value in stored if value is None)
+        top = await self._cache.incr(_SEQUENCE_KEY, fresh) if fresh else 0
+        new_ids = iter(range(top - fresh + 1, top + 1))
+        channels = list(
+            dict.fromkeys(item.channel for item, value in zip(publications, stored, strict=True) if value is None)
+        )
+        pointers = await self._pointers(channels)
+        messages, writes = [], []
+        for item, value in zip(publications, stored, strict=True):
+            if value is None:
+                id, prev = next(new_ids), pointers[item.channel]
+                writes.append(self._cache.set(_event_key(item.event_id), f"{id}:{prev}", EVENT_ID_TTL_SECONDS))
+            else:
+                id_text, _, prev_text = value.partition(":")
+                id, prev = int(id_text), int(prev_text or UNKNOWN_PREV)
+            if item.channel in pointers:
+                pointers[item.channel] = max(pointers[item.channel], id)
+            messages.append(RealtimeMessage.create(id, prev, item.scope, item.type, item.data, rfc3339(item.at)))
+        await _bounded(writes)
+        await _bounded(self._cache.set(_last_key(c), str(pointers[c]), self._config.pointer_ttl(c)) for c in channels)
+        await self._channels.publish_many(
+            [(item.channel, message.encode()) for item, message in zip(publications, messages, strict=True)]
+        )
+        return messages
 
-    async def _assign(self, event_id: str, channel: str) -> tuple[int, int]:
-        key = f"realtime:event:{event_id}"
-        assigned = await self._cache.get(key)
-        if assigned is None:
-            id = await self._cache.incr(_SEQUENCE_KEY)
-            last = await self._cache.get(_last_key(channel))
-            prev = int(last) if last is not None else _prev_without_pointer(channel)
-            if await self._cache.set_if_absent(key, f"{id}:{prev}", self._config.pointer_ttl_seconds):
-                await self._cache.set(_last_key(channel), str(id), self._config.pointer_ttl(channel))
-                return id, prev
-            assigned = await self._cache.get(key)  # another pass assigned it first: use that one
-            if assigned is None:
-                raise RuntimeError(f"realtime id of event {event_id} vanished")
-        id_text, _, prev_text = assigned.partition(":")
-        return int(id_text), int(prev_text)
+    async def _pointers(self, channels: list[str]) -> dict[str, int]:
+        """The last id stored on each channel (what the next message there links back to)."""
+        values = await _bounded(self._cache.get(_last_key(channel)) for channel in channels)
+        return {
+            channel: int(value) if value is not None else _prev_without_pointer(channel)
+            for channel, value in zip(channels, values, strict=True)
+        }
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,25 @@
 """Outbox subscribers that turn other contexts' domain events into realtime messages.
 
 They run inside the outbox relay (in an app process or the maintenance worker), never in a request handler,
-so an event reaches every socket whichever process produced it. Delivery is at least once: the publisher
-gives a repeated event its first id, and listeners drop the copy.
+so an event reaches every socket whichever process produced it. A relay pass's events are published together,
+in order; delivery is at least once: the publisher gives a repeated event its first id, and listeners drop
+the copy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from src.application.notifications.realtime import RealtimePublisher
-from src.application.shared.outbox import OutboxMessage, Subscription
+from src.application.notifications.realtime import (
+    BROADCAST_CHANNEL,
+    EVERYONE_SCOPE,
+    USER_SCOPE,
+    Publication,
+    RealtimePublisher,
+    user_channel,
+)
+from src.application.shared.outbox import BatchSubscriber, OutboxMessage, Subscription
 
 Translation = tuple[str, str | None, dict[str, Any]]  # message type, user id (None: everyone), data
 
@@ -71,18 +79,21 @@ TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
 }
 
 
-async def publish_event(event: OutboxMessage, publisher: RealtimePublisher) -> None:
+def publication_of(event: OutboxMessage) -> Publication:
     type, user_id, data = TRANSLATIONS[event.event_type](event)
-    if user_id is None:
-        await publisher.to_everyone(event.event_id, type, data, event.created_at)
-    else:
-        await publisher.to_user(event.event_id, user_id, type, data, event.created_at)
+    channel, scope = (BROADCAST_CHANNEL, EVERYONE_SCOPE) if user_id is None else (user_channel(user_id), USER_SCOPE)
+    return Publication(event.event_id, channel, scope, type, data, event.created_at)
+
+
+async def publish_events(events: Sequence[OutboxMessage], publisher: RealtimePublisher) -> None:
+    await publisher.publish_all([publication_of(event) for event in events])
 
 
 def realtime_subscribers(publisher: RealtimePublisher) -> dict[str, list[Subscription]]:
-    """For the composition root's subscriber map: one subscriber per event type it delivers."""
+    """For the composition root's subscriber map: one batch subscriber (a relay pass at once) for every type."""
 
-    async def deliver(event: OutboxMessage) -> None:
-        await publish_event(event, publisher)
+    async def deliver(events: Sequence[OutboxMessage]) -> None:
+        await publish_events(events, publisher)
 
-    return {event_type: [deliver] for event_type in TRANSLATIONS}
+    batch = BatchSubscriber(deliver)
+    return {event_type: [batch] for event_type in TRANSLATIONS}

@@ -17,6 +17,10 @@ class RealtimeChannels(Protocol):
         """Returns once the message is stored in the channel's history and on its way to every listener."""
         ...
 
+    async def publish_many(self, messages: Sequence[tuple[str, bytes]]) -> None:
+        """`(channel, data)` pairs published in this order (one round trip where the backend allows)."""
+        ...
+
     async def history(self, channel: str, limit: int) -> list[bytes]:
         """The channel's most recent messages, oldest first, at most `limit`."""
         ...

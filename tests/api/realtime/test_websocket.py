@@ -22,6 +22,7 @@ async def _refusal_code(client: AsyncTestClient[Litestar], url: str, **options: 
 
 async def test_the_token_in_the_query_opens_the_stream_and_ping_gets_pong(client: AsyncTestClient[Litestar]) -> None:
     player = await sign_up(client)
+    await settle(client)
     with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
         session.send_json({"type": "ping"})
         pong = await receive(session)
@@ -31,6 +32,7 @@ async def test_the_token_in_the_query_opens_the_stream_and_ping_gets_pong(client
 
 async def test_the_bearer_subprotocol_carries_the_token_and_is_echoed(client: AsyncTestClient[Litestar]) -> None:
     player = await sign_up(client)
+    await settle(client)
     with await client.websocket_connect(WS, subprotocols=["bearer", player["access_token"]]) as session:
         session.send_json({"type": "ping"})
         assert (await receive(session))["type"] == "pong"
@@ -39,6 +41,7 @@ async def test_the_bearer_subprotocol_carries_the_token_and_is_echoed(client: As
 
 async def test_a_non_browser_client_may_send_the_authorization_header(client: AsyncTestClient[Litestar]) -> None:
     player = await sign_up(client)
+    await settle(client)
     with await client.websocket_connect(WS, headers=bearer(player)) as session:
         session.send_json({"type": "ping"})
         assert (await receive(session))["type"] == "pong"
@@ -46,6 +49,7 @@ async def test_a_non_browser_client_may_send_the_authorization_header(client: As
 
 async def test_no_bad_or_revoked_token_gets_past_the_handshake(client: AsyncTestClient[Litestar]) -> None:
     player = await sign_up(client)
+    await settle(client)
     assert await client.post("/api/auth/logout", headers=bearer(player)) is not None
 
     assert await _refusal_code(client, WS) == 4401
@@ -56,6 +60,7 @@ async def test_no_bad_or_revoked_token_gets_past_the_handshake(client: AsyncTest
 async def test_an_origin_outside_cors_origins_is_refused(open_client: OpenClient) -> None:
     async with open_client(cors_origins="https://play.example") as client:
         player = await sign_up(client)
+        await settle(client)
         url = f"{WS}?token={player['access_token']}"
 
         assert await _refusal_code(client, url, headers={"origin": "https://evil.example"}) == 4403
@@ -96,6 +101,7 @@ async def test_resume_replays_exactly_what_was_missed_in_order(
     client: AsyncTestClient[Litestar], admin: dict[str, Any]
 ) -> None:
     player = await sign_up(client)
+    await settle(client)
     user_id, url = player["user"]["id"], f"{WS}?token={player['access_token']}"
     await settle(client)
     with await client.websocket_connect(url) as session:
@@ -163,6 +169,7 @@ async def test_a_resume_older_than_the_history_is_told_to_resync(open_client: Op
 async def test_logout_closes_the_open_socket_with_4401(open_client: OpenClient) -> None:
     async with open_client(realtime_session_check_seconds=0.2) as client:
         player = await sign_up(client)
+        await settle(client)
         with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
             logout = await client.post("/api/auth/logout", headers=bearer(player))
             code = await close_code(session)
@@ -173,6 +180,7 @@ async def test_logout_closes_the_open_socket_with_4401(open_client: OpenClient) 
 async def test_logout_of_one_session_leaves_the_other_sessions_socket_open(open_client: OpenClient) -> None:
     async with open_client(realtime_session_check_seconds=0.2) as client:
         player = await sign_up(client)
+        await settle(client)
         second = (await log_in(client, player["user"]["site_id"])).json()
         with await client.websocket_connect(f"{WS}?token={second['access_token']}") as session:
             await client.post("/api/auth/logout", headers=bearer(player))
@@ -184,6 +192,7 @@ async def test_logout_of_one_session_leaves_the_other_sessions_socket_open(open_
 async def test_connections_beyond_the_cap_are_refused(open_client: OpenClient) -> None:
     async with open_client(realtime_max_connections_per_user=2) as client:
         player = await sign_up(client)
+        await settle(client)
         url = f"{WS}?token={player['access_token']}"
         with await client.websocket_connect(url), await client.websocket_connect(url):
             assert await _refusal_code(client, url) == 4429
@@ -196,6 +205,7 @@ async def test_a_frame_it_does_not_understand_is_answered_and_the_socket_stays(
     client: AsyncTestClient[Litestar],
 ) -> None:
     player = await sign_up(client)
+    await settle(client)
     with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
         session.send_text("not json")
         session.send_json({"type": "dance"})
@@ -211,6 +221,7 @@ async def test_a_frame_it_does_not_understand_is_answered_and_the_socket_stays(
 async def test_heartbeats_come_and_a_silent_client_is_dropped(open_client: OpenClient) -> None:
     async with open_client(realtime_heartbeat_seconds=0.2, realtime_idle_timeout_seconds=1.0) as client:
         player = await sign_up(client)
+        await settle(client)
         with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
             heartbeat = await receive(session, within_seconds=2)
             code = await close_code(session)

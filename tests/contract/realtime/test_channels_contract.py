@@ -74,3 +74,15 @@ async def test_listeners_of_one_channel_each_get_every_message(open_instance: Op
         await first_instance.publish("broadcast", b"hello")
         await eventually(lambda: first and second)
     assert first == second == [b"hello"]
+
+
+async def test_publish_many_keeps_the_order_for_listeners_and_history(open_instance: OpenChannels) -> None:
+    listening, publishing = await open_instance(), await open_instance()
+    got: list[bytes] = []
+    async with listening.listen(["user:m", "broadcast"], got.append):
+        await asyncio.sleep(0.1)
+        await publishing.publish_many([("user:m", b"1"), ("broadcast", b"2"), ("user:m", b"3")])
+        await eventually(lambda: len(got) >= 3)
+    assert [item for item in got if item != b"2"] == [b"1", b"3"]
+    assert await publishing.history("user:m", HISTORY) == [b"1", b"3"]
+    assert await publishing.history("broadcast", HISTORY) == [b"2"]

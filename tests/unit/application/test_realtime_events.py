@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from src.application.notifications.realtime_events import publish_event, realtime_subscribers
-from src.application.shared.outbox import OutboxMessage
+from src.application.notifications.realtime_events import publish_events, realtime_subscribers
+from src.application.shared.outbox import BatchSubscriber, OutboxMessage
 from src.domain.notifications.events import AnnouncementPublished, NotificationCreated
 from src.domain.shared.events import DomainEvent
 from src.domain.wallet.events import BalanceChanged, RewardGranted
@@ -26,7 +26,7 @@ def _outbox(event: DomainEvent) -> OutboxMessage:
 
 async def _published(event: DomainEvent, user_id: str = "u1") -> list[dict[str, Any]]:
     async with realtime() as rt:
-        await publish_event(_outbox(event), rt.hub.publisher)
+        await publish_events([_outbox(event)], rt.hub.publisher)
         replay = await rt.hub.history.since(user_id, 0)
     return [{"type": message.type, "scope": message.scope, "data": message.data} for message in replay.messages]
 
@@ -61,7 +61,7 @@ async def test_a_purchase_update_goes_to_the_buyer_not_to_the_transaction() -> N
     }
     event = OutboxMessage(1, "ev-p", "PurchaseUpdated", "purchase", "tx_1", payload, NOW)
     async with realtime() as rt:
-        await publish_event(event, rt.hub.publisher)
+        await publish_events([event], rt.hub.publisher)
         [message] = (await rt.hub.history.since("buyer", 0)).messages
     assert message.type == "purchase_update"
     assert message.data == {
@@ -78,8 +78,7 @@ async def test_a_notification_reaches_its_user_and_an_announcement_everyone() ->
         aggregate_id="c1", occurred_at=NOW, announcement_id="c1", title="Sale", body="Now", data={}
     )
     async with realtime() as rt:
-        await publish_event(_outbox(notification), rt.hub.publisher)
-        await publish_event(_outbox(announcement), rt.hub.publisher)
+        await publish_events([_outbox(notification), _outbox(announcement)], rt.hub.publisher)
         mine = (await rt.hub.history.since("u1", 0)).messages
         theirs = (await rt.hub.history.since("u2", 0)).messages
     assert [(message.type, message.scope) for message in mine] == [("notification", "user"), ("announcement", "all")]
@@ -87,14 +86,30 @@ async def test_a_notification_reaches_its_user_and_an_announcement_everyone() ->
     assert [message.type for message in theirs] == ["announcement"]
 
 
-async def test_the_relay_delivering_an_event_twice_still_makes_one_message() -> None:
-    event = RewardGranted(aggregate_id="u1", occurred_at=NOW, currency="coins", amount=1, source="s", granted_by=None)
+async def test_a_pass_delivered_again_with_new_events_keeps_the_old_ids_and_links_the_new_ones() -> None:
+    def reward(amount: int) -> OutboxMessage:
+        return _outbox(
+            RewardGranted(
+                aggregate_id="u1", occurred_at=NOW, currency="coins", amount=amount, source="s", granted_by=None
+            )
+        )
+
+    first, second, third = reward(1), reward(2), reward(3)
     async with realtime() as rt:
-        [deliver] = realtime_subscribers(rt.hub.publisher)["RewardGranted"]
-        await deliver(_outbox(event))  # type: ignore[operator]
-        await deliver(_outbox(event))  # type: ignore[operator]
+        [batch] = realtime_subscribers(rt.hub.publisher)["RewardGranted"]
+        assert isinstance(batch, BatchSubscriber)
+        await batch.handle([first, second])
+        await batch.handle([first, second, third])  # the relay delivering that pass again, with one more event
         replay = await rt.hub.history.since("u1", 0)
-    assert len(replay.messages) == 1
+
+    messages = replay.messages
+    assert [message.data["amount"] for message in messages] == [1, 2, 3]
+    assert [message.prev for message in messages[1:]] == [messages[0].id, messages[1].id]
+
+
+def test_all_types_share_one_batch_so_a_pass_keeps_its_order() -> None:
+    subscribers = realtime_subscribers(None)  # type: ignore[arg-type]
+    assert len({id(consumers[0]) for consumers in subscribers.values()}) == 1
 
 
 def test_every_event_type_it_serves_has_a_subscriber() -> None:
