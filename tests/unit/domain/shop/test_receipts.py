@@ -58,3 +58,8 @@ def test_a_receipt_verifies_only_with_the_right_secret_and_the_same_purchase() -
     assert not receipt_is_valid(sut, signature, "another-secret")
     assert not receipt_is_valid(replace(sut, amount_cents=sut.amount_cents + 1), signature, "receipt-secret")
     assert not receipt_is_valid(sut, signature[:-1] + ("0" if signature[-1] != "0" else "1"), "receipt-secret")
+
+
+@pytest.mark.parametrize("forged", ["ãüÝ", "", "\udbed", "0" * 1000])
+def test_any_text_a_client_sends_as_a_signature_is_simply_invalid(forged: str) -> None:
+    assert not receipt_is_valid(tx_in(TxStatus.CAPTURED), forged, "receipt-secret")
