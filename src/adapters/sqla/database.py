@@ -7,7 +7,13 @@ from typing import Any
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
 from advanced_alchemy.config.engine import EngineConfig
 from sqlalchemy import event, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from src.domain.shared.errors import InvalidInput
+
+# PostgreSQL text cannot hold these (a NUL character, say); they come from a client, so they are its mistake
+UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -24,6 +30,11 @@ def _begin_immediate(connection: Any) -> None:
     # Take the write lock when a transaction starts, so read-then-write transactions queue up
     # behind each other instead of failing with SQLITE_BUSY when they try to upgrade.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _refuse_unstorable_text(context: ExceptionContext) -> None:
+    if getattr(context.original_exception, "sqlstate", None) in UNSTORABLE_TEXT_SQLSTATES:
+        raise InvalidInput("text may not contain NUL or other unstorable characters") from context.original_exception
 
 
 class SqlaDatabase:
@@ -49,6 +60,8 @@ class SqlaDatabase:
         if is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
+        else:
+            event.listen(self.engine.sync_engine, "handle_error", _refuse_unstorable_text)
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def dispose(self) -> None:
