@@ -17,10 +17,12 @@ from src.adapters.clickhouse.olap import ClickHouseOlap, ClickHouseProbe
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.jobs import InProcessJobQueue
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
+from src.adapters.memory.realtime_ids import InMemoryRealtimeSequencer
 from src.adapters.payments.sandbox import SandboxPaymentGateway
 from src.adapters.realtime.channels import open_channels
 from src.adapters.redis.cache import RedisCache
 from src.adapters.redis.leaderboard import RedisLeaderboard
+from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
 from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2PasswordHasher, FilePasswordBlocklist
 from src.adapters.security.tokens import PyJwtTokenService
@@ -209,7 +211,8 @@ async def _realtime(
             block_ms=settings.realtime_redis_block_ms,
         )
     )
-    hub = RealtimeHub(channels, _cache(redis, settings), identity.clock, config, session_liveness(identity))
+    ids = InMemoryRealtimeSequencer() if redis is None else RedisRealtimeSequencer(redis, settings.redis_namespace)
+    hub = RealtimeHub(channels, ids, identity.clock, config, session_liveness(identity))
     stack.callback(hub.close_all)
     for event_type, consumers in realtime_subscribers(hub.publisher).items():
         subscribers.setdefault(event_type, []).extend(consumers)

@@ -33,7 +33,7 @@ import httpx
 from redis.asyncio import Redis
 
 from src.adapters.realtime.channels import open_channels
-from src.adapters.redis.cache import RedisCache
+from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
 from src.application.notifications.realtime import RealtimeConfig, RealtimePublisher
 from tests.bench.backends import throwaway_backends
 from tests.bench.cpu import CpuMeter, app_pid
@@ -105,7 +105,7 @@ async def _broadcast(env: dict[str, str]) -> None:
         async with open_channels(
             redis, namespace=namespace, history=100, history_ttl_seconds=600, block_ms=200
         ) as channels:
-            publisher = RealtimePublisher(channels, RedisCache(redis, namespace=namespace), RealtimeConfig())
+            publisher = RealtimePublisher(channels, RedisRealtimeSequencer(redis, namespace), RealtimeConfig())
             for seq in range(WARMUP_BROADCASTS + BROADCASTS):
                 data = {"seq": seq, "sent_at": time.time()}
                 await publisher.to_everyone(uuid.uuid4().hex, "announcement", data, datetime.now(UTC))

@@ -17,7 +17,7 @@ import pytest
 from redis.asyncio import Redis
 
 from src.adapters.realtime.channels import open_channels
-from src.adapters.redis.cache import RedisCache
+from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
 from src.application.notifications.realtime import RealtimeConfig, RealtimePublisher
 from tests.bench.ws_client import BenchSocket, open_socket
 from tests.support.env import TEST_REDIS_URL
@@ -28,7 +28,7 @@ from tests.support.redis_keys import delete_namespace, new_namespace
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "plum-orbit-canyon-42"
-QUEUE_SIZE = 8
+QUEUE_SIZE = 32  # a burst read from Redis in one go must fit: the publisher below paces itself
 BROADCASTS = 3000
 PADDING = "x" * 1000  # ~1 KB a frame: the stalled socket's kernel and server buffers fill after a few thousand
 
@@ -71,7 +71,7 @@ async def _publisher(env: dict[str, str]) -> AsyncIterator[RealtimePublisher]:
     try:
         namespace = env["REDIS_NAMESPACE"]
         async with open_channels(redis, namespace=namespace, history=100, history_ttl_seconds=60, block_ms=50) as ch:
-            yield RealtimePublisher(ch, RedisCache(redis, namespace=namespace), RealtimeConfig())
+            yield RealtimePublisher(ch, RedisRealtimeSequencer(redis, namespace), RealtimeConfig())
     finally:
         await redis.aclose()
 

@@ -1,6 +1,6 @@
 """Realtime messages `{id, type, data, ts}`: one channel per user plus one for everyone, ids assigned once per event.
 
-Ids come from one counter in the shared cache, so they grow per user (and across a user's and the broadcast
+Ids come from one shared counter (the sequencer), so they grow per user (and across a user's and the broadcast
 channel, which lets one `last_event_id` resume both). Each stored message also names the previous id on its
 channel: a replay whose first missed message does not link back to the client's last id has a gap (history
 trimmed or expired), and the client is told to resync instead of silently missing events.
@@ -8,26 +8,21 @@ trimmed or expired), and the client is told to resync instead of silently missin
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import OrderedDict
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from src.application.notifications.realtime_ports import RealtimeChannels
-from src.application.shared.ports import Cache
+from src.application.notifications.realtime_ports import IdRequest, RealtimeChannels, RealtimeSequencer
 
 BROADCAST_CHANNEL = "broadcast"
 UNKNOWN_PREV = -1  # the channel's previous id was not known when the message was stored
 USER_SCOPE, EVERYONE_SCOPE = "user", "all"
-_SEQUENCE_KEY = "realtime:seq"
 # how long an event keeps its id for redeliveries: the relay redelivers within seconds; a pass failing for longer
 # than this republishes under a new id (a duplicate a client sees once more), and Redis keeps no key per event
 EVENT_ID_TTL_SECONDS = 900.0
-CACHE_CONCURRENCY = 32
-T = TypeVar("T")
 
 
 def user_channel(user_id: str) -> str:
@@ -121,14 +116,6 @@ def _prev_without_pointer(channel: str) -> int:
     return 0 if channel == BROADCAST_CHANNEL else UNKNOWN_PREV
 
 
-def _event_key(event_id: str) -> str:
-    return f"realtime:event:{event_id}"
-
-
-def _last_key(channel: str) -> str:
-    return f"realtime:last:{channel}"
-
-
 @dataclass(frozen=True)
 class Publication:
     """One event's message to publish on one channel."""
@@ -141,25 +128,17 @@ class Publication:
     at: datetime
 
 
-async def _bounded(calls: Iterable[Awaitable[T]], limit: int = CACHE_CONCURRENCY) -> list[T]:
-    """Cache calls a few at a time: fast on one shared cache, without a connection per call."""
-    pending, results = list(calls), []
-    for start in range(0, len(pending), limit):
-        results += await asyncio.gather(*pending[start : start + limit])
-    return results
-
-
 class RealtimePublisher:
     """Turns domain events into stored, published messages, a relay pass at a time; events may come again.
 
     A repeated event gets the id it got the first time (and the same previous-id link), so listeners and
-    replays drop the copy by id. A pass costs a handful of cache round trips and one publish, however many
-    events it holds. Callers are serialised by the outbox relay's lock, which keeps each channel in id order.
+    replays drop the copy by id. A pass costs one call to the sequencer and one publish, however many events it
+    holds. Callers are serialised by the outbox relay's lock, which keeps each channel in id order.
     """
 
-    def __init__(self, channels: RealtimeChannels, cache: Cache, config: RealtimeConfig) -> None:
+    def __init__(self, channels: RealtimeChannels, ids: RealtimeSequencer, config: RealtimeConfig) -> None:
         self._channels = channels
-        self._cache = cache
+        self._ids = ids
         self._config = config
 
     async def to_user(
@@ -174,39 +153,21 @@ class RealtimePublisher:
 
     async def publish_all(self, publications: Sequence[Publication]) -> list[RealtimeMessage]:
         """In order; ids and links are stored before the publish, so a retry republishes the same messages."""
-        stored = await _bounded(self._cache.get(_event_key(item.event_id)) for item in publications)
-        fresh = sum(1 for value in stored if value is None)
-        top = await self._cache.incr(_SEQUENCE_KEY, fresh) if fresh else 0
-        new_ids = iter(range(top - fresh + 1, top + 1))
-        channels = list(
-            dict.fromkeys(item.channel for item, value in zip(publications, stored, strict=True) if value is None)
-        )
-        pointers = await self._pointers(channels)
-        messages, writes = [], []
-        for item, value in zip(publications, stored, strict=True):
-            if value is None:
-                id, prev = next(new_ids), pointers[item.channel]
-                writes.append(self._cache.set(_event_key(item.event_id), f"{id}:{prev}", EVENT_ID_TTL_SECONDS))
-            else:
-                id_text, _, prev_text = value.partition(":")
-                id, prev = int(id_text), int(prev_text or UNKNOWN_PREV)
-            if item.channel in pointers:
-                pointers[item.channel] = max(pointers[item.channel], id)
-            messages.append(RealtimeMessage.create(id, prev, item.scope, item.type, item.data, rfc3339(item.at)))
-        await _bounded(writes)
-        await _bounded(self._cache.set(_last_key(c), str(pointers[c]), self._config.pointer_ttl(c)) for c in channels)
+        requests = [
+            IdRequest(
+                item.event_id, item.channel, self._config.pointer_ttl(item.channel), _prev_without_pointer(item.channel)
+            )
+            for item in publications
+        ]
+        pairs = await self._ids.assign(requests, EVENT_ID_TTL_SECONDS)
+        messages = [
+            RealtimeMessage.create(id, prev, item.scope, item.type, item.data, rfc3339(item.at))
+            for item, (id, prev) in zip(publications, pairs, strict=True)
+        ]
         await self._channels.publish_many(
             [(item.channel, message.encode()) for item, message in zip(publications, messages, strict=True)]
         )
         return messages
-
-    async def _pointers(self, channels: list[str]) -> dict[str, int]:
-        """The last id stored on each channel (what the next message there links back to)."""
-        values = await _bounded(self._cache.get(_last_key(channel)) for channel in channels)
-        return {
-            channel: int(value) if value is not None else _prev_without_pointer(channel)
-            for channel, value in zip(channels, values, strict=True)
-        }
 
 
 @dataclass(frozen=True)
@@ -218,9 +179,11 @@ class Replay:
 class HistoryReader:
     """Reads what a client missed since `last_id` from a user's channel and the broadcast channel."""
 
-    def __init__(self, channels: RealtimeChannels, cache: Cache, config: RealtimeConfig, decode: MessageDecoder):
+    def __init__(
+        self, channels: RealtimeChannels, ids: RealtimeSequencer, config: RealtimeConfig, decode: MessageDecoder
+    ) -> None:
         self._channels = channels
-        self._cache = cache
+        self._ids = ids
         self._config = config
         self._decode = decode
 
@@ -258,8 +221,8 @@ class HistoryReader:
             return first.prev != UNKNOWN_PREV and first.prev <= last_id
         if stored:
             return True  # the newest stored message is one the client has: nothing newer exists
-        pointer = await self._cache.get(_last_key(channel))
+        pointer = await self._ids.last_id(channel)
         if pointer is None:
             # never a message here (broadcast), or none for longer than the pointers live (a user): resync
             return channel == BROADCAST_CHANNEL
-        return int(pointer) <= last_id
+        return pointer <= last_id

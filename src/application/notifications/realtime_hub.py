@@ -23,8 +23,8 @@ from src.application.notifications.realtime import (
     user_channel,
 )
 from src.application.notifications.realtime_connection import CloseCode, Connection
-from src.application.notifications.realtime_ports import RealtimeChannels
-from src.application.shared.ports import Cache, Clock
+from src.application.notifications.realtime_ports import RealtimeChannels, RealtimeSequencer
+from src.application.shared.ports import Clock
 from src.domain.identity.model import Principal
 from src.domain.notifications.realtime import TooManyConnections
 
@@ -52,7 +52,7 @@ class RealtimeHub:
     def __init__(
         self,
         channels: RealtimeChannels,
-        cache: Cache,
+        ids: RealtimeSequencer,
         clock: Clock,
         config: RealtimeConfig,
         is_live: SessionLiveness,
@@ -62,8 +62,8 @@ class RealtimeHub:
         self._clock = clock
         self._is_live = is_live
         self._decode = MessageDecoder()
-        self.history = HistoryReader(channels, cache, config, self._decode)
-        self.publisher = RealtimePublisher(channels, cache, config)
+        self.history = HistoryReader(channels, ids, config, self._decode)
+        self.publisher = RealtimePublisher(channels, ids, config)
         self._by_user: dict[str, set[Connection]] = {}
 
     def connection_count(self, user_id: str | None = None) -> int:

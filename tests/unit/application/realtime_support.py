@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from src.adapters.memory.cache import InMemoryCache
+from src.adapters.memory.realtime_ids import InMemoryRealtimeSequencer
 from src.adapters.realtime.channels import open_channels
 from src.application.notifications.realtime import RealtimeConfig
 from src.application.notifications.realtime_hub import RealtimeHub
@@ -39,20 +39,18 @@ class Sessions:
 class Realtime:
     hub: RealtimeHub
     channels: RealtimeChannels
-    cache: InMemoryCache
+    ids: InMemoryRealtimeSequencer
     sessions: Sessions
 
 
 @asynccontextmanager
 async def realtime(**config: float) -> AsyncIterator[Realtime]:
     settings = RealtimeConfig(**config)  # type: ignore[arg-type]
-    cache, sessions = InMemoryCache(), Sessions()
+    ids, sessions = InMemoryRealtimeSequencer(), Sessions()
     async with open_channels(
         None, namespace="t:", history=settings.history_size, history_ttl_seconds=60, block_ms=10
     ) as channels:
-        yield Realtime(
-            RealtimeHub(channels, cache, FixedClock(), settings, sessions.is_live), channels, cache, sessions
-        )
+        yield Realtime(RealtimeHub(channels, ids, FixedClock(), settings, sessions.is_live), channels, ids, sessions)
 
 
 def principal(user_id: str = "u1", session_id: str = "s1") -> Principal:

@@ -87,10 +87,10 @@ async def test_a_resume_after_the_history_expired_is_incomplete() -> None:
     async with realtime() as rt:
         seen = await rt.hub.publisher.to_user("a", "u1", "x", {}, NOW)
         await rt.hub.publisher.to_user("b", "u1", "x", {}, NOW)
-        # the same cache (pointers) over channels whose history is gone, as after REALTIME_HISTORY_TTL_SECONDS
+        # the same sequencer (pointers) over channels whose history is gone, as after REALTIME_HISTORY_TTL_SECONDS
         async with open_channels(None, namespace="t:", history=10, history_ttl_seconds=60, block_ms=10) as fresh:
             assert await fresh.history(user_channel("u1"), 10) == []
-            reader = HistoryReader(fresh, rt.cache, rt.hub.config, MessageDecoder())
+            reader = HistoryReader(fresh, rt.ids, rt.hub.config, MessageDecoder())
             expired = await reader.since("u1", seen.id)
             up_to_date = await reader.since("u1", seen.id + 10)
     assert not expired.complete
