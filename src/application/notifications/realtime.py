@@ -21,7 +21,7 @@ BROADCAST_CHANNEL = "broadcast"
 UNKNOWN_PREV = -1  # the channel's previous id was not known when the message was stored
 USER_SCOPE, EVERYONE_SCOPE = "user", "all"
 # how long an event keeps its id for redeliveries: the relay redelivers within seconds; a pass failing for longer
-# than this republishes under a new id (a duplicate a client sees once more), and Redis keeps no key per event
+# than this republishes under a new id (a duplicate a client sees once more); the id keys do not pile up for days
 EVENT_ID_TTL_SECONDS = 900.0
 
 
