@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import structlog
 from redis.asyncio import Redis
 
 from src.adapters.arq.jobs import ArqJobQueue
@@ -180,52 +179,10 @@ def _gateway(settings: Settings, cache: Cache) -> SandboxPaymentGateway:
     )
 
 
-def realtime_config(settings: Settings) -> RealtimeConfig:
-    return RealtimeConfig(
-        history_size=settings.realtime_history_size,
-        history_ttl_seconds=settings.realtime_history_ttl_seconds,
-        queue_size=settings.realtime_queue_size,
-        max_connections_per_user=settings.realtime_max_connections_per_user,
-        heartbeat_seconds=settings.realtime_heartbeat_seconds,
-        idle_timeout_seconds=settings.realtime_idle_timeout_seconds,
-        session_check_seconds=settings.realtime_session_check_seconds,
-    )
-
-
-async def _realtime(
-    settings: Settings,
-    redis: Redis | None,
-    identity: IdentityDeps,
-    subscribers: dict[str, list[Subscription]],
-    stack: AsyncExitStack,
-) -> RealtimeHub:
-    """Realtime fan-out on Redis streams (history included) when REDIS_URL is set, else in memory; the outbox
-    relay feeds it wherever it runs (an app instance or the maintenance worker)."""
-    config = realtime_config(settings)
-    channels = await stack.enter_async_context(
-        open_channels(
-            redis,
-            namespace=settings.redis_namespace,
-            history=config.history_size,
-            history_ttl_seconds=config.history_ttl_seconds,
-            block_ms=settings.realtime_redis_block_ms,
-        )
-    )
-    ids = InMemoryRealtimeSequencer() if redis is None else RedisRealtimeSequencer(redis, settings.redis_namespace)
-    hub = RealtimeHub(channels, ids, identity.clock, config, session_liveness(identity))
-    stack.callback(hub.close_all)
-    for event_type, consumers in realtime_subscribers(hub.publisher).items():
-        subscribers.setdefault(event_type, []).extend(consumers)
-    return hub
-
-
 def _vapid_keys(settings: Settings) -> VapidKeys:
+    """Production refuses to start without VAPID_PRIVATE_KEY; elsewhere a key is generated once under VAR_DIR."""
     if settings.vapid_private_key:
         return configured_keys(settings.vapid_private_key)
-    if settings.is_production:
-        structlog.get_logger("casino_club.push").warning(
-            "VAPID_PRIVATE_KEY is not set: using a key generated under VAR_DIR; give every instance the same key"
-        )
     return development_keys(Path(settings.var_dir))
 
 
@@ -283,6 +240,45 @@ def _wire_notifications(
 
         jobs.register(PUSH_JOB, push, max_tries=deps.config.max_attempts)
         jobs.register(EMAIL_JOB, email, max_tries=deps.config.max_attempts)
+
+
+def realtime_config(settings: Settings) -> RealtimeConfig:
+    return RealtimeConfig(
+        history_size=settings.realtime_history_size,
+        history_ttl_seconds=settings.realtime_history_ttl_seconds,
+        queue_size=settings.realtime_queue_size,
+        max_connections_per_user=settings.realtime_max_connections_per_user,
+        heartbeat_seconds=settings.realtime_heartbeat_seconds,
+        idle_timeout_seconds=settings.realtime_idle_timeout_seconds,
+        session_check_seconds=settings.realtime_session_check_seconds,
+    )
+
+
+async def _realtime(
+    settings: Settings,
+    redis: Redis | None,
+    identity: IdentityDeps,
+    subscribers: dict[str, list[Subscription]],
+    stack: AsyncExitStack,
+) -> RealtimeHub:
+    """Realtime fan-out on Redis streams (history included) when REDIS_URL is set, else in memory; the outbox
+    relay feeds it wherever it runs (an app instance or the maintenance worker)."""
+    config = realtime_config(settings)
+    channels = await stack.enter_async_context(
+        open_channels(
+            redis,
+            namespace=settings.redis_namespace,
+            history=config.history_size,
+            history_ttl_seconds=config.history_ttl_seconds,
+            block_ms=settings.realtime_redis_block_ms,
+        )
+    )
+    ids = InMemoryRealtimeSequencer() if redis is None else RedisRealtimeSequencer(redis, settings.redis_namespace)
+    hub = RealtimeHub(channels, ids, identity.clock, config, session_liveness(identity))
+    stack.callback(hub.close_all)
+    for event_type, consumers in realtime_subscribers(hub.publisher).items():
+        subscribers.setdefault(event_type, []).extend(consumers)
+    return hub
 
 
 @asynccontextmanager
