@@ -26,9 +26,7 @@ class Offer:
     per_user_limit: int | None = None  # limited packages only
 
 
-async def find_offer(
-    uow: PurchaseUnitOfWork, kind: PurchaseKind, offer_id: str, user_id: str, now: datetime
-) -> Offer:
+async def find_offer(uow: PurchaseUnitOfWork, kind: PurchaseKind, offer_id: str, user_id: str, now: datetime) -> Offer:
     """The offer as the server prices it now; unknown → NOT_FOUND, off sale → DISABLED/WINDOW_CLOSED,
     above the player's current rank (read from the database, not the token) → RANK_REQUIRED."""
     offer = await (_catalog_offer if kind is PurchaseKind.CATALOG else _limited_offer)(uow, offer_id, now)
