@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# pytest-xdist processes (one per core here); 0 runs the suite in one process
+PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: install run test lint typecheck importlint unit services bench lock fmt clean
@@ -22,7 +24,7 @@ run: install
 	$(BIN)/casino-club serve
 
 test: install lint services
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check src workers migrations tests
