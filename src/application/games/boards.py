@@ -92,13 +92,19 @@ def period_start(period: str, now: datetime) -> datetime | None:
     return None
 
 
+def _listed(board: str, by_board: dict[str, float]) -> bool:
+    """As the live boards list players: everyone who spun stays on net_coins even when their net is back at zero;
+    wins and legendaries list only players who have some."""
+    return board in by_board and (board == "net_coins" or bool(by_board[board]))
+
+
 async def rebuild_leaderboards(source: PlayScoreSource, leaderboard: Leaderboard, now: datetime) -> dict[str, int]:
     """Recompute the current daily, weekly and all-time boards from the play history (the record)."""
     sizes: dict[str, int] = {}
     for period in PERIODS:
         scores = await source.scores_since(period_start(period, now))
         for board in BOARDS:
-            board_scores = {user: by_board[board] for user, by_board in scores.items() if by_board.get(board)}
+            board_scores = {user: by_board[board] for user, by_board in scores.items() if _listed(board, by_board)}
             await leaderboard.replace(board, period_key(period, now), board_scores)
             sizes[f"{board}:{period}"] = len(board_scores)
     return sizes

@@ -240,9 +240,8 @@ class SqlaPlayScores:
         self._sessions = session_factory
 
     async def scores_since(self, since: datetime | None) -> dict[str, dict[str, float]]:
-        scores: dict[str, dict[str, float]] = defaultdict(
-            lambda: {"net_coins": 0.0, "wins": 0.0, "gacha_legendary": 0.0}
-        )
+        # a board's key is present only for players of its game: a net of zero still lists a slot player
+        scores: dict[str, dict[str, float]] = defaultdict(dict)
         slot = select(
             GameHistoryRow.user_id,
             func.sum(GameHistoryRow.delta_coins),
@@ -260,5 +259,5 @@ class SqlaPlayScores:
                 scores[user_id]["wins"] = float(wins or 0)
             async for user_id, meta in await session.stream(gacha.execution_options(yield_per=1000)):
                 legendary = sum(1 for rarity in (meta or {}).get("rarities", []) if rarity == "Legendary")
-                scores[user_id]["gacha_legendary"] += legendary
+                scores[user_id]["gacha_legendary"] = scores[user_id].get("gacha_legendary", 0.0) + legendary
         return dict(scores)
