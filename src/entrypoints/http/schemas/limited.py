@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -36,23 +36,7 @@ class LimitedPackageOut(Struct):
 
     @classmethod
     def of(cls, view: PlayerPackage) -> LimitedPackageOut:
-        package = view.package
-        return cls(
-            package_id=package.package_id,
-            name=package.name,
-            description=package.description,
-            price_cents=package.price_cents,
-            currency=package.currency,
-            gems=package.gems,
-            min_rank=package.min_rank.value,
-            starts_at=package.starts_at,
-            ends_at=package.ends_at,
-            stock_remaining=package.stock_remaining,
-            per_user_limit=package.per_user_limit,
-            user_purchased=view.user_purchased,
-            enabled=package.enabled,
-            on_sale=view.on_sale,
-        )
+        return cls(**_shared_fields(view.package), user_purchased=view.user_purchased, on_sale=view.on_sale)
 
 
 class AdminLimitedPackageOut(Struct):
@@ -75,22 +59,29 @@ class AdminLimitedPackageOut(Struct):
     @classmethod
     def of(cls, package: LimitedPackage) -> AdminLimitedPackageOut:
         return cls(
-            package_id=package.package_id,
-            name=package.name,
-            description=package.description,
-            price_cents=package.price_cents,
-            currency=package.currency,
-            gems=package.gems,
-            min_rank=package.min_rank.value,
-            starts_at=package.starts_at,
-            ends_at=package.ends_at,
+            **_shared_fields(package),
             max_global_stock=package.max_global_stock,
-            per_user_limit=package.per_user_limit,
             sold=package.sold,
             held=package.held,
-            stock_remaining=package.stock_remaining,
-            enabled=package.enabled,
         )
+
+
+def _shared_fields(package: LimitedPackage) -> dict[str, Any]:
+    """What players and admins both see of a package."""
+    return {
+        "package_id": package.package_id,
+        "name": package.name,
+        "description": package.description,
+        "price_cents": package.price_cents,
+        "currency": package.currency,
+        "gems": package.gems,
+        "min_rank": package.min_rank.value,
+        "starts_at": package.starts_at,
+        "ends_at": package.ends_at,
+        "stock_remaining": package.stock_remaining,
+        "per_user_limit": package.per_user_limit,
+        "enabled": package.enabled,
+    }
 
 
 class LimitedPackageIn(Struct):
