@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -57,6 +58,7 @@ class Connection:
         self._clock = clock
         self._queue: deque[Frame] = deque()
         self._waiter: asyncio.Future[None] | None = None
+        self._notify: Callable[[], None] | None = None
         self._heartbeat: asyncio.TimerHandle | None = None
         self._sent_since_beat = False
         self._early: list[bytes] | None = []  # delivered before the watermarks were known
@@ -141,15 +143,36 @@ class Connection:
                 await self._waiter
             finally:
                 self._waiter = None
+        return self.pop()
+
+    @property
+    def queued(self) -> int:
+        """Frames waiting for the transport."""
+        return len(self._queue)
+
+    def pop(self) -> Frame | None:
+        """The next queued frame without waiting, for a transport told of new frames through `on_frames`."""
+        if not self._queue:
+            return None
         frame = self._queue.popleft()
         self._sent_since_beat = True
         if frame.id is not None and frame.id > self.last_sent_id:
             self.last_sent_id = frame.id
         return frame
 
+    def on_frames(self, notify: Callable[[], None]) -> None:
+        """Call `notify` (at once, on the loop that queued them) whenever frames are queued or the connection
+        closes: a transport that can write without waiting sends a broadcast from the fan-out loop itself,
+        instead of waking one task per connection."""
+        self._notify = notify
+        if self._queue or self.close_code is not None:
+            notify()
+
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
+        if self._notify is not None:
+            self._notify()
 
     def _arm_heartbeat(self) -> None:
         """One timer per connection and interval, not one per frame: the fan-out path stays cheap."""

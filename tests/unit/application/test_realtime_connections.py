@@ -137,3 +137,26 @@ async def test_the_watch_closes_a_revoked_session_within_its_interval() -> None:
         finally:
             watch.cancel()
     assert sut.close_code is CloseCode.SESSION_REVOKED
+
+
+async def test_a_push_transport_is_told_of_queued_frames_at_once_and_of_the_close() -> None:
+    async with realtime() as rt, rt.hub.connect(principal()) as sut:
+        sent: list[Frame] = []
+        notified_closed: list[CloseCode | None] = []
+
+        def write_all() -> None:
+            while (frame := sut.pop()) is not None:
+                sent.append(frame)
+            notified_closed.append(sut.close_code)
+
+        early = await rt.hub.publisher.to_user("a", "u1", "x", {}, NOW)
+        await eventually(lambda: sut.queued == 1, within_seconds=1)
+        sut.on_frames(write_all)  # what queued before is handed over at once
+        assert [frame.id for frame in sent] == [early.id]
+        later = await rt.hub.publisher.to_everyone("b", "announcement", {}, NOW)
+        await eventually(lambda: len(sent) == 2, within_seconds=1)
+        sut.close(CloseCode.SESSION_REVOKED, "revoked")
+    assert [frame.id for frame in sent] == [early.id, later.id]
+    assert sut.last_sent_id == later.id
+    assert notified_closed[-1] is CloseCode.SESSION_REVOKED
+    assert sut.pop() is None
