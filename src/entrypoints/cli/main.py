@@ -21,6 +21,7 @@ from src.application.wallet.verification import LedgerReport, verify_ledger
 from src.domain.shared.errors import DomainError
 from src.entrypoints.bootstrap import migrate_database, open_container
 from src.entrypoints.http.app import create_app
+from src.entrypoints.realtime.uvicorn_protocol import RealtimeWebSocketProtocol
 from src.entrypoints.runtime import settle_garbage_collector
 from src.entrypoints.settings import Settings, SettingsError, load_settings
 from workers.settings import worker_options
@@ -74,7 +75,7 @@ def serve(settings: Settings, host: str | None, port: int | None, run_migrations
     app = create_app(settings)
     app.on_startup.append(settle_garbage_collector)  # runs once the lifespan (pools, container) is up
     # no permessage-deflate: realtime frames are small JSON, and compressing each broadcast once per socket costs
-    # CPU and a zlib context per connection
+    # CPU and a zlib context per connection; the protocol lets a broadcast write its frames without the ASGI chain
     uvicorn.run(
         app,
         host=host,
@@ -83,6 +84,7 @@ def serve(settings: Settings, host: str | None, port: int | None, run_migrations
         access_log=False,
         proxy_headers=False,
         ws_per_message_deflate=False,
+        ws=RealtimeWebSocketProtocol,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
+from litestar.types import Message
 
 from src.application.identity.sessions import authenticate
 from src.application.notifications.realtime_connection import CloseCode, Connection
@@ -22,6 +23,7 @@ from src.domain.notifications.realtime import TooManyConnections
 from src.domain.shared.errors import DomainError
 from src.entrypoints.http.security import PUBLIC, container_of
 from src.entrypoints.realtime.handshake import credentials_of, last_event_id_of, origin_allowed
+from src.entrypoints.realtime.uvicorn_protocol import write_now_of
 
 MAX_CLIENT_FRAME_CHARS = 4096
 CLOSE_GRACE_SECONDS = 5.0  # for the last frames and the close frame to go out
@@ -63,35 +65,83 @@ async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
 
 
 async def _serve(socket: WebSocket[Any, Any, Any], connection: Connection, idle_seconds: float) -> None:
-    """This task reads; one more sends (and closes the socket when the connection ends on our side)."""
-    peer = _Peer()
-    sender = asyncio.create_task(_send(socket, connection, peer))
+    """This task reads; the writer sends as frames are queued (and closes the socket when the connection ends on
+    our side)."""
+    writer = _Writer(socket, connection)
+    connection.on_frames(writer.drain)
     try:
-        await _receive(socket, connection, idle_seconds, peer)
-    finally:
-        if not peer.gone:  # the sender still owes the close frame (revoked, overflow, idle, shutdown)
+        await _receive(socket, connection, idle_seconds, writer)
+        if not writer.gone:  # the writer still owes the close frame (revoked, overflow, idle, shutdown)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(sender), CLOSE_GRACE_SECONDS)
-        sender.cancel()
-        await asyncio.gather(sender, return_exceptions=True)
+                await asyncio.wait_for(asyncio.shield(writer.finished), CLOSE_GRACE_SECONDS)
+    finally:
+        await writer.stop()
 
 
-class _Peer:
-    gone = False  # the client closed or vanished: nothing more may be sent
+class _Writer:
+    """Sends a connection's frames as they are queued, on the loop that queued them.
+
+    A broadcast reaches every socket from one fan-out loop, and waking a task per socket to send one small
+    frame costs more than the send. So a frame goes straight to the transport when the server offers that
+    (`uvicorn_protocol`); otherwise, or when the transport is backed up, it goes through the ASGI send in a
+    task, and later frames queue behind it.
+    """
+
+    def __init__(self, socket: WebSocket[Any, Any, Any], connection: Connection) -> None:
+        self._send = socket.send
+        self._write_now = write_now_of(socket.scope)
+        self._connection = connection
+        self._sending: asyncio.Task[None] | None = None
+        self._close_sent = False
+        self.gone = False  # the client closed or vanished: nothing more may be sent
+        self.finished = asyncio.get_running_loop().create_future()  # our close frame went out, or the client left
+
+    def drain(self) -> None:
+        if self._sending is not None or self.finished.done():
+            return  # the running send drains the rest when it is done
+        while (frame := self._connection.pop()) is not None:
+            if self._write_now is None or not self._write_now(frame.wire):
+                self._start({"type": "websocket.send", "text": frame.wire, "bytes": None})
+                return
+        code = self._connection.close_code
+        if code is not None and not self._close_sent:
+            self._close_sent = True
+            self._start({"type": "websocket.close", "code": int(code), "reason": self._connection.close_reason})
+        elif self._close_sent:
+            self._finish()
+
+    def client_gone(self) -> None:
+        self.gone = True
+        self._finish()
+        self._connection.close(CloseCode.NORMAL, "client gone")
+
+    async def stop(self) -> None:
+        self._finish()  # nothing is sent once the handler returns
+        if self._sending is not None:
+            self._sending.cancel()
+            await asyncio.gather(self._sending, return_exceptions=True)
+
+    def _start(self, message: Message) -> None:
+        self._sending = asyncio.create_task(self._send_then_drain(message))
+
+    async def _send_then_drain(self, message: Message) -> None:
+        try:
+            await self._send(message)
+        except (WebSocketDisconnect, OSError, RuntimeError):
+            self._sending = None
+            self.client_gone()
+            return
+        self._sending = None
+        self.drain()
+
+    def _finish(self) -> None:
+        if not self.finished.done():
+            self.finished.set_result(None)
 
 
-async def _send(socket: WebSocket[Any, Any, Any], connection: Connection, peer: _Peer) -> None:
-    try:
-        while (frame := await connection.next()) is not None:
-            await socket.send_text(frame.wire)
-        if not peer.gone and connection.close_code is not None:
-            await socket.close(code=connection.close_code, reason=connection.close_reason)
-    except (WebSocketDisconnect, OSError, RuntimeError):
-        peer.gone = True
-        connection.close(CloseCode.NORMAL, "client gone")
-
-
-async def _receive(socket: WebSocket[Any, Any, Any], connection: Connection, idle_seconds: float, peer: _Peer) -> None:
+async def _receive(
+    socket: WebSocket[Any, Any, Any], connection: Connection, idle_seconds: float, writer: _Writer
+) -> None:
     """Until the client leaves, or answers our close; an idle client is closed (the sender sends the frame)."""
     while True:
         try:
@@ -101,8 +151,8 @@ async def _receive(socket: WebSocket[Any, Any, Any], connection: Connection, idl
             connection.close(CloseCode.IDLE, "idle")
             return
         except WebSocketDisconnect:
-            peer.gone = connection.close_code is None  # our close answered: the sender is done already
-            connection.close(CloseCode.NORMAL, "client gone")
+            if connection.close_code is None:  # else the client answered our close: the writer is done already
+                writer.client_gone()
             return
         if connection.close_code is None:
             await _handle(connection, text)
