@@ -24,6 +24,7 @@ import resource
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,19 +115,31 @@ async def _broadcast(env: dict[str, str]) -> None:
         await redis.aclose()
 
 
-def _latencies(sockets: Sequence[BenchSocket]) -> tuple[Latencies, int]:
-    """Latency of every measured (broadcast, socket) pair; and how many pairs never arrived."""
-    latencies = Latencies()
-    missing = 0
+@dataclass
+class Deliveries:
+    latencies: Latencies = field(default_factory=Latencies)  # every measured (broadcast, socket) pair
+    first: Latencies = field(default_factory=Latencies)  # per broadcast: its first socket
+    last: Latencies = field(default_factory=Latencies)  # per broadcast: its last socket
+    missing: int = 0  # pairs that never arrived
+
+
+def _deliveries(sockets: Sequence[BenchSocket]) -> Deliveries:
+    result = Deliveries()
+    by_broadcast: dict[int, list[float]] = {}
     for socket in sockets:
         seen = set()
         for arrived, payload in socket.received:
             frame = json.loads(payload)
             if frame["type"] == "announcement" and frame["data"]["seq"] >= WARMUP_BROADCASTS:
                 seen.add(frame["data"]["seq"])
-                latencies.samples.append((arrived - frame["data"]["sent_at"]) * 1000)
-        missing += BROADCASTS - len(seen)
-    return latencies, missing
+                latency = (arrived - frame["data"]["sent_at"]) * 1000
+                result.latencies.samples.append(latency)
+                by_broadcast.setdefault(frame["data"]["seq"], []).append(latency)
+        result.missing += BROADCASTS - len(seen)
+    for latencies in by_broadcast.values():
+        result.first.samples.append(min(latencies))
+        result.last.samples.append(max(latencies))
+    return result
 
 
 async def _measure(env: dict[str, str], base_url: str) -> dict[str, Any]:
@@ -149,7 +162,7 @@ async def _measure(env: dict[str, str], base_url: str) -> dict[str, Any]:
             await asyncio.sleep(2)  # the last broadcast arrives
     finally:
         gc.enable()
-    latencies, missing = _latencies(sockets)
+    deliveries = _deliveries(sockets)
     closed = sum(1 for socket in sockets if socket.close_code is not None)
     for socket in sockets:
         socket.close()
@@ -160,10 +173,12 @@ async def _measure(env: dict[str, str], base_url: str) -> dict[str, Any]:
         "rss_mib": {"before": round(rss_before, 1), "connected": round(rss_connected, 1)},
         "rss_kib_per_connection": round((rss_connected - rss_before) * 1024 / max(1, len(sockets)), 1),
         "broadcasts": BROADCASTS,
-        "deliveries": len(latencies.samples),
-        "missing": missing,
+        "deliveries": len(deliveries.latencies.samples),
+        "missing": deliveries.missing,
         "closed": closed,
-        "latency": latencies.summary(),
+        "latency": deliveries.latencies.summary(),
+        "first_socket": deliveries.first.summary(),
+        "last_socket": deliveries.last.summary(),
         "cpu_percent": cpu.usage,
         "client_loop": loop_name(),
     }
@@ -184,6 +199,8 @@ def _render(result: dict[str, Any], results_path: Path) -> str:
             f"({result['deliveries']} deliveries, {result['missing']} missing, {result['closed']} sockets closed): "
             f"p50 {latency['p50_ms']} ms, p99 {latency['p99_ms']} ms, max {latency['max_ms']} ms "
             f"(target p99 < {TARGET_P99_MS:.0f} ms): {verdict}",
+            f"per broadcast: first socket p50 {result['first_socket']['p50_ms']} ms, "
+            f"last socket p50 {result['last_socket']['p50_ms']} ms, max {result['last_socket']['max_ms']} ms",
             f"CPU during the broadcasts (% of one core): {cpu}",
             f"results: {results_path}",
         ]
