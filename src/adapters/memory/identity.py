@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from src.application.identity.ports import AuditQuery, RefreshOutcome, RefreshSpend
+from src.application.identity.ports import AuditQuery, RefreshOutcome, RefreshSpend, UserQuery
 from src.application.shared.pagination import Page, Position, encode_cursor
 from src.domain.identity.audit import AuditEntry
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
@@ -185,6 +185,23 @@ class InMemoryUserRepository:
             self._check_unique(user)
             self._ws.working.users[user.id] = deepcopy(user)
 
+    async def search(self, query: UserQuery, limit: int, after: Position | None) -> Page[User]:
+        rows = (deepcopy(user) for user in self._ws.working.users.values() if _user_matches(user, query))
+        return newest_first_page(rows, lambda user: (user.created_at, user.id), limit, after)
+
+
+def _user_matches(user: User, query: UserQuery) -> bool:
+    text = query.text
+    found = not text or (
+        user.id == text or text.lower() in user.site_id.lower() or nickname_key(text) in nickname_key(user.nickname)
+    )
+    return (
+        found
+        and (user.deleted_at is not None) == query.deleted
+        and (query.rank is None or user.rank is query.rank)
+        and (query.status is None or user.status is query.status)
+    )
+
 
 def _usable(invite: InviteCode, now: datetime) -> bool:
     unexpired = invite.expires_at is None or invite.expires_at > now
@@ -245,6 +262,10 @@ class InMemorySessionRepository:
         live = [row for row in self._ws.working.sessions.values() if row.user_id == user_id and row.is_active(now)]
         return [deepcopy(row) for row in sorted(live, key=lambda row: row.last_used_at, reverse=True)]
 
+    async def history(self, user_id: str, limit: int, after: Position | None) -> Page[Session]:
+        rows = (deepcopy(row) for row in self._ws.working.sessions.values() if row.user_id == user_id)
+        return newest_first_page(rows, lambda row: (row.created_at, row.id), limit, after)
+
     async def revoke_all(self, user_id: str, now: datetime, reason: str) -> builtins.list[str]:
         live = [row for row in self._ws.working.sessions.values() if row.user_id == user_id and row.revoked_at is None]
         for row in live:
@@ -278,6 +299,7 @@ def _matches(entry: AuditEntry, query: AuditQuery) -> bool:
     return (
         (not query.action or entry.action == query.action)
         and (not query.admin_id or entry.admin_id == query.admin_id)
+        and (not query.target_id or entry.target_id == query.target_id)
         and (not query.since or entry.created_at >= query.since)
         and (not query.until or entry.created_at <= query.until)
     )

@@ -11,7 +11,17 @@ from typing import Protocol
 from src.application.shared.pagination import Page, Position
 from src.application.shared.ports import UnitOfWork
 from src.domain.identity.audit import AuditEntry
-from src.domain.identity.model import InviteCode, Principal, Session, User
+from src.domain.identity.model import AccountStatus, InviteCode, Principal, Rank, Session, User
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """The admin's user search; every given filter must match."""
+
+    text: str | None = None  # a user id, or part of a site id or nickname (case-insensitive)
+    rank: Rank | None = None
+    status: AccountStatus | None = None
+    deleted: bool = False  # True: only soft-deleted accounts; False: only the others
 
 
 class UserRepository(Protocol):
@@ -27,6 +37,10 @@ class UserRepository(Protocol):
 
     async def nicknames(self, user_ids: Sequence[str]) -> dict[str, str]:
         """Nicknames of the given users that exist (one query for a whole board)."""
+        ...
+
+    async def search(self, query: UserQuery, limit: int, after: Position | None) -> Page[User]:
+        """Newest accounts first."""
         ...
 
 
@@ -63,6 +77,10 @@ class SessionRepository(Protocol):
 
     async def list_active(self, user_id: str, now: datetime) -> list[Session]: ...
 
+    async def history(self, user_id: str, limit: int, after: Position | None) -> Page[Session]:
+        """Every session of the user, live or ended, newest sign-in first."""
+        ...
+
     async def revoke_all(self, user_id: str, now: datetime, reason: str) -> list[str]:
         """Revoke every live session of the user; returns the ids revoked."""
         ...
@@ -78,6 +96,7 @@ class SessionRepository(Protocol):
 class AuditQuery:
     action: str | None = None
     admin_id: str | None = None
+    target_id: str | None = None  # what the action was done to (a user id, a sku, ...)
     since: datetime | None = None
     until: datetime | None = None
 

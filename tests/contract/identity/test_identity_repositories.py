@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from src.application.identity.ports import AuditQuery, RefreshOutcome, RefreshSpend
+from src.application.identity.ports import AuditQuery, RefreshOutcome, RefreshSpend, UserQuery
 from src.application.shared.pagination import decode_cursor
 from src.domain.identity.audit import AuditEntry
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
@@ -711,3 +711,105 @@ async def test_audit_search_gives_no_cursor_when_the_page_holds_the_last_entry(u
     assert first.next_cursor is not None
     assert last.items == entries[1::-1]
     assert last.next_cursor is None
+
+
+# --- admin queries: user search, session history, audit by target ---------------------------------------------------
+
+
+async def _given_users(uow_factory: UnitOfWorkFactory, *users: User) -> None:
+    async with uow_factory() as uow:
+        for user in users:
+            await uow.users.add(user)
+        await uow.commit()
+
+
+async def _search_ids(uow_factory: UnitOfWorkFactory, query: UserQuery, limit: int = 50) -> list[str]:
+    async with uow_factory() as sut:
+        return [user.id for user in (await sut.users.search(query, limit, None)).items]
+
+
+async def test_user_search_matches_an_id_or_part_of_a_site_id_or_nickname_in_any_case(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    token = uuid.uuid4().hex[:10]
+    by_site_id = _user(site_id=f"s{token}x", created_at=NOW)
+    by_nickname = _user(nickname=f"N{token.upper()}", created_at=NOW + timedelta(seconds=1))
+    unrelated = _user(created_at=NOW + timedelta(seconds=2))
+    await _given_users(uow_factory, by_site_id, by_nickname, unrelated)
+
+    assert await _search_ids(uow_factory, UserQuery(text=token.upper())) == [by_nickname.id, by_site_id.id]
+    assert await _search_ids(uow_factory, UserQuery(text=unrelated.id)) == [unrelated.id]
+    assert await _search_ids(uow_factory, UserQuery(text=f"{token[:4]}%{token[5:]}")) == []  # % is no wildcard
+    assert await _search_ids(uow_factory, UserQuery(text=f"s{token[:3]}_")) == []  # nor is _
+
+
+async def test_user_search_filters_by_rank_status_and_deletion(uow_factory: UnitOfWorkFactory) -> None:
+    token = uuid.uuid4().hex[:10]
+
+    def mine(**fields: object) -> User:
+        return _user(site_id=f"f{token}{uuid.uuid4().hex[:6]}", **fields)
+
+    vip = mine(rank=Rank.VIP, created_at=NOW)
+    suspended = mine(status=AccountStatus.SUSPENDED, created_at=NOW + timedelta(seconds=1))
+    deleted = mine(deleted_at=NOW, created_at=NOW + timedelta(seconds=2))
+    plain = mine(created_at=NOW + timedelta(seconds=3))
+    await _given_users(uow_factory, vip, suspended, deleted, plain)
+
+    assert await _search_ids(uow_factory, UserQuery(text=token)) == [plain.id, suspended.id, vip.id]
+    assert await _search_ids(uow_factory, UserQuery(text=token, rank=Rank.VIP)) == [vip.id]
+    assert await _search_ids(uow_factory, UserQuery(text=token, status=AccountStatus.SUSPENDED)) == [suspended.id]
+    assert await _search_ids(uow_factory, UserQuery(text=token, deleted=True)) == [deleted.id]
+    assert await _search_ids(uow_factory, UserQuery(text=token, rank=Rank.VIP, status=AccountStatus.BANNED)) == []
+
+
+async def test_user_search_pages_newest_first_without_duplicates(uow_factory: UnitOfWorkFactory) -> None:
+    token = uuid.uuid4().hex[:10]
+    stamps = [NOW, NOW + timedelta(seconds=1), NOW + timedelta(seconds=1), NOW + timedelta(minutes=1), NOW]
+    users = [_user(site_id=f"p{token}{n}", created_at=stamp) for n, stamp in enumerate(stamps)]
+    await _given_users(uow_factory, *users)
+
+    seen: list[User] = []
+    cursor: str | None = None
+    async with uow_factory() as sut:
+        for _ in range(len(users) + 1):  # bounded: a cursor that never ends fails the test
+            page = await sut.users.search(UserQuery(text=token), 2, decode_cursor(cursor))
+            seen.extend(page.items)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    assert seen == sorted(users, key=lambda user: (user.created_at, user.id), reverse=True)
+
+
+async def test_session_history_lists_every_session_of_the_user_newest_sign_in_first(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    user, other_user = await _given_user(uow_factory), await _given_user(uow_factory)
+    first = _session(user.id, created_at=NOW - timedelta(days=3))
+    revoked = _session(
+        user.id, created_at=NOW - timedelta(days=2), revoked_at=NOW - timedelta(days=1), revoke_reason="logout"
+    )
+    latest = _session(user.id, created_at=NOW - timedelta(hours=1))
+    async with uow_factory() as sut:
+        for session in (latest, first, revoked, _session(other_user.id)):
+            await sut.sessions.add(session)
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        page = await sut.sessions.history(user.id, 2, None)
+        rest = await sut.sessions.history(user.id, 2, decode_cursor(page.next_cursor))
+    assert page.items == [latest, revoked]
+    assert rest.items == [first]
+    assert rest.next_cursor is None
+
+
+async def test_audit_search_filters_by_target(uow_factory: UnitOfWorkFactory) -> None:
+    target = _id()
+    about = [_audit(_id(), "user.update", NOW, target_id=target), _audit(_id(), "user.delete", NOW, target_id=target)]
+    async with uow_factory() as sut:
+        for entry in (*about, _audit(_id(), "user.update", NOW)):
+            await sut.audit.add(entry)
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        page = await sut.audit.search(AuditQuery(target_id=target), 10, None)
+    assert sorted(entry.id for entry in page.items) == sorted(entry.id for entry in about)

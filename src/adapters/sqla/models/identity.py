@@ -26,7 +26,7 @@ class UserRow(Base):
     status: Mapped[str] = mapped_column(String(16), server_default=text("'active'"))
     email: Mapped[str | None] = mapped_column(String(254))
     phone_number: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -44,6 +44,7 @@ class InviteCodeRow(Base):
 
 class SessionRow(Base):
     __tablename__ = "auth_sessions"
+    __table_args__ = (Index("ix_auth_sessions_user_id_created_at", "user_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -75,6 +76,7 @@ class AuditLogRow(Base):
         Index("ix_audit_logs_action_created_at", "action", "created_at"),
         Index("ix_audit_logs_admin_id_created_at", "admin_id", "created_at"),
         Index("ix_audit_logs_created_at", "created_at"),
+        Index("ix_audit_logs_target_id_created_at", "target_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

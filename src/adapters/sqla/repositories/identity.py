@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.errors import violated_constraint
 from src.adapters.sqla.models.identity import InviteCodeRow, UserRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
+from src.application.identity.ports import UserQuery
 from src.application.shared.pagination import Page, Position
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
 from src.domain.identity.model import AccountStatus, InviteCode, Rank, User
@@ -95,6 +96,30 @@ class SqlaUserRepository:
             await self._session.execute(update(UserRow).where(UserRow.id == user.id).values(**_user_values(user)))
         except IntegrityError as exc:
             _raise_user_conflict(exc)
+
+    async def search(self, query: UserQuery, limit: int, after: Position | None) -> Page[User]:
+        statement = after_position(_user_search(query), UserRow.created_at, UserRow.id, after)
+        rows = (await self._session.execute(statement.limit(limit + 1))).scalars().all()
+        return to_page(rows, limit, _user, lambda row: Position(row.created_at, row.id))
+
+
+def _user_search(query: UserQuery) -> Select[Any]:
+    statement = select(UserRow).where(
+        UserRow.deleted_at.is_not(None) if query.deleted else UserRow.deleted_at.is_(None)
+    )
+    if query.text:
+        statement = statement.where(
+            or_(
+                UserRow.id == query.text,
+                func.lower(UserRow.site_id).contains(query.text.lower(), autoescape=True),
+                UserRow.nickname_key.contains(nickname_key(query.text), autoescape=True),
+            )
+        )
+    if query.rank is not None:
+        statement = statement.where(UserRow.rank == query.rank.value)
+    if query.status is not None:
+        statement = statement.where(UserRow.status == query.status.value)
+    return statement
 
 
 def _invite(row: InviteCodeRow) -> InviteCode:

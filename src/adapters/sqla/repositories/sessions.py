@@ -58,6 +58,13 @@ class SqlaSessionRepository:
         )
         return [_session(row) for row in (await self._db.execute(statement)).scalars()]
 
+    async def history(self, user_id: str, limit: int, after: Position | None) -> Page[Session]:
+        statement = after_position(
+            select(SessionRow).where(SessionRow.user_id == user_id), SessionRow.created_at, SessionRow.id, after
+        )
+        rows = (await self._db.execute(statement.limit(limit + 1))).scalars().all()
+        return to_page(rows, limit, _session, lambda row: Position(row.created_at, row.id))
+
     async def revoke_all(self, user_id: str, now: datetime, reason: str) -> list[str]:
         live = select(SessionRow.id).where(SessionRow.user_id == user_id, SessionRow.revoked_at.is_(None))
         session_ids = list((await self._db.execute(live)).scalars())
@@ -108,6 +115,8 @@ def _filtered(query: AuditQuery) -> Select[Any]:
         statement = statement.where(AuditLogRow.action == query.action)
     if query.admin_id:
         statement = statement.where(AuditLogRow.admin_id == query.admin_id)
+    if query.target_id:
+        statement = statement.where(AuditLogRow.target_id == query.target_id)
     if query.since:
         statement = statement.where(AuditLogRow.created_at >= query.since)
     if query.until:
