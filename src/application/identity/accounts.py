@@ -1,15 +1,12 @@
-"""Admin accounts at start-up, and account status changes enforced on every session."""
+"""Admin accounts at start-up."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from src.application.identity.audit import AdminAction, write_audit
-from src.application.identity.commands import ChangeAccountStatus
 from src.application.identity.deps import IdentityDeps
 from src.domain.identity import policies
-from src.domain.identity.model import AccountStatus, User
-from src.domain.shared.errors import NotFound
+from src.domain.identity.model import User
 
 
 @dataclass(frozen=True)
@@ -42,25 +39,3 @@ async def ensure_admin(
             await uow.users.update(user)
         await uow.commit()
     return AdminAccount(user, created)
-
-
-async def change_account_status(cmd: ChangeAccountStatus, deps: IdentityDeps) -> User:
-    """Suspending or banning ends every session at once; the audit row is part of the same change."""
-    now = deps.clock.now()
-    async with deps.uow_factory() as uow:
-        user = await uow.users.get(cmd.user_id)
-        if user is None:
-            raise NotFound("no such user")
-        previous = user.status
-        user.status = cmd.status
-        await uow.users.update(user)
-        revoked: list[str] = []
-        if cmd.status is not AccountStatus.ACTIVE:
-            revoked = await uow.sessions.revoke_all(user.id, now, f"account_{cmd.status.value}")
-        payload = {"from": previous.value, "to": cmd.status.value}
-        await write_audit(
-            uow, AdminAction(cmd.admin, cmd.client, "user.status", "user", user.id, payload), deps.ids, now
-        )
-        await uow.commit()
-    await deps.session_state.mark_revoked(revoked, user.id)
-    return user

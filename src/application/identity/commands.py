@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from src.domain.identity.model import AccountStatus, Principal
+from src.domain.identity.model import Principal
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,3 @@ class CreateInviteCode:
     client: ClientInfo
     expires_at: datetime | None = None
     max_uses: int | None = None
-
-
-@dataclass(frozen=True)
-class ChangeAccountStatus:
-    admin: Principal
-    client: ClientInfo
-    user_id: str
-    status: AccountStatus

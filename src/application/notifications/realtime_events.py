@@ -39,6 +39,12 @@ def _balance(event: OutboxMessage) -> Translation:
     return "profile_update", event.aggregate_id, data
 
 
+def _account(event: OutboxMessage) -> Translation:
+    """An admin changed the rank, VIP tier or status: the player's client shows the new rank at once."""
+    data = {key: event.payload.get(key) for key in ("rank", "vip_tier", "status")}
+    return "profile_update", event.aggregate_id, data
+
+
 _PURCHASE_FIELDS = ("status", "sku", "kind", "quantity", "amount_cents", "currency", "gems_granted", "failure_reason")
 
 
@@ -73,6 +79,7 @@ def _announcement(event: OutboxMessage) -> Translation:
 TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
     "RewardGranted": _reward,
     "BalanceChanged": _balance,
+    "AccountUpdated": _account,
     "PurchaseUpdated": _purchase,
     "NotificationCreated": _notification,
     "AnnouncementPublished": _announcement,

@@ -24,3 +24,16 @@ class UserLoggedIn(DomainEvent):
     aggregate_type: ClassVar[str] = "user"
 
     session_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountUpdated(DomainEvent):
+    """An admin changed the account's rank, VIP tier or status (the realtime stream tells the player)."""
+
+    event_type: ClassVar[str] = "AccountUpdated"
+    aggregate_type: ClassVar[str] = "user"
+
+    rank: str
+    vip_tier: int
+    status: str
+    changed: list[str]

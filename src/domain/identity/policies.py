@@ -12,6 +12,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9]{7,15}$")
 NICKNAME_MIN, NICKNAME_MAX = 2, 24
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
+MAX_VIP_TIER = 10
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
@@ -47,6 +48,12 @@ def check_password(password: str, common_passwords: Container[str]) -> None:
         raise _invalid("password", f"password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters")
     if password.lower() in common_passwords:
         raise _invalid("password", "this password is too common; choose another")
+
+
+def check_vip_tier(vip_tier: int) -> int:
+    if not 0 <= vip_tier <= MAX_VIP_TIER:
+        raise _invalid("vip_tier", f"vip_tier must be between 0 and {MAX_VIP_TIER}")
+    return vip_tier
 
 
 def check_email(email: str | None) -> str | None:

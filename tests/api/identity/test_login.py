@@ -7,8 +7,8 @@ from typing import Any
 import argon2
 from litestar.testing import AsyncTestClient
 
-from src.application.identity.accounts import change_account_status
-from src.application.identity.commands import ChangeAccountStatus, ClientInfo
+from src.application.identity.admin_users import UpdateAccount, update_account
+from src.application.identity.commands import ClientInfo
 from src.domain.identity.model import AccountStatus, Principal, Rank
 from src.entrypoints.http.app import create_app
 from tests.support.api import ADMIN_PASSWORD, PASSWORD, bearer, in_app, log_in, sign_up, unique
@@ -21,8 +21,8 @@ def _error(response: Any) -> str:
 
 async def _set_status(client: Any, container: Any, user_id: str, status: AccountStatus) -> None:
     admin = Principal(user_id="operator", session_id="-", rank=Rank.STANDARD, is_admin=True)
-    command = ChangeAccountStatus(admin=admin, client=ClientInfo(), user_id=user_id, status=status)
-    await in_app(client, lambda: change_account_status(command, container.identity))
+    command = UpdateAccount(admin=admin, client=ClientInfo(), user_id=user_id, status=status)
+    await in_app(client, lambda: update_account(command, container.identity))
 
 
 async def test_login_with_the_right_password(client: Any) -> None:

@@ -247,3 +247,33 @@ async def test_without_redis_the_memory_channels_deliver_and_resume(
 
     assert {frame["type"] for frame in seen} == {"reward_granted", "profile_update"}
     assert [frame["data"]["amount"] for frame in missed if frame["type"] == "reward_granted"] == [6]
+
+
+async def test_a_rank_change_by_an_admin_reaches_the_player_as_profile_update(
+    client: AsyncTestClient[Litestar], admin: dict[str, Any]
+) -> None:
+    player = await sign_up(client)
+    await settle(client)
+    with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
+        changed = await client.patch(
+            f"/api/admin/users/{player['user']['id']}", json={"rank": "VIP", "vip_tier": 3}, headers=bearer(admin)
+        )
+        [frame] = await events(session, 1)
+    assert changed.status_code == 200
+    assert (frame["type"], frame["data"]) == ("profile_update", {"rank": "VIP", "vip_tier": 3, "status": "active"})
+
+
+async def test_a_suspension_closes_the_players_open_socket_with_4401(
+    open_client: OpenClient, admin_site_id: str
+) -> None:
+    async with open_client(realtime_session_check_seconds=0.2) as client:
+        admin = await log_in_admin(client, admin_site_id)
+        player = await sign_up(client)
+        await settle(client)
+        with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
+            suspended = await client.patch(
+                f"/api/admin/users/{player['user']['id']}", json={"status": "suspended"}, headers=bearer(admin)
+            )
+            code = await close_code(session)
+    assert suspended.status_code == 200
+    assert code == 4401

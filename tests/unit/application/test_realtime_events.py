@@ -6,6 +6,7 @@ from typing import Any
 
 from src.application.notifications.realtime_events import publish_events, realtime_subscribers
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage
+from src.domain.identity.events import AccountUpdated
 from src.domain.notifications.events import AnnouncementPublished, NotificationCreated
 from src.domain.shared.events import DomainEvent
 from src.domain.wallet.events import BalanceChanged, RewardGranted
@@ -45,6 +46,15 @@ async def test_a_balance_change_is_a_profile_update_with_the_new_balance() -> No
     [message] = await _published(event)
     assert message["type"] == "profile_update"
     assert message["data"] == {"balances": {"coins": 90}, "delta": {"coins": -10}, "reason": "bet"}
+
+
+async def test_an_account_change_by_an_admin_is_a_profile_update_with_the_new_rank() -> None:
+    event = AccountUpdated(
+        aggregate_id="u1", occurred_at=NOW, rank="VIP", vip_tier=2, status="active", changed=["rank", "vip_tier"]
+    )
+    assert await _published(event) == [
+        {"type": "profile_update", "scope": "user", "data": {"rank": "VIP", "vip_tier": 2, "status": "active"}}
+    ]
 
 
 async def test_a_purchase_update_goes_to_the_buyer_not_to_the_transaction() -> None:
@@ -116,6 +126,7 @@ def test_every_event_type_it_serves_has_a_subscriber() -> None:
     assert set(realtime_subscribers(None)) == {  # type: ignore[arg-type]
         "RewardGranted",
         "BalanceChanged",
+        "AccountUpdated",
         "PurchaseUpdated",
         "NotificationCreated",
         "AnnouncementPublished",

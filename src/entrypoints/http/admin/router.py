@@ -15,6 +15,7 @@ from src.entrypoints.http.admin.notifications import (
 from src.entrypoints.http.admin.promos import AdminPromoCodeController
 from src.entrypoints.http.admin.shop import AdminCatalogController
 from src.entrypoints.http.admin.transactions import AdminTransactionController
+from src.entrypoints.http.admin.users import AdminUserController
 from src.entrypoints.http.admin.wallet import AdminWalletController
 from src.entrypoints.http.admin.webhooks import AdminWebhookRequestController
 from src.entrypoints.http.security import admin_only
@@ -25,6 +26,7 @@ def admin_router() -> Router:
         path="/api/admin",
         guards=[admin_only],
         route_handlers=[
+            AdminUserController,
             AdminInviteCodeController,
             AdminAuditController,
             AdminWalletController,

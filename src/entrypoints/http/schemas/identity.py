@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
+from src.application.identity.admin_users import ActivityItem
 from src.application.identity.auth import AuthResult
 from src.application.identity.invites import InviteStatus
 from src.application.identity.profiles import SelfProfile
 from src.application.identity.sessions import SessionView
 from src.domain.identity.audit import AuditEntry
-from src.domain.identity.model import InviteCode, User
+from src.domain.identity.model import AccountStatus, InviteCode, Rank, User
+from src.domain.identity.policies import MAX_VIP_TIER
 
 # Bounds at the edge keep absurd inputs away from the slow password hash; the domain checks the rules.
 ShortText = Annotated[str, msgspec.Meta(max_length=256)]
@@ -231,3 +233,71 @@ class AuditOut(Struct):
             ip=entry.ip,
             created_at=entry.created_at,
         )
+
+
+class AdminUserOut(Struct):
+    """An account as operators see it (the self view's fields plus contact details and the deletion mark)."""
+
+    id: str
+    site_id: str
+    nickname: str
+    rank: str
+    vip_tier: int
+    is_admin: bool
+    status: str
+    email: str | None
+    phone_number: str | None
+    created_at: datetime
+    last_login_at: datetime | None
+    deleted_at: datetime | None
+
+    @classmethod
+    def of(cls, user: User) -> AdminUserOut:
+        return cls(**_admin_fields(user))
+
+
+def _admin_fields(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "site_id": user.site_id,
+        "nickname": user.nickname,
+        "rank": user.rank.value,
+        "vip_tier": user.vip_tier,
+        "is_admin": user.is_admin,
+        "status": user.status.value,
+        "email": user.email,
+        "phone_number": user.phone_number,
+        "created_at": user.created_at,
+        "last_login_at": user.last_login_at,
+        "deleted_at": user.deleted_at,
+    }
+
+
+class AdminUserDetailOut(AdminUserOut):
+    balances: Balances
+    live_sessions: int
+
+    @classmethod
+    def of_detail(cls, user: User, balances: dict[str, int], live_sessions: int) -> AdminUserDetailOut:
+        wallet = Balances(coins=balances.get("coins", 0), gems=balances.get("gems", 0))
+        return cls(**_admin_fields(user), balances=wallet, live_sessions=live_sessions)
+
+
+class AdminUserUpdateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Only these can change here; anything else in the body is refused rather than silently ignored."""
+
+    rank: Rank | None = None
+    vip_tier: Annotated[int, msgspec.Meta(ge=0, le=MAX_VIP_TIER)] | None = None
+    status: AccountStatus | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class ActivityOut(Struct):
+    id: str
+    kind: str
+    at: datetime
+    details: dict[str, object]
+
+    @classmethod
+    def of(cls, item: ActivityItem) -> ActivityOut:
+        return cls(id=item.id, kind=item.kind, at=item.at, details=item.details)

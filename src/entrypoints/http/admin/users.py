@@ -1,0 +1,125 @@
+"""Admin routes over player accounts: search, detail, rank/VIP tier/status changes, soft delete, activity."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, delete, get, patch
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter, QueryParameter
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from src.application.identity import admin_users
+from src.application.identity.deps import IdentityDeps
+from src.application.identity.ports import UserQuery
+from src.application.wallet.handlers import get_balances
+from src.domain.identity.model import AccountStatus, Principal, Rank
+from src.domain.shared.errors import InvalidInput
+from src.entrypoints.http.identity import IDENTITY
+from src.entrypoints.http.schemas.identity import (
+    ActivityOut,
+    AdminUserDetailOut,
+    AdminUserOut,
+    AdminUserUpdateIn,
+    ListOut,
+)
+from src.entrypoints.http.security import client_info, container_of
+
+PrincipalRequest = Request[Principal, Any, Any]
+Limit = Annotated[int | None, QueryParameter(name="limit", ge=1, le=100)]
+Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=512)]
+UserId = Annotated[str, Parameter(max_length=64)]
+
+
+async def _detail(request: PrincipalRequest, user_id: str, identity: IdentityDeps) -> AdminUserDetailOut:
+    """Identity's account joined with the wallet's balances."""
+    detail = await admin_users.account_detail(user_id, identity)
+    balances = await get_balances(user_id, container_of(request).wallet)
+    return AdminUserDetailOut.of_detail(detail.user, balances, detail.live_sessions)
+
+
+class AdminUserController(Controller):
+    path = "/users"
+    tags = ["admin"]  # noqa: RUF012
+    dependencies = IDENTITY
+
+    @get("/", operation_id="admin_search_users", summary="Search accounts, newest first")
+    async def search(
+        self,
+        identity: NamedDependency[IdentityDeps],
+        text: Annotated[
+            str | None,
+            QueryParameter(name="q", max_length=64, description="a user id, or part of a site id or nickname"),
+        ] = None,
+        rank: Annotated[Rank | None, QueryParameter(name="rank")] = None,
+        status: Annotated[AccountStatus | None, QueryParameter(name="status")] = None,
+        deleted: Annotated[bool, QueryParameter(name="deleted", description="only soft-deleted accounts")] = False,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> ListOut[AdminUserOut]:
+        query = UserQuery(text=text or None, rank=rank, status=status, deleted=deleted)
+        page = await admin_users.search_accounts(query, limit, cursor, identity)
+        return ListOut(items=[AdminUserOut.of(user) for user in page.items], next_cursor=page.next_cursor)
+
+    @get("/{user_id:str}", operation_id="admin_get_user", summary="One account, deleted ones included")
+    async def detail(
+        self, request: PrincipalRequest, user_id: UserId, identity: NamedDependency[IdentityDeps]
+    ) -> AdminUserDetailOut:
+        return await _detail(request, user_id, identity)
+
+    @patch(
+        "/{user_id:str}",
+        operation_id="admin_update_user",
+        summary="Change rank, VIP tier or status",
+        description="Suspending or banning ends every session of the account at once, on every instance.",
+    )
+    async def update(
+        self,
+        request: PrincipalRequest,
+        user_id: UserId,
+        data: JSONBody[AdminUserUpdateIn],
+        identity: NamedDependency[IdentityDeps],
+    ) -> AdminUserDetailOut:
+        if data.rank is None and data.vip_tier is None and data.status is None:
+            raise InvalidInput("give at least one of rank, vip_tier and status", details={"fields": [{"key": "body"}]})
+        command = admin_users.UpdateAccount(
+            admin=request.user,
+            client=client_info(request),
+            user_id=user_id,
+            rank=data.rank,
+            vip_tier=data.vip_tier,
+            status=data.status,
+            reason=data.reason,
+        )
+        await admin_users.update_account(command, identity)
+        return await _detail(request, user_id, identity)
+
+    @delete(
+        "/{user_id:str}",
+        operation_id="admin_delete_user",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Soft-delete an account",
+        description="The account can no longer sign in and leaves the public views; its records stay.",
+    )
+    async def remove(
+        self,
+        request: PrincipalRequest,
+        user_id: UserId,
+        identity: NamedDependency[IdentityDeps],
+        reason: Annotated[str | None, QueryParameter(name="reason", max_length=500)] = None,
+    ) -> None:
+        command = admin_users.DeleteAccount(
+            admin=request.user, client=client_info(request), user_id=user_id, reason=reason
+        )
+        await admin_users.delete_account(command, identity)
+
+    @get(
+        "/{user_id:str}/actions",
+        operation_id="admin_user_activity",
+        summary="The account's activity, newest first: sign-ins and admin actions on it",
+    )
+    async def activity(
+        self, user_id: UserId, identity: NamedDependency[IdentityDeps], limit: Limit = None, cursor: Cursor = None
+    ) -> ListOut[ActivityOut]:
+        page = await admin_users.account_activity(user_id, limit, cursor, identity)
+        return ListOut(items=[ActivityOut.of(item) for item in page.items], next_cursor=page.next_cursor)
