@@ -8,7 +8,6 @@ user's live sessions, so the next request anywhere reads the new rank.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +16,7 @@ from src.application.identity.audit import AdminAction, write_audit
 from src.application.identity.commands import ClientInfo
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.ports import AuditQuery, UserQuery
-from src.application.shared.pagination import Page, Position, check_limit, decode_cursor, encode_cursor
+from src.application.shared.pagination import Page, Position, check_limit, decode_cursor, merge_newest_first
 from src.domain.identity import policies
 from src.domain.identity.errors import Forbidden
 from src.domain.identity.events import AccountUpdated
@@ -197,13 +196,8 @@ async def account_activity(
         )
         for entry in actions.items
     ]
-    return merge_newest_first([sign_ins, admin_actions], size, more=bool(sessions.next_cursor or actions.next_cursor))
-
-
-def merge_newest_first(sources: list[list[ActivityItem]], limit: int, *, more: bool) -> Page[ActivityItem]:
-    """Each source was read newest first after the same cursor, `limit` items at most; the union's first `limit`
-    are the page, and the last of them is where every source resumes."""
-    merged = list(heapq.merge(*sources, key=lambda item: item.at, reverse=True))
-    kept = merged[:limit]
-    has_more = more or len(merged) > limit
-    return Page(kept, encode_cursor(kept[-1].position) if has_more and kept else None)
+    return merge_newest_first(
+        [Page(sign_ins, sessions.next_cursor), Page(admin_actions, actions.next_cursor)],
+        lambda item: item.position,
+        size,
+    )

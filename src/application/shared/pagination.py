@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import heapq
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -50,3 +52,17 @@ def check_limit(limit: int | None) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", details={"fields": [{"key": "limit"}]})
     return limit
+
+
+def merge_newest_first(sources: Sequence[Page[T]], position: Callable[[T], Position], limit: int) -> Page[T]:
+    """One page from several sources that were each read newest first after the same cursor, `limit` items at
+    most: the union's first `limit` items, and a cursor at the last of them, where every source resumes.
+
+    Each source keeps its own order (a stable merge by time), so ties inside one source stay as it paged them.
+    """
+    merged = list(
+        heapq.merge(*(page.items for page in sources), key=lambda item: position(item).created_at, reverse=True)
+    )
+    kept = merged[:limit]
+    more = len(merged) > limit or any(page.next_cursor for page in sources)
+    return Page(kept, encode_cursor(position(kept[-1])) if more and kept else None)

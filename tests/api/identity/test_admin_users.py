@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from src.domain.identity.model import Rank
 from src.entrypoints.http.security import rank_at_least
+from tests.api.games.helpers import spin_ok
 from tests.support.api import PASSWORD, bearer, log_in, sign_up, unique
 
 USERS = "/api/admin/users"
@@ -172,24 +173,39 @@ async def test_soft_delete_ends_sign_in_and_the_public_view_and_keeps_the_record
     assert _error(await client.delete(f"{USERS}/{admin['user']['id']}", headers=bearer(admin))) == (403, "FORBIDDEN")
 
 
-async def test_activity_shows_sign_ins_and_admin_actions_newest_first_in_pages(
+async def test_activity_is_one_timeline_of_sign_ins_plays_purchases_and_admin_actions_in_pages(
     client: AsyncTestClient[Litestar], admin: dict[str, Any]
 ) -> None:
     player = await sign_up(client)
     user_id = player["user"]["id"]
     await _patch(client, admin, user_id, vip_tier=1)
+    await spin_ok(client, player, bet=10)
+    bought = await client.post(
+        "/api/shop/buy",
+        json={"sku": "gems_100", "card_token": "tok_visa"},
+        headers={**bearer(player), "Idempotency-Key": unique("k")},
+    )
     await log_in(client, player["user"]["site_id"])
     await _patch(client, admin, user_id, status="suspended")
 
-    first = (await client.get(f"{USERS}/{user_id}/actions?limit=3", headers=bearer(admin))).json()
+    first = (await client.get(f"{USERS}/{user_id}/actions?limit=4", headers=bearer(admin))).json()
     rest = (await client.get(f"{USERS}/{user_id}/actions?cursor={first['next_cursor']}", headers=bearer(admin))).json()
     items = first["items"] + rest["items"]
 
-    assert [item["kind"] for item in items] == ["admin_action", "sign_in", "admin_action", "sign_in"]
+    assert [item["kind"] for item in items] == [
+        "admin_action", "sign_in", "purchase", "play", "admin_action", "sign_in",
+    ]  # fmt: skip
     assert items[0]["details"]["changes"] == {"status": {"from": "active", "to": "suspended"}}
     assert items[0]["details"]["admin_id"] == admin["user"]["id"]
     assert items[1]["details"]["end_reason"] == "account_suspended"
+    assert (items[2]["id"], items[2]["details"]["sku"]) == (bought.json()["transaction_id"], "gems_100")
+    assert (items[3]["details"]["game_type"], items[3]["details"]["bet"]) == ("slot", 10)
     assert rest["next_cursor"] is None
+    assert len({item["id"] for item in items}) == len(items)
     stamps = [item["at"] for item in items]
     assert stamps == sorted(stamps, reverse=True)
     assert _error(await client.get(f"{USERS}/nobody/actions", headers=bearer(admin))) == (404, "NOT_FOUND")
+    assert _error(await client.get(f"{USERS}/{user_id}/actions?cursor=%%%", headers=bearer(admin))) == (
+        400,
+        "VALIDATION_ERROR",
+    )

@@ -1,4 +1,8 @@
-"""Admin routes over player accounts: search, detail, rank/VIP tier/status changes, soft delete, activity."""
+"""Admin routes over player accounts: search, detail, rank/VIP tier/status changes, soft delete, activity.
+
+Activity is a timeline across contexts (identity's sign-ins and admin actions, games' plays, the shop's
+purchases), which is why it is composed here at the edge rather than in one context.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,19 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from src.application.games.history import HistoryRequest, list_history
 from src.application.identity import admin_users
+from src.application.identity.admin_users import ActivityItem
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.ports import UserQuery
+from src.application.shared.pagination import Page, check_limit, merge_newest_first
+from src.application.shop.admin_transactions import search_transactions
+from src.application.shop.transactions import TransactionFilters
 from src.application.wallet.handlers import get_balances
+from src.domain.games.play import PlayRecord
 from src.domain.identity.model import AccountStatus, Principal, Rank
 from src.domain.shared.errors import InvalidInput
+from src.domain.shop.transactions import PurchaseTransaction
 from src.entrypoints.http.identity import IDENTITY
 from src.entrypoints.http.schemas.identity import (
     ActivityOut,
@@ -116,10 +127,41 @@ class AdminUserController(Controller):
     @get(
         "/{user_id:str}/actions",
         operation_id="admin_user_activity",
-        summary="The account's activity, newest first: sign-ins and admin actions on it",
+        summary="The account's activity, newest first: sign-ins, plays, purchases and admin actions on it",
     )
     async def activity(
-        self, user_id: UserId, identity: NamedDependency[IdentityDeps], limit: Limit = None, cursor: Cursor = None
+        self,
+        request: PrincipalRequest,
+        user_id: UserId,
+        identity: NamedDependency[IdentityDeps],
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> ListOut[ActivityOut]:
-        page = await admin_users.account_activity(user_id, limit, cursor, identity)
+        page = await account_timeline(request, user_id, limit, cursor, identity)
         return ListOut(items=[ActivityOut.of(item) for item in page.items], next_cursor=page.next_cursor)
+
+
+async def account_timeline(
+    request: PrincipalRequest, user_id: str, limit: int | None, cursor: str | None, identity: IdentityDeps
+) -> Page[ActivityItem]:
+    """Each context pages its own records after the same cursor; the timeline is their merge."""
+    container = container_of(request)
+    account = await admin_users.account_activity(user_id, limit, cursor, identity)  # 404 for an unknown user
+    plays = await list_history(HistoryRequest(caller=request.user, user_id=user_id), limit, cursor, container.games)
+    purchases = await search_transactions(TransactionFilters(user_id=user_id), limit, cursor, container.purchases)
+    play_items = [_play_item(play) for play in plays.items]
+    purchase_items = [_purchase_item(tx) for tx in purchases.items]
+    sources = [account, Page(play_items, plays.next_cursor), Page(purchase_items, purchases.next_cursor)]
+    return merge_newest_first(sources, lambda item: item.position, check_limit(limit))
+
+
+def _play_item(play: PlayRecord) -> ActivityItem:
+    fields = ("action", "bet", "payout", "delta_coins", "delta_gems", "won")
+    details = {"game_type": play.game_type.value, **{name: getattr(play, name) for name in fields}}
+    return ActivityItem(play.id, "play", play.created_at, details)
+
+
+def _purchase_item(tx: PurchaseTransaction) -> ActivityItem:
+    fields = ("sku", "amount_cents", "currency", "gems_granted", "refunded_cents")
+    details = {"status": tx.status.value, **{name: getattr(tx, name) for name in fields}}
+    return ActivityItem(tx.id, "purchase", tx.created_at, details)
