@@ -81,7 +81,9 @@ class Balances(Struct):
     gems: int
 
 
-class SelfProfileOut(Struct):
+class AccountOut(Struct):
+    """What both the player's self view and the operators' view show of an account."""
+
     id: str
     site_id: str
     nickname: str
@@ -89,28 +91,36 @@ class SelfProfileOut(Struct):
     vip_tier: int
     is_admin: bool
     status: str
-    balances: Balances
-    battlepass_level: int
-    total_spent_cents: int
     created_at: datetime
     last_login_at: datetime | None
 
+
+def _account_fields(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "site_id": user.site_id,
+        "nickname": user.nickname,
+        "rank": user.rank.value,
+        "vip_tier": user.vip_tier,
+        "is_admin": user.is_admin,
+        "status": user.status.value,
+        "created_at": user.created_at,
+        "last_login_at": user.last_login_at,
+    }
+
+
+class SelfProfileOut(AccountOut):
+    balances: Balances
+    battlepass_level: int
+    total_spent_cents: int
+
     @classmethod
     def of(cls, profile: SelfProfile) -> SelfProfileOut:
-        user = profile.user
         return cls(
-            id=user.id,
-            site_id=user.site_id,
-            nickname=user.nickname,
-            rank=user.rank.value,
-            vip_tier=user.vip_tier,
-            is_admin=user.is_admin,
-            status=user.status.value,
+            **_account_fields(profile.user),
             balances=Balances(coins=profile.balances.get("coins", 0), gems=profile.balances.get("gems", 0)),
             battlepass_level=profile.battlepass_level,
             total_spent_cents=profile.total_spent_cents,
-            created_at=user.created_at,
-            last_login_at=user.last_login_at,
         )
 
 
@@ -235,20 +245,11 @@ class AuditOut(Struct):
         )
 
 
-class AdminUserOut(Struct):
-    """An account as operators see it (the self view's fields plus contact details and the deletion mark)."""
+class AdminUserOut(AccountOut):
+    """An account as operators see it: the self view's account fields plus contact details and the deletion mark."""
 
-    id: str
-    site_id: str
-    nickname: str
-    rank: str
-    vip_tier: int
-    is_admin: bool
-    status: str
     email: str | None
     phone_number: str | None
-    created_at: datetime
-    last_login_at: datetime | None
     deleted_at: datetime | None
 
     @classmethod
@@ -257,20 +258,8 @@ class AdminUserOut(Struct):
 
 
 def _admin_fields(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "site_id": user.site_id,
-        "nickname": user.nickname,
-        "rank": user.rank.value,
-        "vip_tier": user.vip_tier,
-        "is_admin": user.is_admin,
-        "status": user.status.value,
-        "email": user.email,
-        "phone_number": user.phone_number,
-        "created_at": user.created_at,
-        "last_login_at": user.last_login_at,
-        "deleted_at": user.deleted_at,
-    }
+    contact = {"email": user.email, "phone_number": user.phone_number, "deleted_at": user.deleted_at}
+    return {**_account_fields(user), **contact}
 
 
 class AdminUserDetailOut(AdminUserOut):
