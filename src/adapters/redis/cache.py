@@ -6,6 +6,7 @@ import secrets
 
 from redis.asyncio import Redis
 
+from src.adapters.redis.errors import unavailable_when_unreachable
 from src.application.shared.ports import RateLimitDecision
 
 _INCR_WITH_TTL = """
@@ -57,7 +58,8 @@ def _ms(seconds: float) -> int:
 
 
 class RedisCache:
-    """Keys live under `namespace`, so several deployments or test runs can share one Redis."""
+    """Keys live under `namespace`, so several deployments or test runs can share one Redis; an unreachable Redis
+    raises DependencyUnavailable."""
 
     def __init__(self, client: Redis, namespace: str = "cc:") -> None:
         self._redis = client
@@ -70,23 +72,29 @@ class RedisCache:
     def _key(self, key: str) -> str:
         return self._ns + key
 
+    @unavailable_when_unreachable
     async def get(self, key: str) -> str | None:
         value = await self._redis.get(self._key(key))
         return None if value is None else value.decode() if isinstance(value, bytes) else str(value)
 
+    @unavailable_when_unreachable
     async def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None:
         await self._redis.set(self._key(key), value, px=None if ttl_seconds is None else _ms(ttl_seconds))
 
+    @unavailable_when_unreachable
     async def set_if_absent(self, key: str, value: str, ttl_seconds: float) -> bool:
         return bool(await self._redis.set(self._key(key), value, px=_ms(ttl_seconds), nx=True))
 
+    @unavailable_when_unreachable
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._key(key))
 
+    @unavailable_when_unreachable
     async def ttl(self, key: str) -> float | None:
         millis = await self._redis.pttl(self._key(key))
         return None if millis < 0 else millis / 1000
 
+    @unavailable_when_unreachable
     async def incr(self, key: str, amount: int = 1, ttl_seconds: float | None = None) -> int:
         ttl_ms = 0 if ttl_seconds is None else _ms(ttl_seconds)
         return int(await self._incr(keys=[self._key(key)], args=[amount, ttl_ms]))
@@ -95,9 +103,11 @@ class RedisCache:
         token = secrets.token_hex(16)
         return token if await self.set_if_absent(key, token, ttl_seconds) else None
 
+    @unavailable_when_unreachable
     async def release_lock(self, key: str, token: str) -> bool:
         return bool(await self._release(keys=[self._key(key)], args=[token]))
 
+    @unavailable_when_unreachable
     async def hit_rate_limit(self, key: str, limit: int, window_seconds: float) -> RateLimitDecision:
         allowed, count, retry_ms = await self._window_hit(
             keys=[self._key(key)], args=[limit, _ms(window_seconds), secrets.token_hex(8)]
@@ -106,8 +116,10 @@ class RedisCache:
             allowed=bool(allowed), count=int(count), retry_after_seconds=max(0, int(retry_ms)) / 1000
         )
 
+    @unavailable_when_unreachable
     async def add_to_window(self, key: str, member: str, window_seconds: float) -> int:
         return int(await self._window_add(keys=[self._key(key)], args=[_ms(window_seconds), member]))
 
+    @unavailable_when_unreachable
     async def ping(self) -> None:
         await self._redis.ping()

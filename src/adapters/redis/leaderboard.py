@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
 
+from src.adapters.redis.errors import unavailable_when_unreachable
 from src.application.games.leaderboard import (
     DEDUPE_TTL,
     PERIOD_TTLS,
@@ -97,10 +98,12 @@ class RedisLeaderboard:
             args += [repr(write.increment), _ms(write.ttl)]
         return keys, args
 
+    @unavailable_when_unreachable
     async def apply(self, event_id: str, user_id: str, increments: Mapping[str, float], occurred_at: datetime) -> bool:
         keys, args = self._apply_arguments(ScoredEvent(event_id, user_id, increments, occurred_at))
         return bool(await self._apply(keys=keys, args=args))
 
+    @unavailable_when_unreachable
     async def apply_many(self, scores: Sequence[ScoredEvent]) -> int:
         """One pipelined round trip; each event's script still runs atomically on its own."""
         if not scores:
@@ -112,6 +115,7 @@ class RedisLeaderboard:
             results = await pipe.execute()
         return sum(1 for result in results if result)
 
+    @unavailable_when_unreachable
     async def top(self, board: str, period: str, limit: int, now: datetime) -> list[tuple[str, float]]:
         check_board(board)
         check_top_limit(limit)
@@ -124,6 +128,7 @@ class RedisLeaderboard:
         higher = sorted((entry for entry in entries if entry[1] > boundary), key=_order)
         return higher + [(_text(member), boundary) for member in ties[: limit - len(higher)]]
 
+    @unavailable_when_unreachable
     async def rank_of(self, board: str, period: str, user_id: str, now: datetime) -> tuple[int, float] | None:
         check_board(board)
         found = await self._rank(keys=[self._board_key(board, period_key(period, now))], args=[user_id])
@@ -132,6 +137,7 @@ class RedisLeaderboard:
         rank, score = found
         return int(rank), float(score)
 
+    @unavailable_when_unreachable
     async def replace(self, board: str, period_key: str, scores: Mapping[str, float]) -> None:
         check_board(board)
         ttl = PERIOD_TTLS[period_of_key(period_key)]

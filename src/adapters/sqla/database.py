@@ -10,10 +10,13 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from src.application.shared.errors import DependencyUnavailable
 from src.domain.shared.errors import InvalidInput
 
 # PostgreSQL text cannot hold these (a NUL character, say); they come from a client, so they are its mistake
 UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
+# the server is gone, going or full: class 08 (connection exception), shutdowns, starting up, too many connections
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,6 +38,21 @@ def _begin_immediate(connection: Any) -> None:
 def _refuse_unstorable_text(context: ExceptionContext) -> None:
     if getattr(context.original_exception, "sqlstate", None) in UNSTORABLE_TEXT_SQLSTATES:
         raise InvalidInput("text may not contain NUL or other unstorable characters") from context.original_exception
+
+
+def _unavailable_when_disconnected(context: ExceptionContext) -> None:
+    """A lost connection or a server that refuses new work; a bad statement or a constraint stays itself."""
+    sqlstate = str(getattr(context.original_exception, "sqlstate", None) or "")
+    if context.is_disconnect or sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
+        raise DependencyUnavailable("database unreachable") from context.original_exception
+
+
+def _connect_or_unavailable(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """A refused, unresolvable or timed-out connect reaches us as a bare OSError, past `handle_error`."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except OSError as exc:
+        raise DependencyUnavailable("database unreachable") from exc
 
 
 class SqlaDatabase:
@@ -62,6 +80,8 @@ class SqlaDatabase:
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         else:
             event.listen(self.engine.sync_engine, "handle_error", _refuse_unstorable_text)
+            event.listen(self.engine.sync_engine, "handle_error", _unavailable_when_disconnected)
+            event.listen(self.engine.sync_engine, "do_connect", _connect_or_unavailable)
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def dispose(self) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from src.application.shared.errors import DependencyUnavailable
+
 JobHandler = Callable[[dict[str, Any]], Awaitable[object]]
 
 
@@ -24,7 +26,7 @@ class UnknownJob(LookupError):
     """A job name no handler (in process) or queue route (arq) is known for: a wiring mistake."""
 
 
-class JobQueueUnavailable(Exception):
+class JobQueueUnavailable(DependencyUnavailable):
     """The queue could not take the job (its store is down); nothing was queued."""
 
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.ports import Cache, HealthProbe
 
 
@@ -34,6 +35,8 @@ async def _run_probe(probe: HealthProbe, timeout_seconds: float) -> ProbeResult:
         await asyncio.wait_for(probe.check(), timeout_seconds)
     except TimeoutError:
         return ProbeResult(probe.name, ok=False, error=f"no answer within {timeout_seconds:g}s")
+    except DependencyUnavailable as exc:
+        return ProbeResult(probe.name, ok=False, error=exc.reason)
     except Exception as exc:  # noqa: BLE001 - a probe reports any failure of its dependency
         return ProbeResult(probe.name, ok=False, error=type(exc).__name__)
     return ProbeResult(probe.name, ok=True)

@@ -6,14 +6,17 @@ from typing import Any
 
 import structlog
 from litestar import Request, Response
+from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import ExceptionHandlersMap
 
+from src.application.shared.errors import DependencyUnavailable
 from src.domain.shared.errors import DomainError
 from src.entrypoints.http.request_id import request_id_of
 
 logger = structlog.get_logger("casino_club.http")
+RETRY_UNAVAILABLE_SECONDS = 2  # a dependency that blipped is usually back by then; a longer outage answers again
 
 # Codes whose HTTP status is not 400; every other domain error is a 400.
 STATUS_BY_CODE: dict[str, int] = {
@@ -123,6 +126,24 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     return error_response(request, status, code, message, details, headers or None)
 
 
+def log_unavailable(connection: ASGIConnection[Any, Any, Any, Any], exc: DependencyUnavailable) -> None:
+    """One warning line, no trace: an outage is not a bug, and the driver's message may name hosts."""
+    logger.warning(
+        "dependency unavailable",
+        request_id=request_id_of(connection.scope),
+        path=connection.url.path,
+        dependency=str(exc),
+        error=exc.reason,
+    )
+
+
+def handle_unavailable(request: Request[Any, Any, Any], exc: DependencyUnavailable) -> Response[dict[str, Any]]:
+    log_unavailable(request, exc)
+    code, message = _HTTP_CODES[HTTP_503_SERVICE_UNAVAILABLE]
+    headers = {"Retry-After": str(RETRY_UNAVAILABLE_SECONDS)}
+    return error_response(request, HTTP_503_SERVICE_UNAVAILABLE, code, message, headers=headers)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     logger.exception(
         "unhandled error",
@@ -142,5 +163,6 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
+    DependencyUnavailable: handle_unavailable,
     Exception: handle_unexpected,
 }
