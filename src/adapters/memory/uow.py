@@ -16,6 +16,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from src.adapters.memory.engagement import EngagementTables, InMemoryStreakRepository
 from src.adapters.memory.follows import InMemoryFollowRepository
 from src.adapters.memory.games import (
     GamesTables,
@@ -60,6 +61,7 @@ class InMemoryStore:
         self.limited_tables = LimitedTables()
         self.webhook_tables = WebhookTables()
         self.notification_tables = NotificationTables()
+        self.engagement_tables = EngagementTables()
         self.outbox: list[DomainEvent] = []  # an event's position is its index + 1
         self.published: dict[int, datetime] = {}  # outbox position → when the relay published it
         # taken by commit, rollback and the two atomic writes (invite consume, refresh spend)
@@ -94,6 +96,7 @@ class InMemoryUnitOfWork:
     push_subscriptions: InMemoryPushSubscriptionRepository
     campaigns: InMemoryCampaignRepository
     audience: InMemoryAudienceRepository
+    streaks: InMemoryStreakRepository
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store
@@ -111,7 +114,8 @@ class InMemoryUnitOfWork:
         promos = Workspace(store.promo_tables, store.lock, store.row_locks)
         limited = Workspace(store.limited_tables, store.lock, store.row_locks)
         notifications = Workspace(store.notification_tables, store.lock, store.row_locks)
-        self._workspaces = (identity, wallet, games, shop, webhooks, promos, limited, notifications)
+        engagement = Workspace(store.engagement_tables, store.lock, store.row_locks)
+        self._workspaces = (identity, wallet, games, shop, webhooks, promos, limited, notifications, engagement)
         self.users = InMemoryUserRepository(identity)
         self.invites = InMemoryInviteCodeRepository(identity)
         self.sessions = InMemorySessionRepository(identity)
@@ -132,6 +136,7 @@ class InMemoryUnitOfWork:
         self.push_subscriptions = InMemoryPushSubscriptionRepository(notifications)
         self.campaigns = InMemoryCampaignRepository(notifications)
         self.audience = InMemoryAudienceRepository(identity)
+        self.streaks = InMemoryStreakRepository(engagement)
 
     @property
     def workspaces(self) -> tuple[Workspace[Any], ...]:

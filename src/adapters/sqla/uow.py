@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.adapters.sqla.repositories.campaigns import SqlaAudienceRepository, SqlaCampaignRepository
+from src.adapters.sqla.repositories.engagement import SqlaStreakRepository
 from src.adapters.sqla.repositories.follows import SqlaFollowRepository
 from src.adapters.sqla.repositories.games import (
     SqlaGameConfigRepository,
@@ -84,6 +85,7 @@ class SqlaUnitOfWork:
     push_subscriptions: SqlaPushSubscriptionRepository
     campaigns: SqlaCampaignRepository
     audience: SqlaAudienceRepository
+    streaks: SqlaStreakRepository
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
@@ -123,6 +125,7 @@ class SqlaUnitOfWork:
         self.push_subscriptions = SqlaPushSubscriptionRepository(session)
         self.campaigns = SqlaCampaignRepository(session)
         self.audience = SqlaAudienceRepository(session)
+        self.streaks = SqlaStreakRepository(session)
         return self
 
     async def __aexit__(

@@ -1,6 +1,7 @@
 """ORM models; importing this package registers every table on `Base.metadata` (Alembic reads it)."""
 
 from src.adapters.sqla.models.base import Base
+from src.adapters.sqla.models.engagement import StreakRow
 from src.adapters.sqla.models.follows import FollowRow
 from src.adapters.sqla.models.games import (
     GameConfigRow,
@@ -45,6 +46,7 @@ __all__ = [
     "PushSubscriptionRow",
     "RefreshTokenRow",
     "SessionRow",
+    "StreakRow",
     "UserRow",
     "WalletRow",
 ]

@@ -1,0 +1,30 @@
+"""In-memory streaks: the unit-test twin of the SQL repository; `lock` holds the row until the unit of work ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from src.adapters.memory.identity import Workspace
+from src.domain.engagement.streak import Streak
+
+
+@dataclass
+class EngagementTables:
+    streaks: dict[str, Streak] = field(default_factory=dict)
+
+
+class InMemoryStreakRepository:
+    def __init__(self, workspace: Workspace[EngagementTables]) -> None:
+        self._ws = workspace
+
+    async def get(self, user_id: str) -> Streak:
+        return self._ws.working.streaks.get(user_id, Streak(user_id))
+
+    async def lock(self, user_id: str) -> Streak:
+        await self._ws.lock_row("streaks", user_id)
+        return self._ws.working.streaks.setdefault(user_id, Streak(user_id))
+
+    async def save(self, streak: Streak) -> None:
+        await self._ws.lock_row("streaks", streak.user_id)
+        if streak.user_id in self._ws.working.streaks:  # an UPDATE: a streak never locked is not created here
+            self._ws.working.streaks[streak.user_id] = streak

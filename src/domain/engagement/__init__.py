@@ -1,0 +1,1 @@
+"""Engagement rules: daily streaks (and, later, missions, achievements, battle pass)."""

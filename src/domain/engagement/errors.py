@@ -1,0 +1,20 @@
+"""Streak refusals, with the contract's codes (all 409)."""
+
+from __future__ import annotations
+
+from src.domain.shared.errors import DomainError
+
+
+class StreakAlreadyTicked(DomainError):
+    code = "ALREADY_CLAIMED"
+    default_message = "today's streak reward was already claimed"
+
+
+class NoStreakShield(DomainError):
+    code = "NOT_CLAIMABLE"
+    default_message = "you have no streak shield to protect your streak with"
+
+
+class StreakAlreadyProtected(DomainError):
+    code = "ALREADY_APPLIED"
+    default_message = "your streak is already protected"
