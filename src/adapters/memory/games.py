@@ -136,8 +136,20 @@ class InMemoryInventoryRepository:
                 else replace(held, quantity=held.quantity + quantity)
             )
 
+    async def take(self, user_id: str, item_id: str, quantity: int = 1) -> bool:
+        """Like `UPDATE … WHERE quantity >= :quantity`: the row is locked and checked as last committed."""
+        if quantity < 1:
+            raise ValueError("quantity must be at least 1")
+        key = (user_id, item_id)
+        await self._ws.lock_row("inventory", key)
+        held = self._ws.working.inventory.get(key)
+        if held is None or held.quantity < quantity:
+            return False
+        self._ws.working.inventory[key] = replace(held, quantity=held.quantity - quantity)
+        return True
+
     async def list(self, user_id: str) -> builtins.list[InventoryItem]:
-        items = [item for (owner, _), item in self._ws.working.inventory.items() if owner == user_id]
+        items = [item for (owner, _), item in self._ws.working.inventory.items() if owner == user_id and item.quantity]
         items.sort(key=lambda item: item.item_id)
         items.sort(key=lambda item: item.first_acquired_at, reverse=True)  # stable: item_id breaks ties
         return items
@@ -145,6 +157,6 @@ class InMemoryInventoryRepository:
     async def count_by_rarity(self, user_id: str) -> dict[str, int]:
         counts: Counter[str] = Counter()
         for (owner, _), item in self._ws.working.inventory.items():
-            if owner == user_id:
+            if owner == user_id and item.quantity:
                 counts[item.rarity] += item.quantity
         return dict(counts)

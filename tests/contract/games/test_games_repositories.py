@@ -297,6 +297,66 @@ async def test_adding_no_items_leaves_an_empty_inventory(uow_factory: UnitOfWork
         assert await sut.inventory.count_by_rarity(user_id) == {}
 
 
+async def test_take_spends_held_units_and_refuses_more_than_held(uow_factory: UnitOfWorkFactory) -> None:
+    user_id, stranger = await given_user(uow_factory), await given_user(uow_factory)
+    shield = ("streak_shield", "Streak Shield", "Rare")
+    async with uow_factory() as sut:
+        await sut.inventory.add(user_id, [shield, shield], NOW)
+        await sut.inventory.add(stranger, [shield], NOW)
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        too_many = await sut.inventory.take(user_id, "streak_shield", 3)
+        unknown = await sut.inventory.take(user_id, "no_such_item")
+        first = await sut.inventory.take(user_id, "streak_shield")
+        await sut.commit()
+    async with uow_factory() as sut:
+        held = await sut.inventory.list(user_id)
+        second = await sut.inventory.take(user_id, "streak_shield")
+        third = await sut.inventory.take(user_id, "streak_shield")
+        await sut.commit()
+    async with uow_factory() as sut:
+        after = await sut.inventory.list(user_id)
+        rarities = await sut.inventory.count_by_rarity(user_id)
+        theirs = await sut.inventory.list(stranger)
+
+    assert (too_many, unknown, first, second, third) == (False, False, True, True, False)
+    assert [item.quantity for item in held] == [1]
+    assert after == []  # spent out: no longer listed
+    assert rarities == {}
+    assert [item.quantity for item in theirs] == [1]
+
+
+async def test_a_take_rolled_back_gives_the_unit_back(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    async with uow_factory() as sut:
+        await sut.inventory.add(user_id, [("streak_shield", "Streak Shield", "Rare")], NOW)
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        assert await sut.inventory.take(user_id, "streak_shield")
+    async with uow_factory() as sut:
+        assert [item.quantity for item in await sut.inventory.list(user_id)] == [1]
+
+
+async def test_concurrent_takes_of_the_last_unit_let_exactly_one_through(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    async with uow_factory() as sut:
+        await sut.inventory.add(user_id, [("streak_shield", "Streak Shield", "Rare")], NOW)
+        await sut.commit()
+
+    async def take() -> bool:
+        async with uow_factory() as uow:
+            taken = await uow.inventory.take(user_id, "streak_shield")
+            await asyncio.sleep(0.05)  # hold the row while the others try
+            await uow.commit()
+        return taken
+
+    results = await asyncio.gather(*(take() for _ in range(5)))
+
+    assert sorted(results) == [False, False, False, False, True]
+
+
 # --- game configs ----------------------------------------------------------------------------------------------------
 
 

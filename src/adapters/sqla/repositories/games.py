@@ -215,10 +215,22 @@ class SqlaInventoryRepository:
             )
         )
 
+    async def take(self, user_id: str, item_id: str, quantity: int = 1) -> bool:
+        """`UPDATE … WHERE quantity >= :quantity`: the database decides; the row stays, at zero, for its history."""
+        if quantity < 1:
+            raise ValueError("quantity must be at least 1")
+        statement = (
+            update(InventoryItemRow)
+            .where(InventoryItemRow.user_id == user_id, InventoryItemRow.item_id == item_id)
+            .where(InventoryItemRow.quantity >= quantity)
+            .values(quantity=InventoryItemRow.quantity - quantity, updated_at=func.now())
+        )
+        return bool((await self._db.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
     async def list(self, user_id: str) -> list[InventoryItem]:
         statement = (
             select(InventoryItemRow)
-            .where(InventoryItemRow.user_id == user_id)
+            .where(InventoryItemRow.user_id == user_id, InventoryItemRow.quantity > 0)
             .order_by(InventoryItemRow.first_acquired_at.desc(), InventoryItemRow.item_id)
         )
         rows = (await self._db.execute(statement)).scalars()
@@ -227,7 +239,7 @@ class SqlaInventoryRepository:
     async def count_by_rarity(self, user_id: str) -> dict[str, int]:
         statement = (
             select(InventoryItemRow.rarity, func.sum(InventoryItemRow.quantity))
-            .where(InventoryItemRow.user_id == user_id)
+            .where(InventoryItemRow.user_id == user_id, InventoryItemRow.quantity > 0)
             .group_by(InventoryItemRow.rarity)
         )
         return {rarity: int(total) for rarity, total in await self._db.execute(statement)}
