@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from litestar import Litestar, get
 from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from structlog.testing import CapturedCall, CapturingLogger
@@ -21,7 +22,7 @@ from src.entrypoints.http.app import create_app
 from src.entrypoints.http.security import PUBLIC
 from tests.conftest import SettingsFactory
 from tests.support.api import JWT_SECRET, bearer, sign_up
-from tests.support.realtime import settle
+from tests.support.realtime import WS, settle
 
 OpenClient = Callable[..., AbstractAsyncContextManager[AsyncTestClient[Litestar]]]
 
@@ -195,6 +196,26 @@ async def test_a_bug_stays_500_while_redis_is_down(open_client: OpenClient, redi
 
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "INTERNAL_ERROR"
+
+
+async def test_the_websocket_is_refused_with_try_again_later(
+    open_client: OpenClient, player: dict[str, Any], redis_down: dict[str, str], http_log: CapturingLogger
+) -> None:
+    async with open_client(**redis_down) as sut:
+        url = f"{WS}?token={player['access_token']}"
+        with pytest.raises(WebSocketDisconnect) as refused, await sut.websocket_connect(url):
+            pass
+
+    assert refused.value.code == 1013
+    [warning] = outage_warnings(http_log)
+    assert warning.kwargs["path"] == WS
+
+
+async def test_sse_answers_503(open_client: OpenClient, player: dict[str, Any], redis_down: dict[str, str]) -> None:
+    async with open_client(**redis_down) as sut:
+        response = await sut.get("/api/realtime/sse", headers=bearer(player))
+
+    assert_unavailable(response)
 
 
 async def test_ready_still_names_the_driver_error(open_client: OpenClient, database_down: dict[str, str]) -> None:

@@ -13,7 +13,12 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.openapi import ResponseSpec
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_401_UNAUTHORIZED, HTTP_429_TOO_MANY_REQUESTS
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 
 from src.application.identity.sessions import authenticate
 from src.application.notifications.realtime_hub import RealtimeHub
@@ -52,6 +57,9 @@ class RealtimeEventsController(Controller):
             HTTP_400_BAD_REQUEST: ResponseSpec(None, description="VALIDATION_ERROR: Last-Event-ID is not an event id"),
             HTTP_401_UNAUTHORIZED: ResponseSpec(None, description="UNAUTHORIZED, TOKEN_EXPIRED or TOKEN_REVOKED"),
             HTTP_429_TOO_MANY_REQUESTS: ResponseSpec(None, description="RATE_LIMITED: too many realtime connections"),
+            HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
+                None, description="SERVICE_UNAVAILABLE: the session cannot be checked now; retry after Retry-After"
+            ),
         },
         summary="The user's realtime events as Server-Sent Events",
         description=(

@@ -1,7 +1,8 @@
 """WS /api/realtime/ws: the user's realtime stream over a WebSocket.
 
 Refused before the handshake completes (the client sees the upgrade fail) for a bad Origin, a missing, bad,
-expired or revoked token, or too many connections. Once open: `{type:"ping"}` → `{type:"pong"}`,
+expired or revoked token, or too many connections; with 1013 (try again later) when the session cannot be checked
+because a dependency is down. Once open: `{type:"ping"}` → `{type:"pong"}`,
 `{type:"resume", last_event_id}` replays what was missed; the server sends heartbeats, drops sockets that
 send nothing for REALTIME_IDLE_TIMEOUT_SECONDS, and closes with 4401 when the session ends anywhere.
 """
@@ -19,8 +20,10 @@ from litestar.types import Message
 
 from src.application.identity.sessions import authenticate
 from src.application.notifications.realtime_connection import CloseCode, Connection
+from src.application.shared.errors import DependencyUnavailable
 from src.domain.notifications.realtime import TooManyConnections
 from src.domain.shared.errors import DomainError
+from src.entrypoints.http.errors import log_unavailable
 from src.entrypoints.http.security import PUBLIC, container_of
 from src.entrypoints.realtime.handshake import credentials_of, last_event_id_of, origin_allowed
 from src.entrypoints.realtime.uvicorn_protocol import write_now_of
@@ -54,6 +57,9 @@ async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
         last_event_id = last_event_id_of(socket.query_params.get("last_event_id"))
     except DomainError as refusal:
         return await _refuse(socket, CloseCode.SESSION_REVOKED, refusal.code)
+    except DependencyUnavailable as outage:  # the session cannot be checked now: the client reconnects later
+        log_unavailable(socket, outage)
+        return await _refuse(socket, CloseCode.TRY_AGAIN_LATER, "service unavailable")
     hub = container.realtime
     try:
         async with hub.connect(principal, last_event_id) as connection:
