@@ -37,6 +37,12 @@ _SHARED: list[Any] = [
 ]
 
 
+# structured tracebacks without local variables: a frame's locals may hold a DSN with its password, or a token
+exception_as_dict = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
+
+
 def _renderer(as_json: bool) -> Any:
     if as_json:
         return structlog.processors.JSONRenderer()
@@ -48,7 +54,11 @@ def _stdlib_config(level: str, as_json: bool) -> LoggingConfig:
     formatter = {
         "()": structlog.stdlib.ProcessorFormatter,
         "foreign_pre_chain": [*_SHARED, structlog.stdlib.add_logger_name],
-        "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, _renderer(as_json)],
+        "processors": [
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *([exception_as_dict] if as_json else []),
+            _renderer(as_json),
+        ],
     }
     return LoggingConfig(
         formatters={"structured": formatter},
@@ -69,7 +79,7 @@ def structlog_plugin(settings: Settings) -> StructlogPlugin:
     as_json = settings.effective_log_format is LogFormat.JSON
     level_name = settings.log_level.upper()
     level = logging.getLevelName(level_name)
-    processors = [*_SHARED, structlog.processors.dict_tracebacks] if as_json else list(_SHARED)
+    processors = [*_SHARED, exception_as_dict] if as_json else list(_SHARED)
     logging_config = StructLoggingConfig(
         processors=[*processors, _renderer(as_json)],
         wrapper_class=structlog.make_filtering_bound_logger(level if isinstance(level, int) else logging.INFO),

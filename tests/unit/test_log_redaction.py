@@ -7,7 +7,7 @@ import logging
 
 import structlog
 
-from src.entrypoints.logging import _SHARED, _renderer, redact_tokens
+from src.entrypoints.logging import _SHARED, _renderer, exception_as_dict, redact_tokens
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl"
 HANDSHAKE = f'127.0.0.1:50000 - "WebSocket /api/realtime/ws?token={TOKEN}&last_event_id=7" [accepted]'
@@ -42,3 +42,24 @@ def test_a_standard_library_record_goes_through_the_redaction() -> None:
     line = stream.getvalue()
     assert "token=[redacted]" in line
     assert TOKEN not in line
+
+
+def test_a_logged_traceback_names_the_error_but_not_the_local_variables() -> None:
+    stream = io.StringIO()
+    sut = structlog.wrap_logger(
+        structlog.PrintLogger(stream), processors=[*_SHARED, exception_as_dict, _renderer(True)]
+    )
+
+    def connect() -> None:
+        dsn = "postgresql://app:hunter2-secret@db.internal/casino"
+        raise ConnectionRefusedError(f"cannot reach {dsn.rsplit('@', 1)[1]}")
+
+    try:
+        connect()
+    except ConnectionRefusedError:
+        sut.exception("relay pass failed")
+
+    line = stream.getvalue()
+    assert "ConnectionRefusedError" in line
+    assert "relay pass failed" in line
+    assert "hunter2-secret" not in line
