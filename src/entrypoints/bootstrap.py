@@ -65,11 +65,14 @@ from src.entrypoints.container import Container
 from src.entrypoints.queues import job_queue_keys
 from src.entrypoints.settings import Settings, SettingsError
 
+REDIS_CONNECT_TIMEOUT_SECONDS = 3.0
+
 
 async def _open_redis(settings: Settings, stack: AsyncExitStack) -> Redis | None:
     if not settings.redis_url:
         return None
-    client: Redis = Redis.from_url(settings.redis_url)
+    # a Redis that drops packets fails the request in seconds (503) instead of hanging it
+    client: Redis = Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS)
     stack.push_async_callback(client.aclose)
     return client
 

@@ -24,6 +24,7 @@ from src.application.notifications.realtime import (
 )
 from src.application.notifications.realtime_connection import CloseCode, Connection
 from src.application.notifications.realtime_ports import RealtimeChannels, RealtimeSequencer
+from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.ports import Clock
 from src.domain.identity.model import Principal
 from src.domain.notifications.realtime import TooManyConnections
@@ -117,6 +118,8 @@ class RealtimeHub:
             await asyncio.sleep(self.config.session_check_seconds)
             try:
                 await self.check_sessions()
+            except DependencyUnavailable as outage:  # connections are kept until the check can answer
+                logger.warning("session check pass failed", dependency=str(outage), error=outage.reason)
             except Exception:
                 logger.exception("session check pass failed")
 

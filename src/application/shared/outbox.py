@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.ports import Cache, Clock
 
 logger = structlog.get_logger("casino_club.outbox")
@@ -141,6 +142,8 @@ class OutboxRelay:
         while True:
             try:
                 await self.drain(wait_seconds=0.0)
+            except DependencyUnavailable as outage:  # one line a pass, no trace: nothing is lost, it runs again
+                logger.warning("outbox relay pass failed", dependency=str(outage), error=outage.reason)
             except Exception:
                 logger.exception("outbox relay pass failed")
             with contextlib.suppress(TimeoutError):

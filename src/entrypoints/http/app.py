@@ -19,12 +19,14 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from src.application.identity.accounts import ensure_admin
 from src.application.notifications.campaigns import dispatch_due
 from src.application.notifications.inbox import purge_expired
+from src.application.shared.errors import DependencyUnavailable
 from src.application.shop.purchases import release_expired_holds, void_stale_transactions
 from src.application.shop.webhooks import forget_old_arrivals
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
 from src.entrypoints.bootstrap import open_container
 from src.entrypoints.container import Container
 from src.entrypoints.http.admin.router import admin_router
+from src.entrypoints.http.engagement import StreakController
 from src.entrypoints.http.errors import EXCEPTION_HANDLERS
 from src.entrypoints.http.games import GamesController, InventoryController
 from src.entrypoints.http.identity import AuthController, InviteController, UsersController
@@ -64,6 +66,8 @@ async def _every(interval_seconds: float, job: Callable[[], Awaitable[object]]) 
         await asyncio.sleep(interval_seconds)
         try:
             await job()
+        except DependencyUnavailable as outage:
+            logger.warning("periodic job failed; will run again", dependency=str(outage), error=outage.reason)
         except Exception:
             logger.exception("periodic job failed; will run again")
 
@@ -148,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         WalletController,
         GamesController,
         InventoryController,
+        StreakController,
         ShopController,
         PaymentWebhookController,
         LimitedPackagesController,

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 import pytest
+import structlog
 
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.outbox import InMemoryOutboxStore
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
+from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
 from src.domain.shared.events import DomainEvent
 
@@ -224,3 +226,23 @@ async def test_a_failing_batch_subscriber_leaves_the_whole_pass_for_redelivery(
     assert (first, unpublished_after_failure) == (0, [0, 1, 2])
     assert (second, attempts) == (3, [[0, 1, 2], [0, 1, 2]])
     assert await _unpublished(store) == []
+
+
+class UnreachableOutbox(InMemoryOutboxStore):
+    async def unpublished(self, limit: int) -> list[OutboxMessage]:
+        raise DependencyUnavailable("database unavailable") from ConnectionRefusedError("db.internal:5432")
+
+
+async def test_an_outage_is_one_warning_a_pass_without_a_trace_and_the_relay_keeps_going(cache: InMemoryCache) -> None:
+    sut = OutboxRelay(UnreachableOutbox(InMemoryStore()), {}, cache, FakeClock())
+    with structlog.testing.capture_logs() as logs:
+        task = asyncio.create_task(sut.run_forever(poll_interval_seconds=0.01))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    failures = [entry for entry in logs if entry["event"] == "outbox relay pass failed"]
+    assert len(failures) >= 2  # it kept polling
+    assert all(entry["log_level"] == "warning" and "exc_info" not in entry for entry in failures)
+    assert failures[0]["error"] == "ConnectionRefusedError"
+    assert "db.internal" not in str(failures)
