@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from src.application.engagement.deps import EngagementDeps
 from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
@@ -33,6 +34,7 @@ class Container:
     identity: IdentityDeps
     wallet: WalletDeps
     games: GamesDeps
+    engagement: EngagementDeps
     shop: ShopDeps
     purchases: PurchaseDeps
     notifications: NotificationDeps

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from dotenv import dotenv_values
@@ -116,6 +117,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     notification_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=25)] = 6  # push and email sends
     notification_retry_base_seconds: Annotated[float, msgspec.Meta(ge=0)] = 2.0  # then 2x, 4x … (or Retry-After)
     campaign_dispatch_interval_seconds: Annotated[float, msgspec.Meta(gt=0)] = 1.0  # in-process dispatcher
+    streak_timezone: str = "UTC"  # IANA name: where a streak's calendar day starts and ends
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.streak_timezone)
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a directory, a name too long
+            raise ValueError(f"STREAK_TIMEZONE {self.streak_timezone!r} is not an IANA time zone name") from exc
 
     @property
     def is_production(self) -> bool:

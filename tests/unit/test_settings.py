@@ -115,3 +115,14 @@ def test_job_settings_are_validated(environ: dict[str, str], field: str) -> None
 
 def test_job_queue_values_are_the_documented_ones() -> None:
     assert [kind.value for kind in JobQueueKind] == ["auto", "arq", "in-process"]
+
+
+def test_streak_timezone_defaults_to_utc_and_takes_an_iana_name() -> None:
+    assert load_settings({}, env_file=None).streak_timezone == "UTC"
+    assert load_settings({"STREAK_TIMEZONE": "Asia/Seoul"}, env_file=None).streak_timezone == "Asia/Seoul"
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "", "America", "../../etc/passwd", "x" * 300])
+def test_a_streak_timezone_that_is_not_an_iana_name_is_a_settings_error(name: str) -> None:
+    with pytest.raises(SettingsError, match="STREAK_TIMEZONE"):
+        load_settings({"STREAK_TIMEZONE": name}, env_file=None)
