@@ -76,6 +76,11 @@ def _announcement(event: OutboxMessage) -> Translation:
     return "announcement", None, data
 
 
+def _streak(event: OutboxMessage) -> Translation:
+    data = {key: event.payload.get(key) for key in ("count", "best", "last_tick_date", "protected_until")}
+    return "streak_update", event.aggregate_id, data
+
+
 TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
     "RewardGranted": _reward,
     "BalanceChanged": _balance,
@@ -83,6 +88,7 @@ TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
     "PurchaseUpdated": _purchase,
     "NotificationCreated": _notification,
     "AnnouncementPublished": _announcement,
+    "StreakUpdated": _streak,
 }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from src.application.notifications.realtime_events import publish_events, realtime_subscribers
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage
+from src.domain.engagement.events import StreakUpdated
 from src.domain.identity.events import AccountUpdated
 from src.domain.notifications.events import AnnouncementPublished, NotificationCreated
 from src.domain.shared.events import DomainEvent
@@ -55,6 +56,26 @@ async def test_an_account_change_by_an_admin_is_a_profile_update_with_the_new_ra
     assert await _published(event) == [
         {"type": "profile_update", "scope": "user", "data": {"rank": "VIP", "vip_tier": 2, "status": "active"}}
     ]
+
+
+async def test_a_streak_change_is_a_streak_update_for_that_player() -> None:
+    event = StreakUpdated(
+        aggregate_id="u1",
+        occurred_at=NOW,
+        count=3,
+        best=5,
+        last_tick_date="2031-05-06",
+        protected_until=None,
+        reason="tick",
+    )
+    assert await _published(event) == [
+        {
+            "type": "streak_update",
+            "scope": "user",
+            "data": {"count": 3, "best": 5, "last_tick_date": "2031-05-06", "protected_until": None},
+        }
+    ]
+    assert await _published(event, user_id="u2") == []
 
 
 async def test_a_purchase_update_goes_to_the_buyer_not_to_the_transaction() -> None:
@@ -130,4 +151,5 @@ def test_every_event_type_it_serves_has_a_subscriber() -> None:
         "PurchaseUpdated",
         "NotificationCreated",
         "AnnouncementPublished",
+        "StreakUpdated",
     }
