@@ -8,9 +8,9 @@ from datetime import datetime
 
 from src.adapters.memory.identity import Workspace, newest_first_page
 from src.application.shared.pagination import Page, Position
-from src.application.shop.transactions import TransactionFilters
+from src.application.shop.transactions import Spending, TransactionFilters
 from src.domain.shop.catalog import CatalogItem, SkuTaken
-from src.domain.shop.transactions import OPEN, PurchaseTransaction
+from src.domain.shop.transactions import OPEN, PurchaseTransaction, TxStatus
 
 
 @dataclass
@@ -55,6 +55,11 @@ class InMemoryTransactionRepository:
 
     async def count(self) -> int:
         return len(self._ws.working.transactions)
+
+    async def spending(self, user_id: str) -> Spending:
+        paid = (TxStatus.CAPTURED, TxStatus.REFUNDED)
+        done = [tx for tx in self._ws.working.transactions.values() if tx.user_id == user_id and tx.status in paid]
+        return Spending(len(done), sum(tx.amount_cents - tx.refunded_cents for tx in done))
 
     async def get_for_update(self, tx_id: str) -> PurchaseTransaction | None:
         await self._ws.lock_row("transactions", tx_id)

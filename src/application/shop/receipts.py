@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from src.application.shared.pagination import Page, check_limit, decode_cursor
 from src.application.shop.deps import PurchaseDeps
+from src.application.shop.transactions import Spending
 from src.domain.shared.errors import NotFound
 from src.domain.shop.receipts import receipt_is_valid, receipt_signature
 from src.domain.shop.transactions import PurchaseTransaction
@@ -18,6 +19,11 @@ async def my_transactions(
 ) -> Page[PurchaseTransaction]:
     async with deps.uow_factory() as uow:
         return await uow.transactions.list_for_user(user_id, check_limit(limit), decode_cursor(cursor))
+
+
+async def my_spending(user_id: str, deps: PurchaseDeps) -> Spending:
+    async with deps.uow_factory() as uow:
+        return await uow.transactions.spending(user_id)
 
 
 async def my_transaction(user_id: str, tx_id: str, deps: PurchaseDeps) -> PurchaseTransaction:

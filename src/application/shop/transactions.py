@@ -19,6 +19,14 @@ class TransactionFilters:
     created_to: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Spending:
+    """A player's completed purchases: captured ones, and refunded ones (which were paid once)."""
+
+    purchases: int = 0
+    total_spent_cents: int = 0  # what was charged, less what was refunded
+
+
 class TransactionRepository(Protocol):
     async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None: ...
 
@@ -60,6 +68,8 @@ class TransactionRepository(Protocol):
     async def list_unsettled_before(self, cutoff: datetime, limit: int) -> list[PurchaseTransaction]:
         """Pending or authorized transactions created before `cutoff`, oldest first (the stale auto-void job)."""
         ...
+
+    async def spending(self, user_id: str) -> Spending: ...
 
     async def count_attempts_since(self, user_id: str, since: datetime) -> int:
         """How many transactions the user started at or after `since`, whatever became of them."""

@@ -10,10 +10,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from src.application.engagement.streaks import get_status
 from src.application.games.history import player_summary
 from src.application.identity import auth, invites, profiles, sessions
 from src.application.identity.commands import LogIn, Refresh, SignUp
 from src.application.identity.deps import IdentityDeps
+from src.application.shop.receipts import my_spending
 from src.application.wallet.handlers import get_balances
 from src.domain.identity.model import Principal
 from src.entrypoints.http.schemas.identity import (
@@ -44,10 +46,12 @@ IDENTITY = {"identity": Provide(provide_identity, sync_to_thread=False)}
 
 
 async def self_view(request: AnyRequest, user_id: str) -> profiles.SelfProfile:
-    """The self view joins identity with the wallet's balances."""
+    """The self view joins identity with the wallet's balances and the shop's spending."""
     container = container_of(request)
     profile = await profiles.get_self_profile(user_id, container.identity)
-    return replace(profile, balances=await get_balances(user_id, container.wallet))
+    balances = await get_balances(user_id, container.wallet)
+    spending = await my_spending(user_id, container.purchases)
+    return replace(profile, balances=balances, total_spent_cents=spending.total_spent_cents)
 
 
 async def _tokens(request: AnyRequest, result: auth.AuthResult) -> TokensOut:
@@ -153,13 +157,19 @@ class UsersController(Controller):
 
     @get("/stats", operation_id="user_stats")
     async def stats(self, request: PrincipalRequest) -> UserStatsOut:
-        summary = await player_summary(request.user.user_id, container_of(request).games)
+        """Games' play summary, the shop's purchases and the engagement streak, for the caller."""
+        container, user_id = container_of(request), request.user.user_id
+        summary = await player_summary(user_id, container.games)
+        spending = await my_spending(user_id, container.purchases)
+        streak = await get_status(user_id, container.engagement)
         return UserStatsOut(
             total_spins=summary.total_spins,
             total_wins=summary.total_wins,
             win_rate=summary.win_rate,
             net_coins=summary.net_coins,
             gacha_pulls=summary.gacha_pulls,
+            purchases=spending.purchases,
+            current_streak=streak.count,
         )
 
     @get("/{user_id:str}", operation_id="public_profile")

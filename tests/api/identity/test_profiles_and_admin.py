@@ -140,3 +140,25 @@ async def test_admin_actions_are_audited_and_filterable(client: Any, admin: dict
     assert entry["payload"] == {"expires_at": None, "max_uses": 2}
     assert entry["ip"]
     assert all(item["action"] == "user.status" for item in other_action["items"])
+
+
+async def test_stats_and_the_self_view_count_purchases_spending_and_the_streak(client: Any) -> None:
+    player = await sign_up(client)
+    bought = await client.post(
+        "/api/shop/buy",
+        json={"sku": "gems_100", "card_token": "tok_visa"},
+        headers={**bearer(player), "Idempotency-Key": "stats-buy-1"},
+    )
+    declined = await client.post(
+        "/api/shop/buy",
+        json={"sku": "gems_100", "card_token": "tok_declined"},
+        headers={**bearer(player), "Idempotency-Key": "stats-buy-2"},
+    )
+    ticked = await client.post("/api/streak/tick", headers=bearer(player))
+
+    stats = (await client.get("/api/users/stats", headers=bearer(player))).json()
+    me = (await client.get("/api/auth/me", headers=bearer(player))).json()
+
+    assert (bought.status_code, declined.status_code, ticked.status_code) == (200, 402, 200)
+    assert (stats["purchases"], stats["current_streak"]) == (1, 1)
+    assert me["total_spent_cents"] == bought.json()["amount_cents"] > 0

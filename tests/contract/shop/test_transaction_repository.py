@@ -297,3 +297,25 @@ async def test_admins_filter_transactions_by_status_user_sku_and_date(uow_factor
     assert [tx.id for tx in bobs_only.items] == [bobs.id]
     assert [tx.id for tx in first_page.items + second_page.items] == [failed.id, old.id]
     assert second_page.next_cursor is None
+
+
+async def test_spending_counts_captured_and_refunded_purchases_and_nets_out_refunds(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    user_id, other_id = await given_user(uow_factory), await given_user(uow_factory)
+    captured, refunded, failed, pending = (_started(user_id, amount_cents=cents) for cents in (499, 998, 1999, 2999))
+    for tx in (captured, refunded):
+        tx.authorize(f"ch_{uuid.uuid4().hex}", NOW + timedelta(seconds=1))
+        tx.capture(NOW + timedelta(seconds=2))
+    refunded.refund(NOW + timedelta(seconds=3), refunded_cents=998, clawed_back_gems=1100, outstanding_gems=0)
+    failed.fail(FailureReason.PAYMENT_DECLINED, NOW + timedelta(seconds=1))
+    someone_else = _started(other_id)
+    someone_else.capture(NOW + timedelta(seconds=1))
+    await _stored(uow_factory, captured, refunded, failed, pending, someone_else)
+
+    async with uow_factory() as sut:
+        spending = await sut.transactions.spending(user_id)
+        nobody = await sut.transactions.spending(str(uuid.uuid4()))
+
+    assert (spending.purchases, spending.total_spent_cents) == (2, 499)
+    assert (nobody.purchases, nobody.total_spent_cents) == (0, 0)

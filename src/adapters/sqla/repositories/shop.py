@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.application.shared.pagination import Page, Position
-from src.application.shop.transactions import TransactionFilters
+from src.application.shop.transactions import Spending, TransactionFilters
 from src.domain.identity.model import Rank
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from src.domain.shop.transactions import (
@@ -162,6 +162,14 @@ class SqlaTransactionRepository:
 
     async def count(self) -> int:
         return int((await self._db.execute(select(func.count()).select_from(PurchaseTransactionRow))).scalar_one())
+
+    async def spending(self, user_id: str) -> Spending:
+        row = PurchaseTransactionRow
+        statement = select(
+            func.count(), func.coalesce(func.sum(row.amount_cents - row.refunded_cents), 0)
+        ).where(row.user_id == user_id, row.status.in_([TxStatus.CAPTURED.value, TxStatus.REFUNDED.value]))
+        purchases, spent = (await self._db.execute(statement)).one()
+        return Spending(int(purchases), int(spent))
 
     async def get_for_update(self, tx_id: str) -> PurchaseTransaction | None:
         statement = select(PurchaseTransactionRow).where(PurchaseTransactionRow.id == tx_id).with_for_update()
