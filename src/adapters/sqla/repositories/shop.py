@@ -165,9 +165,9 @@ class SqlaTransactionRepository:
 
     async def spending(self, user_id: str) -> Spending:
         row = PurchaseTransactionRow
-        statement = select(
-            func.count(), func.coalesce(func.sum(row.amount_cents - row.refunded_cents), 0)
-        ).where(row.user_id == user_id, row.status.in_([TxStatus.CAPTURED.value, TxStatus.REFUNDED.value]))
+        statement = select(func.count(), func.coalesce(func.sum(row.amount_cents - row.refunded_cents), 0)).where(
+            row.user_id == user_id, row.status.in_([TxStatus.CAPTURED.value, TxStatus.REFUNDED.value])
+        )
         purchases, spent = (await self._db.execute(statement)).one()
         return Spending(int(purchases), int(spent))
 
