@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from src.adapters.memory.identity import Workspace
+from src.domain.engagement.rewards import Reward
 from src.domain.engagement.streak import Streak
 
 
 @dataclass
 class EngagementTables:
     streaks: dict[str, Streak] = field(default_factory=dict)
+    rewards: dict[str, Reward] = field(default_factory=dict)  # by reward id
 
 
 class InMemoryStreakRepository:

@@ -43,6 +43,7 @@ from src.adapters.memory.notifications import (
     NotificationTables,
 )
 from src.adapters.memory.promos import InMemoryPromoRepository, PromoTables
+from src.adapters.memory.rewards import InMemoryRewardRepository
 from src.adapters.memory.shop import InMemoryCatalogRepository, InMemoryTransactionRepository, ShopTables
 from src.adapters.memory.wallet import InMemoryInboxRepository, InMemoryWalletRepository, WalletTables
 from src.adapters.memory.webhooks import InMemoryWebhookLog, WebhookTables
@@ -97,6 +98,7 @@ class InMemoryUnitOfWork:
     campaigns: InMemoryCampaignRepository
     audience: InMemoryAudienceRepository
     streaks: InMemoryStreakRepository
+    rewards: InMemoryRewardRepository
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store
@@ -137,6 +139,7 @@ class InMemoryUnitOfWork:
         self.campaigns = InMemoryCampaignRepository(notifications)
         self.audience = InMemoryAudienceRepository(identity)
         self.streaks = InMemoryStreakRepository(engagement)
+        self.rewards = InMemoryRewardRepository(engagement)
 
     @property
     def workspaces(self) -> tuple[Workspace[Any], ...]:

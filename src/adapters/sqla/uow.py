@@ -32,6 +32,7 @@ from src.adapters.sqla.repositories.notifications import (
 )
 from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
 from src.adapters.sqla.repositories.promos import SqlaPromoRepository
+from src.adapters.sqla.repositories.rewards import SqlaRewardRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
 from src.adapters.sqla.repositories.shop import SqlaCatalogRepository, SqlaTransactionRepository
 from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
@@ -86,6 +87,7 @@ class SqlaUnitOfWork:
     campaigns: SqlaCampaignRepository
     audience: SqlaAudienceRepository
     streaks: SqlaStreakRepository
+    rewards: SqlaRewardRepository
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
@@ -126,6 +128,7 @@ class SqlaUnitOfWork:
         self.campaigns = SqlaCampaignRepository(session)
         self.audience = SqlaAudienceRepository(session)
         self.streaks = SqlaStreakRepository(session)
+        self.rewards = SqlaRewardRepository(session)
         return self
 
     async def __aexit__(

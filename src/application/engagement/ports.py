@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from src.application.games.ports import GamesUnitOfWork
+from src.application.shared.pagination import Page, Position
+from src.domain.engagement.rewards import Reward
 from src.domain.engagement.streak import Streak
 
 
@@ -23,8 +25,24 @@ class StreakRepository(Protocol):
         ...
 
 
+class RewardRepository(Protocol):
+    async def add(self, reward: Reward) -> bool:
+        """Record a reward; False, and nothing written, when one with its id exists (a repeated grant: a
+        concurrent add of the same id waits for the first to commit or roll back, as a unique index does)."""
+        ...
+
+    async def get(self, reward_id: str) -> Reward | None: ...
+
+    async def list_for(self, user_id: str, limit: int, after: Position | None) -> Page[Reward]:
+        """The player's rewards, newest `awarded_at` first (reward id breaks ties), after the cursor position."""
+        ...
+
+
 class EngagementUnitOfWork(GamesUnitOfWork, Protocol):
-    """Streaks, plus the wallet (rewards) and the games inventory (streak shields) in the same transaction."""
+    """Streaks and rewards, plus the wallet and the games inventory (shields, item rewards) in one transaction."""
 
     @property
     def streaks(self) -> StreakRepository: ...
+
+    @property
+    def rewards(self) -> RewardRepository: ...

@@ -20,6 +20,7 @@ from src.adapters.sqla.models.notifications import (
     PushSubscriptionRow,
 )
 from src.adapters.sqla.models.outbox import OutboxRow
+from src.adapters.sqla.models.rewards import RewardRow
 from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, WalletRow
 
@@ -45,6 +46,7 @@ __all__ = [
     "PurchaseTransactionRow",
     "PushSubscriptionRow",
     "RefreshTokenRow",
+    "RewardRow",
     "SessionRow",
     "StreakRow",
     "UserRow",
