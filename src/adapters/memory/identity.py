@@ -185,6 +185,15 @@ class InMemoryUserRepository:
             self._check_unique(user)
             self._ws.working.users[user.id] = deepcopy(user)
 
+    async def raise_vip_tier(self, user_id: str, tier: int) -> bool:
+        """Like `UPDATE … WHERE vip_tier < :tier`: the row is locked and checked as last committed."""
+        await self._ws.lock_row("users", user_id)
+        user = self._ws.working.users.get(user_id)
+        if user is None or user.vip_tier >= tier:
+            return False
+        user.vip_tier = tier
+        return True
+
     async def search(self, query: UserQuery, limit: int, after: Position | None) -> Page[User]:
         rows = (deepcopy(user) for user in self._ws.working.users.values() if _user_matches(user, query))
         return newest_first_page(rows, lambda user: (user.created_at, user.id), limit, after)

@@ -35,6 +35,11 @@ class UserRepository(Protocol):
 
     async def update(self, user: User) -> None: ...
 
+    async def raise_vip_tier(self, user_id: str, tier: int) -> bool:
+        """Set the VIP tier only if it is below `tier` (one conditional UPDATE: a concurrent raise or an
+        admin's higher tier is never lowered); True when this call raised it."""
+        ...
+
     async def nicknames(self, user_ids: Sequence[str]) -> dict[str, str]:
         """Nicknames of the given users that exist (one query for a whole board)."""
         ...

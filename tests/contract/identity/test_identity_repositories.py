@@ -245,6 +245,85 @@ async def test_a_refused_user_is_not_stored(uow_factory: UnitOfWorkFactory) -> N
         assert await sut.users.get(first.id) == first
 
 
+# --- VIP tier raises -----------------------------------------------------------------------------------------------
+
+
+async def _stored_tier(uow_factory: UnitOfWorkFactory, user_id: str) -> int | None:
+    async with uow_factory() as uow:
+        user = await uow.users.get(user_id)
+    return None if user is None else user.vip_tier
+
+
+async def test_raise_vip_tier_raises_a_lower_tier_and_changes_nothing_else(uow_factory: UnitOfWorkFactory) -> None:
+    user = await _given_user(uow_factory)
+
+    async with uow_factory() as sut:
+        raised = await sut.users.raise_vip_tier(user.id, 2)
+        seen = await sut.users.get(user.id)
+        await sut.commit()
+
+    assert raised is True
+    assert seen is not None
+    assert seen.vip_tier == 2
+    async with uow_factory() as sut:
+        assert await sut.users.get(user.id) == replace(user, vip_tier=2)
+
+
+@pytest.mark.parametrize("tier", [1, 3], ids=["lower", "equal"])
+async def test_raise_vip_tier_never_lowers_nor_rewrites_a_tier(uow_factory: UnitOfWorkFactory, tier: int) -> None:
+    user = _user(vip_tier=3)
+    async with uow_factory() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+
+    async with uow_factory() as sut:
+        raised = await sut.users.raise_vip_tier(user.id, tier)
+        await sut.commit()
+
+    assert raised is False
+    assert await _stored_tier(uow_factory, user.id) == 3
+
+
+async def test_raise_vip_tier_of_an_unknown_user_is_false(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as sut:
+        assert await sut.users.raise_vip_tier(_id(), 1) is False
+
+
+async def test_a_rolled_back_raise_leaves_the_tier(uow_factory: UnitOfWorkFactory) -> None:
+    user = await _given_user(uow_factory)
+
+    async with uow_factory() as sut:
+        assert await sut.users.raise_vip_tier(user.id, 4) is True
+
+    assert await _stored_tier(uow_factory, user.id) == 0
+
+
+async def _raise_holding(uow_factory: UnitOfWorkFactory, user_id: str, tier: int) -> bool:
+    async with uow_factory() as sut:
+        raised = await sut.users.raise_vip_tier(user_id, tier)
+        await asyncio.sleep(0.01)  # hold the transaction open while the other one tries
+        await sut.commit()
+        return raised
+
+
+async def test_concurrent_raises_to_one_tier_let_exactly_one_win(uow_factory: UnitOfWorkFactory) -> None:
+    user = await _given_user(uow_factory)
+
+    outcomes = await asyncio.gather(*(_raise_holding(uow_factory, user.id, 2) for _ in range(2)))
+
+    assert sorted(outcomes) == [False, True]
+    assert await _stored_tier(uow_factory, user.id) == 2
+
+
+async def test_a_concurrent_lower_raise_never_lowers_the_higher_one(uow_factory: UnitOfWorkFactory) -> None:
+    user = await _given_user(uow_factory)
+
+    higher, _ = await asyncio.gather(_raise_holding(uow_factory, user.id, 4), _raise_holding(uow_factory, user.id, 1))
+
+    assert higher is True
+    assert await _stored_tier(uow_factory, user.id) == 4
+
+
 # --- transactions and the outbox -----------------------------------------------------------------------------------
 
 

@@ -97,6 +97,12 @@ class SqlaUserRepository:
         except IntegrityError as exc:
             _raise_user_conflict(exc)
 
+    async def raise_vip_tier(self, user_id: str, tier: int) -> bool:
+        # default session synchronisation: a user already read in this unit of work sees the new tier
+        statement = update(UserRow).where(UserRow.id == user_id, UserRow.vip_tier < tier).values(vip_tier=tier)
+        result = await self._session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def search(self, query: UserQuery, limit: int, after: Position | None) -> Page[User]:
         statement = after_position(_user_search(query), UserRow.created_at, UserRow.id, after)
         rows = (await self._session.execute(statement.limit(limit + 1))).scalars().all()
