@@ -28,7 +28,8 @@ class UserLoggedIn(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class AccountUpdated(DomainEvent):
-    """An admin changed the account's rank, VIP tier or status (the realtime stream tells the player)."""
+    """An admin changed the account's rank, VIP tier or status, or an automatic VIP upgrade raised the tier (the
+    realtime stream tells the player)."""
 
     event_type: ClassVar[str] = "AccountUpdated"
     aggregate_type: ClassVar[str] = "user"
