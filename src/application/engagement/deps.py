@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from src.application.engagement.ports import EngagementUnitOfWork
+from src.application.identity.ports import IdGenerator
 from src.application.shared.ports import Clock
 
 
@@ -15,3 +16,12 @@ class EngagementDeps:
     uow_factory: Callable[[], EngagementUnitOfWork]
     clock: Clock
     timezone: tzinfo
+
+
+@dataclass
+class RewardDeps:
+    """Reward grants and lists; `ids` numbers the audit entries of admin grants."""
+
+    uow_factory: Callable[[], EngagementUnitOfWork]
+    clock: Clock
+    ids: IdGenerator

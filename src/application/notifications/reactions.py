@@ -26,7 +26,8 @@ async def notify_reward(message: OutboxMessage, deps: NotificationDeps) -> bool:
         return False
     amount, currency, source = payload["amount"], str(payload.get("currency", "")).lower(), str(payload.get("source"))
     context = {"amount": amount, "currency": currency, "source": source}
-    outgoing = Outgoing("reward", f"You received {amount} {currency}", f"From: {source}", CHANNELS, context,
+    what = payload.get("item_name") or currency  # an item reward names the item
+    outgoing = Outgoing("reward", f"You received {amount} {what}", f"From: {source}", CHANNELS, context,
                         email_template="reward", email_context=context, key=notification_key(message))  # fmt: skip
     return (await notify_user(deps, message.aggregate_id, outgoing)).reached > 0
 

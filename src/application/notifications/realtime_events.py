@@ -24,8 +24,12 @@ from src.application.shared.outbox import BatchSubscriber, OutboxMessage, Subscr
 Translation = tuple[str, str | None, dict[str, Any]]  # message type, user id (None: everyone), data
 
 
+_REWARD_EXTRAS = ("reward_id", "reward_type", "item_id", "item_name")  # set by /api/rewards grants only
+
+
 def _reward(event: OutboxMessage) -> Translation:
     data = {key: event.payload.get(key) for key in ("currency", "amount", "source")}
+    data |= {key: event.payload[key] for key in _REWARD_EXTRAS if event.payload.get(key) is not None}
     return "reward_granted", event.aggregate_id, data
 
 

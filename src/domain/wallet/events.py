@@ -22,7 +22,17 @@ class RewardGranted(DomainEvent):
     event_type: ClassVar[str] = "RewardGranted"
     aggregate_type: ClassVar[str] = "user"
 
+    """Coins or gems credited, or an item given (currency "item", amount = quantity, item_id and item_name).
+
+    The reward fields are set by the rewards use case (POST /api/rewards and server-internal grants); other
+    grants (admin wallet grant, streaks, purchases) leave them None.
+    """
+
     currency: str
     amount: int
     source: str
     granted_by: str | None
+    reward_id: str | None = None
+    reward_type: str | None = None  # COIN | GEM | ITEM
+    item_id: str | None = None
+    item_name: str | None = None
