@@ -37,14 +37,10 @@ class GrantableItem:
     rarity: str
 
 
-# The items a reward may grant; the games inventory stores them under these ids, names and rarities.
+# The items a reward may grant, stored in the games inventory under these ids, names and rarities. Only items
+# something in the game consumes belong here (a streak shield is spent by POST /api/streak/protect).
 GRANTABLE_ITEMS: dict[str, GrantableItem] = {
-    item.item_id: item
-    for item in (
-        GrantableItem("streak_shield", "Streak Shield", "Rare"),
-        GrantableItem("xp_booster", "XP Booster", "Common"),
-        GrantableItem("gacha_ticket", "Gacha Ticket", "Epic"),
-    )
+    item.item_id: item for item in (GrantableItem("streak_shield", "Streak Shield", "Rare"),)
 }
 
 
