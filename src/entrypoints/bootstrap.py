@@ -38,7 +38,7 @@ from src.adapters.system.clock import SystemClock
 from src.adapters.system.random import SystemRandomSource
 from src.adapters.webpush.sender import RecordingPushSender, WebPushSender
 from src.adapters.webpush.vapid import VapidKeys, configured_keys, development_keys
-from src.application.engagement.deps import EngagementDeps
+from src.application.engagement.deps import EngagementDeps, RewardDeps
 from src.application.games.boards import apply_plays
 from src.application.games.deps import GamesDeps
 from src.application.games.leaderboard import Leaderboard
@@ -362,6 +362,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
                 slot_max_bet=settings.slot_max_bet,
             ),
             engagement=EngagementDeps(uow_factory, clock, ZoneInfo(settings.streak_timezone)),
+            rewards=RewardDeps(uow_factory, clock, SecretsIdGenerator()),
             relay=relay,
             realtime=realtime,
             shop=ShopDeps(uow_factory=uow_factory, clock=clock, ids=SecretsIdGenerator()),

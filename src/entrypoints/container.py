@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from src.application.engagement.deps import EngagementDeps
+from src.application.engagement.deps import EngagementDeps, RewardDeps
 from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
@@ -35,6 +35,7 @@ class Container:
     wallet: WalletDeps
     games: GamesDeps
     engagement: EngagementDeps
+    rewards: RewardDeps
     shop: ShopDeps
     purchases: PurchaseDeps
     notifications: NotificationDeps

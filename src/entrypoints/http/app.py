@@ -35,6 +35,7 @@ from src.entrypoints.http.middleware import RequestContextMiddleware, add_reques
 from src.entrypoints.http.notifications import NotificationsController
 from src.entrypoints.http.openapi import document_error_envelope
 from src.entrypoints.http.ops import OpsController
+from src.entrypoints.http.rewards import RewardsController
 from src.entrypoints.http.security import authentication_middleware
 from src.entrypoints.http.shop import ShopController
 from src.entrypoints.http.wallet import WalletController
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         GamesController,
         InventoryController,
         StreakController,
+        RewardsController,
         ShopController,
         PaymentWebhookController,
         LimitedPackagesController,
