@@ -11,6 +11,7 @@ from litestar import Litestar, get, post
 from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 
+from src.entrypoints.http import errors
 from src.entrypoints.http.security import PUBLIC
 
 
@@ -87,17 +88,20 @@ async def test_huge_body_is_413(sut: Any, make_settings: Any) -> None:
     assert_envelope(response, 413, "PAYLOAD_TOO_LARGE")
 
 
-async def test_unexpected_exception_is_500_without_internals(sut: Any) -> None:
-    with structlog.testing.capture_logs() as logs:
-        response = await sut.get("/test/boom", headers={"x-request-id": "trace-me-123"})
+async def test_unexpected_exception_is_500_without_internals(sut: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # swapped, not captured: structlog caches a logger on first use, and a cached one escapes `capture_logs`
+    log = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(errors, "logger", log)
+    response = await sut.get("/test/boom", headers={"x-request-id": "trace-me-123"})
 
     error = assert_envelope(response, 500, "INTERNAL_ERROR")
     assert error["request_id"] == "trace-me-123"
     assert "hunter2" not in response.text
     assert "Traceback" not in response.text
-    [logged] = [entry for entry in logs if entry["event"] == "unhandled error"]
-    assert logged["request_id"] == "trace-me-123"
-    assert isinstance(logged["exc_info"], RuntimeError)
+    [logged] = [call for call in log.calls if call.args == ("unhandled error",)]
+    assert logged.method_name == "exception"
+    assert logged.kwargs["request_id"] == "trace-me-123"
+    assert isinstance(logged.kwargs["exc_info"], RuntimeError)
 
 
 async def test_request_id_is_generated_when_absent(sut: Any) -> None:
