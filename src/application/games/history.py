@@ -8,6 +8,7 @@ from datetime import datetime
 from src.application.games.deps import GamesDeps
 from src.application.games.ports import HistoryQuery, InventoryItem
 from src.application.shared.pagination import Page, check_limit, decode_cursor
+from src.domain.games.gacha import Rarity
 from src.domain.games.play import GameStats, GameType, PlayRecord
 from src.domain.identity.errors import Forbidden
 from src.domain.identity.model import Principal
@@ -60,6 +61,9 @@ def overall(stats: dict[str, GameStats]) -> GameStats:
     )
 
 
+GACHA_RARITIES = frozenset(rarity.value for rarity in Rarity)
+
+
 @dataclass(frozen=True)
 class PlayerSummary:
     """What /api/users/stats shows: real aggregates of play."""
@@ -71,10 +75,15 @@ class PlayerSummary:
     gacha_pulls: int
 
 
+def _pulled(by_rarity: dict[str, int]) -> dict[str, int]:
+    """Inventory counts of the gacha's rarities only: items granted otherwise (rewards) are no pulls."""
+    return {rarity: count for rarity, count in by_rarity.items() if rarity in GACHA_RARITIES}
+
+
 async def player_summary(user_id: str, deps: GamesDeps) -> PlayerSummary:
     stats = await stats_by_game(user_id, deps)
     async with deps.uow_factory() as uow:
-        pulled = await uow.inventory.count_by_rarity(user_id)
+        pulled = _pulled(await uow.inventory.count_by_rarity(user_id))
     slot = stats[GameType.SLOT.value]
     return PlayerSummary(
         total_spins=slot.play_count,
@@ -94,7 +103,7 @@ class GachaStats:
 
 async def gacha_stats(user_id: str, deps: GamesDeps) -> GachaStats:
     async with deps.uow_factory() as uow:
-        by_rarity = await uow.inventory.count_by_rarity(user_id)
+        by_rarity = _pulled(await uow.inventory.count_by_rarity(user_id))
         state = await uow.plays.state(user_id, GameType.GACHA)
     return GachaStats(by_rarity, state.pity_counter, sum(by_rarity.values()))
 

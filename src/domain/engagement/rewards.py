@@ -38,9 +38,11 @@ class GrantableItem:
 
 
 # The items a reward may grant, stored in the games inventory under these ids, names and rarities. Only items
-# something in the game consumes belong here (a streak shield is spent by POST /api/streak/protect).
+# something in the game consumes belong here (a streak shield is spent by POST /api/streak/protect). Their
+# rarity is no gacha rarity, so the gacha's counts by rarity never take them for pulls.
+UTILITY_RARITY = "Utility"
 GRANTABLE_ITEMS: dict[str, GrantableItem] = {
-    item.item_id: item for item in (GrantableItem("streak_shield", "Streak Shield", "Rare"),)
+    item.item_id: item for item in (GrantableItem("streak_shield", "Streak Shield", UTILITY_RARITY),)
 }
 
 

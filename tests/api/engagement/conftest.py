@@ -64,7 +64,7 @@ async def player(client: AsyncTestClient[Litestar]) -> dict[str, Any]:
 async def give_shields(client: AsyncTestClient[Litestar], container: Container, user_id: str, count: int = 1) -> None:
     async def add() -> None:
         async with container.engagement.uow_factory() as uow:
-            await uow.inventory.add(user_id, [("streak_shield", "Streak Shield", "Rare")] * count, datetime.now(UTC))
+            await uow.inventory.add(user_id, [("streak_shield", "Streak Shield", "Utility")] * count, datetime.now(UTC))
             await uow.commit()
 
     await in_app(client, add)

@@ -77,6 +77,17 @@ async def test_a_streak_shield_reward_lands_in_the_inventory_and_protects_the_st
     assert await shields(client, player) == 1
 
 
+async def test_granted_items_are_no_gacha_pulls(client: Client, admin: dict[str, Any], player: dict[str, Any]) -> None:
+    body = {"user_id": player["user"]["id"], "reward_type": "ITEM", "item_id": "streak_shield", "amount": 3}
+
+    granted = await _grant(client, admin, uuid.uuid4().hex, **body, source="event")
+    gacha = await get_ok(client, "/api/games/gacha/stats", player)
+    stats = await get_ok(client, "/api/users/stats", player)
+
+    assert granted.status_code == 201, granted.text
+    assert (gacha["total_pulls"], gacha["by_rarity"], stats["gacha_pulls"]) == (0, {}, 0)
+
+
 async def test_an_item_reward_defaults_to_one_unit(
     client: Client, admin: dict[str, Any], player: dict[str, Any]
 ) -> None:

@@ -90,7 +90,7 @@ async def test_an_item_goes_to_the_inventory_and_its_event_names_the_item(
     async with InMemoryUnitOfWork(store) as uow:
         [item] = await uow.inventory.list(user_id)
         assert (await uow.wallets.ledger(user_id, 10, None)).items == []
-    assert (item.item_id, item.name, item.rarity, item.quantity) == ("streak_shield", "Streak Shield", "Rare", 3)
+    assert (item.item_id, item.name, item.rarity, item.quantity) == ("streak_shield", "Streak Shield", "Utility", 3)
     assert (granted.reward.reward_type, granted.reward.granted_by) == (RewardType.ITEM, None)
     [event] = store.outbox
     assert isinstance(event, RewardGranted)
