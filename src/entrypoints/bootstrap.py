@@ -39,6 +39,7 @@ from src.adapters.system.random import SystemRandomSource
 from src.adapters.webpush.sender import RecordingPushSender, WebPushSender
 from src.adapters.webpush.vapid import VapidKeys, configured_keys, development_keys
 from src.application.engagement.deps import EngagementDeps, RewardDeps
+from src.application.engagement.vip import VipDeps, vip_subscribers
 from src.application.games.boards import apply_plays
 from src.application.games.deps import GamesDeps
 from src.application.games.leaderboard import Leaderboard
@@ -345,6 +346,16 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
         )
         _wire_notifications(notifications, jobs, subscribers)
         identity = _identity(settings, uow_factory, cache, clock, hasher)
+        games = GamesDeps(
+            uow_factory=uow_factory,
+            clock=clock,
+            ids=SecretsIdGenerator(),
+            rng=SystemRandomSource(),
+            leaderboard=leaderboard,
+            slot_max_bet=settings.slot_max_bet,
+        )
+        for event_type, consumers in vip_subscribers(VipDeps(uow_factory, clock, purchases, games)).items():
+            subscribers.setdefault(event_type, []).extend(consumers)
         realtime = await _realtime(settings, background_redis, identity, subscribers, stack)
         yield Container(
             settings=settings,
@@ -353,14 +364,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
             uow_factory=uow_factory,
             identity=identity,
             wallet=wallet,
-            games=GamesDeps(
-                uow_factory=uow_factory,
-                clock=clock,
-                ids=SecretsIdGenerator(),
-                rng=SystemRandomSource(),
-                leaderboard=leaderboard,
-                slot_max_bet=settings.slot_max_bet,
-            ),
+            games=games,
             engagement=EngagementDeps(uow_factory, clock, ZoneInfo(settings.streak_timezone)),
             rewards=RewardDeps(uow_factory, clock, SecretsIdGenerator()),
             relay=relay,

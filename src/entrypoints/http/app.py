@@ -38,6 +38,7 @@ from src.entrypoints.http.ops import OpsController
 from src.entrypoints.http.rewards import RewardsController
 from src.entrypoints.http.security import authentication_middleware
 from src.entrypoints.http.shop import ShopController
+from src.entrypoints.http.vip import VipController
 from src.entrypoints.http.wallet import WalletController
 from src.entrypoints.http.webhooks import PaymentWebhookController
 from src.entrypoints.logging import structlog_plugin
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         GamesController,
         InventoryController,
         StreakController,
+        VipController,
         RewardsController,
         ShopController,
         PaymentWebhookController,
