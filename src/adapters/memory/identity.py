@@ -172,6 +172,10 @@ class InMemoryUserRepository:
     async def get(self, user_id: str) -> User | None:
         return deepcopy(self._ws.working.users.get(user_id))
 
+    async def get_for_update(self, user_id: str) -> User | None:
+        await self._ws.lock_row("users", user_id)
+        return await self.get(user_id)
+
     async def by_site_id(self, site_id: str) -> User | None:
         found = (user for user in self._ws.working.users.values() if user.site_id == site_id)
         return deepcopy(next(found, None))

@@ -93,7 +93,7 @@ async def update_account(cmd: UpdateAccount, deps: IdentityDeps) -> User:
     revoked: list[str] = []
     stale: list[str] = []
     async with deps.uow_factory() as uow:
-        user = await uow.users.get(cmd.user_id)
+        user = await uow.users.get_for_update(cmd.user_id)
         if user is None or user.deleted_at is not None:
             raise NotFound("no such user")
         changes = _apply(user, cmd)
@@ -146,7 +146,7 @@ async def delete_account(cmd: DeleteAccount, deps: IdentityDeps) -> None:
     _check_not_self(cmd, "delete")
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
-        user = await uow.users.get(cmd.user_id)
+        user = await uow.users.get_for_update(cmd.user_id)
         if user is None:
             raise NotFound("no such user")
         if user.deleted_at is not None:

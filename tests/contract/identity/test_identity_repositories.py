@@ -892,3 +892,31 @@ async def test_audit_search_filters_by_target(uow_factory: UnitOfWorkFactory) ->
     async with uow_factory() as sut:
         page = await sut.audit.search(AuditQuery(target_id=target), 10, None)
     assert sorted(entry.id for entry in page.items) == sorted(entry.id for entry in about)
+
+
+async def test_a_locked_read_makes_a_concurrent_vip_raise_wait_and_keeps_both_changes(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    user = await _given_user(uow_factory)
+
+    async def raise_to_two() -> bool:
+        async with uow_factory() as uow:
+            raised = await uow.users.raise_vip_tier(user.id, 2)
+            await uow.commit()
+            return raised
+
+    async with uow_factory() as admin:
+        locked = await admin.users.get_for_update(user.id)
+        assert locked is not None
+        raising = asyncio.create_task(raise_to_two())
+        await asyncio.sleep(0.2)
+        assert not raising.done()  # it waits for the admin's change
+        locked.rank = Rank.VIP
+        await admin.users.update(locked)
+        await admin.commit()
+    assert await raising
+
+    async with uow_factory() as sut:
+        stored = await sut.users.get(user.id)
+    assert stored is not None
+    assert (stored.rank, stored.vip_tier) == (Rank.VIP, 2)

@@ -81,6 +81,11 @@ class SqlaUserRepository:
         row = await self._session.get(UserRow, user_id)
         return None if row is None else _user(row)
 
+    async def get_for_update(self, user_id: str) -> User | None:
+        statement = select(UserRow).where(UserRow.id == user_id).with_for_update()
+        row = (await self._session.execute(statement.execution_options(populate_existing=True))).scalar_one_or_none()
+        return None if row is None else _user(row)
+
     async def by_site_id(self, site_id: str) -> User | None:
         row = (await self._session.execute(select(UserRow).where(UserRow.site_id == site_id))).scalar_one_or_none()
         return None if row is None else _user(row)
