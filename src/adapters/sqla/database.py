@@ -42,6 +42,10 @@ def _refuse_unstorable_text(context: ExceptionContext) -> None:
 
 def _unavailable_when_disconnected(context: ExceptionContext) -> None:
     """A lost connection or a server that refuses new work; a bad statement or a constraint stays itself."""
+    if not isinstance(context.original_exception, Exception):
+        # a cancelled task (CancelledError) also leaves its connection in doubt, so SQLAlchemy calls it a
+        # disconnect; it must stay a cancellation, or the task that was told to stop would carry on
+        return
     sqlstate = str(getattr(context.original_exception, "sqlstate", None) or "")
     if context.is_disconnect or sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
         raise DependencyUnavailable("database unreachable") from context.original_exception
