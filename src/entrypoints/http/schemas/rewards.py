@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -40,16 +40,20 @@ class RewardOut(Struct):
 
     @classmethod
     def of(cls, reward: Reward) -> RewardOut:
-        return cls(
-            reward_id=reward.reward_id,
-            user_id=reward.user_id,
-            reward_type=reward.reward_type.value,
-            amount=reward.amount,
-            item_id=reward.item_id,
-            source=reward.source,
-            granted_by=reward.granted_by,
-            awarded_at=reward.awarded_at,
-        )
+        return cls(**_reward_fields(reward))
+
+
+def _reward_fields(reward: Reward) -> dict[str, Any]:
+    return {
+        "reward_id": reward.reward_id,
+        "user_id": reward.user_id,
+        "reward_type": reward.reward_type.value,
+        "amount": reward.amount,
+        "item_id": reward.item_id,
+        "source": reward.source,
+        "granted_by": reward.granted_by,
+        "awarded_at": reward.awarded_at,
+    }
 
 
 class RewardGrantOut(RewardOut):
@@ -57,15 +61,4 @@ class RewardGrantOut(RewardOut):
 
     @classmethod
     def of_grant(cls, granted: GrantedReward) -> RewardGrantOut:
-        reward = granted.reward
-        return cls(
-            reward_id=reward.reward_id,
-            user_id=reward.user_id,
-            reward_type=reward.reward_type.value,
-            amount=reward.amount,
-            item_id=reward.item_id,
-            source=reward.source,
-            granted_by=reward.granted_by,
-            awarded_at=reward.awarded_at,
-            balances=WalletOut.of(granted.balances),
-        )
+        return cls(**_reward_fields(granted.reward), balances=WalletOut.of(granted.balances))
