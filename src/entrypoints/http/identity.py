@@ -63,7 +63,13 @@ class InviteController(Controller):
     tags = ["identity"]  # noqa: RUF012
     dependencies = IDENTITY
 
-    @post("/validate", operation_id="validate_invite", status_code=HTTP_200_OK, opt={PUBLIC: True})
+    @post(
+        "/validate",
+        operation_id="validate_invite",
+        status_code=HTTP_200_OK,
+        opt={PUBLIC: True},
+        guards=[auth_rate_limit],
+    )
     async def validate(
         self, data: JSONBody[InviteValidateIn], identity: NamedDependency[IdentityDeps]
     ) -> InviteValidateOut:

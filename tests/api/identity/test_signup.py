@@ -200,3 +200,21 @@ async def test_dev_invite_code_is_refused_in_production(make_settings: Any) -> N
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "INVITE_INVALID"
+
+
+async def test_invite_validation_is_rate_limited_per_client_ip_like_signup(make_settings: Any) -> None:
+    settings = make_settings(rate_limit_auth_per_minute=3, trust_proxy_headers=True)
+    guesser, neighbour = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "203.0.113.8"}
+    async with AsyncTestClient(create_app(settings)) as sut:
+        answers = [
+            await sut.post("/api/invite/validate", json={"code": f"GUESS{n}"}, headers=guesser) for n in range(3)
+        ]
+        limited = await sut.post("/api/invite/validate", json={"code": "5858"}, headers=guesser)
+        signup = await sut.post("/api/auth/signup", json={}, headers=guesser)
+        other_ip = await sut.post("/api/invite/validate", json={"code": "5858"}, headers=neighbour)
+
+    assert [response.status_code for response in answers] == [200, 200, 200]
+    assert (limited.status_code, limited.json()["error"]["code"]) == (429, "RATE_LIMITED")
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    assert signup.status_code == 429
+    assert (other_ip.status_code, other_ip.json()["is_valid"]) == (200, True)
