@@ -13,7 +13,13 @@ import httpx
 from redis.asyncio import Redis
 
 from src.adapters.arq.jobs import ArqJobQueue
-from src.adapters.clickhouse.olap import ClickHouseOlap, ClickHouseProbe
+from src.adapters.clickhouse.olap import (
+    ClickHouseOlap,
+    ClickHouseProbe,
+    chdb_directory,
+    held_by_another_process,
+    in_use,
+)
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.jobs import InProcessJobQueue
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
@@ -56,7 +62,7 @@ from src.application.notifications.realtime_events import realtime_subscribers
 from src.application.notifications.realtime_hub import RealtimeHub, session_liveness
 from src.application.shared.idempotency import IdempotencyPolicy
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
-from src.application.shared.ports import Cache, Clock
+from src.application.shared.ports import Cache, Clock, HealthProbe
 from src.application.shared.readiness import CacheProbe
 from src.application.shop.catalog import ShopDeps
 from src.application.shop.deps import PurchaseConfig, PurchaseDeps
@@ -287,9 +293,27 @@ async def _realtime(
     return hub
 
 
+def check_embedded_olap_free(settings: Settings) -> None:
+    """Before a process opens the embedded OLAP store: StoreInUse when another process (a server) holds it."""
+    directory = chdb_directory(settings.clickhouse_dsn)
+    if directory is not None and held_by_another_process(directory):
+        raise in_use(directory)
+
+
+async def _open_olap(settings: Settings, stack: AsyncExitStack) -> ClickHouseOlap:
+    olap = ClickHouseOlap(settings.clickhouse_dsn)
+    await olap.start()
+    stack.push_async_callback(olap.close)
+    return olap
+
+
 @asynccontextmanager
-async def open_container(settings: Settings) -> AsyncIterator[Container]:
-    """Open pools and clients for the lifetime of the block; everything is closed on exit."""
+async def open_container(settings: Settings, *, olap: bool = False) -> AsyncIterator[Container]:
+    """Open pools and clients for the lifetime of the block; everything is closed on exit.
+
+    `olap`: open the OLAP store too (the app, whose /ready checks it). Others leave it closed: embedded, chDB admits
+    one process, so a command run beside the server must not need it.
+    """
     settings.check_production_safety()
     async with AsyncExitStack() as stack:
         database = SqlaDatabase(settings.database_url, pool_size=settings.db_pool_size)
@@ -300,9 +324,9 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
         background_redis = await _open_redis(settings, stack)
         cache = _cache(redis, settings)
         leaderboard = _leaderboard(background_redis, settings)
-        olap = ClickHouseOlap(settings.clickhouse_dsn)
-        await olap.start()
-        stack.push_async_callback(olap.close)
+        probes: list[HealthProbe] = [SqlaDatabaseProbe(database), CacheProbe(cache)]
+        if olap:
+            probes.append(ClickHouseProbe(await _open_olap(settings, stack)))
         clock = SystemClock()
         hasher = Argon2PasswordHasher()
         stack.callback(hasher.close)
@@ -380,7 +404,7 @@ async def open_container(settings: Settings) -> AsyncIterator[Container]:
             ),
             ledger_auditor=SqlaLedgerAuditor(database.session_factory),
             play_scores=SqlaPlayScores(database.session_factory),
-            probes=[SqlaDatabaseProbe(database), CacheProbe(cache), ClickHouseProbe(olap)],
+            probes=probes,
         )
 
 

@@ -3,11 +3,46 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import ProgrammingError
+
+from src.application.shared.errors import StoreInUse
+
+CHDB_PREFIX = "chdb:///"
+
+
+def chdb_directory(dsn: str) -> Path | None:
+    """The directory of an embedded (chDB) store; None for a ClickHouse server."""
+    return Path(dsn.removeprefix("chdb://")) if dsn.startswith(CHDB_PREFIX) else None
+
+
+def held_by_another_process(directory: Path) -> bool:
+    """chDB, like a ClickHouse server, holds an exclusive flock on `status` while it has the directory open.
+
+    Only meaningful before this process opens the directory itself (a flock of ours would conflict with it too).
+    """
+    try:
+        with (directory / "status").open("rb") as status:
+            try:
+                fcntl.flock(status, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(status, fcntl.LOCK_UN)
+    except FileNotFoundError:
+        return False
+    return False
+
+
+def in_use(directory: Path) -> StoreInUse:
+    return StoreInUse(
+        f"the embedded OLAP store {directory} is in use by another process (a `casino-club serve` on the same "
+        "VAR_DIR?): stop it, or give this process another VAR_DIR or CLICKHOUSE_DSN"
+    )
 
 
 class ClickHouseOlap:
@@ -24,9 +59,17 @@ class ClickHouseOlap:
         return self._client
 
     def _connect(self) -> Client:
-        if self.dsn.startswith("chdb:///"):
-            Path(self.dsn.removeprefix("chdb://")).parent.mkdir(parents=True, exist_ok=True)
-        return clickhouse_connect.get_client(dsn=self.dsn)
+        directory = chdb_directory(self.dsn)
+        if directory is None:
+            return clickhouse_connect.get_client(dsn=self.dsn)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return clickhouse_connect.get_client(dsn=self.dsn)
+        except ProgrammingError as exc:
+            # chDB says only "Error initializing EmbeddedServer"; the lock tells whether another process has it
+            if held_by_another_process(directory):
+                raise in_use(directory) from exc
+            raise
 
     async def start(self) -> None:
         if self._client is None:

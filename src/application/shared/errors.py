@@ -13,3 +13,8 @@ class DependencyUnavailable(Exception):
     def reason(self) -> str:
         """The driver error's class; its message stays out of logs and answers (it may name hosts or a DSN)."""
         return type(self.__cause__).__name__ if self.__cause__ is not None else "unknown"
+
+
+class StoreInUse(Exception):
+    """An embedded store that admits one process (the chDB directory under VAR_DIR) is held by another process,
+    typically a running `casino-club serve`. The message says which store and what to do, in one line."""

@@ -16,10 +16,11 @@ from rich.progress import MofNCompleteColumn, Progress
 
 from src.application.games.boards import rebuild_leaderboards
 from src.application.identity.accounts import AdminAccount, ensure_admin
+from src.application.shared.errors import StoreInUse
 from src.application.shop.integrity import IntegrityReport, count_transactions, verify_transactions
 from src.application.wallet.verification import LedgerReport, verify_ledger
 from src.domain.shared.errors import DomainError
-from src.entrypoints.bootstrap import migrate_database, open_container
+from src.entrypoints.bootstrap import check_embedded_olap_free, migrate_database, open_container
 from src.entrypoints.http.app import create_app
 from src.entrypoints.realtime.uvicorn_protocol import RealtimeWebSocketProtocol
 from src.entrypoints.runtime import settle_garbage_collector
@@ -38,11 +39,17 @@ def _settings_or_exit() -> Settings:
 
 
 def with_settings(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Load settings (or exit with one line saying why not) and pass them as the first argument."""
+    """Load settings (or exit with one line saying why not) and pass them as the first argument; a store held by
+    another process (the server) is also one line and exit 2, not a traceback."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return command(_settings_or_exit(), *args, **kwargs)
+        settings = _settings_or_exit()
+        try:
+            return command(settings, *args, **kwargs)
+        except StoreInUse as busy:
+            click.echo(f"casino-club: {busy}", err=True)
+            sys.exit(2)
 
     return wrapper
 
@@ -68,6 +75,7 @@ def migrate(settings: Settings, revision: str) -> None:
 @with_settings
 def serve(settings: Settings, host: str | None, port: int | None, run_migrations: bool) -> None:
     """Serve the HTTP API with uvicorn."""
+    check_embedded_olap_free(settings)  # a second server on one VAR_DIR: one line, before anything starts
     if run_migrations:
         migrate_database(settings)
     host, port = host or settings.host, port or settings.port
@@ -158,7 +166,14 @@ async def _rebuild_leaderboards(settings: Settings) -> dict[str, int]:
 @cli.command("rebuild-leaderboards")
 @with_settings
 def rebuild_leaderboards_command(settings: Settings) -> None:
-    """Recompute today's, this week's and the all-time leaderboards from the game history."""
+    """Recompute today's, this week's and the all-time leaderboards from the game history (needs REDIS_URL)."""
+    if not settings.redis_url:
+        click.echo(
+            "casino-club: without REDIS_URL the leaderboards live in the server's memory, and the server rebuilds "
+            "them from the game history each time it starts; nothing to rebuild from here",
+            err=True,
+        )
+        sys.exit(2)
     sizes = asyncio.run(_rebuild_leaderboards(settings))
     for board, players in sorted(sizes.items()):
         click.echo(f"{board}: {players} players")

@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from src.application.games.boards import rebuild_leaderboards
 from src.application.identity.accounts import ensure_admin
 from src.application.notifications.campaigns import dispatch_due
 from src.application.notifications.inbox import purge_expired
@@ -50,6 +51,7 @@ API_VERSION = "0.1.0"
 STALE_VOID_INTERVAL_SECONDS = 60.0  # as the payments worker's cron
 HOLD_SWEEP_INTERVAL_SECONDS = 30.0
 NOTIFICATION_PURGE_INTERVAL_SECONDS = 3600.0  # as the notifications worker's cron
+STARTUP_DRAIN_PASSES = 1000  # a relay pass delivers up to a batch; enough for any backlog a restart leaves
 logger = structlog.get_logger("casino_club.app")
 
 
@@ -117,6 +119,17 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
         await asyncio.wait(tasks, timeout=10)  # bounded: shutdown must never hang on a background task
 
 
+async def restore_leaderboards(container: Container) -> None:
+    """Without Redis the leaderboards live in this process's memory: rebuild them from the game history (the
+    record) before serving, after delivering what the outbox still holds, so no play is counted twice."""
+    settings = container.settings
+    if settings.redis_url or not settings.outbox_relay_in_app:
+        return
+    await container.relay.drain(max_passes=STARTUP_DRAIN_PASSES)
+    sizes = await rebuild_leaderboards(container.play_scores, container.games.leaderboard, container.clock.now())
+    logger.info("leaderboards rebuilt from the game history", players=sizes.get("net_coins:all_time", 0))
+
+
 async def ensure_configured_admin(container: Container) -> None:
     """ADMIN_SITE_ID/ADMIN_PASSWORD: make sure that admin exists (several instances may race here)."""
     settings = container.settings
@@ -135,10 +148,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_container(settings) as container, background_tasks(container):
+        async with open_container(settings, olap=True) as container:
             app.state.container = container
-            await ensure_configured_admin(container)
-            yield
+            await restore_leaderboards(container)
+            async with background_tasks(container):
+                await ensure_configured_admin(container)
+                yield
 
     # realtime streams are not requests: hours long, and each WebSocket frame would go through the metrics wrapper
     prometheus = PrometheusConfig(

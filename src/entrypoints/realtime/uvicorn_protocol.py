@@ -1,4 +1,5 @@
-"""uvicorn's WebSocket protocol plus one ASGI extension: write a text frame now, from the caller, when it can.
+"""uvicorn's WebSocket protocol plus one ASGI extension: write a text frame now, from the caller, when it can
+(and, at shutdown, the close code the README promises).
 
 A broadcast sends the same small frame to every socket from one fan-out loop. Through the ASGI `send` chain
 (the Litestar wrappers, uvicorn's coroutine, websockets' framing) each send costs more than the kernel's
@@ -21,9 +22,12 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 
+from src.application.notifications.realtime_connection import CloseCode
+
 WRITE_NOW_EXTENSION = "casino_club.websocket.write_now"
 """scope["extensions"][WRITE_NOW_EXTENSION]["text"]: (text) -> bool, True once the frame is written."""
 FRAME_CACHE_SIZE = 256
+GOING_AWAY = int(CloseCode.GOING_AWAY)
 
 WriteNow = Callable[[str], bool]
 
@@ -55,6 +59,19 @@ class RealtimeWebSocketProtocol(WebSocketsSansIOProtocol):
         scope: Any = getattr(self, "scope", None)  # absent when the upgrade was refused
         if scope is not None:
             scope["extensions"][WRITE_NOW_EXTENSION] = {"text": self.write_text_now}
+
+    def shutdown(self) -> None:
+        """uvicorn closes the sockets still open at shutdown with 1012 (service restart); ours say 1001 (going
+        away), the RFC 6455 code for a server going down that every client library knows, as the app's own close
+        does (README, Realtime)."""
+        if self.close_sent or not self.handshake_complete:
+            super().shutdown()
+            return
+        self.stop_keepalive()
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": GOING_AWAY})
+        self.conn.send_close(GOING_AWAY)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.close()
 
     def write_text_now(self, text: str) -> bool:
         connection = self.conn

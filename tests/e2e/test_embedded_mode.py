@@ -1,0 +1,147 @@
+"""`make run` as a new user meets it: embedded defaults (SQLite and chDB under VAR_DIR, no Redis), the real
+`casino-club` processes, commands run beside the server, a second server, a restart, the shutdown close code."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from tests.support.api import PASSWORD
+from tests.support.processes import free_port, run_cli, serving
+
+pytestmark = pytest.mark.e2e
+
+BOARD = "/api/games/leaderboard?board=net_coins&period=all_time&limit=100"
+
+
+def _embedded(tmp_path: Path) -> dict[str, str]:
+    """No DATABASE_URL, REDIS_URL or CLICKHOUSE_DSN: the defaults under VAR_DIR, as `make run` uses them."""
+    return {
+        "VAR_DIR": str(tmp_path / "var"),
+        "APP_ENV": "development",
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+        "CLICKHOUSE_DSN": "",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _sign_up(client: httpx.Client) -> dict[str, Any]:
+    site_id = f"e_{uuid.uuid4().hex[:12]}"
+    body = {"site_id": site_id, "nickname": site_id, "password": PASSWORD, "invite_code": "5858"}
+    response = client.post("/api/auth/signup", json=body)
+    assert response.status_code == 201, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+def _bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"authorization": f"Bearer {tokens['access_token']}"}
+
+
+def _one_line(result: Any) -> str:
+    [line] = result.stderr.strip().splitlines()
+    return str(line)
+
+
+def test_every_command_runs_beside_the_server(tmp_path: Path) -> None:
+    env = _embedded(tmp_path)
+    with serving(env, "--migrate") as base_url:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            _sign_up(client)
+        ledger = run_cli("verify-ledger", env=env)
+        transactions = run_cli("verify-transactions", env=env)
+        admin = run_cli("create-admin", "--site-id", "ops_embedded", "--password", "lantern-harbor-ops-97", env=env)
+        boards = run_cli("rebuild-leaderboards", env=env)
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            login = client.post(
+                "/api/auth/admin/login", json={"site_id": "ops_embedded", "password": "lantern-harbor-ops-97"}
+            )
+            ready = client.get("/ready")
+
+    assert (ledger.returncode, ledger.stdout.splitlines()[-1]) == (0, "1 wallets checked, 0 drifted"), ledger.stderr
+    assert transactions.returncode == 0, transactions.stderr
+    assert "0 tampered" in transactions.stdout
+    assert admin.returncode == 0, admin.stderr
+    assert "created" in admin.stdout
+    assert login.status_code == 200, login.text
+    assert (boards.returncode, boards.stdout) == (2, "")
+    assert "REDIS_URL" in _one_line(boards)
+    assert ready.json()["checks"]["olap"] == "ok"  # the server kept its OLAP store throughout
+    for result in (ledger, transactions, admin, boards):
+        assert "Traceback" not in result.stderr
+        assert "Cannot lock" not in result.stderr
+
+
+def test_a_second_server_on_the_same_var_dir_says_so_in_one_line(tmp_path: Path) -> None:
+    env = _embedded(tmp_path)
+    with serving(env, "--migrate") as base_url:
+        second = run_cli("serve", "--port", str(free_port()), env=env)
+        still = httpx.get(f"{base_url}/ready", timeout=10)
+
+    assert second.returncode == 2
+    line = _one_line(second)
+    assert line.startswith("casino-club: the embedded OLAP store ")
+    assert str(tmp_path / "var" / "olap") in line
+    assert still.status_code == 200, still.text
+
+
+def test_leaderboards_are_rebuilt_from_the_plays_when_the_server_restarts(tmp_path: Path) -> None:
+    env = _embedded(tmp_path)
+    with serving(env, "--migrate") as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+        players = [_sign_up(client) for _ in range(2)]
+        for player in players:
+            for _ in range(3):
+                spun = client.post("/api/games/slot/spin", json={"bet": 10}, headers=_bearer(player))
+                assert spun.status_code == 200, spun.text
+        before = _board_when_complete(client, players)
+
+    with serving(env) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+        after = client.get(BOARD, headers=_bearer(players[0])).json()
+
+    assert {item["user_id"] for item in before["items"]} == {player["user"]["id"] for player in players}
+    assert after["items"] == before["items"]
+    assert after["me"] == before["me"]
+
+
+def _board_when_complete(client: httpx.Client, players: list[dict[str, Any]]) -> dict[str, Any]:
+    """The board once the relay has applied every spin (it runs right after each commit)."""
+    wanted = {player["user"]["id"] for player in players}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        board: dict[str, Any] = client.get(BOARD, headers=_bearer(players[0])).json()
+        if {item["user_id"] for item in board["items"]} == wanted:
+            return board
+        time.sleep(0.1)
+    pytest.fail("the spins never reached the leaderboard")
+
+
+def test_shutdown_closes_open_sockets_with_1001_going_away(tmp_path: Path) -> None:
+    env = _embedded(tmp_path)
+    with ExitStack() as sockets:
+        with serving(env, "--migrate") as base_url:
+            with httpx.Client(base_url=base_url, timeout=30) as client:
+                player = _sign_up(client)
+            url = base_url.replace("http://", "ws://") + f"/api/realtime/ws?token={player['access_token']}"
+            socket = sockets.enter_context(connect(url, proxy=None, open_timeout=10))  # the handshake is complete
+        # `serving` has stopped the server (SIGTERM) and waited for it to exit
+        code = _close_code(socket)
+
+    assert code == 1001
+
+
+def _close_code(socket: ClientConnection) -> int | None:
+    """Read until the socket is closed; the code the server closed it with."""
+    try:
+        while True:
+            socket.recv(timeout=10)
+    except ConnectionClosed as closed:
+        return None if closed.rcvd is None else closed.rcvd.code
