@@ -98,27 +98,30 @@ def test_leaderboards_are_rebuilt_from_the_plays_when_the_server_restarts(tmp_pa
     env = _embedded(tmp_path)
     with serving(env, "--migrate") as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         players = [_sign_up(client) for _ in range(2)]
-        for player in players:
-            for _ in range(3):
-                spun = client.post("/api/games/slot/spin", json={"bet": 10}, headers=_bearer(player))
-                assert spun.status_code == 200, spun.text
-        before = _board_when_complete(client, players)
+        net = {player["user"]["id"]: sum(_spin(client, player) for _ in range(3)) for player in players}
+        before = _board_once_it_shows(client, players[0], net)
 
     with serving(env) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         after = client.get(BOARD, headers=_bearer(players[0])).json()
 
-    assert {item["user_id"] for item in before["items"]} == {player["user"]["id"] for player in players}
+    assert {item["user_id"]: item["score"] for item in after["items"]} == net
     assert after["items"] == before["items"]
     assert after["me"] == before["me"]
 
 
-def _board_when_complete(client: httpx.Client, players: list[dict[str, Any]]) -> dict[str, Any]:
+def _spin(client: httpx.Client, player: dict[str, Any], bet: int = 10) -> int:
+    """One spin; what it added to the player's net coins."""
+    spun = client.post("/api/games/slot/spin", json={"bet": bet}, headers=_bearer(player))
+    assert spun.status_code == 200, spun.text
+    return int(spun.json()["payout"]) - bet
+
+
+def _board_once_it_shows(client: httpx.Client, viewer: dict[str, Any], net: dict[str, int]) -> dict[str, Any]:
     """The board once the relay has applied every spin (it runs right after each commit)."""
-    wanted = {player["user"]["id"] for player in players}
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        board: dict[str, Any] = client.get(BOARD, headers=_bearer(players[0])).json()
-        if {item["user_id"] for item in board["items"]} == wanted:
+        board: dict[str, Any] = client.get(BOARD, headers=_bearer(viewer)).json()
+        if {item["user_id"]: item["score"] for item in board["items"]} == net:
             return board
         time.sleep(0.1)
     pytest.fail("the spins never reached the leaderboard")
