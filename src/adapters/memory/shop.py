@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -10,6 +11,7 @@ from src.adapters.memory.identity import Workspace, newest_first_page
 from src.application.shared.pagination import Page, Position
 from src.application.shop.transactions import Spending, TransactionFilters
 from src.domain.shop.catalog import CatalogItem, SkuTaken
+from src.domain.shop.errors import PurchaseKeyTaken
 from src.domain.shop.transactions import OPEN, PurchaseTransaction, TxStatus
 
 
@@ -18,6 +20,10 @@ class ShopTables:
     catalog: dict[str, CatalogItem] = field(default_factory=dict)
     transactions: dict[str, PurchaseTransaction] = field(default_factory=dict)
     integrity_hashes: dict[str, str | None] = field(default_factory=dict)
+
+
+def _with_key(transactions: Iterable[PurchaseTransaction], user_id: str, key_hash: str) -> PurchaseTransaction | None:
+    return next((tx for tx in transactions if tx.user_id == user_id and tx.idempotency_key_hash == key_hash), None)
 
 
 class InMemoryCatalogRepository:
@@ -50,8 +56,17 @@ class InMemoryTransactionRepository:
         await self._ws.lock_row("transactions", tx.id)
         if tx.id in self._ws.working.transactions:
             raise ValueError(f"transaction {tx.id} exists")  # a primary key violation in SQL
+        if tx.idempotency_key_hash is not None:
+            # the unique (user, key hash) index: a second adder waits for the first unit of work, as in SQL
+            await self._ws.lock_row("transactions", ("key", tx.user_id, tx.idempotency_key_hash))
+            visible = {**self._ws.committed.transactions, **self._ws.working.transactions}
+            if _with_key(visible.values(), tx.user_id, tx.idempotency_key_hash) is not None:
+                raise PurchaseKeyTaken
         self._ws.working.transactions[tx.id] = deepcopy(tx)
         self._ws.working.integrity_hashes[tx.id] = integrity_hash
+
+    async def get_by_key(self, user_id: str, key_hash: str) -> PurchaseTransaction | None:
+        return deepcopy(_with_key(self._ws.working.transactions.values(), user_id, key_hash))
 
     async def count(self) -> int:
         return len(self._ws.working.transactions)

@@ -2,7 +2,10 @@
 
 A key is scoped per user and route; the first request with it runs, a repeat with the same request
 gets the stored answer back, a repeat with a different request is refused, and a repeat while the
-first is still running is told so. Failures on our side (5xx) release the key so a retry can run.
+first is still running is told so. Failures on our side (5xx) release the key so a retry can run, and so does
+an answer that is not final yet (a purchase still pending after its first request died): the retry asks again.
+A record abandoned by a dead process is claimed anew, so an operation that must not apply twice keys its effect
+by the idempotency key itself (a purchase stores it, a reward derives its id from it, a grant its ledger reference).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class IdempotencyScope:
 class StoredResponse:
     status_code: int
     body: bytes
+    final: bool = True  # False: answered now but not stored under the key
 
 
 class BeginOutcome(Enum):
@@ -80,18 +84,20 @@ class IdempotencyPolicy:
     in_flight_timeout: timedelta = timedelta(minutes=2)
 
 
-def check_key(key: str | None, *, required: bool) -> str | None:
-    if key is None or key == "":
+def check_key(key: str | None, *, required: bool, field: str = "Idempotency-Key", source: str = "header") -> str | None:
+    """None when no key was sent; a key that is present must be 1-255 characters (an empty one is not "none")."""
+    if key is None:
         if required:
             raise InvalidInput(
                 "an Idempotency-Key header is required",
-                details={"fields": [{"key": "Idempotency-Key", "message": "required", "source": "header"}]},
+                details={"fields": [{"key": field, "message": "required", "source": source}]},
             )
         return None
-    if len(key) > MAX_KEY_LENGTH:
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        problem = "too long" if key else "empty"
         raise InvalidInput(
             "Idempotency-Key must be 1-255 characters",
-            details={"fields": [{"key": "Idempotency-Key", "message": "too long", "source": "header"}]},
+            details={"fields": [{"key": field, "message": problem, "source": source}]},
         )
     return key
 
@@ -124,7 +130,7 @@ async def run_idempotent(
     except BaseException:
         await store.release(scope)
         raise
-    if response.status_code >= 500:
+    if response.status_code >= 500 or not response.final:
         await store.release(scope)
     else:
         await store.complete(scope, response)

@@ -1,8 +1,8 @@
 """Buying gems: price on the server, check, reserve, charge, settle — and finish what a failure left open.
 
 A buy runs in three steps with the gateway between them: (1) one database transaction records the pending
-transaction with its promo use and stock hold; (2) the gateway authorizes and captures, keyed by the transaction
-id so a retry never makes a second charge; (3) one database transaction settles it. A capture that fails
+transaction with its promo use and stock hold; (2) the gateway authorizes and captures, keyed by (user, client
+Idempotency-Key) so no retry ever makes a second charge; (3) one database transaction settles it. A capture that fails
 leaves the transaction authorized and a `capture_payment` job retries it with backoff; whatever is still open
 after PENDING_TX_MAX_AGE is reconciled with the gateway and voided by `void_stale_transactions`.
 """
@@ -26,6 +26,7 @@ from src.application.shop.payments import (
     PaymentStage,
 )
 from src.application.shop.ports import PurchaseUnitOfWork
+from src.application.shop.purchase_keys import check_same_purchase, final_refusal
 from src.application.shop.settlement import (
     give_back_reservations,
     seal,
@@ -34,6 +35,7 @@ from src.application.shop.settlement import (
 )
 from src.domain.shared.errors import InvalidInput, NotFound
 from src.domain.shop.catalog import discounted
+from src.domain.shop.errors import PurchaseKeyTaken
 from src.domain.shop.events import PurchaseUpdated
 from src.domain.shop.transactions import (
     FailureReason,
@@ -41,6 +43,7 @@ from src.domain.shop.transactions import (
     PurchaseTransaction,
     TxStatus,
     card_fingerprint,
+    key_digest,
 )
 from src.domain.wallet.model import Currency
 
@@ -60,12 +63,14 @@ class BuyGems:
     quantity: int
     card_token: str
     promo_code: str | None = None
+    idempotency_key: str | None = None  # the client's key: one key opens one purchase, ever
 
 
 @dataclass(frozen=True)
 class PurchaseResult:
     transaction: PurchaseTransaction
     new_gem_balance: int
+    earlier: bool = False  # the key's purchase was opened by an earlier request; this is its current state
 
 
 def _check_input(cmd: BuyGems) -> None:
@@ -79,8 +84,37 @@ def _check_input(cmd: BuyGems) -> None:
 
 
 async def buy(cmd: BuyGems, deps: PurchaseDeps) -> PurchaseResult:
-    """The whole buy flow; refusals raise DomainErrors with API.md's codes (the HTTP layer stores them too)."""
+    """The whole buy flow; refusals raise DomainErrors with API.md's codes (the HTTP layer stores them too).
+
+    A key that already opened a purchase gets that purchase back (see purchase_keys), never a second charge."""
     _check_input(cmd)
+    key_hash = None if cmd.idempotency_key is None else key_digest(cmd.idempotency_key)
+    if key_hash is not None and (earlier := await _opened_by_key(cmd, key_hash, deps)) is not None:
+        return earlier
+    tx, offer = await _priced(cmd, key_hash, deps)
+    try:
+        await _check_velocity(tx, deps)
+        await _open(tx, offer, deps)
+    except PurchaseKeyTaken:  # a concurrent request with the same key opened it first
+        if key_hash is None or (earlier := await _opened_by_key(cmd, key_hash, deps)) is None:
+            raise
+        return earlier
+    return await _charge(tx, cmd.card_token, deps)
+
+
+async def _opened_by_key(cmd: BuyGems, key_hash: str, deps: PurchaseDeps) -> PurchaseResult | None:
+    async with deps.uow_factory() as uow:
+        tx = await uow.transactions.get_by_key(cmd.user_id, key_hash)
+        if tx is None:
+            return None
+        check_same_purchase(tx, cmd.kind, cmd.offer_id, cmd.quantity, card_fingerprint(cmd.card_token))
+        if (refusal := final_refusal(tx)) is not None:
+            raise refusal
+        return PurchaseResult(tx, await _gem_balance(uow, tx), earlier=True)
+
+
+async def _priced(cmd: BuyGems, key_hash: str | None, deps: PurchaseDeps) -> tuple[PurchaseTransaction, Offer]:
+    """A new pending transaction at the server's price now (with the promo, when usable)."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
         offer = await find_offer(uow, cmd.kind, cmd.offer_id, cmd.user_id, now)
@@ -98,10 +132,9 @@ async def buy(cmd: BuyGems, deps: PurchaseDeps) -> PurchaseResult:
         card_token_fingerprint=card_fingerprint(cmd.card_token),
         at=now,
         promo_code=promo.code if promo else None,
+        idempotency_key_hash=key_hash,
     )
-    await _check_velocity(tx, deps)
-    await _open(tx, offer, deps)
-    return await _charge(tx, cmd.card_token, deps)
+    return tx, offer
 
 
 async def _check_velocity(tx: PurchaseTransaction, deps: PurchaseDeps) -> None:
@@ -135,7 +168,7 @@ async def _open(tx: PurchaseTransaction, offer: Offer, deps: PurchaseDeps) -> No
 async def _charge(tx: PurchaseTransaction, card_token: str, deps: PurchaseDeps) -> PurchaseResult:
     try:
         authorization = await deps.gateway.authorize(
-            idempotency_key=tx.id, amount_cents=tx.amount_cents, currency=tx.currency, card_token=card_token
+            idempotency_key=tx.payment_key, amount_cents=tx.amount_cents, currency=tx.currency, card_token=card_token
         )
     except PaymentDeclined:
         await _close(tx.id, deps, TxStatus.FAILED, FailureReason.PAYMENT_DECLINED)
@@ -252,7 +285,7 @@ async def retry_capture(transaction_id: str, deps: PurchaseDeps) -> None:
         tx = await uow.transactions.get(transaction_id)
     if tx is None or tx.is_settled:
         return
-    charge_id = tx.charge_id or await deps.gateway.find_charge(tx.id)
+    charge_id = tx.charge_id or await deps.gateway.find_charge(tx.payment_key)
     if charge_id is None:
         return  # the charge never reached the gateway: the stale sweep closes the transaction
     status = await deps.gateway.charge_status(charge_id)
@@ -267,7 +300,7 @@ async def retry_capture(transaction_id: str, deps: PurchaseDeps) -> None:
 
 async def _void_or_reconcile(tx: PurchaseTransaction, deps: PurchaseDeps, reason: FailureReason) -> bool:
     """Void an open transaction unless the gateway captured it meanwhile (then it is granted instead)."""
-    charge_id = tx.charge_id or await deps.gateway.find_charge(tx.id)
+    charge_id = tx.charge_id or await deps.gateway.find_charge(tx.payment_key)
     if charge_id is not None:
         try:
             await deps.gateway.void(charge_id)

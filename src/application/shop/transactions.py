@@ -28,7 +28,14 @@ class Spending:
 
 
 class TransactionRepository(Protocol):
-    async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None: ...
+    async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
+        """PurchaseKeyTaken when the user's idempotency key hash already names a transaction (waits for a
+        concurrent unit of work that added one with the same key, then refuses if it committed)."""
+        ...
+
+    async def get_by_key(self, user_id: str, key_hash: str) -> PurchaseTransaction | None:
+        """The purchase the user's idempotency key (its hash) opened, if any."""
+        ...
 
     async def integrity_hashes(self, after_id: str | None, limit: int) -> list[tuple[PurchaseTransaction, str | None]]:
         """Every transaction with its stored integrity hash, by id (verify-transactions walks them in batches)."""

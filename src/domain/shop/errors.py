@@ -14,3 +14,10 @@ class NotRefundable(DomainError):
 
     def __init__(self, status: TxStatus) -> None:
         super().__init__(f"a {status} transaction cannot be refunded", details={"status": status.value})
+
+
+class PurchaseKeyTaken(DomainError):
+    """The user's Idempotency-Key already opened a purchase (a concurrent request won the unique key)."""
+
+    code = "IDEMPOTENCY_IN_PROGRESS"
+    default_message = "a request with this Idempotency-Key is still being processed"

@@ -79,6 +79,11 @@ def refund_split(granted_gems: int, current_gem_balance: int) -> RefundSplit:
     return RefundSplit(clawed_back, granted_gems - clawed_back)
 
 
+def key_digest(idempotency_key: str) -> str:
+    """What a purchase keeps of the client's Idempotency-Key: its SHA-256, unique per user (one key, one purchase)."""
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()
+
+
 def card_fingerprint(card_token: str) -> str:
     """What we keep of a card token: a SHA-256 digest, enough to count distinct cards, never the token."""
     return hashlib.sha256(card_token.encode()).hexdigest()
@@ -110,6 +115,7 @@ class PurchaseTransaction:
     refunded_cents: int = 0
     clawed_back_gems: int = 0
     outstanding_gems: int = 0
+    idempotency_key_hash: str | None = None
 
     @classmethod
     def start(
@@ -126,6 +132,7 @@ class PurchaseTransaction:
         card_token_fingerprint: str,
         at: datetime,
         promo_code: str | None = None,
+        idempotency_key_hash: str | None = None,
     ) -> PurchaseTransaction:
         """A new pending transaction whose history starts with its creation."""
         _require_aware(at)
@@ -149,11 +156,20 @@ class PurchaseTransaction:
             created_at=at,
             updated_at=at,
             history=[StatusChange(TxStatus.PENDING, at, "created")],
+            idempotency_key_hash=idempotency_key_hash,
         )
 
     @property
     def is_settled(self) -> bool:
         return self.status in SETTLED
+
+    @property
+    def payment_key(self) -> str:
+        """The gateway's idempotency key: from (user, client key), so no second purchase can make a second charge;
+        the transaction id for a purchase made without a key."""
+        if self.idempotency_key_hash is None:
+            return self.id
+        return f"purchase:{self.user_id}:{self.idempotency_key_hash}"
 
     def authorize(self, charge_id: str, at: datetime, reason: str | None = None) -> bool:
         if self.status is TxStatus.AUTHORIZED and self.charge_id == charge_id:

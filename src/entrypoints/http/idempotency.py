@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -22,6 +23,21 @@ from src.entrypoints.http.security import container_of
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
+@dataclass(frozen=True)
+class NotFinal:
+    """An answer sent now but not stored under the key (e.g. a purchase still pending): a retry asks again."""
+
+    value: Any
+
+
+def idempotency_key(request: Request[Any, Any, Any], body_key: str | None, *, required: bool = False) -> str | None:
+    """The header wins over the body's `idempotency_key`; a key that is present is 1-255 characters, else 400."""
+    header = request.headers.get("idempotency-key")
+    if header is not None or body_key is None:
+        return check_key(header, required=required)
+    return check_key(body_key, required=required, field="idempotency_key", source="body")
+
+
 def _route_template(request: Request[Any, Any, Any]) -> str:
     paths = sorted(request.route_handler.paths)
     return f"{request.method} {paths[0] if paths else request.url.path}"
@@ -36,18 +52,22 @@ async def idempotent(
     body_key: str | None = None,
     status_code: int = 200,
 ) -> Response[bytes]:
-    """Run `operation` once per (user, route, Idempotency-Key); a domain refusal is remembered like a success.
+    """Run `operation` once per (user, route, Idempotency-Key); a domain refusal is remembered like a success,
+    a `NotFinal` answer is sent but not remembered.
 
     `body_key` is the `idempotency_key` field of the already-parsed body (the header wins over it).
     """
-    key = check_key(request.headers.get("idempotency-key") or body_key, required=required)
+    key = idempotency_key(request, body_key, required=required)
 
     async def answer() -> StoredResponse:
         try:
-            return StoredResponse(status_code, msgspec.json.encode(await operation()))
+            result = await operation()
         except DomainError as refusal:
             status, content = domain_error_body(request, refusal)
             return StoredResponse(status, msgspec.json.encode(content))
+        if isinstance(result, NotFinal):
+            return StoredResponse(status_code, msgspec.json.encode(result.value), final=False)
+        return StoredResponse(status_code, msgspec.json.encode(result))
 
     if key is None:
         stored, replayed = await answer(), False

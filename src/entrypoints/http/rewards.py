@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from src.application.engagement import rewards
 from src.application.engagement.deps import RewardDeps
 from src.domain.identity.model import Principal
-from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.idempotency import idempotency_key, idempotent
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.rewards import RewardGrantIn, RewardGrantOut, RewardOut
 from src.entrypoints.http.security import admin_only, client_info, container_of
@@ -45,7 +45,7 @@ class RewardsController(Controller):
         self, request: PrincipalRequest, data: JSONBody[RewardGrantIn], rewards_deps: NamedDependency[RewardDeps]
     ) -> Response[bytes]:
         """Admins only over HTTP (server code calls `grant_reward` directly); the key makes it exactly-once."""
-        key = request.headers.get("idempotency-key") or data.idempotency_key
+        key = idempotency_key(request, data.idempotency_key, required=True)
         command = rewards.GrantReward(data.to_request(), key=key, admin=request.user, client=client_info(request))
 
         async def run() -> RewardGrantOut:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,10 +14,11 @@ from litestar.status_codes import HTTP_200_OK
 from src.application.shop import receipts
 from src.application.shop.catalog import ShopDeps, list_catalog
 from src.application.shop.deps import PurchaseDeps
+from src.application.shop.purchase_keys import was_paid
 from src.application.shop.purchases import BuyGems, PurchaseResult, buy
 from src.domain.identity.model import Principal
-from src.domain.shop.transactions import PurchaseKind, TxStatus
-from src.entrypoints.http.idempotency import idempotent
+from src.domain.shop.transactions import PurchaseKind
+from src.entrypoints.http.idempotency import NotFinal, idempotency_key, idempotent
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.shop import BuyIn, BuyOut, CatalogItemOut, LimitedBuyIn, ReceiptIn, ReceiptOut
 from src.entrypoints.http.schemas.transactions import TransactionOut
@@ -44,7 +46,7 @@ def _buy_out(result: PurchaseResult, deps: PurchaseDeps) -> BuyOut:
     tx = result.transaction
     return BuyOut(
         transaction_id=tx.id,
-        status="captured" if tx.status is TxStatus.CAPTURED else "pending",
+        status="captured" if was_paid(tx) else "pending",
         charge_id=tx.charge_id,
         amount_cents=tx.amount_cents,
         currency=tx.currency,
@@ -57,8 +59,13 @@ def _buy_out(result: PurchaseResult, deps: PurchaseDeps) -> BuyOut:
 async def _buy(
     request: PrincipalRequest, command: BuyGems, body_key: str | None, deps: PurchaseDeps
 ) -> Response[bytes]:
-    async def run() -> BuyOut:
-        return _buy_out(await buy(command, deps), deps)
+    command = replace(command, idempotency_key=idempotency_key(request, body_key, required=True))
+
+    async def run() -> BuyOut | NotFinal:
+        result = await buy(command, deps)
+        answer = _buy_out(result, deps)
+        # the key's earlier request died with its purchase open: answer its state, store only the final one
+        return NotFinal(answer) if result.earlier and not result.transaction.is_settled else answer
 
     return await idempotent(request, request.user.user_id, run, required=True, body_key=body_key)
 

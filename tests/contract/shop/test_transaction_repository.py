@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ import pytest
 
 from src.application.shared.pagination import decode_cursor
 from src.application.shop.transactions import TransactionFilters
+from src.domain.shop.errors import PurchaseKeyTaken
 from src.domain.shop.transactions import (
     FailureReason,
     PurchaseKind,
@@ -19,6 +21,7 @@ from src.domain.shop.transactions import (
     StatusChange,
     TxStatus,
     card_fingerprint,
+    key_digest,
 )
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user, open_adapter
 
@@ -319,3 +322,59 @@ async def test_spending_counts_captured_and_refunded_purchases_and_nets_out_refu
 
     assert (spending.purchases, spending.total_spent_cents) == (2, 499)
     assert (nobody.purchases, nobody.total_spent_cents) == (0, 0)
+
+
+async def _try_add(uow_factory: UnitOfWorkFactory, tx: PurchaseTransaction) -> str:
+    try:
+        async with uow_factory() as sut:
+            await sut.transactions.add(tx)
+            await sut.commit()
+    except PurchaseKeyTaken:
+        return "taken"
+    return "added"
+
+
+async def test_a_key_names_the_one_transaction_it_opened_for_its_user(uow_factory: UnitOfWorkFactory) -> None:
+    user_id, other_user = await given_user(uow_factory), await given_user(uow_factory)
+    key = key_digest(uuid.uuid4().hex)
+    mine, theirs = _started(user_id, idempotency_key_hash=key), _started(other_user, idempotency_key_hash=key)
+    unkeyed = [_started(user_id), _started(user_id)]  # purchases without a key never collide
+    await _stored(uow_factory, mine, theirs, *unkeyed)
+
+    async with uow_factory() as sut:
+        found = await sut.transactions.get_by_key(user_id, key)
+        unknown = await sut.transactions.get_by_key(user_id, key_digest("never used"))
+        read_back = await sut.transactions.get(mine.id)
+
+    assert found == mine
+    assert unknown is None
+    assert read_back is not None
+    assert read_back.idempotency_key_hash == key
+
+
+async def test_a_second_transaction_with_the_users_key_is_refused(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    key = key_digest(uuid.uuid4().hex)
+    first = _started(user_id, idempotency_key_hash=key)
+    await _stored(uow_factory, first)
+
+    outcome = await _try_add(uow_factory, _started(user_id, idempotency_key_hash=key))
+
+    assert outcome == "taken"
+    async with uow_factory() as sut:
+        assert await sut.transactions.get_by_key(user_id, key) == first
+        assert (await sut.transactions.list_for_user(user_id, 10, None)).items == [first]
+
+
+async def test_concurrent_adds_with_one_key_store_exactly_one(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    key = key_digest(uuid.uuid4().hex)
+    candidates = [_started(user_id, idempotency_key_hash=key) for _ in range(6)]
+
+    outcomes = await asyncio.gather(*(_try_add(uow_factory, tx) for tx in candidates))
+
+    assert sorted(outcomes) == ["added"] + ["taken"] * 5
+    winner = candidates[outcomes.index("added")]
+    async with uow_factory() as sut:
+        assert await sut.transactions.get_by_key(user_id, key) == winner
+        assert [tx.id for tx in (await sut.transactions.list_for_user(user_id, 10, None)).items] == [winner.id]

@@ -36,6 +36,8 @@ class PurchaseTransactionRow(Base):
         Index("ix_purchase_transactions_status_created_at", "status", "created_at"),
         Index("ix_purchase_transactions_sku_created_at", "sku", "created_at"),
         Index("ix_purchase_transactions_charge_id", "charge_id", unique=True),
+        # one client Idempotency-Key opens one purchase per user, for the purchase's whole life
+        Index("uq_purchase_transactions_user_key", "user_id", "idempotency_key_hash", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -59,6 +61,7 @@ class PurchaseTransactionRow(Base):
     # [{"status": "pending", "at": "<ISO 8601>", "reason": "created" | null}, ...], oldest first
     history: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument)
     integrity_hash: Mapped[str | None] = mapped_column(String(96))  # "<key id>:<hex hmac>" of the current state
+    idempotency_key_hash: Mapped[str | None] = mapped_column(String(64))  # SHA-256 hex of the client's key
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

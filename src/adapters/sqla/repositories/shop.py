@@ -9,12 +9,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.adapters.sqla.errors import violated_constraint
 from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.application.shared.pagination import Page, Position
 from src.application.shop.transactions import Spending, TransactionFilters
 from src.domain.identity.model import Rank
 from src.domain.shop.catalog import CatalogItem, SkuTaken
+from src.domain.shop.errors import PurchaseKeyTaken
 from src.domain.shop.transactions import (
     OPEN,
     FailureReason,
@@ -113,6 +115,7 @@ def _transaction(row: PurchaseTransactionRow) -> PurchaseTransaction:
         refunded_cents=row.refunded_cents,
         clawed_back_gems=row.clawed_back_gems,
         outstanding_gems=row.outstanding_gems,
+        idempotency_key_hash=row.idempotency_key_hash,
     )
 
 
@@ -130,6 +133,9 @@ def _changing_values(tx: PurchaseTransaction) -> dict[str, Any]:
         "updated_at": tx.updated_at,
         "history": _history_document(tx.history),
     }
+
+
+_KEY_CONFLICT = {"uq_purchase_transactions_user_key": "purchase_transactions.idempotency_key_hash"}
 
 
 class SqlaTransactionRepository:
@@ -151,10 +157,23 @@ class SqlaTransactionRepository:
                 promo_code=tx.promo_code,
                 created_at=tx.created_at,
                 integrity_hash=integrity_hash,
+                idempotency_key_hash=tx.idempotency_key_hash,
                 **_changing_values(tx),
             )
         )
-        await self._db.flush()
+        try:
+            await self._db.flush()
+        except IntegrityError as exc:
+            if violated_constraint(exc, _KEY_CONFLICT):
+                raise PurchaseKeyTaken from exc
+            raise
+
+    async def get_by_key(self, user_id: str, key_hash: str) -> PurchaseTransaction | None:
+        statement = select(PurchaseTransactionRow).where(
+            PurchaseTransactionRow.user_id == user_id, PurchaseTransactionRow.idempotency_key_hash == key_hash
+        )
+        row = (await self._db.execute(statement)).scalar_one_or_none()
+        return None if row is None else _transaction(row)
 
     async def get(self, tx_id: str) -> PurchaseTransaction | None:
         row = await self._db.get(PurchaseTransactionRow, tx_id)

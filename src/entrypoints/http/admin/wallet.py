@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from src.application.wallet.deps import WalletDeps
 from src.application.wallet.handlers import GrantCurrency, grant_currency
 from src.domain.identity.model import Principal
-from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.idempotency import idempotency_key, idempotent
 from src.entrypoints.http.schemas.wallet import GrantIn, GrantOut
 from src.entrypoints.http.security import client_info
 from src.entrypoints.http.wallet import WALLET
@@ -39,7 +39,7 @@ class AdminWalletController(Controller):
         data: JSONBody[GrantIn],
         wallet: NamedDependency[WalletDeps],
     ) -> Response[bytes]:
-        key = request.headers.get("idempotency-key") or data.idempotency_key or ""
+        key = idempotency_key(request, data.idempotency_key, required=True) or ""
         command = GrantCurrency(
             admin=request.user,
             client=client_info(request),
