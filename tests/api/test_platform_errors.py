@@ -51,7 +51,9 @@ async def test_malformed_json_is_a_validation_error(sut: Any) -> None:
     response = await sut.post("/test/wager", content=b'{"amount": 1,', headers={"content-type": "application/json"})
 
     error = assert_envelope(response, 400, "VALIDATION_ERROR")
-    assert error["details"]["fields"] == []
+    [field] = error["details"]["fields"]
+    assert field["source"] == "body"
+    assert field["message"].startswith("the body is not JSON")
     assert error["details"]["reason"]
 
 

@@ -48,13 +48,13 @@ class BoardEntry:
     rank: int
     user_id: str
     nickname: str
-    score: float
+    score: int
 
 
 @dataclass(frozen=True)
 class BoardView:
     items: list[BoardEntry]
-    me: tuple[int, float] | None
+    me: tuple[int, int] | None
 
 
 async def view_board(
@@ -66,15 +66,17 @@ async def view_board(
     uow_factory: FollowsUnitOfWorkFactory,
     now: datetime,
 ) -> BoardView:
+    """Every board counts whole units (coins, wins, pulls); the store keeps them as floats (sorted-set scores)."""
     board, period = check_board(board), check_period(period)
     top = await leaderboard.top(board, period, min(check_limit(limit), MAX_LIMIT), now)
     async with uow_factory() as uow:
         nicknames = await uow.users.nicknames([user_id for user_id, _ in top])
     items = [
-        BoardEntry(rank, user_id, nicknames.get(user_id, "(gone)"), score)
+        BoardEntry(rank, user_id, nicknames.get(user_id, "(gone)"), round(score))
         for rank, (user_id, score) in enumerate(top, start=1)
     ]
-    return BoardView(items, await leaderboard.rank_of(board, period, caller_id, now))
+    me = await leaderboard.rank_of(board, period, caller_id, now)
+    return BoardView(items, None if me is None else (me[0], round(me[1])))
 
 
 class PlayScoreSource(Protocol):

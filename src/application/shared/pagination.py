@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from src.application.shared.json_nesting import nests_within
 from src.domain.shared.errors import InvalidInput
 
 T = TypeVar("T")
@@ -38,12 +39,16 @@ def encode_cursor(position: Position) -> str:
 def decode_cursor(cursor: str | None) -> Position | None:
     if not cursor:
         return None
+    invalid = InvalidInput("cursor is not valid", details={"fields": [{"key": "cursor", "source": "query"}]})
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        created_at, item_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        raw = base64.urlsafe_b64decode(padded.encode())
+        if not nests_within(raw):
+            raise invalid
+        created_at, item_id = json.loads(raw)
         return Position(datetime.fromisoformat(created_at), str(item_id))
     except (ValueError, TypeError) as exc:
-        raise InvalidInput("cursor is not valid", details={"fields": [{"key": "cursor", "source": "query"}]}) from exc
+        raise invalid from exc
 
 
 def check_limit(limit: int | None) -> int:

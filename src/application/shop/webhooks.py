@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from src.application.shared.json_nesting import MAX_JSON_DEPTH, nests_within
 from src.application.shared.pagination import Page, check_limit, decode_cursor
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.ports import PurchaseUnitOfWork, WebhookRequest
@@ -28,6 +29,7 @@ from src.domain.shop.webhooks import DEFAULT_TOLERANCE_SECONDS, WebhookReplay, W
 
 MAX_EVENT_ID_LENGTH = 255
 MAX_CHARGE_ID_LENGTH = 128
+_BODY_FIELD = {"fields": [{"key": "body"}]}
 
 
 class Verdict(StrEnum):
@@ -102,12 +104,14 @@ async def list_webhook_requests(
 
 def parse_notice(raw_body: bytes) -> GatewayNotice:
     """`{"event_id", "type", "charge_id", …}`; other fields are the gateway's business."""
+    if not nests_within(raw_body):
+        raise InvalidInput(f"the webhook body nests deeper than {MAX_JSON_DEPTH} levels", details=_BODY_FIELD)
     try:
         document = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("the webhook body is not JSON", details={"fields": [{"key": "body"}]}) from exc
+        raise InvalidInput("the webhook body is not JSON", details=_BODY_FIELD) from exc
     if not isinstance(document, dict):
-        raise InvalidInput("the webhook body must be a JSON object", details={"fields": [{"key": "body"}]})
+        raise InvalidInput("the webhook body must be a JSON object", details=_BODY_FIELD)
     event_id = _text(document, "event_id", MAX_EVENT_ID_LENGTH)
     kind = _text(document, "type", 64)
     known = kind in {event.value for event in GatewayEvent}
@@ -134,6 +138,8 @@ def _verdict_of(failure: Exception) -> Verdict:
 
 def claimed_event_id(raw_body: bytes) -> str | None:
     """What an unverified body says its event id is (kept for audit only, never trusted)."""
+    if not nests_within(raw_body):
+        return None
     try:
         document = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError):

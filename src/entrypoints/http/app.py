@@ -31,6 +31,7 @@ from src.entrypoints.http.engagement import StreakController
 from src.entrypoints.http.errors import EXCEPTION_HANDLERS
 from src.entrypoints.http.games import GamesController, InventoryController
 from src.entrypoints.http.identity import AuthController, InviteController, UsersController
+from src.entrypoints.http.json_body import JsonRequest
 from src.entrypoints.http.limited import LimitedPackagesController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.notifications import NotificationsController
@@ -191,6 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[structlog_plugin(settings)],
         cors_config=cors,
         request_max_body_size=settings.max_request_body_bytes,
+        request_class=JsonRequest,  # JSON bodies: media type, depth, strict types
         openapi_config=OpenAPIConfig(
             title="Casino-Club F2P API",
             version=API_VERSION,

@@ -8,6 +8,7 @@ import structlog
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import ExceptionHandlersMap
 
@@ -16,6 +17,7 @@ from src.domain.shared.errors import DomainError
 from src.entrypoints.http.request_id import request_id_of
 
 logger = structlog.get_logger("casino_club.http")
+_BODY_ARGUMENT = "data"  # what Litestar calls a handler's request body
 RETRY_UNAVAILABLE_SECONDS = 2  # a dependency that blipped is usually back by then; a longer outage answers again
 
 # Codes whose HTTP status is not 400; every other domain error is a 400.
@@ -81,15 +83,31 @@ def error_response(
     return Response(body, status_code=status, headers=headers)
 
 
-def _validation_details(exc: ValidationException) -> dict[str, Any]:
+def _validation_details(request: Request[Any, Any, Any], exc: ValidationException) -> dict[str, Any]:
     extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
     fields = []
     for item in extra:
         if isinstance(item, dict):
-            fields.append({k: item[k] for k in ("key", "message", "source") if k in item})
+            fields.append(_as_client_wrote_it(request, {k: item[k] for k in ("key", "message", "source") if k in item}))
         else:
             fields.append({"message": str(item)})
     return {"fields": fields, "reason": exc.detail}
+
+
+def _as_client_wrote_it(request: Request[Any, Any, Any], field: dict[str, Any]) -> dict[str, Any]:
+    """Litestar names a failed argument as the handler does: `data` for the whole body, `since` for `?from=`."""
+    key = field.get("key")
+    if key == _BODY_ARGUMENT and field.get("source") == "body":
+        del field["key"]
+        if field.get("message") == repr(_BODY_ARGUMENT):  # the KeyError of an absent body
+            field["message"] = "a JSON body is required"
+        return field
+    handler = request.scope.get("route_handler")
+    argument = handler.parsed_fn_signature.parameters.get(key) if handler and key else None
+    kwarg = argument.kwarg_definition if argument else None
+    if isinstance(kwarg, ParameterKwarg):
+        field["key"] = kwarg.name or key
+    return field
 
 
 def domain_error_body(request: Request[Any, Any, Any], exc: DomainError) -> tuple[int, dict[str, Any]]:
@@ -119,7 +137,9 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     details: Any = None
     if isinstance(exc, ValidationException) or status == 400:
         details = (
-            _validation_details(exc) if isinstance(exc, ValidationException) else {"fields": [], "reason": exc.detail}
+            _validation_details(request, exc)
+            if isinstance(exc, ValidationException)
+            else {"fields": [], "reason": exc.detail}
         )
         code, message = "VALIDATION_ERROR", "the request is not valid"
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}}

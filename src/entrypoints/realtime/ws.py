@@ -21,6 +21,7 @@ from litestar.types import Message
 from src.application.identity.sessions import authenticate
 from src.application.notifications.realtime_connection import CloseCode, Connection
 from src.application.shared.errors import DependencyUnavailable
+from src.application.shared.json_nesting import MAX_JSON_DEPTH, nests_within
 from src.domain.notifications.realtime import TooManyConnections
 from src.domain.shared.errors import DomainError
 from src.entrypoints.http.errors import log_unavailable
@@ -167,6 +168,8 @@ async def _receive(
 async def _handle(connection: Connection, text: str) -> None:
     if len(text) > MAX_CLIENT_FRAME_CHARS:
         return connection.refuse("frame too large")
+    if not nests_within(text):
+        return connection.refuse(f"frames nest at most {MAX_JSON_DEPTH} levels")
     try:
         frame = _decode_frame(text)
     except msgspec.DecodeError:

@@ -39,16 +39,16 @@ async def _spin_all(client: Any, players: list[dict[str, Any]]) -> list[list[dic
     return [[await spin_ok(client, player, bet) for bet in BETS] for player in players]
 
 
-def _net(spins: list[dict[str, Any]]) -> float:
-    return float(sum(spin["payout"] - bet for spin, bet in zip(spins, BETS, strict=True)))
+def _net(spins: list[dict[str, Any]]) -> int:
+    return sum(spin["payout"] - bet for spin, bet in zip(spins, BETS, strict=True))
 
 
-def _wins(spins: list[dict[str, Any]]) -> float | None:
+def _wins(spins: list[dict[str, Any]]) -> int | None:
     """Only paying spins add to the board, so a player without one is not on it."""
-    return float(sum(1 for spin in spins if spin["payout"] > 0)) or None
+    return sum(1 for spin in spins if spin["payout"] > 0) or None
 
 
-def _ranked(players: list[dict[str, Any]], scores: list[float | None]) -> list[dict[str, Any]]:
+def _ranked(players: list[dict[str, Any]], scores: list[int | None]) -> list[dict[str, Any]]:
     """The board as the contract orders it: highest score first, ties by user id; None is not on the board."""
     rows = sorted(
         (
@@ -86,6 +86,8 @@ async def test_the_net_coins_board_ranks_players_by_their_winnings_less_their_be
     assert (sut["board"], sut["period"]) == ("net_coins", "daily")
     assert [row["rank"] for row in sut["items"]] == [1, 2, 3]
     assert sut["items"] == expected
+    assert {type(row["score"]) for row in sut["items"]} == {int}  # whole coins, never `-70.0`
+    assert type(sut["me"]["score"]) is int
     assert await _my_rows(client, players, "net_coins") == _expected_mine(players, expected)
     assert (await _board(client, admin, "net_coins"))["me"] == {"rank": None, "score": None}
     for period in ("weekly", "all_time"):

@@ -57,6 +57,19 @@ async def test_no_bad_or_revoked_token_gets_past_the_handshake(client: AsyncTest
     assert await _refusal_code(client, f"{WS}?token={player['access_token']}") == 4401
 
 
+async def test_a_frame_nested_too_deep_is_refused_and_the_socket_stays_open(client: AsyncTestClient[Litestar]) -> None:
+    player = await sign_up(client)
+    await settle(client)
+    with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
+        session.send_text('{"type":"ping","x":' + "[" * 1500 + "]" * 1500 + "}")
+        refusal = await receive(session)
+        session.send_json({"type": "ping"})
+        pong = await receive(session)
+    assert (refusal["type"], refusal["data"]["code"]) == ("error", "VALIDATION_ERROR")
+    assert "nest" in refusal["data"]["message"]
+    assert pong["type"] == "pong"
+
+
 async def test_an_origin_outside_cors_origins_is_refused(open_client: OpenClient) -> None:
     async with open_client(cors_origins="https://play.example") as client:
         player = await sign_up(client)

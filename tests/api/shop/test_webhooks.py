@@ -307,3 +307,35 @@ async def test_concurrent_replays_of_one_request_let_exactly_one_through(client:
     assert sorted(response.status_code for response in responses) == [200] + [409] * 5
     assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"WEBHOOK_REPLAY"}
     assert await _gems(client, player) == 550
+
+
+async def _verdict_of_body(client: Any, container: Container, body: bytes) -> list[str]:
+    """The stored verdicts of requests with exactly these bytes (a body too deep to read claims no event id)."""
+
+    async def read() -> list[str]:
+        async with container.purchases.uow_factory() as uow:
+            page = await uow.webhooks.list_requests(100, None, event_id=None)
+        return [request.verdict for request in page.items if request.raw_body == body]
+
+    return await in_app(client, read)
+
+
+def _deep_event() -> bytes:
+    """An event whose extra field nests 1000 levels: 2 KB that once overflowed the decoder's stack."""
+    head = f'{{"event_id":"evt_{uuid.uuid4().hex}","type":"charge.captured","charge_id":"ch_deep","x":'.encode()
+    return head + b"[" * 1000 + b"]" * 1000 + b"}"
+
+
+@pytest.mark.parametrize(
+    ("signed", "expected", "verdict"),
+    [(True, "VALIDATION_ERROR", "malformed"), (False, "WEBHOOK_SIGNATURE_INVALID", "signature_invalid")],
+)
+async def test_a_body_nested_too_deep_is_400_and_kept_with_its_verdict(
+    client: Any, container: Container, signed: bool, expected: str, verdict: str
+) -> None:
+    body = _deep_event()
+
+    response = await _send(client, body, _signed(body) if signed else _signed(body, secret="whsec_guessed"))
+
+    assert _error(response) == (400, expected)
+    assert await _verdict_of_body(client, container, body) == [verdict]

@@ -217,12 +217,12 @@ class LeaderboardEntryOut(Struct):
     rank: int
     user_id: str
     nickname: str
-    score: float
+    score: int
 
 
 class MyRankOut(Struct):
     rank: int | None
-    score: float | None
+    score: int | None
 
 
 class LeaderboardOut(Struct):
