@@ -6,7 +6,7 @@ import asyncio
 import math
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from src.application.shared.ports import RateLimitDecision
 
@@ -17,10 +17,37 @@ class _Entry:
     expires_at: float | None
 
 
+@dataclass(slots=True)
+class _Attempts:
+    """One key's attempt window: running and failed attempts by when they started or failed, and its lock."""
+
+    running: dict[str, float] = field(default_factory=dict)
+    failed: dict[str, float] = field(default_factory=dict)
+    locked_until: float = 0.0
+
+    def trim(self, now: float, window_seconds: float) -> None:
+        for seen in (self.running, self.failed):
+            for attempt in [a for a, at in seen.items() if at <= now - window_seconds]:
+                del seen[attempt]
+
+    def count(self) -> int:
+        return len(self.running) + len(self.failed)
+
+    def oldest(self, default: float) -> float:
+        return min((*self.running.values(), *self.failed.values()), default=default)
+
+
+def _retry_seconds(seconds: float) -> float:
+    return math.ceil(max(0.0, seconds) * 1000) / 1000
+
+
 class InMemoryCache:
+    """Operations that read and then write have no `await` in between, so each is atomic on the event loop."""
+
     def __init__(self) -> None:
         self._values: dict[str, _Entry] = {}
         self._windows: dict[str, dict[str, float]] = {}
+        self._attempts: dict[str, _Attempts] = {}
         self._lock = asyncio.Lock()
 
     def _live(self, key: str, now: float) -> _Entry | None:
@@ -52,6 +79,7 @@ class InMemoryCache:
     async def delete(self, key: str) -> None:
         self._values.pop(key, None)
         self._windows.pop(key, None)
+        self._attempts.pop(key, None)
 
     async def ttl(self, key: str) -> float | None:
         now = time.monotonic()
@@ -105,6 +133,46 @@ class InMemoryCache:
             window = self._trimmed_window(key, now, window_seconds)
             window[member] = now
             return len(window)
+
+    async def reserve_attempt(self, key: str, attempt: str, limit: int, window_seconds: float) -> RateLimitDecision:
+        now = time.monotonic()
+        attempts = self._attempts.setdefault(key, _Attempts())
+        if attempts.locked_until > now:
+            return RateLimitDecision(
+                allowed=False, count=0, retry_after_seconds=_retry_seconds(attempts.locked_until - now)
+            )
+        attempts.trim(now, window_seconds)
+        count = attempts.count()
+        if count >= limit:
+            retry_after = attempts.oldest(default=now) + window_seconds - now
+            return RateLimitDecision(allowed=False, count=count, retry_after_seconds=_retry_seconds(retry_after))
+        attempts.running[attempt] = now
+        return RateLimitDecision(allowed=True, count=count + 1, retry_after_seconds=0.0)
+
+    async def fail_attempt(
+        self, key: str, attempt: str, limit: int, window_seconds: float, lock_seconds: float
+    ) -> bool:
+        now = time.monotonic()
+        attempts = self._attempts.setdefault(key, _Attempts())
+        if attempts.locked_until > now:
+            return False
+        attempts.trim(now, window_seconds)
+        attempts.running.pop(attempt, None)
+        attempts.failed[attempt] = now
+        if len(attempts.failed) < limit:
+            return False
+        self._attempts[key] = _Attempts(locked_until=now + lock_seconds)
+        return True
+
+    async def release_attempt(self, key: str, attempt: str, *, forget_failures: bool = False) -> None:
+        attempts = self._attempts.get(key)
+        if attempts is None:
+            return
+        attempts.running.pop(attempt, None)
+        if forget_failures:
+            attempts.failed.clear()
+        if attempts.count() == 0 and attempts.locked_until <= time.monotonic():
+            del self._attempts[key]  # nothing left to remember: keys of one-off attempts do not pile up
 
     async def ping(self) -> None:
         return None

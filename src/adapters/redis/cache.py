@@ -52,6 +52,78 @@ redis.call('PEXPIRE', KEYS[1], window_ms)
 return redis.call('ZCARD', KEYS[1])
 """
 
+# An attempt window is one sorted set: running attempts ('r:<id>', scored when they started), failures
+# ('f:<id>', scored when they failed) and, while the key is locked, only the member 'locked' scored with its end.
+_ATTEMPTS_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local locked_until = tonumber(redis.call('ZSCORE', KEYS[1], 'locked') or 0)
+if locked_until <= now then
+  redis.call('ZREM', KEYS[1], 'locked')
+end
+"""
+
+_RESERVE_ATTEMPT = (
+    _ATTEMPTS_NOW
+    + """
+if locked_until > now then
+  return {0, 0, locked_until - now}
+end
+local window_ms = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window_ms)
+local count = redis.call('ZCARD', KEYS[1])
+if count >= tonumber(ARGV[1]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if oldest[2] == nil then
+    return {0, count, window_ms}
+  end
+  return {0, count, tonumber(oldest[2]) + window_ms - now}
+end
+redis.call('ZADD', KEYS[1], now, 'r:' .. ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window_ms)
+return {1, count + 1, 0}
+"""
+)
+
+_FAIL_ATTEMPT = (
+    _ATTEMPTS_NOW
+    + """
+if locked_until > now then
+  return 0
+end
+local window_ms = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window_ms)
+redis.call('ZREM', KEYS[1], 'r:' .. ARGV[4])
+redis.call('ZADD', KEYS[1], now, 'f:' .. ARGV[4])
+local failures = 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if string.sub(member, 1, 2) == 'f:' then
+    failures = failures + 1
+  end
+end
+if failures < tonumber(ARGV[1]) then
+  redis.call('PEXPIRE', KEYS[1], window_ms)
+  return 0
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), 'locked')
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+)
+
+_RELEASE_ATTEMPT = """
+redis.call('ZREM', KEYS[1], 'r:' .. ARGV[1])
+if ARGV[2] == '1' then
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    if string.sub(member, 1, 2) == 'f:' then
+      redis.call('ZREM', KEYS[1], member)
+    end
+  end
+end
+return 0
+"""
+
 
 def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
@@ -68,6 +140,9 @@ class RedisCache:
         self._release = client.register_script(_RELEASE_IF_OWNER)
         self._window_hit = client.register_script(_SLIDING_WINDOW_HIT)
         self._window_add = client.register_script(_SLIDING_WINDOW_ADD)
+        self._reserve_attempt = client.register_script(_RESERVE_ATTEMPT)
+        self._fail_attempt = client.register_script(_FAIL_ATTEMPT)
+        self._release_attempt = client.register_script(_RELEASE_ATTEMPT)
 
     def _key(self, key: str) -> str:
         return self._ns + key
@@ -119,6 +194,28 @@ class RedisCache:
     @unavailable_when_unreachable
     async def add_to_window(self, key: str, member: str, window_seconds: float) -> int:
         return int(await self._window_add(keys=[self._key(key)], args=[_ms(window_seconds), member]))
+
+    @unavailable_when_unreachable
+    async def reserve_attempt(self, key: str, attempt: str, limit: int, window_seconds: float) -> RateLimitDecision:
+        allowed, count, retry_ms = await self._reserve_attempt(
+            keys=[self._key(key)], args=[limit, _ms(window_seconds), attempt]
+        )
+        return RateLimitDecision(
+            allowed=bool(allowed), count=int(count), retry_after_seconds=max(0, int(retry_ms)) / 1000
+        )
+
+    @unavailable_when_unreachable
+    async def fail_attempt(
+        self, key: str, attempt: str, limit: int, window_seconds: float, lock_seconds: float
+    ) -> bool:
+        locked = await self._fail_attempt(
+            keys=[self._key(key)], args=[limit, _ms(window_seconds), _ms(lock_seconds), attempt]
+        )
+        return bool(locked)
+
+    @unavailable_when_unreachable
+    async def release_attempt(self, key: str, attempt: str, *, forget_failures: bool = False) -> None:
+        await self._release_attempt(keys=[self._key(key)], args=[attempt, "1" if forget_failures else "0"])
 
     @unavailable_when_unreachable
     async def ping(self) -> None:

@@ -99,27 +99,41 @@ async def sign_up(cmd: SignUp, deps: IdentityDeps) -> AuthResult:
     return result
 
 
-def _failures_key(site_id: str) -> str:
-    return f"login:failures:{site_id}"
+def _attempts_key(site_id: str) -> str:
+    return f"login:attempts:{site_id}"
 
 
-def _lock_key(site_id: str) -> str:
-    return f"login:locked:{site_id}"
+async def _user_if_password_matches(deps: IdentityDeps, site_id: str, password: str) -> User | None:
+    """Unknown site ids and wrong passwords cost one real verification each and look the same."""
+    async with deps.uow_factory() as uow:
+        user = await uow.users.by_site_id(site_id)
+    stored_hash = user.password_hash if user is not None and user.deleted_at is None else None
+    verified = await deps.hasher.verify(stored_hash, password)
+    return user if user is not None and stored_hash is not None and verified else None
 
 
-async def _check_not_locked(deps: IdentityDeps, site_id: str) -> None:
-    remaining = await deps.cache.ttl(_lock_key(site_id))
-    if remaining is not None and remaining > 0:
-        raise LoginLocked(math.ceil(remaining))
+async def _check_password(deps: IdentityDeps, site_id: str, password: str) -> User:
+    """Each verification holds one of the account's `max_failed_logins` slots, taken atomically before it, so
+    no more wrong passwords than that are ever verified per window, whatever the concurrency. A failure keeps its
+    slot (the limit-th one locks the account); a right password frees it and forgets the failures.
 
-
-async def _record_failure(deps: IdentityDeps, site_id: str) -> None:
-    config = deps.config
+    Unknown site ids are counted the same way: if they were not, the lockout itself would tell which ids exist.
+    """
+    config, key, attempt = deps.config, _attempts_key(site_id), uuid.uuid4().hex
     window = config.failed_login_window.total_seconds()
-    failures = await deps.cache.add_to_window(_failures_key(site_id), uuid.uuid4().hex, window)
-    if failures >= config.max_failed_logins:
-        await deps.cache.set(_lock_key(site_id), "1", config.lockout.total_seconds())
-        await deps.cache.delete(_failures_key(site_id))
+    reserved = await deps.cache.reserve_attempt(key, attempt, config.max_failed_logins, window)
+    if not reserved.allowed:
+        raise LoginLocked(math.ceil(reserved.retry_after_seconds))
+    try:
+        user = await _user_if_password_matches(deps, site_id, password)
+    except BaseException:
+        await deps.cache.release_attempt(key, attempt)  # no verdict reached the client: the slot counts for nothing
+        raise
+    if user is None:
+        await deps.cache.fail_attempt(key, attempt, config.max_failed_logins, window, config.lockout.total_seconds())
+        raise InvalidCredentials
+    await deps.cache.release_attempt(key, attempt, forget_failures=True)
+    return user
 
 
 def _check_may_sign_in(user: User) -> None:
@@ -130,20 +144,12 @@ def _check_may_sign_in(user: User) -> None:
 
 
 async def log_in(cmd: LogIn, deps: IdentityDeps) -> AuthResult:
-    """Unknown site ids and wrong passwords cost the same and answer the same."""
+    """Unknown site ids and wrong passwords cost the same and answer the same; both count toward the lockout."""
     site_id = policies.normalise_site_id(cmd.site_id)
-    await _check_not_locked(deps, site_id)
-    async with deps.uow_factory() as uow:
-        user = await uow.users.by_site_id(site_id)
-    stored_hash = user.password_hash if user is not None and user.deleted_at is None else None
-    verified = await deps.hasher.verify(stored_hash, cmd.password)
-    if user is None or stored_hash is None or not verified:
-        await _record_failure(deps, site_id)
-        raise InvalidCredentials
+    user = await _check_password(deps, site_id, cmd.password)
     if cmd.admin_only and not user.is_admin:
         raise Forbidden("this login is for administrators only")
     _check_may_sign_in(user)
-    await deps.cache.delete(_failures_key(site_id))
     new_hash = await deps.hasher.hash(cmd.password) if deps.hasher.needs_rehash(user.password_hash) else None
     now = deps.clock.now()
     async with deps.uow_factory() as uow:

@@ -83,6 +83,23 @@ class Cache(Protocol):
         """Record `member` now in a sliding window; return the distinct members seen in the window."""
         ...
 
+    async def reserve_attempt(self, key: str, attempt: str, limit: int, window_seconds: float) -> RateLimitDecision:
+        """Atomically give `attempt` a slot unless `key` is locked or `limit` attempts (running or failed) are in
+        the sliding window; a refusal's retry is when the lock ends or the oldest attempt leaves the window."""
+        ...
+
+    async def fail_attempt(
+        self, key: str, attempt: str, limit: int, window_seconds: float, lock_seconds: float
+    ) -> bool:
+        """The attempt keeps its slot as a failure; the `limit`-th failure in the window locks `key` for
+        `lock_seconds` and empties the window (returns True). Does nothing while `key` is locked."""
+        ...
+
+    async def release_attempt(self, key: str, attempt: str, *, forget_failures: bool = False) -> None:
+        """Free the attempt's slot; with `forget_failures` the window's failures go too (other running attempts
+        keep their slots). A slot never settled leaves with the window."""
+        ...
+
     async def ping(self) -> None: ...
 
 
