@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import argon2
@@ -12,6 +14,20 @@ from src.application.identity.commands import ClientInfo
 from src.domain.identity.model import AccountStatus, Principal, Rank
 from src.entrypoints.http.app import create_app
 from tests.support.api import ADMIN_PASSWORD, PASSWORD, bearer, in_app, log_in, sign_up, unique
+
+
+async def _signed_up(client: Any) -> str:
+    site_id = unique()
+    await sign_up(client, site_id=site_id)
+    return site_id
+
+
+async def _all_at_once(client: Any, logins: list[tuple[str, str]]) -> list[Any]:
+    """(site_id, password) logins, each from a thread of its own: the test client alone sends one at a time."""
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(max_workers=len(logins)) as threads:
+        sent = [loop.run_in_executor(threads, asyncio.run, log_in(client, *login)) for login in logins]
+        return list(await asyncio.gather(*sent))
 
 
 def _error(response: Any) -> str:
@@ -59,6 +75,30 @@ async def test_five_failures_lock_the_account_even_for_the_right_password(client
     assert locked.status_code == 429
     assert _error(locked) == "LOGIN_LOCKED"
     assert 590 <= int(locked.headers["retry-after"]) <= 600
+
+
+async def test_concurrent_wrong_passwords_are_verified_only_up_to_the_limit(client: Any) -> None:
+    site_id = await _signed_up(client)
+
+    burst = await _all_at_once(client, [(site_id, f"wrong-password-{n}") for n in range(16)])
+    right_password = await log_in(client, site_id)
+
+    assert sorted(response.status_code for response in burst) == [401] * 5 + [429] * 11
+    for refused in [response for response in burst if response.status_code == 429] + [right_password]:
+        assert _error(refused) == "LOGIN_LOCKED"
+        assert 1 <= int(refused.headers["retry-after"]) <= 600
+
+
+async def test_a_concurrent_burst_answers_the_same_for_a_known_and_an_unknown_site_id(client: Any) -> None:
+    known, unknown = await _signed_up(client), unique("ghost")
+
+    answers = await _all_at_once(
+        client, [(site_id, "wrong-password-0") for site_id in (known, unknown) for _ in range(8)]
+    )
+
+    known_answers, unknown_answers = ([(r.status_code, _error(r)) for r in half] for half in (answers[:8], answers[8:]))
+    assert sorted(known_answers) == sorted(unknown_answers)
+    assert sorted(known_answers) == [(401, "INVALID_CREDENTIALS")] * 5 + [(429, "LOGIN_LOCKED")] * 3
 
 
 async def test_a_successful_login_resets_the_failure_count(client: Any) -> None:
