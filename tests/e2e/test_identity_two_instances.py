@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import httpx
@@ -85,6 +86,34 @@ def test_failed_logins_on_both_instances_add_up_to_one_lockout(sut: Instances) -
     for locked in (on_b, on_a):
         assert locked.status_code == 429, locked.text
         assert _error_code(locked) == "LOGIN_LOCKED"
+        assert 1 <= int(locked.headers["Retry-After"]) <= 600
+
+
+def _all_at_once(sut: Instances, site_id: str, passwords: list[str]) -> list[httpx.Response]:
+    """One login per password, each from a thread of its own, alternating between the two instances."""
+    with ThreadPoolExecutor(max_workers=len(passwords)) as threads:
+        sent = [threads.submit(_log_in, sut[n % 2], site_id, password) for n, password in enumerate(passwords)]
+        return [future.result() for future in sent]
+
+
+def _answers(responses: list[httpx.Response]) -> list[tuple[int, str]]:
+    return sorted((response.status_code, _error_code(response)) for response in responses)
+
+
+def test_concurrent_wrong_passwords_on_both_instances_are_verified_only_up_to_the_limit(sut: Instances) -> None:
+    site_id, _ = _sign_up(sut.a)
+
+    first_burst = _all_at_once(sut, site_id, [f"{WRONG_PASSWORD}-{n}" for n in range(23)])
+    right_password = [_log_in(client, site_id, PASSWORD) for client in sut]
+    second_burst = _all_at_once(sut, site_id, [f"{WRONG_PASSWORD}-{n}" for n in range(16)])
+
+    # a 401 is a verified wrong password; a 429 was refused before any verification
+    assert _answers(first_burst) == [(401, "INVALID_CREDENTIALS")] * MAX_FAILED_ATTEMPTS + [(429, "LOGIN_LOCKED")] * (
+        23 - MAX_FAILED_ATTEMPTS
+    )
+    assert _answers(right_password) == [(429, "LOGIN_LOCKED")] * 2
+    assert _answers(second_burst) == [(429, "LOGIN_LOCKED")] * 16
+    for locked in right_password + second_burst:
         assert 1 <= int(locked.headers["Retry-After"]) <= 600
 
 
