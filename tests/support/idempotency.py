@@ -11,12 +11,15 @@ from src.entrypoints.container import Container
 LONG_AGO = timedelta(hours=1)
 
 
-async def abandon_key(container: Container, user_id: str, path: str, key: str, body: Any) -> None:
-    """The record of (user, POST path, key) becomes an in-flight claim an hour old, whatever it was before.
+async def abandon_key(
+    container: Container, user_id: str, path: str, key: str, body: Any, route: str | None = None
+) -> None:
+    """The record of (user, POST route, key) becomes an in-flight claim an hour old, whatever it was before.
 
-    Other records whose retention ended are purged on the way (as the periodic purge would)."""
+    `route` is the route's template when it has path parameters (`/api/x/{id:str}`), `path` the URL that was
+    called. Other records whose retention ended are purged on the way (as the periodic purge would)."""
     now = container.clock.now()
-    scope = IdempotencyScope(user_id, f"POST {path}", key)
+    scope = IdempotencyScope(user_id, f"POST {route or path}", key)
     await container.idempotency.release(scope)  # an in-flight claim of ours goes
     await container.idempotency.purge_expired(now + timedelta(days=3650))  # and so does a stored answer
     claimed_at = now - LONG_AGO

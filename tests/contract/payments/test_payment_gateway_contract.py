@@ -196,6 +196,24 @@ async def test_another_instance_knows_the_charge_and_its_key(sut: PaymentGateway
     assert await another.charge_status(auth.charge_id) == ChargeStatus.AUTHORIZED
 
 
+async def test_a_key_authorized_again_after_its_capture_names_the_captured_charge(
+    sut: PaymentGateway, another: PaymentGateway
+) -> None:
+    """A retry from another process after a crash mid-capture: the same key can never open a second charge."""
+    key = new_key()
+    first = await authorize(sut, key=key)
+    assert (await sut.capture(first.charge_id)).captured
+
+    again = await authorize(another, key=key)
+    recaptured = await another.capture(again.charge_id)
+
+    assert again == first
+    assert recaptured.captured
+    assert await sut.charge_status(first.charge_id) == ChargeStatus.CAPTURED
+    await another.refund(first.charge_id, 499)  # the whole amount of the one charge, refunded once
+    assert await sut.charge_status(first.charge_id) == ChargeStatus.REFUNDED
+
+
 async def test_a_capture_through_another_instance_is_seen_by_all(sut: PaymentGateway, another: PaymentGateway) -> None:
     auth = await authorize(sut)
 
