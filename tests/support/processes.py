@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -35,9 +36,18 @@ def run_cli(*args: str, env: Mapping[str, str], timeout: float = 60) -> subproce
     )
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running `casino-club serve`: its base URL, and its process for tests that kill it."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
 @contextmanager
-def serving(env: Mapping[str, str], *args: str, startup_timeout: float = 60) -> Iterator[str]:
-    """Run `casino-club serve` on a free port; yields its base URL and stops it afterwards."""
+def started_server(env: Mapping[str, str], *args: str, startup_timeout: float = 60) -> Iterator[Server]:
+    """Run `casino-club serve` on a free port; yields it once healthy and stops it afterwards (if still running)."""
     port = free_port()
     # output goes to a file: an unread pipe fills up and then blocks the server on its next log line
     log = tempfile.NamedTemporaryFile(prefix="casino-club-serve-", suffix=".log", delete=False)  # noqa: SIM115
@@ -51,7 +61,7 @@ def serving(env: Mapping[str, str], *args: str, startup_timeout: float = 60) -> 
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(process, base_url, startup_timeout, Path(log.name))
-        yield base_url
+        yield Server(base_url, process, Path(log.name))
     finally:
         log.close()
         process.terminate()
@@ -61,6 +71,13 @@ def serving(env: Mapping[str, str], *args: str, startup_timeout: float = 60) -> 
             process.kill()
             process.wait()
         Path(log.name).unlink(missing_ok=True)
+
+
+@contextmanager
+def serving(env: Mapping[str, str], *args: str, startup_timeout: float = 60) -> Iterator[str]:
+    """Run `casino-club serve` on a free port; yields its base URL and stops it afterwards."""
+    with started_server(env, *args, startup_timeout=startup_timeout) as server:
+        yield server.url
 
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, timeout: float, log: Path) -> None:
