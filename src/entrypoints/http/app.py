@@ -39,6 +39,7 @@ from src.entrypoints.http.openapi import document_error_envelope
 from src.entrypoints.http.ops import OpsController
 from src.entrypoints.http.rewards import RewardsController
 from src.entrypoints.http.security import authentication_middleware
+from src.entrypoints.http.security_headers import add_security_headers
 from src.entrypoints.http.shop import ShopController
 from src.entrypoints.http.vip import VipController
 from src.entrypoints.http.wallet import WalletController
@@ -188,7 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"container": Provide(_provide_container, sync_to_thread=False)},
         exception_handlers=dict(EXCEPTION_HANDLERS),
         middleware=[RequestContextMiddleware(), prometheus.middleware, authentication_middleware()],
-        before_send=[add_request_id_header],
+        before_send=[add_request_id_header, add_security_headers],
         plugins=[structlog_plugin(settings)],
         cors_config=cors,
         request_max_body_size=settings.max_request_body_bytes,

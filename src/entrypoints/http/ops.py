@@ -7,11 +7,11 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Response as RawResponse
 
 from src.application.shared.readiness import check_readiness
 from src.entrypoints.container import Container
+from src.entrypoints.http.docs_page import swagger_page
 from src.entrypoints.http.errors import error_response
 
 
@@ -42,5 +42,4 @@ class OpsController(Controller):
 
     @get("/docs", operation_id="docs", include_in_schema=False, media_type="text/html")
     async def docs(self, request: Request[Any, Any, Any]) -> RawResponse[bytes]:
-        html = SwaggerRenderPlugin().render(request, request.app.openapi_schema.to_schema())
-        return RawResponse(html, media_type="text/html")
+        return swagger_page(request)

@@ -1,0 +1,145 @@
+"""Every response carries the browser protections, errors included; the docs page's policy lets it work."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from litestar import Litestar, get
+from litestar.testing import AsyncTestClient
+
+from src.entrypoints.http.security import PUBLIC
+from tests.support.api import bearer, log_in, sign_up
+
+EVERY_RESPONSE = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cache-control": "no-store",
+}
+
+
+@get("/test/crash", sync_to_thread=False, opt={PUBLIC: True})
+def crash() -> None:
+    raise RuntimeError("a bug")
+
+
+@pytest.fixture
+async def sut(app: Litestar) -> Any:
+    app.register(crash)
+    async with AsyncTestClient(app) as client:
+        yield client
+
+
+def _policy(response: Any) -> dict[str, list[str]]:
+    directives = [part.split() for part in response.headers["content-security-policy"].split(";") if part.strip()]
+    return {directive[0]: directive[1:] for directive in directives}
+
+
+async def test_every_kind_of_response_carries_the_protections(sut: AsyncTestClient[Litestar]) -> None:
+    player = await sign_up(sut)
+    responses = {
+        "public 200": await sut.get("/health"),
+        "tokens": await log_in(sut, player["user"]["site_id"]),
+        "wrong password": await log_in(sut, player["user"]["site_id"], "not-the-password"),
+        "personal 200": await sut.get("/api/auth/sessions", headers=bearer(player)),
+        "refused by the auth middleware": await sut.get("/api/auth/sessions"),
+        "validation error": await sut.post(
+            "/api/auth/login", content=b"{", headers={"content-type": "application/json"}
+        ),
+        "unknown route": await sut.get("/api/no-such-thing"),
+        "wrong method": await sut.delete("/health"),
+        "server error": await sut.get("/test/crash"),
+        "metrics": await sut.get("/metrics"),
+        "schema": await sut.get("/schema/openapi.json"),
+    }
+
+    statuses = {name: response.status_code for name, response in responses.items()}
+    assert statuses == {
+        "public 200": 200,
+        "tokens": 200,
+        "wrong password": 401,
+        "personal 200": 200,
+        "refused by the auth middleware": 401,
+        "validation error": 400,
+        "unknown route": 404,
+        "wrong method": 405,
+        "server error": 500,
+        "metrics": 200,
+        "schema": 200,
+    }
+    for name, response in responses.items():
+        assert {key: response.headers.get(key) for key in EVERY_RESPONSE} == EVERY_RESPONSE, name
+        assert _policy(response) == {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}, name
+
+
+class _PageResources(HTMLParser):
+    """What a browser would load or run for the page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.script_urls: list[str] = []
+        self.stylesheet_urls: list[str] = []
+        self.image_urls: list[str] = []
+        self.inline_scripts: list[str] = []
+        self.inline_styles = 0
+        self._inline: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "script" and attributes.get("src"):
+            self.script_urls.append(str(attributes["src"]))
+        elif tag == "script":
+            self._inline = []
+        elif tag == "link" and attributes.get("rel") == "stylesheet":
+            self.stylesheet_urls.append(str(attributes["href"]))
+        elif tag == "link" and attributes.get("rel") == "icon":
+            self.image_urls.append(str(attributes["href"]))
+        elif tag == "style":
+            self.inline_styles += 1
+
+    def handle_data(self, data: str) -> None:
+        if self._inline is not None:
+            self._inline.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._inline is not None:
+            self.inline_scripts.append("".join(self._inline))
+            self._inline = None
+
+
+def _allowed(url: str, sources: list[str]) -> bool:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" in sources
+
+
+async def test_the_docs_page_may_load_and_run_what_it_uses_and_cannot_be_framed(
+    sut: AsyncTestClient[Litestar],
+) -> None:
+    response = await sut.get("/docs")
+    page = _PageResources()
+    page.feed(response.text)
+    policy = _policy(response)
+
+    assert response.status_code == 200
+    assert response.headers["x-frame-options"] == "DENY"
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["default-src"] == ["'none'"]
+    assert page.script_urls
+    assert page.inline_scripts
+    assert page.stylesheet_urls
+    assert all(_allowed(url, policy["script-src"]) for url in page.script_urls)
+    for script in page.inline_scripts:  # allowed by hash: an injected script would not run
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy["script-src"]
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert "'unsafe-eval'" not in policy["script-src"]
+    assert all(_allowed(url, policy["style-src"]) for url in page.stylesheet_urls)
+    assert page.inline_styles == 0 or "'unsafe-inline'" in policy["style-src"]
+    assert all(_allowed(url, policy["img-src"]) for url in page.image_urls)
+    assert "data:" in policy["img-src"]  # Swagger UI's icons are data: URIs in its stylesheet
+    assert policy["connect-src"] == ["'self'"]  # "try it out" calls this API only
