@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
-from litestar.types import Guard
+from litestar.types import Guard, Receive, Scope, Send
 
 from src.application.identity.commands import ClientInfo
 from src.application.identity.sessions import authenticate
@@ -31,13 +33,45 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+class _Refused(Exception):
+    """Carries a refusal from authenticate_request to __call__; never leaves the middleware."""
+
+    def __init__(self, reason: Exception) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
 class AccessTokenMiddleware(AbstractAuthenticationMiddleware):
+    """A refused request is answered here, inside the middleware stack, through the app's exception handlers:
+    raised further, it would be answered by the app's outermost handler after the access log and the metrics
+    had already recorded the request (as status 0 and 200)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except _Refused as refused:
+            if scope["type"] != ScopeType.HTTP:
+                raise refused.reason from None
+            await _answer(refused.reason, scope, receive, send)
+
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
-        token = bearer_token(connection)
-        if token is None:
-            raise Unauthorized
-        principal = await authenticate(token, container_of(connection).identity)
+        try:
+            token = bearer_token(connection)
+            if token is None:
+                raise Unauthorized
+            principal = await authenticate(token, container_of(connection).identity)
+        except Exception as exc:
+            raise _Refused(exc) from exc
         return AuthenticationResult(user=principal, auth=None)  # the raw token is not kept around
+
+
+async def _answer(exc: Exception, scope: Scope, receive: Receive, send: Send) -> None:
+    """The response the app's exception handlers give `exc` (the most specific handler by class)."""
+    request: Request[Any, Any, Any] = Request(scope, receive, send)
+    handlers = request.app.exception_handlers
+    handler = next(handlers[cls] for cls in type(exc).__mro__ if cls in handlers)
+    response = handler(request, exc)
+    await response.to_asgi_response(app=None, request=request)(scope, receive, send)
 
 
 def authentication_middleware() -> DefineMiddleware:
