@@ -16,17 +16,18 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from src.application.identity.sessions import authenticate
 from src.application.notifications.realtime_hub import RealtimeHub
-from src.domain.identity.errors import Unauthorized
+from src.domain.identity.errors import Forbidden, Unauthorized
 from src.domain.identity.model import Principal
 from src.domain.notifications.realtime import TooManyConnections
 from src.entrypoints.http.security import PUBLIC, container_of
-from src.entrypoints.realtime.handshake import credentials_of, last_event_id_of
+from src.entrypoints.realtime.handshake import credentials_of, last_event_id_of, origin_allowed
 
 RETRY_MILLISECONDS = 3000
 
@@ -56,6 +57,9 @@ class RealtimeEventsController(Controller):
         responses={
             HTTP_400_BAD_REQUEST: ResponseSpec(None, description="VALIDATION_ERROR: Last-Event-ID is not an event id"),
             HTTP_401_UNAUTHORIZED: ResponseSpec(None, description="UNAUTHORIZED, TOKEN_EXPIRED or TOKEN_REVOKED"),
+            HTTP_403_FORBIDDEN: ResponseSpec(
+                None, description="FORBIDDEN: an Origin not this API's nor in CORS_ORIGINS"
+            ),
             HTTP_429_TOO_MANY_REQUESTS: ResponseSpec(None, description="RATE_LIMITED: too many realtime connections"),
             HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
                 None, description="SERVICE_UNAVAILABLE: the session cannot be checked now; retry after Retry-After"
@@ -69,6 +73,8 @@ class RealtimeEventsController(Controller):
     )
     async def events(self, request: Request[Any, Any, Any]) -> ServerSentEvent:
         container = container_of(request)
+        if not origin_allowed(request, container.settings.cors_origins):  # the WebSocket's rule
+            raise Forbidden("origin not allowed")
         credentials = credentials_of(request)
         if credentials is None:
             raise Unauthorized
@@ -78,6 +84,4 @@ class RealtimeEventsController(Controller):
         hub = container.realtime
         if hub.connection_count(principal.user_id) >= hub.config.max_connections_per_user:
             raise TooManyConnections(hub.config.max_connections_per_user)  # while a 429 can still be answered
-        return ServerSentEvent(
-            _events(hub, principal, last_event_id), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-        )
+        return ServerSentEvent(_events(hub, principal, last_event_id), headers={"X-Accel-Buffering": "no"})

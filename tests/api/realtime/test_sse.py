@@ -98,6 +98,30 @@ async def test_without_a_token_the_answer_is_401(client: AsyncTestClient[Litesta
     assert response.json()["error"]["code"] == "UNAUTHORIZED"
 
 
+async def test_an_origin_outside_cors_origins_is_refused_as_on_the_websocket(open_client: OpenClient) -> None:
+    async with open_client(cors_origins="https://play.example", realtime_session_check_seconds=0.2) as client:
+        player = await sign_up(client)
+        refused = await client.get(SSE, headers={**bearer(player), "origin": "https://evil.example"})
+        listed = await _stream_until_logout(
+            client, player, _nothing, headers={**bearer(player), "origin": "https://play.example"}
+        )
+        again = (await log_in(client, player["user"]["site_id"])).json()
+        own_origin = f"http://{client.base_url.netloc.decode()}"
+        same_origin = await _stream_until_logout(
+            client, again, _nothing, headers={**bearer(again), "origin": own_origin}
+        )
+
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["code"] == "FORBIDDEN"
+    assert listed.status_code == 200, listed.text
+    assert listed.headers["content-type"].startswith("text/event-stream")
+    assert same_origin.status_code == 200, same_origin.text
+
+
+async def _nothing() -> None:
+    await asyncio.sleep(0.1)
+
+
 async def test_a_bad_last_event_id_is_a_validation_error(client: AsyncTestClient[Litestar]) -> None:
     player = await sign_up(client)
     response = await client.get(SSE, headers={**bearer(player), "last-event-id": "yesterday"})
@@ -122,5 +146,5 @@ async def test_the_published_schema_lists_the_sse_route(client: AsyncTestClient[
     schema = (await client.get("/schema/openapi.json")).json()
     operation = schema["paths"]["/api/realtime/sse"]["get"]
     assert operation["operationId"] == "realtime_sse"
-    assert {"401", "429"} <= set(operation["responses"])
+    assert {"401", "403", "429"} <= set(operation["responses"])
     assert operation["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorEnvelope")
