@@ -14,6 +14,7 @@ from litestar.types import ExceptionHandlersMap
 
 from src.application.shared.errors import DependencyUnavailable
 from src.domain.shared.errors import DomainError
+from src.entrypoints.http.disconnects import client_disconnected, client_gone
 from src.entrypoints.http.request_id import request_id_of
 
 logger = structlog.get_logger("casino_club.http")
@@ -165,6 +166,8 @@ def handle_unavailable(request: Request[Any, Any, Any], exc: DependencyUnavailab
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if client_disconnected(request.scope):
+        return client_gone(request, exc)
     logger.exception(
         "unhandled error",
         request_id=request_id_of(request.scope),

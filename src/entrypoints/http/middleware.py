@@ -9,6 +9,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from src.entrypoints.http.disconnects import noting_disconnect
 from src.entrypoints.http.request_id import HEADER, request_id_of
 
 access_logger = structlog.get_logger("casino_club.access")
@@ -32,7 +33,10 @@ class RequestContextMiddleware(ASGIMiddleware):
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
                 # a WebSocket's frames skip the wrapper: it only reads HTTP statuses, and a broadcast sends thousands
-                await next_app(scope, receive, send_wrapper if scope["type"] == ScopeType.HTTP else send)
+                if scope["type"] == ScopeType.HTTP:
+                    await next_app(scope, noting_disconnect(scope, receive), send_wrapper)
+                else:
+                    await next_app(scope, receive, send)
             finally:
                 if scope["type"] == ScopeType.HTTP:
                     access_logger.info(
