@@ -29,6 +29,25 @@ def redact_tokens(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]
     return event_dict
 
 
+# C0 and C1 controls and DEL: a terminal obeys them (a request path with %1b[31m would recolour the console, a
+# %0a would forge a line); JSON lines escape them, and so does the console, in the same notation
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SHORT_ESCAPES.get(char, f"\\u{ord(char):04x}")
+
+
+def escape_control_characters(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Console only: every string field is written with its control characters escaped as JSON escapes them."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            event_dict[key] = _CONTROL.sub(_escape_control, value)
+    return event_dict
+
+
 _SHARED: list[Any] = [
     redact_tokens,
     structlog.contextvars.merge_contextvars,
@@ -56,7 +75,7 @@ def _stdlib_config(level: str, as_json: bool) -> LoggingConfig:
         "foreign_pre_chain": [*_SHARED, structlog.stdlib.add_logger_name],
         "processors": [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            *([exception_as_dict] if as_json else []),
+            *([exception_as_dict] if as_json else [escape_control_characters]),
             _renderer(as_json),
         ],
     }
@@ -79,7 +98,7 @@ def structlog_plugin(settings: Settings) -> StructlogPlugin:
     as_json = settings.effective_log_format is LogFormat.JSON
     level_name = settings.log_level.upper()
     level = logging.getLevelName(level_name)
-    processors = [*_SHARED, exception_as_dict] if as_json else list(_SHARED)
+    processors = [*_SHARED, exception_as_dict] if as_json else [*_SHARED, escape_control_characters]
     logging_config = StructLoggingConfig(
         processors=[*processors, _renderer(as_json)],
         wrapper_class=structlog.make_filtering_bound_logger(level if isinstance(level, int) else logging.INFO),
