@@ -7,14 +7,13 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from arq import cron
-from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.typing import WorkerCoroutine
 from arq.worker import Function
 
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
 from src.application.shop.purchases import CAPTURE_JOB
-from src.entrypoints.bootstrap import open_container
+from src.entrypoints.bootstrap import open_container, worker_redis
 from src.entrypoints.queues import QUEUES, queue_key
 from src.entrypoints.settings import Settings, SettingsError
 from workers.jobs import job_function
@@ -51,7 +50,7 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
 
 
 def _cron(settings: Settings, job: WorkerCoroutine, **schedule: Any) -> CronJob:
-    """Cron job ids are arq keys outside the queue: the namespace keeps deployments on one Redis apart."""
+    """Cron job ids name the deployment, as other job ids do (their keys are under the namespace anyway)."""
     return cron(job, name=f"cron:{settings.redis_namespace}{job.__qualname__}", **schedule)
 
 
@@ -105,7 +104,7 @@ def worker_options(settings: Settings, queue: str) -> dict[str, Any]:
         "functions": functions,
         "cron_jobs": cron_jobs,
         "queue_name": queue_key(settings, queue),
-        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "redis_pool": worker_redis(settings),
         # arq runs a job again once its in-progress key expires (timeout + 10 s): the timeout bounds how
         # long a job whose worker was killed waits before it is picked up again
         "job_timeout": MAINTENANCE_JOB_TIMEOUT_SECONDS

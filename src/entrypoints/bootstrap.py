@@ -10,9 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from redis.asyncio import Redis
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool, Redis
 
 from src.adapters.arq.jobs import ArqJobQueue
+from src.adapters.arq.namespaced import NamespacedArqRedis
 from src.adapters.clickhouse.olap import (
     ClickHouseOlap,
     ClickHouseProbe,
@@ -173,6 +175,13 @@ def _job_queue(settings: Settings, redis: Redis | None, stack: AsyncExitStack) -
     if redis is None:
         raise SettingsError("JOB_QUEUE=arq needs REDIS_URL")
     return ArqJobQueue.on_client(redis, job_queue_keys(settings), settings.redis_namespace)
+
+
+def worker_redis(settings: Settings) -> ArqRedis:
+    """The Redis client of an arq worker: every key it writes under REDIS_NAMESPACE (connects on first use)."""
+    if not settings.redis_url:
+        raise SettingsError("the worker needs REDIS_URL")
+    return NamespacedArqRedis(ConnectionPool.from_url(settings.redis_url), settings.redis_namespace)
 
 
 def _register_in_process_jobs(jobs: InProcessJobQueue, purchases: PurchaseDeps) -> None:

@@ -9,14 +9,15 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from src.adapters.arq.namespaced import NamespacedArqRedis
 from src.application.shared.jobs import JobQueueUnavailable, UnknownJob
 
 
 class ArqJobQueue:
     """Implements JobQueue. `queues` maps each job name to the Redis key of the queue whose worker runs it.
 
-    Job ids are prefixed with `namespace`: arq keeps its job keys outside the queue, so two deployments (or
-    test runs) on one Redis would otherwise dedupe each other's jobs.
+    Every key arq writes goes under `namespace` (see NamespacedArqRedis); job ids carry it too, so a job id in
+    a worker's log says which deployment it belongs to.
     """
 
     def __init__(self, pool: ArqRedis, queues: Mapping[str, str], namespace: str) -> None:
@@ -27,7 +28,7 @@ class ArqJobQueue:
     @classmethod
     def on_client(cls, client: Redis, queues: Mapping[str, str], namespace: str) -> ArqJobQueue:
         """Share `client`'s connection pool (the client owns and closes it)."""
-        return cls(ArqRedis(client.connection_pool), queues, namespace)
+        return cls(NamespacedArqRedis(client.connection_pool, namespace), queues, namespace)
 
     async def enqueue(
         self, job: str, payload: dict[str, Any], *, delay_seconds: float = 0.0, job_id: str | None = None

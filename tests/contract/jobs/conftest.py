@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
-from arq.connections import RedisSettings
 from arq.worker import Worker
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
 
 from src.adapters.arq.jobs import ArqJobQueue
+from src.adapters.arq.namespaced import NamespacedArqRedis
 from src.adapters.memory.jobs import InProcessJobQueue
 from src.application.shared.jobs import JobHandler, JobQueue
 from tests.support.env import TEST_REDIS_URL
@@ -62,7 +62,7 @@ async def _arq(namespace: str) -> AsyncIterator[OpenQueue]:
                 for name, handler in handlers.items()
             ],
             queue_name=queue_key,
-            redis_settings=RedisSettings.from_dsn(TEST_REDIS_URL),
+            redis_pool=NamespacedArqRedis(ConnectionPool.from_url(TEST_REDIS_URL), namespaced),
             poll_delay=0.02,
             handle_signals=False,
         )
