@@ -196,3 +196,15 @@ async def test_a_bad_query_parameter_is_named_as_the_client_wrote_it(client: Asy
     assert response.status_code == 400, response.text
     [field] = response.json()["error"]["details"]["fields"]
     assert (field["key"], field["source"]) == ("from", "query")
+
+
+@pytest.mark.parametrize("path", ["/api/games/history", "/api/admin/audit/logs", "/api/admin/transactions"])
+async def test_a_time_without_an_offset_is_read_as_utc(
+    client: AsyncTestClient[Litestar], admin: dict[str, Any], path: str
+) -> None:
+    """Found by the fuzz test: a naive `?from=` reached the database, which compares aware timestamps only (500)."""
+    response = await client.get(
+        path, params={"from": "2000-01-01T00:00:00", "to": "2999-01-01T00:00:00"}, headers=bearer(admin)
+    )
+
+    assert response.status_code == 200, response.text

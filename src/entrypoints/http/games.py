@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -18,6 +17,7 @@ from src.application.games.follows import FollowView
 from src.application.shared.pagination import Page
 from src.domain.identity.model import Principal
 from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.query import From, To, as_utc
 from src.entrypoints.http.schemas.games import (
     FollowOut,
     FollowStateOut,
@@ -111,13 +111,13 @@ class GamesController(Controller):
         games: NamedDependency[GamesDeps],
         game_type: Annotated[str | None, QueryParameter(name="game_type", max_length=16)] = None,
         action_type: Annotated[str | None, QueryParameter(name="action_type", max_length=16)] = None,
-        since: Annotated[datetime | None, QueryParameter(name="from")] = None,
-        until: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        since: From = None,
+        until: To = None,
         user_id: Annotated[str | None, QueryParameter(name="user_id", max_length=64)] = None,
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> ListOut[HistoryOut]:
-        query = history.HistoryRequest(request.user, user_id, game_type, action_type, since, until)
+        query = history.HistoryRequest(request.user, user_id, game_type, action_type, as_utc(since), as_utc(until))
         page = await history.list_history(query, limit, cursor, games)
         return ListOut(items=[HistoryOut.of(record) for record in page.items], next_cursor=page.next_cursor)
 

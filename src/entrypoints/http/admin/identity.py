@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -16,6 +15,7 @@ from src.application.identity.deps import IdentityDeps
 from src.application.identity.ports import AuditQuery
 from src.domain.identity.model import Principal
 from src.entrypoints.http.identity import IDENTITY
+from src.entrypoints.http.query import From, To, as_utc
 from src.entrypoints.http.schemas.identity import AuditOut, InviteCreateIn, InviteOut, ListOut
 from src.entrypoints.http.security import client_info
 
@@ -57,11 +57,11 @@ class AdminAuditController(Controller):
         identity: NamedDependency[IdentityDeps],
         action: Annotated[str | None, QueryParameter(name="action", max_length=64)] = None,
         admin_id: Annotated[str | None, QueryParameter(name="admin_id", max_length=64)] = None,
-        since: Annotated[datetime | None, QueryParameter(name="from")] = None,
-        until: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        since: From = None,
+        until: To = None,
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> ListOut[AuditOut]:
-        query = AuditQuery(action=action, admin_id=admin_id, since=since, until=until)
+        query = AuditQuery(action=action, admin_id=admin_id, since=as_utc(since), until=as_utc(until))
         page = await search_audit_log(query, limit, cursor, identity)
         return ListOut(items=[AuditOut.of(entry) for entry in page.items], next_cursor=page.next_cursor)

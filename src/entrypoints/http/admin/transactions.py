@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -20,6 +19,7 @@ from src.application.shop.transactions import TransactionFilters
 from src.domain.identity.model import Principal
 from src.domain.shop.transactions import TxStatus
 from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.query import From, To, as_utc
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.transactions import RefundIn, RefundOut, TransactionOut
 from src.entrypoints.http.security import client_info
@@ -28,8 +28,6 @@ from src.entrypoints.http.shop import PURCHASES
 Limit = Annotated[int | None, QueryParameter(name="limit", ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=512)]
 Text = Annotated[str | None, QueryParameter(max_length=64)]
-From = Annotated[datetime | None, QueryParameter(name="from", description="created at or after (RFC 3339)")]
-To = Annotated[datetime | None, QueryParameter(name="to", description="created before (RFC 3339)")]
 
 REFUND_RESPONSES = {
     HTTP_200_OK: ResponseSpec(RefundOut, description="The refund (replayed as is for a repeated key)"),
@@ -37,13 +35,6 @@ REFUND_RESPONSES = {
     HTTP_409_CONFLICT: ResponseSpec(None, description="NOT_REFUNDABLE: not captured; or IDEMPOTENCY_IN_PROGRESS"),
     HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(None, description="The gateway did not answer; retry with the same key"),
 }
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """A timestamp without an offset is read as UTC, the API's time zone."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 class AdminTransactionController(Controller):
@@ -64,7 +55,7 @@ class AdminTransactionController(Controller):
         created_to: To = None,
     ) -> ListOut[TransactionOut]:
         """Every user's purchases, newest first; filters combine (`from` inclusive, `to` exclusive)."""
-        filters = TransactionFilters(status, user_id, sku, _utc(created_from), _utc(created_to))
+        filters = TransactionFilters(status, user_id, sku, as_utc(created_from), as_utc(created_to))
         page = await search_transactions(filters, limit, cursor, purchases)
         return ListOut(items=[TransactionOut.of(tx) for tx in page.items], next_cursor=page.next_cursor)
 

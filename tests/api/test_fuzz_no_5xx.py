@@ -1,0 +1,119 @@
+"""Property: no request, however odd its path values, query or body, gets a 5xx from any route of the published
+OpenAPI document. Requests are drawn per operation from its schema (tests/support/openapi_strategies.py), sent as
+a player, an admin and nobody, so protected routes read their bodies instead of answering 401.
+
+Bounded and reproducible: a fixed number of examples per operation, derandomized (the same requests every run).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from src.entrypoints.http.app import create_app
+from tests.conftest import SettingsFactory
+from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, PASSWORD, unique
+from tests.support.openapi_strategies import FuzzRequest, Operation, SchemaStrategies, operations, requests
+
+EXAMPLES_PER_OPERATION = 40
+SKIPPED = {"GET /api/realtime/sse"}  # a stream that stays open: tests/api/realtime covers it
+SESSION_ENDING = {"POST /api/auth/logout", "POST /api/auth/logout-all", "DELETE /api/auth/sessions/{session_id}"}
+REFUSED_AT_THE_DOOR = {"UNAUTHORIZED", "TOKEN_EXPIRED", "TOKEN_REVOKED", "FORBIDDEN"}
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.fixture
+def app(make_settings: SettingsFactory, admin_site_id: str) -> Litestar:
+    """The API fixtures' app, with the per-IP auth rate limit out of the way: every request comes from one IP."""
+    settings = make_settings(
+        admin_site_id=admin_site_id,
+        admin_password=ADMIN_PASSWORD,
+        jwt_secret=JWT_SECRET,
+        rate_limit_auth_per_minute=1_000_000,
+    )
+    return create_app(settings)
+
+
+class Sessions:
+    """A player's and an admin's bearer headers, logged in again after a request that may have ended them."""
+
+    def __init__(self, client: TestClient[Litestar], admin_site_id: str) -> None:
+        self._client = client
+        self._credentials = {"admin": (admin_site_id, ADMIN_PASSWORD), "player": (unique("fuzz"), PASSWORD)}
+        site_id = self._credentials["player"][0]
+        signup = {"site_id": site_id, "nickname": site_id[-20:], "password": PASSWORD, "invite_code": "5858"}
+        created = client.post("/api/auth/signup", json=signup)
+        assert created.status_code == 201, created.text
+        self.ids = [created.json()["user"]["id"]]
+        self._headers: dict[str, dict[str, str]] = {"anonymous": {}}
+        for role in ("admin", "player"):
+            self.renew(role)
+
+    def renew(self, role: str) -> None:
+        if role == "anonymous":
+            return
+        site_id, password = self._credentials[role]
+        path = "/api/auth/admin/login" if role == "admin" else "/api/auth/login"
+        response = self._client.post(path, json={"site_id": site_id, "password": password})
+        assert response.status_code == 200, response.text
+        self._headers[role] = {"authorization": f"Bearer {response.json()['access_token']}"}
+
+    def headers(self, role: str) -> dict[str, str]:
+        return dict(self._headers[role])
+
+
+def send(client: TestClient[Litestar], sessions: Sessions, request: FuzzRequest) -> Any:
+    headers = sessions.headers(request.role)
+    if request.content_type:
+        headers["content-type"] = request.content_type
+    if request.idempotency_key is not None:
+        headers["idempotency-key"] = request.idempotency_key
+    return client.request(request.method, request.url, params=request.query, content=request.body, headers=headers)
+
+
+def fuzz(client: TestClient[Litestar], sessions: Sessions, operation: Operation, strategy: Any) -> set[str]:
+    """Run one operation's examples; what they were answered (a status, or the refusal code)."""
+    answers: set[str] = set()
+    roles = ["admin"] if operation.path.startswith("/api/admin") else ["player", "admin"]
+
+    @FUZZ_SETTINGS
+    @given(strategy(operation, sessions.ids, [*roles, "anonymous"]))
+    def run(request: FuzzRequest) -> None:
+        response = send(client, sessions, request)
+        code = response.json()["error"]["code"] if response.status_code >= 400 and response.content else None
+        answers.add(code or str(response.status_code))
+        if (operation.name in SESSION_ENDING and response.status_code < 400) or code == "TOKEN_REVOKED":
+            sessions.renew(request.role)
+        assert response.status_code < 500, f"{request}\n→ {response.status_code} {response.text}"
+
+    run()
+    return answers
+
+
+def test_no_request_gets_a_5xx_from_any_route(app: Litestar, admin_site_id: str) -> None:
+    with TestClient(app) as client:
+        document = client.get("/schema/openapi.json").json()
+        sessions = Sessions(client, admin_site_id)
+        strategies = SchemaStrategies(document)
+        found = operations(document, skip=SKIPPED)
+        answered: dict[str, set[str]] = defaultdict(set)
+        for operation in found:
+            answered[operation.name] = fuzz(
+                client, sessions, operation, lambda op, ids, roles: requests(strategies, op, ids, roles)
+            )
+
+    assert len(found) > 80
+    never_past_the_door = sorted(name for name, codes in answered.items() if codes <= REFUSED_AT_THE_DOOR)
+    assert never_past_the_door == [], "these routes never read their input"
