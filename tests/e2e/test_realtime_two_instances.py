@@ -28,6 +28,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.support.env import TEST_REDIS_URL
 from tests.support.processes import CLI, PROJECT_ROOT, two_instances
+from tests.support.realtime import GRANT_FRAMES
 from tests.support.redis_keys import delete_namespace, new_namespace
 
 pytestmark = pytest.mark.e2e
@@ -183,11 +184,13 @@ def test_a_grant_on_b_reaches_the_players_socket_on_a(sut: Stack) -> None:
     with _open(sut.ws_a, player) as socket:
         _quiet(socket)
         _grant(sut.b, _admin(sut.b), player["user"]["id"], amount=321)
-        got = _events(socket, 2)
+        got = _events(socket, GRANT_FRAMES)
 
     by_type = {frame["type"]: frame["data"] for frame in got}
-    assert by_type["reward_granted"] == {"currency": "coins", "amount": 321, "source": "e2e"}
+    assert by_type["reward_granted"].pop("reward_id").startswith("rw_")
+    assert by_type["reward_granted"] == {"currency": "coins", "amount": 321, "source": "e2e", "reward_type": "COIN"}
     assert by_type["profile_update"]["balances"] == {"coins": 1321}
+    assert (by_type["notification"]["type"], by_type["notification"]["title"]) == ("reward", "You received 321 coins")
 
 
 def test_a_capture_retried_by_the_payments_worker_reaches_the_socket(sut: Stack) -> None:
@@ -217,14 +220,14 @@ def test_resume_on_the_other_instance_replays_exactly_the_missed_events(sut: Sta
     with _open(sut.ws_a, player) as socket:
         _quiet(socket)
         _grant(sut.b, admin, player["user"]["id"], amount=1)
-        seen = _events(socket, 2)
+        seen = _events(socket, GRANT_FRAMES)
     for amount in (2, 3):
         _grant(sut.a, admin, player["user"]["id"], amount=amount)
     time.sleep(1.5)  # the worker's relay has published them: they come from history, not live
 
     with _open(sut.ws_b, player) as socket:
         socket.send(json.dumps({"type": "resume", "last_event_id": max(frame["id"] for frame in seen)}))
-        missed = _events(socket, 4)
+        missed = _events(socket, 2 * GRANT_FRAMES)
         socket.send(json.dumps({"type": "ping"}))
         after = json.loads(socket.recv(timeout=5))
 

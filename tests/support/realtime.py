@@ -17,6 +17,8 @@ from litestar.testing import AsyncTestClient, WebSocketTestSession
 from tests.support.api import ADMIN_PASSWORD, bearer
 
 WS = "/api/realtime/ws"
+GRANT_FRAMES = 3
+GRANT_TYPES = {"reward_granted", "profile_update", "notification"}
 
 
 async def eventually(condition: Callable[[], object], within_seconds: float = 3.0) -> None:
@@ -63,7 +65,8 @@ async def close_code(session: WebSocketTestSession, within_seconds: float = 3.0)
 
 
 async def grant(client: AsyncTestClient[Litestar], admin: dict[str, Any], user_id: str, amount: int = 100) -> None:
-    """An admin grant: one reward_granted and one profile_update for the player."""
+    """An admin grant: reward_granted and profile_update for the player, then the `notification` of its inbox row
+    (written by a consumer of the grant, so one relay pass later): GRANT_FRAMES events."""
     response = await client.post(
         f"/api/admin/users/{user_id}/grant",
         json={"currency": "coins", "amount": amount, "reason": "realtime test"},

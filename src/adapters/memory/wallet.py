@@ -99,6 +99,11 @@ class InMemoryWalletRepository:
             currency: balance for (owner, currency), balance in self._ws.working.balances.items() if owner == user_id
         }
 
+    async def entry_for(self, movement: Movement) -> LedgerEntry | None:
+        reference = _reference(movement)
+        entry_id = None if reference is None else self._ws.working.references.get(reference)
+        return None if entry_id is None else self._ws.working.ledger[entry_id]
+
     async def ledger(self, user_id: str, limit: int, before_id: int | None) -> Page[LedgerEntry]:
         """Newest first by id; the cursor is the id of the last entry served."""
         ids = sorted(

@@ -25,7 +25,7 @@ from src.domain.identity.errors import Forbidden
 from src.domain.identity.model import Principal
 from src.domain.shared.errors import NotFound
 from src.domain.wallet.events import RewardGranted
-from src.domain.wallet.model import Movement, balances_of
+from src.domain.wallet.model import LedgerEntry, Movement, balances_of
 
 REWARD_REASON = "reward"
 REWARD_REF_TYPE = "reward"
@@ -48,6 +48,7 @@ class GrantReward:
 class GrantedReward:
     reward: Reward
     balances: dict[str, int]  # the player's wallet after the grant
+    entry: LedgerEntry | None = None  # the ledger row of a COIN/GEM reward
 
 
 def reward_id_for(granted_by: str | None, key: str | None) -> str:
@@ -73,18 +74,26 @@ def _granted(reward: Reward, currency: str) -> RewardGranted:
     )
 
 
-async def _apply(uow: EngagementUnitOfWork, reward: Reward) -> None:
-    """The reward's effect and its events: one ledger row (reference: the reward id), or the items."""
-    if (currency := reward.currency) is not None:
-        movement = Movement(reward.user_id, currency, reward.amount, REWARD_REASON, REWARD_REF_TYPE, reward.reward_id)
-        record_balance_change(uow, await uow.wallets.credit(movement, reward.awarded_at))
-        uow.record(_granted(reward, currency.value))
-        return
+def _movement(reward: Reward) -> Movement | None:
+    """The ledger movement of a COIN/GEM reward, referenced by the reward id; None for an item."""
+    if (currency := reward.currency) is None:
+        return None
+    return Movement(reward.user_id, currency, reward.amount, REWARD_REASON, REWARD_REF_TYPE, reward.reward_id)
+
+
+async def _apply(uow: EngagementUnitOfWork, reward: Reward) -> LedgerEntry | None:
+    """The reward's effect and its events: one ledger row (returned), or the items."""
+    if (movement := _movement(reward)) is not None:
+        entry = await uow.wallets.credit(movement, reward.awarded_at)
+        record_balance_change(uow, entry)
+        uow.record(_granted(reward, movement.currency.value))
+        return entry
     item = reward.item
     if item is not None:
         units = [(item.item_id, item.name, item.rarity)] * reward.amount
         await uow.inventory.add(reward.user_id, units, reward.awarded_at)
         uow.record(_granted(reward, ITEM_CURRENCY))
+    return None
 
 
 def _same_grant(stored: Reward | None, asked: Reward) -> Reward:
@@ -118,13 +127,15 @@ async def grant_reward(cmd: GrantReward, deps: RewardDeps) -> GrantedReward:
         if user is None or user.deleted_at is not None:
             raise NotFound("no such user")
         if await uow.rewards.add(reward):
-            await _apply(uow, reward)
+            entry = await _apply(uow, reward)
             await _audit(uow, cmd, reward, deps)
         else:
             reward = _same_grant(await uow.rewards.get(reward.reward_id), reward)
+            movement = _movement(reward)
+            entry = None if movement is None else await uow.wallets.entry_for(movement)
         balances = balances_of(await uow.wallets.balances(reward.user_id))
         await uow.commit()
-    return GrantedReward(reward, balances)
+    return GrantedReward(reward, balances, entry)
 
 
 async def list_rewards(

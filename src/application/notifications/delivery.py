@@ -98,8 +98,10 @@ class _Fanout:
                             self.now, dict(message.data))  # fmt: skip
 
     def realtime(self, notification_id: str, recipient: Recipient) -> bool:
+        """Every notification kept in an inbox is also pushed to the player's sockets (as is one sent over realtime
+        alone), unless one announcement to everyone carries it instead."""
         message = self.message
-        if Channel.REALTIME not in message.channels or not message.realtime_per_user:
+        if not message.realtime_per_user or not {Channel.REALTIME, Channel.INBOX} & message.channels:
             return False
         self.uow.record(NotificationCreated(aggregate_id=recipient.user_id, occurred_at=self.now,
                                             notification_id=notification_id, type=message.type, title=message.title,

@@ -1,6 +1,6 @@
 """Notifications that follow other contexts' events: a reward granted, a purchase captured. Each event gives
-its notification a stable id, so a redelivered event is not notified twice. Realtime is left out: those events
-reach sockets already as `reward_granted` and `purchase_update`."""
+its notification a stable id, so a redelivered event is not notified twice. Being kept in the inbox, each also
+reaches the player's sockets as a `notification` (beside the event's own `reward_granted` or `purchase_update`)."""
 
 from __future__ import annotations
 

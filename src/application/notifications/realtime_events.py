@@ -24,7 +24,7 @@ from src.application.shared.outbox import BatchSubscriber, OutboxMessage, Subscr
 Translation = tuple[str, str | None, dict[str, Any]]  # message type, user id (None: everyone), data
 
 
-_REWARD_EXTRAS = ("reward_id", "reward_type", "item_id", "item_name")  # set by /api/rewards grants only
+_REWARD_EXTRAS = ("reward_id", "reward_type", "item_id", "item_name")  # set by the rewards use case only
 
 
 def _reward(event: OutboxMessage) -> Translation:

@@ -24,6 +24,10 @@ class WalletRepository(Protocol):
 
     async def balances(self, user_id: str) -> dict[Currency, int]: ...
 
+    async def entry_for(self, movement: Movement) -> LedgerEntry | None:
+        """The ledger row a movement with this reference (ref type and id, currency, reason) wrote, if any."""
+        ...
+
     async def ledger(self, user_id: str, limit: int, before_id: int | None) -> Page[LedgerEntry]: ...
 
 

@@ -1,9 +1,10 @@
 """Rewards: a grant of coins, gems or an item to a player, by an admin or by the server itself.
 
 Rules (API.md fixes only the shape, so they are decided here):
-- COIN and GEM need `amount`, 1..1,000,000, and no `item_id`; ITEM needs an `item_id` of the grantable
+- COIN and GEM need `amount`, 1..1,000,000,000, and no `item_id`; ITEM needs an `item_id` of the grantable
   registry below and takes `amount` as the quantity, 1..100 (1 when absent);
-- `source` says why (e.g. "tournament_prize", "mission:m42"): required, 1..64 characters after trimming;
+- `source` says why (e.g. "tournament_prize", "mission:m42"): required, 1..200 characters after trimming;
+  the bounds are the admin wallet grant's (amount, reason), since that grant is a reward too;
 - `granted_by` is the granting admin's user id, None for a server-internal grant.
 """
 
@@ -16,9 +17,9 @@ from enum import StrEnum
 from src.domain.shared.errors import InvalidInput
 from src.domain.wallet.model import Currency
 
-MAX_CURRENCY_AMOUNT = 1_000_000
+MAX_CURRENCY_AMOUNT = 1_000_000_000
 MAX_ITEM_QUANTITY = 100
-MAX_SOURCE_LENGTH = 64
+MAX_SOURCE_LENGTH = 200
 
 
 class RewardType(StrEnum):
@@ -28,6 +29,7 @@ class RewardType(StrEnum):
 
 
 CURRENCY_OF = {RewardType.COIN: Currency.COINS, RewardType.GEM: Currency.GEMS}
+REWARD_TYPE_OF = {currency: reward_type for reward_type, currency in CURRENCY_OF.items()}
 
 
 @dataclass(frozen=True)

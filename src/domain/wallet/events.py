@@ -24,8 +24,8 @@ class RewardGranted(DomainEvent):
 
     """Coins or gems credited, or an item given (currency "item", amount = quantity, item_id and item_name).
 
-    The reward fields are set by the rewards use case (POST /api/rewards and server-internal grants); other
-    grants (admin wallet grant, streaks, purchases) leave them None.
+    The reward fields are set by the rewards use case (POST /api/rewards, the admin wallet grant and server-internal
+    grants); other credits (streaks, purchases) leave them None.
     """
 
     currency: str

@@ -150,10 +150,10 @@ async def test_a_grant_needs_an_idempotency_key(client: Client, admin: dict[str,
         {"reward_type": "DIAMOND", "amount": 5, "source": "s"},
         {"reward_type": "COIN", "amount": 5, "source": "s", "bonus": True},  # unknown field
         {"reward_type": "COIN", "amount": 0, "source": "s"},
-        {"reward_type": "COIN", "amount": 1_000_001, "source": "s"},
+        {"reward_type": "COIN", "amount": 1_000_000_001, "source": "s"},
         {"reward_type": "COIN", "amount": "lots", "source": "s"},
         {"reward_type": "COIN", "amount": 5},  # no source
-        {"reward_type": "COIN", "amount": 5, "source": "x" * 65},
+        {"reward_type": "COIN", "amount": 5, "source": "x" * 201},
         {"reward_type": "COIN", "amount": 5, "source": "   "},
         {"reward_type": "ITEM", "source": "s"},  # ITEM without item_id
         {"reward_type": "ITEM", "item_id": "golden_dragon", "source": "s"},

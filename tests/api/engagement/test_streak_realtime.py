@@ -1,4 +1,4 @@
-"""A tick reaches the player's WebSocket as streak_update (beside the reward and the new balance)."""
+"""A tick reaches the player's WebSocket as streak_update (beside the reward, its notification and the new balance)."""
 
 from __future__ import annotations
 
@@ -21,12 +21,13 @@ async def test_a_tick_and_a_protection_reach_the_players_socket_as_streak_update
     await settle(client)
     with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
         assert (await client.post(TICK, headers=bearer(player))).status_code == 200
-        got = await events(session, 3)  # reward_granted, profile_update, streak_update
+        got = await events(session, 4)  # reward_granted, profile_update, streak_update, then the reward's notification
         assert (await client.post(PROTECT, headers=bearer(player))).status_code == 200
         [protected] = await events(session, 1)
 
     by_type = {frame["type"]: frame for frame in got}
-    assert set(by_type) == {"reward_granted", "profile_update", "streak_update"}
+    assert set(by_type) == {"reward_granted", "profile_update", "streak_update", "notification"}
+    assert by_type["notification"]["data"]["type"] == "reward"
     assert by_type["streak_update"]["data"] == {
         "count": 1,
         "best": 1,

@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.api.realtime.conftest import OpenClient
 from tests.support.api import bearer, log_in, sign_up
-from tests.support.realtime import eventually, grant, log_in_admin, settle
+from tests.support.realtime import GRANT_TYPES, eventually, grant, log_in_admin, settle
 
 SSE = "/api/realtime/sse"
 
@@ -59,7 +59,7 @@ async def test_events_arrive_with_id_lines_matching_their_ids(open_client: OpenC
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/event-stream")
     got = _parse(response.text)
-    assert {event["type"] for event in got} == {"reward_granted", "profile_update"}
+    assert {event["type"] for event in got} == GRANT_TYPES
     assert all(event["sse_id"] == str(event["id"]) for event in got)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -11,7 +12,18 @@ from litestar.testing import AsyncTestClient
 
 from tests.api.realtime.conftest import OpenClient
 from tests.support.api import bearer, log_in, sign_up
-from tests.support.realtime import WS, close_code, events, grant, log_in_admin, receive, receive_nothing_for, settle
+from tests.support.realtime import (
+    GRANT_FRAMES,
+    GRANT_TYPES,
+    WS,
+    close_code,
+    events,
+    grant,
+    log_in_admin,
+    receive,
+    receive_nothing_for,
+    settle,
+)
 
 
 async def _refusal_code(client: AsyncTestClient[Litestar], url: str, **options: Any) -> int:
@@ -82,21 +94,52 @@ async def test_an_origin_outside_cors_origins_is_refused(open_client: OpenClient
             assert (await receive(session))["type"] == "pong"
 
 
-async def test_an_admin_grant_reaches_the_player_as_reward_and_profile_update(
+async def test_an_admin_grant_reaches_the_player_as_reward_profile_update_and_notification(
     client: AsyncTestClient[Litestar], admin: dict[str, Any]
 ) -> None:
     player = await sign_up(client)
     await settle(client)
     with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
         await grant(client, admin, player["user"]["id"], amount=250)
-        got = await events(session, 2)
+        got = await events(session, GRANT_FRAMES)
+    inbox = (await client.get("/api/notifications", headers=bearer(player))).json()["items"]
 
     by_type = {frame["type"]: frame for frame in got}
-    assert set(by_type) == {"reward_granted", "profile_update"}
-    assert by_type["reward_granted"]["data"] == {"currency": "coins", "amount": 250, "source": "realtime test"}
+    assert set(by_type) == GRANT_TYPES
+    reward = by_type["reward_granted"]["data"]
+    assert reward.pop("reward_id").startswith("rw_")
+    assert reward == {"currency": "coins", "amount": 250, "source": "realtime test", "reward_type": "COIN"}
     assert by_type["profile_update"]["data"]["balances"] == {"coins": 1250}
-    assert got[0]["id"] < got[1]["id"]
+    [stored] = inbox  # the notification frame is the inbox row
+    assert by_type["notification"]["data"] == {key: stored[key] for key in ("id", "type", "title", "body", "data")}
+    assert got[-1]["type"] == "notification"  # written by a consumer of the grant's events, so after them
+    assert [frame["id"] for frame in got] == sorted({frame["id"] for frame in got})
     assert all(set(frame) == {"id", "type", "data", "ts"} and frame["ts"].endswith("Z") for frame in got)
+
+
+async def test_a_captured_purchase_reaches_the_player_as_its_inbox_notification(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    player = await sign_up(client)
+    await settle(client)
+    with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
+        bought = await client.post(
+            "/api/shop/buy",
+            json={"sku": "gems_100", "quantity": 1, "card_token": "tok_visa"},
+            headers={**bearer(player), "Idempotency-Key": uuid.uuid4().hex},
+        )
+        got = await events(session, 1)
+        while got[-1]["type"] != "notification":  # purchase_update, profile_update, reward_granted come first
+            got += await events(session, 1)
+    inbox = (await client.get("/api/notifications", headers=bearer(player))).json()["items"]
+
+    assert bought.json()["status"] == "captured", bought.text
+    [stored] = inbox
+    notification = got[-1]["data"]
+    transaction_id = bought.json()["transaction_id"]
+    assert (notification["type"], notification["data"]) == ("purchase", {"transaction_id": transaction_id})
+    assert notification == {key: stored[key] for key in ("id", "type", "title", "body", "data")}
+    assert {"purchase_update", "profile_update"} <= {frame["type"] for frame in got}
 
 
 async def test_another_players_events_never_arrive(client: AsyncTestClient[Litestar], admin: dict[str, Any]) -> None:
@@ -119,20 +162,20 @@ async def test_resume_replays_exactly_what_was_missed_in_order(
     await settle(client)
     with await client.websocket_connect(url) as session:
         await grant(client, admin, user_id, amount=1)
-        seen = await events(session, 2)
+        seen = await events(session, GRANT_FRAMES)
     for amount in (2, 3):
         await grant(client, admin, user_id, amount=amount)
     await settle(client)
 
     with await client.websocket_connect(url) as session:
         session.send_json({"type": "resume", "last_event_id": seen[-1]["id"]})
-        missed = await events(session, 4)
+        missed = await events(session, 2 * GRANT_FRAMES)
         session.send_json({"type": "ping"})
         after = await receive(session)
 
     ids = [frame["id"] for frame in missed]
     assert ids == sorted(ids)
-    assert len(set(ids)) == 4
+    assert len(set(ids)) == 2 * GRANT_FRAMES
     assert min(ids) > seen[-1]["id"]
     assert [frame["data"]["amount"] for frame in missed if frame["type"] == "reward_granted"] == [2, 3]
     assert after["type"] == "pong"  # nothing more, in particular no copy of what was replayed
@@ -145,14 +188,14 @@ async def test_last_event_id_in_the_url_resumes_at_connect(
     await settle(client)
     with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
         await grant(client, admin, player["user"]["id"], amount=1)
-        seen = await events(session, 2)
+        seen = await events(session, GRANT_FRAMES)
     await grant(client, admin, player["user"]["id"], amount=5)
     await settle(client)
 
     url = f"{WS}?token={player['access_token']}&last_event_id={seen[-1]['id']}"
     with await client.websocket_connect(url) as session:
-        missed = await events(session, 2)
-    assert {frame["type"] for frame in missed} == {"reward_granted", "profile_update"}
+        missed = await events(session, GRANT_FRAMES)
+    assert {frame["type"] for frame in missed} == GRANT_TYPES
     assert min(frame["id"] for frame in missed) > seen[-1]["id"]
 
 
@@ -164,7 +207,7 @@ async def test_a_resume_older_than_the_history_is_told_to_resync(open_client: Op
         url = f"{WS}?token={player['access_token']}"
         with await client.websocket_connect(url) as session:
             await grant(client, admin, player["user"]["id"], amount=1)
-            seen = await events(session, 2)
+            seen = await events(session, GRANT_FRAMES)
         for amount in (2, 3):
             await grant(client, admin, player["user"]["id"], amount=amount)
         await settle(client)
@@ -252,13 +295,13 @@ async def test_without_redis_the_memory_channels_deliver_and_resume(
         url = f"{WS}?token={player['access_token']}"
         with await client.websocket_connect(url) as session:
             await grant(client, admin, player["user"]["id"], amount=4)
-            seen = await events(session, 2)
+            seen = await events(session, GRANT_FRAMES)
         await grant(client, admin, player["user"]["id"], amount=6)
         await settle(client)
         with await client.websocket_connect(f"{url}&last_event_id={seen[-1]['id']}") as session:
-            missed = await events(session, 2)
+            missed = await events(session, GRANT_FRAMES)
 
-    assert {frame["type"] for frame in seen} == {"reward_granted", "profile_update"}
+    assert {frame["type"] for frame in seen} == GRANT_TYPES
     assert [frame["data"]["amount"] for frame in missed if frame["type"] == "reward_granted"] == [6]
 
 

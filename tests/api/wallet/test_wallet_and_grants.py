@@ -140,8 +140,8 @@ async def test_grant_is_audited_and_recorded_as_events(client: Any, admin: dict[
     player = await sign_up(client)
     user_id = player["user"]["id"]
 
-    await _grant(client, admin, user_id, uuid.uuid4().hex, currency="coins", amount=250, reason="tournament prize")
-    audit = (await client.get("/api/admin/audit/logs?action=wallet.grant", headers=bearer(admin))).json()["items"]
+    granted = await _grant(client, admin, user_id, uuid.uuid4().hex, currency="coins", amount=250, reason="prize")
+    audit = (await client.get("/api/admin/audit/logs?action=reward.grant", headers=bearer(admin))).json()["items"]
 
     async def event_types() -> list[str]:
         async with container.uow_factory() as uow:
@@ -150,7 +150,41 @@ async def test_grant_is_audited_and_recorded_as_events(client: Any, admin: dict[
 
     assert {"RewardGranted", "BalanceChanged"} <= set(await in_app(client, event_types))
     [entry] = [item for item in audit if item["target_id"] == user_id]
-    assert entry["payload"] == {"currency": "coins", "amount": 250, "reason": "tournament prize"}
+    assert entry["admin_id"] == admin["user"]["id"]
+    assert {key: entry["payload"][key] for key in ("reward_type", "amount", "source")} == {
+        "reward_type": "COIN", "amount": 250, "source": "prize"
+    }  # fmt: skip
+    assert granted.json()["balance_after"] == 1250
+
+
+async def test_a_grant_is_listed_with_the_players_rewards(client: Any, admin: dict[str, Any]) -> None:
+    player = await sign_up(client)
+    user_id = player["user"]["id"]
+    reason = "apology for the outage of " + "x" * 100  # the grant's reason may be up to 200 characters
+
+    granted = await _grant(client, admin, user_id, uuid.uuid4().hex, currency="gems", amount=40, reason=reason)
+    listed = await client.get(f"/api/rewards/users/{user_id}/rewards", headers=bearer(player))
+
+    assert granted.status_code == 201, granted.text
+    [reward] = listed.json()["items"]
+    assert {key: reward[key] for key in ("user_id", "reward_type", "amount", "item_id", "source", "granted_by")} == {
+        "user_id": user_id, "reward_type": "GEM", "amount": 40, "item_id": None, "source": reason,
+        "granted_by": admin["user"]["id"],
+    }  # fmt: skip
+    ledger = (await client.get("/api/wallet/ledger", headers=bearer(player))).json()["items"]
+    assert [entry["id"] for entry in ledger if entry["ref_id"] == reward["reward_id"]] == [
+        granted.json()["ledger_entry_id"]
+    ]
+
+
+async def test_a_blank_reason_names_the_reason(client: Any, admin: dict[str, Any]) -> None:
+    player = await sign_up(client)
+
+    response = await _grant(client, admin, player["user"]["id"], uuid.uuid4().hex, reason="   ")
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
+    assert "reason" in response.text
+    assert await _wallet(client, player) == {"coins": 1000, "gems": 0}
 
 
 async def test_ledger_pages_newest_first(client: Any, admin: dict[str, Any]) -> None:

@@ -73,6 +73,26 @@ async def test_a_first_credit_creates_the_wallet_and_returns_its_ledger_entry(uo
     assert await _whole_ledger(uow_factory, user_id) == [entry]
 
 
+async def test_the_entry_of_a_reference_is_found_by_it(uow_factory: UnitOfWorkFactory) -> None:
+    user_id, ref = await given_user(uow_factory), _ref()
+    movement = Movement(user_id, GEMS, 40, "reward", "reward", ref)
+    async with uow_factory() as uow:
+        await uow.wallets.credit(Movement(user_id, GEMS, 5, "seed", "test", _ref()), NOW)
+        written = await uow.wallets.credit(movement, NOW)
+        await uow.commit()
+
+    async with uow_factory() as sut:
+        found = await sut.wallets.entry_for(Movement(user_id, GEMS, 40, "reward", "reward", ref))
+        other_reason = await sut.wallets.entry_for(Movement(user_id, GEMS, 40, "seed", "reward", ref))
+        other_currency = await sut.wallets.entry_for(Movement(user_id, COINS, 40, "reward", "reward", ref))
+        unreferenced = await sut.wallets.entry_for(Movement(user_id, GEMS, 40, "reward"))
+
+    assert found == written
+    assert found is not None
+    assert found.balance_after == 45
+    assert (other_reason, other_currency, unreferenced) == (None, None, None)
+
+
 async def test_credits_add_up_per_currency(uow_factory: UnitOfWorkFactory) -> None:
     user_id, stranger = await given_user(uow_factory), await given_user(uow_factory)
 

@@ -235,7 +235,9 @@ async def test_a_reward_is_notified_once_however_often_its_event_arrives(world: 
         inbox = await uow.notifications.list_for_user(player, InboxFilter(), 10, None)
     assert (first, again) == (True, False)
     assert [(n.type, n.title) for n in inbox.items] == [("reward", "You received 250 coins")]
-    assert world.store.outbox == []  # sockets get the reward as `reward_granted` already
+    [pushed] = world.store.outbox  # what the inbox keeps reaches the sockets too, once
+    assert isinstance(pushed, NotificationCreated)
+    assert (pushed.aggregate_id, pushed.notification_id, pushed.type) == (player, inbox.items[0].id, "reward")
     assert [payload["template"] for job, payload in world.jobs.enqueued if job == EMAIL_JOB] == ["reward"]
 
 
@@ -254,6 +256,9 @@ async def test_a_captured_purchase_sends_a_receipt_and_its_gems_no_reward_notice
 
     emails = [payload for job, payload in world.jobs.enqueued if job == EMAIL_JOB]
     assert results == [True, False, False]
+    [pushed] = world.store.outbox
+    assert isinstance(pushed, NotificationCreated)
+    assert (pushed.aggregate_id, pushed.type, pushed.data) == (player, "purchase", {"transaction_id": "tx-1"})
     assert [(e["template"], e["context"]["amount"], e["context"]["gems"]) for e in emails] == [
         ("purchase_receipt", "4.99", 500)
     ]

@@ -1,4 +1,5 @@
-"""Wallet use cases on the in-memory unit of work: the signup bonus, admin grants, and verify-ledger."""
+"""Wallet use cases on the in-memory unit of work: the signup bonus and verify-ledger (admin grants are rewards:
+test_rewards.py)."""
 
 from __future__ import annotations
 
@@ -10,24 +11,18 @@ import pytest
 
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 from src.adapters.security.ids import SecretsIdGenerator
-from src.application.identity.commands import ClientInfo
-from src.application.identity.ports import AuditQuery
 from src.application.shared.outbox import OutboxMessage
 from src.application.wallet.deps import WalletConfig, WalletDeps
 from src.application.wallet.handlers import (
     CONSUMER_SIGNUP_BONUS,
-    GrantCurrency,
     credit_signup_bonus,
     get_balances,
-    grant_currency,
 )
 from src.application.wallet.ports import WalletCheck
 from src.application.wallet.verification import verify_ledger
 from src.domain.identity.model import Principal, Rank, User
-from src.domain.shared.errors import NotFound
-from src.domain.wallet.errors import AlreadyApplied
-from src.domain.wallet.events import BalanceChanged, RewardGranted
-from src.domain.wallet.model import Currency, LedgerEntry
+from src.domain.wallet.events import BalanceChanged
+from src.domain.wallet.model import LedgerEntry
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 ADMIN = Principal(user_id="admin-1", session_id="session-1", rank=Rank.STANDARD, is_admin=True)
@@ -63,10 +58,6 @@ def _signed_up(user_id: str) -> OutboxMessage:
 async def _ledger(deps: WalletDeps, user_id: str) -> list[LedgerEntry]:
     async with deps.uow_factory() as uow:
         return (await uow.wallets.ledger(user_id, 100, None)).items
-
-
-def _grant(user_id: str, amount: int = 250, key: str = "grant-1") -> GrantCurrency:
-    return GrantCurrency(ADMIN, ClientInfo("203.0.113.9"), user_id, Currency.GEMS, amount, " event prize ", key)
 
 
 # --- signup bonus ----------------------------------------------------------------------------------------------------
@@ -119,57 +110,6 @@ async def test_the_signup_bonus_credits_every_currency_configured(store: InMemor
     await credit_signup_bonus(_signed_up(user_id), deps)
 
     assert await get_balances(user_id, deps) == {"coins": 500, "gems": 20}
-
-
-# --- admin grants ----------------------------------------------------------------------------------------------------
-
-
-async def test_a_grant_to_an_unknown_user_is_refused_and_leaves_no_trace(
-    deps: WalletDeps, store: InMemoryStore
-) -> None:
-    with pytest.raises(NotFound):
-        await grant_currency(_grant("no-such-user"), deps)
-
-    assert await _ledger(deps, "no-such-user") == []
-    assert store.outbox == []
-    async with deps.uow_factory() as uow:
-        assert (await uow.audit.search(AuditQuery(), 10, None)).items == []
-
-
-async def test_a_grant_credits_the_user_writes_an_audit_entry_and_records_its_events(
-    deps: WalletDeps, store: InMemoryStore
-) -> None:
-    user_id = await _given_user(deps)
-
-    result = await grant_currency(_grant(user_id, 250), deps)
-
-    assert (result.entry.delta, result.entry.balance_after, result.entry.reason) == (250, 250, "admin_grant")
-    assert result.balances == {"coins": 0, "gems": 250}
-    async with deps.uow_factory() as uow:
-        [audit] = (await uow.audit.search(AuditQuery(action="wallet.grant"), 10, None)).items
-    assert (audit.admin_id, audit.target_type, audit.target_id, audit.ip) == ("admin-1", "user", user_id, "203.0.113.9")
-    assert audit.payload == {"currency": "gems", "amount": 250, "reason": "event prize"}
-    changed, granted = store.outbox
-    assert isinstance(changed, BalanceChanged)
-    assert (changed.aggregate_id, changed.currency, changed.delta, changed.balance_after) == (user_id, "gems", 250, 250)
-    assert isinstance(granted, RewardGranted)
-    assert (granted.aggregate_id, granted.amount, granted.source, granted.granted_by) == (
-        user_id,
-        250,
-        "event prize",
-        "admin-1",
-    )
-
-
-async def test_a_grant_repeated_with_the_same_key_is_already_applied(deps: WalletDeps, store: InMemoryStore) -> None:
-    user_id = await _given_user(deps)
-    await grant_currency(_grant(user_id, key="same"), deps)
-
-    with pytest.raises(AlreadyApplied):
-        await grant_currency(_grant(user_id, key="same"), deps)
-
-    assert await get_balances(user_id, deps) == {"coins": 0, "gems": 250}
-    assert len(store.outbox) == 2
 
 
 # --- verify-ledger ---------------------------------------------------------------------------------------------------

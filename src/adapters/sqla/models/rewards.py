@@ -28,6 +28,6 @@ class RewardRow(Base):
     reward_type: Mapped[str] = mapped_column(String(8))
     amount: Mapped[int] = mapped_column(Integer)
     item_id: Mapped[str | None] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(200))
     granted_by: Mapped[str | None] = mapped_column(String(36), ForeignKey("users.id", ondelete="SET NULL"))
     awarded_at: Mapped[datetime] = mapped_column(UtcDateTime)

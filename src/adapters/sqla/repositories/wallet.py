@@ -104,6 +104,18 @@ class SqlaWalletRepository:
         rows = await self._db.execute(select(WalletRow.currency, WalletRow.balance).where(WalletRow.user_id == user_id))
         return {Currency(currency): balance for currency, balance in rows}
 
+    async def entry_for(self, movement: Movement) -> LedgerEntry | None:
+        if movement.ref_type is None or movement.ref_id is None:
+            return None
+        statement = select(LedgerEntryRow).where(
+            LedgerEntryRow.ref_type == movement.ref_type,
+            LedgerEntryRow.ref_id == movement.ref_id,
+            LedgerEntryRow.currency == movement.currency.value,
+            LedgerEntryRow.reason == movement.reason,
+        )
+        row = (await self._db.execute(statement)).scalar_one_or_none()
+        return None if row is None else _entry(row)
+
     async def ledger(self, user_id: str, limit: int, before_id: int | None) -> Page[LedgerEntry]:
         statement = select(LedgerEntryRow).where(LedgerEntryRow.user_id == user_id)
         if before_id is not None:

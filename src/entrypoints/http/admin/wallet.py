@@ -1,28 +1,30 @@
-"""Admin grant of coins or gems: Idempotency-Key required, audit-logged."""
+"""Admin grant of coins or gems: Idempotency-Key required, audit-logged. A grant is a reward: it goes through the
+rewards use case, so it is listed with the player's rewards and notified like any other."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Controller, Request, Response, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from src.application.wallet.deps import WalletDeps
-from src.application.wallet.handlers import GrantCurrency, grant_currency
+from src.application.engagement.deps import RewardDeps
+from src.application.engagement.rewards import GrantReward, grant_reward
+from src.domain.engagement.rewards import REWARD_TYPE_OF, RewardRequest
 from src.domain.identity.model import Principal
 from src.entrypoints.http.idempotency import idempotency_key, idempotent
+from src.entrypoints.http.rewards import provide_rewards
 from src.entrypoints.http.schemas.wallet import GrantIn, GrantOut
 from src.entrypoints.http.security import client_info
-from src.entrypoints.http.wallet import WALLET
 
 
 class AdminWalletController(Controller):
     path = "/users"
     tags = ["admin"]  # noqa: RUF012
-    dependencies = WALLET
+    dependencies = {"rewards_deps": Provide(provide_rewards, sync_to_thread=False)}  # noqa: RUF012
 
     @post(
         "/{user_id:str}/grant",
@@ -37,21 +39,15 @@ class AdminWalletController(Controller):
         request: Request[Principal, Any, Any],
         user_id: FromPath[str],
         data: JSONBody[GrantIn],
-        wallet: NamedDependency[WalletDeps],
+        rewards_deps: NamedDependency[RewardDeps],
     ) -> Response[bytes]:
+        """The `reason` is the reward's source; the key names the reward, as on POST /api/rewards."""
         key = idempotency_key(request, data.idempotency_key, required=True) or ""
-        command = GrantCurrency(
-            admin=request.user,
-            client=client_info(request),
-            user_id=user_id,
-            currency=data.currency,
-            amount=data.amount,
-            reason=data.reason,
-            idempotency_key=key,
-        )
+        reward = RewardRequest(user_id, REWARD_TYPE_OF[data.currency].value, data.reason, data.amount)
+        command = GrantReward(reward, key=key, admin=request.user, client=client_info(request))
 
         async def run() -> GrantOut:
-            return GrantOut.of(await grant_currency(command, wallet))
+            return GrantOut.of(await grant_reward(command, rewards_deps))
 
         return await idempotent(
             request,

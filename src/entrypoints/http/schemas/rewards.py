@@ -8,18 +8,18 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from src.application.engagement.rewards import GrantedReward
-from src.domain.engagement.rewards import MAX_SOURCE_LENGTH, Reward, RewardRequest
+from src.domain.engagement.rewards import MAX_CURRENCY_AMOUNT, MAX_SOURCE_LENGTH, Reward, RewardRequest
 from src.entrypoints.http.schemas.identity import Struct
 from src.entrypoints.http.schemas.wallet import WalletOut
 
 
 class RewardGrantIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """COIN/GEM: `amount` 1..1,000,000, no `item_id`; ITEM: a grantable `item_id`, `amount` = quantity 1..100
+    """COIN/GEM: `amount` 1..1,000,000,000, no `item_id`; ITEM: a grantable `item_id`, `amount` = quantity 1..100
     (default 1). The domain decides the combinations; these bounds keep absurd values out early."""
 
     user_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     reward_type: Literal["COIN", "GEM", "ITEM"]
-    amount: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
+    amount: Annotated[int, msgspec.Meta(ge=1, le=MAX_CURRENCY_AMOUNT)] | None = None
     item_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
     source: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_SOURCE_LENGTH)]
     idempotency_key: Annotated[str, msgspec.Meta(max_length=255)] | None = None

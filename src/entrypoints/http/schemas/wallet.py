@@ -7,7 +7,8 @@ from typing import Annotated
 
 import msgspec
 
-from src.application.wallet.handlers import GrantResult
+from src.application.engagement.rewards import GrantedReward
+from src.domain.engagement.rewards import MAX_CURRENCY_AMOUNT, MAX_SOURCE_LENGTH
 from src.domain.wallet.model import Currency, LedgerEntry
 from src.entrypoints.http.schemas.identity import Struct
 
@@ -47,8 +48,8 @@ class LedgerEntryOut(Struct):
 
 class GrantIn(Struct):
     currency: Currency
-    amount: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    amount: Annotated[int, msgspec.Meta(ge=1, le=MAX_CURRENCY_AMOUNT)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_SOURCE_LENGTH, pattern=r"\S")]  # not blank
     idempotency_key: Annotated[str, msgspec.Meta(max_length=255)] | None = None
 
 
@@ -61,13 +62,15 @@ class GrantOut(Struct):
     balances: WalletOut
 
     @classmethod
-    def of(cls, result: GrantResult) -> GrantOut:
-        entry = result.entry
+    def of(cls, granted: GrantedReward) -> GrantOut:
+        entry = granted.entry
+        if entry is None:
+            raise ValueError("a currency grant has a ledger entry")
         return cls(
             user_id=entry.user_id,
             currency=entry.currency.value,
             amount=entry.delta,
             balance_after=entry.balance_after,
             ledger_entry_id=entry.id,
-            balances=WalletOut.of(result.balances),
+            balances=WalletOut.of(granted.balances),
         )
