@@ -2,13 +2,16 @@
 
 Each test makes one request that completes, then leaves its key's record as a killed process would (in flight,
 an hour old, no answer), so the retry with the key runs the operation a second time: rewards, admin grants,
-refunds and streak ticks are keyed by something the second run cannot apply again. (Purchases: shop tests.)
+refunds, streak ticks, spins and pulls are keyed by something the second run cannot apply again.
+(Purchases: tests/api/shop/test_buy_abandoned_key.py.)
 """
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
+
+import pytest
 
 from src.entrypoints.container import Container
 from tests.support.api import bearer, in_app, sign_up
@@ -98,3 +101,26 @@ async def test_a_streak_tick_run_again_is_already_claimed(client: Any, container
     assert first.status_code == 200, first.text
     assert (again.status_code, again.json()["error"]["code"]) == (409, "ALREADY_CLAIMED")
     assert await _wallet(client, player) == after_first
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "currency"),
+    [("/api/games/slot/spin", {"bet": 10}, "coins"), ("/api/games/gacha/pull", {"count": 1}, "gems")],
+)
+async def test_a_keyed_play_run_again_is_refused_and_charged_once(
+    client: Any, container: Container, admin: dict[str, Any], path: str, body: dict[str, Any], currency: str
+) -> None:
+    player, key = await sign_up(client), uuid.uuid4().hex
+    grant = {"currency": "gems", "amount": 500, "reason": "pulls"}
+    await _post(client, admin, f"/api/admin/users/{player['user']['id']}/grant", uuid.uuid4().hex, grant)
+    first = await _post(client, player, path, key, body)
+    after_first = await _wallet(client, player)
+    await _abandon(client, container, player, path, key, body)
+
+    again = await _post(client, player, path, key, body)
+    history = (await client.get("/api/games/history?limit=100", headers=bearer(player))).json()["items"]
+
+    assert first.status_code == 200, first.text
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "ALREADY_APPLIED")
+    assert (await _wallet(client, player))[currency] == after_first[currency] == first.json()["balance_after"]
+    assert len(history) == 1

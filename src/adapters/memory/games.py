@@ -112,6 +112,11 @@ class InMemoryPlayRepository:
         plays = (play for play in self._ws.working.history.values() if _matches(play, query))
         return newest_first_page(plays, lambda play: (play.created_at, play.id), limit, after)
 
+    async def has_play(self, user_id: str, play_id: str) -> bool:
+        # committed rows count too: a play committed since this unit of work's snapshot is visible, as in SQL
+        found = self._ws.working.history.get(play_id) or self._ws.committed.history.get(play_id)
+        return found is not None and found.user_id == user_id
+
     async def stats(self, user_id: str) -> list[GameStats]:
         rows = [stats for (owner, _), stats in self._ws.working.stats.items() if owner == user_id]
         return sorted(rows, key=lambda stats: stats.game_type)

@@ -1,19 +1,40 @@
-"""Spins and pulls: odds from the stored config, money through the ledger, all in one transaction."""
+"""Spins and pulls: odds from the stored config, money through the ledger, all in one transaction.
+
+A play made with an Idempotency-Key has an id derived from (player, key): run again (its first request died with
+its idempotency record in flight), it finds its own play and is refused as ALREADY_APPLIED instead of playing twice.
+"""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from src.application.games.configs import gacha_of, slot_of
 from src.application.games.deps import GamesDeps
-from src.application.games.ports import Settlement
+from src.application.games.ports import GamesUnitOfWork, Settlement
 from src.application.wallet.handlers import record_balance_change
 from src.domain.games.events import GachaPulled, SpinSettled
 from src.domain.games.gacha import PulledItem, Rarity, pull
 from src.domain.games.play import GameType, PlayRecord
 from src.domain.games.slot import spin
+from src.domain.wallet.errors import AlreadyApplied
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import Currency, Movement
+
+_PLAY_IDS = uuid.UUID("6a1d3c52-9f0e-4b7a-8c21-5e4f7d9b0a13")  # namespace of play ids derived from keys
+
+
+def play_id_for(user_id: str, game_type: GameType, key: str | None, deps: GamesDeps) -> str:
+    """Derived from (player, game, key) when a key is given, so a play run again finds itself; else random."""
+    if key is None:
+        return deps.ids.new_id()
+    return str(uuid.uuid5(_PLAY_IDS, f"{user_id}:{game_type.value}:{key}"))
+
+
+async def _refuse_if_played(uow: GamesUnitOfWork, user_id: str, play_id: str, key: str | None) -> None:
+    """With the player's state locked, so a concurrent run of the same key waits and then sees the first."""
+    if key is not None and await uow.plays.has_play(user_id, play_id):
+        raise AlreadyApplied("this Idempotency-Key already played")
 
 
 @dataclass(frozen=True)
@@ -27,10 +48,11 @@ class SpinResult:
     balance_after: int
 
 
-async def place_spin(user_id: str, bet: int, deps: GamesDeps) -> SpinResult:
-    spin_id, now = deps.ids.new_id(), deps.clock.now()
+async def place_spin(user_id: str, bet: int, deps: GamesDeps, key: str | None = None) -> SpinResult:
+    spin_id, now = play_id_for(user_id, GameType.SLOT, key, deps), deps.clock.now()
     async with deps.uow_factory() as uow:
         start = await uow.plays.begin_play(user_id, GameType.SLOT)
+        await _refuse_if_played(uow, user_id, spin_id, key)
         config, state = slot_of(start.config, deps), start.state
         outcome = spin(config, deps.rng, bet, state.streak)  # validates the bet against the config's limits
         state.streak = outcome.streak
@@ -87,11 +109,12 @@ class PullResult:
     balance_after: int
 
 
-async def pull_gacha(user_id: str, count: int, deps: GamesDeps) -> PullResult:
+async def pull_gacha(user_id: str, count: int, deps: GamesDeps, key: str | None = None) -> PullResult:
     """Pity is the player's persisted counter; near misses change the show, never the items granted."""
-    pull_id = deps.ids.new_id()
+    pull_id = play_id_for(user_id, GameType.GACHA, key, deps)
     async with deps.uow_factory() as uow:
         start = await uow.plays.begin_play(user_id, GameType.GACHA)
+        await _refuse_if_played(uow, user_id, pull_id, key)
         config, state = gacha_of(start.config, deps), start.state
         cost = config.cost_of(count)  # validates count
         now = deps.clock.now()

@@ -16,7 +16,7 @@ from src.application.games.deps import GamesDeps
 from src.application.games.follows import FollowView
 from src.application.shared.pagination import Page
 from src.domain.identity.model import Principal
-from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.idempotency import idempotency_key, idempotent
 from src.entrypoints.http.query import From, To, as_utc
 from src.entrypoints.http.schemas.games import (
     FollowOut,
@@ -75,8 +75,10 @@ class GamesController(Controller):
     async def spin(
         self, request: PrincipalRequest, data: JSONBody[SpinIn], games: NamedDependency[GamesDeps]
     ) -> Response[bytes]:
+        key = idempotency_key(request, data.idempotency_key)
+
         async def run() -> SpinOut:
-            return SpinOut.of(await plays.place_spin(request.user.user_id, data.bet, games))
+            return SpinOut.of(await plays.place_spin(request.user.user_id, data.bet, games, key))
 
         return await idempotent(request, request.user.user_id, run, required=False, body_key=data.idempotency_key)
 
@@ -93,8 +95,10 @@ class GamesController(Controller):
     async def pull(
         self, request: PrincipalRequest, data: JSONBody[PullIn], games: NamedDependency[GamesDeps]
     ) -> Response[bytes]:
+        key = idempotency_key(request, data.idempotency_key)
+
         async def run() -> PullOut:
-            return PullOut.of(await plays.pull_gacha(request.user.user_id, data.count, games))
+            return PullOut.of(await plays.pull_gacha(request.user.user_id, data.count, games, key))
 
         return await idempotent(request, request.user.user_id, run, required=False, body_key=data.idempotency_key)
 

@@ -394,3 +394,17 @@ async def test_begin_play_locks_the_state_and_reads_the_odds_in_force(uow_factor
     assert start.state == PlayerState(user_id, GameType.GACHA, 0, 0)
     assert start.config is not None
     assert (start.config.version, start.config.data) == (version, odds)
+
+
+async def test_has_play_finds_the_users_committed_play(uow_factory: UnitOfWorkFactory) -> None:
+    user_id, other_user = await given_user(uow_factory), await given_user(uow_factory)
+    play = _play(user_id)
+    await _played(uow_factory, play)
+
+    async with uow_factory() as sut:
+        await sut.plays.lock_state(user_id, SLOT)
+        found = await sut.plays.has_play(user_id, play.id)
+        unknown = await sut.plays.has_play(user_id, str(uuid.uuid4()))
+        someone_else = await sut.plays.has_play(other_user, play.id)
+
+    assert (found, unknown, someone_else) == (True, False, False)

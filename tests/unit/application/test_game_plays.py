@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from src.domain.games.gacha import DEFAULT_GACHA_CONFIG, Rarity
 from src.domain.games.play import GameStats, GameType, PlayerState
 from src.domain.games.random import RandomSource
 from src.domain.games.slot import DEFAULT_SLOT_CONFIG
-from src.domain.wallet.errors import InsufficientFunds
+from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import Currency, Movement
 from tests.unit.domain.games.fakes import ConstantRandom, spins
@@ -176,3 +177,34 @@ async def test_a_pull_the_gems_cannot_cover_leaves_no_trace(store: InMemoryStore
     async with InMemoryUnitOfWork(store) as uow:
         assert await uow.inventory.list(user_id) == []
     assert store.outbox == []
+
+
+# --- a play with an Idempotency-Key, run again -----------------------------------------------------------------------
+
+
+async def test_a_keyed_spin_run_again_is_refused_and_takes_the_bet_once(store: InMemoryStore) -> None:
+    user_id, key = await _player(store, coins=1000), uuid.uuid4().hex
+    deps = _deps(store, spins(DEFAULT_SLOT_CONFIG, LOSING, LOSING))
+
+    first = await place_spin(user_id, 10, deps, key)
+    with pytest.raises(AlreadyApplied):
+        await place_spin(user_id, 10, deps, key)
+    other_key = await place_spin(user_id, 10, deps, uuid.uuid4().hex)
+
+    assert first.balance_after == 990
+    assert other_key.spin_id != first.spin_id
+    assert (await _balances(store, user_id))[Currency.COINS] == 980
+    assert (await _records(store, user_id, GameType.SLOT))[0] == 2
+
+
+async def test_concurrent_runs_of_one_keyed_pull_pull_once(store: InMemoryStore) -> None:
+    user_id, key = await _player(store, gems=1000), uuid.uuid4().hex
+    deps = _deps(store, ALWAYS_COMMON)
+
+    outcomes = await asyncio.gather(*(pull_gacha(user_id, 1, deps, key) for _ in range(5)), return_exceptions=True)
+
+    pulled = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
+    assert len(pulled) == 1
+    assert all(isinstance(outcome, AlreadyApplied) for outcome in outcomes if outcome not in pulled)
+    assert (await _balances(store, user_id))[Currency.GEMS] == 1000 - pulled[0].cost
+    assert (await _records(store, user_id, GameType.GACHA))[0] == 1

@@ -172,6 +172,10 @@ class SqlaPlayRepository:
         rows = (await self._db.execute(statement.limit(limit + 1))).scalars().all()
         return to_page(rows, limit, _record, lambda row: Position(row.created_at, row.id))
 
+    async def has_play(self, user_id: str, play_id: str) -> bool:
+        statement = select(GameHistoryRow.id).where(GameHistoryRow.id == play_id, GameHistoryRow.user_id == user_id)
+        return (await self._db.execute(statement)).first() is not None
+
     async def stats(self, user_id: str) -> list[GameStats]:
         rows = (await self._db.execute(select(GameStatsRow).where(GameStatsRow.user_id == user_id))).scalars()
         return [GameStats(row.game_type, row.play_count, row.win_count, row.net_coins, row.net_gems) for row in rows]
