@@ -14,12 +14,13 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from src.application.identity.ports import AuditQuery, RefreshOutcome, RefreshSpend, UserQuery
+from src.application.identity.ports import RefreshOutcome, RefreshSpend, UserQuery
+from src.application.shared.audit import AuditQuery
 from src.application.shared.pagination import Page, Position, encode_cursor
-from src.domain.identity.audit import AuditEntry
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
 from src.domain.identity.model import InviteCode, Session, User
 from src.domain.identity.policies import nickname_key
+from src.domain.shared.audit import AuditEntry
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

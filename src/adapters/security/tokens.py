@@ -12,8 +12,9 @@ from typing import Any
 import jwt
 
 from src.application.identity.ports import IssuedToken
-from src.domain.identity.errors import TokenExpired, Unauthorized
-from src.domain.identity.model import Principal
+from src.domain.identity.errors import TokenExpired
+from src.domain.shared.errors import Unauthorized
+from src.domain.shared.principal import Principal
 
 _ALGORITHM = "HS256"
 _ACCESS = "access"

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from src.application.engagement.ports import EngagementUnitOfWork
-from src.application.identity.ports import IdGenerator
-from src.application.shared.ports import Clock
+from src.application.shared.ports import Clock, IdGenerator
 
 
 @dataclass

@@ -15,15 +15,14 @@ from dataclasses import dataclass, replace
 
 from src.application.engagement.deps import RewardDeps
 from src.application.engagement.ports import EngagementUnitOfWork
-from src.application.identity.audit import AdminAction, write_audit
-from src.application.identity.commands import ClientInfo
+from src.application.shared.audit import write_audit
+from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.idempotency import IdempotencyKeyReused
 from src.application.shared.pagination import Page, check_limit, decode_cursor
 from src.application.wallet.handlers import record_balance_change
 from src.domain.engagement.rewards import Reward, RewardRequest, new_reward
-from src.domain.identity.errors import Forbidden
-from src.domain.identity.model import Principal
-from src.domain.shared.errors import NotFound
+from src.domain.shared.errors import Forbidden, NotFound
+from src.domain.shared.principal import Principal
 from src.domain.wallet.events import RewardGranted
 from src.domain.wallet.model import LedgerEntry, Movement, balances_of
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from src.application.games.deps import GamesDeps
 from src.application.games.ports import GamesUnitOfWork, StoredConfig
-from src.application.identity.audit import AdminAction, write_audit
-from src.application.identity.commands import ClientInfo
+from src.application.shared.audit import write_audit
+from src.application.shared.commands import AdminAction, ClientInfo
 from src.domain.games.gacha import GachaConfig, effective_rates
 from src.domain.games.play import GameType
 from src.domain.games.slot import SlotConfig, SlotOdds, odds
-from src.domain.identity.model import Principal
 from src.domain.shared.errors import InvalidInput
+from src.domain.shared.principal import Principal
 
 
 def slot_of(stored: StoredConfig | None, deps: GamesDeps) -> SlotConfig:

@@ -6,8 +6,7 @@ from functools import cached_property
 
 from src.application.games.leaderboard import Leaderboard
 from src.application.games.ports import GamesUnitOfWork, StoredConfig
-from src.application.identity.ports import IdGenerator
-from src.application.shared.ports import Clock
+from src.application.shared.ports import Clock, IdGenerator
 from src.domain.games.gacha import DEFAULT_GACHA_CONFIG, GachaConfig
 from src.domain.games.random import RandomSource
 from src.domain.games.slot import DEFAULT_SLOT_CONFIG, SlotConfig

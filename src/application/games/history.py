@@ -10,9 +10,8 @@ from src.application.games.ports import HistoryQuery, InventoryItem
 from src.application.shared.pagination import Page, check_limit, decode_cursor
 from src.domain.games.gacha import Rarity
 from src.domain.games.play import GameStats, GameType, PlayRecord
-from src.domain.identity.errors import Forbidden
-from src.domain.identity.model import Principal
-from src.domain.shared.errors import InvalidInput
+from src.domain.shared.errors import Forbidden, InvalidInput
+from src.domain.shared.principal import Principal
 
 GAME_TYPES = {game.value for game in GameType}
 

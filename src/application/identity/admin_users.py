@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from src.application.identity.audit import AdminAction, write_audit
-from src.application.identity.commands import ClientInfo
 from src.application.identity.deps import IdentityDeps
-from src.application.identity.ports import AuditQuery, UserQuery
+from src.application.identity.ports import UserQuery
+from src.application.shared.audit import AuditQuery, write_audit
+from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.pagination import Page, Position, check_limit, decode_cursor, merge_newest_first
 from src.domain.identity import policies
-from src.domain.identity.errors import Forbidden
 from src.domain.identity.events import AccountUpdated
-from src.domain.identity.model import AccountStatus, Principal, Rank, User
-from src.domain.shared.errors import NotFound
+from src.domain.identity.model import AccountStatus, User
+from src.domain.shared.errors import Forbidden, NotFound
+from src.domain.shared.principal import Principal, Rank
 
 
 @dataclass(frozen=True)

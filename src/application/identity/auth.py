@@ -7,24 +7,25 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from src.application.identity.commands import ClientInfo, LogIn, Refresh, SignUp
+from src.application.identity.commands import LogIn, Refresh, SignUp
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.ports import IdentityUnitOfWork, RefreshOutcome
+from src.application.shared.commands import ClientInfo
 from src.domain.identity import policies
 from src.domain.identity.errors import (
     AccountBanned,
     AccountSuspended,
-    Forbidden,
     InvalidCredentials,
     InviteExhausted,
     LoginLocked,
     RefreshReused,
     TokenExpired,
     TokenRevoked,
-    Unauthorized,
 )
 from src.domain.identity.events import UserLoggedIn, UserSignedUp
-from src.domain.identity.model import AccountStatus, Principal, Session, User, check_invite_found
+from src.domain.identity.model import AccountStatus, Session, User, check_invite_found
+from src.domain.shared.errors import Forbidden, Unauthorized
+from src.domain.shared.principal import Principal
 
 
 @dataclass(frozen=True)

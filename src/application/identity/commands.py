@@ -5,15 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from src.domain.identity.model import Principal
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    """Where a request came from, for sessions and the audit log."""
-
-    ip: str | None = None
-    user_agent: str = ""
+from src.application.shared.commands import ClientInfo
+from src.domain.shared.principal import Principal
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from src.application.identity.config import IdentityConfig
 from src.application.identity.ports import (
+    IdentityIdGenerator,
     IdentityUnitOfWork,
-    IdGenerator,
     PasswordBlocklist,
     PasswordHasher,
     TokenService,
@@ -24,7 +24,7 @@ class IdentityDeps:
     cache: Cache
     hasher: PasswordHasher
     tokens: TokenService
-    ids: IdGenerator
+    ids: IdentityIdGenerator
     blocklist: PasswordBlocklist
     session_state: SessionStateCache
     config: IdentityConfig

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from src.application.identity.audit import AdminAction, write_audit
 from src.application.identity.commands import CreateInviteCode
 from src.application.identity.deps import IdentityDeps
+from src.application.shared.audit import write_audit
+from src.application.shared.commands import AdminAction
 from src.application.shared.pagination import Page, check_limit, decode_cursor
 from src.domain.identity.model import InviteCode
 from src.domain.shared.errors import DomainError, InvalidInput

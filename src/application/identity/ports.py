@@ -8,10 +8,11 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
+from src.application.shared.audit import AuditLogRepository
 from src.application.shared.pagination import Page, Position
-from src.application.shared.ports import UnitOfWork
-from src.domain.identity.audit import AuditEntry
-from src.domain.identity.model import AccountStatus, InviteCode, Principal, Rank, Session, User
+from src.application.shared.ports import IdGenerator, UnitOfWork
+from src.domain.identity.model import AccountStatus, InviteCode, Session, User
+from src.domain.shared.principal import Principal, Rank
 
 
 @dataclass(frozen=True)
@@ -102,21 +103,6 @@ class SessionRepository(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class AuditQuery:
-    action: str | None = None
-    admin_id: str | None = None
-    target_id: str | None = None  # what the action was done to (a user id, a sku, ...)
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-class AuditLogRepository(Protocol):
-    async def add(self, entry: AuditEntry) -> None: ...
-
-    async def search(self, query: AuditQuery, limit: int, after: Position | None) -> Page[AuditEntry]: ...
-
-
 class IdentityUnitOfWork(UnitOfWork, Protocol):
     @property
     def users(self) -> UserRepository: ...
@@ -167,9 +153,7 @@ class TokenService(Protocol):
     def hash_refresh_token(self, token: str) -> str: ...
 
 
-class IdGenerator(Protocol):
-    def new_id(self) -> str: ...
-
+class IdentityIdGenerator(IdGenerator, Protocol):
     def new_invite_code(self) -> str:
         """Unguessable: from a CSPRNG, at least 8 characters."""
         ...

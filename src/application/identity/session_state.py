@@ -12,7 +12,7 @@ from datetime import datetime
 
 from src.application.identity.ports import IdentityUnitOfWork
 from src.application.shared.ports import Cache
-from src.domain.identity.model import Principal, Rank
+from src.domain.shared.principal import Principal, Rank
 
 
 @dataclass(frozen=True)

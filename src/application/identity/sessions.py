@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.session_state import principal_of
 from src.domain.identity.errors import TokenRevoked
-from src.domain.identity.model import Principal, Session
+from src.domain.identity.model import Session
 from src.domain.shared.errors import NotFound
+from src.domain.shared.principal import Principal
 
 
 async def authenticate(access_token: str, deps: IdentityDeps) -> Principal:

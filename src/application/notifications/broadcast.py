@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from src.application.identity.audit import AdminAction, write_audit
-from src.application.identity.commands import ClientInfo
 from src.application.notifications.delivery import Outgoing, Staged, enqueue, stage
 from src.application.notifications.deps import NotificationDeps
-from src.domain.identity.model import Principal
+from src.application.shared.audit import write_audit
+from src.application.shared.commands import AdminAction, ClientInfo
 from src.domain.notifications.audience import Target, TargetKind
 from src.domain.notifications.events import AnnouncementPublished
 from src.domain.notifications.model import Channel
+from src.domain.shared.principal import Principal
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from src.application.identity.audit import AdminAction, write_audit
-from src.application.identity.commands import ClientInfo
 from src.application.notifications.delivery import Outgoing, enqueue, stage
 from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.ports import NotificationsUnitOfWork
+from src.application.shared.audit import write_audit
+from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.pagination import Page, check_limit, decode_cursor
-from src.domain.identity.model import Principal
 from src.domain.notifications.audience import Target
 from src.domain.notifications.campaigns import Campaign, CampaignNotCancellable, CampaignStatus
 from src.domain.notifications.model import Channel
 from src.domain.shared.errors import NotFound
+from src.domain.shared.principal import Principal
 
 OPEN = (CampaignStatus.SCHEDULED, CampaignStatus.DISPATCHING)
 

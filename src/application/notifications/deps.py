@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from src.application.identity.ports import IdGenerator
 from src.application.notifications.ports import Mailer, NotificationsUnitOfWork, PushSender
 from src.application.shared.jobs import JobQueue
-from src.application.shared.ports import Cache, Clock
+from src.application.shared.ports import Cache, Clock, IdGenerator
 
 PUSH_JOB = "send_push"
 EMAIL_JOB = "send_email"

@@ -8,16 +8,16 @@ from typing import Any
 
 import structlog
 
-from src.application.identity.audit import AdminAction, write_audit
-from src.application.identity.commands import ClientInfo
 from src.application.notifications.delivery import QueuedJob, email_job, enqueue
 from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.ports import EmailMessage, MailerUnavailable, Recipient
 from src.application.notifications.templates import render, template_named
+from src.application.shared.audit import write_audit
+from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.jobs import RetryLater
-from src.domain.identity.model import Principal
 from src.domain.notifications.audience import Target
 from src.domain.notifications.model import Channel, NotificationSettings
+from src.domain.shared.principal import Principal
 
 logger = structlog.get_logger("casino_club.email")
 

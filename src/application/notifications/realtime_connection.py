@@ -21,7 +21,7 @@ from src.application.notifications.realtime import (
     control_frame,
 )
 from src.application.shared.ports import Clock
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 
 
 class CloseCode(IntEnum):

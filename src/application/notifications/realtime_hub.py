@@ -26,8 +26,8 @@ from src.application.notifications.realtime_connection import CloseCode, Connect
 from src.application.notifications.realtime_ports import RealtimeChannels, RealtimeSequencer
 from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.ports import Clock
-from src.domain.identity.model import Principal
 from src.domain.notifications.realtime import TooManyConnections
+from src.domain.shared.principal import Principal
 
 logger = structlog.get_logger("casino_club.realtime")
 

@@ -1,4 +1,4 @@
-"""Ports every context uses: time, transactions, cache, and health probes."""
+"""Ports every context uses: time, ids, transactions, cache, and health probes."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
         ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str: ...
 
 
 class UnitOfWork(Protocol):

@@ -7,12 +7,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from src.application.identity.audit import AdminAction, write_audit
-from src.application.identity.commands import ClientInfo
-from src.application.identity.ports import IdentityUnitOfWork, IdGenerator
-from src.application.shared.ports import Clock
-from src.domain.identity.model import Principal
+from src.application.identity.ports import IdentityUnitOfWork
+from src.application.shared.audit import write_audit
+from src.application.shared.commands import AdminAction, ClientInfo
+from src.application.shared.ports import Clock, IdGenerator
 from src.domain.shared.errors import NotFound
+from src.domain.shared.principal import Principal
 from src.domain.shop.catalog import CatalogItem
 
 

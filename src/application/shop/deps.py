@@ -6,9 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from src.application.identity.ports import IdGenerator
 from src.application.shared.jobs import JobQueue
-from src.application.shared.ports import Cache, Clock
+from src.application.shared.ports import Cache, Clock, IdGenerator
 from src.application.shop.fraud import VelocityLimits
 from src.application.shop.payments import PaymentGateway
 from src.application.shop.ports import PurchaseUnitOfWork

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from src.application.shop.ports import PurchaseUnitOfWork
-from src.domain.identity.errors import RankRequired
-from src.domain.identity.model import Rank
-from src.domain.shared.errors import NotFound
+from src.domain.shared.errors import NotFound, RankRequired
+from src.domain.shared.principal import Rank
 from src.domain.shop.limited import PackageDisabled
 from src.domain.shop.promos import PromoCode, PromoInvalid, normalise_code
 from src.domain.shop.transactions import PurchaseKind

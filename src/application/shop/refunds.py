@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from src.application.identity.audit import AdminAction, write_audit
-from src.application.identity.commands import ClientInfo
+from src.application.shared.audit import write_audit
+from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.ports import PurchaseUnitOfWork
 from src.application.shop.settlement import give_back_reservations, save_transaction
 from src.application.wallet.handlers import record_balance_change
-from src.domain.identity.model import Principal
 from src.domain.shared.errors import InvalidInput, NotFound
+from src.domain.shared.principal import Principal
 from src.domain.shop.errors import NotRefundable
 from src.domain.shop.transactions import GatewayEvent, PurchaseTransaction, RefundSplit, TxStatus, refund_split
 from src.domain.wallet.errors import InsufficientFunds

@@ -3,8 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from src.application.identity.ports import IdGenerator
-from src.application.shared.ports import Clock
+from src.application.shared.ports import Clock, IdGenerator
 from src.application.wallet.ports import WalletUnitOfWork
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from src.domain.shared.errors import DomainError
 
 
@@ -56,11 +54,6 @@ class AccountBanned(DomainError):
     default_message = "this account is banned"
 
 
-class Unauthorized(DomainError):
-    code = "UNAUTHORIZED"
-    default_message = "a valid access token is required"
-
-
 class TokenExpired(DomainError):
     code = "TOKEN_EXPIRED"
     default_message = "the access token has expired"
@@ -74,17 +67,3 @@ class TokenRevoked(DomainError):
 class RefreshReused(DomainError):
     code = "REFRESH_REUSED"
     default_message = "this refresh token was already used; the session has been ended"
-
-
-class Forbidden(DomainError):
-    code = "FORBIDDEN"
-    default_message = "you are not allowed to do this"
-
-
-class RankRequired(DomainError):
-    code = "RANK_REQUIRED"
-    default_message = "a higher rank is required"
-
-    def __init__(self, required: str, current: str) -> None:
-        details: dict[str, Any] = {"required": required, "current": current}
-        super().__init__(f"rank {required} or higher is required", details=details)

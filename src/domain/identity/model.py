@@ -7,22 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from src.domain.identity.errors import InviteExhausted, InviteExpired, InviteInvalid
-
-
-class Rank(StrEnum):
-    STANDARD = "STANDARD"
-    PREMIUM = "PREMIUM"
-    VIP = "VIP"
-
-    @property
-    def level(self) -> int:
-        return _RANK_ORDER[self]
-
-    def at_least(self, required: Rank) -> bool:
-        return self.level >= required.level
-
-
-_RANK_ORDER = {Rank.STANDARD: 0, Rank.PREMIUM: 1, Rank.VIP: 2}
+from src.domain.shared.principal import Rank
 
 
 class AccountStatus(StrEnum):
@@ -106,17 +91,3 @@ class Session:
         if self.revoked_at is None:
             self.revoked_at = now
             self.revoke_reason = reason
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, as established from a valid access token and the live session state."""
-
-    user_id: str
-    session_id: str
-    rank: Rank
-    is_admin: bool
-
-    @property
-    def roles(self) -> tuple[str, ...]:
-        return ("admin",) if self.is_admin else ()

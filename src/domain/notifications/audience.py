@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from src.domain.identity.model import Rank
 from src.domain.notifications.model import field_error
+from src.domain.shared.principal import Rank
 
 
 class TargetKind(StrEnum):

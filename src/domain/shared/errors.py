@@ -35,3 +35,22 @@ class RateLimited(DomainError):
     def __init__(self, retry_after_seconds: int, message: str | None = None) -> None:
         super().__init__(message, details={"retry_after_seconds": retry_after_seconds})
         self.retry_after_seconds = max(1, retry_after_seconds)
+
+
+class Unauthorized(DomainError):
+    code = "UNAUTHORIZED"
+    default_message = "a valid access token is required"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+    default_message = "you are not allowed to do this"
+
+
+class RankRequired(DomainError):
+    code = "RANK_REQUIRED"
+    default_message = "a higher rank is required"
+
+    def __init__(self, required: str, current: str) -> None:
+        details: dict[str, Any] = {"required": required, "current": current}
+        super().__init__(f"rank {required} or higher is required", details=details)

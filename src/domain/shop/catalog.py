@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from src.domain.identity.model import Rank
 from src.domain.shared.errors import DomainError, InvalidInput
+from src.domain.shared.principal import Rank
 
 SKU_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]{2,63}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")

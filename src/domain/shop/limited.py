@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from src.domain.identity.model import Rank
 from src.domain.shared.errors import DomainError, InvalidInput
+from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CURRENCY_PATTERN, MAX_GEMS, MAX_PRICE_CENTS, SKU_PATTERN
 
 MAX_STOCK = 1_000_000

@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from src.application.engagement import streaks
 from src.application.engagement.deps import EngagementDeps
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.idempotency import idempotent
 from src.entrypoints.http.schemas.engagement import NextRewardOut, StreakOut, TickIn, TickOut
 from src.entrypoints.http.security import container_of

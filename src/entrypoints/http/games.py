@@ -15,7 +15,7 @@ from src.application.games import boards, configs, follows, history, plays
 from src.application.games.deps import GamesDeps
 from src.application.games.follows import FollowView
 from src.application.shared.pagination import Page
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.idempotency import idempotency_key, idempotent
 from src.entrypoints.http.query import From, To, as_utc
 from src.entrypoints.http.schemas.games import (

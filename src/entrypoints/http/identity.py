@@ -17,7 +17,7 @@ from src.application.identity.commands import LogIn, Refresh, SignUp
 from src.application.identity.deps import IdentityDeps
 from src.application.shop.receipts import my_spending
 from src.application.wallet.handlers import get_balances
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.schemas.identity import (
     InviteValidateIn,
     InviteValidateOut,

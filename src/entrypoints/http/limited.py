@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.limited_packages import player_catalog
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.schemas.limited import LimitedPackageOut
 from src.entrypoints.http.shop import PURCHASES
 

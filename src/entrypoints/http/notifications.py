@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 from src.application.notifications import inbox, preferences, push
 from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.ports import InboxFilter
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.notifications import (
     NotificationOut,

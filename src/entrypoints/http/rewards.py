@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from src.application.engagement import rewards
 from src.application.engagement.deps import RewardDeps
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.idempotency import idempotency_key, idempotent
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.rewards import RewardGrantIn, RewardGrantOut, RewardOut

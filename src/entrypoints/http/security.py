@@ -12,11 +12,10 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
 from litestar.types import Guard, Receive, Scope, Send
 
-from src.application.identity.commands import ClientInfo
 from src.application.identity.sessions import authenticate
-from src.domain.identity.errors import Forbidden, RankRequired, Unauthorized
-from src.domain.identity.model import Principal, Rank
-from src.domain.shared.errors import RateLimited
+from src.application.shared.commands import ClientInfo
+from src.domain.shared.errors import Forbidden, RankRequired, RateLimited, Unauthorized
+from src.domain.shared.principal import Principal, Rank
 from src.entrypoints.container import Container
 
 PUBLIC = "public"  # route opt key: no access token needed

@@ -16,7 +16,7 @@ from src.application.shop.catalog import ShopDeps, list_catalog
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.purchase_keys import was_paid
 from src.application.shop.purchases import BuyGems, PurchaseResult, buy
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.domain.shop.transactions import PurchaseKind
 from src.entrypoints.http.idempotency import NotFinal, idempotency_key, idempotent
 from src.entrypoints.http.schemas.identity import ListOut

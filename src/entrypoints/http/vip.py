@@ -9,7 +9,7 @@ from litestar.di import NamedDependency, Provide
 
 from src.application.engagement import vip
 from src.application.engagement.vip import VipDeps
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.schemas.vip import VipStatusOut, VipTierOut, VipTiersOut
 from src.entrypoints.http.security import container_of
 

@@ -10,7 +10,7 @@ from litestar.params import QueryParameter
 
 from src.application.wallet import handlers
 from src.application.wallet.deps import WalletDeps
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.wallet import LedgerEntryOut, WalletOut
 from src.entrypoints.http.security import container_of

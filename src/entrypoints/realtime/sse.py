@@ -23,9 +23,9 @@ from litestar.status_codes import (
 
 from src.application.identity.sessions import authenticate
 from src.application.notifications.realtime_hub import RealtimeHub
-from src.domain.identity.errors import Forbidden, Unauthorized
-from src.domain.identity.model import Principal
 from src.domain.notifications.realtime import TooManyConnections
+from src.domain.shared.errors import Forbidden, Unauthorized
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.security import PUBLIC, container_of
 from src.entrypoints.realtime.handshake import credentials_of, last_event_id_of, origin_allowed
 

@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
-from src.domain.identity.model import Rank
+from src.domain.shared.principal import Rank
 from src.entrypoints.http.security import rank_at_least
 from tests.api.games.helpers import spin_ok
 from tests.support.api import PASSWORD, bearer, log_in, sign_up, unique

@@ -10,8 +10,9 @@ import argon2
 from litestar.testing import AsyncTestClient
 
 from src.application.identity.admin_users import UpdateAccount, update_account
-from src.application.identity.commands import ClientInfo
-from src.domain.identity.model import AccountStatus, Principal, Rank
+from src.application.shared.commands import ClientInfo
+from src.domain.identity.model import AccountStatus
+from src.domain.shared.principal import Principal, Rank
 from src.entrypoints.http.app import create_app
 from tests.support.api import ADMIN_PASSWORD, PASSWORD, bearer, in_app, log_in, sign_up, unique
 

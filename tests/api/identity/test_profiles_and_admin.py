@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Litestar, get
 
-from src.domain.identity.model import Rank
+from src.domain.shared.principal import Rank
 from src.entrypoints.http.security import rank_at_least
 from tests.support.api import bearer, sign_up
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from src.domain.identity.model import Rank
+from src.domain.shared.principal import Rank
 from src.entrypoints.container import Container
 from src.entrypoints.http.app import create_app
 from tests.conftest import SettingsFactory

@@ -11,11 +11,11 @@ from typing import Any, cast
 import pytest
 
 from src.adapters.payments.sandbox import SandboxPaymentGateway
-from src.application.identity.commands import ClientInfo
+from src.application.shared.commands import ClientInfo
 from src.application.shop.payments import GatewayTimeout
 from src.application.shop.ports import PurchaseUnitOfWork
 from src.application.shop.refunds import RefundPurchase, refund_purchase
-from src.domain.identity.model import Principal, Rank
+from src.domain.shared.principal import Principal, Rank
 from src.domain.wallet.model import Currency, Movement
 from src.entrypoints.container import Container
 from tests.support.api import bearer, in_app, sign_up

@@ -14,12 +14,14 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from src.application.identity.ports import AuditQuery, RefreshOutcome, RefreshSpend, UserQuery
+from src.application.identity.ports import RefreshOutcome, RefreshSpend, UserQuery
+from src.application.shared.audit import AuditQuery
 from src.application.shared.pagination import decode_cursor
-from src.domain.identity.audit import AuditEntry
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
 from src.domain.identity.events import UserSignedUp
-from src.domain.identity.model import AccountStatus, InviteCode, Rank, Session, User
+from src.domain.identity.model import AccountStatus, InviteCode, Session, User
+from src.domain.shared.audit import AuditEntry
+from src.domain.shared.principal import Rank
 from tests.contract.identity.conftest import ReadOutbox, UnitOfWorkFactory
 
 pytestmark = pytest.mark.asyncio

@@ -8,10 +8,11 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from src.domain.identity.model import AccountStatus, Rank, User
+from src.domain.identity.model import AccountStatus, User
 from src.domain.notifications.audience import Target, TargetKind
 from src.domain.notifications.campaigns import Campaign, CampaignStatus
 from src.domain.notifications.model import Channel
+from src.domain.shared.principal import Rank
 from tests.contract.wallet.conftest import CREATED, UnitOfWorkFactory
 
 NOW = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)

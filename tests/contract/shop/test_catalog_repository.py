@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from src.domain.identity.model import Rank
+from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from tests.contract.wallet.conftest import UnitOfWorkFactory, open_adapter
 

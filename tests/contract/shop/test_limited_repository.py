@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from src.domain.identity.model import Rank
 from src.domain.shared.errors import InvalidInput
+from src.domain.shared.principal import Rank
 from src.domain.shop.limited import LimitedPackage, OutOfStock, UserLimitReached
 from tests.contract.wallet.conftest import UnitOfWorkFactory, open_adapter
 

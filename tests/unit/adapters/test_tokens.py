@@ -12,8 +12,9 @@ import jwt
 import pytest
 
 from src.adapters.security.tokens import PyJwtTokenService, key_id
-from src.domain.identity.errors import TokenExpired, Unauthorized
-from src.domain.identity.model import Principal, Rank
+from src.domain.identity.errors import TokenExpired
+from src.domain.shared.errors import Unauthorized
+from src.domain.shared.principal import Principal, Rank
 
 _FILL = "0123456789abcdef" * 4  # 64+ bytes, so even the HS512 forgery below signs without a key-length warning
 SECRET = f"current-secret-{_FILL}"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 from src.adapters.security.ids import SecretsIdGenerator
-from src.application.identity.commands import ClientInfo
-from src.application.identity.ports import AuditQuery
-from src.domain.identity.audit import AuditEntry
-from src.domain.identity.model import Principal, Rank
+from src.application.shared.audit import AuditQuery
+from src.application.shared.commands import ClientInfo
+from src.domain.shared.audit import AuditEntry
+from src.domain.shared.principal import Principal, Rank
 
 ADMIN = Principal(user_id="admin-1", session_id="s", rank=Rank.STANDARD, is_admin=True)
 CLIENT = ClientInfo(ip="203.0.113.9")

@@ -12,7 +12,7 @@ from src.adapters.realtime.channels import open_channels
 from src.application.notifications.realtime import RealtimeConfig
 from src.application.notifications.realtime_hub import RealtimeHub
 from src.application.notifications.realtime_ports import RealtimeChannels
-from src.domain.identity.model import Principal, Rank
+from src.domain.shared.principal import Principal, Rank
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

@@ -14,8 +14,9 @@ from src.adapters.payments.sandbox import SandboxPaymentGateway
 from src.adapters.security.ids import SecretsIdGenerator
 from src.application.shop.deps import PurchaseConfig, PurchaseDeps
 from src.application.shop.purchases import BuyGems, buy
-from src.domain.identity.model import Principal, Rank, User
+from src.domain.identity.model import User
 from src.domain.shared.events import DomainEvent
+from src.domain.shared.principal import Principal, Rank
 from src.domain.shop.catalog import CatalogItem
 from src.domain.shop.transactions import PurchaseKind, PurchaseTransaction
 from src.domain.wallet.model import Currency, LedgerEntry, Movement

@@ -13,10 +13,10 @@ from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.system.random import SeededRandomSource
 from src.application.games import configs
 from src.application.games.deps import GamesDeps
-from src.application.identity.commands import ClientInfo
+from src.application.shared.commands import ClientInfo
 from src.domain.games.slot import DEFAULT_SLOT_CONFIG
-from src.domain.identity.model import Principal, Rank
 from src.domain.shared.errors import InvalidInput
+from src.domain.shared.principal import Principal, Rank
 
 ADMIN = Principal(user_id="admin-1", session_id="s", rank=Rank.STANDARD, is_admin=True)
 

@@ -18,12 +18,14 @@ from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.security.tokens import PyJwtTokenService
 from src.application.identity.auth import AuthResult, log_in
-from src.application.identity.commands import ClientInfo, LogIn
+from src.application.identity.commands import LogIn
 from src.application.identity.config import IdentityConfig
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.session_state import SessionStateCache
-from src.domain.identity.errors import Forbidden, InvalidCredentials, LoginLocked
+from src.application.shared.commands import ClientInfo
+from src.domain.identity.errors import InvalidCredentials, LoginLocked
 from src.domain.identity.model import User
+from src.domain.shared.errors import Forbidden
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 PASSWORD = "plum-orbit-canyon-42"

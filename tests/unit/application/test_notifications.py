@@ -14,7 +14,6 @@ import pytest
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 from src.adapters.security.ids import SecretsIdGenerator
-from src.application.identity.commands import ClientInfo
 from src.application.notifications import campaigns, email, push, reactions
 from src.application.notifications.broadcast import SendNotification, send_notification
 from src.application.notifications.delivery import Outgoing, notify_user
@@ -28,6 +27,7 @@ from src.application.notifications.ports import (
     PushResult,
     PushSubscription,
 )
+from src.application.shared.commands import ClientInfo
 from src.application.shared.jobs import RetryLater
 from src.application.shared.outbox import OutboxMessage
 from src.domain.identity.model import User

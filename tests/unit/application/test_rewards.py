@@ -11,15 +11,15 @@ from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 from src.adapters.security.ids import SecretsIdGenerator
 from src.application.engagement.deps import RewardDeps
 from src.application.engagement.rewards import GrantReward, grant_reward, list_rewards
-from src.application.identity.commands import ClientInfo
-from src.application.identity.ports import AuditQuery
 from src.application.notifications.realtime_events import publication_of
+from src.application.shared.audit import AuditQuery
+from src.application.shared.commands import ClientInfo
 from src.application.shared.idempotency import IdempotencyKeyReused
 from src.application.shared.outbox import OutboxMessage
 from src.domain.engagement.rewards import RewardRequest, RewardType
-from src.domain.identity.errors import Forbidden
-from src.domain.identity.model import Principal, Rank, User
-from src.domain.shared.errors import InvalidInput, NotFound
+from src.domain.identity.model import User
+from src.domain.shared.errors import Forbidden, InvalidInput, NotFound
+from src.domain.shared.principal import Principal, Rank
 from src.domain.wallet.events import BalanceChanged, RewardGranted
 from src.domain.wallet.model import Currency
 

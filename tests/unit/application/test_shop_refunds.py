@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from src.application.identity.commands import ClientInfo
-from src.application.identity.ports import AuditQuery
+from src.application.shared.audit import AuditQuery
+from src.application.shared.commands import ClientInfo
 from src.application.shop.payments import ChargeStatus
 from src.application.shop.refunds import RefundPurchase, refund_purchase
 from src.domain.shared.errors import InvalidInput, NotFound

@@ -20,7 +20,8 @@ from src.application.wallet.handlers import (
 )
 from src.application.wallet.ports import WalletCheck
 from src.application.wallet.verification import verify_ledger
-from src.domain.identity.model import Principal, Rank, User
+from src.domain.identity.model import User
+from src.domain.shared.principal import Principal, Rank
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import LedgerEntry
 

@@ -16,8 +16,9 @@ from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.application.identity.ports import UserQuery
 from src.application.shared.pagination import Page, Position
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
-from src.domain.identity.model import AccountStatus, InviteCode, Rank, User
+from src.domain.identity.model import AccountStatus, InviteCode, User
 from src.domain.identity.policies import nickname_key
+from src.domain.shared.principal import Rank
 
 _USER_CONFLICTS = {"uq_users_site_id": "users.site_id", "uq_users_nickname_key": "users.nickname_key"}
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.shop import LimitedPackageRow, LimitedPurchaseCountRow, StockHoldRow
 from src.adapters.sqla.repositories.wallet import dialect_insert
-from src.domain.identity.model import Rank
 from src.domain.shared.errors import InvalidInput
+from src.domain.shared.principal import Rank
 from src.domain.shop.limited import LimitedPackage, OutOfStock, UserLimitReached
 
 PACKAGES = cast(Table, LimitedPackageRow.__table__)

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.identity import AuditLogRow, RefreshTokenRow, SessionRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
-from src.application.identity.ports import AuditQuery, RefreshOutcome, RefreshSpend
+from src.application.identity.ports import RefreshOutcome, RefreshSpend
+from src.application.shared.audit import AuditQuery
 from src.application.shared.pagination import Page, Position
-from src.domain.identity.audit import AuditEntry
 from src.domain.identity.model import Session
+from src.domain.shared.audit import AuditEntry
 
 _SESSION_FIELDS = (
     "user_id",

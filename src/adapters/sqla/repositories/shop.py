@@ -14,7 +14,7 @@ from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.application.shared.pagination import Page, Position
 from src.application.shop.transactions import Spending, TransactionFilters
-from src.domain.identity.model import Rank
+from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from src.domain.shop.errors import PurchaseKeyTaken
 from src.domain.shop.transactions import (

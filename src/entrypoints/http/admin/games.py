@@ -10,7 +10,7 @@ from litestar.params import JSONBody
 
 from src.application.games import configs
 from src.application.games.deps import GamesDeps
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.games import GAMES
 from src.entrypoints.http.schemas.games import GachaConfigOut, SlotConfigOut
 from src.entrypoints.http.security import client_info

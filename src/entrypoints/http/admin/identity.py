@@ -12,8 +12,8 @@ from src.application.identity import invites
 from src.application.identity.audit import search_audit_log
 from src.application.identity.commands import CreateInviteCode
 from src.application.identity.deps import IdentityDeps
-from src.application.identity.ports import AuditQuery
-from src.domain.identity.model import Principal
+from src.application.shared.audit import AuditQuery
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.identity import IDENTITY
 from src.entrypoints.http.query import From, To, as_utc
 from src.entrypoints.http.schemas.identity import AuditOut, InviteCreateIn, InviteOut, ListOut

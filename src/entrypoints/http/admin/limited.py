@@ -18,7 +18,7 @@ from src.application.shop.limited_packages import (
     switch_package,
     upsert_package,
 )
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.schemas.limited import AdminLimitedPackageOut, LimitedPackageIn
 from src.entrypoints.http.security import client_info
 from src.entrypoints.http.shop import PURCHASES

@@ -15,9 +15,9 @@ from src.application.notifications.broadcast import SendNotification, send_notif
 from src.application.notifications.delivery import Outgoing
 from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.email import TriggerEmail, trigger_email
-from src.domain.identity.model import Principal
 from src.domain.notifications.audience import Target, TargetKind
 from src.domain.notifications.model import field_error, parse_channels
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.notifications import NOTIFICATIONS
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.notifications import (

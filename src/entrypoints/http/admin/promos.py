@@ -10,7 +10,7 @@ from litestar.params import JSONBody, QueryParameter
 
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.promotions import CreatePromoCode, create_promo_code, list_promo_codes
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.limited import PromoCodeIn, PromoCodeOut
 from src.entrypoints.http.security import client_info

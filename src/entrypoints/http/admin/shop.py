@@ -16,7 +16,7 @@ from src.application.shop.catalog import (
     list_catalog,
     update_item,
 )
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.domain.shop.catalog import CatalogItem
 from src.entrypoints.http.schemas.shop import CatalogItemChangesIn, CatalogItemIn, CatalogItemOut
 from src.entrypoints.http.security import client_info

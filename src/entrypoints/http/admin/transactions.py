@@ -16,7 +16,7 @@ from src.application.shop.deps import PurchaseDeps
 from src.application.shop.payments import GatewayTimeout
 from src.application.shop.refunds import RefundPurchase, refund_purchase
 from src.application.shop.transactions import TransactionFilters
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.domain.shop.transactions import TxStatus
 from src.entrypoints.http.idempotency import idempotent
 from src.entrypoints.http.query import From, To, as_utc

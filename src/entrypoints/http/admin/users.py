@@ -23,8 +23,9 @@ from src.application.shop.admin_transactions import search_transactions
 from src.application.shop.transactions import TransactionFilters
 from src.application.wallet.handlers import get_balances
 from src.domain.games.play import PlayRecord
-from src.domain.identity.model import AccountStatus, Principal, Rank
+from src.domain.identity.model import AccountStatus
 from src.domain.shared.errors import InvalidInput
+from src.domain.shared.principal import Principal, Rank
 from src.domain.shop.transactions import PurchaseTransaction
 from src.entrypoints.http.identity import IDENTITY
 from src.entrypoints.http.schemas.identity import (

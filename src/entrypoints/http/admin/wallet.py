@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from src.application.engagement.deps import RewardDeps
 from src.application.engagement.rewards import GrantReward, grant_reward
 from src.domain.engagement.rewards import REWARD_TYPE_OF, RewardRequest
-from src.domain.identity.model import Principal
+from src.domain.shared.principal import Principal
 from src.entrypoints.http.idempotency import idempotency_key, idempotent
 from src.entrypoints.http.rewards import provide_rewards
 from src.entrypoints.http.schemas.wallet import GrantIn, GrantOut

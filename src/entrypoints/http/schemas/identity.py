@@ -12,9 +12,10 @@ from src.application.identity.auth import AuthResult
 from src.application.identity.invites import InviteStatus
 from src.application.identity.profiles import SelfProfile
 from src.application.identity.sessions import SessionView
-from src.domain.identity.audit import AuditEntry
-from src.domain.identity.model import AccountStatus, InviteCode, Rank, User
+from src.domain.identity.model import AccountStatus, InviteCode, User
 from src.domain.identity.policies import MAX_VIP_TIER
+from src.domain.shared.audit import AuditEntry
+from src.domain.shared.principal import Rank
 
 # Bounds at the edge keep absurd inputs away from the slow password hash; the domain checks the rules.
 ShortText = Annotated[str, msgspec.Meta(max_length=256)]

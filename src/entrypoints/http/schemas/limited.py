@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 
 from src.application.shop.limited_packages import PlayerPackage
-from src.domain.identity.model import Rank
+from src.domain.shared.principal import Rank
 from src.domain.shop.limited import LimitedPackage
 from src.domain.shop.promos import PromoCode
 from src.entrypoints.http.schemas.identity import AwareDateTime, Struct

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 
 from src.application.shop.catalog import PricedItem
-from src.domain.identity.model import Rank
+from src.domain.shared.principal import Rank
 from src.entrypoints.http.schemas.identity import AwareDateTime, Struct
 
 Sku = Annotated[str, msgspec.Meta(max_length=64)]

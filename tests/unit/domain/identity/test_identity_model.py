@@ -8,8 +8,9 @@ import pytest
 
 from src.domain.identity import policies
 from src.domain.identity.errors import InviteExhausted, InviteExpired
-from src.domain.identity.model import InviteCode, Rank, Session
+from src.domain.identity.model import InviteCode, Session
 from src.domain.shared.errors import InvalidInput
+from src.domain.shared.principal import Rank
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
