@@ -54,6 +54,7 @@ from src.application.games.leaderboard import Leaderboard
 from src.application.identity.config import IdentityConfig
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.session_state import SessionStateCache
+from src.application.identity.sessions import live_sessions
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB, NotificationConfig, NotificationDeps
 from src.application.notifications.email import send_email, send_welcome
 from src.application.notifications.ports import Mailer, PushSender
@@ -61,7 +62,7 @@ from src.application.notifications.push import send_push
 from src.application.notifications.reactions import notify_purchase, notify_reward
 from src.application.notifications.realtime import RealtimeConfig
 from src.application.notifications.realtime_events import realtime_subscribers
-from src.application.notifications.realtime_hub import RealtimeHub, session_liveness
+from src.application.notifications.realtime_hub import RealtimeHub
 from src.application.shared.idempotency import IdempotencyPolicy
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
 from src.application.shared.ports import Cache, Clock, HealthProbe
@@ -295,7 +296,7 @@ async def _realtime(
         )
     )
     ids = InMemoryRealtimeSequencer() if redis is None else RedisRealtimeSequencer(redis, settings.redis_namespace)
-    hub = RealtimeHub(channels, ids, identity.clock, config, session_liveness(identity))
+    hub = RealtimeHub(channels, ids, identity.clock, config, lambda sessions: live_sessions(sessions, identity))
     stack.callback(hub.close_all)
     for event_type, consumers in realtime_subscribers(hub.publisher).items():
         subscribers.setdefault(event_type, []).extend(consumers)

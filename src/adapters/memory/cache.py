@@ -6,6 +6,7 @@ import asyncio
 import math
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from src.application.shared.ports import RateLimitDecision
@@ -64,6 +65,9 @@ class InMemoryCache:
     async def get(self, key: str) -> str | None:
         entry = self._live(key, time.monotonic())
         return None if entry is None else entry.value
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        return [await self.get(key) for key in keys]
 
     async def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None:
         now = time.monotonic()

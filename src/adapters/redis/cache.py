@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
@@ -125,6 +126,10 @@ return 0
 """
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else value.decode() if isinstance(value, bytes) else str(value)
+
+
 def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
@@ -150,7 +155,14 @@ class RedisCache:
     @unavailable_when_unreachable
     async def get(self, key: str) -> str | None:
         value = await self._redis.get(self._key(key))
-        return None if value is None else value.decode() if isinstance(value, bytes) else str(value)
+        return _text(value)
+
+    @unavailable_when_unreachable
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        if not keys:
+            return []
+        values = await self._redis.mget([self._key(key) for key in keys])
+        return [_text(value) for value in values]
 
     @unavailable_when_unreachable
     async def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None:

@@ -7,6 +7,7 @@ instances on their next request; a miss falls back to the database.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +31,12 @@ class SessionState:
         active, user_id, rank, is_admin = json.loads(raw)
         return cls(bool(active), str(user_id), Rank(rank), bool(is_admin))
 
+    def is_live_for(self, user_id: str) -> bool:
+        return self.active and self.user_id == user_id
+
+    def as_principal(self, session_id: str) -> Principal:
+        return Principal(user_id=self.user_id, session_id=session_id, rank=self.rank, is_admin=self.is_admin)
+
 
 def _key(session_id: str) -> str:
     return f"session:{session_id}"
@@ -45,6 +52,10 @@ class SessionStateCache:
     async def get(self, session_id: str) -> SessionState | None:
         raw = await self._cache.get(_key(session_id))
         return None if raw is None else SessionState.loads(raw)
+
+    async def get_many(self, session_ids: Sequence[str]) -> list[SessionState | None]:
+        raws = await self._cache.get_many([_key(session_id) for session_id in session_ids])
+        return [None if raw is None else SessionState.loads(raw) for raw in raws]
 
     async def load(self, uow: IdentityUnitOfWork, session_id: str, now: datetime) -> SessionState | None:
         """Read the session and its user from the database and cache the answer."""
@@ -69,7 +80,3 @@ class SessionStateCache:
     async def forget(self, session_ids: list[str]) -> None:
         for session_id in session_ids:
             await self._cache.delete(_key(session_id))
-
-
-def principal_of(state: SessionState, session_id: str) -> Principal:
-    return Principal(user_id=state.user_id, session_id=session_id, rank=state.rank, is_admin=state.is_admin)

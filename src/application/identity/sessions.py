@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from src.application.identity.deps import IdentityDeps
-from src.application.identity.session_state import principal_of
+from src.application.identity.session_state import SessionState
 from src.domain.identity.errors import TokenRevoked
 from src.domain.identity.model import Session
 from src.domain.shared.errors import NotFound
@@ -15,13 +16,31 @@ from src.domain.shared.principal import Principal
 async def authenticate(access_token: str, deps: IdentityDeps) -> Principal:
     """A valid signature is not enough: the session must still be live (checked through the cache)."""
     user_id, session_id = deps.tokens.read_access(access_token)
-    state = await deps.session_state.get(session_id)
-    if state is None:
-        async with deps.uow_factory() as uow:
-            state = await deps.session_state.load(uow, session_id, deps.clock.now())
-    if state is None or not state.active or state.user_id != user_id:
+    state = (await session_states([session_id], deps))[session_id]
+    if state is None or not state.is_live_for(user_id):
         raise TokenRevoked
-    return principal_of(state, session_id)
+    return state.as_principal(session_id)
+
+
+async def live_sessions(sessions: Collection[tuple[str, str]], deps: IdentityDeps) -> set[tuple[str, str]]:
+    """The (session id, user id) pairs that `authenticate` would still accept, checked all at once."""
+    states = await session_states(list({session_id for session_id, _ in sessions}), deps)
+    return {(session_id, user_id) for session_id, user_id in sessions if _live(states[session_id], user_id)}
+
+
+async def session_states(session_ids: Sequence[str], deps: IdentityDeps) -> dict[str, SessionState | None]:
+    """One cache read for all the sessions; the database (one unit of work) only for those the cache misses."""
+    states = dict(zip(session_ids, await deps.session_state.get_many(session_ids), strict=True))
+    missing = [session_id for session_id, state in states.items() if state is None]
+    if missing:
+        async with deps.uow_factory() as uow:
+            for session_id in missing:
+                states[session_id] = await deps.session_state.load(uow, session_id, deps.clock.now())
+    return states
+
+
+def _live(state: SessionState | None, user_id: str) -> bool:
+    return state is not None and state.is_live_for(user_id)
 
 
 async def log_out(principal: Principal, deps: IdentityDeps) -> None:

@@ -8,12 +8,11 @@ every `session_check_seconds`, so a logout anywhere closes the sockets everywher
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 
 import structlog
 
-from src.application.identity.deps import IdentityDeps
 from src.application.notifications.realtime import (
     BROADCAST_CHANNEL,
     HistoryReader,
@@ -31,22 +30,8 @@ from src.domain.shared.principal import Principal
 
 logger = structlog.get_logger("casino_club.realtime")
 
-SessionLiveness = Callable[[str, str], Awaitable[bool]]
-"""(session_id, user_id) → is that session still live?"""
-CHECK_CONCURRENCY = 50
-
-
-def session_liveness(deps: IdentityDeps) -> SessionLiveness:
-    """The check every request makes, by session id: the shared cache first, the database on a miss."""
-
-    async def is_live(session_id: str, user_id: str) -> bool:
-        state = await deps.session_state.get(session_id)
-        if state is None:
-            async with deps.uow_factory() as uow:
-                state = await deps.session_state.load(uow, session_id, deps.clock.now())
-        return state is not None and state.active and state.user_id == user_id
-
-    return is_live
+LiveSessions = Callable[[Collection[tuple[str, str]]], Awaitable[Collection[tuple[str, str]]]]
+"""(session id, user id) pairs → those still live, checked in one batch (identity's `live_sessions`)."""
 
 
 class RealtimeHub:
@@ -56,12 +41,12 @@ class RealtimeHub:
         ids: RealtimeSequencer,
         clock: Clock,
         config: RealtimeConfig,
-        is_live: SessionLiveness,
+        live_sessions: LiveSessions,
     ) -> None:
         self.config = config
         self._channels = channels
         self._clock = clock
-        self._is_live = is_live
+        self._live_sessions = live_sessions
         self._decode = MessageDecoder()
         self.history = HistoryReader(channels, ids, config, self._decode)
         self.publisher = RealtimePublisher(channels, ids, config)
@@ -94,34 +79,34 @@ class RealtimeHub:
                 self._by_user.pop(user_id, None)
 
     async def check_sessions(self) -> int:
-        """Close the connections whose session is no longer live; returns how many were closed."""
+        """Close the connections whose session is no longer live; returns how many were closed.
+
+        All open connections' sessions are checked in one batch (one cache round trip when they are cached);
+        when the check cannot answer, every connection is kept until the next pass.
+        """
         by_session: dict[tuple[str, str], list[Connection]] = {}
         for connections in list(self._by_user.values()):
             for connection in connections:
                 by_session.setdefault((connection.session_id, connection.user_id), []).append(connection)
-        keys = list(by_session)
-        closed = 0
-        for start in range(0, len(keys), CHECK_CONCURRENCY):
-            chunk = keys[start : start + CHECK_CONCURRENCY]
-            verdicts = await asyncio.gather(*(self._is_live(*key) for key in chunk), return_exceptions=True)
-            for key, verdict in zip(chunk, verdicts, strict=True):
-                if isinstance(verdict, BaseException):
-                    logger.warning("session check failed; connection kept", error=repr(verdict))
-                elif not verdict:
-                    for connection in by_session[key]:
-                        connection.close(CloseCode.SESSION_REVOKED, "session revoked")
-                        closed += 1
-        return closed
+        if not by_session:
+            return 0
+        try:
+            live = set(await self._live_sessions(list(by_session)))
+        except DependencyUnavailable as outage:
+            logger.warning("session check failed; connections kept", dependency=str(outage), error=outage.reason)
+            return 0
+        except Exception:
+            logger.exception("session check failed; connections kept")
+            return 0
+        revoked = [connection for key, group in by_session.items() if key not in live for connection in group]
+        for connection in revoked:
+            connection.close(CloseCode.SESSION_REVOKED, "session revoked")
+        return len(revoked)
 
     async def watch_sessions(self) -> None:
         while True:
             await asyncio.sleep(self.config.session_check_seconds)
-            try:
-                await self.check_sessions()
-            except DependencyUnavailable as outage:  # connections are kept until the check can answer
-                logger.warning("session check pass failed", dependency=str(outage), error=outage.reason)
-            except Exception:
-                logger.exception("session check pass failed")
+            await self.check_sessions()
 
     def close_all(self, code: CloseCode = CloseCode.GOING_AWAY) -> None:
         for connections in list(self._by_user.values()):

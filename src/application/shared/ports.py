@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -56,6 +57,10 @@ class Cache(Protocol):
     """
 
     async def get(self, key: str) -> str | None: ...
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        """The values of `keys` in their order (None where absent), read in one round trip."""
+        ...
 
     async def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None: ...
 

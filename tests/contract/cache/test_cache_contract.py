@@ -24,6 +24,12 @@ pytestmark = pytest.mark.asyncio
 CLOCK_SLACK = 0.02
 
 
+async def eventually_none(sut: Cache, key: str, within_seconds: float = 30.0) -> None:
+    async with asyncio.timeout(within_seconds):
+        while await sut.get(key) is not None:  # noqa: ASYNC110 - polling the store until the key expires
+            await asyncio.sleep(0.02)
+
+
 # --- get / set -----------------------------------------------------------------------------------------------------
 
 
@@ -33,6 +39,28 @@ async def test_get_returns_the_value_that_was_set(sut: Cache) -> None:
     value = await sut.get("greeting")
 
     assert value == "héllo wörld"
+
+
+async def test_get_many_returns_the_values_in_the_order_asked_with_none_for_missing(sut: Cache) -> None:
+    await sut.set("a", "1")
+    await sut.set("c", "3")
+
+    values = await sut.get_many(["c", "missing", "a", "c"])
+
+    assert values == ["3", None, "1", "3"]
+
+
+async def test_get_many_of_nothing_is_empty(sut: Cache) -> None:
+    assert await sut.get_many([]) == []
+
+
+async def test_get_many_does_not_return_expired_values(sut: Cache) -> None:
+    await sut.set("short", "x", ttl_seconds=0.1)
+    await sut.set("long", "y", ttl_seconds=30)
+
+    await eventually_none(sut, "short")
+
+    assert await sut.get_many(["short", "long"]) == [None, "y"]
 
 
 async def test_get_of_missing_key_returns_none(sut: Cache) -> None:

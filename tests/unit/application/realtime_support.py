@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,10 +29,13 @@ class Sessions:
     revoked: set[str] = field(default_factory=set)
     failing: bool = False
 
-    async def is_live(self, session_id: str, user_id: str) -> bool:
+    checks: list[list[tuple[str, str]]] = field(default_factory=list)
+
+    async def live(self, sessions: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        self.checks.append(sorted(sessions))
         if self.failing:
             raise ConnectionError("cache down")
-        return session_id not in self.revoked
+        return {(session_id, user_id) for session_id, user_id in sessions if session_id not in self.revoked}
 
 
 @dataclass
@@ -50,7 +53,7 @@ async def realtime(**config: float) -> AsyncIterator[Realtime]:
     async with open_channels(
         None, namespace="t:", history=settings.history_size, history_ttl_seconds=60, block_ms=10
     ) as channels:
-        yield Realtime(RealtimeHub(channels, ids, FixedClock(), settings, sessions.is_live), channels, ids, sessions)
+        yield Realtime(RealtimeHub(channels, ids, FixedClock(), settings, sessions.live), channels, ids, sessions)
 
 
 def principal(user_id: str = "u1", session_id: str = "s1") -> Principal:

@@ -121,6 +121,24 @@ async def test_revoked_sessions_are_closed_and_the_others_stay() -> None:
     assert kept.close_code is None
 
 
+async def test_one_pass_checks_every_open_session_in_one_batch() -> None:
+    async with (
+        realtime() as rt,
+        rt.hub.connect(principal("u1", "s1")),
+        rt.hub.connect(principal("u1", "s1")),
+        rt.hub.connect(principal("u1", "s2")),
+        rt.hub.connect(principal("u2", "s3")),
+    ):
+        await rt.hub.check_sessions()
+    assert rt.sessions.checks == [[("s1", "u1"), ("s2", "u1"), ("s3", "u2")]]
+
+
+async def test_with_no_open_connection_nothing_is_checked() -> None:
+    async with realtime() as rt:
+        assert await rt.hub.check_sessions() == 0
+    assert rt.sessions.checks == []
+
+
 async def test_when_the_session_store_cannot_answer_connections_are_kept() -> None:
     async with realtime() as rt, rt.hub.connect(principal()) as sut:
         rt.sessions.failing = True
