@@ -70,9 +70,17 @@ async def place_spin(user_id: str, bet: int, deps: GamesDeps, key: str | None = 
             created_at=now,
             result_meta={**meta, "streak": outcome.streak, "bonus": outcome.bonus},
         )
-        balance_after = await uow.plays.settle(
-            Settlement(state, play, Currency.COINS, bet, outcome.payout, "slot_bet", "slot_win", "spin")
+        settlement = Settlement(
+            state=state,
+            play=play,
+            currency=Currency.COINS,
+            stake=bet,
+            payout=outcome.payout,
+            stake_reason="slot_bet",
+            payout_reason="slot_win",
+            ref_type="spin",
         )
+        balance_after = await uow.plays.settle(settlement)
         uow.record(
             SpinSettled(
                 aggregate_id=user_id,

@@ -37,7 +37,7 @@ class HistoryQuery:
     until: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settlement:
     """A play's money and records, applied together: the stake is taken only if the balance covers it,
     the payout credited, both ledger rows written (referenced by the play id), then `record`'s writes."""
@@ -60,11 +60,8 @@ class PlayStart:
 
 class PlayRepository(Protocol):
     async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
-        """`lock_state` and the game's stored config (None: the built-in default) in one step."""
-        ...
-
-    async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
-        """The player's state for this game, locked until the transaction ends (plays of one player queue)."""
+        """The player's state for this game, locked until the transaction ends (plays of one player queue), and
+        the game's stored config (None: the built-in default), in one step."""
         ...
 
     async def record(self, state: PlayerState, play: PlayRecord) -> None:

@@ -1,4 +1,4 @@
-"""The `casino-club` command: serve, migrate (more commands join as their capabilities land)."""
+"""The `casino-club` command: serve, migrate, worker, create-admin and the verify and rebuild commands."""
 
 from __future__ import annotations
 

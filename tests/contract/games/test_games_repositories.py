@@ -48,7 +48,7 @@ async def _played(uow_factory: UnitOfWorkFactory, *plays: PlayRecord) -> None:
     """Each play in its own unit of work, as the handlers record them."""
     for play in plays:
         async with uow_factory() as uow:
-            state = await uow.plays.lock_state(play.user_id, play.game_type)
+            state = (await uow.plays.begin_play(play.user_id, play.game_type)).state
             await uow.plays.record(state, play)
             await uow.commit()
 
@@ -56,18 +56,18 @@ async def _played(uow_factory: UnitOfWorkFactory, *plays: PlayRecord) -> None:
 # --- state -----------------------------------------------------------------------------------------------------------
 
 
-async def test_lock_state_starts_a_player_at_zero_and_then_returns_what_was_saved(
+async def test_begin_play_starts_a_player_at_zero_and_then_returns_what_was_saved(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     user_id = await given_user(uow_factory)
 
     async with uow_factory() as sut:
-        first = await sut.plays.lock_state(user_id, SLOT)
+        first = (await sut.plays.begin_play(user_id, SLOT)).state
         await sut.plays.record(PlayerState(user_id, SLOT, streak=3, pity_counter=0), _play(user_id))
         await sut.commit()
     async with uow_factory() as sut:
-        again = await sut.plays.lock_state(user_id, SLOT)
-        other_game = await sut.plays.lock_state(user_id, GACHA)
+        again = (await sut.plays.begin_play(user_id, SLOT)).state
+        other_game = (await sut.plays.begin_play(user_id, GACHA)).state
         read = await sut.plays.state(user_id, SLOT)
 
     assert first == PlayerState(user_id, SLOT, 0, 0)
@@ -88,7 +88,7 @@ async def test_a_play_recorded_without_commit_leaves_no_trace(uow_factory: UnitO
     user_id = await given_user(uow_factory)
 
     async with uow_factory() as sut:
-        state = await sut.plays.lock_state(user_id, GACHA)
+        state = (await sut.plays.begin_play(user_id, GACHA)).state
         state.pity_counter = 7
         await sut.plays.record(state, _play(user_id, GACHA))
 
@@ -106,7 +106,7 @@ async def test_overlapping_plays_of_one_player_queue_on_the_locked_state(uow_fac
 
     async def play() -> None:
         async with uow_factory() as sut:
-            state = await sut.plays.lock_state(user_id, SLOT)
+            state = (await sut.plays.begin_play(user_id, SLOT)).state
             state.streak += 1
             await asyncio.sleep(0.01)  # hold the lock while the other play waits for it
             await sut.plays.record(state, _play(user_id, won=True, payout=200, delta_coins=100))
@@ -204,7 +204,16 @@ async def _given_coins(uow_factory: UnitOfWorkFactory, user_id: str, amount: int
 
 
 def _spin_settlement(state: PlayerState, play: PlayRecord) -> Settlement:
-    return Settlement(state, play, Currency.COINS, play.bet, play.payout, "slot_bet", "slot_win", "spin")
+    return Settlement(
+        state=state,
+        play=play,
+        currency=Currency.COINS,
+        stake=play.bet,
+        payout=play.payout,
+        stake_reason="slot_bet",
+        payout_reason="slot_win",
+        ref_type="spin",
+    )
 
 
 @pytest.mark.parametrize("payout", [600, 0], ids=["win", "loss"])
@@ -216,7 +225,7 @@ async def test_settle_takes_the_stake_pays_out_and_records_the_play(
     play = _play(user_id, payout=payout, delta_coins=payout - 100, won=payout > 0)
 
     async with uow_factory() as sut:
-        state = await sut.plays.lock_state(user_id, SLOT)
+        state = (await sut.plays.begin_play(user_id, SLOT)).state
         state.streak = 1 if payout else 0
         balance_after = await sut.plays.settle(_spin_settlement(state, play))
         await sut.commit()
@@ -240,7 +249,7 @@ async def test_a_settlement_the_balance_cannot_cover_changes_nothing(uow_factory
     await _given_coins(uow_factory, user_id, 50)
 
     async with uow_factory() as sut:
-        state = await sut.plays.lock_state(user_id, SLOT)
+        state = (await sut.plays.begin_play(user_id, SLOT)).state
         state.streak = 4
         with pytest.raises(InsufficientFunds):
             await sut.plays.settle(_spin_settlement(state, _play(user_id, payout=600, delta_coins=500, won=True)))
@@ -402,7 +411,7 @@ async def test_has_play_finds_the_users_committed_play(uow_factory: UnitOfWorkFa
     await _played(uow_factory, play)
 
     async with uow_factory() as sut:
-        await sut.plays.lock_state(user_id, SLOT)
+        await sut.plays.begin_play(user_id, SLOT)
         found = await sut.plays.has_play(user_id, play.id)
         unknown = await sut.plays.has_play(user_id, str(uuid.uuid4()))
         someone_else = await sut.plays.has_play(other_user, play.id)

@@ -28,13 +28,6 @@ SELECT state.streak, state.pity_counter, config.version, config.config
 FROM state LEFT JOIN game_configs AS config ON config.game_type = $2
 """
 
-_LOCK_STATE = """
-INSERT INTO player_game_state (user_id, game_type, streak, pity_counter, updated_at)
-VALUES ($1, $2, 0, 0, now())
-ON CONFLICT (user_id, game_type) DO UPDATE SET updated_at = excluded.updated_at
-RETURNING streak, pity_counter
-"""
-
 # $1 user, $2 currency, $3 stake, $4 payout, $5 now, $6 stake reason, $7 payout reason, $8 ref type,
 # $9 play id, $10 game type, $11 action, $12 won, $13 delta coins, $14 delta gems, $15 result meta,
 # $16 streak, $17 pity counter
@@ -87,11 +80,6 @@ class PgPlayRepository(SqlaPlayRepository):
         row: Any = (await connection.exec_driver_sql(_BEGIN_PLAY, (user_id, game_type.value))).one()
         state = PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
         return PlayStart(state, _stored(row.version, row.config))
-
-    async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
-        connection = await self._db.connection()
-        row: Any = (await connection.exec_driver_sql(_LOCK_STATE, (user_id, game_type.value))).one()
-        return PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
 
     async def settle(self, settlement: Settlement) -> int:
         play, state = settlement.play, settlement.state
