@@ -1,0 +1,125 @@
+"""The private parts of uvicorn, websockets and Litestar our code builds on are still there, as pinned.
+
+`src/entrypoints/realtime/uvicorn_protocol.py` subclasses uvicorn's sans-I/O WebSocket protocol and reads
+websockets' connection state; `src/adapters/realtime/channels.py` subclasses Litestar's channel subscriber and
+backends and uses their private members. pyproject.toml pins those packages below their next minor release;
+an upgrade that moves any of these fails here, naming the pin, instead of in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import tomllib
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.channels import ChannelsPlugin, Subscriber
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsStreamBackend
+from packaging.requirements import Requirement
+from redis.asyncio import Redis
+from uvicorn.config import Config
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from uvicorn.server import ServerState
+from websockets.frames import Frame
+from websockets.server import ServerProtocol
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+PINNED = ["litestar", "uvicorn", "websockets"]
+
+
+def _requirement(distribution: str) -> Requirement:
+    dependencies = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
+    found = [Requirement(line) for line in dependencies if Requirement(line).name == distribution]
+    assert found, f"{distribution} is not a direct dependency in pyproject.toml, yet our code uses its internals"
+    return found[0]
+
+
+def _broken(distribution: str, user: str, what: str) -> str:
+    pin = _requirement(distribution).specifier
+    return (
+        f"{distribution} {version(distribution)} (pyproject.toml pins {distribution}{pin}) no longer offers {what}, "
+        f"which {user} relies on: adapt {user} before moving the pin"
+    )
+
+
+def _expect_parameters(
+    distribution: str, user: str, function: Callable[..., Any], names: list[str], where: str
+) -> None:
+    parameters = list(inspect.signature(function).parameters)
+    missing = [name for name in names if name not in parameters]
+    assert not missing, _broken(distribution, user, f"{where}({', '.join(names)}) (it takes {parameters})")
+
+
+def _expect_members(distribution: str, user: str, thing: object, names: list[str], where: str) -> None:
+    missing = [name for name in names if not hasattr(thing, name)]
+    assert not missing, _broken(distribution, user, f"{where}.{{{', '.join(missing)}}}")
+
+
+@pytest.mark.parametrize("distribution", PINNED)
+def test_packages_whose_internals_we_use_are_pinned_below_their_next_minor_release(distribution: str) -> None:
+    requirement = _requirement(distribution)
+    upper = [spec for spec in requirement.specifier if spec.operator in ("<", "<=", "==", "~=")]
+
+    assert upper, (
+        f"{distribution} has no upper bound in pyproject.toml ({requirement}), yet our code uses its internals"
+    )
+    installed = version(distribution)
+    assert requirement.specifier.contains(installed), (
+        f"installed {distribution} {installed} is outside the pin {requirement.specifier}: run `make install`"
+    )
+
+
+def test_uvicorn_sans_io_protocol_still_has_what_our_realtime_protocol_overrides_and_reads() -> None:
+    user = "src/entrypoints/realtime/uvicorn_protocol.py"
+    loop = asyncio.new_event_loop()
+    try:
+        sut = WebSocketsSansIOProtocol(Config(app=_no_app), ServerState(), {}, _loop=loop)
+    finally:
+        loop.close()
+
+    _expect_members("uvicorn", user, WebSocketsSansIOProtocol, ["handle_connect", "shutdown", "stop_keepalive"], "")
+    _expect_parameters("uvicorn", user, WebSocketsSansIOProtocol.handle_connect, ["event"], "handle_connect")
+    state = ["close_sent", "handshake_complete", "disconnected", "initial_response", "writable", "queue", "conn"]
+    _expect_members("uvicorn", user, sut, [*state, "transport"], "WebSocketsSansIOProtocol")
+    assert isinstance(sut.conn, ServerProtocol), _broken("uvicorn", user, "a websockets ServerProtocol as `conn`")
+
+
+def test_websockets_connection_still_exposes_the_state_our_writer_checks() -> None:
+    user = "src/entrypoints/realtime/uvicorn_protocol.py"
+    names = ["state", "extensions", "expect_continuation_frame", "writes", "send_close", "data_to_send"]
+
+    _expect_members("websockets", user, ServerProtocol(), names, "ServerProtocol")
+    _expect_parameters("websockets", user, Frame.serialize, ["mask", "extensions"], "Frame.serialize")
+
+
+def test_litestar_channels_still_have_the_members_our_channels_adapter_uses() -> None:
+    user = "src/adapters/realtime/channels.py"
+    backend = RedisChannelsStreamBackend(1, redis=Redis(), stream_sleep_no_subscriptions=1, key_prefix="pin")
+    streams = ["_redis", "_history_limit", "_stream_ttl", "_make_key", "_get_subscribed_channels", "stream_events"]
+
+    _expect_parameters(
+        "litestar",
+        user,
+        RedisChannelsStreamBackend.__init__,
+        ["history", "redis", "stream_sleep_no_subscriptions", "stream_ttl", "key_prefix"],
+        "RedisChannelsStreamBackend",
+    )
+    _expect_members("litestar", user, backend, streams, "RedisChannelsStreamBackend")
+    _expect_parameters(
+        "litestar", user, Subscriber.__init__, ["plugin", "max_backlog", "backlog_strategy"], "Subscriber"
+    )
+    _expect_members("litestar", user, Subscriber, ["put_nowait", "put"], "Subscriber")
+    _expect_parameters("litestar", user, ChannelsPlugin.__init__, ["subscriber_class"], "ChannelsPlugin")
+    memory = MemoryChannelsBackend(history=1)
+    assert isinstance(getattr(memory, "_channels", None), set), _broken(
+        "litestar", user, "MemoryChannelsBackend._channels"
+    )
+
+
+async def _no_app(scope: Any, receive: Any, send: Any) -> None:
+    raise AssertionError("never served")
