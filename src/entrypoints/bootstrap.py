@@ -60,9 +60,9 @@ from src.application.notifications.email import send_email, send_welcome
 from src.application.notifications.ports import Mailer, PushSender
 from src.application.notifications.push import send_push
 from src.application.notifications.reactions import notify_purchase, notify_reward
-from src.application.notifications.realtime import RealtimeConfig
-from src.application.notifications.realtime_events import realtime_subscribers
-from src.application.notifications.realtime_hub import RealtimeHub
+from src.application.realtime.events import realtime_subscribers
+from src.application.realtime.hub import RealtimeHub
+from src.application.realtime.messages import RealtimeConfig
 from src.application.shared.idempotency import IdempotencyPolicy
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
 from src.application.shared.ports import Cache, Clock, HealthProbe
@@ -71,6 +71,7 @@ from src.application.shop.catalog import ShopDeps
 from src.application.shop.deps import PurchaseConfig, PurchaseDeps
 from src.application.shop.fraud import VelocityLimits
 from src.application.shop.purchases import CAPTURE_JOB, retry_capture
+from src.application.social.deps import SocialDeps
 from src.application.wallet.deps import WalletConfig, WalletDeps
 from src.application.wallet.handlers import credit_signup_bonus
 from src.entrypoints.container import Container
@@ -399,6 +400,7 @@ async def open_container(settings: Settings, *, olap: bool = False) -> AsyncIter
             identity=identity,
             wallet=wallet,
             games=games,
+            social=SocialDeps(uow_factory, clock),
             engagement=EngagementDeps(uow_factory, clock, ZoneInfo(settings.streak_timezone)),
             rewards=RewardDeps(uow_factory, clock, SecretsIdGenerator()),
             relay=relay,

@@ -10,7 +10,7 @@ from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
 from src.application.notifications.deps import NotificationDeps
-from src.application.notifications.realtime_hub import RealtimeHub
+from src.application.realtime.hub import RealtimeHub
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
 from src.application.shared.jobs import JobQueue
 from src.application.shared.outbox import OutboxRelay
@@ -18,6 +18,7 @@ from src.application.shared.ports import Cache, Clock, HealthProbe, UnitOfWork
 from src.application.shop.catalog import ShopDeps
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.payments import PaymentGateway
+from src.application.social.deps import SocialDeps
 from src.application.wallet.deps import WalletDeps
 from src.application.wallet.ports import LedgerAuditor
 from src.entrypoints.settings import Settings
@@ -34,6 +35,7 @@ class Container:
     identity: IdentityDeps
     wallet: WalletDeps
     games: GamesDeps
+    social: SocialDeps
     engagement: EngagementDeps
     rewards: RewardDeps
     shop: ShopDeps

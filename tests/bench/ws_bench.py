@@ -35,7 +35,7 @@ from redis.asyncio import Redis
 
 from src.adapters.realtime.channels import open_channels
 from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
-from src.application.notifications.realtime import RealtimeConfig, RealtimePublisher
+from src.application.realtime.messages import RealtimeConfig, RealtimePublisher
 from tests.bench.backends import throwaway_backends
 from tests.bench.cpu import CpuMeter, app_pid
 from tests.bench.load import loop_factory, loop_name

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 from src.adapters.realtime.channels import open_channels
 from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
-from src.application.notifications.realtime import RealtimeConfig, RealtimePublisher
+from src.application.realtime.messages import RealtimeConfig, RealtimePublisher
 from tests.bench.ws_client import BenchSocket, open_socket
 from tests.support.env import TEST_REDIS_URL
 from tests.support.processes import serving

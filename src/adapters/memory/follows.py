@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from src.application.games.follows import FollowView
 from src.application.shared.pagination import Page, Position, encode_cursor
-from src.domain.games.follow import CannotFollowSelf
+from src.application.social.ports import FollowView
 from src.domain.shared.errors import NotFound
+from src.domain.social.follow import CannotFollowSelf
 
 NicknameLookup = Callable[[str], str | None]
 

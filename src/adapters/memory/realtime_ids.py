@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from src.application.notifications.realtime_ports import IdRequest
+from src.application.realtime.ports import IdRequest
 
 PURGE_ABOVE = 10_000  # numbered events kept before the expired ones are dropped
 

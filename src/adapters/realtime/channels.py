@@ -21,7 +21,7 @@ from litestar.channels.backends.redis import RedisChannelsStreamBackend
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from src.application.notifications.realtime_ports import MessageSink
+from src.application.realtime.ports import MessageSink
 
 logger = structlog.get_logger("casino_club.realtime")
 MAX_RETRY_SECONDS = 5.0

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
-from src.application.notifications.realtime_ports import IdRequest
+from src.application.realtime.ports import IdRequest
 
 # KEYS: counter, n event keys, n pointer keys. ARGV: event ttl ms, n, n pointer ttls (ms, 0 = none), n fallbacks.
 _ASSIGN = """

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 
-from src.application.games.follows import FollowsUnitOfWorkFactory
 from src.application.games.leaderboard import (
     BOARDS,
     PERIODS,
@@ -19,6 +18,7 @@ from src.application.games.leaderboard import (
 )
 from src.application.shared.outbox import OutboxMessage
 from src.application.shared.pagination import MAX_LIMIT, check_limit
+from src.application.social.ports import FollowsUnitOfWorkFactory
 
 
 def increments_of(message: OutboxMessage) -> dict[str, float]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from src.application.games.follows import FollowsUnitOfWork
 from src.application.shared.pagination import Page, Position
+from src.application.social.ports import FollowsUnitOfWork
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
 from src.domain.wallet.model import Currency

@@ -41,6 +41,7 @@ from src.entrypoints.http.rewards import RewardsController
 from src.entrypoints.http.security import authentication_middleware
 from src.entrypoints.http.security_headers import add_security_headers
 from src.entrypoints.http.shop import ShopController
+from src.entrypoints.http.social import FollowController
 from src.entrypoints.http.vip import VipController
 from src.entrypoints.http.wallet import WalletController
 from src.entrypoints.http.webhooks import PaymentWebhookController
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         UsersController,
         WalletController,
         GamesController,
+        FollowController,
         InventoryController,
         StreakController,
         VipController,

@@ -1,26 +1,22 @@
-"""Games routes: slot, gacha, history, stats, inventory."""
+"""Games routes: slot, gacha, history, stats, leaderboards, inventory."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from src.application.games import boards, configs, follows, history, plays
+from src.application.games import boards, configs, history, plays
 from src.application.games.deps import GamesDeps
-from src.application.games.follows import FollowView
-from src.application.shared.pagination import Page
 from src.domain.shared.principal import Principal
 from src.entrypoints.http.idempotency import idempotency_key, idempotent
 from src.entrypoints.http.query import From, To, as_utc
 from src.entrypoints.http.schemas.games import (
-    FollowOut,
-    FollowStateOut,
     GachaConfigOut,
     GachaStatsOut,
     GameStatsOut,
@@ -49,12 +45,6 @@ def provide_games(request: Request[Any, Any, Any]) -> GamesDeps:
 
 
 GAMES = {"games": Provide(provide_games, sync_to_thread=False)}
-
-
-def _follows_out(page: Page[FollowView]) -> ListOut[FollowOut]:
-    return ListOut(
-        items=[FollowOut(v.user_id, v.nickname, v.followed_at) for v in page.items], next_cursor=page.next_cursor
-    )
 
 
 class GamesController(Controller):
@@ -146,32 +136,6 @@ class GamesController(Controller):
         items = [LeaderboardEntryOut(e.rank, e.user_id, e.nickname, e.score) for e in view.items]
         me = MyRankOut(*view.me) if view.me else MyRankOut(rank=None, score=None)
         return LeaderboardOut(board=board, period=period, items=items, me=me)
-
-    @post("/follow/{user_id:str}", operation_id="follow", status_code=HTTP_200_OK)
-    async def follow(
-        self, request: PrincipalRequest, user_id: FromPath[str], games: NamedDependency[GamesDeps]
-    ) -> FollowStateOut:
-        await follows.follow_user(request.user.user_id, user_id, games.uow_factory, games.clock)
-        return FollowStateOut(user_id=user_id, following=True)
-
-    @delete("/follow/{user_id:str}", operation_id="unfollow", status_code=HTTP_200_OK)
-    async def unfollow(
-        self, request: PrincipalRequest, user_id: FromPath[str], games: NamedDependency[GamesDeps]
-    ) -> FollowStateOut:
-        await follows.unfollow_user(request.user.user_id, user_id, games.uow_factory)
-        return FollowStateOut(user_id=user_id, following=False)
-
-    @get("/follow/list", operation_id="following")
-    async def following(
-        self, request: PrincipalRequest, games: NamedDependency[GamesDeps], limit: Limit = None, cursor: Cursor = None
-    ) -> ListOut[FollowOut]:
-        return _follows_out(await follows.list_following(request.user.user_id, limit, cursor, games.uow_factory))
-
-    @get("/follow/followers", operation_id="followers")
-    async def followers(
-        self, request: PrincipalRequest, games: NamedDependency[GamesDeps], limit: Limit = None, cursor: Cursor = None
-    ) -> ListOut[FollowOut]:
-        return _follows_out(await follows.list_followers(request.user.user_id, limit, cursor, games.uow_factory))
 
     @get("/{game_type:str}/stats", operation_id="game_stats")
     async def game_stats(

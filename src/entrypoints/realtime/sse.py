@@ -22,8 +22,8 @@ from litestar.status_codes import (
 )
 
 from src.application.identity.sessions import authenticate
-from src.application.notifications.realtime_hub import RealtimeHub
-from src.domain.notifications.realtime import TooManyConnections
+from src.application.realtime.hub import RealtimeHub
+from src.domain.realtime.errors import TooManyConnections
 from src.domain.shared.errors import Forbidden, Unauthorized
 from src.domain.shared.principal import Principal
 from src.entrypoints.http.security import PUBLIC, container_of

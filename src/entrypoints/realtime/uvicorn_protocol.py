@@ -22,7 +22,7 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 
-from src.application.notifications.realtime_connection import CloseCode
+from src.application.realtime.connection import CloseCode
 
 WRITE_NOW_EXTENSION = "casino_club.websocket.write_now"
 """scope["extensions"][WRITE_NOW_EXTENSION]["text"]: (text) -> bool, True once the frame is written."""

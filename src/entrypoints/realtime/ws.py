@@ -19,10 +19,10 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.types import Message
 
 from src.application.identity.sessions import authenticate
-from src.application.notifications.realtime_connection import CloseCode, Connection
+from src.application.realtime.connection import CloseCode, Connection
 from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.json_nesting import MAX_JSON_DEPTH, nests_within
-from src.domain.notifications.realtime import TooManyConnections
+from src.domain.realtime.errors import TooManyConnections
 from src.domain.shared.errors import DomainError
 from src.entrypoints.http.errors import log_unavailable
 from src.entrypoints.http.security import PUBLIC, container_of

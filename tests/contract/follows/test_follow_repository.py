@@ -28,11 +28,11 @@ from src.adapters.sqla.models.follows import FollowRow
 from src.adapters.sqla.models.identity import UserRow
 from src.adapters.sqla.repositories.follows import SqlaFollowRepository
 from src.adapters.sqla.repositories.identity import SqlaUserRepository
-from src.application.games.follows import FollowRepository, FollowView
 from src.application.shared.pagination import decode_cursor
-from src.domain.games.follow import CannotFollowSelf
+from src.application.social.ports import FollowRepository, FollowView
 from src.domain.identity.model import User
 from src.domain.shared.errors import NotFound
+from src.domain.social.follow import CannotFollowSelf
 from tests.support.databases import create_database, drop_database
 
 NOW = datetime(2031, 5, 6, 12, 0, 0, 123456, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from redis.asyncio import Redis
 
 from src.adapters.realtime.channels import open_channels
-from src.application.notifications.realtime_ports import RealtimeChannels
+from src.application.realtime.ports import RealtimeChannels
 from tests.support.env import TEST_REDIS_URL
 from tests.support.redis_keys import delete_namespace, new_namespace
 

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from src.adapters.memory.realtime_ids import InMemoryRealtimeSequencer
 from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
-from src.application.notifications.realtime_ports import IdRequest, RealtimeSequencer
+from src.application.realtime.ports import IdRequest, RealtimeSequencer
 from tests.support.env import TEST_REDIS_URL
 from tests.support.redis_keys import delete_namespace, new_namespace
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from src.adapters.memory.realtime_ids import InMemoryRealtimeSequencer
 from src.adapters.realtime.channels import open_channels
-from src.application.notifications.realtime import RealtimeConfig
-from src.application.notifications.realtime_hub import RealtimeHub
-from src.application.notifications.realtime_ports import RealtimeChannels
+from src.application.realtime.hub import RealtimeHub
+from src.application.realtime.messages import RealtimeConfig
+from src.application.realtime.ports import RealtimeChannels
 from src.domain.shared.principal import Principal, Rank
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

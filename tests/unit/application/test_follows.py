@@ -9,17 +9,11 @@ from typing import Self
 import pytest
 
 from src.adapters.memory.follows import InMemoryFollowRepository
-from src.application.games.follows import (
-    FollowsUnitOfWork,
-    FollowView,
-    follow_user,
-    list_followers,
-    list_following,
-    unfollow_user,
-)
-from src.domain.games.follow import CannotFollowSelf
+from src.application.social.follows import follow_user, list_followers, list_following, unfollow_user
+from src.application.social.ports import FollowsUnitOfWork, FollowView
 from src.domain.identity.model import User
 from src.domain.shared.errors import InvalidInput, NotFound
+from src.domain.social.follow import CannotFollowSelf
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 

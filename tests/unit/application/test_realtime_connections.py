@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from src.application.notifications.realtime_connection import CloseCode, Connection, Frame
-from src.domain.notifications.realtime import TooManyConnections
+from src.application.realtime.connection import CloseCode, Connection, Frame
+from src.domain.realtime.errors import TooManyConnections
 from tests.support.realtime import eventually
 from tests.unit.application.realtime_support import NOW, principal, realtime
 

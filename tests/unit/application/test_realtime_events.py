@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from src.application.notifications.realtime_events import publish_events, realtime_subscribers
+from src.application.realtime.events import publish_events, realtime_subscribers
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage
 from src.domain.engagement.events import StreakUpdated
 from src.domain.identity.events import AccountUpdated

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from src.adapters.realtime.channels import open_channels
-from src.application.notifications.realtime import (
+from src.application.realtime.messages import (
     BROADCAST_CHANNEL,
     HistoryReader,
     MessageDecoder,

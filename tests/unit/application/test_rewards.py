@@ -11,7 +11,7 @@ from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 from src.adapters.security.ids import SecretsIdGenerator
 from src.application.engagement.deps import RewardDeps
 from src.application.engagement.rewards import GrantReward, grant_reward, list_rewards
-from src.application.notifications.realtime_events import publication_of
+from src.application.realtime.events import publication_of
 from src.application.shared.audit import AuditQuery
 from src.application.shared.commands import ClientInfo
 from src.application.shared.idempotency import IdempotencyKeyReused

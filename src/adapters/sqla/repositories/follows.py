@@ -14,10 +14,10 @@ from src.adapters.sqla.models.follows import FollowRow
 from src.adapters.sqla.models.identity import UserRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.adapters.sqla.repositories.wallet import dialect_insert
-from src.application.games.follows import FollowView
 from src.application.shared.pagination import Page, Position
-from src.domain.games.follow import CannotFollowSelf
+from src.application.social.ports import FollowView
 from src.domain.shared.errors import NotFound
+from src.domain.social.follow import CannotFollowSelf
 
 _SELF_FOLLOW = {"ck_follows_not_self": "ck_follows_not_self"}
 

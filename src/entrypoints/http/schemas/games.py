@@ -230,14 +230,3 @@ class LeaderboardOut(Struct):
     period: str
     items: list[LeaderboardEntryOut]
     me: MyRankOut
-
-
-class FollowOut(Struct):
-    user_id: str
-    nickname: str
-    followed_at: datetime
-
-
-class FollowStateOut(Struct):
-    user_id: str
-    following: bool

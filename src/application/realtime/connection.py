@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from src.application.notifications.realtime import (
+from src.application.realtime.messages import (
     HistoryReader,
     MessageDecoder,
     RealtimeConfig,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from src.application.notifications.realtime_ports import IdRequest, RealtimeChannels, RealtimeSequencer
+from src.application.realtime.ports import IdRequest, RealtimeChannels, RealtimeSequencer
 
 BROADCAST_CHANNEL = "broadcast"
 UNKNOWN_PREV = -1  # the channel's previous id was not known when the message was stored

@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 
 import structlog
 
-from src.application.notifications.realtime import (
+from src.application.realtime.connection import CloseCode, Connection
+from src.application.realtime.messages import (
     BROADCAST_CHANNEL,
     HistoryReader,
     MessageDecoder,
@@ -21,11 +22,10 @@ from src.application.notifications.realtime import (
     RealtimePublisher,
     user_channel,
 )
-from src.application.notifications.realtime_connection import CloseCode, Connection
-from src.application.notifications.realtime_ports import RealtimeChannels, RealtimeSequencer
+from src.application.realtime.ports import RealtimeChannels, RealtimeSequencer
 from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.ports import Clock
-from src.domain.notifications.realtime import TooManyConnections
+from src.domain.realtime.errors import TooManyConnections
 from src.domain.shared.principal import Principal
 
 logger = structlog.get_logger("casino_club.realtime")

@@ -2,51 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
-
-from src.application.identity.ports import IdentityUnitOfWork
-from src.application.shared.pagination import Page, Position, check_limit, decode_cursor
+from src.application.shared.pagination import Page, check_limit, decode_cursor
 from src.application.shared.ports import Clock
-from src.domain.games.follow import check_can_follow
+from src.application.social.ports import FollowsUnitOfWorkFactory, FollowView
 from src.domain.shared.errors import NotFound
-
-
-@dataclass(frozen=True)
-class FollowView:
-    """The other side of a follow: who, under which nickname, since when."""
-
-    user_id: str
-    nickname: str
-    followed_at: datetime
-
-
-class FollowRepository(Protocol):
-    async def follow(self, follower_id: str, followee_id: str, now: datetime) -> bool:
-        """False when already following: the first follow's time is kept."""
-        ...
-
-    async def unfollow(self, follower_id: str, followee_id: str) -> bool:
-        """False when there was nothing to remove."""
-        ...
-
-    async def following(self, user_id: str, limit: int, after: Position | None) -> Page[FollowView]:
-        """Whom `user_id` follows, newest follow first; deleted users are left out."""
-        ...
-
-    async def followers(self, user_id: str, limit: int, after: Position | None) -> Page[FollowView]:
-        """Who follows `user_id`, newest follow first; deleted users are left out."""
-        ...
-
-
-class FollowsUnitOfWork(IdentityUnitOfWork, Protocol):
-    @property
-    def follows(self) -> FollowRepository: ...
-
-
-FollowsUnitOfWorkFactory = Callable[[], FollowsUnitOfWork]
+from src.domain.social.follow import check_can_follow
 
 
 async def follow_user(follower_id: str, followee_id: str, uow_factory: FollowsUnitOfWorkFactory, clock: Clock) -> bool:

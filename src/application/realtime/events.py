@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from src.application.notifications.realtime import (
+from src.application.realtime.messages import (
     BROADCAST_CHANNEL,
     EVERYONE_SCOPE,
     USER_SCOPE,
