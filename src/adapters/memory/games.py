@@ -19,7 +19,6 @@ from src.application.games.ports import HistoryQuery, InventoryItem, PlayStart, 
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletRepository
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
-from src.domain.wallet.model import Movement
 
 PlayerGame = tuple[str, GameType]  # (user_id, game_type)
 
@@ -64,17 +63,10 @@ class InMemoryPlayRepository:
         self._wallets = wallets
 
     async def settle(self, settlement: Settlement) -> int:
-        """The stake (refused before anything is written), the payout, then `record`'s writes."""
-        play = settlement.play
-
-        def movement(amount: int, reason: str) -> Movement:
-            return Movement(play.user_id, settlement.currency, amount, reason, settlement.ref_type, play.id)
-
-        entry = await self._wallets.debit(movement(settlement.stake, settlement.stake_reason), play.created_at)
-        if settlement.payout:
-            entry = await self._wallets.credit(movement(settlement.payout, settlement.payout_reason), play.created_at)
-        await self.record(settlement.state, play)
-        return entry.balance_after
+        """The wager (a stake not covered is refused before anything is written), then `record`'s writes."""
+        balance_after = await self._wallets.settle_wager(settlement.wager(), settlement.play.created_at)
+        await self.record(settlement.state, settlement.play)
+        return balance_after
 
     async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
         state = await self.lock_state(user_id, game_type)

@@ -14,7 +14,7 @@ from datetime import datetime
 from src.adapters.memory.identity import Workspace
 from src.application.shared.pagination import Page
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
-from src.domain.wallet.model import Currency, LedgerEntry, Movement
+from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager
 
 WalletKey = tuple[str, Currency]  # (user_id, currency)
 Reference = tuple[str, str, Currency, str]  # (ref_type, ref_id, currency, reason): unique like the SQL index
@@ -58,6 +58,12 @@ class InMemoryWalletRepository:
         balance = self._check_covers(self._ws.working.balances.get(key), movement)
         await self._check_unapplied(movement)
         return self._apply(movement, -movement.amount, balance - movement.amount, now)
+
+    async def settle_wager(self, wager: Wager, now: datetime) -> int:
+        entry = await self.debit(wager.stake, now)
+        if (payout := wager.payout_movement()) is not None:
+            entry = await self.credit(payout, now)
+        return entry.balance_after
 
     @staticmethod
     def _check_covers(balance: int | None, movement: Movement) -> int:

@@ -31,6 +31,7 @@ from src.adapters.sqla.repositories.notifications import (
     SqlaPushSubscriptionRepository,
 )
 from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
+from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository
 from src.adapters.sqla.repositories.promos import SqlaPromoRepository
 from src.adapters.sqla.repositories.rewards import SqlaRewardRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
@@ -110,11 +111,13 @@ class SqlaUnitOfWork:
         self.invites = SqlaInviteCodeRepository(session)
         self.sessions = SqlaSessionRepository(session)
         self.audit = SqlaAuditLogRepository(session)
-        self.wallets = SqlaWalletRepository(session)
         self.inbox = SqlaInboxRepository(session)
-        on_postgres = session.get_bind().dialect.name == "postgresql"
-        self.game_configs = (PgGameConfigRepository if on_postgres else SqlaGameConfigRepository)(session)
-        self.plays = (PgPlayRepository if on_postgres else SqlaPlayRepository)(session, self.wallets)
+        if session.get_bind().dialect.name == "postgresql":
+            self.wallets = wallets = PgWalletRepository(session)
+            self.game_configs, self.plays = PgGameConfigRepository(session), PgPlayRepository(session, wallets)
+        else:
+            self.wallets = SqlaWalletRepository(session)
+            self.game_configs, self.plays = SqlaGameConfigRepository(session), SqlaPlayRepository(session, self.wallets)
         self.inventory = SqlaInventoryRepository(session)
         self.follows = SqlaFollowRepository(session)
         self.catalog = SqlaCatalogRepository(session)

@@ -19,7 +19,7 @@ from src.application.shared.audit import write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.idempotency import IdempotencyKeyReused
 from src.application.shared.pagination import Page, check_limit, decode_cursor
-from src.application.wallet.handlers import record_balance_change
+from src.application.wallet.ledger import Grant, credit
 from src.domain.engagement.rewards import Reward, RewardRequest, new_reward
 from src.domain.shared.errors import Forbidden, NotFound
 from src.domain.shared.principal import Principal
@@ -83,10 +83,8 @@ def _movement(reward: Reward) -> Movement | None:
 async def _apply(uow: EngagementUnitOfWork, reward: Reward) -> LedgerEntry | None:
     """The reward's effect and its events: one ledger row (returned), or the items."""
     if (movement := _movement(reward)) is not None:
-        entry = await uow.wallets.credit(movement, reward.awarded_at)
-        record_balance_change(uow, entry)
-        uow.record(_granted(reward, movement.currency.value))
-        return entry
+        grant = Grant(reward.source, reward.granted_by, reward.reward_id, reward.reward_type.value)
+        return await credit(uow, movement, reward.awarded_at, grant)
     item = reward.item
     if item is not None:
         units = [(item.item_id, item.name, item.rarity)] * reward.amount

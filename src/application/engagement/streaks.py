@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from src.application.engagement.deps import EngagementDeps
-from src.application.wallet.handlers import record_balance_change
+from src.application.wallet.ledger import Grant, credit
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.engagement.errors import NoStreakShield, StreakAlreadyTicked
 from src.domain.engagement.events import StreakUpdated
@@ -29,7 +29,6 @@ from src.domain.engagement.streak import (
     tick,
 )
 from src.domain.wallet.errors import AlreadyApplied
-from src.domain.wallet.events import RewardGranted
 from src.domain.wallet.model import Currency, Movement
 
 SHIELD_ITEM_ID = "streak_shield"
@@ -110,20 +109,9 @@ async def _grant(uow: WalletUnitOfWork, streak: Streak, day: date, now: datetime
             continue
         movement = Movement(streak.user_id, currency, amount, REWARD_REASON, REWARD_REF_TYPE, _reference(streak, day))
         try:
-            entry = await uow.wallets.credit(movement, now)
+            entry = await credit(uow, movement, now, Grant(REWARD_SOURCE))
         except AlreadyApplied as exc:
             raise StreakAlreadyTicked from exc
-        record_balance_change(uow, entry)
-        uow.record(
-            RewardGranted(
-                aggregate_id=streak.user_id,
-                occurred_at=now,
-                currency=currency.value,
-                amount=amount,
-                source=REWARD_SOURCE,
-                granted_by=None,
-            )
-        )
         balances[currency.value] = entry.balance_after
     return balances
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from src.application.games.configs import gacha_of, slot_of
 from src.application.games.deps import GamesDeps
 from src.application.games.ports import GamesUnitOfWork, Settlement
-from src.application.wallet.handlers import record_balance_change
+from src.application.wallet.ledger import record_balance_change
 from src.domain.games.events import GachaPulled, SpinSettled
 from src.domain.games.gacha import PulledItem, Rarity, pull
 from src.domain.games.play import GameType, PlayRecord

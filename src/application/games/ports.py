@@ -11,7 +11,7 @@ from src.application.shared.pagination import Page, Position
 from src.application.social.ports import FollowsUnitOfWork
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
-from src.domain.wallet.model import Currency
+from src.domain.wallet.model import Currency, Movement, Wager
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,11 @@ class Settlement:
     stake_reason: str
     payout_reason: str
     ref_type: str
+
+    def wager(self) -> Wager:
+        """The money of the play, for the wallet: both ledger rows are referenced by the play id."""
+        stake = Movement(self.play.user_id, self.currency, self.stake, self.stake_reason, self.ref_type, self.play.id)
+        return Wager(stake, self.payout, self.payout_reason)
 
 
 @dataclass(frozen=True)

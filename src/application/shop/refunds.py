@@ -13,7 +13,7 @@ from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.ports import PurchaseUnitOfWork
 from src.application.shop.settlement import give_back_reservations, save_transaction
-from src.application.wallet.handlers import record_balance_change
+from src.application.wallet.ledger import record_balance_change
 from src.domain.shared.errors import InvalidInput, NotFound
 from src.domain.shared.principal import Principal
 from src.domain.shop.errors import NotRefundable

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.ports import PurchaseUnitOfWork
-from src.application.wallet.handlers import record_balance_change
+from src.application.wallet.ledger import Grant, credit
 from src.domain.shop.events import PurchaseUpdated
 from src.domain.shop.receipts import integrity_hash
 from src.domain.shop.transactions import FailureReason, PurchaseKind, PurchaseTransaction, TxStatus
-from src.domain.wallet.events import RewardGranted
-from src.domain.wallet.model import Currency, LedgerEntry, Movement
+from src.domain.wallet.model import Currency, Movement
 
 PURCHASE_REASON = "purchase"
 PURCHASE_REF_TYPE = "purchase"
@@ -44,26 +43,10 @@ async def settle_captured(
         await uow.promos.confirm(tx.id, now)
     if tx.kind is PurchaseKind.LIMITED:
         await uow.limited.finalize(tx.id, now)
-    entry = await uow.wallets.credit(
-        Movement(tx.user_id, Currency.GEMS, tx.gems, PURCHASE_REASON, PURCHASE_REF_TYPE, tx.id), now
-    )
-    _record_grant(uow, tx, entry)
+    gems = Movement(tx.user_id, Currency.GEMS, tx.gems, PURCHASE_REASON, PURCHASE_REF_TYPE, tx.id)
+    await credit(uow, gems, now, Grant(PURCHASE_REASON))
     await save_transaction(uow, tx, deps)
     return True
-
-
-def _record_grant(uow: PurchaseUnitOfWork, tx: PurchaseTransaction, entry: LedgerEntry) -> None:
-    record_balance_change(uow, entry)
-    uow.record(
-        RewardGranted(
-            aggregate_id=tx.user_id,
-            occurred_at=entry.created_at,
-            currency=Currency.GEMS.value,
-            amount=tx.gems,
-            source=PURCHASE_REASON,
-            granted_by=None,
-        )
-    )
 
 
 async def settle_unsuccessful(

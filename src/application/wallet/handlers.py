@@ -5,27 +5,13 @@ from __future__ import annotations
 from src.application.shared.outbox import OutboxMessage
 from src.application.shared.pagination import Page, check_limit
 from src.application.wallet.deps import WalletDeps
-from src.application.wallet.ports import WalletUnitOfWork
+from src.application.wallet.ledger import credit
 from src.domain.shared.errors import InvalidInput
 from src.domain.wallet.errors import AlreadyApplied
-from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import Currency, LedgerEntry, Movement, balances_of
 
 SIGNUP_BONUS = "signup_bonus"
 CONSUMER_SIGNUP_BONUS = "wallet.signup_bonus"
-
-
-def record_balance_change(uow: WalletUnitOfWork, entry: LedgerEntry) -> None:
-    uow.record(
-        BalanceChanged(
-            aggregate_id=entry.user_id,
-            occurred_at=entry.created_at,
-            currency=entry.currency.value,
-            delta=entry.delta,
-            balance_after=entry.balance_after,
-            reason=entry.reason,
-        )
-    )
 
 
 async def get_balances(user_id: str, deps: WalletDeps) -> dict[str, int]:
@@ -55,7 +41,7 @@ async def credit_signup_bonus(message: OutboxMessage, deps: WalletDeps) -> None:
                 continue
             movement = Movement(user_id, currency, amount, SIGNUP_BONUS, "user", user_id)
             try:
-                record_balance_change(uow, await uow.wallets.credit(movement, deps.clock.now()))
+                await credit(uow, movement, deps.clock.now())
             except AlreadyApplied:
                 return
         await uow.commit()

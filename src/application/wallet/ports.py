@@ -9,7 +9,7 @@ from typing import Protocol
 
 from src.application.identity.ports import IdentityUnitOfWork
 from src.application.shared.pagination import Page
-from src.domain.wallet.model import Currency, LedgerEntry, Movement
+from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager
 
 
 class WalletRepository(Protocol):
@@ -20,6 +20,11 @@ class WalletRepository(Protocol):
 
     async def debit(self, movement: Movement, now: datetime) -> LedgerEntry:
         """Take from a balance only if it covers the amount (decided by the database): InsufficientFunds."""
+        ...
+
+    async def settle_wager(self, wager: Wager, now: datetime) -> int:
+        """The stake's debit, then the payout's credit (when there is one): one ledger row each; the balance after.
+        InsufficientFunds (nothing changed) when the balance does not cover the stake; AlreadyApplied as above."""
         ...
 
     async def balances(self, user_id: str) -> dict[Currency, int]: ...

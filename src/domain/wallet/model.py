@@ -43,5 +43,24 @@ class Movement:
             raise InvalidInput("amount must be a positive integer", details={"fields": [{"key": "amount"}]})
 
 
+@dataclass(frozen=True)
+class Wager:
+    """A stake, taken only if the balance covers it, and its payout (0: none) on the same wallet and reference."""
+
+    stake: Movement
+    payout: int
+    payout_reason: str
+
+    def __post_init__(self) -> None:
+        if self.payout < 0:
+            raise InvalidInput("payout must not be negative", details={"fields": [{"key": "payout"}]})
+
+    def payout_movement(self) -> Movement | None:
+        if not self.payout:
+            return None
+        stake = self.stake
+        return Movement(stake.user_id, stake.currency, self.payout, self.payout_reason, stake.ref_type, stake.ref_id)
+
+
 def balances_of(entries: dict[Currency, int]) -> dict[str, int]:
     return {currency.value: entries.get(currency, 0) for currency in Currency}

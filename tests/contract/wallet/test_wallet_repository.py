@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
-from src.domain.wallet.model import Currency, LedgerEntry, Movement
+from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
 
 pytestmark = pytest.mark.asyncio
@@ -160,6 +160,74 @@ async def test_a_debit_beyond_the_balance_is_refused_and_changes_nothing(
     assert await _whole_ledger(uow_factory, user_id) == before
 
 
+# --- wager (a stake and its payout, in one step: the spin's settlement) ---------------------------------------------
+
+
+def _wager(user_id: str, stake: int, payout: int, ref: str | None = None) -> Wager:
+    return Wager(Movement(user_id, COINS, stake, "slot_bet", "spin", ref or _ref()), payout, "slot_win")
+
+
+@pytest.mark.parametrize("payout", [250, 0], ids=["win", "loss"])
+async def test_a_wager_takes_the_stake_then_pays_out_one_ledger_row_each(
+    uow_factory: UnitOfWorkFactory, payout: int
+) -> None:
+    user_id, ref = await _given_wallet(uow_factory, 1000), _ref()
+
+    async with uow_factory() as sut:
+        balance_after = await sut.wallets.settle_wager(_wager(user_id, 100, payout, ref), NOW)
+        await sut.commit()
+
+    assert balance_after == 900 + payout
+    assert await _balances(uow_factory, user_id) == {COINS: 900 + payout}
+    entries = await _whole_ledger(uow_factory, user_id)
+    rows = [(entry.delta, entry.balance_after, entry.reason, entry.ref_type, entry.ref_id) for entry in entries[1:]]
+    expected = [(-100, 900, "slot_bet", "spin", ref)] + ([(payout, 1150, "slot_win", "spin", ref)] if payout else [])
+    assert rows == expected
+    assert {entry.created_at for entry in entries[1:]} == {NOW}
+    _assert_chain_holds(entries)
+
+
+async def test_a_wager_whose_stake_is_the_whole_balance_is_covered(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await _given_wallet(uow_factory, 100)
+
+    async with uow_factory() as sut:
+        balance_after = await sut.wallets.settle_wager(_wager(user_id, 100, 0), NOW)
+        await sut.commit()
+
+    assert balance_after == 0
+    assert await _balances(uow_factory, user_id) == {COINS: 0}
+
+
+@pytest.mark.parametrize("seed", [100, 0], ids=["short", "no-wallet"])
+async def test_a_wager_the_balance_does_not_cover_is_refused_whatever_its_payout(
+    uow_factory: UnitOfWorkFactory, seed: int
+) -> None:
+    user_id = await _given_wallet(uow_factory, seed) if seed else await given_user(uow_factory)
+    before = await _whole_ledger(uow_factory, user_id)
+
+    async with uow_factory() as sut:
+        with pytest.raises(InsufficientFunds) as refused:
+            await sut.wallets.settle_wager(_wager(user_id, seed + 1, 1000), NOW)
+        await sut.commit()
+
+    assert refused.value.details == {"currency": "coins", "required": seed + 1}
+    assert await _balances(uow_factory, user_id) == ({COINS: seed} if seed else {})
+    assert await _whole_ledger(uow_factory, user_id) == before
+
+
+async def test_a_wager_with_an_applied_reference_is_already_applied(uow_factory: UnitOfWorkFactory) -> None:
+    user_id, ref = await _given_wallet(uow_factory, 1000), _ref()
+    async with uow_factory() as sut:
+        await sut.wallets.settle_wager(_wager(user_id, 100, 50, ref), NOW)
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        with pytest.raises(AlreadyApplied):
+            await sut.wallets.settle_wager(_wager(user_id, 100, 50, ref), NOW)
+
+    assert await _balances(uow_factory, user_id) == {COINS: 950}
+
+
 # --- references ------------------------------------------------------------------------------------------------------
 
 
@@ -268,6 +336,29 @@ async def test_overlapping_debits_never_take_a_balance_below_zero(uow_factory: U
     assert await _balances(uow_factory, user_id) == {COINS: 0}
     entries = await _whole_ledger(uow_factory, user_id)
     assert len(entries) == 11
+    _assert_chain_holds(entries)
+
+
+@pytest.mark.parametrize("uow_factory", ["memory", "postgres"], indirect=True)
+async def test_overlapping_wagers_are_covered_by_the_balance_each_finds(uow_factory: UnitOfWorkFactory) -> None:
+    """Each wager nets -50 but needs 100: from 1000, the 19th leaves 50 and every later one is refused."""
+    user_id = await _given_wallet(uow_factory, 1000)
+
+    async def wager() -> bool:
+        async with uow_factory() as sut:
+            try:
+                await sut.wallets.settle_wager(_wager(user_id, 100, 50), NOW)
+            except InsufficientFunds:
+                return False
+            await sut.commit()
+            return True
+
+    outcomes = await asyncio.gather(*(wager() for _ in range(25)))
+
+    assert outcomes.count(True) == 19
+    assert await _balances(uow_factory, user_id) == {COINS: 50}
+    entries = await _whole_ledger(uow_factory, user_id)
+    assert len(entries) == 1 + 2 * 19
     _assert_chain_holds(entries)
 
 

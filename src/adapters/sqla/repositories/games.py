@@ -22,7 +22,6 @@ from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, dialect_
 from src.application.games.ports import HistoryQuery, InventoryItem, PlayStart, Settlement, StoredConfig
 from src.application.shared.pagination import Page, Position
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
-from src.domain.wallet.model import Movement
 
 
 class SqlaGameConfigRepository:
@@ -76,23 +75,9 @@ class SqlaPlayRepository:
         self._wallets = wallets
 
     async def settle(self, settlement: Settlement) -> int:
-        play, now = settlement.play, settlement.play.created_at
-        stake = Movement(
-            play.user_id, settlement.currency, settlement.stake, settlement.stake_reason, settlement.ref_type, play.id
-        )
-        entry = await self._wallets.debit(stake, now)
-        if settlement.payout:
-            payout = Movement(
-                play.user_id,
-                settlement.currency,
-                settlement.payout,
-                settlement.payout_reason,
-                settlement.ref_type,
-                play.id,
-            )
-            entry = await self._wallets.credit(payout, now)
-        await self.record(settlement.state, play)
-        return entry.balance_after
+        balance_after = await self._wallets.settle_wager(settlement.wager(), settlement.play.created_at)
+        await self.record(settlement.state, settlement.play)
+        return balance_after
 
     async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
         state = await self.lock_state(user_id, game_type)

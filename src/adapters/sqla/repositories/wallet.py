@@ -19,7 +19,7 @@ from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, W
 from src.application.shared.pagination import Page
 from src.application.wallet.ports import WalletCheck
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
-from src.domain.wallet.model import Currency, LedgerEntry, Movement
+from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager
 
 
 def dialect_insert(session: AsyncSession) -> Any:
@@ -39,6 +39,12 @@ def _entry(row: Any) -> LedgerEntry:
         ref_id=row.ref_id,
         created_at=row.created_at,
     )
+
+
+def raise_if_reference_taken(exc: IntegrityError) -> None:
+    """The ledger's unique reference (named on PostgreSQL, by its columns on SQLite) → AlreadyApplied."""
+    if "uq_ledger_entries_reference" in str(exc.orig) or "ledger_entries.ref_type" in str(exc.orig):
+        raise AlreadyApplied from exc
 
 
 class SqlaWalletRepository:
@@ -61,8 +67,7 @@ class SqlaWalletRepository:
                 await self._db.execute(insert(LedgerEntryRow).values(values).returning(LedgerEntryRow.id))
             ).scalar_one()
         except IntegrityError as exc:
-            if "uq_ledger_entries_reference" in str(exc.orig) or "ledger_entries.ref_type" in str(exc.orig):
-                raise AlreadyApplied from exc
+            raise_if_reference_taken(exc)
             raise
         return LedgerEntry(
             id=str(entry_id),
@@ -99,6 +104,13 @@ class SqlaWalletRepository:
         if balance is None:
             raise InsufficientFunds(movement.currency.value, movement.amount)
         return await self._write_ledger(movement, -movement.amount, balance, now)
+
+    async def settle_wager(self, wager: Wager, now: datetime) -> int:
+        """Portable form; `PgWalletRepository` settles a wager in one statement."""
+        entry = await self.debit(wager.stake, now)
+        if (payout := wager.payout_movement()) is not None:
+            entry = await self.credit(payout, now)
+        return entry.balance_after
 
     async def balances(self, user_id: str) -> dict[Currency, int]:
         rows = await self._db.execute(select(WalletRow.currency, WalletRow.balance).where(WalletRow.user_id == user_id))

@@ -1,0 +1,87 @@
+"""The wallet's hot path on PostgreSQL: a wager settled in one statement, which another adapter may ride.
+
+Only the wallet writes `wallets` and `ledger_entries`. A use case that must settle in one round trip (a spin)
+hands its own writes to `settle_wager` as a `Rider`: CTEs appended to the wallet's statement. They read the
+`wallet` CTE, which has its one row (the balance after) only when the stake was covered, so a refused stake
+writes nothing of theirs either.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, raise_if_reference_taken
+from src.domain.wallet.errors import InsufficientFunds
+from src.domain.wallet.model import Wager
+
+# $1 user, $2 currency, $3 stake, $4 payout, $5 now, $6 stake reason, $7 payout reason, $8 ref type, $9 ref id.
+# The stake's row is written first, so the chain of balance_after reads stake then payout.
+_WAGER = """
+WITH wallet AS (
+    UPDATE wallets SET balance = balance - $3 + $4, updated_at = $5
+    WHERE user_id = $1 AND currency = $2 AND balance >= $3
+    RETURNING balance
+), ledger AS (
+    INSERT INTO ledger_entries (user_id, currency, delta, balance_after, reason, ref_type, ref_id, created_at)
+    SELECT $1, $2, entry.delta, entry.balance_after, entry.reason, $8, $9, $5
+    FROM wallet CROSS JOIN LATERAL (VALUES
+        (1, -$3::bigint, wallet.balance - $4, $6::varchar),
+        (2, $4::bigint, wallet.balance, $7::varchar)
+    ) AS entry (position, delta, balance_after, reason)
+    WHERE entry.position = 1 OR $4 > 0
+    ORDER BY entry.position
+)"""
+RIDER_FIRST_PARAMETER = 10  # a rider's placeholders start after the wallet's nine
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+@dataclass(frozen=True)
+class Rider:
+    """Writes that go with a wager: `name AS (…)` CTEs, comma-separated, reading `wallet`; their parameters are
+    numbered from $10 and passed in that order."""
+
+    ctes: str
+    parameters: tuple[Any, ...]
+
+
+@cache
+def _statement(rider_ctes: str) -> str:
+    """The wager, the rider's CTEs, and the balance after (no row: the stake was not covered)."""
+    if any(int(number) < RIDER_FIRST_PARAMETER for number in _PLACEHOLDER.findall(rider_ctes)):
+        raise ValueError(f"a rider's placeholders start at ${RIDER_FIRST_PARAMETER}")
+    rider = f", {rider_ctes}" if rider_ctes.strip() else ""
+    return f"{_WAGER}{rider}\nSELECT balance FROM wallet"
+
+
+class PgWalletRepository(SqlaWalletRepository):
+    async def settle_wager(self, wager: Wager, now: datetime, rider: Rider | None = None) -> int:
+        """One statement, one round trip: the stake if covered, the payout, both ledger rows, and `rider`."""
+        stake = wager.stake
+        parameters = (
+            stake.user_id,
+            stake.currency.value,
+            stake.amount,
+            wager.payout,
+            now,
+            stake.reason,
+            wager.payout_reason,
+            stake.ref_type,
+            stake.ref_id,
+        )
+        statement = _statement("" if rider is None else rider.ctes)
+        connection = await self._db.connection()
+        try:
+            result = await connection.exec_driver_sql(statement, (*parameters, *(rider.parameters if rider else ())))
+        except IntegrityError as exc:
+            raise_if_reference_taken(exc)
+            raise
+        balance = result.scalar_one_or_none()
+        if balance is None:
+            raise InsufficientFunds(stake.currency.value, stake.amount)
+        return int(balance)

@@ -1,0 +1,57 @@
+"""How any context gives a player money: a credit through the wallet's ledger, with the events that tell of it.
+
+Signup bonuses, streak rewards, purchases and granted rewards all call `credit`, so a change of a balance is
+always announced the same way (BalanceChanged, then RewardGranted when it is a grant) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from src.application.wallet.ports import WalletUnitOfWork
+from src.domain.wallet.events import BalanceChanged, RewardGranted
+from src.domain.wallet.model import LedgerEntry, Movement
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What makes a credit a reward the player is told of (RewardGranted): why, by whom, and which reward."""
+
+    source: str
+    granted_by: str | None = None
+    reward_id: str | None = None
+    reward_type: str | None = None
+
+
+def record_balance_change(uow: WalletUnitOfWork, entry: LedgerEntry) -> None:
+    uow.record(
+        BalanceChanged(
+            aggregate_id=entry.user_id,
+            occurred_at=entry.created_at,
+            currency=entry.currency.value,
+            delta=entry.delta,
+            balance_after=entry.balance_after,
+            reason=entry.reason,
+        )
+    )
+
+
+async def credit(uow: WalletUnitOfWork, movement: Movement, now: datetime, grant: Grant | None = None) -> LedgerEntry:
+    """One ledger row and its events; AlreadyApplied (nothing recorded) when its reference was applied before."""
+    entry = await uow.wallets.credit(movement, now)
+    record_balance_change(uow, entry)
+    if grant is not None:
+        uow.record(
+            RewardGranted(
+                aggregate_id=movement.user_id,
+                occurred_at=now,
+                currency=movement.currency.value,
+                amount=movement.amount,
+                source=grant.source,
+                granted_by=grant.granted_by,
+                reward_id=grant.reward_id,
+                reward_type=grant.reward_type,
+            )
+        )
+    return entry
