@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
-from clickhouse_connect.driver.exceptions import ProgrammingError
+from clickhouse_connect.driver.exceptions import OperationalError, ProgrammingError
 
-from src.application.shared.errors import StoreInUse
+from src.application.analytics.ports import OlapStore, Row
+from src.application.shared.errors import DependencyUnavailable, StoreInUse
 
 CHDB_PREFIX = "chdb:///"
 
@@ -46,7 +48,10 @@ def in_use(directory: Path) -> StoreInUse:
 
 
 class ClickHouseOlap:
-    """The sync client runs in a worker thread so the event loop never waits on ClickHouse."""
+    """The OlapStore port on clickhouse-connect: a server (`http://…:8123`) or chDB (`chdb:///dir`).
+
+    The sync client runs in a worker thread so the event loop never waits on ClickHouse.
+    """
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
@@ -80,15 +85,35 @@ class ClickHouseOlap:
         if client is not None:
             await asyncio.to_thread(client.close)
 
-    async def command(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
-        return await asyncio.to_thread(self.client.command, sql, parameters=parameters)
+    async def ping(self) -> None:
+        await self._call(self.client.command, "SELECT 1")
+
+    async def execute(self, sql: str, parameters: Mapping[str, object] | None = None) -> None:
+        await self._call(self.client.command, sql, parameters=parameters)
+
+    async def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> int:
+        if not rows:
+            return 0
+        data = [list(row) for row in rows]
+        summary = await self._call(self.client.insert, table, data, column_names=list(columns))
+        return int(summary.written_rows)
+
+    async def query(self, sql: str, parameters: Mapping[str, object] | None = None) -> list[dict[str, object]]:
+        result = await self._call(self.client.query, sql, parameters=parameters)
+        return list(result.named_results())
+
+    async def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await asyncio.to_thread(method, *args, **kwargs)
+        except OperationalError as exc:  # connection-level: the store is down or unreachable
+            raise DependencyUnavailable("olap store unreachable") from exc
 
 
 class ClickHouseProbe:
     name = "olap"
 
-    def __init__(self, olap: ClickHouseOlap) -> None:
+    def __init__(self, olap: OlapStore) -> None:
         self._olap = olap
 
     async def check(self) -> None:
-        await self._olap.command("SELECT 1")
+        await self._olap.ping()
