@@ -17,16 +17,16 @@ class EngagementTables:
 
 class InMemoryStreakRepository:
     def __init__(self, workspace: Workspace[EngagementTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def get(self, user_id: str) -> Streak:
-        return self._ws.working.streaks.get(user_id, Streak(user_id))
+        return self._workspace.working.streaks.get(user_id, Streak(user_id))
 
     async def lock(self, user_id: str) -> Streak:
-        await self._ws.lock_row("streaks", user_id)
-        return self._ws.working.streaks.setdefault(user_id, Streak(user_id))
+        await self._workspace.lock_row("streaks", user_id)
+        return self._workspace.working.streaks.setdefault(user_id, Streak(user_id))
 
     async def save(self, streak: Streak) -> None:
-        await self._ws.lock_row("streaks", streak.user_id)
-        if streak.user_id in self._ws.working.streaks:  # an UPDATE: a streak never locked is not created here
-            self._ws.working.streaks[streak.user_id] = streak
+        await self._workspace.lock_row("streaks", streak.user_id)
+        if streak.user_id in self._workspace.working.streaks:  # an UPDATE: a streak never locked is not created here
+            self._workspace.working.streaks[streak.user_id] = streak

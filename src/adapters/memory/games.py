@@ -34,16 +34,16 @@ class GamesTables:
 
 class InMemoryGameConfigRepository:
     def __init__(self, workspace: Workspace[GamesTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def get(self, game_type: GameType) -> StoredConfig | None:
-        return deepcopy(self._ws.working.configs.get(game_type))
+        return deepcopy(self._workspace.working.configs.get(game_type))
 
     async def save(self, game_type: GameType, data: dict[str, Any], updated_by: str, now: datetime) -> int:
-        await self._ws.lock_row("configs", game_type)
-        current = self._ws.working.configs.get(game_type)
+        await self._workspace.lock_row("configs", game_type)
+        current = self._workspace.working.configs.get(game_type)
         version = 1 if current is None else current.version + 1
-        self._ws.working.configs[game_type] = StoredConfig(version, deepcopy(data))
+        self._workspace.working.configs[game_type] = StoredConfig(version, deepcopy(data))
         return version
 
 
@@ -59,7 +59,7 @@ def _matches(play: PlayRecord, query: HistoryQuery) -> bool:
 
 class InMemoryPlayRepository:
     def __init__(self, workspace: Workspace[GamesTables], wallets: WalletRepository) -> None:
-        self._ws = workspace
+        self._workspace = workspace
         self._wallets = wallets
 
     async def settle(self, settlement: Settlement) -> int:
@@ -70,29 +70,29 @@ class InMemoryPlayRepository:
 
     async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
         state = await self.lock_state(user_id, game_type)
-        return PlayStart(state, deepcopy(self._ws.working.configs.get(game_type)))
+        return PlayStart(state, deepcopy(self._workspace.working.configs.get(game_type)))
 
     async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         key = (user_id, game_type)
-        await self._ws.lock_row("states", key)
-        state = self._ws.working.states.setdefault(key, PlayerState(user_id, game_type))
+        await self._workspace.lock_row("states", key)
+        state = self._workspace.working.states.setdefault(key, PlayerState(user_id, game_type))
         return deepcopy(state)
 
     async def record(self, state: PlayerState, play: PlayRecord) -> None:
         key = (state.user_id, state.game_type)
-        await self._ws.lock_row("states", key)
-        if key in self._ws.working.states:  # an UPDATE: a state never locked is not created here
-            self._ws.working.states[key] = deepcopy(state)
-        if play.id in self._ws.working.history:
+        await self._workspace.lock_row("states", key)
+        if key in self._workspace.working.states:  # an UPDATE: a state never locked is not created here
+            self._workspace.working.states[key] = deepcopy(state)
+        if play.id in self._workspace.working.history:
             raise ValueError(f"play {play.id} is already recorded")
-        self._ws.working.history[play.id] = deepcopy(play)
+        self._workspace.working.history[play.id] = deepcopy(play)
         await self._add_to_stats(play)
 
     async def _add_to_stats(self, play: PlayRecord) -> None:
         key = (play.user_id, play.game_type)
-        await self._ws.lock_row("stats", key)
-        stats = self._ws.working.stats.get(key, GameStats(play.game_type.value))
-        self._ws.working.stats[key] = replace(
+        await self._workspace.lock_row("stats", key)
+        stats = self._workspace.working.stats.get(key, GameStats(play.game_type.value))
+        self._workspace.working.stats[key] = replace(
             stats,
             play_count=stats.play_count + 1,
             win_count=stats.win_count + (1 if play.won else 0),
@@ -101,33 +101,33 @@ class InMemoryPlayRepository:
         )
 
     async def history(self, query: HistoryQuery, limit: int, after: Position | None) -> Page[PlayRecord]:
-        plays = (play for play in self._ws.working.history.values() if _matches(play, query))
+        plays = (play for play in self._workspace.working.history.values() if _matches(play, query))
         return newest_first_page(plays, lambda play: (play.created_at, play.id), limit, after)
 
     async def has_play(self, user_id: str, play_id: str) -> bool:
         # committed rows count too: a play committed since this unit of work's snapshot is visible, as in SQL
-        found = self._ws.working.history.get(play_id) or self._ws.committed.history.get(play_id)
+        found = self._workspace.working.history.get(play_id) or self._workspace.committed.history.get(play_id)
         return found is not None and found.user_id == user_id
 
     async def stats(self, user_id: str) -> list[GameStats]:
-        rows = [stats for (owner, _), stats in self._ws.working.stats.items() if owner == user_id]
+        rows = [stats for (owner, _), stats in self._workspace.working.stats.items() if owner == user_id]
         return sorted(rows, key=lambda stats: stats.game_type)
 
     async def state(self, user_id: str, game_type: GameType) -> PlayerState:
-        return deepcopy(self._ws.working.states.get((user_id, game_type), PlayerState(user_id, game_type)))
+        return deepcopy(self._workspace.working.states.get((user_id, game_type), PlayerState(user_id, game_type)))
 
 
 class InMemoryInventoryRepository:
     def __init__(self, workspace: Workspace[GamesTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def add(self, user_id: str, items: Sequence[tuple[str, str, str]], now: datetime) -> None:
         """Rows are locked in item order, so two units of work adding overlapping items cannot deadlock."""
         for (item_id, name, rarity), quantity in sorted(Counter(items).items()):
             key = (user_id, item_id)
-            await self._ws.lock_row("inventory", key)
-            held = self._ws.working.inventory.get(key)
-            self._ws.working.inventory[key] = (
+            await self._workspace.lock_row("inventory", key)
+            held = self._workspace.working.inventory.get(key)
+            self._workspace.working.inventory[key] = (
                 InventoryItem(item_id, name, rarity, quantity, now)
                 if held is None
                 else replace(held, quantity=held.quantity + quantity)
@@ -138,22 +138,24 @@ class InMemoryInventoryRepository:
         if quantity < 1:
             raise ValueError("quantity must be at least 1")
         key = (user_id, item_id)
-        await self._ws.lock_row("inventory", key)
-        held = self._ws.working.inventory.get(key)
+        await self._workspace.lock_row("inventory", key)
+        held = self._workspace.working.inventory.get(key)
         if held is None or held.quantity < quantity:
             return False
-        self._ws.working.inventory[key] = replace(held, quantity=held.quantity - quantity)
+        self._workspace.working.inventory[key] = replace(held, quantity=held.quantity - quantity)
         return True
 
     async def list(self, user_id: str) -> builtins.list[InventoryItem]:
-        items = [item for (owner, _), item in self._ws.working.inventory.items() if owner == user_id and item.quantity]
+        items = [
+            item for (owner, _), item in self._workspace.working.inventory.items() if owner == user_id and item.quantity
+        ]
         items.sort(key=lambda item: item.item_id)
         items.sort(key=lambda item: item.first_acquired_at, reverse=True)  # stable: item_id breaks ties
         return items
 
     async def count_by_rarity(self, user_id: str) -> dict[str, int]:
         counts: Counter[str] = Counter()
-        for (owner, _), item in self._ws.working.inventory.items():
+        for (owner, _), item in self._workspace.working.inventory.items():
             if owner == user_id and item.quantity:
                 counts[item.rarity] += item.quantity
         return dict(counts)

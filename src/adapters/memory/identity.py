@@ -153,11 +153,11 @@ def newest_first_page(
 
 class InMemoryUserRepository:
     def __init__(self, workspace: Workspace[IdentityTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     def _check_unique(self, user: User) -> None:
         # rows committed by others since the snapshot count too, as a unique index would see them
-        visible = {**self._ws.committed.users, **self._ws.working.users}
+        visible = {**self._workspace.committed.users, **self._workspace.working.users}
         others = [other for other in visible.values() if other.id != user.id]
         if any(other.site_id == user.site_id for other in others):
             raise SiteIdTaken
@@ -165,42 +165,42 @@ class InMemoryUserRepository:
             raise NicknameTaken
 
     async def add(self, user: User) -> None:
-        if user.id in self._ws.working.users:
+        if user.id in self._workspace.working.users:
             raise ValueError(f"user {user.id} already exists")
         self._check_unique(user)
-        self._ws.working.users[user.id] = deepcopy(user)
+        self._workspace.working.users[user.id] = deepcopy(user)
 
     async def get(self, user_id: str) -> User | None:
-        return deepcopy(self._ws.working.users.get(user_id))
+        return deepcopy(self._workspace.working.users.get(user_id))
 
     async def get_for_update(self, user_id: str) -> User | None:
-        await self._ws.lock_row("users", user_id)
+        await self._workspace.lock_row("users", user_id)
         return await self.get(user_id)
 
     async def by_site_id(self, site_id: str) -> User | None:
-        found = (user for user in self._ws.working.users.values() if user.site_id == site_id)
+        found = (user for user in self._workspace.working.users.values() if user.site_id == site_id)
         return deepcopy(next(found, None))
 
     async def nicknames(self, user_ids: Sequence[str]) -> dict[str, str]:
-        users = self._ws.working.users
+        users = self._workspace.working.users
         return {user_id: users[user_id].nickname for user_id in user_ids if user_id in users}
 
     async def update(self, user: User) -> None:
-        if user.id in self._ws.working.users:
+        if user.id in self._workspace.working.users:
             self._check_unique(user)
-            self._ws.working.users[user.id] = deepcopy(user)
+            self._workspace.working.users[user.id] = deepcopy(user)
 
     async def raise_vip_tier(self, user_id: str, tier: int) -> bool:
         """Like `UPDATE … WHERE vip_tier < :tier`: the row is locked and checked as last committed."""
-        await self._ws.lock_row("users", user_id)
-        user = self._ws.working.users.get(user_id)
+        await self._workspace.lock_row("users", user_id)
+        user = self._workspace.working.users.get(user_id)
         if user is None or user.vip_tier >= tier:
             return False
         user.vip_tier = tier
         return True
 
     async def search(self, query: UserQuery, limit: int, after: Position | None) -> Page[User]:
-        rows = (deepcopy(user) for user in self._ws.working.users.values() if _user_matches(user, query))
+        rows = (deepcopy(user) for user in self._workspace.working.users.values() if _user_matches(user, query))
         return newest_first_page(rows, lambda user: (user.created_at, user.id), limit, after)
 
 
@@ -224,89 +224,95 @@ def _usable(invite: InviteCode, now: datetime) -> bool:
 
 class InMemoryInviteCodeRepository:
     def __init__(self, workspace: Workspace[IdentityTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def add(self, invite: InviteCode) -> None:
-        if invite.code in self._ws.working.invites:
+        if invite.code in self._workspace.working.invites:
             raise ValueError(f"invite code {invite.code} already exists")
-        self._ws.working.invites[invite.code] = deepcopy(invite)
+        self._workspace.working.invites[invite.code] = deepcopy(invite)
 
     async def get(self, code: str) -> InviteCode | None:
-        return deepcopy(self._ws.working.invites.get(code))
+        return deepcopy(self._workspace.working.invites.get(code))
 
     async def consume(self, code: str, now: datetime) -> bool:
-        async with self._ws.lock:
-            committed = self._ws.committed.invites.get(code)
+        async with self._workspace.lock:
+            committed = self._workspace.committed.invites.get(code)
             # a committed row is decided in the shared store; one added by this unit of work, in its copy
-            invite = committed if committed is not None else self._ws.working.invites.get(code)
+            invite = committed if committed is not None else self._workspace.working.invites.get(code)
             if invite is None or not _usable(invite, now):
                 return False
             invite.use_count += 1
             if committed is not None:
-                self._ws.undo.append(lambda: self._give_back(code))
-                self._ws.settled("invites", code, committed)
+                self._workspace.undo.append(lambda: self._give_back(code))
+                self._workspace.settled("invites", code, committed)
             return True
 
     def _give_back(self, code: str) -> None:
-        self._ws.committed.invites[code].use_count -= 1
+        self._workspace.committed.invites[code].use_count -= 1
 
     async def list(self, limit: int, after: Position | None) -> Page[InviteCode]:
         return newest_first_page(
-            self._ws.working.invites.values(), lambda row: (row.created_at, row.code), limit, after
+            self._workspace.working.invites.values(), lambda row: (row.created_at, row.code), limit, after
         )
 
 
 class InMemorySessionRepository:
     def __init__(self, workspace: Workspace[IdentityTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def add(self, session: Session) -> None:
-        if session.id in self._ws.working.sessions:
+        if session.id in self._workspace.working.sessions:
             raise ValueError(f"session {session.id} already exists")
-        self._ws.working.sessions[session.id] = deepcopy(session)
+        self._workspace.working.sessions[session.id] = deepcopy(session)
 
     async def get(self, session_id: str) -> Session | None:
-        return deepcopy(self._ws.working.sessions.get(session_id))
+        return deepcopy(self._workspace.working.sessions.get(session_id))
 
     async def update(self, session: Session) -> None:
-        if session.id in self._ws.working.sessions:
-            self._ws.working.sessions[session.id] = deepcopy(session)
+        if session.id in self._workspace.working.sessions:
+            self._workspace.working.sessions[session.id] = deepcopy(session)
 
     async def list_active(self, user_id: str, now: datetime) -> builtins.list[Session]:
-        live = [row for row in self._ws.working.sessions.values() if row.user_id == user_id and row.is_active(now)]
+        live = [
+            row for row in self._workspace.working.sessions.values() if row.user_id == user_id and row.is_active(now)
+        ]
         return [deepcopy(row) for row in sorted(live, key=lambda row: row.last_used_at, reverse=True)]
 
     async def history(self, user_id: str, limit: int, after: Position | None) -> Page[Session]:
-        rows = (deepcopy(row) for row in self._ws.working.sessions.values() if row.user_id == user_id)
+        rows = (deepcopy(row) for row in self._workspace.working.sessions.values() if row.user_id == user_id)
         return newest_first_page(rows, lambda row: (row.created_at, row.id), limit, after)
 
     async def revoke_all(self, user_id: str, now: datetime, reason: str) -> builtins.list[str]:
-        live = [row for row in self._ws.working.sessions.values() if row.user_id == user_id and row.revoked_at is None]
+        live = [
+            row
+            for row in self._workspace.working.sessions.values()
+            if row.user_id == user_id and row.revoked_at is None
+        ]
         for row in live:
             row.revoke(now, reason)
         return [row.id for row in live]
 
     async def add_refresh_token(self, token_hash: str, session_id: str, created_at: datetime) -> None:
-        if token_hash in self._ws.working.refresh_tokens:
+        if token_hash in self._workspace.working.refresh_tokens:
             raise ValueError("this refresh token already exists")
-        self._ws.working.refresh_tokens[token_hash] = StoredRefreshToken(token_hash, session_id, created_at)
+        self._workspace.working.refresh_tokens[token_hash] = StoredRefreshToken(token_hash, session_id, created_at)
 
     async def spend_refresh_token(self, token_hash: str, now: datetime) -> RefreshSpend:
-        async with self._ws.lock:
-            committed = self._ws.committed.refresh_tokens.get(token_hash)
-            token = committed if committed is not None else self._ws.working.refresh_tokens.get(token_hash)
+        async with self._workspace.lock:
+            committed = self._workspace.committed.refresh_tokens.get(token_hash)
+            token = committed if committed is not None else self._workspace.working.refresh_tokens.get(token_hash)
             if token is None:
                 return RefreshSpend(RefreshOutcome.UNKNOWN)
             if token.spent_at is not None:
                 return RefreshSpend(RefreshOutcome.ALREADY_SPENT, token.session_id)
             token.spent_at = now
             if committed is not None:
-                self._ws.undo.append(lambda: self._unspend(token_hash))
-                self._ws.settled("refresh_tokens", token_hash, committed)
+                self._workspace.undo.append(lambda: self._unspend(token_hash))
+                self._workspace.settled("refresh_tokens", token_hash, committed)
             return RefreshSpend(RefreshOutcome.ROTATED, token.session_id)
 
     def _unspend(self, token_hash: str) -> None:
-        self._ws.committed.refresh_tokens[token_hash].spent_at = None
+        self._workspace.committed.refresh_tokens[token_hash].spent_at = None
 
 
 def _matches(entry: AuditEntry, query: AuditQuery) -> bool:
@@ -321,13 +327,13 @@ def _matches(entry: AuditEntry, query: AuditQuery) -> bool:
 
 class InMemoryAuditLogRepository:
     def __init__(self, workspace: Workspace[IdentityTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def add(self, entry: AuditEntry) -> None:
-        if entry.id in self._ws.working.audit:
+        if entry.id in self._workspace.working.audit:
             raise ValueError(f"audit entry {entry.id} already exists")
-        self._ws.working.audit[entry.id] = deepcopy(entry)
+        self._workspace.working.audit[entry.id] = deepcopy(entry)
 
     async def search(self, query: AuditQuery, limit: int, after: Position | None) -> Page[AuditEntry]:
-        rows = (entry for entry in self._ws.working.audit.values() if _matches(entry, query))
+        rows = (entry for entry in self._workspace.working.audit.values() if _matches(entry, query))
         return newest_first_page(rows, lambda row: (row.created_at, row.id), limit, after)

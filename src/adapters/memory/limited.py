@@ -38,25 +38,27 @@ class LimitedTables:
 
 class InMemoryLimitedPackageRepository:
     def __init__(self, workspace: Workspace[LimitedTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def get(self, package_id: str) -> LimitedPackage | None:
-        return self._ws.working.limited_packages.get(package_id)
+        return self._workspace.working.limited_packages.get(package_id)
 
     async def list(self) -> builtins.list[LimitedPackage]:
-        packages = self._ws.working.limited_packages.values()
+        packages = self._workspace.working.limited_packages.values()
         return sorted(packages, key=lambda package: (package.starts_at, package.package_id))
 
     async def _locked_package(self, package_id: str) -> LimitedPackage | None:
-        await self._ws.lock_row("limited_packages", package_id)
-        return self._ws.working.limited_packages.get(package_id)
+        await self._workspace.lock_row("limited_packages", package_id)
+        return self._workspace.working.limited_packages.get(package_id)
 
     async def _held_package(self, hold: StockHold) -> LimitedPackage:
-        await self._ws.lock_row("limited_packages", hold.package_id)
-        return self._ws.working.limited_packages[hold.package_id]  # a hold's package exists (a foreign key in SQL)
+        await self._workspace.lock_row("limited_packages", hold.package_id)
+        return self._workspace.working.limited_packages[
+            hold.package_id
+        ]  # a hold's package exists (a foreign key in SQL)
 
     def _store(self, package: LimitedPackage) -> LimitedPackage:
-        self._ws.working.limited_packages[package.package_id] = package
+        self._workspace.working.limited_packages[package.package_id] = package
         return package
 
     async def upsert(self, package: LimitedPackage, now: datetime) -> LimitedPackage:
@@ -75,7 +77,7 @@ class InMemoryLimitedPackageRepository:
         return None if current is None else self._store(replace(current, enabled=enabled))
 
     async def purchased_by(self, package_id: str, user_id: str) -> int:
-        return self._ws.working.limited_purchase_counts.get((package_id, user_id), 0)
+        return self._workspace.working.limited_purchase_counts.get((package_id, user_id), 0)
 
     async def hold(
         self,
@@ -89,25 +91,25 @@ class InMemoryLimitedPackageRepository:
     ) -> None:
         if quantity < 1:
             raise InvalidInput("quantity must be at least 1", details={"fields": [{"key": "quantity"}]})
-        counts = self._ws.working.limited_purchase_counts
-        await self._ws.lock_row("limited_purchase_counts", (package_id, user_id))
+        counts = self._workspace.working.limited_purchase_counts
+        await self._workspace.lock_row("limited_purchase_counts", (package_id, user_id))
         if counts.get((package_id, user_id), 0) + quantity > per_user_limit:
             raise UserLimitReached(details={"per_user_limit": per_user_limit})
         package = await self._locked_package(package_id)
         if package is None or package.sold + package.held + quantity > package.max_global_stock:
             raise OutOfStock
-        await self._ws.lock_row("stock_holds", transaction_id)
-        if transaction_id in self._ws.working.stock_holds:
+        await self._workspace.lock_row("stock_holds", transaction_id)
+        if transaction_id in self._workspace.working.stock_holds:
             raise ValueError(f"transaction {transaction_id} already holds stock")  # a primary key in SQL
         counts[(package_id, user_id)] = counts.get((package_id, user_id), 0) + quantity
         self._store(replace(package, held=package.held + quantity))
-        self._ws.working.stock_holds[transaction_id] = StockHold(
+        self._workspace.working.stock_holds[transaction_id] = StockHold(
             transaction_id, package_id, user_id, quantity, HELD, expires_at, now, now
         )
 
     async def _settle(self, transaction_id: str, status: str, now: datetime) -> StockHold | None:
-        await self._ws.lock_row("stock_holds", transaction_id)
-        hold = self._ws.working.stock_holds.get(transaction_id)
+        await self._workspace.lock_row("stock_holds", transaction_id)
+        hold = self._workspace.working.stock_holds.get(transaction_id)
         if hold is None or hold.status != HELD:
             return None
         hold.status, hold.updated_at = status, now
@@ -126,15 +128,17 @@ class InMemoryLimitedPackageRepository:
         if hold is None:
             return False
         key = (hold.package_id, hold.user_id)
-        await self._ws.lock_row("limited_purchase_counts", key)
-        self._ws.working.limited_purchase_counts[key] -= hold.quantity
+        await self._workspace.lock_row("limited_purchase_counts", key)
+        self._workspace.working.limited_purchase_counts[key] -= hold.quantity
         package = await self._held_package(hold)
         self._store(replace(package, held=package.held - hold.quantity))
         return True
 
     async def expired_holds(self, now: datetime, limit: int) -> builtins.list[str]:
         expired = [
-            hold for hold in self._ws.working.stock_holds.values() if hold.status == HELD and hold.expires_at < now
+            hold
+            for hold in self._workspace.working.stock_holds.values()
+            if hold.status == HELD and hold.expires_at < now
         ]
         expired.sort(key=lambda hold: (hold.expires_at, hold.transaction_id))
         return [hold.transaction_id for hold in expired[:limit]]

@@ -32,20 +32,20 @@ class NotificationTables:
 
 class InMemoryNotificationRepository:
     def __init__(self, workspace: Workspace[NotificationTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     def _of(self, user_id: str) -> list[Notification]:
-        rows = self._ws.working.notifications.values()
+        rows = self._workspace.working.notifications.values()
         return [row for row in rows if row is not None and row.user_id == user_id]
 
     async def add_many(self, notifications: Sequence[Notification]) -> None:
         for notification in notifications:
-            if self._ws.working.notifications.get(notification.id) is not None:
+            if self._workspace.working.notifications.get(notification.id) is not None:
                 raise ValueError(f"notification {notification.id} exists")  # a primary key in SQL
-            self._ws.working.notifications[notification.id] = deepcopy(notification)
+            self._workspace.working.notifications[notification.id] = deepcopy(notification)
 
     async def get(self, notification_id: str) -> Notification | None:
-        return deepcopy(self._ws.working.notifications.get(notification_id))
+        return deepcopy(self._workspace.working.notifications.get(notification_id))
 
     async def list_for_user(
         self, user_id: str, filters: InboxFilter, limit: int, after: Position | None
@@ -61,7 +61,7 @@ class InMemoryNotificationRepository:
         return sum(1 for row in self._of(user_id) if row.read_at is None)
 
     async def mark_read(self, user_id: str, notification_id: str, now: datetime) -> Notification | None:
-        row = self._ws.working.notifications.get(notification_id)
+        row = self._workspace.working.notifications.get(notification_id)
         if row is None or row.user_id != user_id:
             return None
         if row.read_at is None:
@@ -75,7 +75,7 @@ class InMemoryNotificationRepository:
         return len(unread)
 
     async def purge_before(self, cutoff: datetime, limit: int) -> int:
-        rows = self._ws.working.notifications
+        rows = self._workspace.working.notifications
         old = sorted((row.created_at, key) for key, row in rows.items() if row is not None and row.created_at < cutoff)
         for _, key in old[:limit]:
             rows[key] = None
@@ -84,97 +84,99 @@ class InMemoryNotificationRepository:
 
 class InMemoryNotificationSettingsRepository:
     def __init__(self, workspace: Workspace[NotificationTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def get(self, user_id: str) -> NotificationSettings | None:
-        return deepcopy(self._ws.working.notification_settings.get(user_id))
+        return deepcopy(self._workspace.working.notification_settings.get(user_id))
 
     async def get_many(self, user_ids: Sequence[str]) -> dict[str, NotificationSettings]:
-        stored = self._ws.working.notification_settings
+        stored = self._workspace.working.notification_settings
         return {user_id: deepcopy(stored[user_id]) for user_id in user_ids if user_id in stored}
 
     async def save(self, settings: NotificationSettings, now: datetime) -> None:
-        await self._ws.lock_row("notification_settings", settings.user_id)
-        self._ws.working.notification_settings[settings.user_id] = replace(
+        await self._workspace.lock_row("notification_settings", settings.user_id)
+        self._workspace.working.notification_settings[settings.user_id] = replace(
             settings, types_enabled=settings.complete_types()
         )
 
 
 class InMemoryPushSubscriptionRepository:
     def __init__(self, workspace: Workspace[NotificationTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def upsert(self, subscription: PushSubscription) -> None:
-        await self._ws.lock_row("push_subscriptions", subscription.endpoint)
-        self._ws.working.push_subscriptions[subscription.endpoint] = subscription
+        await self._workspace.lock_row("push_subscriptions", subscription.endpoint)
+        self._workspace.working.push_subscriptions[subscription.endpoint] = subscription
 
     async def get(self, endpoint: str) -> PushSubscription | None:
-        return self._ws.working.push_subscriptions.get(endpoint)
+        return self._workspace.working.push_subscriptions.get(endpoint)
 
     async def for_user(self, user_id: str) -> builtins.list[PushSubscription]:
-        rows = self._ws.working.push_subscriptions.values()
+        rows = self._workspace.working.push_subscriptions.values()
         mine = [row for row in rows if row is not None and row.user_id == user_id]
         return sorted(mine, key=lambda row: row.created_at)
 
     async def delete(self, endpoint: str, user_id: str | None = None) -> bool:
-        await self._ws.lock_row("push_subscriptions", endpoint)
-        row = self._ws.working.push_subscriptions.get(endpoint)
+        await self._workspace.lock_row("push_subscriptions", endpoint)
+        row = self._workspace.working.push_subscriptions.get(endpoint)
         if row is None or (user_id is not None and row.user_id != user_id):
             return False
-        self._ws.working.push_subscriptions[endpoint] = None
+        self._workspace.working.push_subscriptions[endpoint] = None
         return True
 
 
 class InMemoryCampaignRepository:
     def __init__(self, workspace: Workspace[NotificationTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def add(self, campaign: Campaign) -> None:
-        await self._ws.lock_row("campaigns", campaign.id)
-        if campaign.id in self._ws.working.campaigns:
+        await self._workspace.lock_row("campaigns", campaign.id)
+        if campaign.id in self._workspace.working.campaigns:
             raise ValueError(f"campaign {campaign.id} exists")
-        self._ws.working.campaigns[campaign.id] = campaign
+        self._workspace.working.campaigns[campaign.id] = campaign
 
     async def get(self, campaign_id: str) -> Campaign | None:
-        return self._ws.working.campaigns.get(campaign_id)
+        return self._workspace.working.campaigns.get(campaign_id)
 
     async def list(self, limit: int, after: Position | None) -> Page[Campaign]:
-        rows = self._ws.working.campaigns.values()
+        rows = self._workspace.working.campaigns.values()
         return newest_first_page(rows, lambda row: (row.created_at, row.id), limit, after)
 
     async def transition(
         self, campaign_id: str, from_statuses: Sequence[CampaignStatus], to: CampaignStatus, now: datetime
     ) -> bool:
-        await self._ws.lock_row("campaigns", campaign_id)
-        campaign = self._ws.working.campaigns.get(campaign_id)
+        await self._workspace.lock_row("campaigns", campaign_id)
+        campaign = self._workspace.working.campaigns.get(campaign_id)
         if campaign is None or campaign.status not in from_statuses:
             return False
         final = to in (CampaignStatus.DONE, CampaignStatus.CANCELLED)
-        self._ws.working.campaigns[campaign_id] = replace(campaign, status=to, finished_at=now if final else None)
+        self._workspace.working.campaigns[campaign_id] = replace(
+            campaign, status=to, finished_at=now if final else None
+        )
         return True
 
     async def due(self, now: datetime, limit: int) -> builtins.list[str]:
-        rows = [row for row in self._ws.working.campaigns.values() if row.open and row.scheduled_at <= now]
+        rows = [row for row in self._workspace.working.campaigns.values() if row.open and row.scheduled_at <= now]
         return [row.id for row in sorted(rows, key=lambda row: (row.scheduled_at, row.id))[:limit]]
 
     async def set_targeted(self, campaign_id: str, targeted: int) -> None:
-        await self._ws.lock_row("campaigns", campaign_id)
-        campaign = self._ws.working.campaigns[campaign_id]
-        self._ws.working.campaigns[campaign_id] = replace(campaign, targeted=targeted)
+        await self._workspace.lock_row("campaigns", campaign_id)
+        campaign = self._workspace.working.campaigns[campaign_id]
+        self._workspace.working.campaigns[campaign_id] = replace(campaign, targeted=targeted)
 
     async def claim_delivery(self, campaign_id: str, user_id: str, now: datetime) -> bool:
-        await self._ws.lock_row("campaign_deliveries", (campaign_id, user_id))
-        if (campaign_id, user_id) in self._ws.working.campaign_deliveries:
+        await self._workspace.lock_row("campaign_deliveries", (campaign_id, user_id))
+        if (campaign_id, user_id) in self._workspace.working.campaign_deliveries:
             return False
-        self._ws.working.campaign_deliveries[(campaign_id, user_id)] = now
+        self._workspace.working.campaign_deliveries[(campaign_id, user_id)] = now
         return True
 
     async def add_progress(self, campaign_id: str, sent: int, failed: int) -> None:
         if sent or failed:
-            await self._ws.lock_row("campaigns", campaign_id)
-            campaign = self._ws.working.campaigns[campaign_id]
+            await self._workspace.lock_row("campaigns", campaign_id)
+            campaign = self._workspace.working.campaigns[campaign_id]
             changed = replace(campaign, sent=campaign.sent + sent, failed=campaign.failed + failed)
-            self._ws.working.campaigns[campaign_id] = changed
+            self._workspace.working.campaigns[campaign_id] = changed
 
 
 def _member(user: User, target: Target) -> bool:
@@ -191,10 +193,10 @@ def _member(user: User, target: Target) -> bool:
 
 class InMemoryAudienceRepository:
     def __init__(self, workspace: Workspace[IdentityTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     def _all(self, target: Target) -> builtins.list[User]:
-        return sorted((u for u in self._ws.working.users.values() if _member(u, target)), key=lambda u: u.id)
+        return sorted((u for u in self._workspace.working.users.values() if _member(u, target)), key=lambda u: u.id)
 
     async def members(self, target: Target, after_user_id: str | None, limit: int) -> builtins.list[Recipient]:
         users = [user for user in self._all(target) if after_user_id is None or user.id > after_user_id]

@@ -34,39 +34,39 @@ class PromoTables:
 
 class InMemoryPromoRepository:
     def __init__(self, workspace: Workspace[PromoTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def get(self, code: str) -> PromoCode | None:
-        return self._ws.working.promo_codes.get(code)
+        return self._workspace.working.promo_codes.get(code)
 
     async def add(self, promo: PromoCode) -> None:
-        await self._ws.lock_row("promo_codes", promo.code)
-        if promo.code in self._ws.working.promo_codes:
+        await self._workspace.lock_row("promo_codes", promo.code)
+        if promo.code in self._workspace.working.promo_codes:
             raise PromoCodeTaken
-        self._ws.working.promo_codes[promo.code] = promo
+        self._workspace.working.promo_codes[promo.code] = promo
 
     async def list(self, limit: int, after: Position | None) -> Page[PromoCode]:
-        promos = self._ws.working.promo_codes.values()
+        promos = self._workspace.working.promo_codes.values()
         return newest_first_page(promos, lambda promo: (promo.created_at, promo.code), limit, after)
 
     async def reserve(self, code: str, transaction_id: str, user_id: str, now: datetime) -> PromoCode:
-        await self._ws.lock_row("promo_codes", code)
-        promo = self._ws.working.promo_codes.get(code)
+        await self._workspace.lock_row("promo_codes", code)
+        promo = self._workspace.working.promo_codes.get(code)
         if promo is None:
             raise PromoInvalid
         promo.check_usable(now)
-        await self._ws.lock_row("promo_redemptions", transaction_id)
-        if transaction_id in self._ws.working.promo_redemptions:
+        await self._workspace.lock_row("promo_redemptions", transaction_id)
+        if transaction_id in self._workspace.working.promo_redemptions:
             raise ValueError(f"transaction {transaction_id} already redeemed a promo")  # a primary key in SQL
-        taken = self._ws.working.promo_codes[code] = replace(promo, used_count=promo.used_count + 1)
-        self._ws.working.promo_redemptions[transaction_id] = Redemption(
+        taken = self._workspace.working.promo_codes[code] = replace(promo, used_count=promo.used_count + 1)
+        self._workspace.working.promo_redemptions[transaction_id] = Redemption(
             transaction_id, code, user_id, RESERVED, now, now
         )
         return taken
 
     async def _settle(self, transaction_id: str, status: str, now: datetime) -> Redemption | None:
-        await self._ws.lock_row("promo_redemptions", transaction_id)
-        redemption = self._ws.working.promo_redemptions.get(transaction_id)
+        await self._workspace.lock_row("promo_redemptions", transaction_id)
+        redemption = self._workspace.working.promo_redemptions.get(transaction_id)
         if redemption is None or redemption.status != RESERVED:
             return None
         redemption.status, redemption.updated_at = status, now
@@ -79,7 +79,7 @@ class InMemoryPromoRepository:
         redemption = await self._settle(transaction_id, RELEASED, now)
         if redemption is None:
             return False
-        await self._ws.lock_row("promo_codes", redemption.code)
-        promo = self._ws.working.promo_codes[redemption.code]
-        self._ws.working.promo_codes[promo.code] = replace(promo, used_count=promo.used_count - 1)
+        await self._workspace.lock_row("promo_codes", redemption.code)
+        promo = self._workspace.working.promo_codes[redemption.code]
+        self._workspace.working.promo_codes[promo.code] = replace(promo, used_count=promo.used_count - 1)
         return True

@@ -14,22 +14,22 @@ def _position(reward: Reward) -> Position:
 
 class InMemoryRewardRepository:
     def __init__(self, workspace: Workspace[EngagementTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def add(self, reward: Reward) -> bool:
         """The id's row lock makes a concurrent add of the same id wait, then see the first one's outcome."""
-        await self._ws.lock_row("rewards", reward.reward_id)
-        if reward.reward_id in self._ws.working.rewards:
+        await self._workspace.lock_row("rewards", reward.reward_id)
+        if reward.reward_id in self._workspace.working.rewards:
             return False
-        self._ws.working.rewards[reward.reward_id] = reward
+        self._workspace.working.rewards[reward.reward_id] = reward
         return True
 
     async def get(self, reward_id: str) -> Reward | None:
-        return self._ws.working.rewards.get(reward_id)
+        return self._workspace.working.rewards.get(reward_id)
 
     async def list_for(self, user_id: str, limit: int, after: Position | None) -> Page[Reward]:
         rewards = sorted(
-            (reward for reward in self._ws.working.rewards.values() if reward.user_id == user_id),
+            (reward for reward in self._workspace.working.rewards.values() if reward.user_id == user_id),
             key=lambda reward: (reward.awarded_at, reward.reward_id),
             reverse=True,
         )

@@ -28,88 +28,90 @@ def _with_key(transactions: Iterable[PurchaseTransaction], user_id: str, key_has
 
 class InMemoryCatalogRepository:
     def __init__(self, workspace: Workspace[ShopTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def list(self) -> list[CatalogItem]:
-        return sorted(self._ws.working.catalog.values(), key=lambda item: (item.price_cents, item.sku))
+        return sorted(self._workspace.working.catalog.values(), key=lambda item: (item.price_cents, item.sku))
 
     async def get(self, sku: str) -> CatalogItem | None:
-        return deepcopy(self._ws.working.catalog.get(sku))
+        return deepcopy(self._workspace.working.catalog.get(sku))
 
     async def add(self, item: CatalogItem, now: datetime) -> None:
-        await self._ws.lock_row("catalog", item.sku)
-        if item.sku in self._ws.working.catalog or item.sku in self._ws.committed.catalog:
+        await self._workspace.lock_row("catalog", item.sku)
+        if item.sku in self._workspace.working.catalog or item.sku in self._workspace.committed.catalog:
             raise SkuTaken
-        self._ws.working.catalog[item.sku] = deepcopy(item)
+        self._workspace.working.catalog[item.sku] = deepcopy(item)
 
     async def update(self, item: CatalogItem, now: datetime) -> None:
-        if item.sku in self._ws.working.catalog:
-            await self._ws.lock_row("catalog", item.sku)
-            self._ws.working.catalog[item.sku] = deepcopy(item)
+        if item.sku in self._workspace.working.catalog:
+            await self._workspace.lock_row("catalog", item.sku)
+            self._workspace.working.catalog[item.sku] = deepcopy(item)
 
 
 class InMemoryTransactionRepository:
     def __init__(self, workspace: Workspace[ShopTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
-        await self._ws.lock_row("transactions", tx.id)
-        if tx.id in self._ws.working.transactions:
+        await self._workspace.lock_row("transactions", tx.id)
+        if tx.id in self._workspace.working.transactions:
             raise ValueError(f"transaction {tx.id} exists")  # a primary key violation in SQL
         if tx.idempotency_key_hash is not None:
             # the unique (user, key hash) index: a second adder waits for the first unit of work, as in SQL
-            await self._ws.lock_row("transactions", ("key", tx.user_id, tx.idempotency_key_hash))
-            visible = {**self._ws.committed.transactions, **self._ws.working.transactions}
+            await self._workspace.lock_row("transactions", ("key", tx.user_id, tx.idempotency_key_hash))
+            visible = {**self._workspace.committed.transactions, **self._workspace.working.transactions}
             if _with_key(visible.values(), tx.user_id, tx.idempotency_key_hash) is not None:
                 raise PurchaseKeyTaken
-        self._ws.working.transactions[tx.id] = deepcopy(tx)
-        self._ws.working.integrity_hashes[tx.id] = integrity_hash
+        self._workspace.working.transactions[tx.id] = deepcopy(tx)
+        self._workspace.working.integrity_hashes[tx.id] = integrity_hash
 
     async def get_by_key(self, user_id: str, key_hash: str) -> PurchaseTransaction | None:
-        return deepcopy(_with_key(self._ws.working.transactions.values(), user_id, key_hash))
+        return deepcopy(_with_key(self._workspace.working.transactions.values(), user_id, key_hash))
 
     async def count(self) -> int:
-        return len(self._ws.working.transactions)
+        return len(self._workspace.working.transactions)
 
     async def spending(self, user_id: str) -> Spending:
         paid = (TxStatus.CAPTURED, TxStatus.REFUNDED)
-        done = [tx for tx in self._ws.working.transactions.values() if tx.user_id == user_id and tx.status in paid]
+        done = [
+            tx for tx in self._workspace.working.transactions.values() if tx.user_id == user_id and tx.status in paid
+        ]
         return Spending(len(done), sum(tx.amount_cents - tx.refunded_cents for tx in done))
 
     async def get_for_update(self, tx_id: str) -> PurchaseTransaction | None:
-        await self._ws.lock_row("transactions", tx_id)
+        await self._workspace.lock_row("transactions", tx_id)
         return await self.get(tx_id)
 
     async def get_by_charge(self, charge_id: str) -> PurchaseTransaction | None:
-        found = [tx for tx in self._ws.working.transactions.values() if tx.charge_id == charge_id]
+        found = [tx for tx in self._workspace.working.transactions.values() if tx.charge_id == charge_id]
         return deepcopy(found[0]) if found else None
 
     async def list_filtered(
         self, filters: TransactionFilters, limit: int, after: Position | None
     ) -> Page[PurchaseTransaction]:
-        matching = [tx for tx in self._ws.working.transactions.values() if _matches(tx, filters)]
+        matching = [tx for tx in self._workspace.working.transactions.values() if _matches(tx, filters)]
         return newest_first_page(matching, lambda tx: (tx.created_at, tx.id), limit, after)
 
     async def integrity_hashes(self, after_id: str | None, limit: int) -> list[tuple[PurchaseTransaction, str | None]]:
-        working = self._ws.working
+        working = self._workspace.working
         ids = sorted(tx_id for tx_id in working.transactions if after_id is None or tx_id > after_id)[:limit]
         return [(deepcopy(working.transactions[tx_id]), working.integrity_hashes.get(tx_id)) for tx_id in ids]
 
     async def get(self, tx_id: str) -> PurchaseTransaction | None:
-        return deepcopy(self._ws.working.transactions.get(tx_id))
+        return deepcopy(self._workspace.working.transactions.get(tx_id))
 
     async def get_for_user(self, tx_id: str, user_id: str) -> PurchaseTransaction | None:
-        transaction = self._ws.working.transactions.get(tx_id)
+        transaction = self._workspace.working.transactions.get(tx_id)
         return deepcopy(transaction) if transaction is not None and transaction.user_id == user_id else None
 
     async def update(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
-        await self._ws.lock_row("transactions", tx.id)
-        stored = self._ws.working.transactions.get(tx.id)
+        await self._workspace.lock_row("transactions", tx.id)
+        stored = self._workspace.working.transactions.get(tx.id)
         if stored is None:
             return
-        self._ws.working.integrity_hashes[tx.id] = integrity_hash
+        self._workspace.working.integrity_hashes[tx.id] = integrity_hash
         # only the state a transition changes; what was fixed at the start stays as stored
-        self._ws.working.transactions[tx.id] = replace(
+        self._workspace.working.transactions[tx.id] = replace(
             stored,
             status=tx.status,
             charge_id=tx.charge_id,
@@ -124,16 +126,20 @@ class InMemoryTransactionRepository:
         )
 
     async def list_for_user(self, user_id: str, limit: int, after: Position | None) -> Page[PurchaseTransaction]:
-        mine = [tx for tx in self._ws.working.transactions.values() if tx.user_id == user_id]
+        mine = [tx for tx in self._workspace.working.transactions.values() if tx.user_id == user_id]
         return newest_first_page(mine, lambda tx: (tx.created_at, tx.id), limit, after)
 
     async def list_unsettled_before(self, cutoff: datetime, limit: int) -> list[PurchaseTransaction]:
-        stale = [tx for tx in self._ws.working.transactions.values() if tx.status in OPEN and tx.created_at < cutoff]
+        stale = [
+            tx for tx in self._workspace.working.transactions.values() if tx.status in OPEN and tx.created_at < cutoff
+        ]
         return deepcopy(sorted(stale, key=lambda tx: (tx.created_at, tx.id))[:limit])
 
     async def count_attempts_since(self, user_id: str, since: datetime) -> int:
         return sum(
-            1 for tx in self._ws.working.transactions.values() if tx.user_id == user_id and tx.created_at >= since
+            1
+            for tx in self._workspace.working.transactions.values()
+            if tx.user_id == user_id and tx.created_at >= since
         )
 
 

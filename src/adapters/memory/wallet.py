@@ -38,24 +38,24 @@ class InMemoryWalletRepository:
     """`next_entry_id` is the store's sequence; taken while the wallet is locked, ids follow commit order."""
 
     def __init__(self, workspace: Workspace[WalletTables], next_entry_id: Callable[[], int]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
         self._next_entry_id = next_entry_id
 
     async def credit(self, movement: Movement, now: datetime) -> LedgerEntry:
         key = (movement.user_id, movement.currency)
-        await self._ws.lock_row("balances", key)
+        await self._workspace.lock_row("balances", key)
         await self._check_unapplied(movement)
-        balance = self._ws.working.balances.get(key, 0) + movement.amount
+        balance = self._workspace.working.balances.get(key, 0) + movement.amount
         return self._apply(movement, movement.amount, balance, now)
 
     async def debit(self, movement: Movement, now: datetime) -> LedgerEntry:
         """Like `UPDATE … WHERE balance >= :amount`: a row whose committed balance falls short is refused at
         once; one that covers it is locked (waiting for any other writer) and checked again as it is then."""
         key = (movement.user_id, movement.currency)
-        if not self._ws.holds("balances", key):
-            self._check_covers(self._ws.committed.balances.get(key), movement)
-        await self._ws.lock_row("balances", key)
-        balance = self._check_covers(self._ws.working.balances.get(key), movement)
+        if not self._workspace.holds("balances", key):
+            self._check_covers(self._workspace.committed.balances.get(key), movement)
+        await self._workspace.lock_row("balances", key)
+        balance = self._check_covers(self._workspace.working.balances.get(key), movement)
         await self._check_unapplied(movement)
         return self._apply(movement, -movement.amount, balance - movement.amount, now)
 
@@ -76,8 +76,8 @@ class InMemoryWalletRepository:
         reference = _reference(movement)
         if reference is None:
             return
-        await self._ws.lock_row("references", reference)
-        if reference in self._ws.working.references:
+        await self._workspace.lock_row("references", reference)
+        if reference in self._workspace.working.references:
             raise AlreadyApplied
 
     def _apply(self, movement: Movement, delta: int, balance: int, now: datetime) -> LedgerEntry:
@@ -93,7 +93,7 @@ class InMemoryWalletRepository:
             ref_id=movement.ref_id,
             created_at=now,
         )
-        tables = self._ws.working
+        tables = self._workspace.working
         tables.balances[(movement.user_id, movement.currency)] = balance
         tables.ledger[entry_id] = entry
         if (reference := _reference(movement)) is not None:
@@ -102,34 +102,36 @@ class InMemoryWalletRepository:
 
     async def balances(self, user_id: str) -> dict[Currency, int]:
         return {
-            currency: balance for (owner, currency), balance in self._ws.working.balances.items() if owner == user_id
+            currency: balance
+            for (owner, currency), balance in self._workspace.working.balances.items()
+            if owner == user_id
         }
 
     async def entry_for(self, movement: Movement) -> LedgerEntry | None:
         reference = _reference(movement)
-        entry_id = None if reference is None else self._ws.working.references.get(reference)
-        return None if entry_id is None else self._ws.working.ledger[entry_id]
+        entry_id = None if reference is None else self._workspace.working.references.get(reference)
+        return None if entry_id is None else self._workspace.working.ledger[entry_id]
 
     async def ledger(self, user_id: str, limit: int, before_id: int | None) -> Page[LedgerEntry]:
         """Newest first by id; the cursor is the id of the last entry served."""
         ids = sorted(
-            (entry_id for entry_id, entry in self._ws.working.ledger.items() if entry.user_id == user_id),
+            (entry_id for entry_id, entry in self._workspace.working.ledger.items() if entry.user_id == user_id),
             reverse=True,
         )
         if before_id is not None:
             ids = [entry_id for entry_id in ids if entry_id < before_id]
-        entries = [self._ws.working.ledger[entry_id] for entry_id in ids[:limit]]
+        entries = [self._workspace.working.ledger[entry_id] for entry_id in ids[:limit]]
         return Page(entries, entries[-1].id if len(ids) > limit and entries else None)
 
 
 class InMemoryInboxRepository:
     def __init__(self, workspace: Workspace[WalletTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def first_time(self, consumer: str, event_id: str) -> bool:
         key = (consumer, event_id)
-        await self._ws.lock_row("processed", key)  # a delivery in flight elsewhere decides first
-        if key in self._ws.working.processed:
+        await self._workspace.lock_row("processed", key)  # a delivery in flight elsewhere decides first
+        if key in self._workspace.working.processed:
             return False
-        self._ws.working.processed[key] = True
+        self._workspace.working.processed[key] = True
         return True

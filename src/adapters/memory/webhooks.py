@@ -28,45 +28,49 @@ class WebhookTables:
 
 class InMemoryWebhookLog:
     def __init__(self, workspace: Workspace[WebhookTables]) -> None:
-        self._ws = workspace
+        self._workspace = workspace
 
     async def record_request(
         self, received_at: datetime, signature: str | None, raw_body: bytes, verdict: str, event_id: str | None
     ) -> str:
         request = WebhookRequest(str(uuid.uuid4()), received_at, signature, bytes(raw_body), verdict, event_id)
-        self._ws.working.requests[request.id] = request
+        self._workspace.working.requests[request.id] = request
         return request.id
 
     async def list_requests(
         self, limit: int, after: Position | None, event_id: str | None = None
     ) -> Page[WebhookRequest]:
-        rows = [row for row in self._ws.working.requests.values() if event_id is None or row.event_id == event_id]
+        rows = [
+            row for row in self._workspace.working.requests.values() if event_id is None or row.event_id == event_id
+        ]
         return newest_first_page(rows, lambda row: (row.received_at, row.id), limit, after)
 
     async def first_arrival(self, signed_key: str, now: datetime) -> bool:
-        await self._ws.lock_row("arrivals", signed_key)
-        if signed_key in self._ws.working.arrivals:
+        await self._workspace.lock_row("arrivals", signed_key)
+        if signed_key in self._workspace.working.arrivals:
             return False
-        self._ws.working.arrivals[signed_key] = now
+        self._workspace.working.arrivals[signed_key] = now
         return True
 
     async def forget_arrivals_before(self, cutoff: datetime) -> int:
         """Deleted in the shared store at once (a commit only publishes added or changed rows); a rollback puts
         them back."""
-        async with self._ws.lock:
-            committed = self._ws.committed.arrivals
-            old = {key: at for key, at in committed.items() if at < cutoff and not self._ws.holds("arrivals", key)}
+        async with self._workspace.lock:
+            committed = self._workspace.committed.arrivals
+            old = {
+                key: at for key, at in committed.items() if at < cutoff and not self._workspace.holds("arrivals", key)
+            }
             for key in old:
                 del committed[key]
-                self._ws.working.arrivals.pop(key, None)
-                self._ws.baseline.arrivals.pop(key, None)
-            self._ws.undo.append(lambda: committed.update(old))
+                self._workspace.working.arrivals.pop(key, None)
+                self._workspace.baseline.arrivals.pop(key, None)
+            self._workspace.undo.append(lambda: committed.update(old))
         return len(old)
 
     async def first_delivery(self, event_id: str, event_type: str, charge_id: str | None, now: datetime) -> bool:
         """The row lock makes a concurrent delivery wait for the first to end, as the primary key does in SQL."""
-        await self._ws.lock_row("events", event_id)
-        if event_id in self._ws.working.events:
+        await self._workspace.lock_row("events", event_id)
+        if event_id in self._workspace.working.events:
             return False
-        self._ws.working.events[event_id] = GatewayEventSeen(event_id, event_type, charge_id, now)
+        self._workspace.working.events[event_id] = GatewayEventSeen(event_id, event_type, charge_id, now)
         return True
