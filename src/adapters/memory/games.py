@@ -69,10 +69,10 @@ class InMemoryPlayRepository:
         return balance_after
 
     async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
-        state = await self.lock_state(user_id, game_type)
+        state = await self._lock_state(user_id, game_type)
         return PlayStart(state, deepcopy(self._workspace.working.configs.get(game_type)))
 
-    async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
+    async def _lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         key = (user_id, game_type)
         await self._workspace.lock_row("states", key)
         state = self._workspace.working.states.setdefault(key, PlayerState(user_id, game_type))

@@ -80,10 +80,10 @@ class SqlaPlayRepository:
         return balance_after
 
     async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
-        state = await self.lock_state(user_id, game_type)
+        state = await self._lock_state(user_id, game_type)
         return PlayStart(state, await SqlaGameConfigRepository(self._db).get(game_type))
 
-    async def lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
+    async def _lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         """One statement: create the state row if needed and lock it (the upsert's update takes the row lock)."""
         upsert = dialect_insert(self._db)(PlayerGameStateRow).values(
             user_id=user_id, game_type=game_type.value, streak=0, pity_counter=0, updated_at=func.now()
