@@ -1,8 +1,8 @@
-"""How application jobs run on arq: RetryLater becomes arq's Retry, and results are not kept."""
+"""Rows of the job table as arq functions and crons: RetryLater becomes arq's Retry, and results are not kept."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, TypeVar, cast
 
 from arq import Retry
@@ -10,9 +10,12 @@ from arq.typing import WorkerCoroutine
 from arq.worker import Function, func
 
 from src.application.shared.jobs import RetryLater
+from src.entrypoints.container import Container
+from src.entrypoints.jobs import Job
 
 T = TypeVar("T")
-ArqJob = Callable[[dict[str, Any], dict[str, Any]], Awaitable[object]]
+SECONDS_PER_MINUTE = 60
+SECONDS_PER_HOUR = 3600
 
 
 async def retrying(work: Awaitable[T]) -> T:
@@ -23,7 +26,36 @@ async def retrying(work: Awaitable[T]) -> T:
         raise Retry(defer=later.delay_seconds) from later
 
 
-def job_function(name: str, job: ArqJob, *, max_tries: int, timeout_seconds: float) -> Function:
-    """`job(ctx, payload)` as an arq function. No result is kept (the database is the record), so a finished
+def _container(ctx: dict[str, Any]) -> Container:
+    container: Container = ctx["container"]
+    return container
+
+
+def arq_function(job: Job, *, max_tries: int, timeout_seconds: float) -> Function:
+    """`job` as an arq function taking one payload. No result is kept (the database is the record), so a finished
     job's id can be queued again, as with the in-process queue."""
-    return func(cast(WorkerCoroutine, job), name=name, max_tries=max_tries, timeout=timeout_seconds, keep_result=0)
+
+    async def run(ctx: dict[str, Any], payload: dict[str, Any]) -> object:
+        return await retrying(job.run(_container(ctx), payload))
+
+    return func(cast(WorkerCoroutine, run), name=job.name, max_tries=max_tries, timeout=timeout_seconds, keep_result=0)
+
+
+def arq_cron_job(job: Job) -> WorkerCoroutine:
+    async def run(ctx: dict[str, Any]) -> object:
+        return await job.run(_container(ctx), {})
+
+    run.__qualname__ = job.name
+    return cast(WorkerCoroutine, run)
+
+
+def cron_schedule(every_seconds: float, minute: int) -> dict[str, Any]:
+    """arq's cron fields for an interval: whole seconds below a minute (at least one), whole minutes below an
+    hour, else hourly at `minute` past."""
+    if every_seconds < SECONDS_PER_MINUTE:
+        step = max(1, round(every_seconds))
+        return {"second": set(range(0, SECONDS_PER_MINUTE, step))}
+    if every_seconds < SECONDS_PER_HOUR:
+        step = max(1, round(every_seconds / SECONDS_PER_MINUTE))
+        return {"minute": set(range(minute % step, 60, step)), "second": 0}
+    return {"minute": minute, "second": 0}

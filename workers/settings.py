@@ -1,4 +1,5 @@
-"""arq worker settings: one queue per concern; the worker builds the same container as the app."""
+"""arq worker settings: one queue per concern, its functions and crons taken from the job table
+(`src.entrypoints.jobs.JOBS`); the worker builds the same container as the app."""
 
 from __future__ import annotations
 
@@ -6,25 +7,16 @@ import asyncio
 from contextlib import AsyncExitStack
 from typing import Any
 
-from arq import cron
-from arq.cron import CronJob
-from arq.typing import WorkerCoroutine
+from arq.cron import CronJob, cron
 from arq.worker import Function
 
-from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
-from src.application.shop.purchases import CAPTURE_JOB
 from src.entrypoints.bootstrap import open_container, worker_redis
-from src.entrypoints.queues import QUEUES, queue_key
+from src.entrypoints.jobs import CRASH_RERUNS, QUEUES, Job, Schedule, jobs_of, queue_key
 from src.entrypoints.settings import Settings, SettingsError
-from workers.jobs import job_function
-from workers.maintenance import purge_idempotency_records, relay_outbox
-from workers.notifications import dispatch_campaigns, purge_notifications, send_email, send_push
-from workers.payments import capture_payment, release_expired_holds, void_stale_transactions
+from workers.jobs import arq_cron_job, arq_function, cron_schedule
 
-__all__ = ["QUEUES", "queue_key", "worker_options"]
+__all__ = ["CRASH_RERUNS", "QUEUES", "queue_key", "worker_functions", "worker_options"]
 
-# runs of a capture job beyond CAPTURE_MAX_ATTEMPTS: re-runs after a worker died in the middle of one
-CRASH_RERUNS = 5
 MAINTENANCE_JOB_TIMEOUT_SECONDS = 300.0
 
 
@@ -49,46 +41,27 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
         await stack.aclose()
 
 
-def _cron(settings: Settings, job: WorkerCoroutine, **schedule: Any) -> CronJob:
+def _cron(settings: Settings, job: Job, schedule: Schedule) -> CronJob:
     """Cron job ids name the deployment, as other job ids do (their keys are under the namespace anyway)."""
-    return cron(job, name=f"cron:{settings.redis_namespace}{job.__qualname__}", **schedule)
-
-
-def _maintenance(settings: Settings) -> tuple[list[Function | WorkerCoroutine], list[CronJob]]:
-    functions: list[Function | WorkerCoroutine] = [purge_idempotency_records, relay_outbox]
-    return functions, [
-        _cron(settings, purge_idempotency_records, minute=7, second=0, run_at_startup=True),
-        _cron(settings, relay_outbox, second=set(range(0, 60, 10))),
-    ]
-
-
-def _payments(settings: Settings) -> tuple[list[Function | WorkerCoroutine], list[CronJob]]:
-    capture = job_function(
-        CAPTURE_JOB,
-        capture_payment,
-        max_tries=settings.capture_max_attempts + CRASH_RERUNS,
-        timeout_seconds=settings.worker_job_timeout_seconds,
+    return cron(
+        arq_cron_job(job),
+        name=f"cron:{settings.redis_namespace}{job.name}",
+        run_at_startup=schedule.run_at_startup,
+        unique=schedule.unique,
+        **cron_schedule(schedule.every(settings), schedule.minute),
     )
-    return [capture], [
-        _cron(settings, void_stale_transactions, second=0, run_at_startup=True),
-        _cron(settings, release_expired_holds, second={0, 30}, run_at_startup=True),
+
+
+def worker_functions(settings: Settings, queue: str) -> tuple[list[Function], list[CronJob]]:
+    """The queue's rows of the job table: queued jobs as arq functions, scheduled ones as crons."""
+    timeout = settings.worker_job_timeout_seconds
+    jobs = jobs_of(queue)
+    functions = [
+        arq_function(job, max_tries=job.tries(settings), timeout_seconds=timeout)
+        for job in jobs
+        if job.max_tries is not None
     ]
-
-
-def _notifications(settings: Settings) -> tuple[list[Function | WorkerCoroutine], list[CronJob]]:
-    tries, timeout = settings.notification_max_attempts, settings.worker_job_timeout_seconds
-    functions: list[Function | WorkerCoroutine] = [
-        job_function(PUSH_JOB, send_push, max_tries=tries, timeout_seconds=timeout),
-        job_function(EMAIL_JOB, send_email, max_tries=tries, timeout_seconds=timeout),
-    ]
-    return functions, [
-        # not unique: every notifications worker dispatches each second; the database claims each player once
-        _cron(settings, dispatch_campaigns, second=set(range(60)), run_at_startup=True, unique=False),
-        _cron(settings, purge_notifications, minute=17, second=0, run_at_startup=True),
-    ]
-
-
-QUEUE_JOBS = {"payments": _payments, "notifications": _notifications, "maintenance": _maintenance}
+    return functions, [_cron(settings, job, schedule) for job in jobs if (schedule := job.schedule) is not None]
 
 
 def worker_options(settings: Settings, queue: str) -> dict[str, Any]:
@@ -99,7 +72,7 @@ def worker_options(settings: Settings, queue: str) -> dict[str, Any]:
         raise SettingsError("JOB_QUEUE=in-process runs jobs inside the app; a worker needs JOB_QUEUE=arq or auto")
     if queue not in QUEUES:
         raise SettingsError(f"unknown queue {queue!r}; queues: {', '.join(QUEUES)}")
-    functions, cron_jobs = QUEUE_JOBS[queue](settings)
+    functions, cron_jobs = worker_functions(settings, queue)
     return {
         "functions": functions,
         "cron_jobs": cron_jobs,

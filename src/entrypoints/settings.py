@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -42,11 +42,17 @@ class PushSenderKind(StrEnum):
     RECORD = "record"
 
 
+EMPTY_IS_A_VALUE = "empty-is-a-value"  # Annotated marker: an empty value is kept (and checked), not "unset"
+
+
 class SettingsError(Exception):
     """Configuration that must not be used; the message is one line meant for the operator."""
 
 
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    """One field per setting, read from its upper-case name; a `list[...]` is comma-separated, and an empty value
+    of an optional field means unset."""
+
     app_env: AppEnv = AppEnv.DEVELOPMENT
     host: str = "127.0.0.1"
     port: int = 8000
@@ -91,7 +97,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     idempotency_purge_interval_seconds: float = 3600.0
     dev_invite_code: str = "5858"
     admin_site_id: str | None = None
-    admin_password: str | None = None
+    admin_password: Annotated[str | None, EMPTY_IS_A_VALUE] = None  # empty is refused in production
     log_level: str = "INFO"
     log_format: LogFormat | None = None
     cors_origins: list[str] = []
@@ -185,12 +191,24 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             )
 
 
-_LIST_FIELDS = {
-    "cors_origins",
-    "jwt_previous_secrets",
-    "transaction_integrity_previous_keys",
-    "payment_webhook_secrets",
-}
+def _bare(hint: Any) -> Any:
+    return get_args(hint)[0] if get_origin(hint) is Annotated else hint
+
+
+def field_kinds(struct: type[msgspec.Struct]) -> tuple[frozenset[str], frozenset[str]]:
+    """From a settings struct's annotations: list fields (comma-separated in the environment) and optional ones
+    (an empty value means unset, unless the field is marked EMPTY_IS_A_VALUE)."""
+    hints = get_type_hints(struct, include_extras=True)
+    lists = {name for name, hint in hints.items() if get_origin(_bare(hint)) is list}
+    optional = {
+        name
+        for name, hint in hints.items()
+        if type(None) in get_args(_bare(hint)) and EMPTY_IS_A_VALUE not in getattr(hint, "__metadata__", ())
+    }
+    return frozenset(lists), frozenset(optional)
+
+
+LIST_FIELDS, OPTIONAL_FIELDS = field_kinds(Settings)
 
 
 def _normalise(raw: Mapping[str, str]) -> dict[str, Any]:
@@ -200,15 +218,9 @@ def _normalise(raw: Mapping[str, str]) -> dict[str, Any]:
         name = key.lower()
         if name not in fields or value is None:
             continue
-        if name in _LIST_FIELDS:
+        if name in LIST_FIELDS:
             values[name] = [item.strip() for item in value.split(",") if item.strip()]
-        elif value == "" and name in {
-            "redis_url",
-            "kafka_bootstrap_servers",
-            "smtp_url",
-            "log_format",
-            "vapid_private_key",
-        }:
+        elif value == "" and name in OPTIONAL_FIELDS:
             values[name] = None
         else:
             values[name] = value

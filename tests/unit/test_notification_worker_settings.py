@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from src.entrypoints.queues import job_queue_keys
+from src.entrypoints.jobs import job_queue_keys
 from src.entrypoints.settings import load_settings
 from workers.settings import QUEUES, worker_options
 

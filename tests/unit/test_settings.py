@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import msgspec
 import pytest
 
-from src.entrypoints.settings import DEV_JWT_SECRET, AppEnv, JobQueueKind, LogFormat, SettingsError, load_settings
+from src.entrypoints.settings import (
+    DEV_JWT_SECRET,
+    EMPTY_IS_A_VALUE,
+    AppEnv,
+    JobQueueKind,
+    LogFormat,
+    Settings,
+    SettingsError,
+    field_kinds,
+    load_settings,
+)
 
 SAFE_PRODUCTION = {
     "APP_ENV": "production",
@@ -126,3 +138,44 @@ def test_streak_timezone_defaults_to_utc_and_takes_an_iana_name() -> None:
 def test_a_streak_timezone_that_is_not_an_iana_name_is_a_settings_error(name: str) -> None:
     with pytest.raises(SettingsError, match="STREAK_TIMEZONE"):
         load_settings({"STREAK_TIMEZONE": name}, env_file=None)
+
+
+def test_empty_optional_values_mean_unset_and_lists_are_comma_separated() -> None:
+    sut = load_settings(
+        {
+            "SMTP_URL": "",
+            "VAPID_PRIVATE_KEY": "",
+            "KAFKA_BOOTSTRAP_SERVERS": "",
+            "LOG_FORMAT": "",
+            "ADMIN_SITE_ID": "",
+            "JWT_PREVIOUS_SECRETS": "old-1, ,old-2",
+            "TRANSACTION_INTEGRITY_PREVIOUS_KEYS": "k0:s0",
+        },
+        env_file=None,
+    )
+
+    assert (sut.smtp_url, sut.vapid_private_key, sut.kafka_bootstrap_servers, sut.log_format) == (None,) * 4
+    assert sut.admin_site_id is None
+    assert (sut.jwt_previous_secrets, sut.transaction_integrity_previous_keys) == (["old-1", "old-2"], ["k0:s0"])
+
+
+def test_an_empty_admin_password_is_a_value_that_production_refuses() -> None:
+    sut = load_settings({**SAFE_PRODUCTION, "ADMIN_SITE_ID": "boss", "ADMIN_PASSWORD": ""}, env_file=None)
+
+    assert sut.admin_password == ""
+    with pytest.raises(SettingsError, match="ADMIN_PASSWORD"):
+        sut.check_production_safety()
+
+
+def test_a_new_setting_is_read_from_its_annotation_alone() -> None:
+    class Extended(Settings, kw_only=True, frozen=True):
+        partner_hosts: list[str] = msgspec.field(default_factory=list)
+        partner_timeout_seconds: float | None = None
+        partner_token: Annotated[str | None, EMPTY_IS_A_VALUE] = None
+
+    lists, optional = field_kinds(Extended)
+
+    assert {"partner_hosts", "cors_origins"} <= lists
+    assert {"partner_timeout_seconds", "redis_url"} <= optional
+    assert "partner_token" not in optional
+    assert "partner_hosts" not in optional

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from src.application.games.deps import GamesDeps
 from src.application.games.history import player_summary
 from src.application.identity.ports import IdentityUnitOfWork
-from src.application.shared.outbox import BatchSubscriber, OutboxMessage, Subscription
+from src.application.shared.outbox import OutboxMessage
 from src.application.shared.ports import Clock
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.receipts import my_spending
@@ -95,13 +95,3 @@ async def upgrade_players(messages: Sequence[OutboxMessage], deps: VipDeps) -> N
     players = dict.fromkeys(player for message in messages if (player := _player_of(message)) is not None)
     for user_id in players:
         await upgrade_tier(user_id, deps)
-
-
-def vip_subscribers(deps: VipDeps) -> dict[str, list[Subscription]]:
-    """For the composition root's subscriber map: one batch subscriber of purchases and plays."""
-
-    async def upgrade(messages: Sequence[OutboxMessage]) -> None:
-        await upgrade_players(messages, deps)
-
-    batch = BatchSubscriber(upgrade)
-    return {event_type: [batch] for event_type in UPGRADE_EVENTS}

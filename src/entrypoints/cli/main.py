@@ -20,7 +20,7 @@ from src.application.shared.errors import StoreInUse
 from src.application.shop.integrity import IntegrityReport, count_transactions, verify_transactions
 from src.application.wallet.verification import LedgerReport, verify_ledger
 from src.domain.shared.errors import DomainError
-from src.entrypoints.bootstrap import check_embedded_olap_free, migrate_database, open_container
+from src.entrypoints.bootstrap import Profile, check_embedded_olap_free, migrate_database, open_container
 from src.entrypoints.http.app import create_app
 from src.entrypoints.realtime.uvicorn_protocol import RealtimeWebSocketProtocol
 from src.entrypoints.runtime import settle_garbage_collector
@@ -97,7 +97,7 @@ def serve(settings: Settings, host: str | None, port: int | None, run_migrations
 
 
 async def _create_admin(settings: Settings, site_id: str, password: str) -> AdminAccount:
-    async with open_container(settings) as container:
+    async with open_container(settings, profile=Profile.COMMAND) as container:
         return await ensure_admin(site_id, password, container.identity, reset_password=True)
 
 
@@ -117,7 +117,7 @@ def create_admin(settings: Settings, site_id: str, password: str) -> None:
 
 
 async def _verify_ledger(settings: Settings) -> LedgerReport:
-    async with open_container(settings) as container:
+    async with open_container(settings, profile=Profile.COMMAND) as container:
         auditor = container.ledger_auditor
         total = await auditor.wallet_count()
         with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=Console(stderr=True)) as progress:
@@ -140,7 +140,7 @@ def verify_ledger_command(settings: Settings) -> None:
 
 
 async def _verify_transactions(settings: Settings) -> IntegrityReport:
-    async with open_container(settings) as container:
+    async with open_container(settings, profile=Profile.COMMAND) as container:
         total = await count_transactions(container.purchases)
         with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=Console(stderr=True)) as progress:
             task = progress.add_task("checking transactions", total=total)
@@ -159,7 +159,7 @@ def verify_transactions_command(settings: Settings) -> None:
 
 
 async def _rebuild_leaderboards(settings: Settings) -> dict[str, int]:
-    async with open_container(settings) as container:
+    async with open_container(settings, profile=Profile.COMMAND) as container:
         return await rebuild_leaderboards(container.play_scores, container.games.leaderboard, container.clock.now())
 
 

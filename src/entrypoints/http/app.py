@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import structlog
@@ -18,13 +19,10 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from src.application.games.boards import rebuild_leaderboards
 from src.application.identity.accounts import ensure_admin
-from src.application.notifications.campaigns import dispatch_due
-from src.application.notifications.inbox import purge_expired
 from src.application.shared.errors import DependencyUnavailable
-from src.application.shop.purchases import release_expired_holds, void_stale_transactions
-from src.application.shop.webhooks import forget_old_arrivals
+from src.application.shared.ports import Clock
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
-from src.entrypoints.bootstrap import open_container
+from src.entrypoints.bootstrap import Profile, open_container
 from src.entrypoints.container import Container
 from src.entrypoints.http.admin.router import admin_router
 from src.entrypoints.http.engagement import StreakController
@@ -45,15 +43,13 @@ from src.entrypoints.http.social import FollowController
 from src.entrypoints.http.vip import VipController
 from src.entrypoints.http.wallet import WalletController
 from src.entrypoints.http.webhooks import PaymentWebhookController
+from src.entrypoints.jobs import runs_in_app, scheduled_jobs
 from src.entrypoints.logging import structlog_plugin
 from src.entrypoints.realtime.sse import RealtimeEventsController
 from src.entrypoints.realtime.ws import realtime_socket
 from src.entrypoints.settings import Settings, load_settings
 
 API_VERSION = "0.1.0"
-STALE_VOID_INTERVAL_SECONDS = 60.0  # as the payments worker's cron
-HOLD_SWEEP_INTERVAL_SECONDS = 30.0
-NOTIFICATION_PURGE_INTERVAL_SECONDS = 3600.0  # as the notifications worker's cron
 STARTUP_DRAIN_PASSES = 1000  # a relay pass delivers up to a batch; enough for any backlog a restart leaves
 logger = structlog.get_logger("casino_club.app")
 
@@ -82,38 +78,17 @@ async def _every(interval_seconds: float, job: Callable[[], Awaitable[object]]) 
 @asynccontextmanager
 async def background_tasks(container: Container) -> AsyncIterator[None]:
     """Work that runs beside the app in every process: the outbox relay (a shared cache lock keeps passes
-    apart) and the purges of idempotency records past their retention and of webhook replay markers past the
-    replay window (harmless repeats on each instance).
-    With jobs in process, the payments sweeps, campaign dispatch and inbox retention run here too (with arq, the
-    workers' crons run them)."""
+    apart), the closing of revoked sessions' sockets, and the job table's scheduled jobs that the app runs: the
+    purges on every instance, and with jobs in process the sweeps too (with arq, the workers' crons run them)."""
     settings = container.settings
     tasks = [
-        asyncio.create_task(
-            _every(
-                settings.idempotency_purge_interval_seconds,
-                lambda: container.idempotency.purge_expired(container.clock.now()),
-            )
-        ),
-        asyncio.create_task(
-            _every(settings.idempotency_purge_interval_seconds, lambda: forget_old_arrivals(container.purchases))
-        ),
+        asyncio.create_task(_every(job.schedule.every(settings), partial(job.run, container, {})))
+        for job in scheduled_jobs()
+        if job.schedule is not None and runs_in_app(job, settings)
     ]
     tasks.append(asyncio.create_task(container.realtime.watch_sessions()))  # closes revoked sessions' sockets
     if settings.outbox_relay_in_app:
         tasks.append(asyncio.create_task(container.relay.run_forever(settings.outbox_poll_seconds)))
-    if not settings.jobs_on_arq:
-        purchases = container.purchases
-        tasks += [
-            asyncio.create_task(_every(STALE_VOID_INTERVAL_SECONDS, lambda: void_stale_transactions(purchases))),
-            asyncio.create_task(_every(HOLD_SWEEP_INTERVAL_SECONDS, lambda: release_expired_holds(purchases))),
-        ]
-        notifications = container.notifications
-        tasks += [
-            asyncio.create_task(
-                _every(settings.campaign_dispatch_interval_seconds, lambda: dispatch_due(notifications))
-            ),
-            asyncio.create_task(_every(NOTIFICATION_PURGE_INTERVAL_SECONDS, lambda: purge_expired(notifications))),
-        ]
     try:
         yield
     finally:
@@ -144,14 +119,15 @@ async def ensure_configured_admin(container: Container) -> None:
         await ensure_admin(settings.admin_site_id, settings.admin_password, container.identity)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the app; pools and clients open in its lifespan, never at import or build time."""
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Litestar:
+    """Build the app; pools and clients open in its lifespan, never at import or build time. `clock`: the system
+    clock unless a test gives its own."""
     settings = settings or load_settings()
     settings.check_production_safety()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_container(settings, olap=True) as container:
+        async with open_container(settings, profile=Profile.SERVER, clock=clock) as container:
             app.state.container = container
             await restore_leaderboards(container)
             async with background_tasks(container):

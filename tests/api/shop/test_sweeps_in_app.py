@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
 from src.application.shop.purchases import void_stale_transactions
+from src.entrypoints import jobs as jobs_table
 from src.entrypoints.container import Container
-from src.entrypoints.http import app as app_module
 from src.entrypoints.http.app import create_app
 from tests.conftest import SettingsFactory
 from tests.support.api import bearer, in_app, sign_up
@@ -41,8 +42,8 @@ async def _after_a_while(client: Any, player: dict[str, Any], tx_id: str) -> dic
 
 @pytest.fixture(autouse=True)
 def quick_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app_module, "STALE_VOID_INTERVAL_SECONDS", 0.1)
-    monkeypatch.setattr(app_module, "HOLD_SWEEP_INTERVAL_SECONDS", 0.1)
+    monkeypatch.setattr(jobs_table, "STALE_VOID_INTERVAL_SECONDS", 0.1)
+    monkeypatch.setattr(jobs_table, "HOLD_SWEEP_INTERVAL_SECONDS", 0.1)
 
 
 async def test_jobs_in_process_the_app_voids_stale_purchases(make_settings: SettingsFactory) -> None:
@@ -66,3 +67,31 @@ async def test_jobs_on_arq_the_app_leaves_the_sweeps_to_the_worker(make_settings
         await in_app(client, lambda: void_stale_transactions(container.purchases))
 
     assert (sut["status"], sut["failure_reason"]) == ("pending", None)
+
+
+class _MovableClock:
+    """A clock the test moves forward, so staleness needs no waiting."""
+
+    def __init__(self) -> None:
+        self.current = datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+
+async def test_the_app_runs_its_sweeps_on_the_clock_it_is_given(make_settings: SettingsFactory) -> None:
+    clock = _MovableClock()
+    settings = make_settings(job_queue="arq", pending_tx_max_age_minutes=5)
+    async with AsyncTestClient(create_app(settings, clock=clock)) as client:
+        player, tx_id = await _pending_purchase(client)
+        container: Container = client.app.state.container
+        sweep = next(job for job in jobs_table.JOBS if job.name == "void_stale_transactions")
+
+        await in_app(client, lambda: sweep.run(container, {}))
+        still_pending = (await client.get(f"/api/shop/transactions/{tx_id}", headers=bearer(player))).json()
+        clock.current += timedelta(minutes=6)
+        await in_app(client, lambda: sweep.run(container, {}))
+        sut = (await client.get(f"/api/shop/transactions/{tx_id}", headers=bearer(player))).json()
+
+    assert still_pending["status"] == "pending"
+    assert (sut["status"], sut["failure_reason"]) == ("voided", "STALE_AUTO_VOID")

@@ -1,0 +1,143 @@
+"""Each context's dependencies, built from the shared clients (`Shared`) and the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from redis.asyncio import Redis
+
+from src.adapters.memory.realtime_ids import InMemoryRealtimeSequencer
+from src.adapters.realtime.channels import open_channels
+from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
+from src.adapters.security.ids import SecretsIdGenerator
+from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2PasswordHasher, FilePasswordBlocklist
+from src.adapters.security.tokens import PyJwtTokenService
+from src.adapters.sqla.uow import SqlaUnitOfWork
+from src.adapters.system.random import SystemRandomSource
+from src.application.engagement.deps import EngagementDeps, RewardDeps
+from src.application.games.deps import GamesDeps
+from src.application.games.leaderboard import Leaderboard
+from src.application.identity.deps import IdentityDeps
+from src.application.identity.session_state import SessionStateCache
+from src.application.identity.sessions import live_sessions
+from src.application.notifications.deps import NotificationDeps
+from src.application.notifications.ports import PushSender
+from src.application.realtime.hub import RealtimeHub
+from src.application.shared.jobs import JobQueue
+from src.application.shared.ports import Cache, Clock
+from src.application.shop.catalog import ShopDeps
+from src.application.shop.deps import PurchaseDeps
+from src.application.shop.payments import PaymentGateway
+from src.application.wallet.deps import WalletDeps
+from src.entrypoints.bootstrap import configs
+from src.entrypoints.bootstrap.infra import mailer
+from src.entrypoints.settings import Settings
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every context's wiring may use."""
+
+    settings: Settings
+    uow_factory: Callable[[], SqlaUnitOfWork]
+    clock: Clock
+    cache: Cache
+    jobs: JobQueue
+
+
+def identity(shared: Shared, hasher: Argon2PasswordHasher) -> IdentityDeps:
+    config = configs.identity_config(shared.settings)
+    settings = shared.settings
+    return IdentityDeps(
+        uow_factory=shared.uow_factory,
+        clock=shared.clock,
+        cache=shared.cache,
+        hasher=hasher,
+        tokens=PyJwtTokenService(
+            settings.jwt_secret, settings.jwt_previous_secrets, access_ttl_seconds=config.access_ttl_seconds
+        ),
+        ids=SecretsIdGenerator(),
+        blocklist=FilePasswordBlocklist(DEFAULT_BLOCKLIST_PATH),
+        session_state=SessionStateCache(
+            shared.cache, config.session_state_ttl_seconds, revoked_ttl_seconds=config.access_ttl_seconds + 60
+        ),
+        config=config,
+    )
+
+
+def wallet(shared: Shared) -> WalletDeps:
+    return WalletDeps(
+        uow_factory=shared.uow_factory,
+        clock=shared.clock,
+        ids=SecretsIdGenerator(),
+        config=configs.wallet_config(shared.settings),
+    )
+
+
+def games(shared: Shared, leaderboard: Leaderboard) -> GamesDeps:
+    return GamesDeps(
+        uow_factory=shared.uow_factory,
+        clock=shared.clock,
+        ids=SecretsIdGenerator(),
+        rng=SystemRandomSource(),
+        leaderboard=leaderboard,
+        slot_max_bet=shared.settings.slot_max_bet,
+    )
+
+
+def engagement(shared: Shared) -> tuple[EngagementDeps, RewardDeps]:
+    streaks = EngagementDeps(shared.uow_factory, shared.clock, ZoneInfo(shared.settings.streak_timezone))
+    return streaks, RewardDeps(shared.uow_factory, shared.clock, SecretsIdGenerator())
+
+
+def shop(shared: Shared) -> ShopDeps:
+    return ShopDeps(uow_factory=shared.uow_factory, clock=shared.clock, ids=SecretsIdGenerator())
+
+
+def purchases(shared: Shared, gateway: PaymentGateway) -> PurchaseDeps:
+    return PurchaseDeps(
+        uow_factory=shared.uow_factory,
+        clock=shared.clock,
+        ids=SecretsIdGenerator(),
+        cache=shared.cache,
+        gateway=gateway,
+        jobs=shared.jobs,
+        config=configs.purchase_config(shared.settings),
+    )
+
+
+def notifications(shared: Shared, push: PushSender) -> NotificationDeps:
+    return NotificationDeps(
+        uow_factory=shared.uow_factory,
+        clock=shared.clock,
+        ids=SecretsIdGenerator(),
+        cache=shared.cache,
+        jobs=shared.jobs,
+        push=push,
+        mailer=mailer(shared.settings),
+        config=configs.notification_config(shared.settings),
+    )
+
+
+async def realtime(
+    settings: Settings, redis: Redis | None, identity: IdentityDeps, stack: AsyncExitStack
+) -> RealtimeHub:
+    """Realtime fan-out on Redis streams (history included) when given a client, else in memory; the outbox relay
+    feeds it wherever it runs (an app instance or the maintenance worker)."""
+    config = configs.realtime_config(settings)
+    channels = await stack.enter_async_context(
+        open_channels(
+            redis,
+            namespace=settings.redis_namespace,
+            history=config.history_size,
+            history_ttl_seconds=config.history_ttl_seconds,
+            block_ms=settings.realtime_redis_block_ms,
+        )
+    )
+    ids = InMemoryRealtimeSequencer() if redis is None else RedisRealtimeSequencer(redis, settings.redis_namespace)
+    hub = RealtimeHub(channels, ids, identity.clock, config, lambda sessions: live_sessions(sessions, identity))
+    stack.callback(hub.close_all)
+    return hub

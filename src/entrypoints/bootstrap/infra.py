@@ -1,0 +1,131 @@
+"""Clients and stores that several contexts share: Redis, the database, OLAP, the job queue, push and mail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool, Redis
+
+from src.adapters.arq.jobs import ArqJobQueue
+from src.adapters.arq.namespaced import NamespacedArqRedis
+from src.adapters.clickhouse.olap import ClickHouseOlap, chdb_directory, held_by_another_process, in_use
+from src.adapters.memory.cache import InMemoryCache
+from src.adapters.memory.jobs import InProcessJobQueue
+from src.adapters.memory.leaderboard import InMemoryLeaderboard
+from src.adapters.payments.sandbox import SandboxPaymentGateway
+from src.adapters.redis.cache import RedisCache
+from src.adapters.redis.leaderboard import RedisLeaderboard
+from src.adapters.smtp.mailer import FileMailer, SmtpMailer
+from src.adapters.sqla import migrations
+from src.adapters.webpush.sender import RecordingPushSender, WebPushSender
+from src.adapters.webpush.vapid import VapidKeys, configured_keys, development_keys
+from src.application.games.leaderboard import Leaderboard
+from src.application.notifications.ports import Mailer, PushSender
+from src.application.shared.jobs import JobQueue
+from src.application.shared.ports import Cache
+from src.entrypoints.container import Container
+from src.entrypoints.jobs import Job, job_queue_keys, queued_jobs
+from src.entrypoints.settings import Settings, SettingsError
+
+REDIS_CONNECT_TIMEOUT_SECONDS = 3.0
+
+
+async def open_redis(settings: Settings, stack: AsyncExitStack) -> Redis | None:
+    if not settings.redis_url:
+        return None
+    # a Redis that drops packets fails the request in seconds (503) instead of hanging it
+    client: Redis = Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS)
+    stack.push_async_callback(client.aclose)
+    return client
+
+
+def worker_redis(settings: Settings) -> ArqRedis:
+    """The Redis client of an arq worker: every key it writes under REDIS_NAMESPACE (connects on first use)."""
+    if not settings.redis_url:
+        raise SettingsError("the worker needs REDIS_URL")
+    return NamespacedArqRedis(ConnectionPool.from_url(settings.redis_url), settings.redis_namespace)
+
+
+def cache_on(redis: Redis | None, settings: Settings) -> Cache:
+    return InMemoryCache() if redis is None else RedisCache(redis, namespace=settings.redis_namespace)
+
+
+def leaderboard_on(redis: Redis | None, settings: Settings) -> Leaderboard:
+    return InMemoryLeaderboard() if redis is None else RedisLeaderboard(redis, namespace=settings.redis_namespace)
+
+
+def check_embedded_olap_free(settings: Settings) -> None:
+    """Before a process opens the embedded OLAP store: StoreInUse when another process (a server) holds it."""
+    directory = chdb_directory(settings.clickhouse_dsn)
+    if directory is not None and held_by_another_process(directory):
+        raise in_use(directory)
+
+
+async def open_olap(settings: Settings, stack: AsyncExitStack) -> ClickHouseOlap:
+    olap = ClickHouseOlap(settings.clickhouse_dsn)
+    await olap.start()
+    stack.push_async_callback(olap.close)
+    return olap
+
+
+def migrate_database(settings: Settings, revision: str = "head") -> None:
+    """Bring the schema to `revision` (blocking; run it before serving or from a thread)."""
+    migrations.upgrade(settings.database_url, revision)
+
+
+def job_queue(
+    settings: Settings, redis: Redis | None, stack: AsyncExitStack, container: Callable[[], Container]
+) -> JobQueue:
+    """JOB_QUEUE: arq (workers run the jobs) or tasks of this process (closed before the database), which run the
+    table's jobs with the container this process builds."""
+    if settings.jobs_on_arq:
+        if redis is None:
+            raise SettingsError("JOB_QUEUE=arq needs REDIS_URL")
+        return ArqJobQueue.on_client(redis, job_queue_keys(settings), settings.redis_namespace)
+    queue = InProcessJobQueue()
+    stack.push_async_callback(queue.close)
+    for job in queued_jobs():
+        queue.register(job.name, _bound(job, container), max_tries=job.tries(settings))
+    return queue
+
+
+def _bound(job: Job, container: Callable[[], Container]) -> Callable[[dict[str, Any]], Any]:
+    async def run(payload: dict[str, Any]) -> object:
+        return await job.run(container(), payload)
+
+    return run
+
+
+def payment_gateway(settings: Settings, cache: Cache) -> SandboxPaymentGateway:
+    """The sandbox keeps its charges in the shared cache, so app instances and workers see one gateway."""
+    return SandboxPaymentGateway(
+        settings.payment_webhook_secrets[0], cache, capture_delay_seconds=settings.sandbox_capture_delay_seconds
+    )
+
+
+def _vapid_keys(settings: Settings) -> VapidKeys:
+    """Production refuses to start without VAPID_PRIVATE_KEY; elsewhere a key is generated once under VAR_DIR."""
+    if settings.vapid_private_key:
+        return configured_keys(settings.vapid_private_key)
+    return development_keys(Path(settings.var_dir))
+
+
+def push_sender(settings: Settings, stack: AsyncExitStack, *, over_http: bool) -> PushSender:
+    """PUSH_SENDER: push services over HTTP (webpush), or records under VAR_DIR/push/ (the embedded default)."""
+    keys = _vapid_keys(settings)
+    if not (over_http and settings.pushes_over_http):
+        return RecordingPushSender(keys, Path(settings.var_dir) / "push")
+    client = httpx.AsyncClient(timeout=settings.push_timeout_seconds)
+    stack.push_async_callback(client.aclose)
+    return WebPushSender(keys, settings.vapid_contact_email, client)
+
+
+def mailer(settings: Settings) -> Mailer:
+    if settings.smtp_url:
+        return SmtpMailer(settings.smtp_url, settings.mail_from)
+    return FileMailer(Path(settings.var_dir) / "mail", settings.mail_from)

@@ -1,0 +1,82 @@
+"""Who consumes each domain event in process, in one table: the composition root builds the outbox relay's map
+from `SUBSCRIBERS` once the container exists. Every consumer is idempotent by event id.
+
+Order matters within an event type (a signup is credited before its welcome email goes), and batch consumers are
+handed a pass's events in table order (leaderboards, then VIP upgrades, then the realtime fan-out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from src.application.engagement.vip import UPGRADE_EVENTS, VipDeps, upgrade_players
+from src.application.games.boards import apply_plays
+from src.application.notifications.email import send_welcome
+from src.application.notifications.reactions import notify_purchase, notify_reward
+from src.application.realtime.events import TRANSLATIONS, publish_events
+from src.application.shared.outbox import BatchSubscriber, OutboxMessage, Subscription
+from src.application.wallet.handlers import credit_signup_bonus
+from src.entrypoints.container import Container
+
+Build = Callable[[Container], Subscription]
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """`build(container)` makes the one consumer that receives every event of `events`."""
+
+    name: str
+    events: tuple[str, ...]
+    build: Build
+
+
+def each(handle: Callable[[OutboxMessage, Container], Awaitable[object]]) -> Build:
+    """A consumer called once per event."""
+
+    def build(container: Container) -> Subscription:
+        async def consume(message: OutboxMessage) -> None:
+            await handle(message, container)
+
+        return consume
+
+    return build
+
+
+def batch(handle: Callable[[Sequence[OutboxMessage], Container], Awaitable[object]]) -> Build:
+    """A consumer handed a whole relay pass's events of its types at once (see BatchSubscriber)."""
+
+    def build(container: Container) -> Subscription:
+        async def consume(messages: Sequence[OutboxMessage]) -> None:
+            await handle(messages, container)
+
+        return BatchSubscriber(consume)
+
+    return build
+
+
+def _vip(container: Container) -> VipDeps:
+    return VipDeps(container.identity.uow_factory, container.clock, container.purchases, container.games)
+
+
+SUBSCRIBERS: tuple[Subscribe, ...] = (
+    Subscribe("signup_bonus", ("UserSignedUp",), each(lambda m, c: credit_signup_bonus(m, c.wallet))),
+    Subscribe(
+        "leaderboards", ("SpinSettled", "GachaPulled"), batch(lambda ms, c: apply_plays(ms, c.games.leaderboard))
+    ),
+    Subscribe("welcome_email", ("UserSignedUp",), each(lambda m, c: send_welcome(m.aggregate_id, c.notifications))),
+    Subscribe("reward_notification", ("RewardGranted",), each(lambda m, c: notify_reward(m, c.notifications))),
+    Subscribe("purchase_notification", ("PurchaseUpdated",), each(lambda m, c: notify_purchase(m, c.notifications))),
+    Subscribe("vip_upgrades", UPGRADE_EVENTS, batch(lambda ms, c: upgrade_players(ms, _vip(c)))),
+    Subscribe("realtime", tuple(TRANSLATIONS), batch(lambda ms, c: publish_events(ms, c.realtime.publisher))),
+)
+
+
+def subscriber_map(container: Container) -> dict[str, list[Subscription]]:
+    """The relay's map, event type → consumers, in table order."""
+    subscribers: dict[str, list[Subscription]] = {}
+    for row in SUBSCRIBERS:
+        consumer = row.build(container)
+        for event_type in row.events:
+            subscribers.setdefault(event_type, []).append(consumer)
+    return subscribers
