@@ -12,7 +12,9 @@ import pytest
 
 import src.domain
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
+from src.application.realtime.events import TRANSLATIONS
 from src.application.shared.jobs import UnknownJob
+from src.application.shared.outbox import BatchSubscriber
 from src.application.shop.purchases import CAPTURE_JOB
 from src.domain.shared.events import DomainEvent
 from src.entrypoints.bootstrap.infra import job_queue
@@ -65,6 +67,32 @@ def test_a_batch_consumer_is_one_object_across_its_event_types_so_a_pass_keeps_i
     sut = subscriber_map(UNUSED_CONTAINER)
 
     assert len({id(consumer) for consumers in sut.values() for consumer in consumers}) == len(SUBSCRIBERS)
+
+
+def test_the_realtime_fan_out_is_one_batch_over_every_type_so_a_pass_keeps_its_order() -> None:
+    sut = subscriber_map(UNUSED_CONTAINER)
+
+    last = [sut[event_type][-1] for event_type in TRANSLATIONS]  # the fan-out comes after the other consumers
+    assert len({id(consumer) for consumer in last}) == 1
+    assert isinstance(last[0], BatchSubscriber)
+
+
+def test_every_event_type_realtime_serves_reaches_it() -> None:
+    row = next(row for row in SUBSCRIBERS if row.name == "realtime")
+
+    assert (
+        set(row.events)
+        == set(TRANSLATIONS)
+        == {
+            "RewardGranted",
+            "BalanceChanged",
+            "AccountUpdated",
+            "PurchaseUpdated",
+            "NotificationCreated",
+            "AnnouncementPublished",
+            "StreakUpdated",
+        }
+    )
 
 
 def test_signup_credits_the_bonus_before_the_welcome_email() -> None:

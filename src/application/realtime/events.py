@@ -19,7 +19,7 @@ from src.application.realtime.messages import (
     RealtimePublisher,
     user_channel,
 )
-from src.application.shared.outbox import BatchSubscriber, OutboxMessage, Subscription
+from src.application.shared.outbox import OutboxMessage
 
 Translation = tuple[str, str | None, dict[str, Any]]  # message type, user id (None: everyone), data
 
@@ -104,13 +104,3 @@ def publication_of(event: OutboxMessage) -> Publication:
 
 async def publish_events(events: Sequence[OutboxMessage], publisher: RealtimePublisher) -> None:
     await publisher.publish_all([publication_of(event) for event in events])
-
-
-def realtime_subscribers(publisher: RealtimePublisher) -> dict[str, list[Subscription]]:
-    """For the composition root's subscriber map: one batch subscriber (a relay pass at once) for every type."""
-
-    async def deliver(events: Sequence[OutboxMessage]) -> None:
-        await publish_events(events, publisher)
-
-    batch = BatchSubscriber(deliver)
-    return {event_type: [batch] for event_type in TRANSLATIONS}

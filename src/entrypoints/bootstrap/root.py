@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
+
+from redis.asyncio import Redis
 
 from src.adapters.clickhouse.olap import ClickHouseProbe
 from src.adapters.security.passwords import Argon2PasswordHasher
@@ -18,7 +21,7 @@ from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.adapters.system.clock import SystemClock
 from src.application.shared.idempotency import IdempotencyPolicy
 from src.application.shared.outbox import OutboxRelay, Subscription
-from src.application.shared.ports import Clock, HealthProbe
+from src.application.shared.ports import Cache, Clock, HealthProbe
 from src.application.shared.readiness import CacheProbe
 from src.application.social.deps import SocialDeps
 from src.entrypoints.bootstrap import contexts, infra
@@ -49,6 +52,75 @@ class _Late:
         return self.container
 
 
+@dataclass(frozen=True)
+class _Clients:
+    database: SqlaDatabase
+    cache: Cache
+    background: Redis | None  # relay passes and leaderboard writes
+    realtime: Redis | None
+    probes: list[HealthProbe]
+
+
+async def _open_clients(settings: Settings, profile: Profile, stack: AsyncExitStack) -> _Clients:
+    database = SqlaDatabase(settings.database_url, pool_size=settings.db_pool_size)
+    stack.push_async_callback(database.dispose)
+    redis = await infra.open_redis(settings, stack)
+    # background work gets its own connections, so a burst of requests queueing for the request pool cannot
+    # starve event delivery; a one-shot command does no background work
+    background = redis if profile is Profile.COMMAND else await infra.open_redis(settings, stack)
+    cache = infra.cache_on(redis, settings)
+    probes: list[HealthProbe] = [SqlaDatabaseProbe(database), CacheProbe(cache)]
+    if profile is Profile.SERVER:
+        probes.append(ClickHouseProbe(await infra.open_olap(settings, stack)))
+    realtime = None if profile is Profile.COMMAND else background
+    return _Clients(database, cache, background, realtime, probes)
+
+
+def _uow_factory(database: SqlaDatabase, relay: OutboxRelay) -> Callable[[], SqlaUnitOfWork]:
+    def uow_factory() -> SqlaUnitOfWork:
+        return SqlaUnitOfWork(database.session_factory, after_commit=relay.notify)
+
+    return uow_factory
+
+
+async def _container(
+    shared: contexts.Shared, clients: _Clients, relay: OutboxRelay, profile: Profile, stack: AsyncExitStack
+) -> Container:
+    settings, sessions = shared.settings, clients.database.session_factory
+    hasher = Argon2PasswordHasher()
+    stack.callback(hasher.close)
+    identity = contexts.identity(shared, hasher)
+    gateway = infra.payment_gateway(settings, shared.cache)
+    engagement, rewards = contexts.engagement(shared)
+    push = infra.push_sender(settings, stack, over_http=profile is not Profile.COMMAND)
+    return Container(
+        settings=settings,
+        clock=shared.clock,
+        cache=shared.cache,
+        uow_factory=shared.uow_factory,
+        identity=identity,
+        wallet=contexts.wallet(shared),
+        games=contexts.games(shared, infra.leaderboard_on(clients.background, settings)),
+        social=SocialDeps(shared.uow_factory, shared.clock),
+        engagement=engagement,
+        rewards=rewards,
+        relay=relay,
+        realtime=await contexts.realtime(settings, clients.realtime, identity, stack),
+        shop=contexts.shop(shared),
+        purchases=contexts.purchases(shared, gateway),
+        notifications=contexts.notifications(shared, push),
+        jobs=shared.jobs,
+        gateway=gateway,
+        idempotency=SqlaIdempotencyStore(sessions),
+        idempotency_policy=IdempotencyPolicy(
+            in_flight_timeout=timedelta(seconds=settings.idempotency_in_flight_timeout_seconds)
+        ),
+        ledger_auditor=SqlaLedgerAuditor(sessions),
+        play_scores=SqlaPlayScores(sessions),
+        probes=clients.probes,
+    )
+
+
 @asynccontextmanager
 async def open_container(
     settings: Settings, *, profile: Profile = Profile.WORKER, clock: Clock | None = None
@@ -58,58 +130,14 @@ async def open_container(
     settings.check_production_safety()
     clock = clock or SystemClock()
     async with AsyncExitStack() as stack:
-        database = SqlaDatabase(settings.database_url, pool_size=settings.db_pool_size)
-        stack.push_async_callback(database.dispose)
-        redis = await infra.open_redis(settings, stack)
-        # background work (relay passes, leaderboard writes) gets its own connections, so a burst of
-        # requests queueing for the request pool cannot starve event delivery
-        background = redis if profile is Profile.COMMAND else await infra.open_redis(settings, stack)
-        cache = infra.cache_on(redis, settings)
-        probes: list[HealthProbe] = [SqlaDatabaseProbe(database), CacheProbe(cache)]
-        if profile is Profile.SERVER:
-            probes.append(ClickHouseProbe(await infra.open_olap(settings, stack)))
-        hasher = Argon2PasswordHasher()
-        stack.callback(hasher.close)
+        clients = await _open_clients(settings, profile, stack)
         subscribers: dict[str, list[Subscription]] = {}  # filled from the table once the container exists
-        store = SqlaOutboxStore(database.session_factory)
-        relay = OutboxRelay(store, subscribers, infra.cache_on(background, settings), clock)
-
-        def uow_factory() -> SqlaUnitOfWork:
-            return SqlaUnitOfWork(database.session_factory, after_commit=relay.notify)
-
+        store = SqlaOutboxStore(clients.database.session_factory)
+        relay = OutboxRelay(store, subscribers, infra.cache_on(clients.background, settings), clock)
+        uow_factory = _uow_factory(clients.database, relay)
         late = _Late()
-        jobs = infra.job_queue(settings, background, stack, late)
-        shared = contexts.Shared(settings, uow_factory, clock, cache, jobs)
-        identity = contexts.identity(shared, hasher)
-        gateway = infra.payment_gateway(settings, cache)
-        engagement, rewards = contexts.engagement(shared)
-        realtime_redis = None if profile is Profile.COMMAND else background
-        push = infra.push_sender(settings, stack, over_http=profile is not Profile.COMMAND)
-        late.container = container = Container(
-            settings=settings,
-            clock=clock,
-            cache=cache,
-            uow_factory=uow_factory,
-            identity=identity,
-            wallet=contexts.wallet(shared),
-            games=contexts.games(shared, infra.leaderboard_on(background, settings)),
-            social=SocialDeps(uow_factory, clock),
-            engagement=engagement,
-            rewards=rewards,
-            relay=relay,
-            realtime=await contexts.realtime(settings, realtime_redis, identity, stack),
-            shop=contexts.shop(shared),
-            purchases=contexts.purchases(shared, gateway),
-            notifications=contexts.notifications(shared, push),
-            jobs=jobs,
-            gateway=gateway,
-            idempotency=SqlaIdempotencyStore(database.session_factory),
-            idempotency_policy=IdempotencyPolicy(
-                in_flight_timeout=timedelta(seconds=settings.idempotency_in_flight_timeout_seconds)
-            ),
-            ledger_auditor=SqlaLedgerAuditor(database.session_factory),
-            play_scores=SqlaPlayScores(database.session_factory),
-            probes=probes,
-        )
+        jobs = infra.job_queue(settings, clients.background, stack, late)
+        shared = contexts.Shared(settings, uow_factory, clock, clients.cache, jobs)
+        late.container = container = await _container(shared, clients, relay, profile, stack)
         subscribers.update(subscriber_map(container))
         yield container

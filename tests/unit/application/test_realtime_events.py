@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from src.application.realtime.events import publish_events, realtime_subscribers
-from src.application.shared.outbox import BatchSubscriber, OutboxMessage
+from src.application.realtime.events import publish_events
+from src.application.shared.outbox import OutboxMessage
 from src.domain.engagement.events import StreakUpdated
 from src.domain.identity.events import AccountUpdated
 from src.domain.notifications.events import AnnouncementPublished, NotificationCreated
@@ -127,29 +127,10 @@ async def test_a_pass_delivered_again_with_new_events_keeps_the_old_ids_and_link
 
     first, second, third = reward(1), reward(2), reward(3)
     async with realtime() as rt:
-        [batch] = realtime_subscribers(rt.hub.publisher)["RewardGranted"]
-        assert isinstance(batch, BatchSubscriber)
-        await batch.handle([first, second])
-        await batch.handle([first, second, third])  # the relay delivering that pass again, with one more event
+        await publish_events([first, second], rt.hub.publisher)
+        await publish_events([first, second, third], rt.hub.publisher)  # the relay delivering it again, and one more
         replay = await rt.hub.history.since("u1", 0)
 
     messages = replay.messages
     assert [message.data["amount"] for message in messages] == [1, 2, 3]
     assert [message.prev for message in messages[1:]] == [messages[0].id, messages[1].id]
-
-
-def test_all_types_share_one_batch_so_a_pass_keeps_its_order() -> None:
-    subscribers = realtime_subscribers(None)  # type: ignore[arg-type]
-    assert len({id(consumers[0]) for consumers in subscribers.values()}) == 1
-
-
-def test_every_event_type_it_serves_has_a_subscriber() -> None:
-    assert set(realtime_subscribers(None)) == {  # type: ignore[arg-type]
-        "RewardGranted",
-        "BalanceChanged",
-        "AccountUpdated",
-        "PurchaseUpdated",
-        "NotificationCreated",
-        "AnnouncementPublished",
-        "StreakUpdated",
-    }
