@@ -63,8 +63,9 @@ def _finished(job_id: str) -> Callable[[str], bool]:
     return lambda command: command.startswith("DEL ") and "in-progress:" in command and job_id in command
 
 
-def _cron_started(command: str) -> bool:
-    return command.startswith("PSETEX ") and "in-progress:cron:" in command
+def _cron_started(namespace: str) -> Callable[[str], bool]:
+    """This deployment's cron (tests running beside this one start their workers' crons too)."""
+    return lambda command: command.startswith("PSETEX ") and f"in-progress:cron:{namespace}" in command
 
 
 def _outside(namespace: str, command: str) -> list[str]:
@@ -94,7 +95,7 @@ async def test_every_key_arq_writes_for_a_deployment_is_under_its_namespace(
         worker = _worker(env, log)
         try:
             await _wait_for(commands, _finished(job_id), worker, log)
-            await _wait_for(commands, _cron_started, worker, log)
+            await _wait_for(commands, _cron_started(redis_namespace), worker, log)
         finally:
             worker.send_signal(signal.SIGTERM)
             exit_code = await asyncio.to_thread(worker.wait, 30)
