@@ -6,7 +6,7 @@ import asyncio
 import math
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from src.application.shared.ports import RateLimitDecision
@@ -43,9 +43,12 @@ def _retry_seconds(seconds: float) -> float:
 
 
 class InMemoryCache:
-    """Operations that read and then write have no `await` in between, so each is atomic on the event loop."""
+    """Operations that read and then write have no `await` in between, so each is atomic on the event loop.
 
-    def __init__(self) -> None:
+    Time is read from `monotonic` (seconds), which tests replace to move time instead of waiting for it."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
         self._values: dict[str, _Entry] = {}
         self._windows: dict[str, dict[str, float]] = {}
         self._attempts: dict[str, _Attempts] = {}
@@ -63,18 +66,18 @@ class InMemoryCache:
         return None if ttl_seconds is None else now + ttl_seconds
 
     async def get(self, key: str) -> str | None:
-        entry = self._live(key, time.monotonic())
+        entry = self._live(key, self._monotonic())
         return None if entry is None else entry.value
 
     async def get_many(self, keys: Sequence[str]) -> list[str | None]:
         return [await self.get(key) for key in keys]
 
     async def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None:
-        now = time.monotonic()
+        now = self._monotonic()
         self._values[key] = _Entry(value, self._deadline(now, ttl_seconds))
 
     async def set_if_absent(self, key: str, value: str, ttl_seconds: float) -> bool:
-        now = time.monotonic()
+        now = self._monotonic()
         if self._live(key, now) is not None:
             return False
         self._values[key] = _Entry(value, self._deadline(now, ttl_seconds))
@@ -86,14 +89,14 @@ class InMemoryCache:
         self._attempts.pop(key, None)
 
     async def ttl(self, key: str) -> float | None:
-        now = time.monotonic()
+        now = self._monotonic()
         entry = self._live(key, now)
         if entry is None or entry.expires_at is None:
             return None
         return entry.expires_at - now
 
     async def incr(self, key: str, amount: int = 1, ttl_seconds: float | None = None) -> int:
-        now = time.monotonic()
+        now = self._monotonic()
         entry = self._live(key, now)
         if entry is None:
             entry = _Entry("0", self._deadline(now, ttl_seconds))
@@ -106,7 +109,7 @@ class InMemoryCache:
         return token if await self.set_if_absent(key, token, ttl_seconds) else None
 
     async def release_lock(self, key: str, token: str) -> bool:
-        entry = self._live(key, time.monotonic())
+        entry = self._live(key, self._monotonic())
         if entry is None or entry.value != token:
             return False
         del self._values[key]
@@ -120,7 +123,7 @@ class InMemoryCache:
 
     async def hit_rate_limit(self, key: str, limit: int, window_seconds: float) -> RateLimitDecision:
         async with self._lock:
-            now = time.monotonic()
+            now = self._monotonic()
             window = self._trimmed_window(key, now, window_seconds)
             if len(window) < limit:
                 window[secrets.token_hex(8)] = now
@@ -133,13 +136,13 @@ class InMemoryCache:
 
     async def add_to_window(self, key: str, member: str, window_seconds: float) -> int:
         async with self._lock:
-            now = time.monotonic()
+            now = self._monotonic()
             window = self._trimmed_window(key, now, window_seconds)
             window[member] = now
             return len(window)
 
     async def reserve_attempt(self, key: str, attempt: str, limit: int, window_seconds: float) -> RateLimitDecision:
-        now = time.monotonic()
+        now = self._monotonic()
         attempts = self._attempts.setdefault(key, _Attempts())
         if attempts.locked_until > now:
             return RateLimitDecision(
@@ -156,7 +159,7 @@ class InMemoryCache:
     async def fail_attempt(
         self, key: str, attempt: str, limit: int, window_seconds: float, lock_seconds: float
     ) -> bool:
-        now = time.monotonic()
+        now = self._monotonic()
         attempts = self._attempts.setdefault(key, _Attempts())
         if attempts.locked_until > now:
             return False
@@ -175,7 +178,7 @@ class InMemoryCache:
         attempts.running.pop(attempt, None)
         if forget_failures:
             attempts.failed.clear()
-        if attempts.count() == 0 and attempts.locked_until <= time.monotonic():
+        if attempts.count() == 0 and attempts.locked_until <= self._monotonic():
             del self._attempts[key]  # nothing left to remember: keys of one-off attempts do not pile up
 
     async def ping(self) -> None:

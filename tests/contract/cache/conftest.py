@@ -6,6 +6,7 @@ Redis is required: when it cannot be reached the tests fail instead of being ski
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,10 +19,12 @@ from redis.exceptions import RedisError
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.redis.cache import RedisCache
 from src.application.shared.ports import Cache
+from tests.support.clocks import FakeClock
 
 REDIS_URL = os.environ.get("CACHE_CONTRACT_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 MakeRedisCache = Callable[..., Awaitable[RedisCache]]
+Elapse = Callable[[float], Awaitable[None]]
 
 
 async def _connect() -> Redis:
@@ -71,8 +74,27 @@ async def make_redis_cache(namespace: str) -> AsyncIterator[MakeRedisCache]:
             await client.aclose()
 
 
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
 @pytest_asyncio.fixture(params=["memory", "redis"], ids=["memory", "redis"])
-async def sut(request: pytest.FixtureRequest, make_redis_cache: MakeRedisCache) -> Cache:
+async def sut(request: pytest.FixtureRequest, make_redis_cache: MakeRedisCache, clock: FakeClock) -> Cache:
     if request.param == "memory":
-        return InMemoryCache()
+        return InMemoryCache(monotonic=clock.monotonic)
     return await make_redis_cache()
+
+
+@pytest.fixture
+def elapse(sut: Cache, clock: FakeClock) -> Elapse:
+    """Let `seconds` pass for `sut`: the in-memory cache's clock moves at once; Redis keeps time on its server, so
+    its leg of the contract is a test of real time and waits for it."""
+
+    async def elapse(seconds: float) -> None:
+        if isinstance(sut, InMemoryCache):
+            clock.advance(seconds)
+        else:
+            await asyncio.sleep(seconds)
+
+    return elapse

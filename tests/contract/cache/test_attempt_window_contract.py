@@ -1,8 +1,9 @@
 """Contract of the Cache port's attempt windows (reserve / fail / release): the same for memory and Redis.
 
 An attempt window bounds how many checks of one key may run or have failed at once: the login lockout takes a
-slot before each password verification. Windows and locks are short (0.2-0.3 s); a check that something left
-sleeps at least 30 ms past its deadline, a check that something is still there has at least 70 ms of room.
+slot before each password verification. Windows and locks are short (0.2-0.3 s) and pass by `elapse` (at once in
+memory, waited for on Redis); a check that something left waits at least 30 ms past its deadline, a check that
+something is still there has at least 70 ms of room.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 
 from src.adapters.redis.cache import RedisCache
 from src.application.shared.ports import Cache
+from tests.contract.cache.conftest import Elapse
 
 MakeRedisCache = Callable[..., Awaitable[RedisCache]]
 
@@ -80,23 +82,23 @@ async def test_the_limit_th_failure_locks_the_key_for_the_lock_time(sut: Cache) 
     assert WINDOW < refused.retry_after_seconds <= LOCK  # the lock's end, not the window's
 
 
-async def test_a_lock_ends_after_the_lock_time_with_an_empty_window(sut: Cache) -> None:
+async def test_a_lock_ends_after_the_lock_time_with_an_empty_window(sut: Cache, elapse: Elapse) -> None:
     for _, attempt in [await _reserve(sut) for _ in range(LIMIT)]:
         await _fail(sut, attempt, lock=0.2)
-    await asyncio.sleep(0.23)
+    await elapse(0.23)
 
     decisions = [await sut.reserve_attempt("login:alice", _attempt(), LIMIT, WINDOW) for _ in range(LIMIT)]
 
     assert [(d.allowed, d.count) for d in decisions] == [(True, 1), (True, 2), (True, 3)]
 
 
-async def test_a_failure_while_locked_changes_nothing(sut: Cache) -> None:
+async def test_a_failure_while_locked_changes_nothing(sut: Cache, elapse: Elapse) -> None:
     slots = [await _reserve(sut) for _ in range(LIMIT)]
     for _, attempt in slots:
         await _fail(sut, attempt, lock=0.3)
 
     late = await _fail(sut, _attempt(), lock=5)  # would restart a 5 s lock if it counted
-    await asyncio.sleep(0.33)
+    await elapse(0.33)
 
     assert late is False
     assert (await _reserve(sut))[0] is True
@@ -124,11 +126,11 @@ async def test_running_attempts_survive_a_success_elsewhere_and_may_still_lock(s
     assert locked_by == [False, False, True]
 
 
-async def test_slots_never_settled_leave_with_the_window(sut: Cache) -> None:
+async def test_slots_never_settled_leave_with_the_window(sut: Cache, elapse: Elapse) -> None:
     for _ in range(LIMIT):
         await _reserve(sut, window=0.2)  # e.g. the process died while verifying
     refused, _ = await _reserve(sut, window=0.2)
-    await asyncio.sleep(0.23)
+    await elapse(0.23)
 
     after_window = await sut.reserve_attempt("login:alice", _attempt(), LIMIT, 0.2)
 
@@ -136,11 +138,11 @@ async def test_slots_never_settled_leave_with_the_window(sut: Cache) -> None:
     assert (after_window.allowed, after_window.count) == (True, 1)
 
 
-async def test_failures_slide_out_of_the_window(sut: Cache) -> None:
+async def test_failures_slide_out_of_the_window(sut: Cache, elapse: Elapse) -> None:
     first = [await _reserve(sut, window=0.2) for _ in range(LIMIT - 1)]
     for _, attempt in first:
         await _fail(sut, attempt, window=0.2)  # t=0
-    await asyncio.sleep(0.23)
+    await elapse(0.23)
     (_, last) = await _reserve(sut, window=0.2)
 
     locked = await _fail(sut, last, window=0.2)  # the limit-th failure, but the others have left the window

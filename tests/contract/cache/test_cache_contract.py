@@ -2,8 +2,9 @@
 
 Every test that takes `sut` runs once per adapter (ids "memory" and "redis"); the tests at the end
 are Redis-only and check how namespaces separate or share state between RedisCache instances.
-Timings use short TTLs/windows (0.1-0.2 s); a check that something expired sleeps at least 30 ms past the
-deadline (sleep never wakes early), a check that something is still alive has at least 70 ms of room.
+Timings use short TTLs/windows (0.1-0.2 s) and `elapse`: the in-memory clock moves at once; on Redis it waits,
+so a check that something expired waits at least 30 ms past the deadline (a wait never ends early) and a check
+that something is still alive has at least 70 ms of room.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 
 from src.adapters.redis.cache import RedisCache
 from src.application.shared.ports import Cache
+from tests.contract.cache.conftest import Elapse
 
 MakeRedisCache = Callable[..., Awaitable[RedisCache]]
 
@@ -78,11 +80,11 @@ async def test_set_overwrites_value_and_a_set_without_ttl_drops_the_previous_ttl
     assert await sut.ttl("key") is None
 
 
-async def test_value_set_with_ttl_expires(sut: Cache) -> None:
+async def test_value_set_with_ttl_expires(sut: Cache, elapse: Elapse) -> None:
     await sut.set("session", "abc", ttl_seconds=0.1)
     assert await sut.get("session") == "abc"
 
-    await asyncio.sleep(0.15)
+    await elapse(0.15)
 
     assert await sut.get("session") is None
     assert await sut.ttl("session") is None
@@ -145,9 +147,9 @@ async def test_set_if_absent_fails_on_a_key_written_by_set(sut: Cache) -> None:
     assert await sut.get("taken") == "by-set"
 
 
-async def test_set_if_absent_succeeds_again_after_expiry(sut: Cache) -> None:
+async def test_set_if_absent_succeeds_again_after_expiry(sut: Cache, elapse: Elapse) -> None:
     await sut.set_if_absent("idempotency", "request-1", ttl_seconds=0.1)
-    await asyncio.sleep(0.15)
+    await elapse(0.15)
 
     written = await sut.set_if_absent("idempotency", "request-2", ttl_seconds=5)
 
@@ -213,13 +215,13 @@ async def test_incr_gives_a_new_counter_the_ttl(sut: Cache) -> None:
     assert 0 < remaining <= 0.3
 
 
-async def test_incr_later_increments_do_not_extend_the_window(sut: Cache) -> None:
+async def test_incr_later_increments_do_not_extend_the_window(sut: Cache, elapse: Elapse) -> None:
     await sut.incr("window", ttl_seconds=0.2)  # t=0: the window ends at t=0.2
-    await asyncio.sleep(0.1)
+    await elapse(0.1)
 
     second = await sut.incr("window", ttl_seconds=0.2)  # t=0.1: an extending counter would end at t=0.3
     remaining = await sut.ttl("window")
-    await asyncio.sleep(0.13)  # t=0.23
+    await elapse(0.13)  # t=0.23
     after_window = await sut.incr("window", ttl_seconds=0.2)
 
     assert second == 2
@@ -275,10 +277,12 @@ async def test_release_of_a_lock_never_taken_fails(sut: Cache) -> None:
     assert released is False
 
 
-async def test_lock_expires_after_its_ttl_and_the_old_owner_cannot_release_the_new_one(sut: Cache) -> None:
+async def test_lock_expires_after_its_ttl_and_the_old_owner_cannot_release_the_new_one(
+    sut: Cache, elapse: Elapse
+) -> None:
     old_token = await sut.acquire_lock("lock:job", ttl_seconds=0.1)
     assert old_token is not None
-    await asyncio.sleep(0.15)
+    await elapse(0.15)
 
     new_token = await sut.acquire_lock("lock:job", ttl_seconds=5)
     released_by_old_owner = await sut.release_lock("lock:job", old_token)
@@ -304,12 +308,12 @@ async def test_rate_limit_allows_the_first_n_hits_and_refuses_the_next(sut: Cach
     assert 0 < refused.retry_after_seconds <= 2
 
 
-async def test_rate_limit_retry_after_is_when_the_oldest_hit_leaves_the_window(sut: Cache) -> None:
+async def test_rate_limit_retry_after_is_when_the_oldest_hit_leaves_the_window(sut: Cache, elapse: Elapse) -> None:
     await sut.hit_rate_limit("rl:user", limit=1, window_seconds=0.2)  # t=0
-    await asyncio.sleep(0.05)
+    await elapse(0.05)
 
     refused = await sut.hit_rate_limit("rl:user", limit=1, window_seconds=0.2)  # t=0.05: the hit leaves at t=0.2
-    await asyncio.sleep(refused.retry_after_seconds + 0.03)
+    await elapse(refused.retry_after_seconds + 0.03)
     after_retry = await sut.hit_rate_limit("rl:user", limit=1, window_seconds=0.2)
 
     assert refused.allowed is False
@@ -317,12 +321,14 @@ async def test_rate_limit_retry_after_is_when_the_oldest_hit_leaves_the_window(s
     assert after_retry.allowed is True
 
 
-async def test_rate_limit_allows_again_after_the_window_and_does_not_count_refused_hits(sut: Cache) -> None:
+async def test_rate_limit_allows_again_after_the_window_and_does_not_count_refused_hits(
+    sut: Cache, elapse: Elapse
+) -> None:
     await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)
     await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)
-    await asyncio.sleep(0.1)
+    await elapse(0.1)
     refused = [await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2) for _ in range(5)]
-    await asyncio.sleep(0.13)  # t=0.23: the two allowed hits (t=0) are out; refused ones (t=0.1) would still be in
+    await elapse(0.13)  # t=0.23: the two allowed hits (t=0) are out; refused ones (t=0.1) would still be in
 
     decision = await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)
 
@@ -332,11 +338,11 @@ async def test_rate_limit_allows_again_after_the_window_and_does_not_count_refus
     assert decision.count == 1
 
 
-async def test_rate_limit_window_slides_instead_of_resetting(sut: Cache) -> None:
+async def test_rate_limit_window_slides_instead_of_resetting(sut: Cache, elapse: Elapse) -> None:
     await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)  # t=0
-    await asyncio.sleep(0.1)
+    await elapse(0.1)
     await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)  # t=0.1
-    await asyncio.sleep(0.13)  # t=0.23: the first hit has left the window, the second stays until t=0.3
+    await elapse(0.13)  # t=0.23: the first hit has left the window, the second stays until t=0.3
 
     first = await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)
     second = await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)
@@ -391,13 +397,13 @@ async def test_add_to_window_returns_the_number_of_distinct_members(sut: Cache) 
     assert counts == [1, 2, 2, 3]
 
 
-async def test_add_to_window_drops_members_not_seen_within_the_window(sut: Cache) -> None:
+async def test_add_to_window_drops_members_not_seen_within_the_window(sut: Cache, elapse: Elapse) -> None:
     await sut.add_to_window("devices", "phone", window_seconds=0.2)  # t=0
     await sut.add_to_window("devices", "tablet", window_seconds=0.2)  # t=0
-    await asyncio.sleep(0.1)
+    await elapse(0.1)
     await sut.add_to_window("devices", "laptop", window_seconds=0.2)  # t=0.1
     seen = await sut.add_to_window("devices", "phone", window_seconds=0.2)  # t=0.1: phone seen again
-    await asyncio.sleep(0.13)  # t=0.23: tablet is out; phone (seen again) and laptop are in until t=0.3
+    await elapse(0.13)  # t=0.23: tablet is out; phone (seen again) and laptop are in until t=0.3
 
     count = await sut.add_to_window("devices", "desktop", window_seconds=0.2)
 

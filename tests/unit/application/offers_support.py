@@ -12,6 +12,7 @@ from src.application.shared.audit import AuditQuery
 from src.application.shared.commands import ClientInfo
 from src.domain.shared.audit import AuditEntry
 from src.domain.shared.principal import Principal, Rank
+from tests.support.clocks import FakeClock
 
 ADMIN = Principal(user_id="admin-1", session_id="s", rank=Rank.STANDARD, is_admin=True)
 CLIENT = ClientInfo(ip="203.0.113.9")
@@ -19,19 +20,11 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @dataclass
-class SettableClock:
-    at: datetime = START
-
-    def now(self) -> datetime:
-        return self.at
-
-
-@dataclass
 class OfferDeps:
     """Has what PromoDeps and LimitedDeps ask for, over one in-memory store."""
 
     store: InMemoryStore = field(default_factory=InMemoryStore)
-    clock: SettableClock = field(default_factory=SettableClock)
+    clock: FakeClock = field(default_factory=lambda: FakeClock(START))
     ids: SecretsIdGenerator = field(default_factory=SecretsIdGenerator)
 
     @property

@@ -13,13 +13,9 @@ from src.application.realtime.hub import RealtimeHub
 from src.application.realtime.messages import RealtimeConfig
 from src.application.realtime.ports import RealtimeChannels
 from src.domain.shared.principal import Principal, Rank
+from tests.support.clocks import FakeClock
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 @dataclass
@@ -53,7 +49,7 @@ async def realtime(**config: float) -> AsyncIterator[Realtime]:
     async with open_channels(
         None, namespace="t:", history=settings.history_size, history_ttl_seconds=60, block_ms=10
     ) as channels:
-        yield Realtime(RealtimeHub(channels, ids, FixedClock(), settings, sessions.live), channels, ids, sessions)
+        yield Realtime(RealtimeHub(channels, ids, FakeClock(NOW), settings, sessions.live), channels, ids, sessions)
 
 
 def principal(user_id: str = "u1", session_id: str = "s1") -> Principal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from src.adapters.memory.cache import InMemoryCache
@@ -20,6 +20,7 @@ from src.domain.shared.principal import Principal, Rank
 from src.domain.shop.catalog import CatalogItem
 from src.domain.shop.transactions import PurchaseKind, PurchaseTransaction
 from src.domain.wallet.model import Currency, LedgerEntry, Movement
+from tests.support.clocks import FakeClock
 
 NOW = datetime(2031, 8, 1, 10, 0, tzinfo=UTC)
 WEBHOOK_SECRET = "whsec_unit_current"
@@ -27,20 +28,6 @@ OLD_WEBHOOK_SECRET = "whsec_unit_previous"
 SKU = "gems_500"
 PACK_GEMS, PACK_PRICE = 500, 499
 ADMIN = Principal(user_id="admin-1", session_id="session-1", rank=Rank.STANDARD, is_admin=True)
-
-
-class MovableClock:
-    def __init__(self, at: datetime = NOW) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-    def unix(self) -> float:
-        return self.at.timestamp()
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
 
 
 @dataclass
@@ -56,7 +43,7 @@ class RecordingJobs:
 @dataclass
 class Shop:
     store: InMemoryStore
-    clock: MovableClock
+    clock: FakeClock
     gateway: SandboxPaymentGateway
     deps: PurchaseDeps
 
@@ -65,7 +52,7 @@ class Shop:
 
 
 def open_shop() -> Shop:
-    store, clock = InMemoryStore(), MovableClock()
+    store, clock = InMemoryStore(), FakeClock(NOW)
     gateway = SandboxPaymentGateway(WEBHOOK_SECRET, InMemoryCache(), clock=clock.unix)
     config = PurchaseConfig(
         receipt_secret="receipt-unit",

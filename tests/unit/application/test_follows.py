@@ -14,16 +14,9 @@ from src.application.social.ports import FollowsUnitOfWork, FollowView
 from src.domain.identity.model import User
 from src.domain.shared.errors import InvalidInput, NotFound
 from src.domain.social.follow import CannotFollowSelf
+from tests.support.clocks import FakeClock
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = NOW
-
-    def now(self) -> datetime:
-        return self.current
 
 
 class FakeUsers:
@@ -60,7 +53,7 @@ class World:
     def __init__(self) -> None:
         self.users = FakeUsers()
         self.uow = FakeUnitOfWork(self.users, InMemoryFollowRepository(self._nickname_of))
-        self.clock = FakeClock()
+        self.clock = FakeClock(NOW)
 
     def _nickname_of(self, user_id: str) -> str | None:
         user = self.users.rows.get(user_id)
@@ -108,7 +101,7 @@ async def test_follow_user_records_the_follow_on_both_lists_and_commits(world: W
 
 async def test_follow_user_twice_is_idempotent_and_keeps_the_first_time(world: World) -> None:
     await world.follow("alice", "bob")
-    world.clock.current = NOW + timedelta(hours=1)
+    world.clock.at = NOW + timedelta(hours=1)
 
     again = await follow_user("alice", "bob", world.uow_factory, world.clock)
 
@@ -170,7 +163,7 @@ async def test_unfollowing_a_user_deleted_since_still_removes_the_follow(world: 
 async def test_lists_page_newest_first_with_cursors(world: World) -> None:
     fans = [world.given_user(f"fan{n}") for n in range(5)]
     for n, fan in enumerate(fans):
-        world.clock.current = NOW + timedelta(minutes=n)
+        world.clock.at = NOW + timedelta(minutes=n)
         await world.follow(fan, "carol")
 
     first = await list_followers("carol", 2, None, world.uow_factory)
@@ -184,7 +177,7 @@ async def test_lists_page_newest_first_with_cursors(world: World) -> None:
 
 async def test_lists_default_to_twenty_items(world: World) -> None:
     for n in range(21):
-        world.clock.current = NOW + timedelta(seconds=n)
+        world.clock.at = NOW + timedelta(seconds=n)
         await world.follow("alice", world.given_user(f"star{n:02d}"))
 
     page = await list_following("alice", None, None, world.uow_factory)

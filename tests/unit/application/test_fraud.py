@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
 
 from src.adapters.memory.cache import InMemoryCache
 from src.application.shop.fraud import FraudBlocked, VelocityLimits, check_purchase_velocity
+from tests.support.clocks import FakeClock
 
 LIMITS = VelocityLimits(max_attempts=20, max_distinct_cards=3, window=timedelta(minutes=5))
 
@@ -45,12 +45,13 @@ async def test_limits_are_per_user() -> None:
 
 
 async def test_attempts_leave_the_window() -> None:
-    sut = InMemoryCache()
+    clock = FakeClock()
+    sut = InMemoryCache(monotonic=clock.monotonic)
     short = VelocityLimits(max_attempts=2, max_distinct_cards=3, window=timedelta(milliseconds=100))
     await check_purchase_velocity(sut, "u1", "card-a", short)
     with pytest.raises(FraudBlocked):
         await check_purchase_velocity(sut, "u1", "card-a", short)
 
-    await asyncio.sleep(0.15)
+    clock.advance(0.15)
 
     await check_purchase_velocity(sut, "u1", "card-a", short)

@@ -17,19 +17,15 @@ from src.application.shared.commands import ClientInfo
 from src.domain.games.slot import DEFAULT_SLOT_CONFIG
 from src.domain.shared.errors import InvalidInput
 from src.domain.shared.principal import Principal, Rank
+from tests.support.clocks import FakeClock
 
 ADMIN = Principal(user_id="admin-1", session_id="s", rank=Rank.STANDARD, is_admin=True)
-
-
-class FakeClock:
-    def now(self) -> datetime:
-        return datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def _deps(store: InMemoryStore, slot_max_bet: int) -> GamesDeps:
     return GamesDeps(
         lambda: InMemoryUnitOfWork(store),
-        FakeClock(),
+        FakeClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC)),
         SecretsIdGenerator(),
         SeededRandomSource(7),
         InMemoryLeaderboard(),

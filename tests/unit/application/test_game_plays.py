@@ -23,16 +23,12 @@ from src.domain.games.slot import DEFAULT_SLOT_CONFIG
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import Currency, Movement
+from tests.support.clocks import FakeClock
 from tests.unit.domain.games.fakes import ConstantRandom, spins
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 TRIPLE_CHERRY, LOSING = ("cherry", "cherry", "cherry"), ("cherry", "lemon", "bell")  # cherry triple pays 6x
 ALWAYS_COMMON = ConstantRandom(0.99)  # rarity rolls in the Common band (Epic under pity), first item of a pool
-
-
-class FakeClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 @pytest.fixture
@@ -41,7 +37,9 @@ def store() -> InMemoryStore:
 
 
 def _deps(store: InMemoryStore, rng: RandomSource) -> GamesDeps:
-    return GamesDeps(lambda: InMemoryUnitOfWork(store), FakeClock(), SecretsIdGenerator(), rng, InMemoryLeaderboard())
+    return GamesDeps(
+        lambda: InMemoryUnitOfWork(store), FakeClock(NOW), SecretsIdGenerator(), rng, InMemoryLeaderboard()
+    )
 
 
 async def _player(store: InMemoryStore, coins: int = 0, gems: int = 0) -> str:

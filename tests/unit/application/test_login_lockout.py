@@ -26,16 +26,12 @@ from src.application.shared.commands import ClientInfo
 from src.domain.identity.errors import InvalidCredentials, LoginLocked
 from src.domain.identity.model import User
 from src.domain.shared.errors import Forbidden
+from tests.support.clocks import FakeClock
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 PASSWORD = "plum-orbit-canyon-42"
 LIMIT = 5
 DEADLINE_SECONDS = 30.0
-
-
-class FakeClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 class RecordingHasher:
@@ -72,7 +68,7 @@ def deps(hasher: RecordingHasher) -> IdentityDeps:
     store, cache = InMemoryStore(), InMemoryCache()
     return IdentityDeps(
         uow_factory=lambda: InMemoryUnitOfWork(store),
-        clock=FakeClock(),
+        clock=FakeClock(NOW),
         cache=cache,
         hasher=hasher,
         tokens=PyJwtTokenService("unit-test-secret-" + "x" * 32),

@@ -36,7 +36,8 @@ from src.domain.notifications.campaigns import CampaignStatus
 from src.domain.notifications.events import AnnouncementPublished, NotificationCreated
 from src.domain.notifications.model import Channel
 from src.domain.shared.errors import InvalidInput
-from tests.unit.application.shop_payments_support import ADMIN, NOW, MovableClock, RecordingJobs
+from tests.support.clocks import FakeClock
+from tests.unit.application.shop_payments_support import ADMIN, NOW, RecordingJobs
 
 
 @dataclass
@@ -77,7 +78,7 @@ class World:
 def world() -> World:
     store, jobs, pusher, mailer = InMemoryStore(), RecordingJobs(), ScriptedPush(), FlakyMailer()
     config = NotificationConfig(max_attempts=3, dispatch_batch_size=4)
-    deps = NotificationDeps(lambda: InMemoryUnitOfWork(store), MovableClock(), SecretsIdGenerator(), InMemoryCache(),
+    deps = NotificationDeps(lambda: InMemoryUnitOfWork(store), FakeClock(NOW), SecretsIdGenerator(), InMemoryCache(),
                             jobs, pusher, mailer, config)  # fmt: skip
     return World(store, deps, jobs, pusher, mailer)
 

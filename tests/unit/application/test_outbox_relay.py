@@ -19,6 +19,7 @@ from src.application.shared import outbox
 from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
 from src.domain.shared.events import DomainEvent
+from tests.support.clocks import FakeClock
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 
@@ -33,11 +34,6 @@ class Pinged(DomainEvent):
 class Ponged(DomainEvent):
     event_type: ClassVar[str] = "Ponged"
     seq: int
-
-
-class FakeClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 class Recorder:
@@ -81,7 +77,7 @@ def cache() -> InMemoryCache:
 def _relay(
     store: InMemoryStore, cache: InMemoryCache, subscribers: dict[str, list[Subscription]], batch_size: int = 200
 ) -> OutboxRelay:
-    return OutboxRelay(InMemoryOutboxStore(store), subscribers, cache, FakeClock(), batch_size=batch_size)
+    return OutboxRelay(InMemoryOutboxStore(store), subscribers, cache, FakeClock(NOW), batch_size=batch_size)
 
 
 async def _committed(store: InMemoryStore, *events: DomainEvent) -> None:
@@ -180,7 +176,7 @@ async def test_drain_runs_passes_until_the_outbox_is_empty(store: InMemoryStore,
 
 async def test_a_relay_woken_just_before_cancellation_still_stops() -> None:
     store = InMemoryStore()
-    sut = OutboxRelay(InMemoryOutboxStore(store), {}, InMemoryCache(), FakeClock())
+    sut = OutboxRelay(InMemoryOutboxStore(store), {}, InMemoryCache(), FakeClock(NOW))
     for _ in range(50):
         task = asyncio.create_task(sut.run_forever(poll_interval_seconds=5))
         await asyncio.sleep(0)
@@ -241,7 +237,7 @@ async def test_an_outage_is_one_warning_a_pass_without_a_trace_and_the_relay_kee
     # one escapes `capture_logs` once any earlier test in this process has logged through it
     log = structlog.testing.CapturingLogger()
     monkeypatch.setattr(outbox, "logger", log)
-    sut = OutboxRelay(UnreachableOutbox(InMemoryStore()), {}, cache, FakeClock())
+    sut = OutboxRelay(UnreachableOutbox(InMemoryStore()), {}, cache, FakeClock(NOW))
     task = asyncio.create_task(sut.run_forever(poll_interval_seconds=0.01))
     await asyncio.sleep(0.1)
     task.cancel()

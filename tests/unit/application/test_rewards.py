@@ -22,14 +22,10 @@ from src.domain.shared.errors import Forbidden, InvalidInput, NotFound
 from src.domain.shared.principal import Principal, Rank
 from src.domain.wallet.events import BalanceChanged, RewardGranted
 from src.domain.wallet.model import Currency
+from tests.support.clocks import FakeClock
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 ADMIN = Principal(user_id="admin-1", session_id="s-1", rank=Rank.STANDARD, is_admin=True)
-
-
-class FakeClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 @pytest.fixture
@@ -39,7 +35,7 @@ def store() -> InMemoryStore:
 
 @pytest.fixture
 def deps(store: InMemoryStore) -> RewardDeps:
-    return RewardDeps(lambda: InMemoryUnitOfWork(store), FakeClock(), SecretsIdGenerator())
+    return RewardDeps(lambda: InMemoryUnitOfWork(store), FakeClock(NOW), SecretsIdGenerator())
 
 
 async def _player(deps: RewardDeps, deleted: bool = False) -> str:

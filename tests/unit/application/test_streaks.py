@@ -14,20 +14,13 @@ from src.domain.engagement.errors import NoStreakShield, StreakAlreadyProtected
 from src.domain.engagement.events import StreakUpdated
 from src.domain.wallet.events import BalanceChanged, RewardGranted
 from src.domain.wallet.model import Currency
+from tests.support.clocks import FakeClock
 
 NOON = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 SHIELD = ("streak_shield", "Streak Shield", "Rare")
 
 
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-
-def _deps(store: InMemoryStore, clock: FixedClock) -> EngagementDeps:
+def _deps(store: InMemoryStore, clock: FakeClock) -> EngagementDeps:
     return EngagementDeps(lambda: InMemoryUnitOfWork(store), clock, UTC)
 
 
@@ -39,7 +32,7 @@ async def _shields(store: InMemoryStore, user_id: str) -> int:
 async def test_a_tick_credits_the_reward_and_records_its_events_in_one_commit() -> None:
     store, user_id = InMemoryStore(), str(uuid.uuid4())
 
-    result = await tick_streak(user_id, _deps(store, FixedClock(NOON)))
+    result = await tick_streak(user_id, _deps(store, FakeClock(NOON)))
 
     async with InMemoryUnitOfWork(store) as uow:
         assert await uow.wallets.balances(user_id) == {Currency.COINS: 100}
@@ -50,7 +43,7 @@ async def test_a_tick_credits_the_reward_and_records_its_events_in_one_commit() 
 
 async def test_protect_takes_the_shield_and_sets_the_protection_together() -> None:
     store, user_id = InMemoryStore(), str(uuid.uuid4())
-    deps = _deps(store, FixedClock(NOON))
+    deps = _deps(store, FakeClock(NOON))
     with pytest.raises(NoStreakShield):
         await protect_streak(user_id, deps)
     assert (await get_status(user_id, deps)).protected_until is None

@@ -24,14 +24,10 @@ from src.domain.identity.model import User
 from src.domain.shared.principal import Principal, Rank
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import LedgerEntry
+from tests.support.clocks import FakeClock
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 ADMIN = Principal(user_id="admin-1", session_id="session-1", rank=Rank.STANDARD, is_admin=True)
-
-
-class FakeClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 @pytest.fixture
@@ -41,7 +37,7 @@ def store() -> InMemoryStore:
 
 @pytest.fixture
 def deps(store: InMemoryStore) -> WalletDeps:
-    return WalletDeps(lambda: InMemoryUnitOfWork(store), FakeClock(), SecretsIdGenerator(), WalletConfig(1000, 0))
+    return WalletDeps(lambda: InMemoryUnitOfWork(store), FakeClock(NOW), SecretsIdGenerator(), WalletConfig(1000, 0))
 
 
 async def _given_user(deps: WalletDeps) -> str:
@@ -105,7 +101,7 @@ async def test_a_second_signup_message_for_the_same_user_credits_nothing(
 
 
 async def test_the_signup_bonus_credits_every_currency_configured(store: InMemoryStore) -> None:
-    deps = WalletDeps(lambda: InMemoryUnitOfWork(store), FakeClock(), SecretsIdGenerator(), WalletConfig(500, 20))
+    deps = WalletDeps(lambda: InMemoryUnitOfWork(store), FakeClock(NOW), SecretsIdGenerator(), WalletConfig(500, 20))
     user_id = await _given_user(deps)
 
     await credit_signup_bonus(_signed_up(user_id), deps)

@@ -1,0 +1,28 @@
+"""The test double of the Clock port: time stands still until the test moves it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+EPOCH = datetime(2031, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeClock:
+    """`now()` for use cases; `unix()` and `monotonic()` read the same instant, so a cache or a relay given this
+    clock sees time move exactly when the test calls `advance`."""
+
+    at: datetime = EPOCH
+
+    def now(self) -> datetime:
+        return self.at
+
+    def unix(self) -> float:
+        return self.at.timestamp()
+
+    def monotonic(self) -> float:
+        return self.at.timestamp()
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
