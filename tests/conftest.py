@@ -18,6 +18,7 @@ from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import Settings, load_settings
 from tests.support.databases import create_database, drop_database
 from tests.support.env import TEST_REDIS_URL
+from tests.support.loops import run_outside_tests
 from tests.support.redis_keys import delete_namespace, new_namespace
 
 SettingsFactory = Callable[..., Settings]
@@ -46,10 +47,7 @@ def pg_url() -> Iterator[str]:
         asyncio.run(drop_database(name))
 
 
-@pytest.fixture
-async def redis_namespace() -> AsyncIterator[str]:
-    namespace = new_namespace()
-    yield namespace
+async def _delete_namespace(namespace: str) -> None:
     client = Redis.from_url(TEST_REDIS_URL)
     try:
         await delete_namespace(client, namespace)
@@ -58,24 +56,49 @@ async def redis_namespace() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def make_settings(session_tmp: Path, olap_dsn: str, pg_url: str, redis_namespace: str) -> SettingsFactory:
-    """Settings on real PostgreSQL and Redis; keyword arguments override any variable."""
+async def redis_namespace() -> AsyncIterator[str]:
+    namespace = new_namespace()
+    yield namespace
+    await _delete_namespace(namespace)
 
+
+@pytest.fixture(scope="module")
+def module_redis_namespace() -> Iterator[str]:
+    """The Redis keys of an app that one test module shares."""
+    namespace = new_namespace()
+    yield namespace
+    run_outside_tests(_delete_namespace(namespace))
+
+
+def _settings_factory(session_tmp: Path, olap_dsn: str, pg_url: str, namespace: str) -> SettingsFactory:
     def build(**overrides: Any) -> Settings:
         environ = {
             "APP_ENV": "test",
             "VAR_DIR": str(session_tmp / "var"),
             "DATABASE_URL": pg_url,
             "REDIS_URL": TEST_REDIS_URL,
-            "REDIS_NAMESPACE": redis_namespace,
+            "REDIS_NAMESPACE": namespace,
             "CLICKHOUSE_DSN": olap_dsn,
             "LOG_FORMAT": "json",
             "LOG_LEVEL": "WARNING",
+            "TEST_CHEAP_PASSWORD_HASHES": "true",  # tests/unit/adapters/test_passwords.py covers the real cost
         }
         environ.update({key.upper(): str(value) for key, value in overrides.items()})
         return load_settings(environ, env_file=None)
 
     return build
+
+
+@pytest.fixture
+def make_settings(session_tmp: Path, olap_dsn: str, pg_url: str, redis_namespace: str) -> SettingsFactory:
+    """Settings on real PostgreSQL and Redis; keyword arguments override any variable."""
+    return _settings_factory(session_tmp, olap_dsn, pg_url, redis_namespace)
+
+
+@pytest.fixture(scope="module")
+def make_module_settings(session_tmp: Path, olap_dsn: str, pg_url: str, module_redis_namespace: str) -> SettingsFactory:
+    """As `make_settings`, for an app that one test module shares (its own Redis namespace)."""
+    return _settings_factory(session_tmp, olap_dsn, pg_url, module_redis_namespace)
 
 
 @pytest.fixture

@@ -92,6 +92,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     job_queue: JobQueueKind = JobQueueKind.AUTO
     worker_job_timeout_seconds: float = 30.0  # a job whose worker died runs again this long + 10 s later
     sandbox_capture_delay_seconds: Annotated[float, msgspec.Meta(ge=0)] = 0.0  # tests only: a slow capture
+    test_cheap_password_hashes: bool = False  # tests only: argon2 far below the OWASP minimum, refused in production
     outbox_poll_seconds: float = 1.0
     outbox_relay_in_app: bool = True
     idempotency_purge_interval_seconds: float = 3600.0
@@ -181,6 +182,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             raise SettingsError("REDIS_URL must be set when APP_ENV=production (in-memory cache is for development)")
         if self.sandbox_capture_delay_seconds:
             raise SettingsError("SANDBOX_CAPTURE_DELAY_SECONDS is a test knob; it must be 0 when APP_ENV=production")
+        if self.test_cheap_password_hashes:
+            raise SettingsError("TEST_CHEAP_PASSWORD_HASHES is a test knob; it must be false when APP_ENV=production")
         if self.job_queue is JobQueueKind.IN_PROCESS:
             raise SettingsError("JOB_QUEUE=in-process loses queued jobs on restart; use arq when APP_ENV=production")
         if self.admin_password is not None and len(self.admin_password) < 12:

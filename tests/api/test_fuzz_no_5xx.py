@@ -15,9 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from src.entrypoints.http.app import create_app
-from tests.conftest import SettingsFactory
-from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, PASSWORD, unique
+from tests.support.api import ADMIN_PASSWORD, PASSWORD, unique
 from tests.support.openapi_strategies import FuzzRequest, Operation, SchemaStrategies, operations, requests
 
 EXAMPLES_PER_OPERATION = 30  # ~10 s alone, ~35 s beside the whole suite on two loaded cores
@@ -34,16 +32,10 @@ FUZZ_SETTINGS = settings(
 )
 
 
-@pytest.fixture
-def app(make_settings: SettingsFactory, admin_site_id: str) -> Litestar:
+@pytest.fixture(scope="module")
+def app_settings() -> dict[str, Any]:
     """The API fixtures' app, with the per-IP auth rate limit out of the way: every request comes from one IP."""
-    settings = make_settings(
-        admin_site_id=admin_site_id,
-        admin_password=ADMIN_PASSWORD,
-        jwt_secret=JWT_SECRET,
-        rate_limit_auth_per_minute=1_000_000,
-    )
-    return create_app(settings)
+    return {"rate_limit_auth_per_minute": 1_000_000}
 
 
 class Sessions:

@@ -14,6 +14,8 @@ from litestar.testing import AsyncTestClient
 from src.entrypoints.http import errors
 from src.entrypoints.http.security import PUBLIC
 
+pytestmark = pytest.mark.own_app  # its tests register routes of their own on the app
+
 
 class WagerIn(msgspec.Struct):
     amount: int

@@ -123,7 +123,7 @@ async def test_a_string_or_float_where_an_integer_is_expected_is_400_and_moves_n
     user_id = player["user"]["id"]
     grant = {"currency": "gems", "amount": 500, "reason": "to spend"}
     granted = await client.post(
-        f"/api/admin/users/{user_id}/grant", json=grant, headers=bearer(admin) | {"idempotency-key": "seed"}
+        f"/api/admin/users/{user_id}/grant", json=grant, headers=bearer(admin) | {"idempotency-key": uuid.uuid4().hex}
     )
     assert granted.status_code == 201, granted.text
     before = await _wallet(client, player)

@@ -15,6 +15,8 @@ from litestar.testing import AsyncTestClient
 from src.entrypoints.http.security import PUBLIC
 from tests.support.api import bearer, log_in, sign_up
 
+pytestmark = pytest.mark.own_app  # its tests register a route of their own on the app
+
 EVERY_RESPONSE = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",

@@ -87,6 +87,7 @@ def test_safe_production_settings_are_accepted() -> None:
         ({"TRANSACTION_INTEGRITY_SECRET": "short"}, "TRANSACTION_INTEGRITY_SECRET"),
         ({"PAYMENT_WEBHOOK_SECRETS": ""}, "PAYMENT_WEBHOOK_SECRETS"),
         ({"SANDBOX_CAPTURE_DELAY_SECONDS": "0.5"}, "SANDBOX_CAPTURE_DELAY_SECONDS"),
+        ({"TEST_CHEAP_PASSWORD_HASHES": "true"}, "TEST_CHEAP_PASSWORD_HASHES"),
         ({"JOB_QUEUE": "in-process"}, "JOB_QUEUE"),
         ({"VAPID_PRIVATE_KEY": ""}, "VAPID_PRIVATE_KEY"),
     ],

@@ -16,6 +16,8 @@ import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
 DEFAULT_BLOCKLIST_PATH = Path(__file__).with_name("common_passwords.txt")
+# Test suites only (settings refuse it in production): the same algorithm and code path at a cost of ~0.5 ms
+CHEAP_TEST_PARAMETERS = {"time_cost": 1, "memory_cost": 1024}
 T = TypeVar("T")
 
 

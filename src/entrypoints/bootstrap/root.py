@@ -11,7 +11,7 @@ from enum import Enum
 from redis.asyncio import Redis
 
 from src.adapters.clickhouse.olap import ClickHouseProbe
-from src.adapters.security.passwords import Argon2PasswordHasher
+from src.adapters.security.passwords import CHEAP_TEST_PARAMETERS, Argon2PasswordHasher
 from src.adapters.sqla.database import SqlaDatabase, SqlaDatabaseProbe
 from src.adapters.sqla.repositories.games import SqlaPlayScores
 from src.adapters.sqla.repositories.idempotency import SqlaIdempotencyStore
@@ -87,7 +87,7 @@ async def _container(
     shared: contexts.Shared, clients: _Clients, relay: OutboxRelay, profile: Profile, stack: AsyncExitStack
 ) -> Container:
     settings, sessions = shared.settings, clients.database.session_factory
-    hasher = Argon2PasswordHasher()
+    hasher = Argon2PasswordHasher(**(CHEAP_TEST_PARAMETERS if settings.test_cheap_password_hashes else {}))
     stack.callback(hasher.close)
     identity = contexts.identity(shared, hasher)
     gateway = infra.payment_gateway(settings, shared.cache)

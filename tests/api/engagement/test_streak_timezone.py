@@ -9,22 +9,13 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from src.entrypoints.http.app import create_app
 from tests.api.engagement.conftest import NEXT_REWARD, TICK, SettableClock, get_ok, tick_ok
-from tests.conftest import SettingsFactory
-from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, bearer
+from tests.support.api import bearer
 
 
-@pytest.fixture
-def app(make_settings: SettingsFactory, admin_site_id: str) -> Litestar:
-    return create_app(
-        make_settings(
-            admin_site_id=admin_site_id,
-            admin_password=ADMIN_PASSWORD,
-            jwt_secret=JWT_SECRET,
-            streak_timezone="Asia/Seoul",
-        )
-    )
+@pytest.fixture(scope="module")
+def app_settings() -> dict[str, Any]:
+    return {"streak_timezone": "Asia/Seoul"}
 
 
 async def test_ticks_either_side_of_local_midnight_are_two_days_and_times_are_reported_in_utc(

@@ -6,26 +6,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from litestar import Litestar
 
-from src.entrypoints.http.app import create_app
 from tests.api.games.helpers import deliver_events, get_json
-from tests.conftest import SettingsFactory
-from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, bearer, sign_up
+from tests.support.api import bearer, sign_up
 
 SLOT_ODDS = "/api/admin/slot/config"
 GACHA_ODDS = "/api/admin/gacha/config"
 
 
-@pytest.fixture
-def app(make_settings: SettingsFactory, admin_site_id: str) -> Litestar:
+@pytest.fixture(scope="module")
+def app_settings() -> dict[str, Any]:
     """As in tests/api, without the background relay: events are delivered when a test drains the outbox
     (signup still drains it itself), so boards are deterministic, and shutdown cannot hang on a relay
     that swallowed its cancellation (`OutboxRelay.run_forever` under `asyncio.wait_for` on Python 3.11)."""
-    settings = make_settings(
-        admin_site_id=admin_site_id, admin_password=ADMIN_PASSWORD, jwt_secret=JWT_SECRET, outbox_relay_in_app="false"
-    )
-    return create_app(settings)
+    return {"outbox_relay_in_app": "false"}
 
 
 @pytest.fixture(autouse=True)

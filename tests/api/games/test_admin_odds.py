@@ -10,7 +10,8 @@ from tests.api.games.conftest import GACHA_ODDS, SLOT_ODDS
 from tests.api.games.helpers import get_json, grant, pull_ok, spin_ok, wallet
 from tests.support.api import bearer
 
-pytestmark = pytest.mark.usefixtures("restore_odds")
+# the tests read the admin's audit trail, which must hold only their own entries: an app (and admin) each
+pytestmark = [pytest.mark.usefixtures("restore_odds"), pytest.mark.own_app]
 
 
 def _symbol(name: str, weight: int = 1, triple: float = 2.0, pair: float = 0.5) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from tests.api.games.helpers import deliver_events, get_json, grant, pull_ok, sp
 from tests.support.api import bearer, in_app, sign_up
 from tests.support.env import TEST_REDIS_URL
 
+pytestmark = pytest.mark.own_app  # each test reads boards that start empty (they live in its Redis namespace)
+
 BOARD = "/api/games/leaderboard"
 BETS = (10, 40, 90)  # so every player is on the net_coins board: two spins never both net exactly zero
 

@@ -162,7 +162,12 @@ async def test_admin_login_is_for_admins_only(client: Any, admin_site_id: str) -
     assert accepted.json()["user"]["is_admin"] is True
 
 
-async def test_login_rehashes_a_password_stored_with_weaker_parameters(client: Any, container: Any) -> None:
+async def test_login_rehashes_a_password_stored_with_weaker_parameters(make_settings: Any) -> None:
+    async with AsyncTestClient(create_app(make_settings(test_cheap_password_hashes=False))) as client:
+        await _rehash_on_login(client, client.app.state.container)  # the production cost, not the suite's cheap one
+
+
+async def _rehash_on_login(client: Any, container: Any) -> None:
     tokens = await sign_up(client)
     user_id = tokens["user"]["id"]
     weak_hash = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)

@@ -16,9 +16,9 @@ from src.entrypoints.container import Container
 from tests.support.api import bearer, in_app, sign_up
 
 
-@pytest.fixture
-def app_settings() -> dict[str, Any]:
-    return {"campaign_dispatch_interval_seconds": 0.2}
+@pytest.fixture(scope="module")
+def app_settings(app_settings: dict[str, Any]) -> dict[str, Any]:
+    return {**app_settings, "campaign_dispatch_interval_seconds": 0.2}
 
 
 async def _players_in_tier(client: AsyncTestClient[Litestar], container: Container, count: int) -> tuple[int, list]:

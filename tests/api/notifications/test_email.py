@@ -42,9 +42,9 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-@pytest.fixture
-def app_settings(smtp: tuple[Inbox, int]) -> dict[str, Any]:
-    return {"smtp_url": f"smtp://127.0.0.1:{smtp[1]}"}
+@pytest.fixture(scope="module")
+def app_settings(app_settings: dict[str, Any], smtp: tuple[Inbox, int]) -> dict[str, Any]:
+    return {**app_settings, "smtp_url": f"smtp://127.0.0.1:{smtp[1]}"}
 
 
 def _parts(message: Message) -> dict[str, str]:

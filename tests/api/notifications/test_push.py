@@ -14,9 +14,9 @@ from tests.support.api import bearer, sign_up
 from tests.support.push_service import BrowserKeys, PushServiceStub, b64url
 
 
-@pytest.fixture
-def app_settings() -> dict[str, Any]:
-    return {"push_sender": "webpush", "push_ttl_seconds": 120, "push_urgency": "high"}
+@pytest.fixture(scope="module")
+def app_settings(app_settings: dict[str, Any]) -> dict[str, Any]:
+    return {**app_settings, "push_sender": "webpush", "push_ttl_seconds": 120, "push_urgency": "high"}
 
 
 @pytest.fixture

@@ -9,25 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from litestar import Litestar
 
 from src.domain.shared.principal import Rank
 from src.entrypoints.container import Container
-from src.entrypoints.http.app import create_app
-from tests.conftest import SettingsFactory
-from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, bearer, in_app, sign_up
+from tests.support.api import bearer, in_app, sign_up
 
 
-@pytest.fixture
-def app(make_settings: SettingsFactory, admin_site_id: str) -> Litestar:
-    settings = make_settings(
-        admin_site_id=admin_site_id,
-        admin_password=ADMIN_PASSWORD,
-        jwt_secret=JWT_SECRET,
-        job_queue="in-process",
-        capture_retry_base_seconds=0.05,
-    )
-    return create_app(settings)
+@pytest.fixture(scope="module")
+def app_settings() -> dict[str, Any]:
+    return {"job_queue": "in-process", "capture_retry_base_seconds": 0.05}
 
 
 def _key() -> dict[str, str]:

@@ -10,25 +10,19 @@ import uuid
 from typing import Any
 
 import pytest
-from litestar import Litestar
 
 from src.application.shop.purchases import BuyGems, buy
 from src.domain.shop.transactions import PurchaseKind
 from src.entrypoints.container import Container
-from src.entrypoints.http.app import create_app
-from tests.conftest import SettingsFactory
-from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, bearer, in_app, sign_up
+from tests.support.api import bearer, in_app, sign_up
 from tests.support.idempotency import abandon_key
 
 PATH = "/api/shop/buy"
 
 
-@pytest.fixture
-def app(make_settings: SettingsFactory, admin_site_id: str) -> Litestar:
-    settings = make_settings(
-        admin_site_id=admin_site_id, admin_password=ADMIN_PASSWORD, jwt_secret=JWT_SECRET, job_queue="in-process"
-    )
-    return create_app(settings)
+@pytest.fixture(scope="module")
+def app_settings() -> dict[str, Any]:
+    return {"job_queue": "in-process"}
 
 
 async def _first_request_died(client: Any, container: Container, player: dict[str, Any], body: dict[str, Any]) -> str:

@@ -8,28 +8,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from litestar import Litestar
 
 from src.application.shop.purchases import release_expired_holds, void_stale_transactions
 from src.entrypoints.container import Container
-from src.entrypoints.http.app import create_app
-from tests.conftest import SettingsFactory
-from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, bearer, in_app, sign_up
+from tests.support.api import bearer, in_app, sign_up
 
 MAX_AGE_SECONDS = 0.6
 
 
-@pytest.fixture
-def app(make_settings: SettingsFactory, admin_site_id: str) -> Litestar:
-    settings = make_settings(
-        admin_site_id=admin_site_id,
-        admin_password=ADMIN_PASSWORD,
-        jwt_secret=JWT_SECRET,
-        job_queue="in-process",
-        pending_tx_max_age_minutes=MAX_AGE_SECONDS / 60,
-        limited_hold_ttl_seconds=MAX_AGE_SECONDS,
-    )
-    return create_app(settings)
+@pytest.fixture(scope="module")
+def app_settings() -> dict[str, Any]:
+    return {
+        "job_queue": "in-process",
+        "pending_tx_max_age_minutes": MAX_AGE_SECONDS / 60,
+        "limited_hold_ttl_seconds": MAX_AGE_SECONDS,
+    }
 
 
 async def _buy(client: Any, player: dict[str, Any], path: str, **body: Any) -> dict[str, Any]:
