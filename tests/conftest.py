@@ -37,11 +37,21 @@ def olap_dsn(session_tmp: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database migrated to head, dropped at the end of the session."""
-    name, url = asyncio.run(create_database())
+def migrated_template() -> Iterator[str]:
+    """The name of a PostgreSQL database migrated to head once per session, for `create_database(template=...)`."""
+    name, url = asyncio.run(create_database("cc_template"))
     try:
         migrations.upgrade(url)
+        yield name
+    finally:
+        asyncio.run(drop_database(name))
+
+
+@pytest.fixture(scope="session")
+def pg_url(migrated_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database migrated to head, dropped at the end of the session."""
+    name, url = asyncio.run(create_database(template=migrated_template))
+    try:
         yield url
     finally:
         asyncio.run(drop_database(name))

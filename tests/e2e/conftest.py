@@ -8,16 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from src.adapters.sqla import migrations
 from tests.support.databases import create_database, drop_database
 from tests.support.env import TEST_REDIS_URL
 
 
 @pytest.fixture
-def database() -> Iterator[tuple[str, str]]:
+def database(migrated_template: str) -> Iterator[tuple[str, str]]:
     """(SQLAlchemy URL, asyncpg DSN) of a migrated database this test may tamper with."""
-    name, url = asyncio.run(create_database("cc_scratch"))
-    migrations.upgrade(url)
+    name, url = asyncio.run(create_database("cc_scratch", template=migrated_template))
     try:
         yield url, url.replace("postgresql+asyncpg://", "postgresql://", 1)
     finally:

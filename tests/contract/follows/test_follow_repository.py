@@ -135,9 +135,9 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
+def postgres_url(migrated_template: str) -> Iterator[str]:
     """A database of this module's own: the session-wide one must not get tables its migrations lack."""
-    name, url = asyncio.run(create_database("cc_follows"))
+    name, url = asyncio.run(create_database("cc_follows", template=migrated_template))
     try:
         yield _prepare(url)
     finally:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from src.adapters.sqla import migrations
 from tests.contract.wallet.conftest import UnitOfWorkFactory, open_adapter, sqlite_template
 from tests.support.databases import create_database, drop_database
 
@@ -20,10 +19,9 @@ __all__ = ["games_pg_url", "sqlite_template", "uow_factory"]
 
 
 @pytest.fixture(scope="session")
-def games_pg_url() -> Iterator[str]:
-    name, url = asyncio.run(create_database("cc_games"))
+def games_pg_url(migrated_template: str) -> Iterator[str]:
+    name, url = asyncio.run(create_database("cc_games", template=migrated_template))
     try:
-        migrations.upgrade(url)
         yield url
     finally:
         asyncio.run(drop_database(name))
