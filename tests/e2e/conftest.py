@@ -32,4 +32,5 @@ def env(database: tuple[str, str], tmp_path: Path, redis_namespace: str) -> dict
         "VAR_DIR": str(tmp_path / "var"),
         "LOG_LEVEL": "WARNING",
         "JOB_QUEUE": "in-process",
+        "TEST_CHEAP_PASSWORD_HASHES": "true",
     }

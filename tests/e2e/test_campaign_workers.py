@@ -150,6 +150,20 @@ async def _campaign(client: Any, admin: dict[str, Any], campaign_id: str) -> dic
     return found
 
 
+async def _delivered(
+    client: Any, admin: dict[str, Any], campaign: tuple[str, str], mail: SmtpInbox, pushes: PushServiceStub
+) -> None:
+    """The campaign is done, its emails reached every player and its pushes the push service (one per campaign)."""
+    campaign_id, title = campaign
+    async with asyncio.timeout(30):
+        while (await _campaign(client, admin, campaign_id))["status"] != "done":  # noqa: ASYNC110 - polling
+            await asyncio.sleep(0.2)
+        while not sum(push.payload["title"] == title for push in pushes.received) >= SUBSCRIBED:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+        while len(mail.titled(title)) < PLAYERS:  # noqa: ASYNC110 - SMTP runs on its own thread
+            await asyncio.sleep(0.2)
+
+
 async def test_two_workers_deliver_a_campaign_once_per_player_and_never_a_cancelled_one(
     pg_url: str, redis_namespace: str, tmp_path: Path, olap_dsn: str, smtp_server: tuple[SmtpInbox, int]
 ) -> None:
@@ -176,23 +190,21 @@ async def test_two_workers_deliver_a_campaign_once_per_player_and_never_a_cancel
             assert (
                 await client.post(f"/api/admin/campaigns/{cancelled}/cancel", headers=bearer(admin))
             ).status_code == 200
-            async with asyncio.timeout(30):
-                while (await _campaign(client, admin, delivered))["status"] != "done":  # noqa: ASYNC110 - polling
-                    await asyncio.sleep(0.2)
-                await push_service.wait_for(SUBSCRIBED)
-                while len(mail.titled("Delivered once")) < PLAYERS:  # noqa: ASYNC110 - SMTP runs on its own thread
-                    await asyncio.sleep(0.2)
-            await asyncio.sleep(3)  # both workers keep dispatching: nothing more may arrive
+            await _delivered(client, admin, (delivered, "Delivered once"), mail, push_service)
+            # both workers keep dispatching: a later campaign delivered in full means nothing more may arrive
+            barrier = await _schedule(client, admin, tier, "Barrier")
+            await _delivered(client, admin, (barrier, "Barrier"), mail, push_service)
 
             inboxes = [(await client.get("/api/notifications", headers=bearer(p))).json()["items"] for p in players]
             done, never = await _campaign(client, admin, delivered), await _campaign(client, admin, cancelled)
 
-    assert [[n["title"] for n in inbox] for inbox in inboxes] == [["Delivered once"]] * PLAYERS
+    assert [sorted(n["title"] for n in inbox) for inbox in inboxes] == [["Barrier", "Delivered once"]] * PLAYERS
     assert done["progress"] == {"targeted": PLAYERS, "sent": PLAYERS, "failed": 0}
     assert sorted(mail.titled("Delivered once")) == sorted(mail.recipients_of("Delivered once"))
     assert len(set(mail.titled("Delivered once"))) == PLAYERS
     assert mail.titled("Never delivered") == []
     assert (never["status"], never["progress"]["sent"]) == ("cancelled", 0)
     assert push_service.refused == []
-    assert sorted(push.path for push in push_service.received) == [f"/push/player-{i}" for i in range(SUBSCRIBED)]
-    assert {push.payload["title"] for push in push_service.received} == {"Delivered once"}
+    once = [push for push in push_service.received if push.payload["title"] == "Delivered once"]
+    assert sorted(push.path for push in once) == [f"/push/player-{i}" for i in range(SUBSCRIBED)]
+    assert {push.payload["title"] for push in push_service.received} == {"Delivered once", "Barrier"}

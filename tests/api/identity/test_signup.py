@@ -189,6 +189,7 @@ def _vapid_pem() -> str:
 async def test_dev_invite_code_is_refused_in_production(make_settings: Any) -> None:
     settings = make_settings(
         app_env="production",
+        test_cheap_password_hashes=False,  # production refuses the suite's cheap hashes
         jwt_secret="prod-secret-" + "x" * 40,
         payment_receipt_secret="r" * 40,
         transaction_integrity_secret="i" * 40,

@@ -59,6 +59,15 @@ async def _wait_done(client: Any, admin: dict[str, Any], campaign_id: str) -> di
     return campaign
 
 
+async def _dispatcher_passed(client: Any, admin: dict[str, Any], tier: int, seconds_ahead: float) -> str:
+    """A positive barrier for "nothing else was delivered": a later campaign to the same tier, delivered, means
+    the dispatcher ran past everything due before it."""
+    later = await _schedule(client, admin, tier, seconds_ahead, title="Barrier")
+    assert later.status_code == 201, later.text
+    await _wait_done(client, admin, later.json()["id"])
+    return str(later.json()["id"])
+
+
 async def test_a_scheduled_campaign_is_delivered_once_per_targeted_player(
     client: Any, admin: dict[str, Any], container: Container
 ) -> None:
@@ -71,12 +80,12 @@ async def test_a_scheduled_campaign_is_delivered_once_per_targeted_player(
         {"targeted": 0, "sent": 0, "failed": 0},
     )
     done = await _wait_done(client, admin, created.json()["id"])
-    await asyncio.sleep(0.5)  # more dispatcher runs: nothing more is delivered
+    barrier = await _dispatcher_passed(client, admin, tier, 0.3)  # more dispatcher runs: nothing more is delivered
 
     inboxes = [(await client.get("/api/notifications", headers=bearer(p))).json()["items"] for p in players]
     assert done["progress"] == {"targeted": 3, "sent": 3, "failed": 0}
-    assert [[(n["type"], n["title"], n["data"]["campaign_id"]) for n in inbox] for inbox in inboxes] == [
-        [("campaign", "Weekend", created.json()["id"])]
+    assert [sorted((n["type"], n["title"], n["data"]["campaign_id"]) for n in inbox) for inbox in inboxes] == [
+        [("campaign", "Barrier", barrier), ("campaign", "Weekend", created.json()["id"])]
     ] * 3
 
 
@@ -88,13 +97,14 @@ async def test_a_cancelled_campaign_is_never_delivered(
 
     cancelled = await client.post(f"/api/admin/campaigns/{created['id']}/cancel", headers=bearer(admin))
     again = await client.post(f"/api/admin/campaigns/{created['id']}/cancel", headers=bearer(admin))
-    await asyncio.sleep(2.0)
+    barrier = await _dispatcher_passed(client, admin, tier, 1.2)  # due after the cancelled one
 
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
     assert (again.status_code, again.json()["error"]["code"]) == (409, "NOT_CANCELLABLE")
     assert (await _campaign(client, admin, created["id"]))["progress"]["sent"] == 0
     for player in players:
-        assert (await client.get("/api/notifications", headers=bearer(player))).json()["items"] == []
+        inbox = (await client.get("/api/notifications", headers=bearer(player))).json()["items"]
+        assert [n["data"]["campaign_id"] for n in inbox] == [barrier]
 
 
 async def test_unreachable_players_count_as_failed(client: Any, admin: dict[str, Any], container: Container) -> None:

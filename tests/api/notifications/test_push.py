@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import bearer, sign_up
+from src.entrypoints.container import Container
+from tests.support.api import bearer, in_app, sign_up
+from tests.support.polling import eventually
 from tests.support.push_service import BrowserKeys, PushServiceStub, b64url
 
 
@@ -77,15 +79,20 @@ async def test_an_admin_push_carries_the_message_as_sent(
                        "body": "500 coins are waiting", "data": {**body["data"], "send_id": sent["id"]}}  # fmt: skip
 
 
-async def test_a_gone_subscription_is_deleted(client: Any, push_service: PushServiceStub) -> None:
+async def test_a_gone_subscription_is_deleted(client: Any, container: Container, push_service: PushServiceStub) -> None:
     player = await sign_up(client)
-    await _subscribe(client, player, push_service)
+    endpoint = await _subscribe(client, player, push_service)
     push_service.answers.append(410)
 
     await client.post("/api/notifications/push/test", headers=bearer(player))
     async with asyncio.timeout(10):
         await push_service.wait_for(1)
-    await asyncio.sleep(0.3)  # the job deletes the subscription after the answer
+
+    async def deleted() -> bool:  # the job deletes the subscription after the answer
+        async with container.notifications.uow_factory() as uow:
+            return await uow.push_subscriptions.get(endpoint) is None
+
+    await eventually(lambda: in_app(client, deleted))
     again = await client.post("/api/notifications/push/test", headers=bearer(player))
 
     assert again.json() == {"queued": 0}
