@@ -16,6 +16,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from src.application.shared.ports import Clock
 from src.entrypoints.container import Container
 from src.entrypoints.http.app import create_app
 from tests.conftest import SettingsFactory
@@ -40,17 +41,27 @@ def app_settings() -> dict[str, Any]:
     return {}
 
 
-def _build_app(make: SettingsFactory, admin_site_id: str, app_settings: dict[str, Any]) -> Litestar:
-    return create_app(
-        make(admin_site_id=admin_site_id, admin_password=ADMIN_PASSWORD, jwt_secret=JWT_SECRET, **app_settings)
-    )
+@pytest.fixture(scope="module")
+def app_clock() -> Clock | None:
+    """The clock of the module's app (None: the system clock); a module overrides this fixture to move time."""
+    return None
+
+
+def _build_app(
+    make: SettingsFactory, admin_site_id: str, app_settings: dict[str, Any], clock: Clock | None
+) -> Litestar:
+    settings = make(admin_site_id=admin_site_id, admin_password=ADMIN_PASSWORD, jwt_secret=JWT_SECRET, **app_settings)
+    return create_app(settings, clock=clock)
 
 
 @pytest.fixture(scope="module")
 def module_app(
-    make_module_settings: SettingsFactory, module_admin_site_id: str, app_settings: dict[str, Any]
+    make_module_settings: SettingsFactory,
+    module_admin_site_id: str,
+    app_settings: dict[str, Any],
+    app_clock: Clock | None,
 ) -> Litestar:
-    return _build_app(make_module_settings, module_admin_site_id, app_settings)
+    return _build_app(make_module_settings, module_admin_site_id, app_settings, app_clock)
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +71,10 @@ def module_client(module_app: Litestar) -> Iterator[AsyncTestClient[Litestar]]:
 
 
 @pytest.fixture
-def own_app(make_settings: SettingsFactory, admin_site_id: str, app_settings: dict[str, Any]) -> Litestar:
-    return _build_app(make_settings, admin_site_id, app_settings)
+def own_app(
+    make_settings: SettingsFactory, admin_site_id: str, app_settings: dict[str, Any], app_clock: Clock | None
+) -> Litestar:
+    return _build_app(make_settings, admin_site_id, app_settings, app_clock)
 
 
 @pytest.fixture

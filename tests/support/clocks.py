@@ -26,3 +26,17 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.at += timedelta(seconds=seconds)
+
+
+@dataclass
+class ShiftedClock:
+    """Real time moved forward by `advance`: for an app whose tokens and rows must still look current, while a
+    sweep sees its deadlines pass without the test waiting for them."""
+
+    offset: timedelta = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from src.application.shop.purchases import release_expired_holds, void_stale_transactions
 from src.entrypoints.container import Container
 from tests.support.api import bearer, in_app, sign_up
+from tests.support.clocks import ShiftedClock
 
 MAX_AGE_SECONDS = 0.6
 
@@ -23,6 +23,17 @@ def app_settings() -> dict[str, Any]:
         "pending_tx_max_age_minutes": MAX_AGE_SECONDS / 60,
         "limited_hold_ttl_seconds": MAX_AGE_SECONDS,
     }
+
+
+@pytest.fixture(scope="module")
+def app_clock() -> ShiftedClock:
+    """The sweeps compare ages with the app's clock: moving it forward ages the purchases without waiting."""
+    return ShiftedClock()
+
+
+@pytest.fixture
+def clock(app_clock: ShiftedClock) -> ShiftedClock:
+    return app_clock
 
 
 async def _buy(client: Any, player: dict[str, Any], path: str, **body: Any) -> dict[str, Any]:
@@ -38,13 +49,15 @@ async def _transaction(client: Any, player: dict[str, Any], tx_id: str) -> dict[
     return tx
 
 
-async def test_a_purchase_left_pending_is_voided_as_stale(client: Any, container: Container) -> None:
+async def test_a_purchase_left_pending_is_voided_as_stale(
+    client: Any, container: Container, clock: ShiftedClock
+) -> None:
     player = await sign_up(client)
     pending = await _buy(client, player, "/api/shop/buy", sku="gems_100", card_token="tok_pending")
 
     await in_app(client, lambda: void_stale_transactions(container.purchases))
     too_early = await _transaction(client, player, pending["transaction_id"])
-    await asyncio.sleep(MAX_AGE_SECONDS + 0.2)
+    clock.advance(MAX_AGE_SECONDS + 0.2)
     voided = await in_app(client, lambda: void_stale_transactions(container.purchases))
 
     tx = await _transaction(client, player, pending["transaction_id"])
@@ -55,7 +68,7 @@ async def test_a_purchase_left_pending_is_voided_as_stale(client: Any, container
 
 
 async def test_an_expired_hold_ends_the_purchase_and_frees_the_stock(
-    client: Any, container: Container, admin: dict[str, Any]
+    client: Any, container: Container, admin: dict[str, Any], clock: ShiftedClock
 ) -> None:
     now, package_id = datetime.now(UTC), f"sweep_{uuid.uuid4().hex[:10]}"
     package = {
@@ -73,7 +86,7 @@ async def test_an_expired_hold_ends_the_purchase_and_frees_the_stock(
     first, second = await sign_up(client), await sign_up(client)
     held = await _buy(client, first, "/api/shop/limited/buy", package_id=package_id, card_token="tok_pending")
 
-    await asyncio.sleep(MAX_AGE_SECONDS + 0.2)
+    clock.advance(MAX_AGE_SECONDS + 0.2)
     released = await in_app(client, lambda: release_expired_holds(container.purchases))
     bought = await _buy(client, second, "/api/shop/limited/buy", package_id=package_id, card_token="tok_visa")
 
