@@ -9,25 +9,28 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
-from arq.worker import Worker
+from arq.worker import Function, Worker
 from redis.asyncio import ConnectionPool, Redis
 
 from src.adapters.arq.jobs import ArqJobQueue
 from src.adapters.arq.namespaced import NamespacedArqRedis
 from src.adapters.memory.jobs import InProcessJobQueue
 from src.application.shared.jobs import JobHandler, JobQueue
+from src.entrypoints.jobs import Job
 from tests.support.env import TEST_REDIS_URL
-from workers.jobs import job_function, retrying
+from workers.jobs import arq_function
 
 Handlers = Mapping[str, JobHandler]
 OpenQueue = Callable[..., Awaitable[JobQueue]]
 
 
-def _arq_job(handler: JobHandler) -> Callable[[dict[str, Any], dict[str, Any]], Awaitable[object]]:
-    async def run(ctx: dict[str, Any], payload: dict[str, Any]) -> object:
-        return await retrying(handler(payload))
+def _arq_job(name: str, handler: JobHandler) -> Function:
+    """The handler as the workers run a job of the job table (no container: the handler needs none)."""
 
-    return run
+    async def run(_container: Any, payload: dict[str, Any]) -> None:
+        await handler(payload)
+
+    return arq_function(Job(name, None, run), max_tries=10, timeout_seconds=5)
 
 
 @contextlib.asynccontextmanager
@@ -57,10 +60,8 @@ async def _arq(namespace: str) -> AsyncIterator[OpenQueue]:
         namespaced = namespace + deployment
         queue_key = f"{namespaced}arq:contract"
         worker = Worker(
-            functions=[
-                job_function(name, _arq_job(handler), max_tries=10, timeout_seconds=5)
-                for name, handler in handlers.items()
-            ],
+            functions=[_arq_job(name, handler) for name, handler in handlers.items()],
+            ctx={"container": None},
             queue_name=queue_key,
             redis_pool=NamespacedArqRedis(ConnectionPool.from_url(TEST_REDIS_URL), namespaced),
             poll_delay=0.02,

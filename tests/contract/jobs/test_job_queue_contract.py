@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from src.application.shared.jobs import JobHandler, RetryLater, UnknownJob
+from src.application.shared.jobs import JobHandler, JobQueue, RetryLater, UnknownJob
 from tests.contract.jobs.conftest import OpenQueue
 
 SETTLE_SECONDS = 0.3  # long enough for a worker polling every 20 ms to have picked up anything due
@@ -49,8 +49,23 @@ async def eventually(condition: Callable[[], bool], within_seconds: float = 5.0)
         await asyncio.sleep(0.01)
 
 
+class Barrier(Recorder):
+    """A job queued after the others and due `seconds` later: once it has run, the queue has started everything
+    that was due before it, so what has not run by then was never queued (a positive check, not a guessed wait)."""
+
+    async def passed(self, sut: JobQueue, seconds: float) -> None:
+        before = len(self.runs)
+        await sut.enqueue("barrier", {}, delay_seconds=seconds)
+        await eventually(lambda: len(self.runs) > before)
+
+
 def handlers(**named: JobHandler) -> dict[str, JobHandler]:
     return named
+
+
+@pytest.fixture
+def barrier() -> Barrier:
+    return Barrier()
 
 
 async def test_a_job_runs_with_its_payload(open_queue: OpenQueue) -> None:
@@ -74,13 +89,13 @@ async def test_jobs_run_under_their_own_names(open_queue: OpenQueue) -> None:
     assert (first.payloads, second.payloads) == ([{"n": 1}], [{"n": 2}])
 
 
-async def test_a_delayed_job_waits_for_its_delay(open_queue: OpenQueue) -> None:
+async def test_a_delayed_job_waits_for_its_delay(open_queue: OpenQueue, barrier: Barrier) -> None:
     job = Recorder()
-    sut = await open_queue(handlers(later=job))
+    sut = await open_queue(handlers(later=job, barrier=barrier))
     queued_at = time.monotonic()
 
     await sut.enqueue("later", {}, delay_seconds=0.6)
-    await asyncio.sleep(0.3)
+    await barrier.passed(sut, 0.3)
     early = len(job.runs)
 
     await eventually(lambda: len(job.runs) == 1)
@@ -88,69 +103,69 @@ async def test_a_delayed_job_waits_for_its_delay(open_queue: OpenQueue) -> None:
     assert job.runs[0][1] - queued_at >= 0.6
 
 
-async def test_retry_later_runs_the_job_again_after_its_delay(open_queue: OpenQueue) -> None:
+async def test_retry_later_runs_the_job_again_after_its_delay(open_queue: OpenQueue, barrier: Barrier) -> None:
     job = Recorder(lambda run: RetryLater(0.4) if run < 3 else None)
-    sut = await open_queue(handlers(flaky=job))
+    sut = await open_queue(handlers(flaky=job, barrier=barrier))
 
     await sut.enqueue("flaky", {"transaction_id": "tx-9"})
 
     await eventually(lambda: len(job.runs) == 3)
-    await asyncio.sleep(SETTLE_SECONDS)
+    await barrier.passed(sut, 0.4 + SETTLE_SECONDS)  # after a fourth run, had the third asked for one
     gaps = [later[1] - earlier[1] for earlier, later in zip(job.runs, job.runs[1:], strict=False)]
     assert len(job.runs) == 3
     assert job.payloads == [{"transaction_id": "tx-9"}] * 3
     assert all(gap >= 0.4 for gap in gaps)
 
 
-async def test_a_job_that_fails_is_dropped_and_others_still_run(open_queue: OpenQueue) -> None:
+async def test_a_job_that_fails_is_dropped_and_others_still_run(open_queue: OpenQueue, barrier: Barrier) -> None:
     broken, fine = Recorder(lambda run: ValueError("boom")), Recorder()
-    sut = await open_queue(handlers(broken=broken, fine=fine))
+    sut = await open_queue(handlers(broken=broken, fine=fine, barrier=barrier))
 
     await sut.enqueue("broken", {})
     await sut.enqueue("fine", {})
 
     await eventually(lambda: len(broken.runs) == 1 and len(fine.runs) == 1)
-    await asyncio.sleep(SETTLE_SECONDS)
+    await barrier.passed(sut, SETTLE_SECONDS)
     assert len(broken.runs) == 1
 
 
-async def test_a_queued_job_id_is_not_queued_again(open_queue: OpenQueue) -> None:
+async def test_a_queued_job_id_is_not_queued_again(open_queue: OpenQueue, barrier: Barrier) -> None:
     job = Recorder()
-    sut = await open_queue(handlers(capture=job))
+    sut = await open_queue(handlers(capture=job, barrier=barrier))
 
     await sut.enqueue("capture", {"try": 1}, delay_seconds=0.3, job_id="capture:tx-1")
     await sut.enqueue("capture", {"try": 2}, job_id="capture:tx-1")
     await sut.enqueue("capture", {"try": 3}, job_id="capture:tx-2")
 
     await eventually(lambda: len(job.runs) == 2)
-    await asyncio.sleep(0.3 + SETTLE_SECONDS)
+    await barrier.passed(sut, SETTLE_SECONDS)
     assert sorted(payload["try"] for payload in job.payloads) == [1, 3]
 
 
-async def test_a_running_job_id_is_not_queued_again(open_queue: OpenQueue) -> None:
+async def test_a_running_job_id_is_not_queued_again(open_queue: OpenQueue, barrier: Barrier) -> None:
     job = Recorder()
     job.release.clear()
-    sut = await open_queue(handlers(capture=job))
+    sut = await open_queue(handlers(capture=job, barrier=barrier))
     await sut.enqueue("capture", {"try": 1}, job_id="capture:tx-1")
     await eventually(lambda: len(job.runs) == 1)
 
     await sut.enqueue("capture", {"try": 2}, job_id="capture:tx-1")
     job.release.set()
 
-    await asyncio.sleep(SETTLE_SECONDS)
+    await barrier.passed(sut, SETTLE_SECONDS)
     assert job.payloads == [{"try": 1}]
 
 
-async def test_a_job_id_still_retrying_is_not_queued_again(open_queue: OpenQueue) -> None:
+async def test_a_job_id_still_retrying_is_not_queued_again(open_queue: OpenQueue, barrier: Barrier) -> None:
     job = Recorder(lambda run: RetryLater(0.3) if run == 1 else None)
-    sut = await open_queue(handlers(capture=job))
+    sut = await open_queue(handlers(capture=job, barrier=barrier))
     await sut.enqueue("capture", {"try": 1}, job_id="capture:tx-1")
     await eventually(lambda: len(job.runs) == 1)
 
     await sut.enqueue("capture", {"try": 2}, job_id="capture:tx-1")
 
     await eventually(lambda: len(job.runs) == 2)
-    await asyncio.sleep(SETTLE_SECONDS)
+    await barrier.passed(sut, SETTLE_SECONDS)
     assert job.payloads == [{"try": 1}, {"try": 1}]
 
 
