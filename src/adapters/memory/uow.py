@@ -1,10 +1,10 @@
 """In-memory unit of work: changes staged in the block become visible only on commit.
 
-Several units of work may share one `InMemoryStore` (one process, asyncio). Each works on its own copy
-taken on entry; `commit` publishes the rows it added or changed (last commit wins per row, except rows
-taken with a row lock, which queue as in SQL) and appends the recorded events to `store.outbox`.
-Follows are the exception: the follow repository keeps its own rows, so they apply at once and a
-rollback does not undo them.
+Several units of work may share one `InMemoryStore` (one process, asyncio). Each works on its own copy of a
+table group, taken when the transaction first touches it; `commit` publishes the rows it added or changed (last
+commit wins per row, except rows taken with a row lock, which queue as in SQL) and appends the recorded events
+to `store.outbox`. Follows are the exception: the follow repository keeps its own rows, so they apply at once
+and a rollback does not undo them.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import itertools
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
+from src.adapters.lazy import lazy_repository
 from src.adapters.memory.engagement import EngagementTables, InMemoryStreakRepository
 from src.adapters.memory.follows import InMemoryFollowRepository
 from src.adapters.memory.games import (
@@ -49,6 +50,8 @@ from src.adapters.memory.wallet import InMemoryInboxRepository, InMemoryWalletRe
 from src.adapters.memory.webhooks import InMemoryWebhookLog, WebhookTables
 from src.domain.shared.events import DomainEvent
 
+RepositoryT = TypeVar("RepositoryT")
+
 
 class InMemoryStore:
     """The committed state every unit of work over it shares: tables, the outbox and the row locks."""
@@ -76,80 +79,80 @@ class InMemoryStore:
         return None if user is None or user.deleted_at is not None else user.nickname
 
 
+_TABLES = {
+    "identity": "tables",
+    "wallet": "wallet_tables",
+    "games": "games_tables",
+    "shop": "shop_tables",
+    "webhooks": "webhook_tables",
+    "promos": "promo_tables",
+    "limited": "limited_tables",
+    "notifications": "notification_tables",
+    "engagement": "engagement_tables",
+}
+
+
+def _over(tables: str, repository: Callable[[Workspace[Any]], RepositoryT]) -> lazy_repository[RepositoryT]:
+    return lazy_repository(lambda uow: repository(uow.workspace(tables)))
+
+
 class InMemoryUnitOfWork:
-    users: InMemoryUserRepository
-    invites: InMemoryInviteCodeRepository
-    sessions: InMemorySessionRepository
-    audit: InMemoryAuditLogRepository
-    wallets: InMemoryWalletRepository
-    inbox: InMemoryInboxRepository
-    game_configs: InMemoryGameConfigRepository
-    plays: InMemoryPlayRepository
-    inventory: InMemoryInventoryRepository
-    follows: InMemoryFollowRepository
-    catalog: InMemoryCatalogRepository
-    transactions: InMemoryTransactionRepository
-    promos: InMemoryPromoRepository
-    limited: InMemoryLimitedPackageRepository
-    webhooks: InMemoryWebhookLog
-    notifications: InMemoryNotificationRepository
-    notification_settings: InMemoryNotificationSettingsRepository
-    push_subscriptions: InMemoryPushSubscriptionRepository
-    campaigns: InMemoryCampaignRepository
-    audience: InMemoryAudienceRepository
-    streaks: InMemoryStreakRepository
-    rewards: InMemoryRewardRepository
+    """A table group's working copy is taken when the transaction first touches it, as are the repositories."""
+
+    users = _over("identity", InMemoryUserRepository)
+    invites = _over("identity", InMemoryInviteCodeRepository)
+    sessions = _over("identity", InMemorySessionRepository)
+    audit = _over("identity", InMemoryAuditLogRepository)
+    audience = _over("identity", InMemoryAudienceRepository)
+    wallets = lazy_repository(lambda uow: InMemoryWalletRepository(uow.workspace("wallet"), uow.store.next_ledger_id))
+    inbox = _over("wallet", InMemoryInboxRepository)
+    game_configs = _over("games", InMemoryGameConfigRepository)
+    plays = lazy_repository(lambda uow: InMemoryPlayRepository(uow.workspace("games"), uow.wallets))
+    inventory = _over("games", InMemoryInventoryRepository)
+    follows = lazy_repository(lambda uow: uow.store.follows)
+    catalog = _over("shop", InMemoryCatalogRepository)
+    transactions = _over("shop", InMemoryTransactionRepository)
+    promos = _over("promos", InMemoryPromoRepository)
+    limited = _over("limited", InMemoryLimitedPackageRepository)
+    webhooks = _over("webhooks", InMemoryWebhookLog)
+    notifications = _over("notifications", InMemoryNotificationRepository)
+    notification_settings = _over("notifications", InMemoryNotificationSettingsRepository)
+    push_subscriptions = _over("notifications", InMemoryPushSubscriptionRepository)
+    campaigns = _over("notifications", InMemoryCampaignRepository)
+    streaks = _over("engagement", InMemoryStreakRepository)
+    rewards = _over("engagement", InMemoryRewardRepository)
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store
         self._after_commit = after_commit
-        self._workspaces: tuple[Workspace[Any], ...] = ()
+        self._active = False
+        self._workspaces: dict[str, Workspace[Any]] = {}
+        self._repositories: dict[str, Any] = {}
         self._events: list[DomainEvent] = []
 
-    def _begin(self) -> None:
-        store = self.store
-        identity = Workspace(store.tables, store.lock, store.row_locks)
-        wallet = Workspace(store.wallet_tables, store.lock, store.row_locks)
-        games = Workspace(store.games_tables, store.lock, store.row_locks)
-        shop = Workspace(store.shop_tables, store.lock, store.row_locks)
-        webhooks = Workspace(store.webhook_tables, store.lock, store.row_locks)
-        promos = Workspace(store.promo_tables, store.lock, store.row_locks)
-        limited = Workspace(store.limited_tables, store.lock, store.row_locks)
-        notifications = Workspace(store.notification_tables, store.lock, store.row_locks)
-        engagement = Workspace(store.engagement_tables, store.lock, store.row_locks)
-        self._workspaces = (identity, wallet, games, shop, webhooks, promos, limited, notifications, engagement)
-        self.users = InMemoryUserRepository(identity)
-        self.invites = InMemoryInviteCodeRepository(identity)
-        self.sessions = InMemorySessionRepository(identity)
-        self.audit = InMemoryAuditLogRepository(identity)
-        self.wallets = InMemoryWalletRepository(wallet, store.next_ledger_id)
-        self.inbox = InMemoryInboxRepository(wallet)
-        self.game_configs = InMemoryGameConfigRepository(games)
-        self.plays = InMemoryPlayRepository(games, self.wallets)
-        self.inventory = InMemoryInventoryRepository(games)
-        self.follows = store.follows
-        self.catalog = InMemoryCatalogRepository(shop)
-        self.transactions = InMemoryTransactionRepository(shop)
-        self.promos = InMemoryPromoRepository(promos)
-        self.limited = InMemoryLimitedPackageRepository(limited)
-        self.webhooks = InMemoryWebhookLog(webhooks)
-        self.notifications = InMemoryNotificationRepository(notifications)
-        self.notification_settings = InMemoryNotificationSettingsRepository(notifications)
-        self.push_subscriptions = InMemoryPushSubscriptionRepository(notifications)
-        self.campaigns = InMemoryCampaignRepository(notifications)
-        self.audience = InMemoryAudienceRepository(identity)
-        self.streaks = InMemoryStreakRepository(engagement)
-        self.rewards = InMemoryRewardRepository(engagement)
-
-    @property
-    def workspaces(self) -> tuple[Workspace[Any], ...]:
-        if not self._workspaces:
+    def workspace(self, tables: str) -> Workspace[Any]:
+        if not self._active:
             raise RuntimeError("the unit of work is used outside its `async with` block")
-        return self._workspaces
+        if tables not in self._workspaces:
+            store = self.store
+            self._workspaces[tables] = Workspace(getattr(store, _TABLES[tables]), store.lock, store.row_locks)
+        return self._workspaces[tables]
+
+    def _begin(self) -> None:
+        self._workspaces, self._repositories = {}, {}
+
+    def _end(self) -> list[Workspace[Any]]:
+        """The transaction's working copies, each to publish or discard; the next use starts a new transaction."""
+        if not self._active:
+            raise RuntimeError("the unit of work is used outside its `async with` block")
+        workspaces = list(self._workspaces.values())
+        self._begin()
+        return workspaces
 
     async def __aenter__(self) -> Self:
         self._events = []
         self._begin()
+        self._active = True
         return self
 
     async def __aexit__(
@@ -158,7 +161,9 @@ class InMemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        workspaces, self._workspaces = self._workspaces, ()
+        workspaces = list(self._workspaces.values())
+        self._begin()
+        self._active = False
         self._events = []
         async with self.store.lock:
             for workspace in workspaces:
@@ -168,20 +173,18 @@ class InMemoryUnitOfWork:
         self._events.append(event)
 
     async def commit(self) -> None:
-        workspaces = self.workspaces
+        workspaces = self._end()
         events, self._events = self._events, []
         async with self.store.lock:
             for workspace in workspaces:
                 workspace.publish()
             self.store.outbox.extend(events)
-        self._begin()
         if events and self._after_commit is not None:
             self._after_commit()
 
     async def rollback(self) -> None:
-        workspaces = self.workspaces
+        workspaces = self._end()
         self._events = []
         async with self.store.lock:
             for workspace in workspaces:
                 workspace.discard()
-        self._begin()

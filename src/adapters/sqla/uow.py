@@ -9,11 +9,12 @@ import json
 from collections.abc import Callable
 from functools import cache
 from types import TracebackType
-from typing import Self, cast
+from typing import Any, Self, TypeVar, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from src.adapters.lazy import lazy_repository
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.adapters.sqla.repositories.campaigns import SqlaAudienceRepository, SqlaCampaignRepository
 from src.adapters.sqla.repositories.engagement import SqlaStreakRepository
@@ -41,6 +42,7 @@ from src.adapters.sqla.repositories.webhooks import SqlaWebhookLog
 from src.domain.shared.events import DomainEvent
 
 OUTBOX_TABLE = cast(Table, OutboxRow.__table__)
+RepositoryT = TypeVar("RepositoryT")
 
 
 @cache
@@ -66,29 +68,41 @@ def outbox_values(event: DomainEvent) -> dict[str, object]:
     }
 
 
+def _sqla(repository: Callable[[AsyncSession], RepositoryT]) -> lazy_repository[RepositoryT]:
+    return lazy_repository(lambda uow: repository(uow.session))
+
+
 class SqlaUnitOfWork:
-    users: SqlaUserRepository
-    invites: SqlaInviteCodeRepository
-    sessions: SqlaSessionRepository
-    audit: SqlaAuditLogRepository
-    wallets: SqlaWalletRepository
-    inbox: SqlaInboxRepository
-    game_configs: SqlaGameConfigRepository
-    plays: SqlaPlayRepository
-    inventory: SqlaInventoryRepository
-    follows: SqlaFollowRepository
-    catalog: SqlaCatalogRepository
-    transactions: SqlaTransactionRepository
-    promos: SqlaPromoRepository
-    limited: SqlaLimitedPackageRepository
-    webhooks: SqlaWebhookLog
-    notifications: SqlaNotificationRepository
-    notification_settings: SqlaNotificationSettingsRepository
-    push_subscriptions: SqlaPushSubscriptionRepository
-    campaigns: SqlaCampaignRepository
-    audience: SqlaAudienceRepository
-    streaks: SqlaStreakRepository
-    rewards: SqlaRewardRepository
+    """Repositories are built on first use within a block, over the block's session."""
+
+    users = _sqla(SqlaUserRepository)
+    invites = _sqla(SqlaInviteCodeRepository)
+    sessions = _sqla(SqlaSessionRepository)
+    audit = _sqla(SqlaAuditLogRepository)
+    wallets = lazy_repository(
+        lambda uow: (PgWalletRepository if uow.on_postgres else SqlaWalletRepository)(uow.session)
+    )
+    inbox = _sqla(SqlaInboxRepository)
+    game_configs = lazy_repository(
+        lambda uow: (PgGameConfigRepository if uow.on_postgres else SqlaGameConfigRepository)(uow.session)
+    )
+    plays = lazy_repository(
+        lambda uow: (PgPlayRepository if uow.on_postgres else SqlaPlayRepository)(uow.session, uow.wallets)
+    )
+    inventory = _sqla(SqlaInventoryRepository)
+    follows = _sqla(SqlaFollowRepository)
+    catalog = _sqla(SqlaCatalogRepository)
+    transactions = _sqla(SqlaTransactionRepository)
+    promos = _sqla(SqlaPromoRepository)
+    limited = _sqla(SqlaLimitedPackageRepository)
+    webhooks = _sqla(SqlaWebhookLog)
+    notifications = _sqla(SqlaNotificationRepository)
+    notification_settings = _sqla(SqlaNotificationSettingsRepository)
+    push_subscriptions = _sqla(SqlaPushSubscriptionRepository)
+    campaigns = _sqla(SqlaCampaignRepository)
+    audience = _sqla(SqlaAudienceRepository)
+    streaks = _sqla(SqlaStreakRepository)
+    rewards = _sqla(SqlaRewardRepository)
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
@@ -97,6 +111,7 @@ class SqlaUnitOfWork:
         self._after_commit = after_commit
         self._session: AsyncSession | None = None
         self._events: list[DomainEvent] = []
+        self._repositories: dict[str, Any] = {}
 
     @property
     def session(self) -> AsyncSession:
@@ -104,34 +119,14 @@ class SqlaUnitOfWork:
             raise RuntimeError("the unit of work is used outside its `async with` block")
         return self._session
 
+    @property
+    def on_postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
     async def __aenter__(self) -> Self:
-        session = self._session = self._session_factory()
+        self._session = self._session_factory()
         self._events = []
-        self.users = SqlaUserRepository(session)
-        self.invites = SqlaInviteCodeRepository(session)
-        self.sessions = SqlaSessionRepository(session)
-        self.audit = SqlaAuditLogRepository(session)
-        self.inbox = SqlaInboxRepository(session)
-        if session.get_bind().dialect.name == "postgresql":
-            self.wallets = wallets = PgWalletRepository(session)
-            self.game_configs, self.plays = PgGameConfigRepository(session), PgPlayRepository(session, wallets)
-        else:
-            self.wallets = SqlaWalletRepository(session)
-            self.game_configs, self.plays = SqlaGameConfigRepository(session), SqlaPlayRepository(session, self.wallets)
-        self.inventory = SqlaInventoryRepository(session)
-        self.follows = SqlaFollowRepository(session)
-        self.catalog = SqlaCatalogRepository(session)
-        self.transactions = SqlaTransactionRepository(session)
-        self.promos = SqlaPromoRepository(session)
-        self.limited = SqlaLimitedPackageRepository(session)
-        self.webhooks = SqlaWebhookLog(session)
-        self.notifications = SqlaNotificationRepository(session)
-        self.notification_settings = SqlaNotificationSettingsRepository(session)
-        self.push_subscriptions = SqlaPushSubscriptionRepository(session)
-        self.campaigns = SqlaCampaignRepository(session)
-        self.audience = SqlaAudienceRepository(session)
-        self.streaks = SqlaStreakRepository(session)
-        self.rewards = SqlaRewardRepository(session)
+        self._repositories = {}
         return self
 
     async def __aexit__(
@@ -142,6 +137,7 @@ class SqlaUnitOfWork:
     ) -> None:
         session, self._session = self._session, None
         self._events = []
+        self._repositories = {}
         if session is None:
             return
         try:
@@ -162,7 +158,7 @@ class SqlaUnitOfWork:
 
     async def _write_outbox(self, events: list[DomainEvent]) -> None:
         """Core insert (cheap) everywhere; on PostgreSQL one driver-level multi-row INSERT (cheaper still)."""
-        if self.session.get_bind().dialect.name != "postgresql":
+        if not self.on_postgres:
             await self.session.execute(insert(OUTBOX_TABLE), [outbox_values(event) for event in events])
             return
         parameters: list[object] = []
