@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from src.application.games.ports import GamesUnitOfWork
+from src.application.games.ports import HasInventory
+from src.application.identity.ports import HasUsers
+from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
+from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.engagement.rewards import Reward
 from src.domain.engagement.streak import Streak
 
@@ -38,8 +41,9 @@ class RewardRepository(Protocol):
         ...
 
 
-class EngagementUnitOfWork(GamesUnitOfWork, Protocol):
-    """Streaks and rewards, plus the wallet and the games inventory (shields, item rewards) in one transaction."""
+class EngagementUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, Audited, Protocol):
+    """Streaks and rewards, plus the wallet and the games inventory (shields, item rewards) in one transaction;
+    the users (a reward's player must exist) and the audit log (an admin's grant)."""
 
     @property
     def streaks(self) -> StreakRepository: ...

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from src.application.games.deps import GamesDeps
 from src.application.games.history import player_summary
-from src.application.identity.ports import IdentityUnitOfWork
+from src.application.identity.ports import HasUsers
 from src.application.shared.outbox import OutboxMessage
-from src.application.shared.ports import Clock
+from src.application.shared.ports import Clock, UnitOfWork
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.receipts import my_spending
 from src.domain.engagement.vip import TIERS, VipStanding, VipTier, activity_points, earned_tier, standing
@@ -29,9 +30,13 @@ UPGRADE_EVENTS = ("PurchaseUpdated", "SpinSettled", "GachaPulled")
 CAPTURED = "captured"
 
 
+class VipUnitOfWork(UnitOfWork, HasUsers, Protocol):
+    """The tier is stored on the user."""
+
+
 @dataclass(frozen=True)
 class VipDeps:
-    uow_factory: Callable[[], IdentityUnitOfWork]
+    uow_factory: Callable[[], VipUnitOfWork]
     clock: Clock
     purchases: PurchaseDeps
     games: GamesDeps

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
@@ -16,9 +16,10 @@ from src.application.games.leaderboard import (
     check_period,
     period_key,
 )
+from src.application.identity.ports import HasUsers
 from src.application.shared.outbox import OutboxMessage
 from src.application.shared.pagination import MAX_LIMIT, check_limit
-from src.application.social.ports import FollowsUnitOfWorkFactory
+from src.application.shared.ports import UnitOfWork
 
 
 def increments_of(message: OutboxMessage) -> dict[str, float]:
@@ -43,6 +44,10 @@ async def apply_plays(messages: Sequence[OutboxMessage], leaderboard: Leaderboar
     await leaderboard.apply_many(scored)
 
 
+class BoardUnitOfWork(UnitOfWork, HasUsers, Protocol):
+    """A board shows nicknames."""
+
+
 @dataclass(frozen=True)
 class BoardEntry:
     rank: int
@@ -63,7 +68,7 @@ async def view_board(
     limit: int | None,
     caller_id: str,
     leaderboard: Leaderboard,
-    uow_factory: FollowsUnitOfWorkFactory,
+    uow_factory: Callable[[], BoardUnitOfWork],
     now: datetime,
 ) -> BoardView:
     """Every board counts whole units (coins, wins, pulls); the store keeps them as floats (sorted-set scores)."""

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from src.application.identity.ports import HasUsers
+from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
-from src.application.social.ports import FollowsUnitOfWork
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
 from src.domain.wallet.model import Currency, Movement, Wager
@@ -117,12 +118,18 @@ class InventoryRepository(Protocol):
     async def count_by_rarity(self, user_id: str) -> dict[str, int]: ...
 
 
-class GamesUnitOfWork(WalletUnitOfWork, FollowsUnitOfWork, Protocol):
+class HasInventory(Protocol):
+    """The players' items, for a unit of work of any context that grants or spends them."""
+
+    @property
+    def inventory(self) -> InventoryRepository: ...
+
+
+class GamesUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, Audited, Protocol):
+    """Plays settle through the wallet; boards read nicknames; odds changes are audited."""
+
     @property
     def game_configs(self) -> GameConfigRepository: ...
 
     @property
     def plays(self) -> PlayRepository: ...
-
-    @property
-    def inventory(self) -> InventoryRepository: ...

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
-from src.application.shared.audit import AuditLogRepository
+from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.shared.ports import IdGenerator, UnitOfWork
 from src.domain.identity.model import AccountStatus, InviteCode, Session, User
@@ -103,18 +103,19 @@ class SessionRepository(Protocol):
         ...
 
 
-class IdentityUnitOfWork(UnitOfWork, Protocol):
+class HasUsers(Protocol):
+    """The users, for a unit of work of any context that reads them (nicknames, existence, rank)."""
+
     @property
     def users(self) -> UserRepository: ...
 
+
+class IdentityUnitOfWork(UnitOfWork, HasUsers, Audited, Protocol):
     @property
     def invites(self) -> InviteCodeRepository: ...
 
     @property
     def sessions(self) -> SessionRepository: ...
-
-    @property
-    def audit(self) -> AuditLogRepository: ...
 
 
 class PasswordHasher(Protocol):

@@ -8,8 +8,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
-from src.application.identity.ports import IdentityUnitOfWork
+from src.application.identity.ports import HasUsers
+from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
+from src.application.shared.ports import UnitOfWork
 from src.domain.notifications.audience import Target
 from src.domain.notifications.campaigns import Campaign, CampaignStatus
 from src.domain.notifications.model import Notification, NotificationSettings
@@ -128,7 +130,9 @@ class AudienceRepository(Protocol):
     async def count(self, target: Target) -> int: ...
 
 
-class NotificationsUnitOfWork(IdentityUnitOfWork, Protocol):
+class NotificationsUnitOfWork(UnitOfWork, HasUsers, Audited, Protocol):
+    """Recipients are users; campaigns and broadcasts are admin actions, audited."""
+
     @property
     def notifications(self) -> NotificationRepository: ...
 

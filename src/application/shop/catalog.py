@@ -7,10 +7,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from src.application.identity.ports import IdentityUnitOfWork
-from src.application.shared.audit import write_audit
+from src.application.shared.audit import Audited, write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
-from src.application.shared.ports import Clock, IdGenerator
+from src.application.shared.ports import Clock, IdGenerator, UnitOfWork
 from src.domain.shared.errors import NotFound
 from src.domain.shared.principal import Principal
 from src.domain.shop.catalog import CatalogItem
@@ -28,7 +27,7 @@ class CatalogRepository(Protocol):
     async def update(self, item: CatalogItem, now: datetime) -> None: ...
 
 
-class ShopUnitOfWork(IdentityUnitOfWork, Protocol):
+class ShopUnitOfWork(UnitOfWork, Audited, Protocol):
     @property
     def catalog(self) -> CatalogRepository: ...
 

@@ -7,17 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from src.application.identity.ports import IdentityUnitOfWork
-from src.application.shared.audit import write_audit
+from src.application.shared.audit import Audited, write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
-from src.application.shared.ports import Clock, IdGenerator
+from src.application.shared.ports import Clock, IdGenerator, UnitOfWork
 from src.application.shop.ports import LimitedPackageRepository
 from src.domain.shared.errors import NotFound
 from src.domain.shared.principal import Principal
 from src.domain.shop.limited import LimitedPackage
 
 
-class LimitedUnitOfWork(IdentityUnitOfWork, Protocol):
+class LimitedUnitOfWork(UnitOfWork, Audited, Protocol):
     @property
     def limited(self) -> LimitedPackageRepository: ...
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from src.application.identity.ports import HasUsers
+from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
-from src.application.shop.catalog import ShopUnitOfWork
+from src.application.shop.catalog import CatalogRepository
 from src.application.shop.transactions import TransactionRepository
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.shop.limited import LimitedPackage
@@ -128,8 +130,12 @@ class WebhookLog(Protocol):
         ...
 
 
-class PurchaseUnitOfWork(ShopUnitOfWork, WalletUnitOfWork, Protocol):
-    """What a purchase touches in one database transaction: the transaction, stock, promo, ledger, outbox."""
+class PurchaseUnitOfWork(WalletUnitOfWork, HasUsers, Audited, Protocol):
+    """What a purchase touches in one database transaction: the transaction, stock, promo, ledger, outbox; the
+    buyer's rank (rank-gated offers) and the audit log (an admin's refund)."""
+
+    @property
+    def catalog(self) -> CatalogRepository: ...
 
     @property
     def transactions(self) -> TransactionRepository: ...

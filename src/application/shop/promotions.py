@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from src.application.identity.ports import IdentityUnitOfWork
-from src.application.shared.audit import write_audit
+from src.application.shared.audit import Audited, write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.pagination import Page, check_limit, decode_cursor
-from src.application.shared.ports import Clock, IdGenerator
+from src.application.shared.ports import Clock, IdGenerator, UnitOfWork
 from src.application.shop.ports import PromoRepository
 from src.domain.shared.principal import Principal
 from src.domain.shop.promos import PromoCode, normalise_code
 
 
-class PromoUnitOfWork(IdentityUnitOfWork, Protocol):
+class PromoUnitOfWork(UnitOfWork, Audited, Protocol):
     @property
     def promos(self) -> PromoRepository: ...
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from src.application.identity.ports import IdentityUnitOfWork
+from src.application.identity.ports import HasUsers
 from src.application.shared.pagination import Page, Position
+from src.application.shared.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class FollowRepository(Protocol):
         ...
 
 
-class FollowsUnitOfWork(IdentityUnitOfWork, Protocol):
+class FollowsUnitOfWork(UnitOfWork, HasUsers, Protocol):
+    """The follows, and the users (a followee must exist)."""
+
     @property
     def follows(self) -> FollowRepository: ...
 

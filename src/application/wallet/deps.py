@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from src.application.shared.ports import Clock, IdGenerator
-from src.application.wallet.ports import WalletUnitOfWork
+from src.application.wallet.ports import WalletInboxUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class WalletConfig:
 
 @dataclass(frozen=True)
 class WalletDeps:
-    uow_factory: Callable[[], WalletUnitOfWork]
+    uow_factory: Callable[[], WalletInboxUnitOfWork]
     clock: Clock
     ids: IdGenerator
     config: WalletConfig

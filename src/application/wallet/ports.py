@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from src.application.identity.ports import IdentityUnitOfWork
 from src.application.shared.pagination import Page
+from src.application.shared.ports import UnitOfWork
 from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager
 
 
@@ -42,9 +42,15 @@ class InboxRepository(Protocol):
         ...
 
 
-class WalletUnitOfWork(IdentityUnitOfWork, Protocol):
+class WalletUnitOfWork(UnitOfWork, Protocol):
+    """The wallets in a transaction: all that a use case of any context needs to move money."""
+
     @property
     def wallets(self) -> WalletRepository: ...
+
+
+class WalletInboxUnitOfWork(WalletUnitOfWork, Protocol):
+    """The wallet's own event consumers also remember which events they handled."""
 
     @property
     def inbox(self) -> InboxRepository: ...
