@@ -1,4 +1,5 @@
-"""Follows: idempotent follow and unfollow, both lists newest first and paged; never yourself, never a stranger."""
+"""Follows (social, under /api/games/follow): idempotent follow and unfollow, both lists newest first and paged;
+never yourself, never a stranger."""
 
 from __future__ import annotations
 
