@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem, SkuTaken
-from tests.contract.wallet.conftest import UnitOfWorkFactory, open_adapter
+from tests.contract.wallet.conftest import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-async def uow_factory(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_url: str
-) -> AsyncIterator[UnitOfWorkFactory]:
-    async with open_adapter(request.param, sqlite_template, tmp_path, pg_url) as adapter:
-        yield adapter.uow_factory
 
 
 def _item(**overrides: object) -> CatalogItem:

@@ -5,28 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from src.domain.shared.errors import InvalidInput
 from src.domain.shared.principal import Rank
 from src.domain.shop.limited import LimitedPackage, OutOfStock, UserLimitReached
-from tests.contract.wallet.conftest import UnitOfWorkFactory, open_adapter
+from tests.contract.wallet.conftest import UnitOfWorkFactory
 
 NOW = datetime(2031, 8, 1, 12, 0, tzinfo=UTC)
 TTL = timedelta(seconds=120)
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-async def uow_factory(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_url: str
-) -> AsyncIterator[UnitOfWorkFactory]:
-    async with open_adapter(request.param, sqlite_template, tmp_path, pg_url) as adapter:
-        yield adapter.uow_factory
 
 
 def _package(**overrides: object) -> LimitedPackage:

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from src.application.shared.pagination import decode_cursor
 from src.domain.shared.errors import DomainError
 from src.domain.shop.promos import PromoCode, PromoCodeTaken, PromoExhausted, PromoExpired, PromoInvalid
-from tests.contract.wallet.conftest import UnitOfWorkFactory, open_adapter
+from tests.contract.wallet.conftest import UnitOfWorkFactory
 
 NOW = datetime(2031, 7, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-async def uow_factory(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_url: str
-) -> AsyncIterator[UnitOfWorkFactory]:
-    async with open_adapter(request.param, sqlite_template, tmp_path, pg_url) as adapter:
-        yield adapter.uow_factory
 
 
 def _promo(**overrides: object) -> PromoCode:

@@ -5,11 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from src.application.shared.pagination import decode_cursor
 from src.application.shop.transactions import TransactionFilters
@@ -23,17 +19,9 @@ from src.domain.shop.transactions import (
     card_fingerprint,
     key_digest,
 )
-from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user, open_adapter
+from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
 
 NOW = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-async def uow_factory(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_url: str
-) -> AsyncIterator[UnitOfWorkFactory]:
-    async with open_adapter(request.param, sqlite_template, tmp_path, pg_url) as adapter:
-        yield adapter.uow_factory
 
 
 def _started(user_id: str, at: datetime = NOW, **overrides: object) -> PurchaseTransaction:
