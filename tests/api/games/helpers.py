@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -61,16 +60,6 @@ async def ledger(client: Any, tokens: dict[str, Any]) -> list[dict[str, Any]]:
         cursor = page["next_cursor"]
         if cursor is None:
             return sorted(entries, key=lambda entry: int(entry["id"]))
-
-
-def chain_breaks(entries: Iterable[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
-    """Ledger rows (oldest first) whose balance_after is not the previous balance_after plus their delta."""
-    breaks, balance = [], 0
-    for entry in (e for e in entries if e["currency"] == currency):
-        if entry["balance_after"] != balance + entry["delta"]:
-            breaks.append(entry)
-        balance = entry["balance_after"]
-    return breaks
 
 
 async def grant(client: Any, admin: dict[str, Any], user_id: str, currency: str, amount: int) -> None:
