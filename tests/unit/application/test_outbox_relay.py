@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 import structlog
@@ -20,6 +20,7 @@ from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
 from src.domain.shared.events import DomainEvent
 from tests.support.clocks import FakeClock
+from tests.support.polling import eventually
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 
@@ -239,12 +240,16 @@ async def test_an_outage_is_one_warning_a_pass_without_a_trace_and_the_relay_kee
     monkeypatch.setattr(outbox, "logger", log)
     sut = OutboxRelay(UnreachableOutbox(InMemoryStore()), {}, cache, FakeClock(NOW))
     task = asyncio.create_task(sut.run_forever(poll_interval_seconds=0.01))
-    await asyncio.sleep(0.1)
+
+    def failures() -> list[Any]:
+        return [call for call in log.calls if call.args == ("outbox relay pass failed",)]
+
+    async def kept_polling() -> bool:
+        return len(failures()) >= 2
+
+    await eventually(kept_polling)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-
-    failures = [call for call in log.calls if call.args == ("outbox relay pass failed",)]
-    assert len(failures) >= 2  # it kept polling
-    assert {call.method_name for call in failures} == {"warning"}  # not `exception`: no trace
-    assert failures[0].kwargs == {"dependency": "database unavailable", "error": "ConnectionRefusedError"}
+    assert {call.method_name for call in failures()} == {"warning"}  # not `exception`: no trace
+    assert failures()[0].kwargs == {"dependency": "database unavailable", "error": "ConnectionRefusedError"}
     assert "db.internal" not in str(log.calls)
