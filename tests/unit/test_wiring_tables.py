@@ -3,14 +3,17 @@ runner, the arq workers and the app's periodic tasks are all built from those ta
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
 import src.domain
+import src.entrypoints.bootstrap
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
 from src.application.realtime.events import TRANSLATIONS
 from src.application.shared.jobs import UnknownJob
@@ -184,3 +187,16 @@ def test_with_jobs_on_arq_the_app_runs_only_the_purges_every_instance_repeats() 
 )
 def test_an_interval_becomes_the_nearest_arq_cron(every_seconds: float, minute: int, fields: dict[str, Any]) -> None:
     assert cron_schedule(every_seconds, minute) == fields
+
+
+def test_the_composition_root_never_branches_on_an_adapter_type() -> None:
+    modules = Path(src.entrypoints.bootstrap.__file__).parent.glob("*.py")
+
+    type_checks = [
+        f"{module.name}:{node.lineno}"
+        for module in modules
+        for node in ast.walk(ast.parse(module.read_text()))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance"
+    ]
+
+    assert type_checks == []
