@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 from arq import Retry
@@ -31,14 +31,22 @@ def _container(ctx: dict[str, Any]) -> Container:
     return container
 
 
-def arq_function(job: Job, *, max_tries: int, timeout_seconds: float) -> Function:
-    """`job` as an arq function taking one payload. No result is kept (the database is the record), so a finished
+ArqJob = Callable[[dict[str, Any], dict[str, Any]], Awaitable[object]]
+
+
+def job_function(name: str, job: ArqJob, *, max_tries: int, timeout_seconds: float) -> Function:
+    """`job(ctx, payload)` as an arq function. No result is kept (the database is the record), so a finished
     job's id can be queued again, as with the in-process queue."""
+    return func(cast(WorkerCoroutine, job), name=name, max_tries=max_tries, timeout=timeout_seconds, keep_result=0)
+
+
+def arq_function(job: Job, *, max_tries: int, timeout_seconds: float) -> Function:
+    """A queued row of the job table, run with the worker's container; RetryLater becomes arq's Retry."""
 
     async def run(ctx: dict[str, Any], payload: dict[str, Any]) -> object:
         return await retrying(job.run(_container(ctx), payload))
 
-    return func(cast(WorkerCoroutine, run), name=job.name, max_tries=max_tries, timeout=timeout_seconds, keep_result=0)
+    return job_function(job.name, run, max_tries=max_tries, timeout_seconds=timeout_seconds)
 
 
 def arq_cron_job(job: Job) -> WorkerCoroutine:
