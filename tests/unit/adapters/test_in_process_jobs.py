@@ -9,6 +9,7 @@ import pytest
 
 from src.adapters.memory.jobs import InProcessJobQueue, JobQueueFull
 from src.application.shared.jobs import RetryLater
+from tests.support.polling import eventually
 
 
 async def never_done(payload: dict[str, Any]) -> None:
@@ -70,5 +71,7 @@ async def test_finished_jobs_leave_nothing_behind() -> None:
         await sut.enqueue("quick", {"n": n}, job_id=f"quick:{n}")
         await asyncio.sleep(0.001)
 
-    await asyncio.sleep(0.01)
-    assert sut.pending == 0
+    async def drained() -> bool:
+        return sut.pending == 0
+
+    await eventually(drained, deadline=5)
