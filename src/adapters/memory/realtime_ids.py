@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from src.application.realtime.ports import IdRequest
 
@@ -11,13 +11,16 @@ PURGE_ABOVE = 10_000  # numbered events kept before the expired ones are dropped
 
 
 class InMemoryRealtimeSequencer:
-    def __init__(self) -> None:
+    """Expiry is measured on `monotonic` (seconds), which tests replace to move time instead of waiting."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
         self._counter = 0
         self._events: dict[str, tuple[int, int, float]] = {}  # event id → id, prev, expires at
         self._pointers: dict[str, tuple[int, float | None]] = {}  # channel → last id, expires at
 
     async def assign(self, requests: Sequence[IdRequest], event_ttl_seconds: float) -> list[tuple[int, int]]:
-        now = time.monotonic()
+        now = self._monotonic()
         if len(self._events) > PURGE_ABOVE:
             self._events = {key: value for key, value in self._events.items() if value[2] > now}
         running: dict[str, int] = {}
@@ -44,7 +47,7 @@ class InMemoryRealtimeSequencer:
         return pairs
 
     async def last_id(self, channel: str) -> int | None:
-        return self._pointer(channel, time.monotonic())
+        return self._pointer(channel, self._monotonic())
 
     def _pointer(self, channel: str, now: float) -> int | None:
         entry = self._pointers.get(channel)

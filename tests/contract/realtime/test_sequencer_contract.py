@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from redis.asyncio import Redis
@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from src.adapters.memory.realtime_ids import InMemoryRealtimeSequencer
 from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
 from src.application.realtime.ports import IdRequest, RealtimeSequencer
+from tests.support.clocks import FakeClock
 from tests.support.env import TEST_REDIS_URL
 from tests.support.redis_keys import delete_namespace, new_namespace
 
@@ -18,11 +19,16 @@ TTL = 60.0
 MakeSequencer = Callable[[], RealtimeSequencer]
 
 
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
 @pytest.fixture(params=["memory", "redis"])
-async def make_sequencer(request: pytest.FixtureRequest) -> AsyncIterator[MakeSequencer]:
+async def make_sequencer(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterator[MakeSequencer]:
     """Each call is another process on the same state (Redis: one more sequencer on the namespace)."""
     if request.param == "memory":
-        shared = InMemoryRealtimeSequencer()
+        shared = InMemoryRealtimeSequencer(monotonic=clock.monotonic)
         yield lambda: shared
         return
     namespace, client = new_namespace(), Redis.from_url(TEST_REDIS_URL)
@@ -31,6 +37,21 @@ async def make_sequencer(request: pytest.FixtureRequest) -> AsyncIterator[MakeSe
     finally:
         await delete_namespace(client, namespace)
         await client.aclose()
+
+
+@pytest.fixture
+def elapse(request: pytest.FixtureRequest, clock: FakeClock) -> Callable[[float], Awaitable[None]]:
+    """Let time pass for the sequencer: the in-memory one's clock moves at once; Redis keeps time on its server,
+    so its leg is a test of real time and waits for it."""
+    in_memory = request.node.callspec.params["make_sequencer"] == "memory"
+
+    async def elapse(seconds: float) -> None:
+        if in_memory:
+            clock.advance(seconds)
+        else:
+            await asyncio.sleep(seconds)
+
+    return elapse
 
 
 def _user(event_id: str, user: str = "u1") -> IdRequest:
@@ -73,9 +94,11 @@ async def test_concurrent_passes_never_share_an_id(make_sequencer: MakeSequencer
     assert len(set(ids)) == 100
 
 
-async def test_after_its_ttl_an_event_is_numbered_anew(make_sequencer: MakeSequencer) -> None:
+async def test_after_its_ttl_an_event_is_numbered_anew(
+    make_sequencer: MakeSequencer, elapse: Callable[[float], Awaitable[None]]
+) -> None:
     sut = make_sequencer()
     [(first, _)] = await sut.assign([_user("short")], 0.05)
-    await asyncio.sleep(0.15)
+    await elapse(0.15)
     [(again, _)] = await sut.assign([_user("short")], 0.05)
     assert again > first
