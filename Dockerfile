@@ -35,18 +35,23 @@ ENV PATH="/opt/venv/bin:${PATH}"
 
 WORKDIR /build
 
-# Dependencies first, from the lock alone, so editing code does not bust this
-# (slow) layer. The lock holds exact pins; the project is then added without
-# letting pip resolve anything else.
-COPY requirements.lock ./
-RUN pip install -r requirements.lock
+# Dependencies first, from the runtime lock alone (no test or lint tools: the
+# same pins as requirements.lock, without the dev extra), so editing code does
+# not bust this (slow) layer. The project is then added without letting pip
+# resolve anything else.
+COPY requirements.runtime.lock ./
+RUN pip install -r requirements.runtime.lock
 
 COPY pyproject.toml README.md ./
 COPY src/ src/
 COPY workers/ workers/
 # pip check: fail the build, not the container, if the lock and pyproject disagree.
+# Bytecode now, as root in the builder: at run time the code is read-only and
+# PYTHONDONTWRITEBYTECODE is set, so an uncompiled module would be compiled
+# again by every process on every start.
 RUN pip install --no-deps . \
- && pip check
+ && pip check \
+ && python -m compileall -q -j 0 /opt/venv
 
 # ---------------------------------------------------------------------------
 # runtime: slim base + the venv + the files the CLI reads at run time
@@ -81,9 +86,13 @@ COPY migrations/ migrations/
 COPY src/ src/
 COPY workers/ workers/
 
-# var/ is the only writable path: VAR_DIR defaults to ./var, where the embedded
-# fallbacks (SQLite, chDB) would live if DATABASE_URL/CLICKHOUSE_DSN are unset.
-RUN mkdir -p /app/var && chown app:app /app/var
+# var/ and keys/ are the only writable paths: VAR_DIR defaults to ./var, where
+# the embedded fallbacks (SQLite, chDB) would live if DATABASE_URL/CLICKHOUSE_DSN
+# are unset; keys/ is where compose's app-keys volume is mounted (a new named
+# volume takes this directory's owner, so the app can write the VAPID key).
+RUN python -m compileall -q -j 0 migrations src workers \
+ && mkdir -p /app/var /app/keys \
+ && chown app:app /app/var /app/keys
 
 # Numeric, so Kubernetes' runAsNonRoot can verify it without /etc/passwd.
 USER 10001:10001

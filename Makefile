@@ -44,8 +44,10 @@ services: install
 bench: install services
 	$(BIN)/python -m tests.bench
 
+# requirements.lock: everything `make install` puts in the virtualenv; requirements.runtime.lock: what the image ships
 lock: $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --constraint requirements.lock -o requirements.runtime.lock
 
 fmt: install
 	$(BIN)/ruff format src workers migrations tests

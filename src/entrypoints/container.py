@@ -14,7 +14,7 @@ from src.application.realtime.hub import RealtimeHub
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
 from src.application.shared.jobs import JobQueue
 from src.application.shared.outbox import OutboxRelay
-from src.application.shared.ports import Cache, Clock, HealthProbe, UnitOfWork
+from src.application.shared.ports import Cache, Clock, GaugeSource, HealthProbe, UnitOfWork
 from src.application.shop.catalog import ShopDeps
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.payments import PaymentGateway
@@ -50,3 +50,4 @@ class Container:
     ledger_auditor: LedgerAuditor
     play_scores: PlayScoreSource
     probes: list[HealthProbe] = field(default_factory=list)
+    gauges: list[GaugeSource] = field(default_factory=list)  # sampled when /metrics is scraped

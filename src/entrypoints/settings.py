@@ -102,6 +102,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_level: str = "INFO"
     log_format: LogFormat | None = None
     cors_origins: list[str] = []
+    metrics_token: str | None = None  # bearer token /metrics requires; unset: open, except closed in production
     max_request_body_bytes: int = 1_048_576
     db_pool_size: int = 10
     readiness_timeout_seconds: float = 2.0

@@ -148,7 +148,7 @@ def test_the_arq_workers_run_exactly_the_table() -> None:
 async def test_the_in_process_runner_runs_exactly_the_queued_jobs_of_the_table() -> None:
     settings = load_settings(IN_PROCESS, env_file=None)
     async with AsyncExitStack() as stack:
-        sut = job_queue(settings, None, stack, lambda: UNUSED_CONTAINER)
+        sut, _ = job_queue(settings, None, stack, lambda: UNUSED_CONTAINER)
 
         for job in queued_jobs():  # queued far in the future; closing the runner cancels them
             await sut.enqueue(job.name, {}, delay_seconds=3600)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from arq.connections import ArqRedis
@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from src.adapters.arq.namespaced import NamespacedArqRedis
 from src.application.shared.jobs import JobQueueUnavailable, UnknownJob
+from src.application.shared.ports import GaugeSample
 
 
 class ArqJobQueue:
@@ -46,3 +47,21 @@ class ArqJobQueue:
             )
         except (RedisError, OSError) as exc:
             raise JobQueueUnavailable(f"could not queue {job!r}") from exc
+
+
+class ArqQueueGauges:
+    """Implements GaugeSource: jobs waiting in each arq queue (a sorted set per queue, due and deferred)."""
+
+    def __init__(self, client: Redis, queues: Mapping[str, str]) -> None:
+        self._client = client
+        self._queues = dict(queues)  # queue name -> its Redis key
+
+    async def sample(self) -> Sequence[GaugeSample]:
+        async with self._client.pipeline(transaction=False) as pipe:
+            for key in self._queues.values():
+                pipe.zcard(key)
+            depths = await pipe.execute()
+        return [
+            GaugeSample("job_queue_depth", {"queue": name}, float(depth))
+            for name, depth in zip(self._queues, depths, strict=True)
+        ]

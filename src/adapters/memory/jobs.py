@@ -7,11 +7,13 @@ holds) are the backstop, as they are for a job arq gives up on.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
 
 from src.application.shared.jobs import JobHandler, RetryLater, UnknownJob
+from src.application.shared.ports import GaugeSample
 
 logger = structlog.get_logger("casino_club.jobs")
 
@@ -88,3 +90,13 @@ class InProcessJobQueue:
                 logger.exception("job failed; dropped", job=job, attempt=attempt)
             return
         logger.error("job gave up after its maximum tries", job=job, max_tries=max_tries)
+
+
+class InProcessQueueGauges:
+    """Implements GaugeSource: jobs queued or running in this process."""
+
+    def __init__(self, queue: InProcessJobQueue) -> None:
+        self._queue = queue
+
+    async def sample(self) -> Sequence[GaugeSample]:
+        return [GaugeSample("job_queue_depth", {"queue": "in-process"}, float(self._queue.pending))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,24 +43,39 @@ class VapidKeys:
         return cls.from_private_pem(private)
 
 
+def is_pem(value: str) -> bool:
+    return value.replace("\\n", "\n").strip().startswith("-----BEGIN")
+
+
 def configured_keys(value: str) -> VapidKeys:
     """VAPID_PRIVATE_KEY: the PEM itself (newlines may be written as \\n) or the path of a PEM file."""
     text = value.replace("\\n", "\n").strip()
-    pem = text.encode() if text.startswith("-----BEGIN") else Path(text).read_bytes()
-    return VapidKeys.from_private_pem(pem)
+    if is_pem(text):
+        return VapidKeys.from_private_pem(text.encode())
+    if not Path(text).is_file():
+        raise FileNotFoundError(f"VAPID_PRIVATE_KEY names {text}, which does not exist: run `casino-club vapid-key`")
+    return VapidKeys.from_private_pem(Path(text).read_bytes())
+
+
+def key_file(path: Path) -> VapidKeys:
+    """The key in `path`, generated there first when missing. Creation never overwrites: the new key is written
+    to a temporary file and hard-linked into place, so of two processes racing, both end up with the same key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        keys = VapidKeys.generate()
+        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+        temporary = Path(name)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(keys.private_pem)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            temporary.unlink()
+    return VapidKeys.from_private_pem(path.read_bytes())
 
 
 def development_keys(var_dir: Path) -> VapidKeys:
     """Generated on first run; later runs (and other processes on the same VAR_DIR) reuse the file."""
-    path = var_dir / "vapid" / "private_key.pem"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        keys = VapidKeys.generate()
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(keys.private_pem)
-        temporary.chmod(0o600)
-        if not path.exists():
-            temporary.replace(path)  # atomic: a concurrent first run keeps one of the two keys whole
-        else:
-            temporary.unlink()
-    return VapidKeys.from_private_pem(path.read_bytes())
+    return key_file(var_dir / "vapid" / "private_key.pem")

@@ -118,3 +118,18 @@ class HealthProbe(Protocol):
     name: str
 
     async def check(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class GaugeSample:
+    """One operational measurement at scrape time, e.g. ("outbox_backlog", {}, 12.0)."""
+
+    name: str
+    labels: dict[str, str]
+    value: float
+
+
+class GaugeSource(Protocol):
+    """Something an operator watches that only an adapter can measure (a backlog, a queue, a pool)."""
+
+    async def sample(self) -> Sequence[GaugeSample]: ...

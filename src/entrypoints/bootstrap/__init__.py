@@ -2,7 +2,14 @@
 adapters; `root.open_container` assembles the shared clients (`infra`), each context (`contexts`) and the
 tables of jobs and event subscribers (`src.entrypoints.jobs`, `src.entrypoints.events`)."""
 
-from src.entrypoints.bootstrap.infra import check_embedded_olap_free, migrate_database, worker_redis
+from src.entrypoints.bootstrap.infra import check_embedded_olap_free, ensure_vapid_key, migrate_database, worker_redis
 from src.entrypoints.bootstrap.root import Profile, open_container
 
-__all__ = ["Profile", "check_embedded_olap_free", "migrate_database", "open_container", "worker_redis"]
+__all__ = [
+    "Profile",
+    "check_embedded_olap_free",
+    "ensure_vapid_key",
+    "migrate_database",
+    "open_container",
+    "worker_redis",
+]

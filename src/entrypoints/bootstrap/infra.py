@@ -11,11 +11,11 @@ import httpx
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool, Redis
 
-from src.adapters.arq.jobs import ArqJobQueue
+from src.adapters.arq.jobs import ArqJobQueue, ArqQueueGauges
 from src.adapters.arq.namespaced import NamespacedArqRedis
 from src.adapters.clickhouse.olap import ClickHouseOlap, chdb_directory, held_by_another_process, in_use
 from src.adapters.memory.cache import InMemoryCache
-from src.adapters.memory.jobs import InProcessJobQueue
+from src.adapters.memory.jobs import InProcessJobQueue, InProcessQueueGauges
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.payments.sandbox import SandboxPaymentGateway
 from src.adapters.redis.cache import RedisCache
@@ -23,13 +23,13 @@ from src.adapters.redis.leaderboard import RedisLeaderboard
 from src.adapters.smtp.mailer import FileMailer, SmtpMailer
 from src.adapters.sqla import migrations
 from src.adapters.webpush.sender import RecordingPushSender, WebPushSender
-from src.adapters.webpush.vapid import VapidKeys, configured_keys, development_keys
+from src.adapters.webpush.vapid import VapidKeys, configured_keys, development_keys, is_pem, key_file
 from src.application.games.leaderboard import Leaderboard
 from src.application.notifications.ports import Mailer, PushSender
 from src.application.shared.jobs import JobQueue
-from src.application.shared.ports import Cache
+from src.application.shared.ports import Cache, GaugeSource
 from src.entrypoints.container import Container
-from src.entrypoints.jobs import Job, job_queue_keys, queued_jobs
+from src.entrypoints.jobs import QUEUES, Job, job_queue_keys, queue_key, queued_jobs
 from src.entrypoints.settings import Settings, SettingsError
 
 REDIS_CONNECT_TIMEOUT_SECONDS = 3.0
@@ -80,18 +80,19 @@ def migrate_database(settings: Settings, revision: str = "head") -> None:
 
 def job_queue(
     settings: Settings, redis: Redis | None, stack: AsyncExitStack, container: Callable[[], Container]
-) -> JobQueue:
+) -> tuple[JobQueue, GaugeSource]:
     """JOB_QUEUE: arq (workers run the jobs) or tasks of this process (closed before the database), which run the
-    table's jobs with the container this process builds."""
+    table's jobs with the container this process builds; with what measures how many jobs wait."""
     if settings.jobs_on_arq:
         if redis is None:
             raise SettingsError("JOB_QUEUE=arq needs REDIS_URL")
-        return ArqJobQueue.on_client(redis, job_queue_keys(settings), settings.redis_namespace)
+        gauges = ArqQueueGauges(redis, {name: queue_key(settings, name) for name in QUEUES})
+        return ArqJobQueue.on_client(redis, job_queue_keys(settings), settings.redis_namespace), gauges
     queue = InProcessJobQueue()
     stack.push_async_callback(queue.close)
     for job in queued_jobs():
         queue.register(job.name, _bound(job, container), max_tries=job.tries(settings))
-    return queue
+    return queue, InProcessQueueGauges(queue)
 
 
 def _bound(job: Job, container: Callable[[], Container]) -> Callable[[dict[str, Any]], Any]:
@@ -113,6 +114,15 @@ def _vapid_keys(settings: Settings) -> VapidKeys:
     if settings.vapid_private_key:
         return configured_keys(settings.vapid_private_key)
     return development_keys(Path(settings.var_dir))
+
+
+def ensure_vapid_key(settings: Settings) -> str:
+    """`casino-club vapid-key`: a VAPID_PRIVATE_KEY that names a file gets one generated there when missing (the
+    compose stack's one-shot step, so every container then reads the same key); answers the public key."""
+    configured = settings.vapid_private_key
+    if configured and not is_pem(configured):
+        return key_file(Path(configured.strip())).application_server_key
+    return _vapid_keys(settings).application_server_key
 
 
 def push_sender(settings: Settings, stack: AsyncExitStack, *, over_http: bool) -> PushSender:

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from src.adapters.clickhouse.olap import ClickHouseProbe
 from src.adapters.security.passwords import CHEAP_TEST_PARAMETERS, Argon2PasswordHasher
 from src.adapters.sqla.database import SqlaDatabase, SqlaDatabaseProbe
+from src.adapters.sqla.gauges import SqlaGauges
 from src.adapters.sqla.repositories.games import SqlaPlayScores
 from src.adapters.sqla.repositories.idempotency import SqlaIdempotencyStore
 from src.adapters.sqla.repositories.outbox import SqlaOutboxStore
@@ -136,8 +137,9 @@ async def open_container(
         relay = OutboxRelay(store, subscribers, infra.cache_on(clients.background, settings), clock)
         uow_factory = _uow_factory(clients.database, relay)
         late = _Late()
-        jobs = infra.job_queue(settings, clients.background, stack, late)
+        jobs, queue_gauges = infra.job_queue(settings, clients.background, stack, late)
         shared = contexts.Shared(settings, uow_factory, clock, clients.cache, jobs)
         late.container = container = await _container(shared, clients, relay, profile, stack)
+        container.gauges = [SqlaGauges(clients.database, clock), queue_gauges]
         subscribers.update(subscriber_map(container))
         yield container

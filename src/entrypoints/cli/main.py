@@ -20,7 +20,13 @@ from src.application.shared.errors import StoreInUse
 from src.application.shop.integrity import IntegrityReport, count_transactions, verify_transactions
 from src.application.wallet.verification import LedgerReport, verify_ledger
 from src.domain.shared.errors import DomainError
-from src.entrypoints.bootstrap import Profile, check_embedded_olap_free, migrate_database, open_container
+from src.entrypoints.bootstrap import (
+    Profile,
+    check_embedded_olap_free,
+    ensure_vapid_key,
+    migrate_database,
+    open_container,
+)
 from src.entrypoints.http.app import create_app
 from src.entrypoints.realtime.uvicorn_protocol import RealtimeWebSocketProtocol
 from src.entrypoints.runtime import settle_garbage_collector
@@ -66,6 +72,14 @@ def migrate(settings: Settings, revision: str) -> None:
     """Apply database migrations."""
     migrate_database(settings, revision)
     click.echo(f"database at revision {revision}")
+
+
+@cli.command("vapid-key")
+@with_settings
+def vapid_key(settings: Settings) -> None:
+    """Make sure the Web Push key exists (VAPID_PRIVATE_KEY naming a file: generated there once) and print the
+    public key browsers subscribe with."""
+    click.echo(ensure_vapid_key(settings))
 
 
 @cli.command()

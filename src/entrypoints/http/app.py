@@ -15,7 +15,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from src.application.games.boards import rebuild_leaderboards
 from src.application.identity.accounts import ensure_admin
@@ -31,6 +31,7 @@ from src.entrypoints.http.games import GamesController, InventoryController
 from src.entrypoints.http.identity import AuthController, InviteController, UsersController
 from src.entrypoints.http.json_body import JsonRequest
 from src.entrypoints.http.limited import LimitedPackagesController
+from src.entrypoints.http.metrics import MetricsController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.notifications import NotificationsController
 from src.entrypoints.http.openapi import document_error_envelope
@@ -57,11 +58,6 @@ logger = structlog.get_logger("casino_club.app")
 def _provide_container(state: State) -> Container:
     container: Container = state.container
     return container
-
-
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    include_in_schema = False
 
 
 async def _every(interval_seconds: float, job: Callable[[], Awaitable[object]]) -> None:

@@ -15,6 +15,7 @@ from src.application.games import boards, configs, history, plays
 from src.application.games.deps import GamesDeps
 from src.domain.shared.principal import Principal
 from src.entrypoints.http.idempotency import idempotency_key, idempotent
+from src.entrypoints.http.metrics import PLAYS
 from src.entrypoints.http.query import From, To, as_utc
 from src.entrypoints.http.schemas.games import (
     GachaConfigOut,
@@ -68,7 +69,9 @@ class GamesController(Controller):
         key = idempotency_key(request, data.idempotency_key)
 
         async def run() -> SpinOut:
-            return SpinOut.of(await plays.place_spin(request.user.user_id, data.bet, games, key))
+            answer = SpinOut.of(await plays.place_spin(request.user.user_id, data.bet, games, key))
+            PLAYS.labels(game="slot").inc()
+            return answer
 
         return await idempotent(request, request.user.user_id, run, required=False, body_key=data.idempotency_key)
 
@@ -88,7 +91,9 @@ class GamesController(Controller):
         key = idempotency_key(request, data.idempotency_key)
 
         async def run() -> PullOut:
-            return PullOut.of(await plays.pull_gacha(request.user.user_id, data.count, games, key))
+            answer = PullOut.of(await plays.pull_gacha(request.user.user_id, data.count, games, key))
+            PLAYS.labels(game="gacha").inc()
+            return answer
 
         return await idempotent(request, request.user.user_id, run, required=False, body_key=data.idempotency_key)
 

@@ -19,6 +19,7 @@ from src.application.shop.purchases import BuyGems, PurchaseResult, buy
 from src.domain.shared.principal import Principal
 from src.domain.shop.transactions import PurchaseKind
 from src.entrypoints.http.idempotency import NotFinal, idempotency_key, idempotent
+from src.entrypoints.http.metrics import PURCHASE_ANSWERS
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.shop import BuyIn, BuyOut, CatalogItemOut, LimitedBuyIn, ReceiptIn, ReceiptOut
 from src.entrypoints.http.schemas.transactions import TransactionOut
@@ -64,6 +65,8 @@ async def _buy(
     async def run() -> BuyOut | NotFinal:
         result = await buy(command, deps)
         answer = _buy_out(result, deps)
+        if not result.earlier:
+            PURCHASE_ANSWERS.labels(status=answer.status).inc()
         # the key's earlier request died with its purchase open: answer its state, store only the final one
         return NotFinal(answer) if result.earlier and not result.transaction.is_settled else answer
 

@@ -1,0 +1,36 @@
+"""What an operator watches in the database: the outbox backlog and its age (relay lag), and the pool in use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.pool import QueuePool
+
+from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.models.outbox import OutboxRow
+from src.application.shared.ports import Clock, GaugeSample
+
+
+class SqlaGauges:
+    """Implements GaugeSource: one indexed query per scrape (the relay's own index on published_at, position)."""
+
+    def __init__(self, database: SqlaDatabase, clock: Clock) -> None:
+        self._database = database
+        self._clock = clock
+
+    async def sample(self) -> Sequence[GaugeSample]:
+        table = OutboxRow.__table__
+        statement = select(func.count(), func.min(table.c.created_at)).where(table.c.published_at.is_(None))
+        async with self._database.session_factory() as session:
+            backlog, oldest = (await session.execute(statement)).one()
+        lag = 0.0 if oldest is None else max(0.0, (self._clock.now() - oldest).total_seconds())
+        samples = [
+            GaugeSample("outbox_backlog", {}, float(backlog)),
+            GaugeSample("outbox_oldest_age_seconds", {}, lag),
+        ]
+        pool = self._database.engine.pool
+        if isinstance(pool, QueuePool):  # SQLite uses a pool without a size
+            samples.append(GaugeSample("db_pool_in_use", {}, float(pool.checkedout())))
+            samples.append(GaugeSample("db_pool_size", {}, float(pool.size())))
+        return samples
