@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from src.application.analytics.deps import ActionDeps
 from src.application.engagement.deps import EngagementDeps, RewardDeps
 from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
@@ -41,6 +42,7 @@ class Container:
     shop: ShopDeps
     purchases: PurchaseDeps
     notifications: NotificationDeps
+    actions: ActionDeps
     jobs: JobQueue
     gateway: PaymentGateway
     relay: OutboxRelay

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from src.application.analytics import tracking
 from src.application.notifications import campaigns, email, inbox, push
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
 from src.application.shop import purchases, webhooks
@@ -20,6 +21,7 @@ CRASH_RERUNS = 5
 STALE_VOID_INTERVAL_SECONDS = 60.0
 HOLD_SWEEP_INTERVAL_SECONDS = 30.0
 NOTIFICATION_PURGE_INTERVAL_SECONDS = 3600.0
+ACTION_PURGE_INTERVAL_SECONDS = 3600.0
 OUTBOX_SAFETY_PASS_SECONDS = 10.0
 
 Handler = Callable[[Container, dict[str, Any]], Awaitable[object]]
@@ -127,6 +129,12 @@ JOBS: tuple[Job, ...] = (
         schedule=Schedule(
             lambda s: s.idempotency_purge_interval_seconds, minute=7, run_at_startup=True, in_app=InApp.ALWAYS
         ),
+    ),
+    Job(
+        "purge_old_actions",
+        "maintenance",
+        lambda c, _: tracking.purge_old_actions(c.actions),
+        schedule=Schedule(lambda _: ACTION_PURGE_INTERVAL_SECONDS, minute=27, run_at_startup=True),
     ),
     Job(
         "forget_old_arrivals",

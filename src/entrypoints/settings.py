@@ -126,6 +126,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     notification_retry_base_seconds: Annotated[float, msgspec.Meta(ge=0)] = 2.0  # then 2x, 4x … (or Retry-After)
     campaign_dispatch_interval_seconds: Annotated[float, msgspec.Meta(gt=0)] = 1.0  # in-process dispatcher
     streak_timezone: str = "UTC"  # IANA name: where a streak's calendar day starts and ends
+    actions_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 1000  # tracked actions per player per minute
+    action_retention_days: Annotated[int, msgspec.Meta(ge=1)] = 30  # how long /api/actions/recent looks back
 
     def __post_init__(self) -> None:
         try:

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from src.adapters.lazy import lazy_repository
+from src.adapters.memory.analytics import AnalyticsTables, InMemoryActionRepository
 from src.adapters.memory.engagement import EngagementTables, InMemoryStreakRepository
 from src.adapters.memory.follows import InMemoryFollowRepository
 from src.adapters.memory.games import (
@@ -66,6 +67,7 @@ class InMemoryStore:
         self.webhook_tables = WebhookTables()
         self.notification_tables = NotificationTables()
         self.engagement_tables = EngagementTables()
+        self.analytics_tables = AnalyticsTables()
         self.outbox: list[DomainEvent] = []  # an event's position is its index + 1
         self.published: dict[int, datetime] = {}  # outbox position → when the relay published it
         # taken by commit, rollback and the two atomic writes (invite consume, refresh spend)
@@ -89,6 +91,7 @@ _TABLES = {
     "limited": "limited_tables",
     "notifications": "notification_tables",
     "engagement": "engagement_tables",
+    "analytics": "analytics_tables",
 }
 
 
@@ -121,6 +124,7 @@ class InMemoryUnitOfWork:
     campaigns = _over("notifications", InMemoryCampaignRepository)
     streaks = _over("engagement", InMemoryStreakRepository)
     rewards = _over("engagement", InMemoryRewardRepository)
+    actions = _over("analytics", InMemoryActionRepository)
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.lazy import lazy_repository
 from src.adapters.sqla.models.outbox import OutboxRow
+from src.adapters.sqla.repositories.analytics import SqlaActionRepository
 from src.adapters.sqla.repositories.campaigns import SqlaAudienceRepository, SqlaCampaignRepository
 from src.adapters.sqla.repositories.engagement import SqlaStreakRepository
 from src.adapters.sqla.repositories.follows import SqlaFollowRepository
@@ -103,6 +104,7 @@ class SqlaUnitOfWork:
     audience = _sqla(SqlaAudienceRepository)
     streaks = _sqla(SqlaStreakRepository)
     rewards = _sqla(SqlaRewardRepository)
+    actions = _sqla(SqlaActionRepository)
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None

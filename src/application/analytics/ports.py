@@ -7,7 +7,12 @@ write each event once by its id (ARCHITECTURE.md, invariants).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
+
+from src.application.shared.pagination import Page, Position
+from src.application.shared.ports import UnitOfWork
+from src.domain.analytics.actions import PlayerAction
 
 Row = Sequence[object]
 
@@ -28,3 +33,24 @@ class OlapStore(Protocol):
     async def query(self, sql: str, parameters: Mapping[str, object] | None = None) -> list[dict[str, object]]:
         """The result rows, each keyed by column name; parameters bind as `{name:Type}`."""
         ...
+
+
+class ActionRepository(Protocol):
+    async def add_many(self, actions: Sequence[PlayerAction]) -> None:
+        """Store tracked actions (their ids are new)."""
+        ...
+
+    async def recent(self, user_id: str, limit: int, after: Position | None) -> Page[PlayerAction]:
+        """The player's actions, newest server time first (id breaks ties), after the cursor position."""
+        ...
+
+    async def delete_before(self, cutoff: datetime, limit: int) -> int:
+        """Delete up to `limit` actions tracked before `cutoff`; returns how many went."""
+        ...
+
+
+class ActionUnitOfWork(UnitOfWork, Protocol):
+    """The actions table; the recorded ActionTracked events go to the outbox in the same transaction."""
+
+    @property
+    def actions(self) -> ActionRepository: ...

@@ -17,6 +17,7 @@ from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2Passwo
 from src.adapters.security.tokens import PyJwtTokenService
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.adapters.system.random import SystemRandomSource
+from src.application.analytics.deps import ActionConfig, ActionDeps
 from src.application.engagement.deps import EngagementDeps, RewardDeps
 from src.application.games.deps import GamesDeps
 from src.application.games.leaderboard import Leaderboard
@@ -120,6 +121,12 @@ def notifications(shared: Shared, push: PushSender) -> NotificationDeps:
         mailer=mailer(shared.settings),
         config=configs.notification_config(shared.settings),
     )
+
+
+def actions(shared: Shared) -> ActionDeps:
+    settings = shared.settings
+    config = ActionConfig(per_minute=settings.actions_per_minute, retention_days=settings.action_retention_days)
+    return ActionDeps(uow_factory=shared.uow_factory, clock=shared.clock, cache=shared.cache, config=config)
 
 
 async def realtime(

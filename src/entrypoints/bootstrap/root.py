@@ -110,6 +110,7 @@ async def _container(
         shop=contexts.shop(shared),
         purchases=contexts.purchases(shared, gateway),
         notifications=contexts.notifications(shared, push),
+        actions=contexts.actions(shared),
         jobs=shared.jobs,
         gateway=gateway,
         idempotency=SqlaIdempotencyStore(sessions),

@@ -25,6 +25,7 @@ from src.domain.identity.errors import NicknameTaken, SiteIdTaken
 from src.entrypoints.bootstrap import Profile, open_container
 from src.entrypoints.container import Container
 from src.entrypoints.http.admin.router import admin_router
+from src.entrypoints.http.analytics import ActionsController
 from src.entrypoints.http.engagement import StreakController
 from src.entrypoints.http.errors import EXCEPTION_HANDLERS
 from src.entrypoints.http.games import GamesController, InventoryController
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         PaymentWebhookController,
         LimitedPackagesController,
         NotificationsController,
+        ActionsController,
         admin_router(),
         realtime_socket,
         RealtimeEventsController,

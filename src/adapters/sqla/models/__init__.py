@@ -1,5 +1,6 @@
 """ORM models; importing this package registers every table on `Base.metadata` (Alembic reads it)."""
 
+from src.adapters.sqla.models.analytics import PlayerActionRow
 from src.adapters.sqla.models.base import Base
 from src.adapters.sqla.models.engagement import StreakRow
 from src.adapters.sqla.models.follows import FollowRow
@@ -41,6 +42,7 @@ __all__ = [
     "NotificationRow",
     "NotificationSettingsRow",
     "OutboxRow",
+    "PlayerActionRow",
     "PlayerGameStateRow",
     "ProcessedEventRow",
     "PurchaseTransactionRow",
