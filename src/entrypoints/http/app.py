@@ -35,7 +35,7 @@ from src.entrypoints.http.limited import LimitedPackagesController
 from src.entrypoints.http.metrics import MetricsController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.notifications import NotificationsController
-from src.entrypoints.http.openapi import document_error_envelope
+from src.entrypoints.http.openapi import finish_openapi
 from src.entrypoints.http.ops import OpsController
 from src.entrypoints.http.rewards import RewardsController
 from src.entrypoints.http.security import authentication_middleware
@@ -44,6 +44,7 @@ from src.entrypoints.http.shop import ShopController
 from src.entrypoints.http.social import FollowController
 from src.entrypoints.http.vip import VipController
 from src.entrypoints.http.wallet import WalletController
+from src.entrypoints.http.web import web_handlers
 from src.entrypoints.http.webhooks import PaymentWebhookController
 from src.entrypoints.jobs import runs_in_app, scheduled_jobs
 from src.entrypoints.logging import structlog_plugin
@@ -157,11 +158,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         admin_router(),
         realtime_socket,
         RealtimeEventsController,
+        *web_handlers(),
     ]
     return Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
-        on_startup=[document_error_envelope],
+        on_startup=[finish_openapi],
         dependencies={"container": Provide(_provide_container, sync_to_thread=False)},
         exception_handlers=dict(EXCEPTION_HANDLERS),
         middleware=[RequestContextMiddleware(), prometheus.middleware, authentication_middleware()],

@@ -1,4 +1,4 @@
-"""Operations endpoints: liveness, readiness, API docs UI."""
+"""Operations endpoints: liveness and readiness."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.response import Response as RawResponse
 
 from src.application.shared.readiness import check_readiness
 from src.entrypoints.container import Container
-from src.entrypoints.http.docs_page import swagger_page
 from src.entrypoints.http.errors import error_response
 
 
@@ -39,7 +37,3 @@ class OpsController(Controller):
             return Response(ReadyOut(status="ready", checks=checks))
         failed = ", ".join(report.failed)
         return error_response(request, 503, "NOT_READY", f"not ready: {failed} unavailable", {"checks": checks})
-
-    @get("/docs", operation_id="docs", include_in_schema=False, media_type="text/html")
-    async def docs(self, request: Request[Any, Any, Any]) -> RawResponse[bytes]:
-        return swagger_page(request)

@@ -19,7 +19,7 @@ from src.domain.shared.principal import Principal, Rank
 from src.entrypoints.container import Container
 
 PUBLIC = "public"  # route opt key: no access token needed
-OPEN_PATHS = ["^/health$", "^/ready$", "^/metrics$", "^/docs$", "^/schema"]
+OPEN_PATHS = ["^/health$", "^/ready$", "^/metrics$", "^/schema"]
 
 
 def container_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Container:
