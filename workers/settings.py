@@ -25,17 +25,21 @@ def _startup(settings: Settings) -> Any:
         stack = AsyncExitStack()
         container = await stack.enter_async_context(open_container(settings))
         ctx["stack"], ctx["container"] = stack, container
-        # the relay loop keeps events flowing even when no app instance runs it
-        ctx["relay"] = asyncio.create_task(container.relay.run_forever(settings.outbox_poll_seconds))
+        # the relay loop keeps events flowing even when no app instance runs it; so does the exporter (to Kafka)
+        loops = [container.relay.run_forever(settings.outbox_poll_seconds)]
+        if container.exporter is not None:
+            loops.append(container.exporter.run_forever(settings.outbox_poll_seconds))
+        ctx["loops"] = [asyncio.create_task(loop) for loop in loops]
 
     return startup
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
-    relay = ctx.get("relay")
-    if relay is not None:
-        relay.cancel()
-        await asyncio.wait([relay], timeout=10)
+    loops = ctx.get("loops", [])
+    for loop in loops:
+        loop.cancel()
+    if loops:
+        await asyncio.wait(loops, timeout=10)
     stack = ctx.get("stack")
     if stack is not None:
         await stack.aclose()

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from src.application.analytics.deps import ActionDeps
+from src.application.analytics.export import OutboxExporter
+from src.application.analytics.ports import OlapStore
 from src.application.engagement.deps import EngagementDeps, RewardDeps
 from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
@@ -53,3 +55,5 @@ class Container:
     play_scores: PlayScoreSource
     probes: list[HealthProbe] = field(default_factory=list)
     gauges: list[GaugeSource] = field(default_factory=list)  # sampled when /metrics is scraped
+    olap: OlapStore | None = None  # the server's (KPI queries); workers and commands open none
+    exporter: OutboxExporter | None = None  # outbox → Kafka, or → the OLAP store in process; None: nowhere to go

@@ -61,6 +61,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     redis_url: str | None = None
     redis_namespace: str = "cc:"
     kafka_bootstrap_servers: str | None = None
+    kafka_events_topic: str = "casino-club.events"  # every domain event, keyed by player, type in a header
+    kafka_consumer_group: str = "casino-club-olap"  # the `casino-club consume` processes that fill the OLAP store
+    kafka_idempotent_producer: bool = True  # off only for brokers that lack InitProducerId v0 (the tests' tansu)
+    kafka_consumer_batch_size: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 2000  # events per OLAP insert
     clickhouse_dsn: str = ""
     smtp_url: str | None = None
     jwt_secret: str = DEV_JWT_SECRET

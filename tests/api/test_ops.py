@@ -28,7 +28,11 @@ async def test_ready_checks_postgres_redis_and_olap(client: Any) -> None:
     response = await client.get("/ready")
 
     assert response.status_code == 200, response.text
-    assert response.json() == {"status": "ready", "checks": {"database": "ok", "cache": "ok", "olap": "ok"}}
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "cache": "ok", "olap": "ok"},
+        "outbox": {"export_backlog": 0, "export": "ok"},
+    }
 
 
 async def test_ready_names_the_dependency_that_failed(make_settings: Any) -> None:

@@ -32,15 +32,30 @@ class InMemoryOutboxStore:
         self._store = store
 
     async def unpublished(self, limit: int) -> list[OutboxMessage]:
+        return self._pending(self._store.published, limit)
+
+    async def mark_published(self, positions: Sequence[int], now: datetime) -> None:
+        self._mark(self._store.published, positions, now)
+
+    async def unexported(self, limit: int) -> list[OutboxMessage]:
+        return self._pending(self._store.exported, limit)
+
+    async def mark_exported(self, positions: Sequence[int], now: datetime) -> None:
+        self._mark(self._store.exported, positions, now)
+
+    async def export_backlog(self) -> int:
+        return len(self._store.outbox) - len(self._store.exported)
+
+    def _pending(self, done: dict[int, datetime], limit: int) -> list[OutboxMessage]:
         messages: list[OutboxMessage] = []
         for position, event in enumerate(self._store.outbox, start=1):
             if len(messages) == limit:
                 break
-            if position not in self._store.published:
+            if position not in done:
                 messages.append(_message(position, event))
         return messages
 
-    async def mark_published(self, positions: Sequence[int], now: datetime) -> None:
+    def _mark(self, done: dict[int, datetime], positions: Sequence[int], now: datetime) -> None:
         for position in positions:
             if 1 <= position <= len(self._store.outbox):
-                self._store.published[position] = now
+                done[position] = now

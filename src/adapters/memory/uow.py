@@ -70,6 +70,7 @@ class InMemoryStore:
         self.analytics_tables = AnalyticsTables()
         self.outbox: list[DomainEvent] = []  # an event's position is its index + 1
         self.published: dict[int, datetime] = {}  # outbox position → when the relay published it
+        self.exported: dict[int, datetime] = {}  # outbox position → when the analytics exporter exported it
         # taken by commit, rollback and the two atomic writes (invite consume, refresh spend)
         self.lock = asyncio.Lock()
         self.row_locks = RowLocks()

@@ -1,4 +1,5 @@
-"""What an operator watches in the database: the outbox backlog and its age (relay lag), and the pool in use."""
+"""What an operator watches in the database: the outbox backlogs and their age (relay and analytics export lag),
+and the pool in use."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from src.application.shared.ports import Clock, GaugeSample
 
 
 class SqlaGauges:
-    """Implements GaugeSource: one indexed query per scrape (the relay's own index on published_at, position)."""
+    """Implements GaugeSource: one indexed query per backlog and scrape (the relay's index on published_at, position;
+    the exporter's partial index of unexported rows)."""
 
     def __init__(self, database: SqlaDatabase, clock: Clock) -> None:
         self._database = database
@@ -21,14 +23,14 @@ class SqlaGauges:
 
     async def sample(self) -> Sequence[GaugeSample]:
         table = OutboxRow.__table__
-        statement = select(func.count(), func.min(table.c.created_at)).where(table.c.published_at.is_(None))
-        async with self._database.session_factory() as session:
-            backlog, oldest = (await session.execute(statement)).one()
-        lag = 0.0 if oldest is None else max(0.0, (self._clock.now() - oldest).total_seconds())
-        samples = [
-            GaugeSample("outbox_backlog", {}, float(backlog)),
-            GaugeSample("outbox_oldest_age_seconds", {}, lag),
-        ]
+        samples: list[GaugeSample] = []
+        for prefix, cursor in (("outbox", table.c.published_at), ("outbox_export", table.c.exported_at)):
+            statement = select(func.count(), func.min(table.c.created_at)).where(cursor.is_(None))
+            async with self._database.session_factory() as session:
+                backlog, oldest = (await session.execute(statement)).one()
+            lag = 0.0 if oldest is None else max(0.0, (self._clock.now() - oldest).total_seconds())
+            samples.append(GaugeSample(f"{prefix}_backlog", {}, float(backlog)))
+            samples.append(GaugeSample(f"{prefix}_oldest_age_seconds", {}, lag))
         pool = self._database.engine.pool
         if isinstance(pool, QueuePool):  # SQLite uses a pool without a size
             samples.append(GaugeSample("db_pool_in_use", {}, float(pool.checkedout())))

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from src.application.analytics.events import AnalyticsEvent
+from src.application.shared.outbox import OutboxMessage
 from src.application.shared.pagination import Page, Position
 from src.application.shared.ports import UnitOfWork
 from src.domain.analytics.actions import PlayerAction
@@ -54,3 +56,20 @@ class ActionUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def actions(self) -> ActionRepository: ...
+
+
+class EventSink(Protocol):
+    """Where the outbox exporter hands committed events: Kafka, or (embedded) the OLAP writer itself."""
+
+    async def publish(self, events: Sequence[AnalyticsEvent]) -> None:
+        """Returns once every event is durably accepted (Kafka: acks=all); raises otherwise, nothing marked."""
+
+
+class ExportOutbox(Protocol):
+    """The outbox as the exporter reads it: events not yet exported, in commit order (its own cursor, apart
+    from the in-process relay's, so a Kafka outage never holds up in-process consumers)."""
+
+    async def unexported(self, limit: int) -> list[OutboxMessage]: ...
+    async def mark_exported(self, positions: Sequence[int], now: datetime) -> None: ...
+    async def export_backlog(self) -> int:
+        """How many committed events still wait for export."""

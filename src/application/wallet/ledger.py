@@ -33,6 +33,8 @@ def record_balance_change(uow: WalletUnitOfWork, entry: LedgerEntry) -> None:
             delta=entry.delta,
             balance_after=entry.balance_after,
             reason=entry.reason,
+            ref_type=entry.ref_type,
+            ref_id=entry.ref_id,
         )
     )
 

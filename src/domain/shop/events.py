@@ -25,6 +25,7 @@ class PurchaseUpdated(DomainEvent):
     currency: str
     gems_granted: int
     failure_reason: str | None
+    promo_code: str | None = None
 
     @classmethod
     def of(cls, tx: PurchaseTransaction) -> PurchaseUpdated:
@@ -40,4 +41,5 @@ class PurchaseUpdated(DomainEvent):
             currency=tx.currency,
             gems_granted=tx.gems_granted,
             failure_reason=None if tx.failure_reason is None else tx.failure_reason.value,
+            promo_code=tx.promo_code,
         )

@@ -15,6 +15,8 @@ class BalanceChanged(DomainEvent):
     delta: int
     balance_after: int
     reason: str
+    ref_type: str | None = None  # with ref_id (and currency, reason): the ledger row's unique reference
+    ref_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

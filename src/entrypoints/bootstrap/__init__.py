@@ -2,7 +2,13 @@
 adapters; `root.open_container` assembles the shared clients (`infra`), each context (`contexts`) and the
 tables of jobs and event subscribers (`src.entrypoints.jobs`, `src.entrypoints.events`)."""
 
-from src.entrypoints.bootstrap.infra import check_embedded_olap_free, ensure_vapid_key, migrate_database, worker_redis
+from src.entrypoints.bootstrap.infra import (
+    check_embedded_olap_free,
+    ensure_vapid_key,
+    migrate_database,
+    migrate_olap,
+    worker_redis,
+)
 from src.entrypoints.bootstrap.root import Profile, open_container
 
 __all__ = [
@@ -10,6 +16,7 @@ __all__ = [
     "check_embedded_olap_free",
     "ensure_vapid_key",
     "migrate_database",
+    "migrate_olap",
     "open_container",
     "worker_redis",
 ]

@@ -13,7 +13,9 @@ from redis.asyncio import ConnectionPool, Redis
 
 from src.adapters.arq.jobs import ArqJobQueue, ArqQueueGauges
 from src.adapters.arq.namespaced import NamespacedArqRedis
+from src.adapters.clickhouse import migrations as olap_migrations
 from src.adapters.clickhouse.olap import ClickHouseOlap, chdb_directory, held_by_another_process, in_use
+from src.adapters.kafka.publisher import KafkaEventSink
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.jobs import InProcessJobQueue, InProcessQueueGauges
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
@@ -24,6 +26,8 @@ from src.adapters.smtp.mailer import FileMailer, SmtpMailer
 from src.adapters.sqla import migrations
 from src.adapters.webpush.sender import RecordingPushSender, WebPushSender
 from src.adapters.webpush.vapid import VapidKeys, configured_keys, development_keys, is_pem, key_file
+from src.application.analytics.ports import EventSink, OlapStore
+from src.application.analytics.writer import OlapEventWriter
 from src.application.games.leaderboard import Leaderboard
 from src.application.notifications.ports import Mailer, PushSender
 from src.application.shared.jobs import JobQueue
@@ -67,10 +71,36 @@ def check_embedded_olap_free(settings: Settings) -> None:
 
 
 async def open_olap(settings: Settings, stack: AsyncExitStack) -> ClickHouseOlap:
+    """The OLAP store; the embedded one (chDB) gets its schema here, since no other process may open it."""
     olap = ClickHouseOlap(settings.clickhouse_dsn)
     await olap.start()
     stack.push_async_callback(olap.close)
+    if chdb_directory(settings.clickhouse_dsn) is not None:
+        await olap_migrations.upgrade(olap)
     return olap
+
+
+async def migrate_olap(settings: Settings) -> list[str]:
+    """Apply the OLAP schema migrations; returns the names of those applied now."""
+    olap = ClickHouseOlap(settings.clickhouse_dsn)
+    await olap.start()
+    try:
+        return [migration.name for migration in await olap_migrations.upgrade(olap)]
+    finally:
+        await olap.close()
+
+
+async def event_sink(settings: Settings, olap: OlapStore | None, stack: AsyncExitStack) -> EventSink | None:
+    """Kafka when configured; else the OLAP writer itself, in the process that has the OLAP store open."""
+    if settings.kafka_bootstrap_servers:
+        sink = KafkaEventSink(
+            settings.kafka_bootstrap_servers,
+            settings.kafka_events_topic,
+            idempotent=settings.kafka_idempotent_producer,
+        )
+        stack.push_async_callback(sink.close)
+        return sink
+    return OlapEventWriter(olap) if olap is not None else None
 
 
 def migrate_database(settings: Settings, revision: str = "head") -> None:

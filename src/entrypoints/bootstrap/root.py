@@ -10,7 +10,7 @@ from enum import Enum
 
 from redis.asyncio import Redis
 
-from src.adapters.clickhouse.olap import ClickHouseProbe
+from src.adapters.clickhouse.olap import ClickHouseOlap, ClickHouseProbe
 from src.adapters.security.passwords import CHEAP_TEST_PARAMETERS, Argon2PasswordHasher
 from src.adapters.sqla.database import SqlaDatabase, SqlaDatabaseProbe
 from src.adapters.sqla.gauges import SqlaGauges
@@ -20,6 +20,7 @@ from src.adapters.sqla.repositories.outbox import SqlaOutboxStore
 from src.adapters.sqla.repositories.wallet import SqlaLedgerAuditor
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.adapters.system.clock import SystemClock
+from src.application.analytics.export import OutboxExporter
 from src.application.shared.idempotency import IdempotencyPolicy
 from src.application.shared.outbox import OutboxRelay, Subscription
 from src.application.shared.ports import Cache, Clock, HealthProbe
@@ -60,6 +61,7 @@ class _Clients:
     background: Redis | None  # relay passes and leaderboard writes
     realtime: Redis | None
     probes: list[HealthProbe]
+    olap: ClickHouseOlap | None
 
 
 async def _open_clients(settings: Settings, profile: Profile, stack: AsyncExitStack) -> _Clients:
@@ -71,17 +73,31 @@ async def _open_clients(settings: Settings, profile: Profile, stack: AsyncExitSt
     background = redis if profile is Profile.COMMAND else await infra.open_redis(settings, stack)
     cache = infra.cache_on(redis, settings)
     probes: list[HealthProbe] = [SqlaDatabaseProbe(database), CacheProbe(cache)]
-    if profile is Profile.SERVER:
-        probes.append(ClickHouseProbe(await infra.open_olap(settings, stack)))
+    olap = await infra.open_olap(settings, stack) if profile is Profile.SERVER else None
+    if olap is not None:
+        probes.append(ClickHouseProbe(olap))
     realtime = None if profile is Profile.COMMAND else background
-    return _Clients(database, cache, background, realtime, probes)
+    return _Clients(database, cache, background, realtime, probes, olap)
 
 
-def _uow_factory(database: SqlaDatabase, relay: OutboxRelay) -> Callable[[], SqlaUnitOfWork]:
+def _uow_factory(database: SqlaDatabase, after_commit: Callable[[], None]) -> Callable[[], SqlaUnitOfWork]:
     def uow_factory() -> SqlaUnitOfWork:
-        return SqlaUnitOfWork(database.session_factory, after_commit=relay.notify)
+        return SqlaUnitOfWork(database.session_factory, after_commit=after_commit)
 
     return uow_factory
+
+
+async def _exporter(
+    settings: Settings, clients: _Clients, store: SqlaOutboxStore, clock: Clock, profile: Profile, stack: AsyncExitStack
+) -> OutboxExporter | None:
+    """Outbox → Kafka when KAFKA_BOOTSTRAP_SERVERS is set (servers and workers), else → the OLAP writer in the
+    process that holds the OLAP store (the server); a one-shot command exports nothing."""
+    if profile is Profile.COMMAND:
+        return None
+    sink = await infra.event_sink(settings, clients.olap, stack)
+    if sink is None:
+        return None
+    return OutboxExporter(store, sink, infra.cache_on(clients.background, settings), clock)
 
 
 async def _container(
@@ -123,6 +139,18 @@ async def _container(
     )
 
 
+def _notifier(relay: OutboxRelay, exporter: OutboxExporter | None) -> Callable[[], None]:
+    """After each commit: wake the relay and the exporter, so events go now rather than at the next poll."""
+    if exporter is None:
+        return relay.notify
+
+    def notify() -> None:
+        relay.notify()
+        exporter.notify()
+
+    return notify
+
+
 @asynccontextmanager
 async def open_container(
     settings: Settings, *, profile: Profile = Profile.WORKER, clock: Clock | None = None
@@ -136,11 +164,13 @@ async def open_container(
         subscribers: dict[str, list[Subscription]] = {}  # filled from the table once the container exists
         store = SqlaOutboxStore(clients.database.session_factory)
         relay = OutboxRelay(store, subscribers, infra.cache_on(clients.background, settings), clock)
-        uow_factory = _uow_factory(clients.database, relay)
+        exporter = await _exporter(settings, clients, store, clock, profile, stack)
+        uow_factory = _uow_factory(clients.database, _notifier(relay, exporter))
         late = _Late()
         jobs, queue_gauges = infra.job_queue(settings, clients.background, stack, late)
         shared = contexts.Shared(settings, uow_factory, clock, clients.cache, jobs)
         late.container = container = await _container(shared, clients, relay, profile, stack)
         container.gauges = [SqlaGauges(clients.database, clock), queue_gauges]
+        container.olap, container.exporter = clients.olap, exporter
         subscribers.update(subscriber_map(container))
         yield container

@@ -25,6 +25,7 @@ from src.entrypoints.bootstrap import (
     check_embedded_olap_free,
     ensure_vapid_key,
     migrate_database,
+    migrate_olap,
     open_container,
 )
 from src.entrypoints.http.app import create_app
@@ -69,9 +70,15 @@ def cli() -> None:
 @click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
 @with_settings
 def migrate(settings: Settings, revision: str) -> None:
-    """Apply database migrations."""
+    """Apply database migrations, then the OLAP store's (ClickHouse, or chDB embedded)."""
     migrate_database(settings, revision)
     click.echo(f"database at revision {revision}")
+    try:
+        applied = asyncio.run(migrate_olap(settings))
+    except StoreInUse:  # the running server holds the embedded store, and applies its schema when it starts
+        click.echo("OLAP schema: the embedded store is in use by the server, which applies it at start")
+        return
+    click.echo(f"OLAP schema up to date ({len(applied)} applied now{': ' if applied else ''}{', '.join(applied)})")
 
 
 @cli.command("vapid-key")

@@ -75,9 +75,10 @@ async def _every(interval_seconds: float, job: Callable[[], Awaitable[object]]) 
 
 @asynccontextmanager
 async def background_tasks(container: Container) -> AsyncIterator[None]:
-    """Work that runs beside the app in every process: the outbox relay (a shared cache lock keeps passes
-    apart), the closing of revoked sessions' sockets, and the job table's scheduled jobs that the app runs: the
-    purges on every instance, and with jobs in process the sweeps too (with arq, the workers' crons run them)."""
+    """Work that runs beside the app in every process: the outbox relay and the analytics exporter (a shared cache
+    lock keeps each one's passes apart), the closing of revoked sessions' sockets, and the job table's scheduled jobs
+    that the app runs: the purges on every instance, and with jobs in process the sweeps too (with arq, the
+    workers' crons run them)."""
     settings = container.settings
     tasks = [
         asyncio.create_task(_every(job.schedule.every(settings), partial(job.run, container, {})))
@@ -87,6 +88,8 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
     tasks.append(asyncio.create_task(container.realtime.watch_sessions()))  # closes revoked sessions' sockets
     if settings.outbox_relay_in_app:
         tasks.append(asyncio.create_task(container.relay.run_forever(settings.outbox_poll_seconds)))
+        if container.exporter is not None:
+            tasks.append(asyncio.create_task(container.exporter.run_forever(settings.outbox_poll_seconds)))
     try:
         yield
     finally:

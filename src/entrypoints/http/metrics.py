@@ -28,6 +28,12 @@ GAUGES: dict[str, Gauge] = {
     "outbox_oldest_age_seconds": Gauge(
         f"{PREFIX}_outbox_oldest_age_seconds", "Age of the oldest undelivered outbox event (relay lag)"
     ),
+    "outbox_export_backlog": Gauge(
+        f"{PREFIX}_outbox_export_backlog", "Outbox events not yet handed to Kafka (or, embedded, the OLAP store)"
+    ),
+    "outbox_export_oldest_age_seconds": Gauge(
+        f"{PREFIX}_outbox_export_oldest_age_seconds", "Age of the oldest event not yet exported (analytics export lag)"
+    ),
     "db_pool_in_use": Gauge(f"{PREFIX}_db_pool_in_use", "Database connections checked out of this process's pool"),
     "db_pool_size": Gauge(f"{PREFIX}_db_pool_size", "Database connections this process's pool holds at most"),
     "job_queue_depth": Gauge(f"{PREFIX}_job_queue_depth", "Jobs waiting (due or deferred) per queue", ["queue"]),

@@ -112,6 +112,8 @@ async def test_the_refund_is_recorded_audited_and_announced(shop: Shop) -> None:
         "delta": -400,
         "balance_after": 0,
         "reason": "purchase_refund",
+        "ref_type": "purchase",
+        "ref_id": tx_id,
     }
     history = (await transaction(shop, tx_id)).history
     assert (history[-1].status, history[-1].reason) == (TxStatus.REFUNDED, "chargeback #42")

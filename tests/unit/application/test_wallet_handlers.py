@@ -80,6 +80,8 @@ async def test_a_signup_message_delivered_twice_credits_the_starting_coins_once(
             delta=1000,
             balance_after=1000,
             reason="signup_bonus",
+            ref_type="user",
+            ref_id=user_id,
             event_id=store.outbox[0].event_id,
         )
     ]

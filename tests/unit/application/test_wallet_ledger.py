@@ -48,6 +48,8 @@ async def test_a_grant_writes_one_ledger_row_then_tells_of_the_balance_and_the_r
         delta=40,
         balance_after=40,
         reason="reward",
+        ref_type="reward",
+        ref_id="rw_1",
     )
     assert granted == RewardGranted(
         aggregate_id=user_id,

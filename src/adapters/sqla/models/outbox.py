@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.adapters.sqla.models.base import Base
@@ -14,7 +14,16 @@ from src.adapters.sqla.models.types import BigIntPrimaryKey, JsonDocument, UtcDa
 
 class OutboxRow(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_published_at_position", "published_at", "position"),)
+    __table_args__ = (
+        Index("ix_outbox_published_at_position", "published_at", "position"),
+        # the analytics exporter's backlog (its cursor is apart from the relay's)
+        Index(
+            "ix_outbox_unexported",
+            "position",
+            postgresql_where=text("exported_at IS NULL"),
+            sqlite_where=text("exported_at IS NULL"),
+        ),
+    )
 
     # commit order is delivery order: the relay reads unpublished rows by position
     position: Mapped[int] = mapped_column(BigIntPrimaryKey, primary_key=True, autoincrement=True)
@@ -25,3 +34,4 @@ class OutboxRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    exported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.application.shared.outbox import OutboxMessage
@@ -17,9 +18,28 @@ class SqlaOutboxStore:
         self._sessions = session_factory
 
     async def unpublished(self, limit: int) -> list[OutboxMessage]:
+        return await self._pending(OutboxRow.__table__.c.published_at, limit)
+
+    async def unexported(self, limit: int) -> list[OutboxMessage]:
+        return await self._pending(OutboxRow.__table__.c.exported_at, limit)
+
+    async def mark_exported(self, positions: Sequence[int], now: datetime) -> None:
+        async with self._sessions() as session:
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.position.in_(list(positions))).values(exported_at=now)
+            )
+            await session.commit()
+
+    async def export_backlog(self) -> int:
         table = OutboxRow.__table__
-        # plain rows (no ORM entities): the relay reads many of these under load
-        statement = select(table).where(table.c.published_at.is_(None)).order_by(table.c.position).limit(limit)
+        async with self._sessions() as session:
+            count = await session.scalar(select(func.count()).where(table.c.exported_at.is_(None)))
+        return int(count or 0)
+
+    async def _pending(self, cursor: ColumnElement[object], limit: int) -> list[OutboxMessage]:
+        table = OutboxRow.__table__
+        # plain rows (no ORM entities): the relay and the exporter read many of these under load
+        statement = select(table).where(cursor.is_(None)).order_by(table.c.position).limit(limit)
         async with self._sessions() as session:
             rows = (await session.execute(statement)).all()
         return [

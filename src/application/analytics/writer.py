@@ -1,0 +1,28 @@
+"""The one writer of the OLAP tables: the in-process sink (no Kafka) and the Kafka consumer both call it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from src.application.analytics.events import AnalyticsEvent
+from src.application.analytics.ports import OlapStore
+from src.application.analytics.rows import Row, event_row, ledger_rows
+from src.application.analytics.tables import EVENT_COLUMNS, EVENTS, LEDGER, LEDGER_COLUMNS, STREAM
+
+
+class OlapEventWriter:
+    """Writes a batch as two inserts (events, then ledger rows). A failure anywhere fails the batch, and the
+    caller delivers all of it again: rows already written are written again under the same keys, and read once."""
+
+    def __init__(self, olap: OlapStore, source: str = STREAM) -> None:
+        self._olap = olap
+        self._source = source
+
+    async def publish(self, events: Sequence[AnalyticsEvent]) -> None:
+        await self.write_rows(
+            [event_row(e, self._source) for e in events], [row for e in events for row in ledger_rows(e, self._source)]
+        )
+
+    async def write_rows(self, events: Sequence[Row], movements: Sequence[Row]) -> None:
+        await self._olap.insert(EVENTS, EVENT_COLUMNS, events)
+        await self._olap.insert(LEDGER, LEDGER_COLUMNS, movements)
