@@ -9,6 +9,7 @@ from src.application.analytics.deps import ActionDeps
 from src.application.analytics.export import OutboxExporter
 from src.application.analytics.ports import OlapStore
 from src.application.engagement.deps import EngagementDeps, RewardDeps
+from src.application.engagement.vip import VipDeps
 from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
@@ -57,3 +58,8 @@ class Container:
     gauges: list[GaugeSource] = field(default_factory=list)  # sampled when /metrics is scraped
     olap: OlapStore | None = None  # the server's (KPI queries); workers and commands open none
     exporter: OutboxExporter | None = None  # outbox → Kafka, or → the OLAP store in process; None: nowhere to go
+
+    def vip(self) -> VipDeps:
+        """The VIP standing: the engagement context's units of work and clock, and the shop's and the games'
+        summaries (spend and activity)."""
+        return VipDeps(self.engagement.uow_factory, self.engagement.clock, self.purchases, self.games)

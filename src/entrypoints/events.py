@@ -2,7 +2,7 @@
 from `SUBSCRIBERS` once the container exists. Every consumer is idempotent by event id.
 
 Order matters within an event type (a signup is credited before its welcome email goes), and batch consumers are
-handed a pass's events in table order (leaderboards, then VIP upgrades, then the realtime fan-out).
+handed a pass's events in table order (leaderboards, then VIP upgrades and history, then the realtime fan-out).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from src.application.engagement.vip import UPGRADE_EVENTS, VipDeps, upgrade_players
+from src.application.engagement.vip import UPGRADE_EVENTS, upgrade_players
+from src.application.engagement.vip_benefits import HISTORY_EVENTS, record_tier_changes
 from src.application.games.boards import apply_plays
 from src.application.notifications.email import send_welcome
 from src.application.notifications.reactions import notify_purchase, notify_reward
@@ -55,10 +56,6 @@ def batch(handle: Callable[[Sequence[OutboxMessage], Container], Awaitable[objec
     return build
 
 
-def _vip(container: Container) -> VipDeps:
-    return VipDeps(container.identity.uow_factory, container.clock, container.purchases, container.games)
-
-
 SUBSCRIBERS: tuple[Subscribe, ...] = (
     Subscribe("signup_bonus", ("UserSignedUp",), each(lambda m, c: credit_signup_bonus(m, c.wallet))),
     Subscribe(
@@ -67,7 +64,8 @@ SUBSCRIBERS: tuple[Subscribe, ...] = (
     Subscribe("welcome_email", ("UserSignedUp",), each(lambda m, c: send_welcome(m.aggregate_id, c.notifications))),
     Subscribe("reward_notification", ("RewardGranted",), each(lambda m, c: notify_reward(m, c.notifications))),
     Subscribe("purchase_notification", ("PurchaseUpdated",), each(lambda m, c: notify_purchase(m, c.notifications))),
-    Subscribe("vip_upgrades", UPGRADE_EVENTS, batch(lambda ms, c: upgrade_players(ms, _vip(c)))),
+    Subscribe("vip_upgrades", UPGRADE_EVENTS, batch(lambda ms, c: upgrade_players(ms, c.engagement))),
+    Subscribe("vip_history", HISTORY_EVENTS, batch(lambda ms, c: record_tier_changes(ms, c.engagement))),
     Subscribe("realtime", tuple(TRANSLATIONS), batch(lambda ms, c: publish_events(ms, c.realtime.publisher))),
 )
 

@@ -18,7 +18,13 @@ from typing import Any, Self, TypeVar
 
 from src.adapters.lazy import lazy_repository
 from src.adapters.memory.analytics import AnalyticsTables, InMemoryActionRepository
-from src.adapters.memory.engagement import EngagementTables, InMemoryStreakRepository
+from src.adapters.memory.engagement import (
+    EngagementTables,
+    InMemoryStreakDayRepository,
+    InMemoryStreakRepository,
+    InMemoryVipHistoryRepository,
+    InMemoryVipProgressRepository,
+)
 from src.adapters.memory.follows import InMemoryFollowRepository
 from src.adapters.memory.games import (
     GamesTables,
@@ -126,6 +132,9 @@ class InMemoryUnitOfWork:
     streaks = _over("engagement", InMemoryStreakRepository)
     rewards = _over("engagement", InMemoryRewardRepository)
     actions = _over("analytics", InMemoryActionRepository)
+    streak_days = _over("engagement", InMemoryStreakDayRepository)
+    vip_progress = _over("engagement", InMemoryVipProgressRepository)
+    vip_history = _over("engagement", InMemoryVipHistoryRepository)
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store

@@ -38,6 +38,11 @@ from src.adapters.sqla.repositories.promos import SqlaPromoRepository
 from src.adapters.sqla.repositories.rewards import SqlaRewardRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
 from src.adapters.sqla.repositories.shop import SqlaCatalogRepository, SqlaTransactionRepository
+from src.adapters.sqla.repositories.vip import (
+    SqlaStreakDayRepository,
+    SqlaVipHistoryRepository,
+    SqlaVipProgressRepository,
+)
 from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
 from src.adapters.sqla.repositories.webhooks import SqlaWebhookLog
 from src.domain.shared.events import DomainEvent
@@ -105,6 +110,9 @@ class SqlaUnitOfWork:
     streaks = _sqla(SqlaStreakRepository)
     rewards = _sqla(SqlaRewardRepository)
     actions = _sqla(SqlaActionRepository)
+    streak_days = _sqla(SqlaStreakDayRepository)
+    vip_progress = _sqla(SqlaVipProgressRepository)
+    vip_history = _sqla(SqlaVipHistoryRepository)
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None

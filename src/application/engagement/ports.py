@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from src.application.games.ports import HasInventory
@@ -10,7 +13,8 @@ from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.engagement.rewards import Reward
-from src.domain.engagement.streak import Streak
+from src.domain.engagement.streak import DayMark, Streak
+from src.domain.engagement.vip import VipTierChange, VipTotals
 
 
 class StreakRepository(Protocol):
@@ -41,12 +45,64 @@ class RewardRepository(Protocol):
         ...
 
 
+class StreakDayRepository(Protocol):
+    async def mark(self, user_id: str, marks: Sequence[DayMark]) -> None:
+        """Add facts to the player's attendance calendar (a fact already there is kept once)."""
+        ...
+
+    async def between(self, user_id: str, first: date, last: date) -> list[DayMark]:
+        """The player's marks from `first` to `last`, both included."""
+        ...
+
+
+@dataclass(frozen=True)
+class ProgressDelta:
+    """What one event adds to a player's VIP running totals (a refund subtracts spend)."""
+
+    event_id: str
+    user_id: str
+    spent_cents: int
+    activity_points: int
+
+
+class VipProgressRepository(Protocol):
+    async def add(self, consumer: str, deltas: Sequence[ProgressDelta]) -> list[VipTotals]:
+        """Add the deltas of events `consumer` has not counted yet to their players' running totals (a player's
+        row starts at zero) and remember the events as counted, so a redelivered event never counts twice; the
+        totals of every player that moved, after the addition."""
+        ...
+
+    async def set_earned(self, user_id: str, tier: int) -> None:
+        """Raise the highest tier the player's totals have earned (never lowered)."""
+        ...
+
+
+class VipHistoryRepository(Protocol):
+    async def add(self, changes: Sequence[VipTierChange]) -> None:
+        """Record tier changes; one already recorded (same event id) is kept once."""
+        ...
+
+    async def list_for(self, user_id: str, limit: int, after: Position | None) -> Page[VipTierChange]:
+        """The player's tier changes, newest first (event id breaks ties)."""
+        ...
+
+
 class EngagementUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, Audited, Protocol):
-    """Streaks and rewards, plus the wallet and the games inventory (shields, item rewards) in one transaction;
-    the users (a reward's player must exist) and the audit log (an admin's grant)."""
+    """Streaks, their calendar, rewards and VIP (running totals and tier history), plus the wallet and the games
+    inventory (shields, item rewards) in one transaction; the users (a reward's player must exist, the VIP tier is
+    stored on them) and the audit log (an admin's grant)."""
 
     @property
     def streaks(self) -> StreakRepository: ...
 
     @property
+    def streak_days(self) -> StreakDayRepository: ...
+
+    @property
     def rewards(self) -> RewardRepository: ...
+
+    @property
+    def vip_progress(self) -> VipProgressRepository: ...
+
+    @property
+    def vip_history(self) -> VipHistoryRepository: ...

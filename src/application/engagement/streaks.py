@@ -1,7 +1,8 @@
 """Daily streak use cases: status, tick (with its reward in the same transaction), protection, next reward.
 
 The reward of a tick is credited through the wallet ledger referenced by (user, day), so even if two ticks
-of one day got past the locked streak row, the ledger's unique reference would refuse the second grant.
+of one day got past the locked streak row, the ledger's unique reference would refuse the second grant. The
+player's VIP tier scales it (its streak multiplier, read with the tick); the next reward shows it scaled too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from src.application.engagement.deps import EngagementDeps
+from src.application.engagement.ports import EngagementUnitOfWork
 from src.application.wallet.ledger import Grant, credit
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.engagement.errors import NoStreakShield, StreakAlreadyTicked
@@ -17,10 +19,15 @@ from src.domain.engagement.events import StreakUpdated
 from src.domain.engagement.streak import (
     ONE_DAY,
     Streak,
+    StreakDay,
     StreakReward,
     current_count,
+    days_marked,
     local_day,
+    month_calendar,
+    month_end,
     next_tick_count,
+    parse_month,
     protect,
     protection_in_force,
     reset_day,
@@ -28,6 +35,7 @@ from src.domain.engagement.streak import (
     start_of,
     tick,
 )
+from src.domain.engagement.vip import boosted
 from src.domain.wallet.errors import AlreadyApplied
 from src.domain.wallet.model import Currency, Movement
 
@@ -101,9 +109,22 @@ def _reference(streak: Streak, day: date) -> str:
     return f"{streak.user_id}:{day.isoformat()}"
 
 
-async def _grant(uow: WalletUnitOfWork, streak: Streak, day: date, now: datetime) -> dict[str, int]:
+def vip_reward(count: int, vip_tier: int) -> StreakReward:
+    """The reward of the tick that makes `count`, under the VIP tier's streak multiplier (rounded down)."""
+    plain = reward_for(count)
+    return StreakReward(boosted(plain.coins, vip_tier), boosted(plain.gems, vip_tier))
+
+
+async def _vip_tier(uow: EngagementUnitOfWork, user_id: str) -> int:
+    user = await uow.users.get(user_id)
+    return 0 if user is None else user.vip_tier
+
+
+async def _grant(
+    uow: WalletUnitOfWork, streak: Streak, day: date, now: datetime, reward: StreakReward
+) -> dict[str, int]:
     """One ledger row per currency of the day's reward, referenced by (user, day): never granted twice."""
-    reward, balances = reward_for(streak.count), {}
+    balances = {}
     for currency, amount in ((Currency.COINS, reward.coins), (Currency.GEMS, reward.gems)):
         if not amount:
             continue
@@ -120,12 +141,15 @@ async def tick_streak(user_id: str, deps: EngagementDeps) -> TickResult:
     """Today's tick and its reward, in one transaction; ALREADY_CLAIMED (nothing granted) once a day."""
     now, today = _today(deps)
     async with deps.uow_factory() as uow:
-        streak = tick(await uow.streaks.lock(user_id), today)
+        before = await uow.streaks.lock(user_id)
+        streak = tick(before, today)
         await uow.streaks.save(streak)
-        balances = await _grant(uow, streak, today, now)
+        await uow.streak_days.mark(user_id, days_marked(before, streak, today))
+        reward = vip_reward(streak.count, await _vip_tier(uow, user_id))
+        balances = await _grant(uow, streak, today, now, reward)
         uow.record(_updated(streak, now, "tick"))
         await uow.commit()
-    return TickResult(_view(streak, today, deps), reward_for(streak.count), balances)
+    return TickResult(_view(streak, today, deps), reward, balances)
 
 
 async def protect_streak(user_id: str, deps: EngagementDeps) -> StreakView:
@@ -146,7 +170,18 @@ async def get_next_reward(user_id: str, deps: EngagementDeps) -> NextReward:
     now, today = _today(deps)
     async with deps.uow_factory() as uow:
         streak = await uow.streaks.get(user_id)
+        vip_tier = await _vip_tier(uow, user_id)
     count = next_tick_count(streak, today)
-    reward = reward_for(count)
+    reward = vip_reward(count, vip_tier)
     available_at = start_of(today + ONE_DAY, deps.timezone) if streak.last_tick_date == today else now
     return NextReward(count, reward.coins, reward.gems, available_at)
+
+
+async def streak_history(user_id: str, month: str | None, deps: EngagementDeps) -> list[StreakDay]:
+    """The attendance calendar of a month (`YYYY-MM`, 400 otherwise; this month by default): every day of it
+    with whether it was ticked and whether a protection forgave it."""
+    _, today = _today(deps)
+    first = today.replace(day=1) if month is None else parse_month(month)
+    async with deps.uow_factory() as uow:
+        marks = await uow.streak_days.between(user_id, first, month_end(first))
+    return month_calendar(first, marks)

@@ -1,42 +1,43 @@
-"""VIP use cases: the tier table, the caller's standing, and automatic upgrades from purchases and plays.
+"""VIP use cases: the tier table, the caller's standing, and automatic upgrades from running totals.
 
-Spend is the shop's spending summary (captured purchases net of refunds) and activity the games' play summary
-(slot spins plus gacha items pulled), both read through those contexts' handlers. Upgrades run as one outbox
-consumer of a relay pass's captured purchases and plays, grouped by player, so each player's earned tier is
-recomputed once a pass however many spins they made. A higher earned tier is stored with the conditional
-`raise_vip_tier` (concurrent upgrades and an admin's higher tier are never lowered) together with
-AccountUpdated, which reaches the player as profile_update; a tier is never lowered automatically. Recomputing
-again changes nothing, so redelivered events need no inbox.
+Spend shown in the standing is the shop's spending summary (captured purchases net of refunds) and activity the
+games' play summary (slot spins plus gacha items pulled), both read through those contexts' handlers. Upgrades
+do not read them: one outbox consumer adds a relay pass's purchases and plays to each player's running totals in
+one statement (idempotent by event id, so a redelivered pass counts nothing twice) and looks at a player's tier
+only when their totals cross a tier they had not earned yet. A higher earned tier is stored with the conditional
+`raise_vip_tier` (concurrent upgrades and an admin's higher tier are never lowered) together with AccountUpdated,
+which reaches the player as profile_update and the tier history; a tier is never lowered automatically.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
 
+from src.application.engagement.deps import EngagementDeps
+from src.application.engagement.ports import EngagementUnitOfWork, ProgressDelta
 from src.application.games.deps import GamesDeps
 from src.application.games.history import player_summary
-from src.application.identity.ports import HasUsers
 from src.application.shared.outbox import OutboxMessage
-from src.application.shared.ports import Clock, UnitOfWork
+from src.application.shared.ports import Clock
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.receipts import my_spending
-from src.domain.engagement.vip import TIERS, VipStanding, VipTier, activity_points, earned_tier, standing
+from src.domain.engagement.vip import TIERS, VipStanding, VipTier, activity_points, standing
 from src.domain.identity.events import AccountUpdated
 from src.domain.shared.errors import NotFound
 
 UPGRADE_EVENTS = ("PurchaseUpdated", "SpinSettled", "GachaPulled")
-CAPTURED = "captured"
-
-
-class VipUnitOfWork(UnitOfWork, HasUsers, Protocol):
-    """The tier is stored on the user."""
+PROGRESS_CONSUMER = "vip_progress"
+CAPTURED, REFUNDED = "captured", "refunded"
+EARNED = "earned"
 
 
 @dataclass(frozen=True)
 class VipDeps:
-    uow_factory: Callable[[], VipUnitOfWork]
+    """The standing: the stored tier, and the shop's and games' summaries."""
+
+    uow_factory: Callable[[], EngagementUnitOfWork]
     clock: Clock
     purchases: PurchaseDeps
     games: GamesDeps
@@ -63,40 +64,60 @@ async def vip_status(user_id: str, deps: VipDeps) -> VipStanding:
     return standing(user.vip_tier, spent, points)
 
 
-async def upgrade_tier(user_id: str, deps: VipDeps) -> bool:
-    """Raise the stored tier to the earned one when that is higher, with AccountUpdated; True if raised."""
-    earned = earned_tier(*await _progress(user_id, deps))
-    if earned.tier == 0:
+def progress_delta(message: OutboxMessage) -> ProgressDelta | None:
+    """What an event adds to its player's totals: a capture its amount, a refund of a captured purchase minus the
+    amount returned, a spin one point, a pull one point per item; None when it adds nothing."""
+    payload = message.payload
+    if message.event_type == "PurchaseUpdated":
+        user_id, status = str(payload["user_id"]), payload.get("status")
+        if status == CAPTURED:
+            return ProgressDelta(message.event_id, user_id, int(payload["amount_cents"]), 0)
+        if status == REFUNDED and payload.get("was_captured"):
+            return ProgressDelta(message.event_id, user_id, -int(payload.get("refunded_cents", 0)), 0)
+        return None
+    if message.event_type == "SpinSettled":
+        return ProgressDelta(message.event_id, message.aggregate_id, 0, 1)
+    if message.event_type == "GachaPulled":
+        return ProgressDelta(message.event_id, message.aggregate_id, 0, int(payload.get("count", 1)))
+    return None
+
+
+async def _raise(uow: EngagementUnitOfWork, user_id: str, tier: int, now: datetime) -> bool:
+    """Store a higher earned tier (never lowering one an admin set above it), with AccountUpdated."""
+    user = await uow.users.get_for_update(user_id)
+    if user is None or user.deleted_at is not None or user.vip_tier >= tier:
         return False
-    async with deps.uow_factory() as uow:
-        if not await uow.users.raise_vip_tier(user_id, earned.tier):
-            return False
-        user = await uow.users.get(user_id)
-        if user is None:
-            return False
-        uow.record(
-            AccountUpdated(
-                aggregate_id=user.id,
-                occurred_at=deps.clock.now(),
-                rank=user.rank.value,
-                vip_tier=user.vip_tier,
-                status=user.status.value,
-                changed=["vip_tier"],
-            )
+    if not await uow.users.raise_vip_tier(user_id, tier):
+        return False
+    uow.record(
+        AccountUpdated(
+            aggregate_id=user.id,
+            occurred_at=now,
+            rank=user.rank.value,
+            vip_tier=tier,
+            status=user.status.value,
+            changed=["vip_tier"],
+            previous_vip_tier=user.vip_tier,
+            source=EARNED,
         )
-        await uow.commit()
+    )
     return True
 
 
-def _player_of(message: OutboxMessage) -> str | None:
-    """Whose tier the event may raise: a captured purchase's buyer, a play's player; None otherwise."""
-    if message.event_type == "PurchaseUpdated":
-        return str(message.payload["user_id"]) if message.payload.get("status") == CAPTURED else None
-    return message.aggregate_id
+async def upgrade_players(messages: Sequence[OutboxMessage], deps: EngagementDeps) -> list[str]:
+    """A relay pass's events into the running totals, in one transaction; the players whose tier was raised.
 
-
-async def upgrade_players(messages: Sequence[OutboxMessage], deps: VipDeps) -> None:
-    """One recomputation per player of the pass, in the order they first appear."""
-    players = dict.fromkeys(player for message in messages if (player := _player_of(message)) is not None)
-    for user_id in players:
-        await upgrade_tier(user_id, deps)
+    The totals are one statement; a player's tier is read only when their totals crossed a tier not yet earned."""
+    deltas = [delta for message in messages if (delta := progress_delta(message)) is not None]
+    if not deltas:
+        return []
+    raised = []
+    async with deps.uow_factory() as uow:
+        for totals in await uow.vip_progress.add(PROGRESS_CONSUMER, deltas):
+            if (earned := totals.newly_earned()) is None:
+                continue
+            await uow.vip_progress.set_earned(totals.user_id, earned.tier)
+            if await _raise(uow, totals.user_id, earned.tier, deps.clock.now()):
+                raised.append(totals.user_id)
+        await uow.commit()
+    return raised

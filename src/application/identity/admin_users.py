@@ -112,6 +112,7 @@ async def update_account(cmd: UpdateAccount, deps: IdentityDeps) -> User:
                 vip_tier=user.vip_tier,
                 status=user.status.value,
                 changed=sorted(changes),
+                previous_vip_tier=changes["vip_tier"]["from"] if "vip_tier" in changes else None,
             )
         )
         payload: dict[str, Any] = {"changes": changes, "reason": cmd.reason}

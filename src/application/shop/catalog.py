@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from src.application.identity.ports import HasUsers
 from src.application.shared.audit import Audited, write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.ports import Clock, IdGenerator, UnitOfWork
@@ -27,9 +28,18 @@ class CatalogRepository(Protocol):
     async def update(self, item: CatalogItem, now: datetime) -> None: ...
 
 
-class ShopUnitOfWork(UnitOfWork, Audited, Protocol):
+class ShopUnitOfWork(UnitOfWork, HasUsers, Audited, Protocol):
     @property
     def catalog(self) -> CatalogRepository: ...
+
+
+MemberDiscount = Callable[[int], int]
+"""A buyer's stored VIP tier → the percent the shop takes off its catalog prices (the engagement context's table,
+wired by the composition root: the shop does not know the tiers)."""
+
+
+def no_member_discount(_vip_tier: int) -> int:
+    return 0
 
 
 @dataclass(frozen=True)
@@ -37,24 +47,32 @@ class ShopDeps:
     uow_factory: Callable[[], ShopUnitOfWork]
     clock: Clock
     ids: IdGenerator
+    member_discount: MemberDiscount = no_member_discount
 
 
 @dataclass(frozen=True)
 class PricedItem:
     item: CatalogItem
-    final_price_cents: int
+    final_price_cents: int  # what one unit costs this viewer now, before any promo code
     discount_active: bool
+    member_discount_percent: int = 0  # the viewer's VIP discount, included in final_price_cents
 
 
-def price(item: CatalogItem, now: datetime) -> PricedItem:
-    return PricedItem(item, item.final_price_cents(now), item.discount_active(now))
+def price(item: CatalogItem, now: datetime, member_percent: int = 0) -> PricedItem:
+    final = item.final_price_cents(now, member_percent=member_percent)
+    return PricedItem(item, final, item.discount_active(now), member_percent)
 
 
-async def list_catalog(deps: ShopDeps, include_disabled: bool = False) -> list[PricedItem]:
+async def list_catalog(
+    deps: ShopDeps, include_disabled: bool = False, viewer_id: str | None = None
+) -> list[PricedItem]:
+    """Prices as the server will charge them now; for a viewer, with their VIP discount (read from the database)."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
         items = await uow.catalog.list()
-    return [price(item, now) for item in items if item.enabled or include_disabled]
+        viewer = None if viewer_id is None else await uow.users.get(viewer_id)
+    member_percent = 0 if viewer is None else deps.member_discount(viewer.vip_tier)
+    return [price(item, now, member_percent) for item in items if item.enabled or include_disabled]
 
 
 @dataclass(frozen=True)

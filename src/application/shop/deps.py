@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from src.application.shared.jobs import JobQueue
 from src.application.shared.ports import Cache, Clock, IdGenerator
+from src.application.shop.catalog import MemberDiscount, no_member_discount
 from src.application.shop.fraud import VelocityLimits
 from src.application.shop.payments import PaymentGateway
 from src.application.shop.ports import PurchaseUnitOfWork
@@ -46,3 +47,4 @@ class PurchaseDeps:
     gateway: PaymentGateway
     jobs: JobQueue
     config: PurchaseConfig
+    member_discount: MemberDiscount = no_member_discount

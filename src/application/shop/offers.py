@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from src.application.shop.catalog import MemberDiscount, no_member_discount
 from src.application.shop.ports import PurchaseUnitOfWork
 from src.domain.shared.errors import NotFound, RankRequired
 from src.domain.shared.principal import Rank
@@ -18,32 +19,45 @@ MAX_PROMO_CODE_LENGTH = 64
 @dataclass(frozen=True)
 class Offer:
     offer_id: str
-    unit_price_cents: int  # after the item's own discount, before any promo code
+    unit_price_cents: int  # after the item's own discount and the buyer's VIP discount, before any promo code
     currency: str
     gems: int  # per unit
     min_rank: Rank
     per_user_limit: int | None = None  # limited packages only
 
 
-async def find_offer(uow: PurchaseUnitOfWork, kind: PurchaseKind, offer_id: str, user_id: str, now: datetime) -> Offer:
-    """The offer as the server prices it now; unknown → NOT_FOUND, off sale → DISABLED/WINDOW_CLOSED,
-    above the player's current rank (read from the database, not the token) → RANK_REQUIRED."""
-    offer = await (_catalog_offer if kind is PurchaseKind.CATALOG else _limited_offer)(uow, offer_id, now)
+async def find_offer(
+    uow: PurchaseUnitOfWork,
+    kind: PurchaseKind,
+    offer_id: str,
+    user_id: str,
+    now: datetime,
+    member_discount: MemberDiscount = no_member_discount,
+) -> Offer:
+    """The offer as the server prices it now for this buyer; unknown → NOT_FOUND, off sale → DISABLED/WINDOW_CLOSED,
+    above the player's current rank (read from the database, not the token) → RANK_REQUIRED. A catalog item is
+    priced with the buyer's VIP discount (their stored tier, read here); limited packages are already special
+    prices and take none."""
     user = await uow.users.get(user_id)
     if user is None:
         raise NotFound("no such user")
+    if kind is PurchaseKind.CATALOG:
+        offer = await _catalog_offer(uow, offer_id, now, member_discount(user.vip_tier))
+    else:
+        offer = await _limited_offer(uow, offer_id, now)
     if not user.rank.at_least(offer.min_rank):
         raise RankRequired(offer.min_rank.value, user.rank.value)
     return offer
 
 
-async def _catalog_offer(uow: PurchaseUnitOfWork, sku: str, now: datetime) -> Offer:
+async def _catalog_offer(uow: PurchaseUnitOfWork, sku: str, now: datetime, member_percent: int) -> Offer:
     item = await uow.catalog.get(sku)
     if item is None:
         raise NotFound("no such catalog item", details={"sku": sku})
     if not item.enabled:
         raise PackageDisabled
-    return Offer(item.sku, item.final_price_cents(now), item.currency, item.gems, item.min_rank)
+    price = item.final_price_cents(now, member_percent=member_percent)
+    return Offer(item.sku, price, item.currency, item.gems, item.min_rank)
 
 
 async def _limited_offer(uow: PurchaseUnitOfWork, package_id: str, now: datetime) -> Offer:

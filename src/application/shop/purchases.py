@@ -117,7 +117,7 @@ async def _priced(cmd: BuyGems, key_hash: str | None, deps: PurchaseDeps) -> tup
     """A new pending transaction at the server's price now (with the promo, when usable)."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
-        offer = await find_offer(uow, cmd.kind, cmd.offer_id, cmd.user_id, now)
+        offer = await find_offer(uow, cmd.kind, cmd.offer_id, cmd.user_id, now, deps.member_discount)
         promo = await usable_promo(uow, cmd.promo_code, now)
     unit_price = discounted(offer.unit_price_cents, promo.discount_percent) if promo else offer.unit_price_cents
     tx = PurchaseTransaction.start(

@@ -1,4 +1,4 @@
-"""Streak refusals, with the contract's codes (all 409)."""
+"""Streak and VIP refusals, with the contract's codes (all 409)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,13 @@ class NoStreakShield(DomainError):
 class StreakAlreadyProtected(DomainError):
     code = "ALREADY_APPLIED"
     default_message = "your streak is already protected"
+
+
+class NoDailyBonus(DomainError):
+    code = "NOT_CLAIMABLE"
+    default_message = "your VIP tier has no daily bonus"
+
+
+class DailyBonusClaimed(DomainError):
+    code = "ALREADY_CLAIMED"
+    default_message = "today's VIP bonus was already claimed"

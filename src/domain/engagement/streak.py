@@ -7,15 +7,21 @@ Rules (API.md is silent on them, so they are decided here):
 - a protection bought on day D sets `protected_until = D + 1`: it forgives one missed day up to that date
   (bought today after missing yesterday, it repairs the streak at today's tick; bought in advance, it covers
   tomorrow). A protection still in force (protected_until ≥ today) cannot be bought again;
-- each tick grants 100 × min(count, 7) coins, and every 7th day 5 gems besides.
+- each tick grants 100 × min(count, 7) coins, and every 7th day 5 gems besides;
+- the attendance calendar marks each ticked day, and as "protected" the missed day a protection forgave (marked
+  by the tick that carried the streak over it: until then nothing says the day will be forgiven).
 """
 
 from __future__ import annotations
 
+import calendar
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from src.domain.engagement.errors import StreakAlreadyProtected, StreakAlreadyTicked
+from src.domain.shared.errors import InvalidInput
 
 ONE_DAY = timedelta(days=1)
 COINS_PER_DAY = 100
@@ -122,3 +128,52 @@ def protection_in_force(streak: Streak, today: date) -> date | None:
         return None
     repairing = streak.last_tick_date == today - 2 * ONE_DAY and _forgives(streak, today - ONE_DAY)
     return until if until >= today or repairing else None
+
+
+TICKED, PROTECTED = "ticked", "protected"
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class DayMark:
+    """One fact of the attendance calendar: the day was ticked, or a protection forgave it."""
+
+    day: date
+    kind: str  # TICKED | PROTECTED
+
+
+@dataclass(frozen=True)
+class StreakDay:
+    day: date
+    ticked: bool
+    protected: bool
+
+
+def days_marked(before: Streak, after: Streak, today: date) -> list[DayMark]:
+    """What a tick adds to the calendar: today, and yesterday when a protection carried the streak over it."""
+    marks = [DayMark(today, TICKED)]
+    if after.count > 1 and before.last_tick_date == today - 2 * ONE_DAY:
+        marks.append(DayMark(today - ONE_DAY, PROTECTED))
+    return marks
+
+
+def parse_month(value: str) -> date:
+    """`YYYY-MM` → the month's first day; InvalidInput naming `month` otherwise."""
+    match = _MONTH.match(value)
+    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
+        message = "month must be YYYY-MM, e.g. 2026-11"
+        raise InvalidInput(message, details={"fields": [{"key": "month", "message": message, "source": "query"}]})
+    return date(int(match[1]), int(match[2]), 1)
+
+
+def month_end(first: date) -> date:
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def month_calendar(first: date, marks: Iterable[DayMark]) -> list[StreakDay]:
+    """Every day of the month from `first`, in order, with what was marked on it."""
+    kinds: dict[date, set[str]] = {}
+    for mark in marks:
+        kinds.setdefault(mark.day, set()).add(mark.kind)
+    days = (first + offset * ONE_DAY for offset in range(month_end(first).day))
+    return [StreakDay(day, TICKED in kinds.get(day, ()), PROTECTED in kinds.get(day, ())) for day in days]

@@ -9,19 +9,24 @@ Rules (API.md only says "spend and activity based; upgrades are automatic", so t
   benefits, with no next tier;
 - progress is toward the tier after the stored one: the larger of the two paths' share of the way from the
   stored tier's threshold to the next tier's, floored to an integer 0-100;
-- benefits are data; for now they are shown to the player, not yet applied by the shop or the streaks.
+- benefits are data and applied by the server: the shop takes `shop_discount_percent` off a catalog item's gem
+  price (after the item's own discount, before a promo code), `daily_bonus_coins` is paid once per calendar day
+  on request, and a streak tick's reward is scaled by `streak_reward_multiplier_percent` (rounded down);
+- the upgrade check runs on running totals (spend, activity) kept per player as events arrive: a player's tier
+  is only looked at when the totals cross the next threshold the player has not yet earned.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
 class VipBenefits:
     daily_bonus_coins: int
-    shop_discount_percent: int  # display only for now
-    streak_reward_multiplier_percent: int  # 100 = the plain streak reward; display only for now
+    shop_discount_percent: int
+    streak_reward_multiplier_percent: int  # 100 = the plain streak reward
 
 
 @dataclass(frozen=True)
@@ -90,3 +95,44 @@ def standing(stored: int, spent_cents: int, points: int) -> VipStanding:
         by_activity = _share(points, current.min_activity_points, upcoming.min_activity_points)
         progress = max(by_spend, by_activity)
     return VipStanding(stored, current, spent_cents, points, upcoming, progress)
+
+
+def benefits_of(stored: int) -> VipBenefits:
+    """What a stored tier gives (tiers above the top one give the top one's)."""
+    return tier_of(stored).benefits
+
+
+def shop_discount_percent(stored: int) -> int:
+    return benefits_of(stored).shop_discount_percent
+
+
+def boosted(amount: int, stored: int) -> int:
+    """A streak reward amount under the tier's multiplier, rounded down."""
+    return amount * benefits_of(stored).streak_reward_multiplier_percent // 100
+
+
+@dataclass(frozen=True)
+class VipTierChange:
+    """One change of a player's stored tier: by the automatic upgrade ("earned") or by an admin ("admin")."""
+
+    user_id: str
+    from_tier: int | None  # None when the event that told of it did not say
+    to_tier: int
+    reason: str
+    changed_at: datetime
+    event_id: str
+
+
+@dataclass(frozen=True)
+class VipTotals:
+    """A player's running totals and the highest tier they have earned so far (never lowered)."""
+
+    user_id: str
+    spent_cents: int
+    activity_points: int
+    earned_tier: int
+
+    def newly_earned(self) -> VipTier | None:
+        """The tier the totals now reach when it is above the one already earned; None when nothing was crossed."""
+        earned = earned_tier(self.spent_cents, self.activity_points)
+        return earned if earned.tier > self.earned_tier else None

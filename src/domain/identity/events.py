@@ -38,3 +38,5 @@ class AccountUpdated(DomainEvent):
     vip_tier: int
     status: str
     changed: list[str]
+    previous_vip_tier: int | None = None  # the tier before, when this change moved it
+    source: str = "admin"  # "admin", or "earned" for an automatic VIP upgrade

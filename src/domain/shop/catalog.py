@@ -50,10 +50,15 @@ class CatalogItem:
     def discount_active(self, now: datetime) -> bool:
         return self.discount_percent > 0 and (self.discount_ends_at is None or now < self.discount_ends_at)
 
-    def final_price_cents(self, now: datetime, promo_percent: int = 0) -> int:
-        """The item's own discount while it lasts, then at most one promo code, each rounded to the cent."""
+    def final_price_cents(self, now: datetime, promo_percent: int = 0, member_percent: int = 0) -> int:
+        """The item's own discount while it lasts, then the buyer's member (VIP) discount, then at most one promo
+        code, each rounded to the cent."""
         price = discounted(self.price_cents, self.discount_percent) if self.discount_active(now) else self.price_cents
-        return discounted(price, promo_percent) if promo_percent else price
+        if member_percent:
+            price = discounted(price, member_percent)
+        if promo_percent:
+            price = discounted(price, promo_percent)
+        return price
 
 
 def _problems(item: CatalogItem) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from src.domain.shared.events import DomainEvent
-from src.domain.shop.transactions import PurchaseTransaction
+from src.domain.shop.transactions import PurchaseTransaction, TxStatus
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +26,8 @@ class PurchaseUpdated(DomainEvent):
     gems_granted: int
     failure_reason: str | None
     promo_code: str | None = None
+    refunded_cents: int = 0
+    was_captured: bool = False  # captured at some point (a refund then returns money that was spent)
 
     @classmethod
     def of(cls, tx: PurchaseTransaction) -> PurchaseUpdated:
@@ -42,4 +44,6 @@ class PurchaseUpdated(DomainEvent):
             gems_granted=tx.gems_granted,
             failure_reason=None if tx.failure_reason is None else tx.failure_reason.value,
             promo_code=tx.promo_code,
+            refunded_cents=tx.refunded_cents,
+            was_captured=any(change.status is TxStatus.CAPTURED for change in tx.history),
         )

@@ -33,6 +33,7 @@ from src.application.shop.catalog import ShopDeps
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.payments import PaymentGateway
 from src.application.wallet.deps import WalletDeps
+from src.domain.engagement.vip import shop_discount_percent
 from src.entrypoints.bootstrap import configs
 from src.entrypoints.bootstrap.infra import mailer
 from src.entrypoints.settings import Settings
@@ -95,7 +96,12 @@ def engagement(shared: Shared) -> tuple[EngagementDeps, RewardDeps]:
 
 
 def shop(shared: Shared) -> ShopDeps:
-    return ShopDeps(uow_factory=shared.uow_factory, clock=shared.clock, ids=SecretsIdGenerator())
+    return ShopDeps(
+        uow_factory=shared.uow_factory,
+        clock=shared.clock,
+        ids=SecretsIdGenerator(),
+        member_discount=shop_discount_percent,
+    )
 
 
 def purchases(shared: Shared, gateway: PaymentGateway) -> PurchaseDeps:
@@ -107,6 +113,7 @@ def purchases(shared: Shared, gateway: PaymentGateway) -> PurchaseDeps:
         gateway=gateway,
         jobs=shared.jobs,
         config=configs.purchase_config(shared.settings),
+        member_discount=shop_discount_percent,
     )
 
 

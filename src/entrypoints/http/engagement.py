@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from src.application.engagement import streaks
 from src.application.engagement.deps import EngagementDeps
 from src.domain.shared.principal import Principal
 from src.entrypoints.http.idempotency import idempotent
-from src.entrypoints.http.schemas.engagement import NextRewardOut, StreakOut, TickIn, TickOut
+from src.entrypoints.http.schemas.engagement import (
+    NextRewardOut,
+    StreakDayOut,
+    StreakHistoryOut,
+    StreakOut,
+    TickIn,
+    TickOut,
+)
 from src.entrypoints.http.security import container_of
 
 PrincipalRequest = Request[Principal, Any, Any]
+Month = Annotated[str | None, QueryParameter(name="month", max_length=16, description="YYYY-MM; this month by default")]
 
 
 def provide_engagement(request: Request[Any, Any, Any]) -> EngagementDeps:
@@ -63,3 +71,12 @@ class StreakController(Controller):
     async def protect(self, request: PrincipalRequest, engagement: NamedDependency[EngagementDeps]) -> StreakOut:
         """Spend one `streak_shield` (409 NOT_CLAIMABLE without one; 409 ALREADY_APPLIED while protected)."""
         return StreakOut.of(await streaks.protect_streak(request.user.user_id, engagement))
+
+    @get("/history", operation_id="streak_history")
+    async def history(
+        self, request: PrincipalRequest, engagement: NamedDependency[EngagementDeps], month: Month = None
+    ) -> StreakHistoryOut:
+        """The attendance calendar of a month: every day, ticked or not, and the missed days a shield forgave."""
+        days = await streaks.streak_history(request.user.user_id, month, engagement)
+        first = days[0].day
+        return StreakHistoryOut(month=f"{first:%Y-%m}", days=[StreakDayOut.of(day) for day in days])

@@ -79,9 +79,10 @@ class ShopController(Controller):
     dependencies = {**SHOP, **PURCHASES}  # noqa: RUF012
 
     @get("/catalog", operation_id="shop_catalog")
-    async def catalog(self, shop: NamedDependency[ShopDeps]) -> list[CatalogItemOut]:
-        """Enabled items with the price the server will charge now (`final_price_cents`)."""
-        return [CatalogItemOut.of(priced) for priced in await list_catalog(shop)]
+    async def catalog(self, request: PrincipalRequest, shop: NamedDependency[ShopDeps]) -> list[CatalogItemOut]:
+        """Enabled items with the price the server will charge the caller now (`final_price_cents`: the item's
+        discount, then the caller's VIP discount `vip_discount_percent`; a promo code comes off at buy)."""
+        return [CatalogItemOut.of(priced) for priced in await list_catalog(shop, viewer_id=request.user.user_id)]
 
     @post("/buy", operation_id="shop_buy", status_code=HTTP_200_OK, responses=BUY_RESPONSES)
     async def buy_item(

@@ -139,7 +139,7 @@ async def test_an_admin_raised_tier_is_never_lowered_by_a_later_purchase(
 
     assert await _vip_tier(client, player) == 4
     sut = await get_ok(client, STATUS, player)
-    assert (sut["tier"], sut["name"], sut["spent_cents"]) == (4, "Platinum", 2_000)
+    assert (sut["tier"], sut["name"], sut["spent_cents"]) == (4, "Platinum", 1_800)  # 2 x $10 at Platinum's 10 % off
     assert sut["next_tier"]["name"] == "Diamond"
     assert sut["progress_percent"] == 0  # below Platinum's own thresholds: no progress past it yet
 

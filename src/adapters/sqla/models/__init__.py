@@ -2,7 +2,7 @@
 
 from src.adapters.sqla.models.analytics import PlayerActionRow
 from src.adapters.sqla.models.base import Base
-from src.adapters.sqla.models.engagement import StreakRow
+from src.adapters.sqla.models.engagement import StreakDayRow, StreakRow, VipTierChangeRow, VipTotalsRow
 from src.adapters.sqla.models.follows import FollowRow
 from src.adapters.sqla.models.games import (
     GameConfigRow,
@@ -50,7 +50,10 @@ __all__ = [
     "RefreshTokenRow",
     "RewardRow",
     "SessionRow",
+    "StreakDayRow",
     "StreakRow",
     "UserRow",
+    "VipTierChangeRow",
+    "VipTotalsRow",
     "WalletRow",
 ]

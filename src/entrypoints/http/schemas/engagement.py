@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 
 from src.application.engagement.streaks import NextReward, StreakView, TickResult
+from src.domain.engagement.streak import StreakDay
 from src.entrypoints.http.schemas.identity import Struct
 
 
@@ -67,3 +68,18 @@ class NextRewardOut(Struct):
     @classmethod
     def of(cls, reward: NextReward) -> NextRewardOut:
         return cls(count=reward.count, coins=reward.coins, gems=reward.gems, available_at=reward.available_at)
+
+
+class StreakDayOut(Struct):
+    date: date  # a calendar day in the server's streak timezone
+    ticked: bool
+    protected: bool  # a missed day a streak shield forgave
+
+    @classmethod
+    def of(cls, day: StreakDay) -> StreakDayOut:
+        return cls(date=day.day, ticked=day.ticked, protected=day.protected)
+
+
+class StreakHistoryOut(Struct):
+    month: str  # YYYY-MM
+    days: list[StreakDayOut]  # every day of the month, first to last

@@ -27,6 +27,7 @@ class CatalogItemOut(Struct):
     final_price_cents: int
     min_rank: str
     enabled: bool
+    vip_discount_percent: int = 0  # the caller's VIP discount, already in final_price_cents
 
     @classmethod
     def of(cls, priced: PricedItem) -> CatalogItemOut:
@@ -44,6 +45,7 @@ class CatalogItemOut(Struct):
             final_price_cents=priced.final_price_cents,
             min_rank=item.min_rank.value,
             enabled=item.enabled,
+            vip_discount_percent=priced.member_discount_percent,
         )
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from src.domain.engagement.vip import VipBenefits, VipStanding, VipTier
+from datetime import date, datetime
+
+from src.application.engagement.vip_benefits import DailyBonus
+from src.domain.engagement.vip import VipBenefits, VipStanding, VipTier, VipTierChange, tier_of
 from src.entrypoints.http.schemas.identity import Struct
 
 
 class VipBenefitsOut(Struct):
-    daily_bonus_coins: int
-    shop_discount_percent: int  # shown, not yet applied to shop prices
-    streak_reward_multiplier_percent: int  # 100 = the plain streak reward; shown, not yet applied
+    daily_bonus_coins: int  # paid once a calendar day by POST /api/vip/daily-bonus
+    shop_discount_percent: int  # taken off catalog prices (shown in /api/shop/catalog, charged at buy)
+    streak_reward_multiplier_percent: int  # 100 = the plain streak reward; applied to each tick's reward
 
     @classmethod
     def of(cls, benefits: VipBenefits) -> VipBenefitsOut:
@@ -74,4 +77,40 @@ class VipStatusOut(Struct):
             activity_points=standing.activity_points,
             next_tier=None if upcoming is None else NextVipTierOut.of(upcoming),
             progress_percent=standing.progress_percent,
+        )
+
+
+class DailyBonusOut(Struct):
+    tier: int
+    coins: int
+    claimed_for: date  # the calendar day (game timezone) this bonus was for
+    balances: dict[str, int]  # the coin balance after the credit
+    next_available_at: datetime  # the start of the next calendar day
+
+    @classmethod
+    def of(cls, bonus: DailyBonus) -> DailyBonusOut:
+        return cls(
+            tier=bonus.tier,
+            coins=bonus.coins,
+            claimed_for=bonus.day,
+            balances={"coins": bonus.balance_after},
+            next_available_at=bonus.next_available_at,
+        )
+
+
+class VipTierChangeOut(Struct):
+    from_tier: int | None  # null when not known
+    to_tier: int
+    name: str  # the name of to_tier
+    reason: str  # "earned" (automatic upgrade) or "admin"
+    changed_at: datetime
+
+    @classmethod
+    def of(cls, change: VipTierChange) -> VipTierChangeOut:
+        return cls(
+            from_tier=change.from_tier,
+            to_tier=change.to_tier,
+            name=tier_of(change.to_tier).name,
+            reason=change.reason,
+            changed_at=change.changed_at,
         )
