@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Router
 
+from src.entrypoints.http.admin.analytics import AdminAnalyticsController
 from src.entrypoints.http.admin.games import AdminOddsController
 from src.entrypoints.http.admin.identity import AdminAuditController, AdminInviteCodeController
 from src.entrypoints.http.admin.limited import AdminLimitedPackageController
@@ -39,5 +40,6 @@ def admin_router() -> Router:
             AdminNotificationController,
             AdminCampaignController,
             AdminEmailController,
+            AdminAnalyticsController,
         ],
     )
