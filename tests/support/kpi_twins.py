@@ -24,7 +24,10 @@ ACTIVITY = """
     UNION ALL SELECT user_id, created_at FROM ledger_entries WHERE reason = 'streak_reward'  -- streak ticks
     UNION ALL SELECT user_id, tracked_at FROM player_actions
 """
-ACTIVE_DAYS = f"SELECT DISTINCT user_id, (at AT TIME ZONE 'UTC')::date AS day FROM ({ACTIVITY}) AS activity"  # noqa: S608 (constants only; values are bound)
+ACTIVE_DAYS = f"""
+SELECT DISTINCT user_id, (at AT TIME ZONE 'UTC')::date AS day
+FROM ({ACTIVITY}) AS activity JOIN users ON users.id = activity.user_id AND NOT users.is_admin
+"""  # noqa: S608 (constants only; values are bound)
 UTC_DAY = "((h->>'at')::timestamptz AT TIME ZONE 'UTC')::date"
 
 WINDOWS = f"""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from src.application.analytics.kpis import CAPTURED, EVENTS, Period
+from src.application.analytics.kpis import CAPTURED, EVENTS, SIGNED_UP, Period
 from src.application.analytics.ports import OlapStore
 from src.domain.analytics.actions import CUSTOM_PREFIX, check_action_type
 from src.domain.shared.errors import InvalidInput
@@ -84,7 +84,7 @@ SELECT level, count() AS players FROM (
     SELECT player_id,
            windowFunnel({window_ms})(toUInt64(toUnixTimestamp64Milli(occurred_at)), {", ".join(conditions)}) AS level
     FROM {EVENTS} FINAL
-    WHERE player_id != '' AND occurred_at >= toDateTime64({{start:Date}}, 3, 'UTC')
+    WHERE player_id IN ({SIGNED_UP}) AND occurred_at >= toDateTime64({{start:Date}}, 3, 'UTC')
       AND occurred_at < toDateTime64(addDays({{end:Date}}, 1), 3, 'UTC') + toIntervalHour({query.window_hours})
     GROUP BY player_id
 )

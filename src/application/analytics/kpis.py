@@ -20,9 +20,11 @@ MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
-# what makes a player active on a day (domain/analytics/kpis.py); a purchase counts once, when it is attempted
-ACTIVITY = """(
-    player_id != '' AND (
+# what makes a player active on a day (domain/analytics/kpis.py); a purchase counts once, when it is attempted.
+# Players are accounts that signed up: an operator's account (made by `create-admin`) is not one.
+SIGNED_UP = f"SELECT player_id FROM {EVENTS} WHERE event_type = 'UserSignedUp'"  # noqa: S608
+ACTIVITY = f"""(
+    player_id IN ({SIGNED_UP}) AND (
         event_type IN ('UserSignedUp', 'UserLoggedIn', 'SpinSettled', 'GachaPulled', 'ActionTracked')
         OR (event_type = 'StreakUpdated' AND reason = 'tick')
         OR (event_type = 'PurchaseUpdated' AND (status = 'pending' OR (status = 'failed' AND reason = 'FRAUD_BLOCK')))

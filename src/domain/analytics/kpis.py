@@ -2,8 +2,9 @@
 report derived from them. Ratios are derived here only, so any two sources of equal counts give equal reports.
 
 Definitions (README, "Operator KPIs"):
-- active player: did something on the day (signed up, logged in, spun, pulled, tracked an action, ticked the
-  streak, or tried a purchase); DAU / WAU / MAU are distinct active players on the day / the 7 / the 30 days ending
+- active player: a player (an account that signed up; an operator's account made by `create-admin` is none) who
+  did something on the day (signed up, logged in, spun, pulled, tracked an action, ticked the streak, or tried a
+  purchase); DAU / WAU / MAU are distinct active players on the day / the 7 / the 30 days ending
   on it; the period's headline figures are those of its last day;
 - revenue: captured purchase amounts on the capture day, minus the refunds of captured purchases on the refund day;
 - paying player: had a capture; ARPU = revenue / active players, ARPPU = revenue / paying players, conversion =

@@ -215,7 +215,7 @@ async def test_every_kpi_of_a_scripted_month_equals_its_postgresql_twin(
 
     month = KpiReport.of(await _twin(client, container, DAY0, DAY0 + timedelta(days=31)))
     # the script is what the figures say, not merely two equal zeros
-    assert (month.new_players, month.paying_players, month.promo_uses) == (8, 4, 3)
+    assert (month.new_players, month.active_players, month.paying_players, month.promo_uses) == (8, 8, 4, 3)
     assert month.revenue_cents > 0
     assert month.series[1].revenue_cents < 0  # p1's refund lands a day after its capture
     assert sum(month.gacha_pulls.values()) == 11
