@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from src.application.analytics.deps import ActionDeps
 from src.application.analytics.export import OutboxExporter
 from src.application.analytics.ports import OlapStore
+from src.application.engagement.battlepass import BattlePassDeps
 from src.application.engagement.deps import EngagementDeps, RewardDeps
+from src.application.engagement.seasons import SeasonDeps
 from src.application.engagement.vip import VipDeps
 from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
@@ -42,6 +44,8 @@ class Container:
     social: SocialDeps
     engagement: EngagementDeps
     rewards: RewardDeps
+    battlepass: BattlePassDeps
+    seasons: SeasonDeps
     shop: ShopDeps
     purchases: PurchaseDeps
     notifications: NotificationDeps

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from src.application.engagement.battlepass_xp import XP_EVENTS, award_xp
+from src.application.engagement.seasons import SCORE_EVENTS, record_scores
 from src.application.engagement.vip import UPGRADE_EVENTS, upgrade_players
 from src.application.engagement.vip_benefits import HISTORY_EVENTS, record_tier_changes
 from src.application.games.boards import apply_plays
@@ -66,6 +68,8 @@ SUBSCRIBERS: tuple[Subscribe, ...] = (
     Subscribe("purchase_notification", ("PurchaseUpdated",), each(lambda m, c: notify_purchase(m, c.notifications))),
     Subscribe("vip_upgrades", UPGRADE_EVENTS, batch(lambda ms, c: upgrade_players(ms, c.engagement))),
     Subscribe("vip_history", HISTORY_EVENTS, batch(lambda ms, c: record_tier_changes(ms, c.engagement))),
+    Subscribe("battlepass_xp", XP_EVENTS, batch(lambda ms, c: award_xp(ms, c.battlepass))),
+    Subscribe("season_scores", SCORE_EVENTS, batch(lambda ms, c: record_scores(ms, c.seasons))),
     Subscribe("realtime", tuple(TRANSLATIONS), batch(lambda ms, c: publish_events(ms, c.realtime.publisher))),
 )
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from src.application.analytics import tracking
+from src.application.engagement import battlepass_settlement, season_settlement
 from src.application.notifications import campaigns, email, inbox, push
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
 from src.application.shop import purchases, webhooks
@@ -141,6 +142,19 @@ JOBS: tuple[Job, ...] = (
         None,
         lambda c, _: webhooks.forget_old_arrivals(c.purchases),
         schedule=Schedule(lambda s: s.idempotency_purge_interval_seconds, in_app=InApp.ALWAYS),
+    ),
+    Job(
+        "settle_battlepass_seasons",
+        "maintenance",
+        lambda c, _: battlepass_settlement.settle_ended_seasons(c.battlepass),
+        # not unique: every maintenance worker settles; SKIP LOCKED batches and the claims' keys pay each level once
+        schedule=Schedule(lambda s: s.season_settlement_interval_seconds, run_at_startup=True, unique=False),
+    ),
+    Job(
+        "settle_leaderboard_seasons",
+        "maintenance",
+        lambda c, _: season_settlement.settle_ended_seasons(c.seasons),
+        schedule=Schedule(lambda s: s.season_settlement_interval_seconds, run_at_startup=True, unique=False),
     ),
     Job(
         "relay_outbox",

@@ -94,6 +94,7 @@ def test_every_event_type_realtime_serves_reaches_it() -> None:
             "NotificationCreated",
             "AnnouncementPublished",
             "StreakUpdated",
+            "BattlePassLevelReached",
         }
     )
 

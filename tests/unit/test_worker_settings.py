@@ -36,6 +36,8 @@ def test_the_maintenance_queue_keeps_its_jobs_and_long_timeout() -> None:
         "cron:acme:purge_idempotency_records",
         "cron:acme:purge_old_actions",
         "cron:acme:relay_outbox",
+        "cron:acme:settle_battlepass_seasons",
+        "cron:acme:settle_leaderboard_seasons",
     ]
     assert sut["queue_name"] == "acme:arq:maintenance"
     assert sut["job_timeout"] >= 300

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from src.adapters.lazy import lazy_repository
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.adapters.sqla.repositories.analytics import SqlaActionRepository
+from src.adapters.sqla.repositories.battlepass import SqlaBattlePassRepository
 from src.adapters.sqla.repositories.campaigns import SqlaAudienceRepository, SqlaCampaignRepository
 from src.adapters.sqla.repositories.engagement import SqlaStreakRepository
 from src.adapters.sqla.repositories.follows import SqlaFollowRepository
@@ -36,6 +37,7 @@ from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPl
 from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository
 from src.adapters.sqla.repositories.promos import SqlaPromoRepository
 from src.adapters.sqla.repositories.rewards import SqlaRewardRepository
+from src.adapters.sqla.repositories.seasons import SqlaSeasonBoardRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
 from src.adapters.sqla.repositories.shop import SqlaCatalogRepository, SqlaTransactionRepository
 from src.adapters.sqla.repositories.vip import (
@@ -113,6 +115,8 @@ class SqlaUnitOfWork:
     streak_days = _sqla(SqlaStreakDayRepository)
     vip_progress = _sqla(SqlaVipProgressRepository)
     vip_history = _sqla(SqlaVipHistoryRepository)
+    battlepass = _sqla(SqlaBattlePassRepository)
+    season_boards = _sqla(SqlaSeasonBoardRepository)
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None

@@ -99,6 +99,14 @@ def period_start(period: str, now: datetime) -> datetime | None:
     return None
 
 
+def period_end(period: str, now: datetime) -> datetime | None:
+    """When the period containing `now` ends and its board starts over (UTC); None for all time."""
+    start = period_start(period, now)
+    if start is None:
+        return None
+    return start + (timedelta(days=1) if period == "daily" else timedelta(days=7))
+
+
 def _listed(board: str, by_board: dict[str, float]) -> bool:
     """As the live boards list players: everyone who spun stays on net_coins even when their net is back at zero;
     wins and legendaries list only players who have some."""

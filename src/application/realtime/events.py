@@ -85,6 +85,10 @@ def _streak(event: OutboxMessage) -> Translation:
     return "streak_update", event.aggregate_id, data
 
 
+def _level_up(event: OutboxMessage) -> Translation:
+    return "level_up", event.aggregate_id, {key: event.payload.get(key) for key in ("season_id", "level")}
+
+
 TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
     "RewardGranted": _reward,
     "BalanceChanged": _balance,
@@ -93,6 +97,7 @@ TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
     "NotificationCreated": _notification,
     "AnnouncementPublished": _announcement,
     "StreakUpdated": _streak,
+    "BattlePassLevelReached": _level_up,
 }
 
 

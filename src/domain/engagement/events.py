@@ -20,3 +20,14 @@ class StreakUpdated(DomainEvent):
     last_tick_date: str | None
     protected_until: str | None
     reason: str  # "tick" | "protect"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BattlePassLevelReached(DomainEvent):
+    """XP took the player to `level` (one event per level reached, in order): realtime level_up."""
+
+    event_type: ClassVar[str] = "BattlePassLevelReached"
+    aggregate_type: ClassVar[str] = "user"
+
+    season_id: str
+    level: int

@@ -18,7 +18,9 @@ from src.adapters.security.tokens import PyJwtTokenService
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.adapters.system.random import SystemRandomSource
 from src.application.analytics.deps import ActionConfig, ActionDeps
+from src.application.engagement.battlepass import BattlePassDeps
 from src.application.engagement.deps import EngagementDeps, RewardDeps
+from src.application.engagement.seasons import SeasonDeps
 from src.application.games.deps import GamesDeps
 from src.application.games.leaderboard import Leaderboard
 from src.application.identity.deps import IdentityDeps
@@ -93,6 +95,22 @@ def games(shared: Shared, leaderboard: Leaderboard) -> GamesDeps:
 def engagement(shared: Shared) -> tuple[EngagementDeps, RewardDeps]:
     streaks = EngagementDeps(shared.uow_factory, shared.clock, ZoneInfo(shared.settings.streak_timezone))
     return streaks, RewardDeps(shared.uow_factory, shared.clock, SecretsIdGenerator())
+
+
+def battlepass(shared: Shared) -> BattlePassDeps:
+    batch = shared.settings.season_settlement_batch_size
+    return BattlePassDeps(shared.uow_factory, shared.clock, SecretsIdGenerator(), settlement_batch_size=batch)
+
+
+def seasons(shared: Shared) -> SeasonDeps:
+    settings = shared.settings
+    return SeasonDeps(
+        shared.uow_factory,
+        shared.clock,
+        SecretsIdGenerator(),
+        ZoneInfo(settings.streak_timezone),
+        settlement_batch_size=settings.season_settlement_batch_size,
+    )
 
 
 def shop(shared: Shared) -> ShopDeps:

@@ -121,6 +121,8 @@ async def _container(
         social=SocialDeps(shared.uow_factory, shared.clock),
         engagement=engagement,
         rewards=rewards,
+        battlepass=contexts.battlepass(shared),
+        seasons=contexts.seasons(shared),
         relay=relay,
         realtime=await contexts.realtime(settings, clients.realtime, identity, stack),
         shop=contexts.shop(shared),

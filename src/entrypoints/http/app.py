@@ -26,6 +26,7 @@ from src.entrypoints.bootstrap import Profile, open_container
 from src.entrypoints.container import Container
 from src.entrypoints.http.admin.router import admin_router
 from src.entrypoints.http.analytics import ActionsController
+from src.entrypoints.http.battlepass import BattlePassController
 from src.entrypoints.http.engagement import StreakController
 from src.entrypoints.http.errors import EXCEPTION_HANDLERS
 from src.entrypoints.http.games import GamesController, InventoryController
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         FollowController,
         InventoryController,
         StreakController,
+        BattlePassController,
         VipController,
         RewardsController,
         ShopController,

@@ -11,12 +11,15 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from src.application.engagement import seasons
 from src.application.games import boards, configs, history, plays
 from src.application.games.deps import GamesDeps
+from src.domain.shared.errors import InvalidInput
 from src.domain.shared.principal import Principal
 from src.entrypoints.http.idempotency import idempotency_key, idempotent
 from src.entrypoints.http.metrics import PLAYS
 from src.entrypoints.http.query import From, To, as_utc
+from src.entrypoints.http.schemas.battlepass import PastSeasonOut
 from src.entrypoints.http.schemas.games import (
     GachaConfigOut,
     GachaStatsOut,
@@ -134,13 +137,30 @@ class GamesController(Controller):
         board: Annotated[str, QueryParameter(name="board", max_length=32)] = "net_coins",
         period: Annotated[str, QueryParameter(name="period", max_length=16)] = "daily",
         limit: Limit = None,
+        season: Annotated[str | None, QueryParameter(name="season", max_length=64)] = None,
     ) -> LeaderboardOut:
+        """`period=season`: the running season of the definition `season` (default: the first enabled one counting
+        `board`), with `season_id`, `resets_at` and `around_me`. Ties: the earlier to reach the score, then user id."""
+        if period == "season":
+            return await _season_board(request, board, season, limit)
+        now = games.clock.now()
         view = await boards.view_board(
-            board, period, limit, request.user.user_id, games.leaderboard, games.uow_factory, games.clock.now()
+            board, period, limit, request.user.user_id, games.leaderboard, games.uow_factory, now
         )
         items = [LeaderboardEntryOut(e.rank, e.user_id, e.nickname, e.score) for e in view.items]
         me = MyRankOut(*view.me) if view.me else MyRankOut(rank=None, score=None)
-        return LeaderboardOut(board=board, period=period, items=items, me=me)
+        return LeaderboardOut(board=board, period=period, items=items, me=me, resets_at=boards.period_end(period, now))
+
+    @get("/leaderboard/seasons/{season_id:str}", operation_id="leaderboard_past_season")
+    async def past_season(
+        self, request: PrincipalRequest, season_id: FromPath[str], limit: Limit = None, cursor: Cursor = None
+    ) -> PastSeasonOut:
+        """A finished season's final ranks and the rewards paid, by rank (404 while it runs); `cursor` is the
+        last rank of the previous page."""
+        if cursor is not None and not (cursor.isdigit() and len(cursor) < 10):
+            raise InvalidInput("cursor is not valid", details={"fields": [{"key": "cursor"}]})
+        after = 0 if cursor is None else int(cursor)
+        return PastSeasonOut.of(await seasons.past_season(season_id, limit, after, container_of(request).seasons))
 
     @get("/{game_type:str}/stats", operation_id="game_stats")
     async def game_stats(
@@ -148,6 +168,24 @@ class GamesController(Controller):
     ) -> GameStatsOut:
         history.check_game_type(game_type)
         return GameStatsOut.of((await history.stats_by_game(request.user.user_id, games))[game_type])
+
+
+async def _season_board(request: PrincipalRequest, board: str, season: str | None, limit: int | None) -> LeaderboardOut:
+    view = await seasons.view_season_board(request.user.user_id, board, season, limit, container_of(request).seasons)
+
+    def entries(found: list[seasons.RankedEntry]) -> list[LeaderboardEntryOut]:
+        return [LeaderboardEntryOut(e.rank, e.user_id, e.nickname, e.score) for e in found]
+
+    me = MyRankOut(view.me.rank, view.me.score) if view.me else MyRankOut(rank=None, score=None)
+    return LeaderboardOut(
+        board=view.board.board,
+        period="season",
+        items=entries(view.items),
+        me=me,
+        resets_at=seasons.resets_at(view),
+        season_id=view.period.season_id,
+        around_me=entries(view.around_me),
+    )
 
 
 class InventoryController(Controller):

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from src.application.engagement.battlepass import current_level
 from src.application.engagement.streaks import get_status
 from src.application.games.history import player_summary
 from src.application.identity import auth, invites, profiles, sessions
@@ -46,12 +47,13 @@ IDENTITY = {"identity": Provide(provide_identity, sync_to_thread=False)}
 
 
 async def self_view(request: AnyRequest, user_id: str) -> profiles.SelfProfile:
-    """The self view joins identity with the wallet's balances and the shop's spending."""
+    """The self view joins identity with the wallet's balances, the shop's spending and the battle pass level."""
     container = container_of(request)
     profile = await profiles.get_self_profile(user_id, container.identity)
     balances = await get_balances(user_id, container.wallet)
     spending = await my_spending(user_id, container.purchases)
-    return replace(profile, balances=balances, total_spent_cents=spending.total_spent_cents)
+    level = await current_level(user_id, container.battlepass)
+    return replace(profile, balances=balances, total_spent_cents=spending.total_spent_cents, battlepass_level=level)
 
 
 async def _tokens(request: AnyRequest, result: auth.AuthResult) -> TokensOut:
@@ -179,5 +181,8 @@ class UsersController(Controller):
         )
 
     @get("/{user_id:str}", operation_id="public_profile")
-    async def public_profile(self, user_id: FromPath[str], identity: NamedDependency[IdentityDeps]) -> PublicProfileOut:
-        return PublicProfileOut.of(await profiles.get_user(user_id, identity))
+    async def public_profile(
+        self, request: PrincipalRequest, user_id: FromPath[str], identity: NamedDependency[IdentityDeps]
+    ) -> PublicProfileOut:
+        user = await profiles.get_user(user_id, identity)
+        return PublicProfileOut.of(user, await current_level(user.id, container_of(request).battlepass))

@@ -2,6 +2,7 @@
 
 from src.adapters.sqla.models.analytics import PlayerActionRow
 from src.adapters.sqla.models.base import Base
+from src.adapters.sqla.models.battlepass import BattlePassClaimRow, BattlePassProgressRow, BattlePassSeasonRow
 from src.adapters.sqla.models.engagement import StreakDayRow, StreakRow, VipTierChangeRow, VipTotalsRow
 from src.adapters.sqla.models.follows import FollowRow
 from src.adapters.sqla.models.games import (
@@ -22,12 +23,16 @@ from src.adapters.sqla.models.notifications import (
 )
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.adapters.sqla.models.rewards import RewardRow
+from src.adapters.sqla.models.seasons import SeasonBoardRow, SeasonPeriodRow, SeasonResultRow, SeasonScoreRow
 from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, WalletRow
 
 __all__ = [
     "AuditLogRow",
     "Base",
+    "BattlePassClaimRow",
+    "BattlePassProgressRow",
+    "BattlePassSeasonRow",
     "CampaignDeliveryRow",
     "CampaignRow",
     "CatalogItemRow",
@@ -49,6 +54,10 @@ __all__ = [
     "PushSubscriptionRow",
     "RefreshTokenRow",
     "RewardRow",
+    "SeasonBoardRow",
+    "SeasonPeriodRow",
+    "SeasonResultRow",
+    "SeasonScoreRow",
     "SessionRow",
     "StreakDayRow",
     "StreakRow",

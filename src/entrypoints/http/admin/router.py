@@ -14,6 +14,7 @@ from src.entrypoints.http.admin.notifications import (
     AdminNotificationController,
 )
 from src.entrypoints.http.admin.promos import AdminPromoCodeController
+from src.entrypoints.http.admin.seasons import AdminBattlePassController, AdminSeasonBoardController
 from src.entrypoints.http.admin.shop import AdminCatalogController
 from src.entrypoints.http.admin.transactions import AdminTransactionController
 from src.entrypoints.http.admin.users import AdminUserController
@@ -41,5 +42,7 @@ def admin_router() -> Router:
             AdminCampaignController,
             AdminEmailController,
             AdminAnalyticsController,
+            AdminBattlePassController,
+            AdminSeasonBoardController,
         ],
     )

@@ -230,3 +230,6 @@ class LeaderboardOut(Struct):
     period: str
     items: list[LeaderboardEntryOut]
     me: MyRankOut
+    resets_at: datetime | None = None  # when this board starts over; null for all_time
+    season_id: str | None = None  # period=season: the running season (`<definition>.<period>`)
+    around_me: list[LeaderboardEntryOut] | None = None  # period=season: the caller and a few ranks either side
