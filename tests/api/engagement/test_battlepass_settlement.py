@@ -46,6 +46,7 @@ async def _player(client: Client, spins: int) -> dict[str, Any]:
     await settle(client)
     for _ in range(spins):
         await spin(client, tokens)  # 11 XP: one level each
+    await settle(client)
     return tokens
 
 
@@ -126,5 +127,6 @@ async def test_a_play_of_the_season_relayed_after_settlement_still_pays_its_leve
     )
 
     await in_app(client, lambda: award_xp([late], container.battlepass))
+    await settle(client)
 
     assert sorted(entry["delta"] for entry in await ledger(client, player, "battlepass_reward")) == [10, 20]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -15,6 +15,11 @@ from src.entrypoints.http.schemas.identity import Balances, Struct
 
 Amount = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
 SeasonId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+def _utc(moment: datetime) -> datetime:
+    """A timestamp without an offset is read as UTC, the API's time zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class RewardOut(Struct):
@@ -126,8 +131,9 @@ class BattlePassSeasonIn(Struct):
     def season(self, season_id: str) -> BattlePassSeason:
         levels = tuple(PassLevel(lv.level, lv.xp, lv.free.reward(), lv.premium.reward()) for lv in self.levels)
         xp = XpTable(self.xp_table.play, self.xp_table.per_100_coins_wagered, self.xp_table.purchase)
+        starts_at, ends_at = _utc(self.starts_at), _utc(self.ends_at)
         return BattlePassSeason(
-            season_id, self.name, self.starts_at, self.ends_at, levels, xp, self.premium_price_gems, self.enabled
+            season_id, self.name, starts_at, ends_at, levels, xp, self.premium_price_gems, self.enabled
         )
 
 
