@@ -30,6 +30,7 @@ from src.entrypoints.http.battlepass import BattlePassController
 from src.entrypoints.http.engagement import StreakController
 from src.entrypoints.http.errors import EXCEPTION_HANDLERS
 from src.entrypoints.http.games import GamesController, InventoryController
+from src.entrypoints.http.gem_shop import GemShopController
 from src.entrypoints.http.identity import AuthController, InviteController, UsersController
 from src.entrypoints.http.json_body import JsonRequest
 from src.entrypoints.http.limited import LimitedPackagesController
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         VipController,
         RewardsController,
         ShopController,
+        GemShopController,
         PaymentWebhookController,
         LimitedPackagesController,
         NotificationsController,
