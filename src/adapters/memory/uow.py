@@ -18,6 +18,7 @@ from typing import Any, Self, TypeVar
 
 from src.adapters.lazy import lazy_repository
 from src.adapters.memory.analytics import AnalyticsTables, InMemoryActionRepository
+from src.adapters.memory.battlepass import BattlePassTables, InMemoryBattlePassRepository
 from src.adapters.memory.engagement import (
     EngagementTables,
     InMemoryStreakDayRepository,
@@ -52,6 +53,7 @@ from src.adapters.memory.notifications import (
 )
 from src.adapters.memory.promos import InMemoryPromoRepository, PromoTables
 from src.adapters.memory.rewards import InMemoryRewardRepository
+from src.adapters.memory.seasons import InMemorySeasonBoardRepository, SeasonTables
 from src.adapters.memory.shop import InMemoryCatalogRepository, InMemoryTransactionRepository, ShopTables
 from src.adapters.memory.wallet import InMemoryInboxRepository, InMemoryWalletRepository, WalletTables
 from src.adapters.memory.webhooks import InMemoryWebhookLog, WebhookTables
@@ -73,6 +75,8 @@ class InMemoryStore:
         self.webhook_tables = WebhookTables()
         self.notification_tables = NotificationTables()
         self.engagement_tables = EngagementTables()
+        self.battlepass_tables = BattlePassTables()
+        self.season_tables = SeasonTables()
         self.analytics_tables = AnalyticsTables()
         self.outbox: list[DomainEvent] = []  # an event's position is its index + 1
         self.published: dict[int, datetime] = {}  # outbox position → when the relay published it
@@ -98,6 +102,8 @@ _TABLES = {
     "limited": "limited_tables",
     "notifications": "notification_tables",
     "engagement": "engagement_tables",
+    "battlepass": "battlepass_tables",
+    "seasons": "season_tables",
     "analytics": "analytics_tables",
 }
 
@@ -131,6 +137,8 @@ class InMemoryUnitOfWork:
     campaigns = _over("notifications", InMemoryCampaignRepository)
     streaks = _over("engagement", InMemoryStreakRepository)
     rewards = _over("engagement", InMemoryRewardRepository)
+    battlepass = _over("battlepass", InMemoryBattlePassRepository)
+    season_boards = _over("seasons", InMemorySeasonBoardRepository)
     actions = _over("analytics", InMemoryActionRepository)
     streak_days = _over("engagement", InMemoryStreakDayRepository)
     vip_progress = _over("engagement", InMemoryVipProgressRepository)
