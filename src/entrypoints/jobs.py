@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from src.application.analytics import tracking
-from src.application.engagement import battlepass_settlement, season_settlement
+from src.application.engagement import battlepass_settlement, battlepass_xp, season_settlement, seasons
 from src.application.notifications import campaigns, email, inbox, push
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
 from src.application.shop import purchases, webhooks
@@ -24,6 +24,7 @@ HOLD_SWEEP_INTERVAL_SECONDS = 30.0
 NOTIFICATION_PURGE_INTERVAL_SECONDS = 3600.0
 ACTION_PURGE_INTERVAL_SECONDS = 3600.0
 OUTBOX_SAFETY_PASS_SECONDS = 10.0
+INBOX_PURGE_INTERVAL_SECONDS = 3600.0
 
 Handler = Callable[[Container, dict[str, Any]], Awaitable[object]]
 
@@ -83,6 +84,12 @@ async def _purge_idempotency(container: Container, _: dict[str, Any]) -> int:
 async def _relay_outbox(container: Container, _: dict[str, Any]) -> int:
     """A safety net beside the relay loop: one more pass (skipped if a pass is running elsewhere)."""
     return await container.relay.drain(wait_seconds=0.0)
+
+
+async def _forget_processed_play_events(container: Container, _: dict[str, Any]) -> int:
+    return await battlepass_xp.forget_processed(container.battlepass) + await seasons.forget_processed(
+        container.seasons
+    )
 
 
 def _notification_tries(settings: Settings) -> int:
@@ -149,6 +156,12 @@ JOBS: tuple[Job, ...] = (
         lambda c, _: battlepass_settlement.settle_ended_seasons(c.battlepass),
         # not unique: every maintenance worker settles; SKIP LOCKED batches and the claims' keys pay each level once
         schedule=Schedule(lambda s: s.season_settlement_interval_seconds, run_at_startup=True, unique=False),
+    ),
+    Job(
+        "forget_processed_play_events",
+        "maintenance",
+        _forget_processed_play_events,
+        schedule=Schedule(lambda _: INBOX_PURGE_INTERVAL_SECONDS, minute=27, run_at_startup=True),
     ),
     Job(
         "settle_leaderboard_seasons",

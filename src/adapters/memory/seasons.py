@@ -126,3 +126,12 @@ class InMemorySeasonBoardRepository:
                 self._tables.processed[(consumer, event_id)] = now
                 new.add(event_id)
         return new
+
+    async def forget_events(self, consumer: str, before: datetime) -> int:
+        """Deletes at once (a purge has nothing to roll back), from the committed rows and this copy alike."""
+        committed = self._workspace.committed.processed
+        stale = [key for key, at in committed.items() if key[0] == consumer and at < before]
+        for key in stale:
+            for tables in (self._workspace.committed, self._workspace.working, self._workspace.baseline):
+                tables.processed.pop(key, None)
+        return len(stale)

@@ -73,6 +73,10 @@ class BattlePassRepository(Protocol):
         """Record that `consumer` handled these events (one write); the ids it had not handled before."""
         ...
 
+    async def forget_events(self, consumer: str, before: datetime) -> int:
+        """Drop the inbox marks `consumer` wrote before `before` (no event is redelivered that late); how many."""
+        ...
+
 
 class BattlePassUnitOfWork(WalletUnitOfWork, Audited, Protocol):
     """Seasons, progress and claims, with the wallet (rewards, the premium debit) and the audit log."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 
 from src.application.engagement.battlepass import BattlePassDeps
 from src.application.engagement.battlepass_ports import BattlePassUnitOfWork, XpGain
@@ -64,6 +65,17 @@ async def _announce(uow: BattlePassUnitOfWork, season: BattlePassSeason, gain: X
     if after > before and (progress.settled_at is not None or now >= season.ends_at + SETTLEMENT_GRACE):
         await settle_player(uow, season, progress, now)
         await uow.battlepass.mark_progress_settled(season.season_id, [progress.user_id], now)
+
+
+INBOX_RETENTION = timedelta(days=8)  # an event is never redelivered this late
+
+
+async def forget_processed(deps: BattlePassDeps) -> int:
+    """Drop the consumer's inbox marks past retention, so the inbox does not grow with every play."""
+    async with deps.uow_factory() as uow:
+        forgotten = await uow.battlepass.forget_events(CONSUMER, deps.clock.now() - INBOX_RETENTION)
+        await uow.commit()
+    return forgotten
 
 
 async def award_xp(messages: Sequence[OutboxMessage], deps: BattlePassDeps) -> None:

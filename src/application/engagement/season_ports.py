@@ -91,6 +91,10 @@ class SeasonBoardRepository(Protocol):
 
     async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]: ...
 
+    async def forget_events(self, consumer: str, before: datetime) -> int:
+        """Drop the inbox marks `consumer` wrote before `before` (no event is redelivered that late); how many."""
+        ...
+
 
 class SeasonUnitOfWork(WalletUnitOfWork, HasUsers, Audited, Protocol):
     @property

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from src.application.engagement.battlepass_xp import INBOX_RETENTION
 from src.application.engagement.season_ports import FinalRank, ScoreDelta, SeasonUnitOfWork, Standing, StoredPeriod
 from src.application.games.boards import increments_of
 from src.application.shared.outbox import OutboxMessage
@@ -85,6 +86,14 @@ async def record_scores(messages: Sequence[OutboxMessage], deps: SeasonDeps) -> 
         fresh = list({m.event_id: m for m in messages if m.event_id in new}.values())  # each event once
         await repository.add_scores(_deltas(await repository.definitions(), fresh, deps.timezone))
         await uow.commit()
+
+
+async def forget_processed(deps: SeasonDeps) -> int:
+    """Drop the consumer's inbox marks past retention (the battle pass consumer's), so the inbox stays small."""
+    async with deps.uow_factory() as uow:
+        forgotten = await uow.season_boards.forget_events(CONSUMER, deps.clock.now() - INBOX_RETENTION)
+        await uow.commit()
+    return forgotten
 
 
 async def _named(uow: SeasonUnitOfWork, standings: list[Standing]) -> list[RankedEntry]:

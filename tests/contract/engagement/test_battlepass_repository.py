@@ -179,3 +179,21 @@ async def test_the_inbox_answers_each_event_new_once(uow_factory: UnitOfWorkFact
     assert len(again) == 1
     assert second not in again
     assert other_consumer == {first}
+
+
+async def test_inbox_marks_past_retention_are_forgotten_and_the_event_is_new_again(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    consumer, old, recent = f"c_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex, uuid.uuid4().hex
+    async with uow_factory() as uow:
+        await uow.battlepass.first_events(consumer, [old], START)
+        await uow.battlepass.first_events(consumer, [recent], START + timedelta(days=9))
+        await uow.commit()
+
+    async with uow_factory() as sut:
+        forgotten = await sut.battlepass.forget_events(consumer, START + timedelta(days=1))
+        await sut.commit()
+    async with uow_factory() as sut:
+        new = await sut.battlepass.first_events(consumer, [old, recent], START + timedelta(days=10))
+
+    assert (forgotten, new) == (1, {old})

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.battlepass import BattlePassClaimRow, BattlePassProgressRow, BattlePassSeasonRow
@@ -188,3 +188,9 @@ class SqlaBattlePassRepository:
         statement = self._insert(ProcessedEventRow).values(rows).on_conflict_do_nothing()
         result = await self._db.execute(statement.returning(ProcessedEventRow.event_id))
         return set(result.scalars().all())
+
+    async def forget_events(self, consumer: str, before: datetime) -> int:
+        statement = delete(ProcessedEventRow).where(
+            ProcessedEventRow.consumer == consumer, ProcessedEventRow.processed_at < before
+        )
+        return int((await self._db.execute(statement)).rowcount)  # type: ignore[attr-defined]

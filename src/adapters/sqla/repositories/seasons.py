@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.seasons import SeasonBoardRow, SeasonPeriodRow, SeasonResultRow, SeasonScoreRow
@@ -193,3 +193,9 @@ class SqlaSeasonBoardRepository:
         statement = self._insert(ProcessedEventRow).values(rows).on_conflict_do_nothing()
         result = await self._db.execute(statement.returning(ProcessedEventRow.event_id))
         return set(result.scalars().all())
+
+    async def forget_events(self, consumer: str, before: datetime) -> int:
+        statement = delete(ProcessedEventRow).where(
+            ProcessedEventRow.consumer == consumer, ProcessedEventRow.processed_at < before
+        )
+        return int((await self._db.execute(statement)).rowcount)  # type: ignore[attr-defined]
