@@ -44,6 +44,12 @@ async def list_history(
         return await uow.plays.history(query, check_limit(limit), decode_cursor(cursor))
 
 
+async def recent_plays(user_id: str, limit: int, deps: GamesDeps) -> list[PlayRecord]:
+    """The player's latest plays of every game, newest first (other contexts read them through this)."""
+    async with deps.uow_factory() as uow:
+        return (await uow.plays.history(HistoryQuery(user_id), check_limit(limit), None)).items
+
+
 async def stats_by_game(user_id: str, deps: GamesDeps) -> dict[str, GameStats]:
     async with deps.uow_factory() as uow:
         found = {stats.game_type: stats for stats in await uow.plays.stats(user_id)}
