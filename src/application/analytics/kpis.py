@@ -1,7 +1,9 @@
 """Operator KPIs computed by the OLAP store (ClickHouse, or chDB embedded) from the pipeline's tables.
 
-Every read uses FINAL: the tables are ReplacingMergeTree keyed by each row's identity, so an event delivered twice
-is counted once (src/application/analytics/tables.py). Days are UTC; the report is derived in the domain.
+The tables are ReplacingMergeTree keyed by each row's identity (src/application/analytics/tables.py): sums and
+counts of rows read them with FINAL, so an event delivered twice is counted once; sets of players (uniqExact,
+DISTINCT, IN) need not, since a copy names the same player at the same time. Days are UTC; the report is derived
+in the domain.
 """
 
 from __future__ import annotations
@@ -67,21 +69,33 @@ def _field(key: str) -> dict[str, Any]:
     return {"fields": [{"key": key, "source": "query"}]}
 
 
+# Sets of players (distinct players, active days) read the tables without FINAL: a copy of an event names the same
+# player at the same time, so it can change no set. Sums and counts of rows read with FINAL.
+def _active_days(first: str, last: str) -> str:
+    """Each player's active days from `first` to `last` (SQL date expressions)."""
+    return f"""
+    SELECT DISTINCT player_id, toDate(occurred_at) AS active_day FROM {EVENTS}
+    WHERE {ACTIVITY} AND toDate(occurred_at) BETWEEN {first} AND {last}
+    """  # noqa: S608
+
+
+# each player once per day d on which they count for MAU (active in the 30 days ending on d), with their active days
+# at hand for DAU and WAU: counts of rows, no uniq over 30 copies of every (player, day)
 ACTIVE_WINDOWS = f"""
-SELECT d AS day, uniqExactIf(player_id, d = active_day) AS dau,
-       uniqExactIf(player_id, dateDiff('day', active_day, d) < 7) AS wau, uniqExact(player_id) AS mau
+SELECT d AS day, countIf(has(days, d)) AS dau,
+       countIf(arrayExists(a -> dateDiff('day', a, d) BETWEEN 0 AND 6, days)) AS wau, count() AS mau
 FROM (
-    SELECT DISTINCT player_id, toDate(occurred_at) AS active_day FROM {EVENTS} FINAL
-    WHERE {ACTIVITY} AND toDate(occurred_at) BETWEEN subtractDays({{start:Date}}, 29) AND {{end:Date}}
+    SELECT player_id, groupArray(active_day) AS days
+    FROM ({_active_days("subtractDays({start:Date}, 29)", "{end:Date}")}) GROUP BY player_id
 )
-ARRAY JOIN arrayMap(i -> addDays(active_day, i), range(30)) AS d
-WHERE d BETWEEN {{start:Date}} AND {{end:Date}}
+ARRAY JOIN arrayFilter(x -> x BETWEEN {{start:Date}} AND {{end:Date}},
+                       arrayDistinct(arrayFlatten(arrayMap(a -> arrayMap(i -> addDays(a, i), range(30)), days)))) AS d
 GROUP BY d
-"""  # noqa: S608 (constants only; values are bound parameters)
+"""  # noqa: S608
 
 PERIOD_PLAYERS = f"""
 SELECT uniqExactIf(player_id, {ACTIVITY}) AS active_players, uniqExactIf(player_id, {CAPTURED}) AS paying_players
-FROM {EVENTS} FINAL WHERE {IN_PERIOD} AND player_id != ''
+FROM {EVENTS} WHERE {IN_PERIOD} AND player_id != ''
 """  # noqa: S608
 
 DAILY_EVENTS = f"""
@@ -96,7 +110,7 @@ FROM {EVENTS} FINAL
 WHERE {IN_PERIOD}
 GROUP BY day
 """  # noqa: S608
-CAPTURED_IDS = f"captured AS (SELECT aggregate_id FROM {EVENTS} FINAL WHERE {CAPTURED})"  # noqa: S608
+CAPTURED_IDS = f"captured AS (SELECT aggregate_id FROM {EVENTS} WHERE {CAPTURED})"  # noqa: S608
 
 GACHA = f"""
 SELECT toDate(occurred_at) AS day, rarity, count() AS items
@@ -119,13 +133,10 @@ FROM (
            retention(a.active_day = s.cohort, a.active_day = addDays(s.cohort, 1),
                      a.active_day = addDays(s.cohort, 7), a.active_day = addDays(s.cohort, 30)) AS r
     FROM (
-        SELECT player_id, toDate(min(occurred_at)) AS cohort FROM {EVENTS} FINAL
+        SELECT player_id, toDate(min(occurred_at)) AS cohort FROM {EVENTS}
         WHERE event_type = 'UserSignedUp' GROUP BY player_id HAVING cohort BETWEEN {{start:Date}} AND {{end:Date}}
     ) AS s
-    INNER JOIN (
-        SELECT DISTINCT player_id, toDate(occurred_at) AS active_day FROM {EVENTS} FINAL
-        WHERE {ACTIVITY} AND toDate(occurred_at) BETWEEN {{start:Date}} AND addDays({{end:Date}}, 30)
-    ) AS a ON a.player_id = s.player_id
+    INNER JOIN ({_active_days("{start:Date}", "addDays({end:Date}, 30)")}) AS a ON a.player_id = s.player_id
     GROUP BY player_id, cohort
 )
 GROUP BY cohort
