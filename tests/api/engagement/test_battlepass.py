@@ -198,3 +198,22 @@ async def test_a_redelivered_play_event_counts_its_xp_once(
     await in_app(client, lambda: award_xp([message], container.battlepass))
 
     assert (await status(client, player))["xp"] == 15
+
+
+async def test_concurrent_premium_purchases_with_different_keys_debit_once(
+    client: Client, admin: dict[str, Any], player: dict[str, Any]
+) -> None:
+    await _grant_gems(client, admin, player, PREMIUM_PRICE * 3)
+
+    responses = await asyncio.gather(
+        *(
+            client.post("/api/battlepass/premium", headers={**bearer(player), "idempotency-key": f"buy-{n}"})
+            for n in range(8)
+        )
+    )
+
+    assert sorted(r.status_code for r in responses) == [200] + [409] * 7
+    assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"ALREADY_CLAIMED"}
+    assert [entry["delta"] for entry in await ledger(client, player, "battlepass_premium")] == [-PREMIUM_PRICE]
+    wallet = await ok(await client.get("/api/wallet", headers=bearer(player)))
+    assert wallet["gems"] == PREMIUM_PRICE * 2
