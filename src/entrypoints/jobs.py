@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from src.application.analytics import tracking
-from src.application.engagement import battlepass_settlement, battlepass_xp, season_settlement, seasons
+from src.application.engagement import battlepass_settlement, battlepass_xp, season_settlement, seasons, vip
 from src.application.notifications import campaigns, email, inbox, push
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
 from src.application.shop import purchases, webhooks
@@ -87,9 +87,9 @@ async def _relay_outbox(container: Container, _: dict[str, Any]) -> int:
 
 
 async def _forget_processed_play_events(container: Container, _: dict[str, Any]) -> int:
-    return await battlepass_xp.forget_processed(container.battlepass) + await seasons.forget_processed(
-        container.seasons
-    )
+    forgotten = await battlepass_xp.forget_processed(container.battlepass)
+    forgotten += await seasons.forget_processed(container.seasons)
+    return forgotten + await vip.forget_counted(container.engagement)
 
 
 def _notification_tries(settings: Settings) -> int:

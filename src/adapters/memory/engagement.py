@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 from src.adapters.memory.identity import Workspace
 from src.application.engagement.ports import ProgressDelta
@@ -21,7 +21,7 @@ class EngagementTables:
     streak_days: dict[tuple[str, date, str], bool] = field(default_factory=dict)  # (user, day, kind)
     rewards: dict[str, Reward] = field(default_factory=dict)  # by reward id
     vip_totals: dict[str, VipTotals] = field(default_factory=dict)  # by user id
-    vip_counted: dict[tuple[str, str], bool] = field(default_factory=dict)  # (consumer, event id)
+    vip_counted: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (consumer, event id) → when
     vip_history: dict[str, VipTierChange] = field(default_factory=dict)  # by event id
 
 
@@ -65,14 +65,14 @@ class InMemoryVipProgressRepository:
     def __init__(self, workspace: Workspace[EngagementTables]) -> None:
         self._workspace = workspace
 
-    async def add(self, consumer: str, deltas: Sequence[ProgressDelta]) -> list[VipTotals]:
+    async def add(self, consumer: str, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
         tables, moved = self._workspace.working, {}
         for delta in deltas:
             await self._workspace.lock_row("vip_counted", (consumer, delta.event_id))
             await self._workspace.lock_row("vip_totals", delta.user_id)
             if (consumer, delta.event_id) in tables.vip_counted:
                 continue
-            tables.vip_counted[(consumer, delta.event_id)] = True
+            tables.vip_counted[(consumer, delta.event_id)] = now
             totals = tables.vip_totals.get(delta.user_id, VipTotals(delta.user_id, 0, 0, 0))
             moved[delta.user_id] = tables.vip_totals[delta.user_id] = replace(
                 totals,
@@ -80,6 +80,14 @@ class InMemoryVipProgressRepository:
                 activity_points=totals.activity_points + delta.activity_points,
             )
         return list(moved.values())
+
+    async def forget_events(self, consumer: str, before: datetime) -> int:
+        counted = self._workspace.working.vip_counted
+        stale = [key for key, at in counted.items() if key[0] == consumer and at < before]
+        for key in stale:
+            await self._workspace.lock_row("vip_counted", key)
+            counted.pop(key, None)
+        return len(stale)
 
     async def set_earned(self, user_id: str, tier: int) -> None:
         await self._workspace.lock_row("vip_totals", user_id)

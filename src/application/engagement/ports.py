@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from src.application.games.ports import HasInventory
@@ -66,10 +66,14 @@ class ProgressDelta:
 
 
 class VipProgressRepository(Protocol):
-    async def add(self, consumer: str, deltas: Sequence[ProgressDelta]) -> list[VipTotals]:
+    async def add(self, consumer: str, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
         """Add the deltas of events `consumer` has not counted yet to their players' running totals (a player's
-        row starts at zero) and remember the events as counted, so a redelivered event never counts twice; the
-        totals of every player that moved, after the addition."""
+        row starts at zero) and remember the events as counted (at `now`), so a redelivered event never counts
+        twice; the totals of every player that moved, after the addition."""
+        ...
+
+    async def forget_events(self, consumer: str, before: datetime) -> int:
+        """Drop the counted marks `consumer` wrote before `before` (no event is redelivered that late); how many."""
         ...
 
     async def set_earned(self, user_id: str, tier: int) -> None:

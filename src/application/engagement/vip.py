@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from src.application.engagement.deps import EngagementDeps
 from src.application.engagement.ports import EngagementUnitOfWork, ProgressDelta
@@ -31,6 +31,7 @@ UPGRADE_EVENTS = ("PurchaseUpdated", "SpinSettled", "GachaPulled")
 PROGRESS_CONSUMER = "vip_progress"
 CAPTURED, REFUNDED = "captured", "refunded"
 EARNED = "earned"
+INBOX_RETENTION = timedelta(days=8)  # an event is never redelivered this late
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ async def upgrade_players(messages: Sequence[OutboxMessage], deps: EngagementDep
         return []
     raised = []
     async with deps.uow_factory() as uow:
-        for totals in await uow.vip_progress.add(PROGRESS_CONSUMER, deltas):
+        for totals in await uow.vip_progress.add(PROGRESS_CONSUMER, deltas, deps.clock.now()):
             if (earned := totals.newly_earned()) is None:
                 continue
             await uow.vip_progress.set_earned(totals.user_id, earned.tier)
@@ -121,3 +122,11 @@ async def upgrade_players(messages: Sequence[OutboxMessage], deps: EngagementDep
                 raised.append(totals.user_id)
         await uow.commit()
     return raised
+
+
+async def forget_counted(deps: EngagementDeps) -> int:
+    """Drop the upgrade consumer's counted marks past retention, so the inbox does not grow with every play."""
+    async with deps.uow_factory() as uow:
+        forgotten = await uow.vip_progress.forget_events(PROGRESS_CONSUMER, deps.clock.now() - INBOX_RETENTION)
+        await uow.commit()
+    return forgotten

@@ -26,7 +26,7 @@ def _event() -> str:
 
 async def _add(uow_factory: UnitOfWorkFactory, deltas: list[ProgressDelta]) -> list[VipTotals]:
     async with uow_factory() as sut:
-        moved = await sut.vip_progress.add(CONSUMER, deltas)
+        moved = await sut.vip_progress.add(CONSUMER, deltas, NOW)
         await sut.commit()
     return sorted(moved, key=lambda totals: totals.user_id)
 
@@ -51,7 +51,7 @@ async def test_uncommitted_totals_leave_no_trace_and_the_event_can_count_later(u
     delta = ProgressDelta(_event(), user, 0, 5)
 
     async with uow_factory() as sut:
-        await sut.vip_progress.add(CONSUMER, [delta])
+        await sut.vip_progress.add(CONSUMER, [delta], NOW)
 
     assert await _add(uow_factory, [delta]) == [VipTotals(user, 0, 5, 0)]
 
@@ -103,3 +103,24 @@ async def test_the_calendar_returns_a_players_marks_within_the_range_once(uow_fa
         marks = await sut.streak_days.between(user, date(2031, 5, 1), date(2031, 5, 31))
 
     assert marks == may
+
+
+async def test_marks_past_retention_are_forgotten_and_the_rest_still_refuse_a_redelivery(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    user = await given_user(uow_factory)
+    consumer = f"forget_{uuid.uuid4().hex[:8]}"
+    old, recent = ProgressDelta(_event(), user, 0, 1), ProgressDelta(_event(), user, 0, 1)
+    async with uow_factory() as sut:
+        await sut.vip_progress.add(consumer, [old], NOW - timedelta(days=9))
+        await sut.vip_progress.add(consumer, [recent], NOW)
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        forgotten = await sut.vip_progress.forget_events(consumer, NOW - timedelta(days=8))
+        await sut.commit()
+    async with uow_factory() as sut:
+        moved = await sut.vip_progress.add(consumer, [recent], NOW)
+
+    assert forgotten == 1
+    assert moved == []

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.engagement import StreakDayRow, VipTierChangeRow, VipTotalsRow
@@ -31,7 +31,7 @@ WITH incoming AS (
         AS t(event_id, user_id, spent, points)
 ), fresh AS (
     INSERT INTO processed_events (consumer, event_id, processed_at)
-    SELECT $1, event_id, now() FROM incoming
+    SELECT $1, event_id, $6 FROM incoming
     ON CONFLICT DO NOTHING
     RETURNING event_id
 ), sums AS (
@@ -64,7 +64,7 @@ class SqlaVipProgressRepository:
     def _on_postgres(self) -> bool:
         return self._db.get_bind().dialect.name == "postgresql"
 
-    async def add(self, consumer: str, deltas: Sequence[ProgressDelta]) -> list[VipTotals]:
+    async def add(self, consumer: str, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
         if not deltas:
             return []
         if self._on_postgres:
@@ -75,15 +75,15 @@ class SqlaVipProgressRepository:
                 [delta.activity_points for delta in deltas],
             )
             connection = await self._db.connection()
-            result = await connection.exec_driver_sql(_PG_ADD, (consumer, *columns))
+            result = await connection.exec_driver_sql(_PG_ADD, (consumer, *columns, now))
             return [_totals(row) for row in result]
-        return await self._add_plainly(consumer, deltas)
+        return await self._add_plainly(consumer, deltas, now)
 
-    async def _add_plainly(self, consumer: str, deltas: Sequence[ProgressDelta]) -> list[VipTotals]:
+    async def _add_plainly(self, consumer: str, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
         sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for delta in deltas:
             statement = dialect_insert(self._db)(ProcessedEventRow).values(
-                consumer=consumer, event_id=delta.event_id, processed_at=func.now()
+                consumer=consumer, event_id=delta.event_id, processed_at=now
             )
             if (await self._db.execute(statement.on_conflict_do_nothing())).rowcount:  # type: ignore[attr-defined]
                 sums[delta.user_id][0] += delta.spent_cents
@@ -104,6 +104,12 @@ class SqlaVipProgressRepository:
             ).returning(*_TOTALS)
             moved.append(_totals((await self._db.execute(upsert)).one()))
         return moved
+
+    async def forget_events(self, consumer: str, before: datetime) -> int:
+        statement = delete(ProcessedEventRow).where(
+            ProcessedEventRow.consumer == consumer, ProcessedEventRow.processed_at < before
+        )
+        return int((await self._db.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
     async def set_earned(self, user_id: str, tier: int) -> None:
         await self._db.execute(
