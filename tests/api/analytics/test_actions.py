@@ -15,6 +15,7 @@ from src.adapters.sqla.models.analytics import PlayerActionRow
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.entrypoints.container import Container
 from tests.support.api import bearer, in_app, sign_up
+from tests.support.polling import eventually
 
 Client = AsyncTestClient[Litestar]
 TRACK, BULK, RECENT = "/api/actions", "/api/actions/bulk", "/api/actions/recent"
@@ -197,3 +198,28 @@ async def test_past_the_budget_concurrent_reports_answer_429_with_retry_after(
     assert len(stored) == PER_MINUTE
     other = await sign_up(client)  # the budget is per player
     assert (await client.post(TRACK, json={"action_type": "share"}, headers=bearer(other))).status_code == 202
+
+
+async def test_actions_reach_the_olap_store_stripped_with_both_clocks(
+    client: Client, player: dict[str, Any], container: Container
+) -> None:
+    body = {"action_type": "custom:promo.banner", "context": SENSITIVE_CONTEXT, "client_ts": "2026-12-01T09:30:00Z"}
+    response = await client.post(TRACK, json=body, headers=bearer(player))
+    assert response.status_code == 202, response.text
+    action_id = response.json()["action_ids"][0]
+    olap, exporter = container.olap, container.exporter
+    assert olap is not None
+    assert exporter is not None
+
+    async def exported() -> list[dict[str, Any]]:
+        await in_app(client, exporter.drain)
+        sql = "SELECT player_id, reason, toString(client_ts) AS client_ts, payload "
+        sql += "FROM events WHERE event_id = {id:String}"
+        return await in_app(client, lambda: olap.query(sql, {"id": action_id}))
+
+    [row] = await eventually(exported)
+    assert (row["player_id"], row["reason"]) == (player["user"]["id"], "custom:promo.banner")
+    assert row["client_ts"] == "2026-12-01 09:30:00.000"
+    assert json.loads(str(row["payload"]))["context"] == KEPT_CONTEXT
+    for secret in ("hunter2", "a@b.c", "+82 10", "4242", "tok_visa", "x@y.z", "q@r.s"):
+        assert secret not in str(row["payload"])
