@@ -16,6 +16,7 @@ DEV_JWT_SECRET = "dev-only-jwt-secret-not-for-production-use"  # noqa: S105 - pr
 DEV_RECEIPT_SECRET = "dev-only-receipt-secret-not-for-production"  # noqa: S105 - production refuses it
 DEV_INTEGRITY_SECRET = "dev-only-integrity-secret-not-for-production"  # noqa: S105 - production refuses it
 DEV_WEBHOOK_SECRET = "dev-only-webhook-secret-not-for-production"  # noqa: S105 - production refuses it
+DEV_FAIRNESS_SEED_KEY = "dev-only-fairness-seed-key-not-for-production"  # production refuses it
 MIN_SECRET_LENGTH = 32
 
 
@@ -85,6 +86,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     transaction_integrity_key_id: str = "k1"
     transaction_integrity_previous_keys: list[str] = []  # "kid:secret" pairs that still verify old rows
     payment_webhook_secrets: list[str] = msgspec.field(default_factory=lambda: [DEV_WEBHOOK_SECRET])
+    fairness_seed_key: str = DEV_FAIRNESS_SEED_KEY
     idempotency_in_flight_timeout_seconds: int = 120
     capture_max_attempts: int = 5
     capture_retry_base_seconds: float = 1.0  # attempt n waits base * 2**(n-1), capped at a minute
@@ -178,6 +180,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         for name, value, default in (
             ("PAYMENT_RECEIPT_SECRET", self.payment_receipt_secret, DEV_RECEIPT_SECRET),
             ("TRANSACTION_INTEGRITY_SECRET", self.transaction_integrity_secret, DEV_INTEGRITY_SECRET),
+            ("FAIRNESS_SEED_KEY", self.fairness_seed_key, DEV_FAIRNESS_SEED_KEY),
         ):
             if not value or value == default or len(value) < MIN_SECRET_LENGTH:
                 raise SettingsError(f"{name} must be a secret of your own (>= {MIN_SECRET_LENGTH} characters)")

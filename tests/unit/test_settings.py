@@ -9,6 +9,7 @@ import msgspec
 import pytest
 
 from src.entrypoints.settings import (
+    DEV_FAIRNESS_SEED_KEY,
     DEV_JWT_SECRET,
     EMPTY_IS_A_VALUE,
     AppEnv,
@@ -27,6 +28,7 @@ SAFE_PRODUCTION = {
     "REDIS_URL": "redis://cache:6379/0",
     "PAYMENT_RECEIPT_SECRET": "r" * 40,
     "TRANSACTION_INTEGRITY_SECRET": "i" * 40,
+    "FAIRNESS_SEED_KEY": "f" * 40,
     "PAYMENT_WEBHOOK_SECRETS": "whsec_" + "w" * 40,
     "VAPID_PRIVATE_KEY": "/run/secrets/vapid.pem",
 }
@@ -85,6 +87,8 @@ def test_safe_production_settings_are_accepted() -> None:
         ({"ADMIN_PASSWORD": "admin"}, "ADMIN_PASSWORD"),
         ({"PAYMENT_RECEIPT_SECRET": ""}, "PAYMENT_RECEIPT_SECRET"),
         ({"TRANSACTION_INTEGRITY_SECRET": "short"}, "TRANSACTION_INTEGRITY_SECRET"),
+        ({"FAIRNESS_SEED_KEY": ""}, "FAIRNESS_SEED_KEY"),
+        ({"FAIRNESS_SEED_KEY": DEV_FAIRNESS_SEED_KEY}, "FAIRNESS_SEED_KEY"),
         ({"PAYMENT_WEBHOOK_SECRETS": ""}, "PAYMENT_WEBHOOK_SECRETS"),
         ({"SANDBOX_CAPTURE_DELAY_SECONDS": "0.5"}, "SANDBOX_CAPTURE_DELAY_SECONDS"),
         ({"TEST_CHEAP_PASSWORD_HASHES": "true"}, "TEST_CHEAP_PASSWORD_HASHES"),

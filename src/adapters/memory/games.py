@@ -15,7 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from src.adapters.memory.identity import Workspace, newest_first_page
-from src.application.games.ports import HistoryQuery, InventoryItem, PlayStart, Settlement, StoredConfig
+from src.application.games.ports import (
+    ActiveSeeds,
+    HistoryQuery,
+    InventoryItem,
+    PlayStart,
+    RevealedSeeds,
+    Settlement,
+    StoredConfig,
+)
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletRepository
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
@@ -26,6 +34,9 @@ PlayerGame = tuple[str, GameType]  # (user_id, game_type)
 @dataclass
 class GamesTables:
     configs: dict[GameType, StoredConfig] = field(default_factory=dict)
+    config_versions: dict[tuple[GameType, int], StoredConfig] = field(default_factory=dict)
+    seeds: dict[str, ActiveSeeds] = field(default_factory=dict)  # by user_id: the active pair
+    revealed: dict[str, RevealedSeeds] = field(default_factory=dict)  # by pair_id
     states: dict[PlayerGame, PlayerState] = field(default_factory=dict)
     history: dict[str, PlayRecord] = field(default_factory=dict)
     stats: dict[PlayerGame, GameStats] = field(default_factory=dict)
@@ -44,7 +55,38 @@ class InMemoryGameConfigRepository:
         current = self._workspace.working.configs.get(game_type)
         version = 1 if current is None else current.version + 1
         self._workspace.working.configs[game_type] = StoredConfig(version, deepcopy(data))
+        self._workspace.working.config_versions[(game_type, version)] = StoredConfig(version, deepcopy(data))
         return version
+
+    async def version(self, game_type: GameType, version: int) -> StoredConfig | None:
+        return deepcopy(self._workspace.working.config_versions.get((game_type, version)))
+
+
+class InMemorySeedRepository:
+    """The active pair is one row per player, locked as the SQL upsert locks it."""
+
+    def __init__(self, workspace: Workspace[GamesTables]) -> None:
+        self._workspace = workspace
+
+    async def lock(self, candidate: ActiveSeeds) -> ActiveSeeds:
+        await self._workspace.lock_row("seeds", candidate.user_id)
+        return self._workspace.working.seeds.setdefault(candidate.user_id, candidate)
+
+    async def active(self, user_id: str) -> ActiveSeeds | None:
+        return self._workspace.working.seeds.get(user_id)
+
+    async def replace(self, current: ActiveSeeds, new: ActiveSeeds, revealed: RevealedSeeds | None) -> None:
+        await self._workspace.lock_row("seeds", current.user_id)
+        self._workspace.working.seeds[current.user_id] = new
+        if revealed is not None:
+            self._workspace.working.revealed[revealed.pair_id] = revealed
+
+    async def revealed(self, pair_id: str) -> RevealedSeeds | None:
+        return self._workspace.working.revealed.get(pair_id)
+
+    async def last_revealed(self, user_id: str) -> RevealedSeeds | None:
+        mine = [pair for pair in self._workspace.working.revealed.values() if pair.user_id == user_id]
+        return max(mine, key=lambda pair: (pair.revealed_at, pair.created_at), default=None)
 
 
 def _matches(play: PlayRecord, query: HistoryQuery) -> bool:
@@ -68,9 +110,10 @@ class InMemoryPlayRepository:
         await self.record(settlement.state, settlement.play)
         return balance_after
 
-    async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
+    async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
         state = await self._lock_state(user_id, game_type)
-        return PlayStart(state, deepcopy(self._workspace.working.configs.get(game_type)))
+        seeds = await InMemorySeedRepository(self._workspace).lock(candidate)
+        return PlayStart(state, deepcopy(self._workspace.working.configs.get(game_type)), seeds)
 
     async def _lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         key = (user_id, game_type)
@@ -85,8 +128,19 @@ class InMemoryPlayRepository:
             self._workspace.working.states[key] = deepcopy(state)
         if play.id in self._workspace.working.history:
             raise ValueError(f"play {play.id} is already recorded")
+        if play.fair is not None:
+            await self._pass_nonce(play)
         self._workspace.working.history[play.id] = deepcopy(play)
         await self._add_to_stats(play)
+
+    async def _pass_nonce(self, play: PlayRecord) -> None:
+        """Like the SQL's unique (pair, nonce) and `nonce = nonce + 1`: a nonce is used once."""
+        assert play.fair is not None
+        await self._workspace.lock_row("seeds", play.user_id)
+        seeds = self._workspace.working.seeds.get(play.user_id)
+        if seeds is None or seeds.pair_id != play.fair.pair_id or seeds.nonce != play.fair.nonce:
+            raise ValueError(f"play {play.id} was not drawn at its pair's next nonce")
+        self._workspace.working.seeds[play.user_id] = replace(seeds, nonce=seeds.nonce + 1)
 
     async def _add_to_stats(self, play: PlayRecord) -> None:
         key = (play.user_id, play.game_type)
@@ -103,6 +157,10 @@ class InMemoryPlayRepository:
     async def history(self, query: HistoryQuery, limit: int, after: Position | None) -> Page[PlayRecord]:
         plays = (play for play in self._workspace.working.history.values() if _matches(play, query))
         return newest_first_page(plays, lambda play: (play.created_at, play.id), limit, after)
+
+    async def play(self, user_id: str, play_id: str) -> PlayRecord | None:
+        found = self._workspace.working.history.get(play_id)
+        return deepcopy(found) if found is not None and found.user_id == user_id else None
 
     async def has_play(self, user_id: str, play_id: str) -> bool:
         # committed rows count too: a play committed since this unit of work's snapshot is visible, as in SQL

@@ -32,6 +32,7 @@ from src.adapters.memory.games import (
     InMemoryGameConfigRepository,
     InMemoryInventoryRepository,
     InMemoryPlayRepository,
+    InMemorySeedRepository,
 )
 from src.adapters.memory.identity import (
     IdentityTables,
@@ -125,6 +126,7 @@ class InMemoryUnitOfWork:
     game_configs = _over("games", InMemoryGameConfigRepository)
     plays = lazy_repository(lambda uow: InMemoryPlayRepository(uow.workspace("games"), uow.wallets))
     inventory = _over("games", InMemoryInventoryRepository)
+    seeds = _over("games", InMemorySeedRepository)
     follows = lazy_repository(lambda uow: uow.store.follows)
     catalog = _over("shop", InMemoryCatalogRepository)
     transactions = _over("shop", InMemoryTransactionRepository)

@@ -25,6 +25,7 @@ from src.adapters.sqla.repositories.games import (
     SqlaGameConfigRepository,
     SqlaInventoryRepository,
     SqlaPlayRepository,
+    SqlaSeedRepository,
 )
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
 from src.adapters.sqla.repositories.limited import SqlaLimitedPackageRepository
@@ -98,6 +99,7 @@ class SqlaUnitOfWork:
         lambda uow: (PgPlayRepository if uow.on_postgres else SqlaPlayRepository)(uow.session, uow.wallets)
     )
     inventory = _sqla(SqlaInventoryRepository)
+    seeds = _sqla(SqlaSeedRepository)
     follows = _sqla(SqlaFollowRepository)
     catalog = _sqla(SqlaCatalogRepository)
     transactions = _sqla(SqlaTransactionRepository)

@@ -1,22 +1,8 @@
-"""Random sources: the OS CSPRNG in production, a seeded PRNG for tests and simulations."""
+"""A seeded PRNG for tests and simulations; real plays draw from their seed pair (domain/games/fairness.py)."""
 
 from __future__ import annotations
 
 import random
-import secrets
-
-
-class SystemRandomSource:
-    """Unpredictable draws (os.urandom), so outcomes cannot be foreseen from earlier ones."""
-
-    def __init__(self) -> None:
-        self._rng = secrets.SystemRandom()
-
-    def random(self) -> float:
-        return self._rng.random()
-
-    def randbelow(self, n: int) -> int:
-        return self._rng.randrange(n)
 
 
 class SeededRandomSource:

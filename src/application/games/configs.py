@@ -12,7 +12,7 @@ from src.application.shared.commands import AdminAction, ClientInfo
 from src.domain.games.gacha import GachaConfig, effective_rates
 from src.domain.games.play import GameType
 from src.domain.games.slot import SlotConfig, SlotOdds, odds
-from src.domain.shared.errors import InvalidInput
+from src.domain.shared.errors import InvalidInput, NotFound
 from src.domain.shared.principal import Principal
 
 
@@ -48,15 +48,31 @@ def _gacha_view(config: GachaConfig) -> GachaView:
     return GachaView(config, {rarity.value: rate for rarity, rate in effective_rates(config).items()})
 
 
-async def get_slot_view(deps: GamesDeps) -> SlotView:
+async def stored_version(uow: GamesUnitOfWork, game: GameType, version: int) -> StoredConfig | None:
+    """A version a play may name: 0 is the built-in default (None), an unknown one is NOT_FOUND."""
+    if version == 0:
+        return None
+    stored = await uow.game_configs.version(game, version)
+    if stored is None:
+        raise NotFound(f"{game.value} has no config version {version}")
+    return stored
+
+
+async def get_slot_view(deps: GamesDeps, version: int | None = None) -> SlotView:
+    """The odds in force, or those of an earlier version (a proof names the version it was drawn under)."""
     async with deps.uow_factory() as uow:
-        config = await slot_config(uow, deps)
+        if version is None:
+            config = await slot_config(uow, deps)
+        else:
+            config = slot_of(await stored_version(uow, GameType.SLOT, version), deps)
     return SlotView(config, odds(config))
 
 
-async def get_gacha_view(deps: GamesDeps) -> GachaView:
+async def get_gacha_view(deps: GamesDeps, version: int | None = None) -> GachaView:
     async with deps.uow_factory() as uow:
-        return _gacha_view(await gacha_config(uow, deps))
+        if version is None:
+            return _gacha_view(await gacha_config(uow, deps))
+        return _gacha_view(gacha_of(await stored_version(uow, GameType.GACHA, version), deps))
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from src.application.games.leaderboard import Leaderboard
-from src.application.games.ports import GamesUnitOfWork, StoredConfig
+from src.application.games.ports import GamesUnitOfWork, SeedVault, StoredConfig
 from src.application.shared.ports import Clock, IdGenerator
+from src.domain.games.fairness import FairRandom
 from src.domain.games.gacha import DEFAULT_GACHA_CONFIG, GachaConfig
 from src.domain.games.random import RandomSource
 from src.domain.games.slot import DEFAULT_SLOT_CONFIG, SlotConfig
@@ -30,14 +31,20 @@ class ParsedConfigs:
         return self.gacha[stored.version]
 
 
+Draws = Callable[[str, str, int], RandomSource]  # (server seed, client seed, nonce) → the play's random source
+
+
 @dataclass
 class GamesDeps:
+    """`draws` is the provably fair derivation everywhere but in tests that script outcomes."""
+
     uow_factory: Callable[[], GamesUnitOfWork]
     clock: Clock
     ids: IdGenerator
-    rng: RandomSource
+    vault: SeedVault
     leaderboard: Leaderboard
     slot_max_bet: int = 10_000
+    draws: Draws = FairRandom
     parsed: ParsedConfigs = field(default_factory=ParsedConfigs)
 
     @cached_property

@@ -1,4 +1,5 @@
-"""Spins and pulls: odds from the stored config, money through the ledger, all in one transaction.
+"""Spins and pulls: odds from the stored config, draws from the player's seed pair, money through the ledger,
+all in one transaction (the pair's nonce moves with the play's own writes).
 
 A play made with an Idempotency-Key has an id derived from (player, key): run again (its first request died with
 its idempotency record in flight), it finds its own play and is refused as ALREADY_APPLIED instead of playing twice.
@@ -11,11 +12,14 @@ from dataclasses import dataclass
 
 from src.application.games.configs import gacha_of, slot_of
 from src.application.games.deps import GamesDeps
-from src.application.games.ports import GamesUnitOfWork, Settlement
+from src.application.games.fairness import candidate, config_version
+from src.application.games.ports import GamesUnitOfWork, PlayStart, Settlement
 from src.application.wallet.ledger import record_balance_change
 from src.domain.games.events import GachaPulled, SpinSettled
+from src.domain.games.fairness import FairRef
 from src.domain.games.gacha import PulledItem, Rarity, pull
 from src.domain.games.play import GameType, PlayRecord
+from src.domain.games.random import RandomSource
 from src.domain.games.slot import spin
 from src.domain.wallet.errors import AlreadyApplied
 from src.domain.wallet.events import BalanceChanged
@@ -37,6 +41,18 @@ async def _refuse_if_played(uow: GamesUnitOfWork, user_id: str, play_id: str, ke
         raise AlreadyApplied("this Idempotency-Key already played")
 
 
+async def _begin(uow: GamesUnitOfWork, user_id: str, game_type: GameType, deps: GamesDeps) -> PlayStart:
+    return await uow.plays.begin_play(user_id, game_type, candidate(user_id, deps))
+
+
+def _draws(start: PlayStart, deps: GamesDeps) -> tuple[RandomSource, FairRef]:
+    """The play's random source (its seed pair at its nonce) and the reference its proof is built from."""
+    seeds = start.seeds
+    server_seed = deps.vault.open(seeds.pair_id, seeds.sealed_server_seed)
+    fair = FairRef(seeds.pair_id, seeds.nonce, config_version(start.config))
+    return deps.draws(server_seed, seeds.client_seed, seeds.nonce), fair
+
+
 @dataclass(frozen=True)
 class SpinResult:
     spin_id: str
@@ -51,10 +67,11 @@ class SpinResult:
 async def place_spin(user_id: str, bet: int, deps: GamesDeps, key: str | None = None) -> SpinResult:
     spin_id, now = play_id_for(user_id, GameType.SLOT, key, deps), deps.clock.now()
     async with deps.uow_factory() as uow:
-        start = await uow.plays.begin_play(user_id, GameType.SLOT)
+        start = await _begin(uow, user_id, GameType.SLOT, deps)
         await _refuse_if_played(uow, user_id, spin_id, key)
-        config, state = slot_of(start.config, deps), start.state
-        outcome = spin(config, deps.rng, bet, state.streak)  # validates the bet against the config's limits
+        config, state, (rng, fair) = slot_of(start.config, deps), start.state, _draws(start, deps)
+        streak_before = state.streak
+        outcome = spin(config, rng, bet, streak_before)  # validates the bet against the config's limits
         state.streak = outcome.streak
         meta = {"reels": list(outcome.reels), "outcome": outcome.outcome, "multiplier": outcome.multiplier}
         play = PlayRecord(
@@ -68,7 +85,8 @@ async def place_spin(user_id: str, bet: int, deps: GamesDeps, key: str | None = 
             delta_gems=0,
             won=outcome.payout > 0,
             created_at=now,
-            result_meta={**meta, "streak": outcome.streak, "bonus": outcome.bonus},
+            result_meta={**meta, "streak": outcome.streak, "bonus": outcome.bonus, "streak_before": streak_before},
+            fair=fair,
         )
         settlement = Settlement(
             state=state,
@@ -121,13 +139,14 @@ async def pull_gacha(user_id: str, count: int, deps: GamesDeps, key: str | None 
     """Pity is the player's persisted counter; near misses change the show, never the items granted."""
     pull_id = play_id_for(user_id, GameType.GACHA, key, deps)
     async with deps.uow_factory() as uow:
-        start = await uow.plays.begin_play(user_id, GameType.GACHA)
+        start = await _begin(uow, user_id, GameType.GACHA, deps)
         await _refuse_if_played(uow, user_id, pull_id, key)
         config, state = gacha_of(start.config, deps), start.state
         cost = config.cost_of(count)  # validates count
         now = deps.clock.now()
         entry = await uow.wallets.debit(Movement(user_id, Currency.GEMS, cost, "gacha_pull", "pull", pull_id), now)
-        outcome = pull(config, deps.rng, count, state.pity_counter)
+        (rng, fair), pity_before = _draws(start, deps), state.pity_counter
+        outcome = pull(config, rng, count, pity_before)
         state.pity_counter = outcome.pity_counter
         await uow.inventory.add(user_id, [(item.item_id, item.name, item.rarity.value) for item in outcome.items], now)
         rarities = [item.rarity.value for item in outcome.items]
@@ -142,7 +161,15 @@ async def pull_gacha(user_id: str, count: int, deps: GamesDeps, key: str | None 
             delta_gems=-cost,
             won=any(item.rarity.at_least(Rarity.EPIC) for item in outcome.items),
             created_at=now,
-            result_meta={"items": [item.item_id for item in outcome.items], "rarities": rarities},
+            result_meta={
+                "items": [item.item_id for item in outcome.items],
+                "rarities": rarities,
+                "near_miss": [item.near_miss for item in outcome.items],
+                "count": count,
+                "pity_before": pity_before,
+                "pity_counter": outcome.pity_counter,
+            },
+            fair=fair,
         )
         await uow.plays.record(state, play)
         legendary = sum(1 for item in outcome.items if item.rarity is Rarity.LEGENDARY)

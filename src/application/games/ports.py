@@ -25,7 +25,11 @@ class GameConfigRepository(Protocol):
     async def get(self, game_type: GameType) -> StoredConfig | None: ...
 
     async def save(self, game_type: GameType, data: dict[str, Any], updated_by: str, now: datetime) -> int:
-        """Store a new version; returns its number."""
+        """Store a new version (every version is kept); returns its number."""
+        ...
+
+    async def version(self, game_type: GameType, version: int) -> StoredConfig | None:
+        """A version stored earlier (None: never stored)."""
         ...
 
 
@@ -59,19 +63,84 @@ class Settlement:
 
 
 @dataclass(frozen=True)
+class ActiveSeeds:
+    """A player's seed pair in use: the server seed only sealed (encrypted), the nonce of the next play."""
+
+    pair_id: str
+    user_id: str
+    sealed_server_seed: str
+    server_seed_hash: str
+    client_seed: str
+    nonce: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RevealedSeeds:
+    """A rotated pair: its server seed is public now; `last_nonce` is its last play's (None: never played)."""
+
+    pair_id: str
+    user_id: str
+    server_seed: str
+    server_seed_hash: str
+    client_seed: str
+    last_nonce: int | None
+    created_at: datetime
+    revealed_at: datetime
+
+
+class SeedVault(Protocol):
+    """Fresh server seeds, and the encryption that keeps them secret at rest until they are revealed."""
+
+    def new_server_seed(self) -> str:
+        """32 random bytes, as 64 hex characters (the text that keys the HMAC)."""
+        ...
+
+    def new_client_seed(self) -> str:
+        """A random default client seed (printable ASCII)."""
+        ...
+
+    def seal(self, pair_id: str, server_seed: str) -> str: ...
+
+    def open(self, pair_id: str, sealed: str) -> str:
+        """The server seed; a seal made for another pair or under another key is refused (ValueError)."""
+        ...
+
+
+class SeedRepository(Protocol):
+    async def lock(self, candidate: ActiveSeeds) -> ActiveSeeds:
+        """The player's active pair, locked until the transaction ends; `candidate` is stored first if they have
+        none (so a pair is committed before anything is drawn from it)."""
+        ...
+
+    async def active(self, user_id: str) -> ActiveSeeds | None: ...
+
+    async def replace(self, current: ActiveSeeds, new: ActiveSeeds, revealed: RevealedSeeds | None) -> None:
+        """Make `new` the player's active pair in place of `current` (locked), keeping `revealed` if given."""
+        ...
+
+    async def revealed(self, pair_id: str) -> RevealedSeeds | None: ...
+
+    async def last_revealed(self, user_id: str) -> RevealedSeeds | None: ...
+
+
+@dataclass(frozen=True)
 class PlayStart:
     state: PlayerState
     config: StoredConfig | None
+    seeds: ActiveSeeds
 
 
 class PlayRepository(Protocol):
-    async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
-        """The player's state for this game, locked until the transaction ends (plays of one player queue), and
-        the game's stored config (None: the built-in default), in one step."""
+    async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
+        """The player's state for this game and their seed pair (`candidate` if they had none), both locked until
+        the transaction ends (plays of one player queue), and the game's stored config (None: the built-in default),
+        in one step."""
         ...
 
     async def record(self, state: PlayerState, play: PlayRecord) -> None:
-        """Save the new state, append the history row and add the play to the stats."""
+        """Save the new state, append the history row and add the play to the stats; a play drawn from a seed
+        pair (`play.fair`) moves that pair's nonce past it."""
         ...
 
     async def settle(self, settlement: Settlement) -> int:
@@ -82,6 +151,10 @@ class PlayRepository(Protocol):
         ...
 
     async def history(self, query: HistoryQuery, limit: int, after: Position | None) -> Page[PlayRecord]: ...
+
+    async def play(self, user_id: str, play_id: str) -> PlayRecord | None:
+        """One of the user's plays (another player's is None, as a missing one)."""
+        ...
 
     async def has_play(self, user_id: str, play_id: str) -> bool:
         """Whether the play is in the user's history, committed by anyone (call it with the state locked)."""
@@ -133,3 +206,6 @@ class GamesUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, Audited, Protoco
 
     @property
     def plays(self) -> PlayRepository: ...
+
+    @property
+    def seeds(self) -> SeedRepository: ...

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 
 from src.domain.games.errors import FieldProblem, InvalidGameConfig, InvalidPlay
@@ -82,6 +84,14 @@ class GachaConfig:
         problems = [*_rate_problems(self.rates), *_pool_problems(self), *_scalar_problems(self)]
         if problems:
             raise InvalidGameConfig.of(problems)
+
+    @cached_property
+    def weights(self) -> Mapping[Rarity, int]:
+        """The rates as exact integer weights: each rate's decimal (0.006) scaled by the largest number of decimals
+        among them (0.006 → 6 of 1000), so draws follow the rates an admin wrote, not their binary floats."""
+        decimals = {r: Decimal(repr(self.rates[r])) for r in RARITY_ORDER}
+        places = max(-min(0, int(value.as_tuple().exponent)) for value in decimals.values())
+        return MappingProxyType({r: int(value.scaleb(places)) for r, value in decimals.items()})
 
     def cost_of(self, count: int) -> int:
         if count == 1:
@@ -194,10 +204,11 @@ def pull(
 ) -> PullOutcome:
     """`count` pulls (1 or 10). `pity_counter` is the player's run of pulls below Epic so far.
 
-    A pull made with the counter at `pity_threshold - 1` or more (a lowered threshold counts at once)
-    draws from the Epic and Legendary rates renormalised, so Legendary keeps its share of Epic+.
-    Near misses are drawn from `presentation_rng` (default: `rng`) after the item, one draw per
-    sub-Epic pull whatever the rate, so the items granted never depend on `near_miss_rate`.
+    Each pull draws a ticket below the total of the rarities' integer `weights` (the rarity whose cumulative band
+    holds it), then an item of that rarity's pool (a ticket below the pool's size). A pull made with the counter at
+    `pity_threshold - 1` or more (a lowered threshold counts at once) draws among Epic and Legendary only, so
+    Legendary keeps its share of Epic+. Near misses are drawn from `presentation_rng` (default: `rng`) after the
+    item, one float per sub-Epic pull whatever the rate, so the items granted never depend on `near_miss_rate`.
     """
     cost = config.cost_of(count)
     if pity_counter < 0:
@@ -206,7 +217,7 @@ def pull(
     pulled = []
     for _ in range(count):
         forced = pity_counter >= config.pity_threshold - 1
-        rarity = _draw_rarity(config.rates, PITY_RARITIES if forced else RARITY_ORDER, rng)
+        rarity = _draw_rarity(config.weights, PITY_RARITIES if forced else RARITY_ORDER, rng)
         pool = config.pools[rarity]
         item = pool[rng.randbelow(len(pool))]
         pity_counter = 0 if rarity.at_least(Rarity.EPIC) else pity_counter + 1
@@ -214,14 +225,15 @@ def pull(
     return PullOutcome(items=tuple(pulled), cost=cost, pity_counter=pity_counter)
 
 
-def _draw_rarity(rates: Mapping[Rarity, float], candidates: tuple[Rarity, ...], rng: RandomSource) -> Rarity:
-    weighted = [(r, rates[r]) for r in candidates if rates[r] > 0]
-    ticket = rng.random() * math.fsum(w for _, w in weighted)
+def _draw_rarity(weights: Mapping[Rarity, int], candidates: tuple[Rarity, ...], rng: RandomSource) -> Rarity:
+    """Best first: Legendary's band is [0, w_L), Epic's [w_L, w_L + w_E), and so on (zero weights have none)."""
+    weighted = [(r, weights[r]) for r in candidates if weights[r] > 0]
+    ticket = rng.randbelow(sum(w for _, w in weighted))
     for rarity, weight in weighted:
         if ticket < weight:
             return rarity
         ticket -= weight
-    return weighted[-1][0]  # float rounding at the very top of the range
+    raise AssertionError("a ticket below the total lands in a band")
 
 
 def _present(item: GachaItem, forced: bool, near_miss_rate: float, presenter: RandomSource) -> PulledItem:

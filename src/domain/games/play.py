@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from src.domain.games.fairness import FairRef
+
 
 class GameType(StrEnum):
     SLOT = "slot"
@@ -38,6 +40,7 @@ class PlayRecord:
     won: bool
     created_at: datetime
     result_meta: dict[str, Any] = field(default_factory=dict)
+    fair: FairRef | None = None  # None: played before provably fair draws
 
 
 @dataclass(frozen=True)

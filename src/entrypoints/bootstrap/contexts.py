@@ -14,9 +14,9 @@ from src.adapters.realtime.channels import open_channels
 from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
 from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2PasswordHasher, FilePasswordBlocklist
+from src.adapters.security.seeds import AesGcmSeedVault
 from src.adapters.security.tokens import PyJwtTokenService
 from src.adapters.sqla.uow import SqlaUnitOfWork
-from src.adapters.system.random import SystemRandomSource
 from src.application.analytics.deps import ActionConfig, ActionDeps
 from src.application.engagement.battlepass import BattlePassDeps
 from src.application.engagement.deps import EngagementDeps, RewardDeps
@@ -86,7 +86,7 @@ def games(shared: Shared, leaderboard: Leaderboard) -> GamesDeps:
         uow_factory=shared.uow_factory,
         clock=shared.clock,
         ids=SecretsIdGenerator(),
-        rng=SystemRandomSource(),
+        vault=AesGcmSeedVault(shared.settings.fairness_seed_key),
         leaderboard=leaderboard,
         slot_max_bet=shared.settings.slot_max_bet,
     )

@@ -29,6 +29,7 @@ from src.entrypoints.http.analytics import ActionsController
 from src.entrypoints.http.battlepass import BattlePassController
 from src.entrypoints.http.engagement import StreakController
 from src.entrypoints.http.errors import EXCEPTION_HANDLERS
+from src.entrypoints.http.fairness import FairnessController
 from src.entrypoints.http.feedback import FeedbackController
 from src.entrypoints.http.games import GamesController, InventoryController
 from src.entrypoints.http.gem_shop import GemShopController
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         UsersController,
         WalletController,
         GamesController,
+        FairnessController,
         FollowController,
         InventoryController,
         StreakController,

@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from src.application.engagement import seasons
-from src.application.games import boards, configs, history, plays
+from src.application.games import boards, configs, history, plays, proofs
 from src.application.games.deps import GamesDeps
 from src.domain.shared.errors import InvalidInput
 from src.domain.shared.principal import Principal
@@ -20,6 +20,7 @@ from src.entrypoints.http.idempotency import idempotency_key, idempotent
 from src.entrypoints.http.metrics import PLAYS
 from src.entrypoints.http.query import From, To, as_utc
 from src.entrypoints.http.schemas.battlepass import PastSeasonOut
+from src.entrypoints.http.schemas.fairness import ProofOut
 from src.entrypoints.http.schemas.games import (
     GachaConfigOut,
     GachaStatsOut,
@@ -42,6 +43,7 @@ from src.entrypoints.http.security import container_of
 PrincipalRequest = Request[Principal, Any, Any]
 Limit = Annotated[int | None, QueryParameter(name="limit", ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=512)]
+ConfigVersion = Annotated[int | None, QueryParameter(name="version", ge=0, le=2**31 - 1)]
 
 
 def provide_games(request: Request[Any, Any, Any]) -> GamesDeps:
@@ -57,8 +59,9 @@ class GamesController(Controller):
     dependencies = GAMES
 
     @get("/slot/config", operation_id="slot_config")
-    async def slot_config(self, games: NamedDependency[GamesDeps]) -> SlotConfigOut:
-        return SlotConfigOut.of(await configs.get_slot_view(games))
+    async def slot_config(self, games: NamedDependency[GamesDeps], version: ConfigVersion = None) -> SlotConfigOut:
+        """The odds in force, or `?version=` (a proof's `config_version`; 0 is the built-in default)."""
+        return SlotConfigOut.of(await configs.get_slot_view(games, version))
 
     @post(
         "/slot/spin",
@@ -79,8 +82,9 @@ class GamesController(Controller):
         return await idempotent(request, request.user.user_id, run, required=False, body_key=data.idempotency_key)
 
     @get("/gacha/config", operation_id="gacha_config")
-    async def gacha_config(self, games: NamedDependency[GamesDeps]) -> GachaConfigOut:
-        return GachaConfigOut.of(await configs.get_gacha_view(games))
+    async def gacha_config(self, games: NamedDependency[GamesDeps], version: ConfigVersion = None) -> GachaConfigOut:
+        """The rates in force, or `?version=` (a proof's `config_version`; 0 is the built-in default)."""
+        return GachaConfigOut.of(await configs.get_gacha_view(games, version))
 
     @post(
         "/gacha/pull",
@@ -122,6 +126,13 @@ class GamesController(Controller):
         query = history.HistoryRequest(request.user, user_id, game_type, action_type, as_utc(since), as_utc(until))
         page = await history.list_history(query, limit, cursor, games)
         return ListOut(items=[HistoryOut.of(record) for record in page.items], next_cursor=page.next_cursor)
+
+    @get("/history/{play_id:str}/proof", operation_id="game_play_proof")
+    async def proof(
+        self, request: PrincipalRequest, play_id: FromPath[str], games: NamedDependency[GamesDeps]
+    ) -> ProofOut:
+        """What the play was drawn from; the server seed once its pair has been rotated. Own plays only."""
+        return ProofOut.of(await proofs.proof_of(request.user.user_id, play_id, games))
 
     @get("/profile/stats", operation_id="profile_game_stats")
     async def profile_stats(self, request: PrincipalRequest, games: NamedDependency[GamesDeps]) -> ProfileStatsOut:

@@ -19,6 +19,7 @@ from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
 from src.domain.wallet.errors import InsufficientFunds
 from src.domain.wallet.model import Currency, Movement
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
+from tests.support.fairness import candidate_for
 
 pytestmark = pytest.mark.asyncio
 
@@ -48,7 +49,7 @@ async def _played(uow_factory: UnitOfWorkFactory, *plays: PlayRecord) -> None:
     """Each play in its own unit of work, as the handlers record them."""
     for play in plays:
         async with uow_factory() as uow:
-            state = (await uow.plays.begin_play(play.user_id, play.game_type)).state
+            state = (await uow.plays.begin_play(play.user_id, play.game_type, candidate_for(play.user_id))).state
             await uow.plays.record(state, play)
             await uow.commit()
 
@@ -62,12 +63,12 @@ async def test_begin_play_starts_a_player_at_zero_and_then_returns_what_was_save
     user_id = await given_user(uow_factory)
 
     async with uow_factory() as sut:
-        first = (await sut.plays.begin_play(user_id, SLOT)).state
+        first = (await sut.plays.begin_play(user_id, SLOT, candidate_for(user_id))).state
         await sut.plays.record(PlayerState(user_id, SLOT, streak=3, pity_counter=0), _play(user_id))
         await sut.commit()
     async with uow_factory() as sut:
-        again = (await sut.plays.begin_play(user_id, SLOT)).state
-        other_game = (await sut.plays.begin_play(user_id, GACHA)).state
+        again = (await sut.plays.begin_play(user_id, SLOT, candidate_for(user_id))).state
+        other_game = (await sut.plays.begin_play(user_id, GACHA, candidate_for(user_id))).state
         read = await sut.plays.state(user_id, SLOT)
 
     assert first == PlayerState(user_id, SLOT, 0, 0)
@@ -88,7 +89,7 @@ async def test_a_play_recorded_without_commit_leaves_no_trace(uow_factory: UnitO
     user_id = await given_user(uow_factory)
 
     async with uow_factory() as sut:
-        state = (await sut.plays.begin_play(user_id, GACHA)).state
+        state = (await sut.plays.begin_play(user_id, GACHA, candidate_for(user_id))).state
         state.pity_counter = 7
         await sut.plays.record(state, _play(user_id, GACHA))
 
@@ -106,7 +107,7 @@ async def test_overlapping_plays_of_one_player_queue_on_the_locked_state(uow_fac
 
     async def play() -> None:
         async with uow_factory() as sut:
-            state = (await sut.plays.begin_play(user_id, SLOT)).state
+            state = (await sut.plays.begin_play(user_id, SLOT, candidate_for(user_id))).state
             state.streak += 1
             await asyncio.sleep(0.01)  # hold the lock while the other play waits for it
             await sut.plays.record(state, _play(user_id, won=True, payout=200, delta_coins=100))
@@ -225,7 +226,7 @@ async def test_settle_takes_the_stake_pays_out_and_records_the_play(
     play = _play(user_id, payout=payout, delta_coins=payout - 100, won=payout > 0)
 
     async with uow_factory() as sut:
-        state = (await sut.plays.begin_play(user_id, SLOT)).state
+        state = (await sut.plays.begin_play(user_id, SLOT, candidate_for(user_id))).state
         state.streak = 1 if payout else 0
         balance_after = await sut.plays.settle(_spin_settlement(state, play))
         await sut.commit()
@@ -249,7 +250,7 @@ async def test_a_settlement_the_balance_cannot_cover_changes_nothing(uow_factory
     await _given_coins(uow_factory, user_id, 50)
 
     async with uow_factory() as sut:
-        state = (await sut.plays.begin_play(user_id, SLOT)).state
+        state = (await sut.plays.begin_play(user_id, SLOT, candidate_for(user_id))).state
         state.streak = 4
         with pytest.raises(InsufficientFunds):
             await sut.plays.settle(_spin_settlement(state, _play(user_id, payout=600, delta_coins=500, won=True)))
@@ -397,7 +398,7 @@ async def test_begin_play_locks_the_state_and_reads_the_odds_in_force(uow_factor
         await uow.commit()
 
     async with uow_factory() as sut:
-        start = await sut.plays.begin_play(user_id, GameType.GACHA)
+        start = await sut.plays.begin_play(user_id, GameType.GACHA, candidate_for(user_id))
         await sut.commit()
 
     assert start.state == PlayerState(user_id, GameType.GACHA, 0, 0)
@@ -411,7 +412,7 @@ async def test_has_play_finds_the_users_committed_play(uow_factory: UnitOfWorkFa
     await _played(uow_factory, play)
 
     async with uow_factory() as sut:
-        await sut.plays.begin_play(user_id, SLOT)
+        await sut.plays.begin_play(user_id, SLOT, candidate_for(user_id))
         found = await sut.plays.has_play(user_id, play.id)
         unknown = await sut.plays.has_play(user_id, str(uuid.uuid4()))
         someone_else = await sut.plays.has_play(other_user, play.id)

@@ -14,13 +14,20 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event
 
+from src.adapters.memory.leaderboard import InMemoryLeaderboard
+from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.sqla.database import SqlaDatabase
 from src.adapters.sqla.repositories.pg_wallet import Rider
 from src.adapters.sqla.uow import SqlaUnitOfWork
+from src.application.games.deps import GamesDeps
+from src.application.games.plays import place_spin
 from src.application.games.ports import HistoryQuery, Settlement
 from src.domain.games.play import GameType, PlayRecord
 from src.domain.wallet.model import Currency, Movement, Wager
 from tests.contract.wallet.conftest import given_user
+from tests.support.clocks import FakeClock
+from tests.support.databases import create_database, drop_database
+from tests.support.fairness import TEST_VAULT, candidate_for
 
 PgUnitOfWorkFactory = Callable[[], SqlaUnitOfWork]
 
@@ -81,7 +88,7 @@ async def test_a_spin_settles_in_one_statement_sent_by_the_wallet(
     play = _spin(user_id, payout)
 
     async with uow_factory() as sut:
-        state = (await sut.plays.begin_play(user_id, GameType.SLOT)).state
+        state = (await sut.plays.begin_play(user_id, GameType.SLOT, candidate_for(user_id))).state
         settlement = Settlement(
             state=state,
             play=play,
@@ -112,3 +119,40 @@ async def test_a_rider_may_not_use_the_wallets_placeholders(uow_factory: PgUnitO
     async with uow_factory() as sut:
         with pytest.raises(ValueError, match=r"start at \$10"):
             await sut.wallets.settle_wager(wager, NOW, Rider("sneaky AS (SELECT $1 FROM wallet)", ()))
+
+
+async def test_a_whole_spin_is_three_statements_seed_pair_and_nonce_included(migrated_template: str) -> None:
+    """Begin (state, seed pair, config), settle (money, history, stats, state, next nonce), the outbox insert.
+
+    On a database of its own: the suite's games database holds the contract tests' placeholder odds."""
+    name, url = await create_database("cc_spin", template=migrated_template)
+    database = SqlaDatabase(url)
+    try:
+        factory = lambda: SqlaUnitOfWork(database.session_factory)  # noqa: E731 - the deps take a factory
+        user_id = await given_user(factory)
+        async with factory() as uow:
+            await uow.wallets.credit(Movement(user_id, Currency.COINS, 1000, "seed"), NOW)
+            await uow.commit()
+        deps = GamesDeps(factory, FakeClock(NOW), SecretsIdGenerator(), TEST_VAULT, InMemoryLeaderboard())
+        sent: list[str] = []
+
+        def listener(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            sent.append(statement)
+
+        event.listen(database.engine.sync_engine, "before_cursor_execute", listener)
+        try:
+            await place_spin(user_id, 10, deps)
+            await place_spin(user_id, 10, deps)
+        finally:
+            event.remove(database.engine.sync_engine, "before_cursor_execute", listener)
+        async with factory() as uow:
+            seeds = await uow.seeds.active(user_id)
+    finally:
+        await database.dispose()
+        await drop_database(name)
+
+    statements = [s for s in sent if "game_history" in s or "fairness_seeds" in s or "outbox" in s]
+    assert len(sent) == len(statements) == 6, sent
+    assert ["fairness_seeds" in s for s in statements] == [True, True, False] * 2
+    assert seeds is not None
+    assert seeds.nonce == 2

@@ -6,7 +6,9 @@ import random
 
 import pytest
 
-from src.adapters.system.random import SeededRandomSource, SystemRandomSource
+from src.adapters.system.random import SeededRandomSource
+from src.domain.games.fairness import FairRandom
+from src.domain.games.random import RandomSource
 
 
 def test_a_seeded_source_repeats_itself_and_matches_the_standard_library() -> None:
@@ -18,8 +20,8 @@ def test_a_seeded_source_repeats_itself_and_matches_the_standard_library() -> No
     assert draws == [(reference.randrange(n), reference.random()) for n in (1, 2, 7, 100, 10**6, 2**70 + 1) * 50]
 
 
-@pytest.mark.parametrize("sut", [SeededRandomSource(1), SystemRandomSource()], ids=["seeded", "system"])
-def test_draws_stay_in_range_and_cover_it(sut: SeededRandomSource | SystemRandomSource) -> None:
+@pytest.mark.parametrize("sut", [SeededRandomSource(1), FairRandom("server", "client", 7)], ids=["seeded", "fair"])
+def test_draws_stay_in_range_and_cover_it(sut: RandomSource) -> None:
     below = [sut.randbelow(6) for _ in range(600)]
     floats = [sut.random() for _ in range(600)]
 
@@ -30,6 +32,7 @@ def test_draws_stay_in_range_and_cover_it(sut: SeededRandomSource | SystemRandom
 
 
 @pytest.mark.parametrize("n", [0, -3])
-def test_an_empty_range_is_a_programming_error(n: int) -> None:
+@pytest.mark.parametrize("sut", [SeededRandomSource(1), FairRandom("server", "client", 7)], ids=["seeded", "fair"])
+def test_an_empty_range_is_a_programming_error(n: int, sut: RandomSource) -> None:
     with pytest.raises(ValueError, match="at least 1"):
-        SeededRandomSource(1).randbelow(n)
+        sut.randbelow(n)

@@ -10,7 +10,6 @@ import pytest
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 from src.adapters.security.ids import SecretsIdGenerator
-from src.adapters.system.random import SeededRandomSource
 from src.application.games import configs
 from src.application.games.deps import GamesDeps
 from src.application.shared.commands import ClientInfo
@@ -18,6 +17,7 @@ from src.domain.games.slot import DEFAULT_SLOT_CONFIG
 from src.domain.shared.errors import InvalidInput
 from src.domain.shared.principal import Principal, Rank
 from tests.support.clocks import FakeClock
+from tests.support.fairness import TEST_VAULT
 
 ADMIN = Principal(user_id="admin-1", session_id="s", rank=Rank.STANDARD, is_admin=True)
 
@@ -27,7 +27,7 @@ def _deps(store: InMemoryStore, slot_max_bet: int) -> GamesDeps:
         lambda: InMemoryUnitOfWork(store),
         FakeClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC)),
         SecretsIdGenerator(),
-        SeededRandomSource(7),
+        TEST_VAULT,
         InMemoryLeaderboard(),
         slot_max_bet=slot_max_bet,
     )

@@ -24,11 +24,12 @@ from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import Currency, Movement
 from tests.support.clocks import FakeClock
+from tests.support.fairness import TEST_VAULT
 from tests.unit.domain.games.fakes import ConstantRandom, spins
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 TRIPLE_CHERRY, LOSING = ("cherry", "cherry", "cherry"), ("cherry", "lemon", "bell")  # cherry triple pays 6x
-ALWAYS_COMMON = ConstantRandom(0.99)  # rarity rolls in the Common band (Epic under pity), first item of a pool
+ALWAYS_COMMON = ConstantRandom(0.99)  # rarity rolls in the Common band (Epic under pity), last item of a pool
 
 
 @pytest.fixture
@@ -37,8 +38,14 @@ def store() -> InMemoryStore:
 
 
 def _deps(store: InMemoryStore, rng: RandomSource) -> GamesDeps:
+    """Every play draws from `rng` instead of its seed pair, so a test can script outcomes."""
     return GamesDeps(
-        lambda: InMemoryUnitOfWork(store), FakeClock(NOW), SecretsIdGenerator(), rng, InMemoryLeaderboard()
+        lambda: InMemoryUnitOfWork(store),
+        FakeClock(NOW),
+        SecretsIdGenerator(),
+        TEST_VAULT,
+        InMemoryLeaderboard(),
+        draws=lambda *_: rng,
     )
 
 
@@ -125,7 +132,7 @@ async def test_a_ten_pull_takes_the_gems_and_stacks_the_items(store: InMemorySto
 
     result = await pull_gacha(user_id, 10, _deps(store, ALWAYS_COMMON))
 
-    common = DEFAULT_GACHA_CONFIG.pools[Rarity.COMMON][0]
+    common = DEFAULT_GACHA_CONFIG.pools[Rarity.COMMON][-1]
     assert [item.item_id for item in result.items] == [common.item_id] * 10
     assert (result.cost, result.pity_counter, result.balance_after) == (450, 10, 50)
     assert await _balances(store, user_id) == {Currency.GEMS: 50}

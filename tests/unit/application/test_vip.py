@@ -10,12 +10,12 @@ from datetime import UTC
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.memory.uow import InMemoryUnitOfWork
 from src.adapters.security.ids import SecretsIdGenerator
-from src.adapters.system.random import SystemRandomSource
 from src.application.engagement.deps import EngagementDeps
 from src.application.engagement.vip import VipDeps, upgrade_players, vip_status
 from src.application.games.deps import GamesDeps
 from src.application.shared.outbox import OutboxMessage
 from src.domain.identity.events import AccountUpdated
+from tests.support.fairness import TEST_VAULT
 from tests.unit.application.shop_payments_support import NOW, Shop, bought, given_player, open_shop
 
 
@@ -24,7 +24,7 @@ def _deps(shop: Shop) -> VipDeps:
         uow_factory=shop.deps.uow_factory,
         clock=shop.clock,
         ids=SecretsIdGenerator(),
-        rng=SystemRandomSource(),
+        vault=TEST_VAULT,
         leaderboard=InMemoryLeaderboard(),
         slot_max_bet=1_000,
     )

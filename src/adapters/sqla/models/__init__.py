@@ -6,11 +6,14 @@ from src.adapters.sqla.models.battlepass import BattlePassClaimRow, BattlePassPr
 from src.adapters.sqla.models.engagement import StreakDayRow, StreakRow, VipTierChangeRow, VipTotalsRow
 from src.adapters.sqla.models.follows import FollowRow
 from src.adapters.sqla.models.games import (
+    FairnessSeedRow,
     GameConfigRow,
+    GameConfigVersionRow,
     GameHistoryRow,
     GameStatsRow,
     InventoryItemRow,
     PlayerGameStateRow,
+    RevealedSeedRow,
 )
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow
 from src.adapters.sqla.models.identity import AuditLogRow, InviteCodeRow, RefreshTokenRow, SessionRow, UserRow
@@ -36,8 +39,10 @@ __all__ = [
     "CampaignDeliveryRow",
     "CampaignRow",
     "CatalogItemRow",
+    "FairnessSeedRow",
     "FollowRow",
     "GameConfigRow",
+    "GameConfigVersionRow",
     "GameHistoryRow",
     "GameStatsRow",
     "IdempotencyRecordRow",
@@ -53,6 +58,7 @@ __all__ = [
     "PurchaseTransactionRow",
     "PushSubscriptionRow",
     "RefreshTokenRow",
+    "RevealedSeedRow",
     "RewardRow",
     "SeasonBoardRow",
     "SeasonPeriodRow",

@@ -1,4 +1,4 @@
-"""Games tables: stored odds, per-player game state, history, per-game stats, inventory."""
+"""Games tables: stored odds (every version), per-player game state, seed pairs, history, per-game stats, inventory."""
 
 from __future__ import annotations
 
@@ -22,6 +22,48 @@ class GameConfigRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class GameConfigVersionRow(Base):
+    """Every version ever stored, so a play's proof can name the odds it was drawn under."""
+
+    __tablename__ = "game_config_versions"
+
+    game_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    updated_by: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FairnessSeedRow(Base):
+    """A player's active seed pair; the server seed only sealed (AES-GCM under FAIRNESS_SEED_KEY)."""
+
+    __tablename__ = "fairness_seeds"
+
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    pair_id: Mapped[str] = mapped_column(String(36), unique=True)
+    sealed_server_seed: Mapped[str] = mapped_column(String(200))
+    server_seed_hash: Mapped[str] = mapped_column(String(64))
+    client_seed: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RevealedSeedRow(Base):
+    """A rotated pair: its server seed is public now, so it is kept in the clear."""
+
+    __tablename__ = "fairness_revealed_seeds"
+    __table_args__ = (Index("ix_fairness_revealed_seeds_user_revealed", "user_id", "revealed_at"),)
+
+    pair_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"))
+    server_seed: Mapped[str] = mapped_column(String(64))
+    server_seed_hash: Mapped[str] = mapped_column(String(64))
+    client_seed: Mapped[str] = mapped_column(String(64))
+    last_nonce: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revealed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class PlayerGameStateRow(Base):
     __tablename__ = "player_game_state"
 
@@ -37,6 +79,7 @@ class GameHistoryRow(Base):
     __table_args__ = (
         Index("ix_game_history_user_game_created", "user_id", "game_type", "created_at"),
         Index("ix_game_history_user_created", "user_id", "created_at"),
+        Index("uq_game_history_seed_pair_nonce", "seed_pair_id", "nonce", unique=True),  # a nonce is drawn once
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -50,6 +93,9 @@ class GameHistoryRow(Base):
     won: Mapped[bool] = mapped_column(Boolean)
     result_meta: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seed_pair_id: Mapped[str | None] = mapped_column(String(36))  # null: played before provably fair draws
+    nonce: Mapped[int | None] = mapped_column(BigInteger)
+    config_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class GameStatsRow(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -11,16 +12,28 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.models.games import (
+    FairnessSeedRow,
     GameConfigRow,
+    GameConfigVersionRow,
     GameHistoryRow,
     GameStatsRow,
     InventoryItemRow,
     PlayerGameStateRow,
+    RevealedSeedRow,
 )
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, dialect_insert
-from src.application.games.ports import HistoryQuery, InventoryItem, PlayStart, Settlement, StoredConfig
+from src.application.games.ports import (
+    ActiveSeeds,
+    HistoryQuery,
+    InventoryItem,
+    PlayStart,
+    RevealedSeeds,
+    Settlement,
+    StoredConfig,
+)
 from src.application.shared.pagination import Page, Position
+from src.domain.games.fairness import FairRef
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
 
 
@@ -48,7 +61,88 @@ class SqlaGameConfigRepository:
                 "updated_at": upsert.excluded.updated_at,
             },
         )
-        return int((await self._db.execute(upsert.returning(GameConfigRow.version))).scalar_one())
+        version = int((await self._db.execute(upsert.returning(GameConfigRow.version))).scalar_one())
+        await self._db.execute(
+            insert(GameConfigVersionRow).values(
+                game_type=game_type.value, version=version, config=data, updated_by=updated_by, created_at=now
+            )
+        )
+        return version
+
+    async def version(self, game_type: GameType, version: int) -> StoredConfig | None:
+        statement = select(GameConfigVersionRow.config).where(
+            GameConfigVersionRow.game_type == game_type.value, GameConfigVersionRow.version == version
+        )
+        config = (await self._db.execute(statement)).scalar_one_or_none()
+        return None if config is None else StoredConfig(version, dict(config))
+
+
+SEED_COLUMNS = (
+    FairnessSeedRow.pair_id,
+    FairnessSeedRow.user_id,
+    FairnessSeedRow.sealed_server_seed,
+    FairnessSeedRow.server_seed_hash,
+    FairnessSeedRow.client_seed,
+    FairnessSeedRow.nonce,
+    FairnessSeedRow.created_at,
+)
+
+
+def _seed_values(seeds: ActiveSeeds) -> dict[str, object]:
+    return {column.key: getattr(seeds, column.key) for column in SEED_COLUMNS}
+
+
+def _revealed(row: RevealedSeedRow) -> RevealedSeeds:
+    return RevealedSeeds(
+        pair_id=row.pair_id,
+        user_id=row.user_id,
+        server_seed=row.server_seed,
+        server_seed_hash=row.server_seed_hash,
+        client_seed=row.client_seed,
+        last_nonce=row.last_nonce,
+        created_at=row.created_at,
+        revealed_at=row.revealed_at,
+    )
+
+
+class SqlaSeedRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def lock(self, candidate: ActiveSeeds) -> ActiveSeeds:
+        """One statement: insert the candidate, or lock the pair already there (the no-op update takes the lock)."""
+        upsert = dialect_insert(self._db)(FairnessSeedRow).values(**_seed_values(candidate))
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[FairnessSeedRow.user_id], set_={"nonce": FairnessSeedRow.nonce}
+        ).returning(*SEED_COLUMNS)
+        return ActiveSeeds(*(await self._db.execute(upsert)).one())
+
+    async def active(self, user_id: str) -> ActiveSeeds | None:
+        row = (await self._db.execute(select(*SEED_COLUMNS).where(FairnessSeedRow.user_id == user_id))).one_or_none()
+        return None if row is None else ActiveSeeds(*row)
+
+    async def replace(self, current: ActiveSeeds, new: ActiveSeeds, revealed: RevealedSeeds | None) -> None:
+        if revealed is not None:
+            await self._db.execute(insert(RevealedSeedRow).values(**asdict(revealed)))
+        await self._db.execute(
+            update(FairnessSeedRow)
+            .where(FairnessSeedRow.user_id == current.user_id, FairnessSeedRow.pair_id == current.pair_id)
+            .values(**_seed_values(new))
+        )
+
+    async def revealed(self, pair_id: str) -> RevealedSeeds | None:
+        row = await self._db.get(RevealedSeedRow, pair_id)
+        return None if row is None else _revealed(row)
+
+    async def last_revealed(self, user_id: str) -> RevealedSeeds | None:
+        statement = (
+            select(RevealedSeedRow)
+            .where(RevealedSeedRow.user_id == user_id)
+            .order_by(RevealedSeedRow.revealed_at.desc(), RevealedSeedRow.created_at.desc())
+            .limit(1)
+        )
+        row = (await self._db.execute(statement)).scalar_one_or_none()
+        return None if row is None else _revealed(row)
 
 
 def _record(row: GameHistoryRow) -> PlayRecord:
@@ -64,6 +158,9 @@ def _record(row: GameHistoryRow) -> PlayRecord:
         won=row.won,
         created_at=row.created_at,
         result_meta=dict(row.result_meta or {}),
+        fair=None
+        if row.seed_pair_id is None or row.nonce is None
+        else FairRef(row.seed_pair_id, row.nonce, row.config_version or 0),
     )
 
 
@@ -79,9 +176,10 @@ class SqlaPlayRepository:
         await self.record(settlement.state, settlement.play)
         return balance_after
 
-    async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
+    async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
         state = await self._lock_state(user_id, game_type)
-        return PlayStart(state, await SqlaGameConfigRepository(self._db).get(game_type))
+        seeds = await SqlaSeedRepository(self._db).lock(candidate)
+        return PlayStart(state, await SqlaGameConfigRepository(self._db).get(game_type), seeds)
 
     async def _lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         """One statement: create the state row if needed and lock it (the upsert's update takes the row lock)."""
@@ -114,8 +212,17 @@ class SqlaPlayRepository:
                 won=play.won,
                 result_meta=play.result_meta,
                 created_at=play.created_at,
+                seed_pair_id=None if play.fair is None else play.fair.pair_id,
+                nonce=None if play.fair is None else play.fair.nonce,
+                config_version=None if play.fair is None else play.fair.config_version,
             )
         )
+        if play.fair is not None:
+            await self._db.execute(
+                update(FairnessSeedRow)
+                .where(FairnessSeedRow.user_id == play.user_id, FairnessSeedRow.pair_id == play.fair.pair_id)
+                .values(nonce=FairnessSeedRow.nonce + 1)
+            )
         await self._add_to_stats(play)
 
     async def _add_to_stats(self, play: PlayRecord) -> None:
@@ -156,6 +263,11 @@ class SqlaPlayRepository:
         statement = after_position(statement, GameHistoryRow.created_at, GameHistoryRow.id, after)
         rows = (await self._db.execute(statement.limit(limit + 1))).scalars().all()
         return to_page(rows, limit, _record, lambda row: Position(row.created_at, row.id))
+
+    async def play(self, user_id: str, play_id: str) -> PlayRecord | None:
+        statement = select(GameHistoryRow).where(GameHistoryRow.id == play_id, GameHistoryRow.user_id == user_id)
+        row = (await self._db.execute(statement)).scalar_one_or_none()
+        return None if row is None else _record(row)
 
     async def has_play(self, user_id: str, play_id: str) -> bool:
         statement = select(GameHistoryRow.id).where(GameHistoryRow.id == play_id, GameHistoryRow.user_id == user_id)

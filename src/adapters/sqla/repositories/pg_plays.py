@@ -1,8 +1,9 @@
 """The play hot path on PostgreSQL: driver-level SQL, one statement per step.
 
 A spin is then five round trips (BEGIN, begin the play, settle, the outbox insert, COMMIT) instead of a dozen:
-the settlement is one statement, the wallet's wager (pg_wallet: the stake only if covered, the payout, both
-ledger rows) with the play's history row, stats and new state riding on it. This module writes no money.
+beginning locks the state and the seed pair and reads the config in one statement; the settlement is one
+statement, the wallet's wager (pg_wallet: the stake only if covered, the payout, both ledger rows) with the play's
+history row, stats, new state and the seed pair's next nonce riding on it. This module writes no money.
 """
 
 from __future__ import annotations
@@ -14,30 +15,42 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.repositories.games import SqlaGameConfigRepository, SqlaPlayRepository
 from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository, Rider
-from src.application.games.ports import PlayStart, Settlement, StoredConfig
+from src.application.games.ports import ActiveSeeds, PlayStart, Settlement, StoredConfig
 from src.domain.games.play import GameType, PlayerState
 
 _CONFIG = "SELECT version, config FROM game_configs WHERE game_type = $1"
 
+# $1 user, $2 game type; the candidate seed pair (stored only if the player has none): $3 pair id, $4 sealed server
+# seed, $5 its hash, $6 client seed, $7 created at
 _BEGIN_PLAY = """
 WITH state AS (
     INSERT INTO player_game_state (user_id, game_type, streak, pity_counter, updated_at)
     VALUES ($1, $2, 0, 0, now())
     ON CONFLICT (user_id, game_type) DO UPDATE SET updated_at = excluded.updated_at
     RETURNING streak, pity_counter
+), seeds AS (
+    INSERT INTO fairness_seeds
+        (user_id, pair_id, sealed_server_seed, server_seed_hash, client_seed, nonce, created_at)
+    VALUES ($1, $3, $4, $5, $6, 0, $7)
+    ON CONFLICT (user_id) DO UPDATE SET nonce = fairness_seeds.nonce
+    RETURNING pair_id, sealed_server_seed, server_seed_hash, client_seed, nonce, created_at
 )
-SELECT state.streak, state.pity_counter, config.version, config.config
-FROM state LEFT JOIN game_configs AS config ON config.game_type = $2
+SELECT state.streak, state.pity_counter, config.version, config.config, seeds.pair_id, seeds.sealed_server_seed,
+    seeds.server_seed_hash, seeds.client_seed, seeds.nonce, seeds.created_at
+FROM state CROSS JOIN seeds LEFT JOIN game_configs AS config ON config.game_type = $2
 """
 
 # The play's own writes, riding on the wallet's wager (pg_wallet): nothing of them unless `wallet` has its row.
 # $10 play id, $11 user, $12 game type, $13 action, $14 bet, $15 payout, $16 delta coins, $17 delta gems, $18 won,
-# $19 result meta, $20 now, $21 streak, $22 pity counter
+# $19 result meta, $20 now, $21 streak, $22 pity counter, $23 seed pair id, $24 nonce, $25 config version
 _PLAY_WRITES = """
 history AS (
-    INSERT INTO game_history
-        (id, user_id, game_type, action, bet, payout, delta_coins, delta_gems, won, result_meta, created_at)
-    SELECT $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::jsonb, $20 FROM wallet
+    INSERT INTO game_history (id, user_id, game_type, action, bet, payout, delta_coins, delta_gems, won,
+        result_meta, created_at, seed_pair_id, nonce, config_version)
+    SELECT $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::jsonb, $20, $23, $24, $25 FROM wallet
+), seeds AS (
+    UPDATE fairness_seeds SET nonce = nonce + 1
+    WHERE user_id = $11 AND pair_id = $23 AND EXISTS (SELECT 1 FROM wallet)
 ), stats AS (
     INSERT INTO game_stats (user_id, game_type, play_count, win_count, net_coins, net_gems, updated_at)
     SELECT $11, $12, 1, CASE WHEN $18 THEN 1 ELSE 0 END, $16, $17, $20 FROM wallet
@@ -65,16 +78,34 @@ class PgPlayRepository(SqlaPlayRepository):
     def __init__(self, session: AsyncSession, wallets: PgWalletRepository) -> None:
         super().__init__(session, wallets)
 
-    async def begin_play(self, user_id: str, game_type: GameType) -> PlayStart:
-        """Lock the state and read the odds in force in one round trip."""
+    async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
+        """Lock the state and the seed pair and read the odds in force in one round trip."""
         connection = await self._db.connection()
-        row: Any = (await connection.exec_driver_sql(_BEGIN_PLAY, (user_id, game_type.value))).one()
+        parameters = (
+            user_id,
+            game_type.value,
+            candidate.pair_id,
+            candidate.sealed_server_seed,
+            candidate.server_seed_hash,
+            candidate.client_seed,
+            candidate.created_at,
+        )
+        row: Any = (await connection.exec_driver_sql(_BEGIN_PLAY, parameters)).one()
         state = PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
-        return PlayStart(state, _stored(row.version, row.config))
+        seeds = ActiveSeeds(
+            pair_id=row.pair_id,
+            user_id=user_id,
+            sealed_server_seed=row.sealed_server_seed,
+            server_seed_hash=row.server_seed_hash,
+            client_seed=row.client_seed,
+            nonce=int(row.nonce),
+            created_at=row.created_at,
+        )
+        return PlayStart(state, _stored(row.version, row.config), seeds)
 
     async def settle(self, settlement: Settlement) -> int:
         """The wallet's wager with the play's writes riding on it: one statement."""
-        play, state = settlement.play, settlement.state
+        play, state, fair = settlement.play, settlement.state, settlement.play.fair
         parameters = (
             play.id,
             play.user_id,
@@ -89,6 +120,9 @@ class PgPlayRepository(SqlaPlayRepository):
             play.created_at,
             state.streak,
             state.pity_counter,
+            None if fair is None else fair.pair_id,
+            None if fair is None else fair.nonce,
+            None if fair is None else fair.config_version,
         )
         return await self._wallets.settle_wager(settlement.wager(), play.created_at, Rider(_PLAY_WRITES, parameters))
 

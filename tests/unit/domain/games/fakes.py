@@ -24,9 +24,10 @@ class ScriptedRandom:
 
 
 class ConstantRandom:
-    """Always the same draw: `random()` returns `value`, `randbelow` returns `below`."""
+    """Always the same draw: `random()` returns `value`; `randbelow(n)` the ticket at that fraction, floor(value·n),
+    so a roll lands in the same cumulative band whatever the weights' total (unless `below` is given)."""
 
-    def __init__(self, value: float, below: int = 0) -> None:
+    def __init__(self, value: float, below: int | None = None) -> None:
         self.value = value
         self.below = below
 
@@ -34,7 +35,7 @@ class ConstantRandom:
         return self.value
 
     def randbelow(self, n: int) -> int:
-        return self.below
+        return int(self.value * n) if self.below is None else self.below
 
 
 def reel_ticket(config: SlotConfig, first: str, second: str, third: str) -> int:
