@@ -88,6 +88,9 @@ def _stdlib_config(level: str, as_json: bool) -> LoggingConfig:
         loggers={
             "uvicorn.access": {"level": "WARNING", "propagate": True},
             "httpx": {"level": "WARNING", "propagate": True},
+            # aiokafka logs each failed reconnect (ten a second while a broker is away); the exporter and the
+            # consumer say it once a pass instead ("outbox export failed", "kafka unreachable")
+            "aiokafka": {"level": "CRITICAL", "propagate": True},
         },
         log_exceptions="never",
         configure_root_logger=True,

@@ -101,6 +101,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     test_cheap_password_hashes: bool = False  # tests only: argon2 far below the OWASP minimum, refused in production
     outbox_poll_seconds: float = 1.0
     outbox_relay_in_app: bool = True
+    outbox_export_in_app: bool = True  # run the analytics exporter in each app process (workers run it too)
     idempotency_purge_interval_seconds: float = 3600.0
     dev_invite_code: str = "5858"
     admin_site_id: str | None = None

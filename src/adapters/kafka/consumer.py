@@ -33,6 +33,8 @@ class KafkaOlapConsumer:
         batch_size: int = 2000,
         retry_seconds: float = 0.5,
         max_backoff_seconds: float = 30.0,
+        session_timeout_ms: int = 10_000,
+        metadata_max_age_ms: int = 10_000,
     ) -> None:
         self._servers = bootstrap_servers
         self._topic = topic
@@ -41,6 +43,8 @@ class KafkaOlapConsumer:
         self._batch_size = batch_size
         self._retry = retry_seconds
         self._max_backoff = max_backoff_seconds
+        self._session_timeout_ms = session_timeout_ms
+        self._metadata_max_age_ms = metadata_max_age_ms
         self.written = 0  # events written (duplicates included), for progress lines and tests
 
     async def run(self) -> None:
@@ -51,7 +55,10 @@ class KafkaOlapConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self._batch_size,
-            request_timeout_ms=10_000,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=max(100, self._session_timeout_ms // 4),
+            # partitions added to the topic (or a topic made again by a restarted broker) are read within this
+            metadata_max_age_ms=self._metadata_max_age_ms,
         )
         await self._start(consumer)
         try:
@@ -60,6 +67,8 @@ class KafkaOlapConsumer:
                 if batches:
                     await self._write(_events(batches))
                     await self._commit(consumer, batches)
+                else:
+                    await _rewind_truncated(consumer)
         finally:
             await consumer.stop()
 
@@ -97,6 +106,17 @@ class KafkaOlapConsumer:
 
     def _backoff(self, failures: int) -> float:
         return min(self._max_backoff, self._retry * 2.0 ** min(failures - 1, 8))
+
+
+async def _rewind_truncated(consumer: AIOKafkaConsumer) -> None:
+    """A partition whose log ends before our position lost its records (a single broker restarted without its
+    volume): what it holds now came later, so it is read from its start rather than waited past."""
+    for tp in consumer.assignment():
+        end = consumer.highwater(tp)
+        if end is not None and await consumer.position(tp) > end:
+            logger.warning("partition log is shorter than the consumer's position; reading it from its start",
+                           partition=tp.partition, end=end)  # fmt: skip
+            await consumer.seek_to_beginning(tp)
 
 
 def _events(batches: dict[TopicPartition, list[ConsumerRecord]]) -> list[AnalyticsEvent]:

@@ -19,6 +19,7 @@ logger = structlog.get_logger("casino_club.kafka")
 TOPIC_PARTITIONS = 6
 REQUEST_TIMEOUT_MS = 5_000
 PUBLISH_TIMEOUT_SECONDS = 15.0  # a batch the broker has not acknowledged by then is a failed pass
+STOP_TIMEOUT_SECONDS = 5.0  # stopping flushes what is pending: with the broker away it would wait for it
 
 
 class KafkaEventSink:
@@ -81,6 +82,7 @@ class KafkaEventSink:
         self._topic_ready = False
         if producer is not None:
             try:
-                await producer.stop()
-            except (KafkaError, OSError) as exc:
+                async with asyncio.timeout(STOP_TIMEOUT_SECONDS):
+                    await producer.stop()
+            except (KafkaError, OSError, TimeoutError) as exc:  # what it held is still in the outbox: nothing lost
                 logger.warning("kafka producer did not stop cleanly", error=type(exc).__name__)

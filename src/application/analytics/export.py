@@ -45,9 +45,18 @@ class OutboxExporter:
     def notify(self) -> None:
         self._wake.set()
 
-    async def run_once(self) -> int:
-        """Export one batch; returns how many events were exported (0 when another pass holds the lock)."""
-        token = await self._cache.acquire_lock(self.LOCK_KEY, self._lock_ttl)
+    async def _lock(self, wait_seconds: float) -> str | None:
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while (token := await self._cache.acquire_lock(self.LOCK_KEY, self._lock_ttl)) is None:
+            if asyncio.get_running_loop().time() >= deadline:
+                return None
+            await asyncio.sleep(0.01)
+        return token
+
+    async def run_once(self, wait_seconds: float = 0.0) -> int:
+        """Export one batch; returns how many events were exported. When another pass holds the lock this waits
+        up to `wait_seconds` for it, else returns 0."""
+        token = await self._lock(wait_seconds)
         if token is None:
             return 0
         try:
@@ -60,10 +69,12 @@ class OutboxExporter:
         finally:
             await self._cache.release_lock(self.LOCK_KEY, token)
 
-    async def drain(self, max_passes: int = 100) -> int:
+    async def drain(self, max_passes: int = 100, wait_seconds: float = 5.0) -> int:
+        """Passes until the backlog is out (or `max_passes`): read-your-writes for the caller, so a pass running
+        elsewhere is waited for rather than skipped."""
         total = 0
         for _ in range(max_passes):
-            exported = await self.run_once()
+            exported = await self.run_once(wait_seconds)
             total += exported
             if exported < self._batch_size:
                 break
@@ -78,12 +89,12 @@ class OutboxExporter:
             self.backlog = -1
         return self.backlog
 
-    async def run_forever(self, poll_interval_seconds: float = 1.0, max_backoff_seconds: float = 30.0) -> None:
+    async def run_forever(self, poll_interval_seconds: float = 1.0, max_backoff_seconds: float = 5.0) -> None:
         """Passes until cancelled; after a failure (the sink is down) waits longer each time, up to the maximum."""
         failures = 0
         while True:
             try:
-                await self.drain()
+                await self.drain(wait_seconds=0.0)
                 failures, self.failing = 0, None
             except DependencyUnavailable as outage:  # one line a pass: nothing is lost, the batch goes again
                 failures, self.failing = failures + 1, outage.reason

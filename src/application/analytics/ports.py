@@ -73,3 +73,11 @@ class ExportOutbox(Protocol):
     async def mark_exported(self, positions: Sequence[int], now: datetime) -> None: ...
     async def export_backlog(self) -> int:
         """How many committed events still wait for export."""
+
+
+class EventConsumer(Protocol):
+    """A long-running reader of the event stream into the OLAP store (`casino-club consume`)."""
+
+    async def run(self) -> None:
+        """Until cancelled."""
+        ...

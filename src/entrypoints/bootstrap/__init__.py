@@ -9,6 +9,7 @@ from src.entrypoints.bootstrap.infra import (
     migrate_olap,
     worker_redis,
 )
+from src.entrypoints.bootstrap.pipeline import olap_backfill, olap_consumer
 from src.entrypoints.bootstrap.root import Profile, open_container
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "ensure_vapid_key",
     "migrate_database",
     "migrate_olap",
+    "olap_backfill",
+    "olap_consumer",
     "open_container",
     "worker_redis",
 ]

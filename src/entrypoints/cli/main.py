@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 import click
 import uvicorn
@@ -28,42 +25,22 @@ from src.entrypoints.bootstrap import (
     migrate_olap,
     open_container,
 )
+from src.entrypoints.cli.analytics import backfill_olap, consume
+from src.entrypoints.cli.common import with_settings
 from src.entrypoints.http.app import create_app
 from src.entrypoints.realtime.uvicorn_protocol import RealtimeWebSocketProtocol
 from src.entrypoints.runtime import settle_garbage_collector
-from src.entrypoints.settings import Settings, SettingsError, load_settings
+from src.entrypoints.settings import Settings, SettingsError
 from workers.settings import worker_options
-
-
-def _settings_or_exit() -> Settings:
-    try:
-        settings = load_settings()
-        settings.check_production_safety()
-    except SettingsError as exc:
-        click.echo(f"casino-club: refusing to start: {exc}", err=True)
-        sys.exit(2)
-    return settings
-
-
-def with_settings(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Load settings (or exit with one line saying why not) and pass them as the first argument; a store held by
-    another process (the server) is also one line and exit 2, not a traceback."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        settings = _settings_or_exit()
-        try:
-            return command(settings, *args, **kwargs)
-        except StoreInUse as busy:
-            click.echo(f"casino-club: {busy}", err=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Casino-Club F2P backend. Settings come from the environment and an optional .env file."""
+
+
+cli.add_command(consume)
+cli.add_command(backfill_olap)
 
 
 @cli.command()

@@ -92,8 +92,8 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
     tasks.append(asyncio.create_task(container.realtime.watch_sessions()))  # closes revoked sessions' sockets
     if settings.outbox_relay_in_app:
         tasks.append(asyncio.create_task(container.relay.run_forever(settings.outbox_poll_seconds)))
-        if container.exporter is not None:
-            tasks.append(asyncio.create_task(container.exporter.run_forever(settings.outbox_poll_seconds)))
+    if settings.outbox_export_in_app and container.exporter is not None:
+        tasks.append(asyncio.create_task(container.exporter.run_forever(settings.outbox_poll_seconds)))
     try:
         yield
     finally:
