@@ -38,7 +38,8 @@ def consume(settings: Settings) -> None:
 
     Offsets are committed only after the OLAP write succeeded; a batch written twice counts once."""
     check_embedded_olap_free(settings)
-    click.echo(f"consuming {settings.kafka_events_topic} as {settings.kafka_consumer_group}", err=True)
+    if settings.kafka_bootstrap_servers:
+        click.echo(f"consuming {settings.kafka_events_topic} as {settings.kafka_consumer_group}", err=True)
     try:
         asyncio.run(_consume(settings))
     except SettingsError as exc:
