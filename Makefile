@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install run test lint typecheck importlint unit services bench lock fmt clean bytecode
+.PHONY: install run test lint typecheck importlint unit services browser screenshots bench lock fmt clean bytecode
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ run: install
 	$(BIN)/casino-club migrate
 	$(BIN)/casino-club serve
 
-test: install lint services bytecode
+test: install lint services browser bytecode
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 # our own code changes between runs; a stale .pyc is ignored by Python, so this only ever saves time
@@ -40,6 +40,14 @@ lint: install
 
 services: install
 	$(BIN)/python -m tests.support.services
+
+# the browser tests drive Debian's Chromium (installed here with apt-get when missing and we are root)
+browser: install
+	$(BIN)/python -m tests.support.browser
+
+# the README's pictures of the main screens (docs/screenshots/), taken from a fresh embedded server
+screenshots: install browser
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 bench: install services
 	$(BIN)/python -m tests.bench

@@ -153,3 +153,43 @@ async def test_swagger_ui_starts_on_the_api_document_and_links_the_realtime_refe
     assert 'href="/docs/realtime"' in page
     assert "data:" in policy["img-src"]  # Swagger UI's icons are data: URIs in its stylesheet
     assert policy["connect-src"] == ["'self'"]  # it fetches the document, and "try it out" calls this API only
+
+
+@pytest.mark.parametrize("path", ["/", "/admin"])
+async def test_the_web_client_and_console_run_only_their_own_scripts_and_styles(
+    sut: AsyncTestClient[Litestar], path: str
+) -> None:
+    response = await sut.get(path)
+    page = _PageResources()
+    page.feed(response.text)
+    policy = _policy(response)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert page.inline_scripts == []
+    assert page.inline_styles == 0
+    assert policy["default-src"] == ["'none'"]
+    assert policy["script-src"] == ["'self'"]  # no 'unsafe-inline', no 'unsafe-eval', no CDN
+    assert policy["style-src"] == ["'self'"]
+    assert policy["connect-src"] == ["'self'"]  # the API and its WebSocket, nothing else
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert response.headers["cache-control"] == "no-store"
+    for url in [*page.script_urls, *page.stylesheet_urls, *page.image_urls]:
+        assert _same_origin(url), url
+        asset = await sut.get(url)
+        assert asset.status_code == 200, url
+    module = await sut.get(page.script_urls[0])
+    assert module.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert "innerHTML" not in module.text  # text is always text: nothing a player typed can become markup
+
+
+async def test_the_console_data_is_refused_to_a_player(sut: AsyncTestClient[Litestar]) -> None:
+    player = await sign_up(sut)
+
+    page = await sut.get("/admin")  # the shell holds no data
+    users = await sut.get("/api/admin/users", headers=bearer(player))
+    odds = await sut.post("/api/admin/slot/config/preview", json={"symbols": []}, headers=bearer(player))
+
+    assert page.status_code == 200
+    assert (users.status_code, users.json()["error"]["code"]) == (403, "FORBIDDEN")
+    assert odds.status_code == 403

@@ -11,7 +11,7 @@ from src.application.shared.audit import write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
 from src.domain.games.gacha import GachaConfig, effective_rates
 from src.domain.games.play import GameType
-from src.domain.games.slot import SlotConfig, SlotOdds, odds
+from src.domain.games.slot import RTP_MAX, RTP_MIN, SlotConfig, SlotOdds, odds
 from src.domain.shared.errors import InvalidInput, NotFound
 from src.domain.shared.principal import Principal
 
@@ -103,6 +103,27 @@ async def update_slot_config(cmd: UpdateGameConfig, deps: GamesDeps) -> SlotView
     async with deps.uow_factory() as uow:
         await _save(uow, deps, cmd, GameType.SLOT, config.to_dict())
     return SlotView(config, odds(config))
+
+
+@dataclass(frozen=True)
+class SlotDraft:
+    """What a proposed slot config would publish, before anything is saved: its odds and whether the RTP is within
+    the bounds a save requires."""
+
+    config: SlotConfig
+    odds: SlotOdds
+    rtp_min: float
+    rtp_max: float
+
+    @property
+    def acceptable(self) -> bool:
+        return self.rtp_min <= self.odds.rtp <= self.rtp_max
+
+
+def preview_slot_config(data: dict[str, Any], deps: GamesDeps) -> SlotDraft:
+    """Every rule but the RTP bounds is checked (400 as a save would); nothing is stored or audited."""
+    config = SlotConfig.from_dict({"max_bet": deps.slot_max_bet, **data}, check_rtp=False)
+    return SlotDraft(config, odds(config), RTP_MIN, RTP_MAX)
 
 
 async def update_gacha_config(cmd: UpdateGameConfig, deps: GamesDeps) -> GachaView:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from functools import cached_property
 
@@ -86,10 +87,12 @@ class SlotConfig:
     max_bet: int = 10_000
     streak_bonus_step: float = 0.05
     streak_bonus_cap: float = 0.20
+    # False: a draft whose RTP an operator is about to see (never stored, never played)
+    check_rtp: bool = dataclass_field(default=True, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problems = _problems(self)
-        if not problems:
+        if not problems and self.check_rtp:
             rtp = odds(self).rtp
             if not RTP_MIN <= rtp <= RTP_MAX:
                 problems.append(("symbols", f"theoretical RTP {rtp:.4f} is outside [{RTP_MIN:.2f}, {RTP_MAX:.2f}]"))
@@ -128,8 +131,9 @@ class SlotConfig:
         }
 
     @classmethod
-    def from_dict(cls, data: object) -> SlotConfig:
-        """Parse `to_dict`'s shape; unknown keys (such as a published `rtp`) are ignored."""
+    def from_dict(cls, data: object, *, check_rtp: bool = True) -> SlotConfig:
+        """Parse `to_dict`'s shape; unknown keys (such as a published `rtp`) are ignored. `check_rtp=False`: every
+        rule but the RTP bounds (a draft, to show its RTP before it is saved)."""
         raw = as_mapping(data, "config")
         defaults = cls.__dataclass_fields__
         return cls(
@@ -144,6 +148,7 @@ class SlotConfig:
             streak_bonus_cap=as_number(
                 raw.get("streak_bonus_cap", defaults["streak_bonus_cap"].default), "streak_bonus_cap"
             ),
+            check_rtp=check_rtp,
         )
 
 

@@ -43,6 +43,22 @@ def page(name: str, policy: str) -> Response[bytes]:
     return Response(_page(name), media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": policy})
 
 
+class PagesController(Controller):
+    """The web client and the operator console: static shells; all data comes from the API with the player's or
+    the operator's token, and every /api/admin route is refused to anyone but an admin by the server."""
+
+    include_in_schema = False
+    opt = {PUBLIC: True}  # noqa: RUF012 - Litestar reads it as a plain class attribute
+
+    @get("/", operation_id="web_client")
+    async def client(self) -> Response[bytes]:
+        return page("index.html", APP_POLICY)
+
+    @get("/admin", operation_id="operator_console")
+    async def console(self) -> Response[bytes]:
+        return page("admin.html", APP_POLICY)
+
+
 class DocsController(Controller):
     include_in_schema = False
     opt = {PUBLIC: True}  # noqa: RUF012 - Litestar reads it as a plain class attribute
@@ -67,4 +83,4 @@ def static_files() -> Router:
 
 
 def web_handlers() -> list[Any]:
-    return [DocsController, static_files()]
+    return [PagesController, DocsController, static_files()]

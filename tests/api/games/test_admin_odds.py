@@ -154,3 +154,29 @@ async def test_only_admins_see_or_change_the_odds(client: Any, player: dict[str,
 
     assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(403, "FORBIDDEN")] * 4
     assert "ruby" not in {s["name"] for s in (await get_json(client, "/api/games/slot/config", player))["symbols"]}
+
+
+async def test_a_preview_shows_the_rtp_a_save_would_publish_and_stores_nothing(
+    client: Any, admin: dict[str, Any], player: dict[str, Any]
+) -> None:
+    stingy = {**TWO_GEMS_MACHINE, "symbols": [_symbol("ruby", pair=0.1), _symbol("onyx", pair=0.1)]}
+
+    preview = await client.post(f"{SLOT_ODDS}/preview", json=TWO_GEMS_MACHINE, headers=bearer(admin))
+    refused_by_save = await client.put(SLOT_ODDS, json=stingy, headers=bearer(admin))
+    too_low = await client.post(f"{SLOT_ODDS}/preview", json=stingy, headers=bearer(admin))
+    broken = await client.post(f"{SLOT_ODDS}/preview", json={"symbols": []}, headers=bearer(admin))
+    by_a_player = await client.post(f"{SLOT_ODDS}/preview", json=TWO_GEMS_MACHINE, headers=bearer(player))
+    audited_after_previews = await _audit(client, admin, "slot.config.update")
+    saved = await client.put(SLOT_ODDS, json=TWO_GEMS_MACHINE, headers=bearer(admin))
+
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["acceptable"] is True
+    assert preview.json()["rtp"] == pytest.approx((0.25 * 2 + 0.375 * 0.5 + 0.375 * 0.6) * 1.05)
+    assert preview.json()["rtp"] == saved.json()["rtp"]  # the very number a save publishes
+    assert refused_by_save.status_code == 400
+    assert too_low.status_code == 200
+    assert too_low.json()["acceptable"] is False
+    assert too_low.json()["rtp"] < too_low.json()["rtp_min"] == 0.80
+    assert broken.status_code == 400
+    assert by_a_player.status_code == 403
+    assert audited_after_previews == []  # previews store and audit nothing

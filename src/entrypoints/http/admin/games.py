@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, put
+from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK
 
 from src.application.games import configs
 from src.application.games.deps import GamesDeps
 from src.domain.shared.principal import Principal
 from src.entrypoints.http.games import GAMES
-from src.entrypoints.http.schemas.games import GachaConfigOut, SlotConfigOut
+from src.entrypoints.http.schemas.games import GachaConfigOut, SlotConfigOut, SlotPreviewOut
 from src.entrypoints.http.security import client_info
 
 PrincipalRequest = Request[Principal, Any, Any]
@@ -33,6 +34,14 @@ class AdminOddsController(Controller):
     ) -> SlotConfigOut:
         command = configs.UpdateGameConfig(request.user, client_info(request), configs.require_object(data))
         return SlotConfigOut.of(await configs.update_slot_config(command, games))
+
+    @post("/slot/config/preview", operation_id="admin_preview_slot_config", status_code=HTTP_200_OK)
+    async def preview_slot_config(
+        self, data: JSONBody[dict[str, Any]], games: NamedDependency[GamesDeps]
+    ) -> SlotPreviewOut:
+        """The RTP and odds a config would publish, computed exactly as a save does; nothing is stored. A config
+        outside the RTP bounds answers 200 with `acceptable: false` (a save would refuse it)."""
+        return SlotPreviewOut.of_draft(configs.preview_slot_config(configs.require_object(data), games))
 
     @get("/gacha/config", operation_id="admin_gacha_config")
     async def gacha_config(self, games: NamedDependency[GamesDeps]) -> GachaConfigOut:

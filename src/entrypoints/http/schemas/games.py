@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from src.application.games.configs import GachaView, SlotView
+from src.application.games.configs import GachaView, SlotDraft, SlotView
 from src.application.games.history import GachaStats
 from src.application.games.plays import PullResult, SpinResult
 from src.application.games.ports import InventoryItem
@@ -78,6 +78,20 @@ class SlotConfigOut(Struct):
             triple_probability=view.odds.triple_probability,
             pair_probability=view.odds.pair_probability,
         )
+
+
+class SlotPreviewOut(SlotConfigOut):
+    """A draft's odds: what saving it would publish, and whether a save would accept its RTP."""
+
+    acceptable: bool
+    rtp_min: float
+    rtp_max: float
+
+    @classmethod
+    def of_draft(cls, draft: SlotDraft) -> SlotPreviewOut:
+        published = SlotConfigOut.of(SlotView(draft.config, draft.odds))
+        fields = {name: getattr(published, name) for name in SlotConfigOut.__struct_fields__}
+        return cls(**fields, acceptable=draft.acceptable, rtp_min=draft.rtp_min, rtp_max=draft.rtp_max)
 
 
 class GachaConfigOut(Struct):
