@@ -71,6 +71,9 @@ IDEMPOTENT_OPERATIONS: dict[str, bool] = {
     "slot_spin": False,
     "gacha_pull": False,
     "streak_tick": False,
+    "battlepass_claim": False,
+    "battlepass_buy_premium": True,
+    "shop_gem_item_buy": True,
 }
 
 # Domain refusals each operation can answer, beyond what every operation of its kind can (see _error_codes).

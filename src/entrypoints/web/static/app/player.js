@@ -85,6 +85,7 @@ function onRealtime(message) {
     toast(message.data.title, message.data.body);
   }
   if (message.type === "announcement") toast(message.data.title, message.data.body);
+  if (message.type === "level_up") toast(`Battle pass level ${message.data.level}!`);
   if (message.type === "resync") refreshWallet();
 }
 
