@@ -60,6 +60,27 @@ async def claim_daily_bonus(user_id: str, deps: EngagementDeps) -> DailyBonus:
     return DailyBonus(user.vip_tier, coins, today, entry.balance_after, _tomorrow(today, deps))
 
 
+@dataclass(frozen=True)
+class DailyBonusState:
+    coins: int  # what the tier pays a day (0: none)
+    claimed_today: bool
+    available_at: datetime | None  # now if unclaimed, else the next day's start; None for a tier without a bonus
+
+
+async def daily_bonus_state(user_id: str, deps: EngagementDeps) -> DailyBonusState:
+    """Whether today's bonus is still to claim, and when the next one is."""
+    now = deps.clock.now()
+    today = local_day(now, deps.timezone)
+    async with deps.uow_factory() as uow:
+        user = await uow.users.get(user_id)
+        coins = 0 if user is None else benefits_of(user.vip_tier).daily_bonus_coins
+        if coins <= 0:
+            return DailyBonusState(0, False, None)
+        movement = Movement(user_id, Currency.COINS, coins, BONUS_REASON, BONUS_REF_TYPE, f"{user_id}:{today}")
+        claimed = await uow.wallets.entry_for(movement) is not None
+    return DailyBonusState(coins, claimed, _tomorrow(today, deps) if claimed else now)
+
+
 def _tomorrow(today: date, deps: EngagementDeps) -> datetime:
     return start_of(today + ONE_DAY, deps.timezone)
 

@@ -50,9 +50,17 @@ class VipController(Controller):
         return VipTiersOut(items=[VipTierOut.of(tier) for tier in vip.vip_tiers()])
 
     @get("/status", operation_id="vip_status")
-    async def status(self, request: PrincipalRequest, vip_deps: NamedDependency[VipDeps]) -> VipStatusOut:
-        """The caller's tier, its benefits, spend and activity so far, and progress toward the next tier."""
-        return VipStatusOut.of(await vip.vip_status(request.user.user_id, vip_deps))
+    async def status(
+        self,
+        request: PrincipalRequest,
+        vip_deps: NamedDependency[VipDeps],
+        engagement: NamedDependency[EngagementDeps],
+    ) -> VipStatusOut:
+        """The caller's tier, its benefits, spend and activity so far, progress toward the next tier, and whether
+        today's daily bonus is still to claim."""
+        standing = await vip.vip_status(request.user.user_id, vip_deps)
+        bonus = await vip_benefits.daily_bonus_state(request.user.user_id, engagement)
+        return VipStatusOut.of(standing, bonus)
 
     @get("/history", operation_id="vip_history")
     async def history(

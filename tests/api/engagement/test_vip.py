@@ -86,6 +86,7 @@ async def test_a_new_player_is_a_member_with_bronze_next_and_no_progress(client:
         "activity_points": 0,
         "next_tier": {"tier": 1, "name": "Bronze", "min_spent_cents": 499, "min_activity_points": 200},
         "progress_percent": 0,
+        "daily_bonus": {"coins": 0, "claimed_today": False, "available_at": None},
     }
 
 

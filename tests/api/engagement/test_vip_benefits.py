@@ -99,8 +99,10 @@ async def test_sixteen_racing_claims_pay_once_and_the_next_calendar_day_pays_aga
     await _set_tier(client, admin, player, 2)  # Silver: 250 coins a day
     clock.at(date(2031, 5, 6), hour=23, minute=59)
 
+    before = (await get_ok(client, "/api/vip/status", player))["daily_bonus"]
     responses = await asyncio.gather(*(client.post(BONUS, headers=bearer(player)) for _ in range(RACERS)))
     same_day = await client.post(BONUS, headers=bearer(player))
+    after = (await get_ok(client, "/api/vip/status", player))["daily_bonus"]
     clock.at(date(2031, 5, 7), hour=0, minute=0)
     next_day = await client.post(BONUS, headers=bearer(player))
 
@@ -114,6 +116,8 @@ async def test_sixteen_racing_claims_pay_once_and_the_next_calendar_day_pays_aga
         "balances": {"coins": 1_250},
         "next_available_at": "2031-05-07T00:00:00Z",
     }
+    assert before == {"coins": 250, "claimed_today": False, "available_at": "2031-05-06T23:59:00Z"}
+    assert after == {"coins": 250, "claimed_today": True, "available_at": "2031-05-07T00:00:00Z"}
     assert same_day.status_code == 409
     assert same_day.json()["error"]["details"] == {"next_available_at": "2031-05-07T00:00:00Z"}
     assert next_day.status_code == 200, next_day.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from src.application.engagement.vip_benefits import DailyBonus
+from src.application.engagement.vip_benefits import DailyBonus, DailyBonusState
 from src.domain.engagement.vip import VipBenefits, VipStanding, VipTier, VipTierChange, tier_of
 from src.entrypoints.http.schemas.identity import Struct
 
@@ -57,6 +57,16 @@ class VipTiersOut(Struct):
     items: list[VipTierOut]  # lowest tier first
 
 
+class DailyBonusStateOut(Struct):
+    coins: int  # what the tier pays a calendar day (0: none)
+    claimed_today: bool
+    available_at: datetime | None  # now when it can be claimed, else the next day's start; null without a bonus
+
+    @classmethod
+    def of(cls, state: DailyBonusState) -> DailyBonusStateOut:
+        return cls(coins=state.coins, claimed_today=state.claimed_today, available_at=state.available_at)
+
+
 class VipStatusOut(Struct):
     tier: int  # the stored tier, which an admin may have set above the earned one
     name: str
@@ -65,9 +75,10 @@ class VipStatusOut(Struct):
     activity_points: int
     next_tier: NextVipTierOut | None  # null at the top tier
     progress_percent: int  # 0-100: the better of the two paths toward next_tier
+    daily_bonus: DailyBonusStateOut
 
     @classmethod
-    def of(cls, standing: VipStanding) -> VipStatusOut:
+    def of(cls, standing: VipStanding, bonus: DailyBonusState) -> VipStatusOut:
         upcoming = standing.next_tier
         return cls(
             tier=standing.tier,
@@ -77,6 +88,7 @@ class VipStatusOut(Struct):
             activity_points=standing.activity_points,
             next_tier=None if upcoming is None else NextVipTierOut.of(upcoming),
             progress_percent=standing.progress_percent,
+            daily_bonus=DailyBonusStateOut.of(bonus),
         )
 
 
