@@ -11,6 +11,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from src.application.games.fairness import candidate
 from src.domain.games.play import GameType, PlayRecord
 from src.entrypoints.container import Container
 from tests.api.engagement.conftest import SettableClock, tick_ok
@@ -36,7 +37,7 @@ async def _played(
     async def record() -> None:
         for reels, payout in spins:
             async with container.games.uow_factory() as uow:
-                begun = await uow.plays.begin_play(user_id, GameType.SLOT)
+                begun = await uow.plays.begin_play(user_id, GameType.SLOT, candidate(user_id, container.games))
                 play = PlayRecord(
                     id=str(uuid.uuid4()),
                     user_id=user_id,
