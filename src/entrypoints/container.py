@@ -15,6 +15,7 @@ from src.application.engagement.vip import VipDeps
 from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
+from src.application.identity.limits import LimitsDeps
 from src.application.notifications.deps import NotificationDeps
 from src.application.realtime.hub import RealtimeHub
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
@@ -39,6 +40,7 @@ class Container:
     cache: Cache
     uow_factory: Callable[[], UnitOfWork]
     identity: IdentityDeps
+    limits: LimitsDeps
     wallet: WalletDeps
     games: GamesDeps
     social: SocialDeps

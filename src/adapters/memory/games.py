@@ -24,6 +24,7 @@ from src.application.games.ports import (
     Settlement,
     StoredConfig,
 )
+from src.application.identity.ports import LimitRepository
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletRepository
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
@@ -100,9 +101,10 @@ def _matches(play: PlayRecord, query: HistoryQuery) -> bool:
 
 
 class InMemoryPlayRepository:
-    def __init__(self, workspace: Workspace[GamesTables], wallets: WalletRepository) -> None:
+    def __init__(self, workspace: Workspace[GamesTables], wallets: WalletRepository, limits: LimitRepository) -> None:
         self._workspace = workspace
         self._wallets = wallets
+        self._limits = limits
 
     async def settle(self, settlement: Settlement) -> int:
         """The wager (a stake not covered is refused before anything is written), then `record`'s writes."""
@@ -113,7 +115,8 @@ class InMemoryPlayRepository:
     async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
         state = await self._lock_state(user_id, game_type)
         seeds = await InMemorySeedRepository(self._workspace).lock(candidate)
-        return PlayStart(state, deepcopy(self._workspace.working.configs.get(game_type)), seeds)
+        restriction = (await self._limits.get(user_id)).restriction
+        return PlayStart(state, deepcopy(self._workspace.working.configs.get(game_type)), seeds, restriction)
 
     async def _lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         key = (user_id, game_type)

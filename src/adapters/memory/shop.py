@@ -12,7 +12,7 @@ from src.application.shared.pagination import Page, Position
 from src.application.shop.transactions import Spending, TransactionFilters
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from src.domain.shop.errors import PurchaseKeyTaken
-from src.domain.shop.transactions import OPEN, PurchaseTransaction, TxStatus
+from src.domain.shop.transactions import COUNTED, OPEN, PurchaseTransaction, TxStatus
 
 
 @dataclass
@@ -124,6 +124,15 @@ class InMemoryTransactionRepository:
             updated_at=tx.updated_at,
             history=deepcopy(tx.history),
         )
+
+    async def spent_since(self, user_id: str, since: datetime) -> list[tuple[datetime, int]]:
+        """Committed purchases too (called with the buyer's limits locked, after any snapshot of this table)."""
+        visible = {**self._workspace.committed.transactions, **self._workspace.working.transactions}
+        return [
+            (tx.created_at, tx.amount_cents - tx.refunded_cents)
+            for tx in visible.values()
+            if tx.user_id == user_id and tx.created_at > since and tx.status in COUNTED
+        ]
 
     async def list_for_user(self, user_id: str, limit: int, after: Position | None) -> Page[PurchaseTransaction]:
         mine = [tx for tx in self._workspace.working.transactions.values() if tx.user_id == user_id]

@@ -44,6 +44,7 @@ from src.adapters.memory.identity import (
     Workspace,
 )
 from src.adapters.memory.limited import InMemoryLimitedPackageRepository, LimitedTables
+from src.adapters.memory.limits import InMemoryLimitRepository, LimitTables
 from src.adapters.memory.notifications import (
     InMemoryAudienceRepository,
     InMemoryCampaignRepository,
@@ -73,6 +74,7 @@ class InMemoryStore:
         self.shop_tables = ShopTables()
         self.promo_tables = PromoTables()
         self.limited_tables = LimitedTables()
+        self.limit_tables = LimitTables()
         self.webhook_tables = WebhookTables()
         self.notification_tables = NotificationTables()
         self.engagement_tables = EngagementTables()
@@ -101,6 +103,7 @@ _TABLES = {
     "webhooks": "webhook_tables",
     "promos": "promo_tables",
     "limited": "limited_tables",
+    "limits": "limit_tables",
     "notifications": "notification_tables",
     "engagement": "engagement_tables",
     "battlepass": "battlepass_tables",
@@ -124,8 +127,9 @@ class InMemoryUnitOfWork:
     wallets = lazy_repository(lambda uow: InMemoryWalletRepository(uow.workspace("wallet"), uow.store.next_ledger_id))
     inbox = _over("wallet", InMemoryInboxRepository)
     game_configs = _over("games", InMemoryGameConfigRepository)
-    plays = lazy_repository(lambda uow: InMemoryPlayRepository(uow.workspace("games"), uow.wallets))
+    plays = lazy_repository(lambda uow: InMemoryPlayRepository(uow.workspace("games"), uow.wallets, uow.limits))
     inventory = _over("games", InMemoryInventoryRepository)
+    limits = _over("limits", InMemoryLimitRepository)
     seeds = _over("games", InMemorySeedRepository)
     follows = lazy_repository(lambda uow: uow.store.follows)
     catalog = _over("shop", InMemoryCatalogRepository)

@@ -29,6 +29,7 @@ from src.adapters.sqla.repositories.games import (
 )
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
 from src.adapters.sqla.repositories.limited import SqlaLimitedPackageRepository
+from src.adapters.sqla.repositories.limits import SqlaLimitRepository
 from src.adapters.sqla.repositories.notifications import (
     SqlaNotificationRepository,
     SqlaNotificationSettingsRepository,
@@ -99,6 +100,7 @@ class SqlaUnitOfWork:
         lambda uow: (PgPlayRepository if uow.on_postgres else SqlaPlayRepository)(uow.session, uow.wallets)
     )
     inventory = _sqla(SqlaInventoryRepository)
+    limits = _sqla(SqlaLimitRepository)
     seeds = _sqla(SqlaSeedRepository)
     follows = _sqla(SqlaFollowRepository)
     catalog = _sqla(SqlaCatalogRepository)

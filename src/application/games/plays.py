@@ -21,6 +21,7 @@ from src.domain.games.gacha import PulledItem, Rarity, pull
 from src.domain.games.play import GameType, PlayRecord
 from src.domain.games.random import RandomSource
 from src.domain.games.slot import spin
+from src.domain.identity.limits import check_restriction
 from src.domain.wallet.errors import AlreadyApplied
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import Currency, Movement
@@ -42,7 +43,10 @@ async def _refuse_if_played(uow: GamesUnitOfWork, user_id: str, play_id: str, ke
 
 
 async def _begin(uow: GamesUnitOfWork, user_id: str, game_type: GameType, deps: GamesDeps) -> PlayStart:
-    return await uow.plays.begin_play(user_id, game_type, candidate(user_id, deps))
+    """A player on a time-out or self-excluded is refused before anything is drawn."""
+    start = await uow.plays.begin_play(user_id, game_type, candidate(user_id, deps))
+    check_restriction(start.restriction, deps.clock.now())
+    return start
 
 
 def _draws(start: PlayStart, deps: GamesDeps) -> tuple[RandomSource, FairRef]:

@@ -12,6 +12,7 @@ from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
+from src.domain.identity.limits import Restriction
 from src.domain.wallet.model import Currency, Movement, Wager
 
 
@@ -129,13 +130,14 @@ class PlayStart:
     state: PlayerState
     config: StoredConfig | None
     seeds: ActiveSeeds
+    restriction: Restriction | None = None  # the player's time-out or self-exclusion, if any (maybe over)
 
 
 class PlayRepository(Protocol):
     async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
         """The player's state for this game and their seed pair (`candidate` if they had none), both locked until
-        the transaction ends (plays of one player queue), and the game's stored config (None: the built-in default),
-        in one step."""
+        the transaction ends (plays of one player queue), the game's stored config (None: the built-in default) and
+        the player's restriction, in one step."""
         ...
 
     async def record(self, state: PlayerState, play: PlayRecord) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from src.application.identity.ports import HasUsers
+from src.application.identity.ports import HasLimits, HasUsers
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.shop.catalog import CatalogRepository
@@ -130,9 +130,9 @@ class WebhookLog(Protocol):
         ...
 
 
-class PurchaseUnitOfWork(WalletUnitOfWork, HasUsers, Audited, Protocol):
+class PurchaseUnitOfWork(WalletUnitOfWork, HasUsers, HasLimits, Audited, Protocol):
     """What a purchase touches in one database transaction: the transaction, stock, promo, ledger, outbox; the
-    buyer's rank (rank-gated offers) and the audit log (an admin's refund)."""
+    buyer's rank (rank-gated offers), their responsible-gaming limits and the audit log (an admin's refund)."""
 
     @property
     def catalog(self) -> CatalogRepository: ...

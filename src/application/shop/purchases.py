@@ -16,6 +16,7 @@ import structlog
 from src.application.shared.jobs import JobQueueUnavailable
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.fraud import FraudBlocked, check_purchase_velocity
+from src.application.shop.limits import enforce_limits
 from src.application.shop.offers import Offer, find_offer, usable_promo
 from src.application.shop.payments import (
     AuthorizationStatus,
@@ -154,6 +155,7 @@ async def _open(tx: PurchaseTransaction, offer: Offer, deps: PurchaseDeps) -> No
     """The pending transaction, its promo use and its stock hold: all or nothing (refusals roll back)."""
     now = tx.created_at
     async with deps.uow_factory() as uow:
+        await enforce_limits(uow, tx)
         await uow.transactions.add(tx, seal(tx, deps))
         if tx.promo_code:
             await uow.promos.reserve(tx.promo_code, tx.id, tx.user_id, now)

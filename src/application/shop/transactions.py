@@ -78,6 +78,11 @@ class TransactionRepository(Protocol):
 
     async def spending(self, user_id: str) -> Spending: ...
 
+    async def spent_since(self, user_id: str, since: datetime) -> list[tuple[datetime, int]]:
+        """(created_at, cents) of the user's purchases since `since` that are in flight or paid (less refunds):
+        what the purchase limits count."""
+        ...
+
     async def count_attempts_since(self, user_id: str, since: datetime) -> int:
         """How many transactions the user started at or after `since`, whatever became of them."""
         ...

@@ -41,6 +41,7 @@ class GatewayEvent(StrEnum):
 
 
 OPEN = frozenset({TxStatus.PENDING, TxStatus.AUTHORIZED})
+COUNTED = frozenset({*OPEN, TxStatus.CAPTURED, TxStatus.REFUNDED})  # spend the purchase limits count (less refunds)
 SETTLED = frozenset({TxStatus.CAPTURED, TxStatus.FAILED, TxStatus.VOIDED, TxStatus.REFUNDED})
 
 

@@ -24,6 +24,7 @@ from src.application.engagement.seasons import SeasonDeps
 from src.application.games.deps import GamesDeps
 from src.application.games.leaderboard import Leaderboard
 from src.application.identity.deps import IdentityDeps
+from src.application.identity.limits import LimitsDeps
 from src.application.identity.session_state import SessionStateCache
 from src.application.identity.sessions import live_sessions
 from src.application.notifications.deps import NotificationDeps
@@ -70,6 +71,10 @@ def identity(shared: Shared, hasher: Argon2PasswordHasher) -> IdentityDeps:
         ),
         config=config,
     )
+
+
+def limits(shared: Shared) -> LimitsDeps:
+    return LimitsDeps(uow_factory=shared.uow_factory, clock=shared.clock, ids=SecretsIdGenerator())
 
 
 def wallet(shared: Shared) -> WalletDeps:

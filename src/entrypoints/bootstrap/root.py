@@ -116,6 +116,7 @@ async def _container(
         cache=shared.cache,
         uow_factory=shared.uow_factory,
         identity=identity,
+        limits=contexts.limits(shared),
         wallet=contexts.wallet(shared),
         games=contexts.games(shared, infra.leaderboard_on(clients.background, settings)),
         social=SocialDeps(shared.uow_factory, shared.clock),

@@ -36,6 +36,7 @@ from src.entrypoints.http.gem_shop import GemShopController
 from src.entrypoints.http.identity import AuthController, InviteController, UsersController
 from src.entrypoints.http.json_body import JsonRequest
 from src.entrypoints.http.limited import LimitedPackagesController
+from src.entrypoints.http.limits import LimitsController
 from src.entrypoints.http.metrics import MetricsController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.notifications import NotificationsController
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         WalletController,
         GamesController,
         FairnessController,
+        LimitsController,
         FollowController,
         InventoryController,
         StreakController,

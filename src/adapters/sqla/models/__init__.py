@@ -17,6 +17,7 @@ from src.adapters.sqla.models.games import (
 )
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow
 from src.adapters.sqla.models.identity import AuditLogRow, InviteCodeRow, RefreshTokenRow, SessionRow, UserRow
+from src.adapters.sqla.models.limits import PlayerLimitsRow
 from src.adapters.sqla.models.notifications import (
     CampaignDeliveryRow,
     CampaignRow,
@@ -54,6 +55,7 @@ __all__ = [
     "OutboxRow",
     "PlayerActionRow",
     "PlayerGameStateRow",
+    "PlayerLimitsRow",
     "ProcessedEventRow",
     "PurchaseTransactionRow",
     "PushSubscriptionRow",

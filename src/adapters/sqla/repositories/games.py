@@ -21,6 +21,7 @@ from src.adapters.sqla.models.games import (
     PlayerGameStateRow,
     RevealedSeedRow,
 )
+from src.adapters.sqla.repositories.limits import SqlaLimitRepository
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, dialect_insert
 from src.application.games.ports import (
@@ -179,7 +180,8 @@ class SqlaPlayRepository:
     async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
         state = await self._lock_state(user_id, game_type)
         seeds = await SqlaSeedRepository(self._db).lock(candidate)
-        return PlayStart(state, await SqlaGameConfigRepository(self._db).get(game_type), seeds)
+        config = await SqlaGameConfigRepository(self._db).get(game_type)
+        return PlayStart(state, config, seeds, (await SqlaLimitRepository(self._db).get(user_id)).restriction)
 
     async def _lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         """One statement: create the state row if needed and lock it (the upsert's update takes the row lock)."""

@@ -1,9 +1,10 @@
 """The play hot path on PostgreSQL: driver-level SQL, one statement per step.
 
 A spin is then five round trips (BEGIN, begin the play, settle, the outbox insert, COMMIT) instead of a dozen:
-beginning locks the state and the seed pair and reads the config in one statement; the settlement is one
-statement, the wallet's wager (pg_wallet: the stake only if covered, the payout, both ledger rows) with the play's
-history row, stats, new state and the seed pair's next nonce riding on it. This module writes no money.
+beginning locks the state and the seed pair and reads the config and the player's restriction in one statement;
+the settlement is one statement, the wallet's wager (pg_wallet: the stake only if covered, the payout, both ledger
+rows) with the play's history row, stats, new state and the seed pair's next nonce riding on it. This module writes
+no money.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.repositories.games import SqlaGameConfigRepository, SqlaPlayRepository
+from src.adapters.sqla.repositories.limits import restriction_of
 from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository, Rider
 from src.application.games.ports import ActiveSeeds, PlayStart, Settlement, StoredConfig
 from src.domain.games.play import GameType, PlayerState
@@ -36,8 +38,10 @@ WITH state AS (
     RETURNING pair_id, sealed_server_seed, server_seed_hash, client_seed, nonce, created_at
 )
 SELECT state.streak, state.pity_counter, config.version, config.config, seeds.pair_id, seeds.sealed_server_seed,
-    seeds.server_seed_hash, seeds.client_seed, seeds.nonce, seeds.created_at
+    seeds.server_seed_hash, seeds.client_seed, seeds.nonce, seeds.created_at, limits.restriction,
+    limits.restricted_until
 FROM state CROSS JOIN seeds LEFT JOIN game_configs AS config ON config.game_type = $2
+    LEFT JOIN player_limits AS limits ON limits.user_id = $1
 """
 
 # The play's own writes, riding on the wallet's wager (pg_wallet): nothing of them unless `wallet` has its row.
@@ -101,7 +105,7 @@ class PgPlayRepository(SqlaPlayRepository):
             nonce=int(row.nonce),
             created_at=row.created_at,
         )
-        return PlayStart(state, _stored(row.version, row.config), seeds)
+        return PlayStart(state, _stored(row.version, row.config), seeds, restriction_of(row))
 
     async def settle(self, settlement: Settlement) -> int:
         """The wallet's wager with the play's writes riding on it: one statement."""

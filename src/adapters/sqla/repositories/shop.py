@@ -18,6 +18,7 @@ from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from src.domain.shop.errors import PurchaseKeyTaken
 from src.domain.shop.transactions import (
+    COUNTED,
     OPEN,
     FailureReason,
     PurchaseKind,
@@ -189,6 +190,13 @@ class SqlaTransactionRepository:
         )
         purchases, spent = (await self._db.execute(statement)).one()
         return Spending(int(purchases), int(spent))
+
+    async def spent_since(self, user_id: str, since: datetime) -> list[tuple[datetime, int]]:
+        row = PurchaseTransactionRow
+        statement = select(row.created_at, row.amount_cents - row.refunded_cents).where(
+            row.user_id == user_id, row.created_at > since, row.status.in_([s.value for s in COUNTED])
+        )
+        return [(created_at, int(cents)) for created_at, cents in await self._db.execute(statement)]
 
     async def get_for_update(self, tx_id: str) -> PurchaseTransaction | None:
         statement = select(PurchaseTransactionRow).where(PurchaseTransactionRow.id == tx_id).with_for_update()
