@@ -193,6 +193,7 @@ async def test_dev_invite_code_is_refused_in_production(make_settings: Any) -> N
         jwt_secret="prod-secret-" + "x" * 40,
         payment_receipt_secret="r" * 40,
         transaction_integrity_secret="i" * 40,
+        fairness_seed_key="f" * 40,
         payment_webhook_secrets="whsec_" + "w" * 40,
         vapid_private_key=_vapid_pem(),
     )
