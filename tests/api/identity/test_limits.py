@@ -125,3 +125,20 @@ async def test_bad_limits_are_refused(client: Any, path: str, body: dict[str, An
 
     assert (response.status_code, response.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
     assert response.json()["error"]["details"]["fields"][0]["key"] == key
+
+
+async def test_a_restriction_is_audit_logged(client: Any, admin: dict[str, Any]) -> None:
+    player = await sign_up(client)
+
+    taken = await client.post(f"{LIMITS}/time-out", json={"duration": "7d"}, headers=bearer(player))
+    logs = await client.get(
+        "/api/admin/audit/logs",
+        params={"action": "limits.time_out", "admin_id": player["user"]["id"]},
+        headers=bearer(admin),
+    )
+
+    assert taken.status_code == 200, taken.text
+    assert logs.status_code == 200, logs.text
+    [entry] = logs.json()["items"]
+    assert entry["target_id"] == player["user"]["id"]
+    assert at(entry["payload"]["until"]) == at(taken.json()["until"])
