@@ -9,7 +9,7 @@ from src.application.analytics.deps import ActionDeps
 from src.application.analytics.export import OutboxExporter
 from src.application.analytics.ports import OlapStore
 from src.application.engagement.battlepass import BattlePassDeps
-from src.application.engagement.deps import EngagementDeps, RewardDeps
+from src.application.engagement.deps import EngagementDeps, MissionDeps, RewardDeps
 from src.application.engagement.seasons import SeasonDeps
 from src.application.engagement.vip import VipDeps
 from src.application.games.boards import PlayScoreSource
@@ -48,6 +48,7 @@ class Container:
     rewards: RewardDeps
     battlepass: BattlePassDeps
     seasons: SeasonDeps
+    missions: MissionDeps
     shop: ShopDeps
     purchases: PurchaseDeps
     notifications: NotificationDeps

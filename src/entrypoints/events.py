@@ -2,7 +2,8 @@
 from `SUBSCRIBERS` once the container exists. Every consumer is idempotent by event id.
 
 Order matters within an event type (a signup is credited before its welcome email goes), and batch consumers are
-handed a pass's events in table order (leaderboards, then VIP upgrades and history, then the realtime fan-out).
+handed a pass's events in table order (leaderboards, then VIP upgrades and history, then mission and achievement
+progress, then the realtime fan-out).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from src.application.engagement.battlepass_xp import XP_EVENTS, award_xp
+from src.application.engagement.facts import PROGRESS_EVENTS
+from src.application.engagement.progress import apply_progress
 from src.application.engagement.seasons import SCORE_EVENTS, record_scores
 from src.application.engagement.vip import UPGRADE_EVENTS, upgrade_players
 from src.application.engagement.vip_benefits import HISTORY_EVENTS, record_tier_changes
@@ -70,6 +73,7 @@ SUBSCRIBERS: tuple[Subscribe, ...] = (
     Subscribe("vip_history", HISTORY_EVENTS, batch(lambda ms, c: record_tier_changes(ms, c.engagement))),
     Subscribe("battlepass_xp", XP_EVENTS, batch(lambda ms, c: award_xp(ms, c.battlepass))),
     Subscribe("season_scores", SCORE_EVENTS, batch(lambda ms, c: record_scores(ms, c.seasons))),
+    Subscribe("progress", PROGRESS_EVENTS, batch(lambda ms, c: apply_progress(ms, c.missions))),
     Subscribe("realtime", tuple(TRANSLATIONS), batch(lambda ms, c: publish_events(ms, c.realtime.publisher))),
 )
 

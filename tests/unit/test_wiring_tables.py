@@ -95,6 +95,8 @@ def test_every_event_type_realtime_serves_reaches_it() -> None:
             "AnnouncementPublished",
             "StreakUpdated",
             "BattlePassLevelReached",
+            "AchievementUnlocked",
+            "MissionCompleted",
         }
     )
 

@@ -10,6 +10,9 @@ from datetime import date, datetime
 from src.adapters.memory.identity import Workspace
 from src.application.engagement.ports import ProgressDelta
 from src.application.shared.pagination import Page, Position, encode_cursor
+from src.domain.engagement.achievements import AchievementDefinition, AchievementProgress
+from src.domain.engagement.defaults import DEFAULT_ACHIEVEMENTS, DEFAULT_MISSIONS
+from src.domain.engagement.missions import MissionDefinition, MissionProgress
 from src.domain.engagement.rewards import Reward
 from src.domain.engagement.streak import DayMark, Streak
 from src.domain.engagement.vip import VipTierChange, VipTotals
@@ -23,6 +26,17 @@ class EngagementTables:
     vip_totals: dict[str, VipTotals] = field(default_factory=dict)  # by user id
     vip_counted: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (consumer, event id) → when
     vip_history: dict[str, VipTierChange] = field(default_factory=dict)  # by event id
+    # definitions start as the shipped defaults, as the migration stores them
+    mission_definitions: dict[str, MissionDefinition] = field(
+        default_factory=lambda: {definition.mission_id: definition for definition in DEFAULT_MISSIONS}
+    )
+    achievement_definitions: dict[str, AchievementDefinition] = field(
+        default_factory=lambda: {definition.achievement_id: definition for definition in DEFAULT_ACHIEVEMENTS}
+    )
+    progress_players: dict[str, bool] = field(default_factory=dict)
+    progress_events: dict[str, str] = field(default_factory=dict)  # event id → user id
+    mission_progress: dict[tuple[str, str, str], MissionProgress] = field(default_factory=dict)
+    achievement_progress: dict[tuple[str, str], AchievementProgress] = field(default_factory=dict)
 
 
 class InMemoryStreakRepository:

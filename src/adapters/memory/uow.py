@@ -45,6 +45,7 @@ from src.adapters.memory.identity import (
 )
 from src.adapters.memory.limited import InMemoryLimitedPackageRepository, LimitedTables
 from src.adapters.memory.limits import InMemoryLimitRepository, LimitTables
+from src.adapters.memory.missions import InMemoryDefinitionRepository, InMemoryProgressRepository
 from src.adapters.memory.notifications import (
     InMemoryAudienceRepository,
     InMemoryCampaignRepository,
@@ -149,6 +150,8 @@ class InMemoryUnitOfWork:
     streak_days = _over("engagement", InMemoryStreakDayRepository)
     vip_progress = _over("engagement", InMemoryVipProgressRepository)
     vip_history = _over("engagement", InMemoryVipHistoryRepository)
+    definitions = _over("engagement", InMemoryDefinitionRepository)
+    progress = _over("engagement", InMemoryProgressRepository)
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store

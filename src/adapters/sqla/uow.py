@@ -30,6 +30,7 @@ from src.adapters.sqla.repositories.games import (
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
 from src.adapters.sqla.repositories.limited import SqlaLimitedPackageRepository
 from src.adapters.sqla.repositories.limits import SqlaLimitRepository
+from src.adapters.sqla.repositories.missions import SqlaDefinitionRepository, SqlaProgressRepository
 from src.adapters.sqla.repositories.notifications import (
     SqlaNotificationRepository,
     SqlaNotificationSettingsRepository,
@@ -121,6 +122,8 @@ class SqlaUnitOfWork:
     vip_history = _sqla(SqlaVipHistoryRepository)
     battlepass = _sqla(SqlaBattlePassRepository)
     season_boards = _sqla(SqlaSeasonBoardRepository)
+    definitions = _sqla(SqlaDefinitionRepository)
+    progress = _sqla(SqlaProgressRepository)
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from src.application.engagement.ports import EngagementUnitOfWork
+from src.application.engagement.ports import EngagementUnitOfWork, MissionsUnitOfWork
 from src.application.shared.ports import Clock, IdGenerator
 
 
@@ -23,4 +23,15 @@ class RewardDeps:
 
     uow_factory: Callable[[], EngagementUnitOfWork]
     clock: Clock
+    ids: IdGenerator
+
+
+@dataclass
+class MissionDeps:
+    """Missions and achievements: `timezone` is the streak's (one setting decides every calendar boundary);
+    `ids` numbers audit entries and notifications."""
+
+    uow_factory: Callable[[], MissionsUnitOfWork]
+    clock: Clock
+    timezone: tzinfo
     ids: IdGenerator

@@ -9,9 +9,12 @@ from typing import Protocol
 
 from src.application.games.ports import HasInventory
 from src.application.identity.ports import HasUsers
+from src.application.notifications.ports import NotificationRepository
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletUnitOfWork
+from src.domain.engagement.achievements import AchievementDefinition, AchievementProgress
+from src.domain.engagement.missions import MissionDefinition, MissionProgress
 from src.domain.engagement.rewards import Reward
 from src.domain.engagement.streak import DayMark, Streak
 from src.domain.engagement.vip import VipTierChange, VipTotals
@@ -110,3 +113,85 @@ class EngagementUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, Audited, Pr
 
     @property
     def vip_history(self) -> VipHistoryRepository: ...
+
+
+MissionKey = tuple[str, str]  # (mission id, period key)
+
+
+class DefinitionRepository(Protocol):
+    """Missions and achievements as data; every list is in display order (position, then id)."""
+
+    async def missions(self) -> list[MissionDefinition]:
+        """All of them, disabled ones included."""
+        ...
+
+    async def mission(self, mission_id: str) -> MissionDefinition | None: ...
+
+    async def add_mission(self, definition: MissionDefinition, now: datetime) -> None:
+        """DefinitionExists when the id is taken."""
+        ...
+
+    async def save_mission(self, definition: MissionDefinition, now: datetime) -> None: ...
+
+    async def achievements(self) -> list[AchievementDefinition]: ...
+
+    async def achievement(self, achievement_id: str) -> AchievementDefinition | None: ...
+
+    async def add_achievement(self, definition: AchievementDefinition, now: datetime) -> None: ...
+
+    async def save_achievement(self, definition: AchievementDefinition, now: datetime) -> None: ...
+
+
+class ProgressRepository(Protocol):
+    """Players' mission and achievement progress, and the events already counted."""
+
+    async def lock_player(self, user_id: str) -> None:
+        """Hold the player's progress until the transaction ends: two passes counting one player queue."""
+        ...
+
+    async def first_seen(self, user_id: str, event_ids: Sequence[str], now: datetime) -> set[str]:
+        """Remember the events as counted; those that were not before (a redelivered event is not returned; a
+        concurrent transaction recording the same id waits for the first, as a unique index does)."""
+        ...
+
+    async def missions_of(self, user_id: str, keys: Sequence[MissionKey]) -> dict[MissionKey, MissionProgress]:
+        """The player's stored rows among `keys` (a key without a row is absent)."""
+        ...
+
+    async def save_missions(self, rows: Sequence[MissionProgress], now: datetime) -> None:
+        """Insert or update progress and completion (a completion is never undone; a claim is never touched)."""
+        ...
+
+    async def claim_mission(self, user_id: str, key: MissionKey, now: datetime) -> bool:
+        """Mark a completed, unclaimed mission claimed, decided by the store (concurrent claims: one True)."""
+        ...
+
+    async def achievements_of(self, user_id: str) -> dict[str, AchievementProgress]: ...
+
+    async def save_achievements(self, rows: Sequence[AchievementProgress], now: datetime) -> None:
+        """Insert or update progress, unlock and (auto) claim; an unlock or a claim is never undone."""
+        ...
+
+    async def claim_achievement(self, user_id: str, achievement_id: str, now: datetime) -> bool:
+        """Mark an unlocked, unclaimed achievement claimed (concurrent claims: one True)."""
+        ...
+
+    async def unlocked_count(self, user_id: str) -> int: ...
+
+
+class HasInbox(Protocol):
+    """An unlock writes its inbox notification in its own transaction."""
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
+
+
+class MissionsUnitOfWork(WalletUnitOfWork, HasInventory, HasInbox, Audited, Protocol):
+    """Definitions and progress, plus what a prize pays into (the wallet, the inventory), the inbox an unlock
+    notifies, and the audit log of an operator's change."""
+
+    @property
+    def definitions(self) -> DefinitionRepository: ...
+
+    @property
+    def progress(self) -> ProgressRepository: ...

@@ -89,6 +89,15 @@ def _level_up(event: OutboxMessage) -> Translation:
     return "level_up", event.aggregate_id, {key: event.payload.get(key) for key in ("season_id", "level")}
 
 
+def _achievement(event: OutboxMessage) -> Translation:
+    data = {key: event.payload.get(key) for key in ("achievement_id", "title", "reward")}
+    return "achievement_unlocked", event.aggregate_id, data
+
+
+def _mission(event: OutboxMessage) -> Translation:
+    return "mission_completed", event.aggregate_id, {key: event.payload.get(key) for key in ("mission_id", "title")}
+
+
 TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
     "RewardGranted": _reward,
     "BalanceChanged": _balance,
@@ -98,6 +107,8 @@ TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
     "AnnouncementPublished": _announcement,
     "StreakUpdated": _streak,
     "BattlePassLevelReached": _level_up,
+    "AchievementUnlocked": _achievement,
+    "MissionCompleted": _mission,
 }
 
 

@@ -28,3 +28,18 @@ class NoDailyBonus(DomainError):
 class DailyBonusClaimed(DomainError):
     code = "ALREADY_CLAIMED"
     default_message = "today's VIP bonus was already claimed"
+
+
+class NotClaimable(DomainError):
+    code = "NOT_CLAIMABLE"
+    default_message = "this is not completed yet"
+
+
+class AlreadyClaimed(DomainError):
+    code = "ALREADY_CLAIMED"
+    default_message = "this reward was already claimed"
+
+
+class DefinitionExists(DomainError):
+    code = "DEFINITION_EXISTS"
+    default_message = "a definition with this id exists"

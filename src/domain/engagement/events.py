@@ -31,3 +31,31 @@ class BattlePassLevelReached(DomainEvent):
 
     season_id: str
     level: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MissionCompleted(DomainEvent):
+    """A player's mission reached its target in `period_key` (a day, a week's Monday, or "once")."""
+
+    event_type: ClassVar[str] = "MissionCompleted"
+    aggregate_type: ClassVar[str] = "user"
+
+    mission_id: str
+    title: str
+    period: str
+    period_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AchievementUnlocked(DomainEvent):
+    """A player's achievement unlocked; `reward` is its prize ({coins?, gems?, item_id?}), `claimed` when it was
+    paid at the unlock (auto_claim)."""
+
+    event_type: ClassVar[str] = "AchievementUnlocked"
+    aggregate_type: ClassVar[str] = "user"
+
+    achievement_id: str
+    title: str
+    category: str
+    reward: dict[str, object]
+    claimed: bool

@@ -19,7 +19,7 @@ from src.adapters.security.tokens import PyJwtTokenService
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.analytics.deps import ActionConfig, ActionDeps
 from src.application.engagement.battlepass import BattlePassDeps
-from src.application.engagement.deps import EngagementDeps, RewardDeps
+from src.application.engagement.deps import EngagementDeps, MissionDeps, RewardDeps
 from src.application.engagement.seasons import SeasonDeps
 from src.application.games.deps import GamesDeps
 from src.application.games.leaderboard import Leaderboard
@@ -115,6 +115,13 @@ def seasons(shared: Shared) -> SeasonDeps:
         SecretsIdGenerator(),
         ZoneInfo(settings.streak_timezone),
         settlement_batch_size=settings.season_settlement_batch_size,
+    )
+
+
+def missions(shared: Shared) -> MissionDeps:
+    """Missions reset on the streak's calendar: one timezone setting for every engagement boundary."""
+    return MissionDeps(
+        shared.uow_factory, shared.clock, ZoneInfo(shared.settings.streak_timezone), SecretsIdGenerator()
     )
 
 

@@ -124,6 +124,7 @@ async def _container(
         rewards=rewards,
         battlepass=contexts.battlepass(shared),
         seasons=contexts.seasons(shared),
+        missions=contexts.missions(shared),
         relay=relay,
         realtime=await contexts.realtime(settings, clients.realtime, identity, stack),
         shop=contexts.shop(shared),

@@ -39,6 +39,7 @@ from src.entrypoints.http.limited import LimitedPackagesController
 from src.entrypoints.http.limits import LimitsController
 from src.entrypoints.http.metrics import MetricsController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
+from src.entrypoints.http.missions import AchievementsController, MissionsController
 from src.entrypoints.http.notifications import NotificationsController
 from src.entrypoints.http.openapi import finish_openapi
 from src.entrypoints.http.ops import OpsController
@@ -161,6 +162,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         BattlePassController,
         VipController,
         FeedbackController,
+        MissionsController,
+        AchievementsController,
         RewardsController,
         ShopController,
         GemShopController,

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from src.application.engagement.battlepass import current_level
+from src.application.engagement.missions import achievements_unlocked
 from src.application.engagement.streaks import get_status
 from src.application.games.history import player_summary
 from src.application.identity import auth, invites, profiles, sessions
@@ -165,11 +166,12 @@ class UsersController(Controller):
 
     @get("/stats", operation_id="user_stats")
     async def stats(self, request: PrincipalRequest) -> UserStatsOut:
-        """Games' play summary, the shop's purchases and the engagement streak, for the caller."""
+        """Games' play summary, the shop's purchases, the engagement streak and achievements, for the caller."""
         container, user_id = container_of(request), request.user.user_id
         summary = await player_summary(user_id, container.games)
         spending = await my_spending(user_id, container.purchases)
         streak = await get_status(user_id, container.engagement)
+        unlocked = await achievements_unlocked(user_id, container.missions)
         return UserStatsOut(
             total_spins=summary.total_spins,
             total_wins=summary.total_wins,
@@ -177,6 +179,7 @@ class UsersController(Controller):
             net_coins=summary.net_coins,
             gacha_pulls=summary.gacha_pulls,
             purchases=spending.purchases,
+            achievements_unlocked=unlocked,
             current_streak=streak.count,
         )
 

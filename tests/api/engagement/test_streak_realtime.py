@@ -21,12 +21,14 @@ async def test_a_tick_and_a_protection_reach_the_players_socket_as_streak_update
     await settle(client)
     with await client.websocket_connect(f"{WS}?token={player['access_token']}") as session:
         assert (await client.post(TICK, headers=bearer(player))).status_code == 200
-        got = await events(session, 4)  # reward_granted, profile_update, streak_update, then the reward's notification
+        # reward_granted, profile_update, streak_update, then the reward's notification and the daily_streak mission
+        got = await events(session, 5)
         assert (await client.post(PROTECT, headers=bearer(player))).status_code == 200
         [protected] = await events(session, 1)
 
     by_type = {frame["type"]: frame for frame in got}
-    assert set(by_type) == {"reward_granted", "profile_update", "streak_update", "notification"}
+    assert set(by_type) == {"reward_granted", "profile_update", "streak_update", "notification", "mission_completed"}
+    assert by_type["mission_completed"]["data"]["mission_id"] == "daily_streak"
     assert by_type["notification"]["data"]["type"] == "reward"
     assert by_type["streak_update"]["data"] == {
         "count": 1,

@@ -3,7 +3,18 @@
 from src.adapters.sqla.models.analytics import PlayerActionRow
 from src.adapters.sqla.models.base import Base
 from src.adapters.sqla.models.battlepass import BattlePassClaimRow, BattlePassProgressRow, BattlePassSeasonRow
-from src.adapters.sqla.models.engagement import StreakDayRow, StreakRow, VipTierChangeRow, VipTotalsRow
+from src.adapters.sqla.models.engagement import (
+    AchievementDefinitionRow,
+    AchievementProgressRow,
+    MissionDefinitionRow,
+    MissionProgressRow,
+    ProgressEventRow,
+    ProgressPlayerRow,
+    StreakDayRow,
+    StreakRow,
+    VipTierChangeRow,
+    VipTotalsRow,
+)
 from src.adapters.sqla.models.follows import FollowRow
 from src.adapters.sqla.models.games import (
     FairnessSeedRow,
@@ -32,6 +43,8 @@ from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, WalletRow
 
 __all__ = [
+    "AchievementDefinitionRow",
+    "AchievementProgressRow",
     "AuditLogRow",
     "Base",
     "BattlePassClaimRow",
@@ -50,6 +63,8 @@ __all__ = [
     "InventoryItemRow",
     "InviteCodeRow",
     "LedgerEntryRow",
+    "MissionDefinitionRow",
+    "MissionProgressRow",
     "NotificationRow",
     "NotificationSettingsRow",
     "OutboxRow",
@@ -57,6 +72,8 @@ __all__ = [
     "PlayerGameStateRow",
     "PlayerLimitsRow",
     "ProcessedEventRow",
+    "ProgressEventRow",
+    "ProgressPlayerRow",
     "PurchaseTransactionRow",
     "PushSubscriptionRow",
     "RefreshTokenRow",

@@ -1,10 +1,11 @@
-"""Engagement tables: daily streaks and their calendar, VIP running totals and tier history."""
+"""Engagement tables: daily streaks and their calendar, VIP running totals and tier history; mission and
+achievement definitions and each player's progress."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.adapters.sqla.models.base import Base
@@ -58,3 +59,100 @@ class VipTierChangeRow(Base):
     to_tier: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(16))  # earned | admin
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MissionDefinitionRow(Base):
+    """A mission as data: what it counts (metric, operator, rarity), how far (target), for when (period), its prize."""
+
+    __tablename__ = "mission_definitions"
+    __table_args__ = (
+        CheckConstraint("target > 0", name="target_positive"),
+        CheckConstraint("reward_coins >= 0 AND reward_gems >= 0", name="reward_valid"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    period: Mapped[str] = mapped_column(String(16))
+    metric: Mapped[str] = mapped_column(String(32))
+    operator: Mapped[str] = mapped_column(String(8))
+    rarity: Mapped[str | None] = mapped_column(String(16))
+    target: Mapped[int] = mapped_column(BigInteger)
+    reward_coins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    reward_gems: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    reward_item_id: Mapped[str | None] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AchievementDefinitionRow(Base):
+    __tablename__ = "achievement_definitions"
+    __table_args__ = (
+        CheckConstraint("target > 0", name="target_positive"),
+        CheckConstraint("reward_coins >= 0 AND reward_gems >= 0", name="reward_valid"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(40))
+    metric: Mapped[str] = mapped_column(String(32))
+    operator: Mapped[str] = mapped_column(String(8))
+    rarity: Mapped[str | None] = mapped_column(String(16))
+    target: Mapped[int] = mapped_column(BigInteger)
+    reward_coins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    reward_gems: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    reward_item_id: Mapped[str | None] = mapped_column(String(64))
+    hidden: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    auto_claim: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    precondition_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("achievement_definitions.id"))
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProgressPlayerRow(Base):
+    """One row per player whose progress was counted: locked while a pass counts them, so passes queue."""
+
+    __tablename__ = "progress_players"
+
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProgressEventRow(Base):
+    """An event the progress engine counted: a redelivered one finds its row and counts nothing."""
+
+    __tablename__ = "progress_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    counted_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class MissionProgressRow(Base):
+    """A player's count of one mission in one period (the day, the week's Monday, or "once")."""
+
+    __tablename__ = "mission_progress"
+    __table_args__ = (CheckConstraint("claimed_at IS NULL OR completed_at IS NOT NULL", name="claimed_completed"),)
+
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    mission_id: Mapped[str] = mapped_column(String(64), ForeignKey("mission_definitions.id"), primary_key=True)
+    period_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    progress: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AchievementProgressRow(Base):
+    __tablename__ = "achievement_progress"
+    __table_args__ = (CheckConstraint("claimed_at IS NULL OR unlocked_at IS NOT NULL", name="claimed_unlocked"),)
+
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    achievement_id: Mapped[str] = mapped_column(String(64), ForeignKey("achievement_definitions.id"), primary_key=True)
+    progress: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    unlocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Router
 
 from src.entrypoints.http.admin.analytics import AdminAnalyticsController
+from src.entrypoints.http.admin.engagement import AdminAchievementController, AdminMissionController
 from src.entrypoints.http.admin.games import AdminOddsController
 from src.entrypoints.http.admin.identity import AdminAuditController, AdminInviteCodeController
 from src.entrypoints.http.admin.limited import AdminLimitedPackageController
@@ -44,5 +45,7 @@ def admin_router() -> Router:
             AdminAnalyticsController,
             AdminBattlePassController,
             AdminSeasonBoardController,
+            AdminMissionController,
+            AdminAchievementController,
         ],
     )

@@ -1,0 +1,170 @@
+"""Contract of the definition and progress repositories: memory, SQLite and PostgreSQL ship the same defaults, keep
+definitions, count each event id once, never undo a completion, an unlock or a claim, and let one claim win."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from src.domain.engagement.achievements import AchievementDefinition, AchievementProgress
+from src.domain.engagement.defaults import DEFAULT_ACHIEVEMENTS, DEFAULT_MISSIONS
+from src.domain.engagement.errors import DefinitionExists
+from src.domain.engagement.missions import MissionDefinition, MissionProgress, Period, Prize
+from src.domain.engagement.progress import Counter, Metric, Operator
+from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
+
+pytestmark = pytest.mark.asyncio
+
+NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
+LATER = datetime(2031, 5, 6, 13, 0, tzinfo=UTC)
+
+
+def _mission(**changes: object) -> MissionDefinition:
+    mission = MissionDefinition(f"c_{uuid.uuid4().hex[:16]}", "Contract", Period.DAILY,
+                                Counter(Metric.PULLS_OF_RARITY, Operator.MAX, "Epic"), 7, Prize(5, 1, "streak_shield"),
+                                True, 999_999)  # fmt: skip
+    return replace(mission, **changes)  # type: ignore[arg-type]
+
+
+def _achievement(**changes: object) -> AchievementDefinition:
+    achievement = AchievementDefinition(f"c_{uuid.uuid4().hex[:16]}", "Contract", "tests", Counter(Metric.WINS), 3,
+                                        Prize(gems=2), hidden=True, auto_claim=True, position=999_999)  # fmt: skip
+    return replace(achievement, **changes)  # type: ignore[arg-type]
+
+
+async def test_every_store_ships_the_default_definitions(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as sut:
+        missions = [
+            m for m in await sut.definitions.missions() if m.mission_id in {d.mission_id for d in DEFAULT_MISSIONS}
+        ]
+        achievements = await sut.definitions.achievements()
+
+    assert missions == list(DEFAULT_MISSIONS)
+    shipped = {d.achievement_id for d in DEFAULT_ACHIEVEMENTS}
+    assert [a for a in achievements if a.achievement_id in shipped] == list(DEFAULT_ACHIEVEMENTS)
+
+
+async def test_definitions_read_back_equal_and_change_in_place(uow_factory: UnitOfWorkFactory) -> None:
+    mission, achievement = _mission(), _achievement()
+    async with uow_factory() as sut:
+        await sut.definitions.add_mission(mission, NOW)
+        await sut.definitions.add_achievement(achievement, NOW)
+        await sut.commit()
+    changed = replace(mission, target=9, enabled=False, prize=Prize(coins=1))
+    chained = replace(achievement, precondition="first_spin", hidden=False)
+    async with uow_factory() as sut:
+        first = (
+            await sut.definitions.mission(mission.mission_id),
+            await sut.definitions.achievement(achievement.achievement_id),
+        )
+        await sut.definitions.save_mission(changed, LATER)
+        await sut.definitions.save_achievement(chained, LATER)
+        await sut.commit()
+    async with uow_factory() as sut:
+        read = (
+            await sut.definitions.mission(mission.mission_id),
+            await sut.definitions.achievement(achievement.achievement_id),
+        )
+        listed = [m for m in await sut.definitions.missions() if m.mission_id == mission.mission_id]
+
+    assert first == (mission, achievement)
+    assert read == (changed, chained)
+    assert listed == [changed]
+
+
+async def test_a_taken_definition_id_is_refused(uow_factory: UnitOfWorkFactory) -> None:
+    mission = _mission()
+    async with uow_factory() as sut:
+        await sut.definitions.add_mission(mission, NOW)
+        await sut.commit()
+
+    with pytest.raises(DefinitionExists):
+        async with uow_factory() as sut:
+            await sut.definitions.add_mission(replace(mission, title="Again"), NOW)
+
+
+async def test_an_event_id_is_new_once_and_only_after_a_commit(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    ids = [uuid.uuid4().hex for _ in range(3)]
+    async with uow_factory() as sut:
+        assert await sut.progress.first_seen(user_id, ids[:1], NOW) == set(ids[:1])  # rolled back: not remembered
+    async with uow_factory() as sut:
+        await sut.progress.lock_player(user_id)
+        first = await sut.progress.first_seen(user_id, ids[:2], NOW)
+        await sut.commit()
+    async with uow_factory() as sut:
+        second = await sut.progress.first_seen(user_id, ids, NOW)
+        await sut.commit()
+
+    assert (first, second) == (set(ids[:2]), {ids[2]})
+
+
+async def test_concurrent_passes_recording_one_event_count_it_once(uow_factory: UnitOfWorkFactory) -> None:
+    user_id, event_id = await given_user(uow_factory), uuid.uuid4().hex
+
+    async def record() -> set[str]:
+        async with uow_factory() as uow:
+            await uow.progress.lock_player(user_id)
+            seen = await uow.progress.first_seen(user_id, [event_id], NOW)
+            await uow.commit()
+        return seen
+
+    results = await asyncio.gather(*(record() for _ in range(4)))
+
+    assert sorted(len(seen) for seen in results) == [0, 0, 0, 1]
+
+
+async def test_mission_progress_keeps_completion_and_claim_and_one_claim_wins(uow_factory: UnitOfWorkFactory) -> None:
+    user_id, mission = await given_user(uow_factory), _mission()
+    key = (mission.mission_id, "2031-05-06")
+    async with uow_factory() as sut:
+        await sut.definitions.add_mission(mission, NOW)
+        await sut.progress.save_missions([MissionProgress(user_id, *key, 7, NOW)], NOW)
+        early = await sut.progress.claim_mission(user_id, (mission.mission_id, "2031-05-07"), NOW)
+        await sut.commit()
+
+    async def claim() -> bool:
+        async with uow_factory() as uow:
+            won = await uow.progress.claim_mission(user_id, key, LATER)
+            await uow.commit()
+        return won
+
+    claims = await asyncio.gather(*(claim() for _ in range(4)))
+    async with uow_factory() as sut:  # a later pass writes progress without a completion: neither is undone
+        await sut.progress.save_missions([MissionProgress(user_id, *key, 9)], LATER)
+        await sut.commit()
+    async with uow_factory() as sut:
+        rows = await sut.progress.missions_of(user_id, [key, (mission.mission_id, "2031-05-07")])
+
+    assert early is False
+    assert sorted(claims) == [False, False, False, True]
+    assert rows == {key: MissionProgress(user_id, *key, 9, NOW, LATER)}
+
+
+async def test_achievement_progress_keeps_unlock_and_claim_and_counts_unlocks(uow_factory: UnitOfWorkFactory) -> None:
+    user_id, achievement = await given_user(uow_factory), _achievement(auto_claim=False)
+    async with uow_factory() as sut:
+        await sut.definitions.add_achievement(achievement, NOW)
+        await sut.progress.save_achievements([AchievementProgress(user_id, achievement.achievement_id, 3, NOW)], NOW)
+        await sut.progress.save_achievements([AchievementProgress(user_id, "first_spin", 0)], NOW)
+        await sut.commit()
+    async with uow_factory() as sut:
+        claimed = [
+            await sut.progress.claim_achievement(user_id, name, LATER)
+            for name in (achievement.achievement_id, "first_spin")
+        ]
+        again = await sut.progress.claim_achievement(user_id, achievement.achievement_id, LATER)
+        await sut.progress.save_achievements([AchievementProgress(user_id, achievement.achievement_id, 4)], LATER)
+        await sut.commit()
+    async with uow_factory() as sut:
+        rows = await sut.progress.achievements_of(user_id)
+        count = await sut.progress.unlocked_count(user_id)
+
+    assert (claimed, again) == ([True, False], False)
+    assert rows[achievement.achievement_id] == AchievementProgress(user_id, achievement.achievement_id, 4, NOW, LATER)
+    assert rows["first_spin"] == AchievementProgress(user_id, "first_spin", 0)
+    assert count == 1
