@@ -9,7 +9,14 @@ from enum import StrEnum
 from typing import Any
 
 from src.application.analytics import tracking
-from src.application.engagement import battlepass_settlement, battlepass_xp, season_settlement, seasons, vip
+from src.application.engagement import (
+    battlepass_settlement,
+    battlepass_xp,
+    progress,
+    season_settlement,
+    seasons,
+    vip,
+)
 from src.application.notifications import campaigns, email, inbox, push
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
 from src.application.shop import purchases, webhooks
@@ -23,6 +30,7 @@ STALE_VOID_INTERVAL_SECONDS = 60.0
 HOLD_SWEEP_INTERVAL_SECONDS = 30.0
 NOTIFICATION_PURGE_INTERVAL_SECONDS = 3600.0
 ACTION_PURGE_INTERVAL_SECONDS = 3600.0
+COUNTED_EVENT_PURGE_INTERVAL_SECONDS = 3600.0
 OUTBOX_SAFETY_PASS_SECONDS = 10.0
 INBOX_PURGE_INTERVAL_SECONDS = 3600.0
 
@@ -143,6 +151,12 @@ JOBS: tuple[Job, ...] = (
         "maintenance",
         lambda c, _: tracking.purge_old_actions(c.actions),
         schedule=Schedule(lambda _: ACTION_PURGE_INTERVAL_SECONDS, minute=27, run_at_startup=True),
+    ),
+    Job(
+        "forget_counted_events",
+        "maintenance",
+        lambda c, _: progress.forget_counted_events(c.missions),
+        schedule=Schedule(lambda _: COUNTED_EVENT_PURGE_INTERVAL_SECONDS, minute=37, run_at_startup=True),
     ),
     Job(
         "forget_old_arrivals",

@@ -34,7 +34,8 @@ class EngagementTables:
         default_factory=lambda: {definition.achievement_id: definition for definition in DEFAULT_ACHIEVEMENTS}
     )
     progress_players: dict[str, bool] = field(default_factory=dict)
-    progress_events: dict[str, str] = field(default_factory=dict)  # event id → user id
+    # event id → (user, counted at); None once forgotten
+    progress_events: dict[str, tuple[str, datetime] | None] = field(default_factory=dict)
     mission_progress: dict[tuple[str, str, str], MissionProgress] = field(default_factory=dict)
     achievement_progress: dict[tuple[str, str], AchievementProgress] = field(default_factory=dict)
 

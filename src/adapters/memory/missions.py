@@ -74,8 +74,8 @@ class InMemoryProgressRepository:
         fresh = set()
         for event_id in event_ids:
             await self._workspace.lock_row("progress_events", event_id)
-            if event_id not in self._tables.progress_events:
-                self._tables.progress_events[event_id] = user_id
+            if self._tables.progress_events.get(event_id) is None:  # never counted, or forgotten (a tombstone)
+                self._tables.progress_events[event_id] = (user_id, now)
                 fresh.add(event_id)
         return fresh
 
@@ -126,3 +126,10 @@ class InMemoryProgressRepository:
     async def unlocked_count(self, user_id: str) -> int:
         rows = self._tables.achievement_progress.items()
         return sum(1 for key, row in rows if key[0] == user_id and row.unlocked_at is not None)
+
+    async def forget_counted_before(self, cutoff: datetime, limit: int) -> int:
+        events = self._tables.progress_events
+        old = [event_id for event_id, row in events.items() if row is not None and row[1] < cutoff][:limit]
+        for event_id in old:
+            events[event_id] = None  # a tombstone: publishing a deletion writes it
+        return len(old)

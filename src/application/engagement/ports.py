@@ -178,6 +178,10 @@ class ProgressRepository(Protocol):
 
     async def unlocked_count(self, user_id: str) -> int: ...
 
+    async def forget_counted_before(self, cutoff: datetime, limit: int) -> int:
+        """Forget up to `limit` events counted before `cutoff` (long published: never delivered again); how many."""
+        ...
+
 
 class HasInbox(Protocol):
     """An unlock writes its inbox notification in its own transaction."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from src.application.engagement.deps import MissionDeps
 from src.application.engagement.facts import facts_of
@@ -28,6 +28,10 @@ from src.domain.notifications.events import NotificationCreated
 from src.domain.notifications.model import Notification
 
 ACHIEVEMENT_REASON, ACHIEVEMENT_REF = "achievement_reward", "achievement"
+# A counted event id is kept this long: the relay redelivers only what it has not yet published (seconds, or the
+# length of an outage), so a week is far past any redelivery.
+COUNTED_EVENT_RETENTION = timedelta(days=7)
+FORGET_BATCH = 5_000
 _NOTICE_IDS = uuid.UUID("3f0d8a61-2b9e-4f57-b6c2-5e1d7a9c4b80")  # namespace of unlock notification ids
 
 
@@ -170,3 +174,15 @@ def completed_event(user_id: str, mission: MissionDefinition, period: str, now: 
 def achievement_claim(user_id: str, achievement: AchievementDefinition) -> Claim:
     return Claim(user_id, achievement.prize, ACHIEVEMENT_REASON, ACHIEVEMENT_REF,
                  f"{user_id}:{achievement.achievement_id}", f"achievement:{achievement.achievement_id}")  # fmt: skip
+
+
+async def forget_counted_events(deps: MissionDeps) -> int:
+    """The hourly purge of counted event ids past their retention, in batches."""
+    cutoff, total = deps.clock.now() - COUNTED_EVENT_RETENTION, 0
+    while True:
+        async with deps.uow_factory() as uow:
+            forgotten = await uow.progress.forget_counted_before(cutoff, FORGET_BATCH)
+            await uow.commit()
+        total += forgotten
+        if forgotten < FORGET_BATCH:
+            return total

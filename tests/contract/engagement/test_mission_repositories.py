@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -168,3 +168,23 @@ async def test_achievement_progress_keeps_unlock_and_claim_and_counts_unlocks(uo
     assert rows[achievement.achievement_id] == AchievementProgress(user_id, achievement.achievement_id, 4, NOW, LATER)
     assert rows["first_spin"] == AchievementProgress(user_id, "first_spin", 0)
     assert count == 1
+
+
+async def test_counted_events_before_a_cutoff_are_forgotten_in_batches(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    old, recent = [uuid.uuid4().hex for _ in range(3)], uuid.uuid4().hex
+    long_ago = datetime(2001, 1, 1, tzinfo=UTC)  # before any other test's rows in the shared PostgreSQL database
+    async with uow_factory() as sut:
+        await sut.progress.first_seen(user_id, old, long_ago)
+        await sut.progress.first_seen(user_id, [recent], long_ago + timedelta(days=2))
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        first = await sut.progress.forget_counted_before(long_ago + timedelta(days=1), 2)
+        second = await sut.progress.forget_counted_before(long_ago + timedelta(days=1), 2)
+        await sut.commit()
+    async with uow_factory() as sut:
+        seen_again = await sut.progress.first_seen(user_id, [*old, recent], LATER)
+
+    assert (first, second) == (2, 1)
+    assert seen_again == set(old)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -219,3 +219,9 @@ class SqlaProgressRepository:
         table = AchievementProgressRow
         statement = select(func.count()).where(table.user_id == user_id, table.unlocked_at.is_not(None))
         return int((await self._db.execute(statement)).scalar_one())
+
+    async def forget_counted_before(self, cutoff: datetime, limit: int) -> int:
+        table = ProgressEventRow
+        oldest = select(table.event_id).where(table.counted_at < cutoff).limit(limit).scalar_subquery()
+        result = await self._db.execute(delete(table).where(table.event_id.in_(oldest)))
+        return int(result.rowcount)  # type: ignore[attr-defined]
