@@ -18,9 +18,9 @@ from src.entrypoints.http.idempotency import idempotent
 from src.entrypoints.http.schemas.missions import (
     AchievementClaimOut,
     AchievementsOut,
-    ClaimIn,
     MissionClaimOut,
     MissionsOut,
+    RewardClaimIn,
 )
 from src.entrypoints.http.security import container_of
 
@@ -55,7 +55,7 @@ class MissionsController(Controller):
         request: PrincipalRequest,
         mission_id: FromPath[str],
         missions: NamedDependency[MissionDeps],
-        data: JSONBody[ClaimIn | None] = None,
+        data: JSONBody[RewardClaimIn | None] = None,
     ) -> Response[bytes]:
         """409 NOT_CLAIMABLE before completion, 409 ALREADY_CLAIMED after the claim; 404 for an unknown mission."""
 
@@ -87,7 +87,7 @@ class AchievementsController(Controller):
         request: PrincipalRequest,
         achievement_id: FromPath[str],
         missions: NamedDependency[MissionDeps],
-        data: JSONBody[ClaimIn | None] = None,
+        data: JSONBody[RewardClaimIn | None] = None,
     ) -> Response[bytes]:
         """409 NOT_CLAIMABLE before the unlock, 409 ALREADY_CLAIMED after the claim (auto_claim ones are paid at
         the unlock)."""

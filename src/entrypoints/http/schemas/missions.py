@@ -62,7 +62,7 @@ class MissionsOut(Struct):
                    weekly_resets_at=board.weekly_resets_at)  # fmt: skip
 
 
-class ClaimIn(Struct):
+class RewardClaimIn(Struct):
     """The body is optional; the Idempotency-Key header wins over `idempotency_key`."""
 
     idempotency_key: Annotated[str, msgspec.Meta(max_length=255)] | None = None
