@@ -74,6 +74,8 @@ IDEMPOTENT_OPERATIONS: dict[str, bool] = {
     "battlepass_claim": False,
     "battlepass_buy_premium": True,
     "shop_gem_item_buy": True,
+    "claim_mission": False,
+    "claim_achievement": False,
 }
 
 # Domain refusals each operation can answer, beyond what every operation of its kind can (see _error_codes).
@@ -120,6 +122,10 @@ OPERATION_CODES: dict[str, tuple[str, ...]] = {
     "follow": ("NOT_FOUND",),
     "reward_grant": ("NOT_FOUND", "ALREADY_APPLIED"),
     "admin_grant": ("NOT_FOUND", "ALREADY_APPLIED"),
+    "claim_mission": ("NOT_FOUND", "NOT_CLAIMABLE", "ALREADY_CLAIMED"),
+    "claim_achievement": ("NOT_FOUND", "NOT_CLAIMABLE", "ALREADY_CLAIMED"),
+    "admin_create_mission": ("DEFINITION_EXISTS",),
+    "admin_create_achievement": ("DEFINITION_EXISTS",),
 }
 
 # What the domain checks, written into the request schemas (schema name -> property -> JSON Schema keywords).
