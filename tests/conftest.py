@@ -1,9 +1,12 @@
-"""Shared fixtures: a migrated PostgreSQL database per session, isolated Redis keys, apps and clients."""
+"""Shared fixtures: a PostgreSQL database migrated once per run, isolated Redis keys, apps and clients."""
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from redis.asyncio import Redis
 from src.adapters.sqla import migrations
 from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import Settings, load_settings
-from tests.support.databases import create_database, drop_database
+from tests.support.databases import DatabaseReaper, create_database, database_exists, drop_database
 from tests.support.env import TEST_REDIS_URL
 from tests.support.loops import run_outside_tests
 from tests.support.redis_keys import delete_namespace, new_namespace
@@ -36,25 +39,62 @@ def olap_dsn(session_tmp: Path) -> str:
     return f"chdb://{session_tmp / 'olap'}"
 
 
-@pytest.fixture(scope="session")
-def migrated_template() -> Iterator[str]:
-    """The name of a PostgreSQL database migrated to head once per session, for `create_database(template=...)`."""
-    name, url = asyncio.run(create_database("cc_template"))
-    try:
-        migrations.upgrade(url)
-        yield name
-    finally:
-        asyncio.run(drop_database(name))
+RUN_ID = "CC_TEST_RUN_ID"  # one id per pytest run, shared by its xdist workers (they inherit the environment)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
+        os.environ.setdefault(RUN_ID, uuid.uuid4().hex[:12])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and RUN_ID in os.environ and _template_lock().exists():
+        asyncio.run(drop_database(_template_name()))  # every worker has finished with it
+        _template_lock().unlink()
+
+
+def _template_name() -> str:
+    return f"cc_template_{os.environ[RUN_ID]}"
+
+
+def _template_lock() -> Path:
+    return Path(tempfile.gettempdir()) / f"{_template_name()}.lock"
 
 
 @pytest.fixture(scope="session")
-def pg_url(migrated_template: str) -> Iterator[str]:
+def migrated_template() -> str:
+    """The name of a PostgreSQL database migrated to head once per run, for `create_database(template=...)`.
+
+    The first xdist worker to get here migrates it (under a file lock) and the others copy it; the controller
+    drops it when the run ends.
+    """
+    name = _template_name()
+    with _template_lock().open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not asyncio.run(database_exists(name)):
+            _, url = asyncio.run(create_database(name=name))
+            try:
+                migrations.upgrade(url)
+            except BaseException:
+                asyncio.run(drop_database(name))  # the next worker tries again rather than copy half a schema
+                raise
+    return name
+
+
+@pytest.fixture(scope="session")
+def database_reaper() -> Iterator[DatabaseReaper]:
+    """Drops the session's scratch databases in the background; the session ends once they are gone."""
+    reaper = DatabaseReaper()
+    yield reaper
+    reaper.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url(migrated_template: str, database_reaper: DatabaseReaper) -> Iterator[str]:
     """A fresh PostgreSQL database migrated to head, dropped at the end of the session."""
     name, url = asyncio.run(create_database(template=migrated_template))
-    try:
-        yield url
-    finally:
-        asyncio.run(drop_database(name))
+    yield url
+    database_reaper.drop(name)
 
 
 async def _delete_namespace(namespace: str) -> None:
@@ -120,3 +160,9 @@ def app(make_settings: SettingsFactory) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app) as test_client:
         yield test_client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The e2e tests (processes started, seconds each) go first, in their modules' order: with `--dist worksteal`
+    the long tests start early and the short ones fill the gaps, instead of one long test ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)

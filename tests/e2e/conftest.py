@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.databases import create_database, drop_database
+from tests.support.databases import DatabaseReaper, create_database
 from tests.support.env import TEST_REDIS_URL
 
 
 @pytest.fixture
-def database(migrated_template: str) -> Iterator[tuple[str, str]]:
+def database(migrated_template: str, database_reaper: DatabaseReaper) -> Iterator[tuple[str, str]]:
     """(SQLAlchemy URL, asyncpg DSN) of a migrated database this test may tamper with."""
     name, url = asyncio.run(create_database("cc_scratch", template=migrated_template))
     try:
         yield url, url.replace("postgresql+asyncpg://", "postgresql://", 1)
     finally:
-        asyncio.run(drop_database(name))
+        database_reaper.drop(name)
 
 
 @pytest.fixture

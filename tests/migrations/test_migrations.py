@@ -15,16 +15,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from src.adapters.sqla import migrations
 from src.adapters.sqla.models import Base
-from tests.support.databases import create_database, drop_database
+from tests.support.databases import DatabaseReaper, create_database
 
 
 @pytest.fixture
-def empty_pg_url() -> Iterator[str]:
+def empty_pg_url(database_reaper: DatabaseReaper) -> Iterator[str]:
     name, url = asyncio.run(create_database("cc_migrations"))
     try:
         yield url
     finally:
-        asyncio.run(drop_database(name))
+        database_reaper.drop(name)
 
 
 def _revisions_oldest_first() -> list[str]:

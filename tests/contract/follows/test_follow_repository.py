@@ -33,7 +33,7 @@ from src.application.social.ports import FollowRepository, FollowView
 from src.domain.identity.model import User
 from src.domain.shared.errors import NotFound
 from src.domain.social.follow import CannotFollowSelf
-from tests.support.databases import create_database, drop_database
+from tests.support.databases import DatabaseReaper, create_database
 
 NOW = datetime(2031, 5, 6, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -135,13 +135,13 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def postgres_url(migrated_template: str) -> Iterator[str]:
+def postgres_url(migrated_template: str, database_reaper: DatabaseReaper) -> Iterator[str]:
     """A database of this module's own: the session-wide one must not get tables its migrations lack."""
     name, url = asyncio.run(create_database("cc_follows", template=migrated_template))
     try:
         yield _prepare(url)
     finally:
-        asyncio.run(drop_database(name))
+        database_reaper.drop(name)
 
 
 # Both databases are requested for every adapter: their fixtures run asyncio.run, which cannot be called

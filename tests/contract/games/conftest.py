@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 
 from tests.contract.wallet.conftest import UnitOfWorkFactory, open_adapter, sqlite_template
-from tests.support.databases import create_database, drop_database
+from tests.support.databases import DatabaseReaper, create_database
 
 __all__ = ["games_pg_url", "sqlite_template", "uow_factory"]
 
 
 @pytest.fixture(scope="session")
-def games_pg_url(migrated_template: str) -> Iterator[str]:
+def games_pg_url(migrated_template: str, database_reaper: DatabaseReaper) -> Iterator[str]:
     name, url = asyncio.run(create_database("cc_games", template=migrated_template))
     try:
         yield url
     finally:
-        asyncio.run(drop_database(name))
+        database_reaper.drop(name)
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
