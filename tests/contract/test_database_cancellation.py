@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from src.adapters.sqla.database import SqlaDatabase
+from tests.support.polling import eventually
 
 
 async def test_a_cancelled_statement_raises_cancelled_error_and_the_pool_recovers(pg_url: str) -> None:
@@ -23,7 +24,7 @@ async def test_a_cancelled_statement_raises_cancelled_error_and_the_pool_recover
 
     try:
         task = asyncio.create_task(sleep_in_the_database())
-        await asyncio.sleep(0.3)  # the statement is running
+        await eventually(lambda: _running(database, "SELECT pg_sleep(5)"))
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -31,3 +32,13 @@ async def test_a_cancelled_statement_raises_cancelled_error_and_the_pool_recover
             assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await database.dispose()
+
+
+async def _running(database: SqlaDatabase, statement: str) -> bool:
+    """The statement is running on another connection of this database."""
+    async with database.session_factory() as session:
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND state = 'active' AND query = :statement"
+        )
+        return bool((await session.execute(query, {"statement": statement})).scalar_one())

@@ -11,6 +11,7 @@ import pytest
 from src.application.shared.pagination import decode_cursor
 from src.domain.engagement.rewards import Reward, RewardType
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
+from tests.support.contention import until_waiting
 
 pytestmark = pytest.mark.asyncio
 
@@ -100,13 +101,13 @@ async def test_concurrent_adds_of_one_id_record_it_once(uow_factory: UnitOfWorkF
     """The second add waits for the first's commit, then is refused: a grant raced by its retry applies once."""
     user_id = await given_user(uow_factory)
     reward = _reward(user_id)
-    first_added, release = asyncio.Event(), asyncio.Event()
+    first_added = asyncio.Event()
 
     async def first() -> bool:
         async with uow_factory() as uow:
             added = await uow.rewards.add(reward)
             first_added.set()
-            await release.wait()
+            await until_waiting(uow)  # the second add waits for this commit
             await uow.commit()
         return added
 
@@ -117,11 +118,6 @@ async def test_concurrent_adds_of_one_id_record_it_once(uow_factory: UnitOfWorkF
             await uow.commit()
         return added
 
-    first_task, second_task = asyncio.create_task(first()), asyncio.create_task(second())
-    await first_added.wait()
-    await asyncio.sleep(0.2)
-    release.set()
-
-    assert await asyncio.gather(first_task, second_task) == [True, False]
+    assert await asyncio.gather(first(), second()) == [True, False]
     async with uow_factory() as sut:
         assert await sut.rewards.get(reward.reward_id) == reward

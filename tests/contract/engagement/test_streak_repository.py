@@ -9,6 +9,7 @@ import pytest
 
 from src.domain.engagement.streak import Streak
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
+from tests.support.contention import until_waiting
 
 pytestmark = pytest.mark.asyncio
 
@@ -54,13 +55,15 @@ async def test_a_streak_saved_without_commit_leaves_no_trace(uow_factory: UnitOf
 async def test_overlapping_changes_of_one_streak_queue_on_the_locked_row(uow_factory: UnitOfWorkFactory) -> None:
     """The second unit of work waits for the first's commit and then sees its streak, as two ticks would."""
     user_id = await given_user(uow_factory)
-    first_locked, release = asyncio.Event(), asyncio.Event()
+    first_locked = asyncio.Event()
+    still_waiting: list[bool] = []
 
     async def first() -> None:
         async with uow_factory() as uow:
             await uow.streaks.lock(user_id)
             first_locked.set()
-            await release.wait()
+            await until_waiting(uow)
+            still_waiting.append(not second_task.done())  # the second is waiting for the row
             await uow.streaks.save(Streak(user_id, 1, 1, DAY))
             await uow.commit()
 
@@ -71,12 +74,8 @@ async def test_overlapping_changes_of_one_streak_queue_on_the_locked_row(uow_fac
             await uow.commit()
         return seen
 
-    first_task = asyncio.create_task(first())
     second_task = asyncio.create_task(second())
-    await first_locked.wait()
-    await asyncio.sleep(0.2)
-    assert not second_task.done()  # still waiting for the row
-    release.set()
-    await first_task
+    await first()
 
+    assert still_waiting == [True]
     assert await second_task == Streak(user_id, 1, 1, DAY)

@@ -7,7 +7,6 @@ row per game type, so the config test only compares versions relative to the one
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +18,7 @@ from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
 from src.domain.wallet.errors import InsufficientFunds
 from src.domain.wallet.model import Currency, Movement
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
+from tests.support.contention import Hold, contend
 from tests.support.fairness import candidate_for
 
 pytestmark = pytest.mark.asyncio
@@ -105,15 +105,15 @@ async def test_a_play_recorded_without_commit_leaves_no_trace(uow_factory: UnitO
 async def test_overlapping_plays_of_one_player_queue_on_the_locked_state(uow_factory: UnitOfWorkFactory) -> None:
     user_id = await given_user(uow_factory)
 
-    async def play() -> None:
+    async def play(hold: Hold) -> None:
         async with uow_factory() as sut:
             state = (await sut.plays.begin_play(user_id, SLOT, candidate_for(user_id))).state
             state.streak += 1
-            await asyncio.sleep(0.01)  # hold the lock while the other play waits for it
+            await hold(sut)  # the lock is held until the other plays wait for it
             await sut.plays.record(state, _play(user_id, won=True, payout=200, delta_coins=100))
             await sut.commit()
 
-    await asyncio.gather(play(), play(), play())
+    await contend(play, play, play)
 
     async with uow_factory() as sut:
         assert await sut.plays.state(user_id, SLOT) == PlayerState(user_id, SLOT, streak=3)
@@ -355,14 +355,14 @@ async def test_concurrent_takes_of_the_last_unit_let_exactly_one_through(uow_fac
         await sut.inventory.add(user_id, [("streak_shield", "Streak Shield", "Rare")], NOW)
         await sut.commit()
 
-    async def take() -> bool:
+    async def take(hold: Hold) -> bool:
         async with uow_factory() as uow:
             taken = await uow.inventory.take(user_id, "streak_shield")
-            await asyncio.sleep(0.05)  # hold the row while the others try
+            await hold(uow)  # the row is held until the others wait for it
             await uow.commit()
         return taken
 
-    results = await asyncio.gather(*(take() for _ in range(5)))
+    results = await contend(*[take] * 5)
 
     assert sorted(results) == [False, False, False, False, True]
 

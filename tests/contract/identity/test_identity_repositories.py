@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -23,6 +24,7 @@ from src.domain.identity.model import AccountStatus, InviteCode, Session, User
 from src.domain.shared.audit import AuditEntry
 from src.domain.shared.principal import Rank
 from tests.contract.identity.conftest import ReadOutbox, UnitOfWorkFactory
+from tests.support.contention import Hold, contend, until_waiting
 
 pytestmark = pytest.mark.asyncio
 
@@ -300,18 +302,21 @@ async def test_a_rolled_back_raise_leaves_the_tier(uow_factory: UnitOfWorkFactor
     assert await _stored_tier(uow_factory, user.id) == 0
 
 
-async def _raise_holding(uow_factory: UnitOfWorkFactory, user_id: str, tier: int) -> bool:
-    async with uow_factory() as sut:
-        raised = await sut.users.raise_vip_tier(user_id, tier)
-        await asyncio.sleep(0.01)  # hold the transaction open while the other one tries
-        await sut.commit()
-        return raised
+def _raise_holding(uow_factory: UnitOfWorkFactory, user_id: str, tier: int) -> Callable[[Hold], Awaitable[bool]]:
+    async def raise_tier(hold: Hold) -> bool:
+        async with uow_factory() as sut:
+            raised = await sut.users.raise_vip_tier(user_id, tier)
+            await hold(sut)  # the transaction stays open until the other one waits for it
+            await sut.commit()
+            return raised
+
+    return raise_tier
 
 
 async def test_concurrent_raises_to_one_tier_let_exactly_one_win(uow_factory: UnitOfWorkFactory) -> None:
     user = await _given_user(uow_factory)
 
-    outcomes = await asyncio.gather(*(_raise_holding(uow_factory, user.id, 2) for _ in range(2)))
+    outcomes = await contend(*(_raise_holding(uow_factory, user.id, 2) for _ in range(2)))
 
     assert sorted(outcomes) == [False, True]
     assert await _stored_tier(uow_factory, user.id) == 2
@@ -320,7 +325,7 @@ async def test_concurrent_raises_to_one_tier_let_exactly_one_win(uow_factory: Un
 async def test_a_concurrent_lower_raise_never_lowers_the_higher_one(uow_factory: UnitOfWorkFactory) -> None:
     user = await _given_user(uow_factory)
 
-    higher, _ = await asyncio.gather(_raise_holding(uow_factory, user.id, 4), _raise_holding(uow_factory, user.id, 1))
+    higher, _ = await contend(_raise_holding(uow_factory, user.id, 4), _raise_holding(uow_factory, user.id, 1))
 
     assert higher is True
     assert await _stored_tier(uow_factory, user.id) == 4
@@ -520,14 +525,14 @@ async def test_an_uncommitted_consume_gives_the_use_back(uow_factory: UnitOfWork
 async def test_concurrent_consumes_of_the_last_use_let_exactly_one_win(uow_factory: UnitOfWorkFactory) -> None:
     invite = await _given_invite(uow_factory, max_uses=1)
 
-    async def sign_up() -> bool:
+    async def sign_up(hold: Hold) -> bool:
         async with uow_factory() as sut:
             taken = await sut.invites.consume(invite.code, NOW)
-            await asyncio.sleep(0.01)  # hold the transaction open while the other one tries
+            await hold(sut)  # the transaction stays open until the other one waits for it
             await sut.commit()
             return taken
 
-    outcomes = await asyncio.gather(sign_up(), sign_up())
+    outcomes = await contend(sign_up, sign_up)
 
     assert sorted(outcomes) == [False, True]
     async with uow_factory() as sut:
@@ -689,14 +694,14 @@ async def test_an_uncommitted_spend_leaves_the_token_unspent(uow_factory: UnitOf
 async def test_concurrent_spends_of_one_refresh_token_rotate_exactly_once(uow_factory: UnitOfWorkFactory) -> None:
     token_hash, session_id = await _given_refresh_token(uow_factory)
 
-    async def refresh() -> RefreshSpend:
+    async def refresh(hold: Hold) -> RefreshSpend:
         async with uow_factory() as sut:
             spend = await sut.sessions.spend_refresh_token(token_hash, NOW)
-            await asyncio.sleep(0.01)  # hold the transaction open while the other one tries
+            await hold(sut)  # the transaction stays open until the other one waits for it
             await sut.commit()
             return spend
 
-    spends = await asyncio.gather(refresh(), refresh())
+    spends = await contend(refresh, refresh)
 
     assert sorted(spend.outcome.value for spend in spends) == ["already_spent", "rotated"]
     assert {spend.session_id for spend in spends} == {session_id}
@@ -911,7 +916,7 @@ async def test_a_locked_read_makes_a_concurrent_vip_raise_wait_and_keeps_both_ch
         locked = await admin.users.get_for_update(user.id)
         assert locked is not None
         raising = asyncio.create_task(raise_to_two())
-        await asyncio.sleep(0.2)
+        await until_waiting(admin)
         assert not raising.done()  # it waits for the admin's change
         locked.rank = Rank.VIP
         await admin.users.update(locked)

@@ -3,7 +3,6 @@ when units of work claim concurrently, atomic progress counters, audiences by ta
 
 from __future__ import annotations
 
-import asyncio
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from src.domain.notifications.campaigns import Campaign, CampaignStatus
 from src.domain.notifications.model import Channel
 from src.domain.shared.principal import Rank
 from tests.contract.wallet.conftest import CREATED, UnitOfWorkFactory
+from tests.support.contention import Hold, contend
 
 NOW = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
 OPEN = (CampaignStatus.SCHEDULED, CampaignStatus.DISPATCHING)
@@ -129,15 +129,15 @@ async def test_concurrent_claimers_split_the_players_without_overlap(uow_factory
     campaign = await _given(uow_factory, _campaign())
     players = [f"player-{index:03d}" for index in range(40)]
 
-    async def claimer() -> list[str]:
+    async def claimer(hold: Hold) -> list[str]:
         async with uow_factory() as uow:
             won = [player for player in players if await uow.campaigns.claim_delivery(campaign.id, player, NOW)]
             await uow.campaigns.add_progress(campaign.id, len(won), 0)
-            await asyncio.sleep(0.01)
+            await hold(uow)  # the claims stay uncommitted until the other claimers wait for them
             await uow.commit()
         return won
 
-    results = await asyncio.gather(*(claimer() for _ in range(3)))
+    results = await contend(*[claimer] * 3)
     async with uow_factory() as uow:
         stored = await uow.campaigns.get(campaign.id)
 

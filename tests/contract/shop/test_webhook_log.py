@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from src.application.shared.pagination import decode_cursor
 from tests.contract.wallet.conftest import UnitOfWorkFactory
+from tests.support.contention import Hold, contend
 
 NOW = datetime(2031, 7, 1, 9, 0, tzinfo=UTC)
 
@@ -112,14 +112,14 @@ async def test_events_are_told_apart_by_id_only(uow_factory: UnitOfWorkFactory) 
 async def test_of_two_concurrent_deliveries_exactly_one_is_first(uow_factory: UnitOfWorkFactory) -> None:
     event_id = _event_id()
 
-    async def deliver() -> bool:
+    async def deliver(hold: Hold) -> bool:
         async with uow_factory() as uow:
             first = await uow.webhooks.first_delivery(event_id, "charge.captured", "ch_2", NOW)
-            await asyncio.sleep(0.05)  # keep the first one's row uncommitted while the other arrives
+            await hold(uow)  # the first one's row stays uncommitted until the other waits for it
             await uow.commit()
         return first
 
-    outcomes = await asyncio.gather(deliver(), deliver())
+    outcomes = await contend(deliver, deliver)
 
     assert sorted(outcomes) == [False, True]
 
@@ -149,14 +149,14 @@ async def test_a_rolled_back_arrival_is_not_remembered(uow_factory: UnitOfWorkFa
 async def test_of_two_concurrent_arrivals_of_one_message_exactly_one_is_first(uow_factory: UnitOfWorkFactory) -> None:
     key = uuid.uuid4().hex
 
-    async def arrive() -> bool:
+    async def arrive(hold: Hold) -> bool:
         async with uow_factory() as uow:
             first = await uow.webhooks.first_arrival(key, NOW)
-            await asyncio.sleep(0.05)
+            await hold(uow)
             await uow.commit()
         return first
 
-    assert sorted(await asyncio.gather(arrive(), arrive())) == [False, True]
+    assert sorted(await contend(arrive, arrive)) == [False, True]
 
 
 async def test_old_arrivals_are_forgotten_and_young_ones_kept(uow_factory: UnitOfWorkFactory) -> None:

@@ -15,6 +15,7 @@ import pytest
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
 from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
+from tests.support.contention import Hold, contend, until_waiting
 
 pytestmark = pytest.mark.asyncio
 
@@ -320,17 +321,17 @@ async def test_the_ledger_before_an_id_starts_below_it(uow_factory: UnitOfWorkFa
 async def test_overlapping_debits_never_take_a_balance_below_zero(uow_factory: UnitOfWorkFactory) -> None:
     user_id = await _given_wallet(uow_factory, 1000)
 
-    async def spend() -> bool:
+    async def spend(hold: Hold) -> bool:
         async with uow_factory() as sut:
             try:
                 await sut.wallets.debit(Movement(user_id, COINS, 100, "slot_bet", "spin", _ref()), NOW)
             except InsufficientFunds:
                 return False
-            await asyncio.sleep(0.005)  # hold the transaction open while the others try
+            await hold(sut)  # the transaction stays open until the others wait for it
             await sut.commit()
             return True
 
-    outcomes = await asyncio.gather(*(spend() for _ in range(20)))
+    outcomes = await contend(*[spend] * 20)
 
     assert outcomes.count(True) == 10
     assert await _balances(uow_factory, user_id) == {COINS: 0}
@@ -376,7 +377,7 @@ async def test_a_debit_waits_for_an_overlapping_debit_and_is_decided_on_its_outc
         async with uow_factory() as sut:
             await sut.wallets.debit(Movement(user_id, COINS, 60, "slot_bet"), NOW)
             first_debited.set()
-            await asyncio.sleep(0.02)  # the second debit is waiting for this row meanwhile
+            await until_waiting(sut)  # the second debit is waiting for this row
             if first_commits:
                 await sut.commit()
 
