@@ -109,11 +109,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 async def _until_started(logs: list[Path]) -> None:
-    """Each worker has opened its container: its development VAPID key appeared in its VAR_DIR (arq polls next)."""
+    """Each worker has opened its container: its development VAPID key appeared in its VAR_DIR (arq polls next,
+    and a job queued before it polls waits in Redis for it)."""
     async with asyncio.timeout(60):
         while not all((log.parent / "vapid" / "private_key.pem").exists() for log in logs):  # noqa: ASYNC110
             await asyncio.sleep(0.2)
-    await asyncio.sleep(1.0)
 
 
 async def _tier_of_players(client: Any, count: int) -> tuple[int, list[dict[str, Any]]]:

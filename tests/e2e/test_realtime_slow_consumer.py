@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 import pytest
 from redis.asyncio import Redis
@@ -21,6 +22,7 @@ from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
 from src.application.realtime.messages import RealtimeConfig, RealtimePublisher
 from tests.bench.ws_client import BenchSocket, open_socket
 from tests.support.env import TEST_REDIS_URL
+from tests.support.polling import eventually as poll
 from tests.support.processes import serving
 from tests.support.realtime import eventually
 from tests.support.redis_keys import delete_namespace, new_namespace
@@ -28,7 +30,8 @@ from tests.support.redis_keys import delete_namespace, new_namespace
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "plum-orbit-canyon-42"
-QUEUE_SIZE = 32  # a burst read from Redis in one go must fit: the publisher below paces itself
+QUEUE_SIZE = 32
+WINDOW = QUEUE_SIZE // 2  # the publisher waits for the fast client to read its window: its queue never overflows
 BROADCASTS = 3000
 PADDING = "x" * 1000  # ~1 KB a frame: the stalled socket's kernel and server buffers fill after a few thousand
 
@@ -80,22 +83,43 @@ def _frames(socket: BenchSocket) -> list[dict[str, Any]]:
     return [json.loads(payload) for _, payload in socket.received]
 
 
+def _announcements(socket: BenchSocket) -> int:
+    return sum(b'"announcement"' in payload for _, payload in socket.received)
+
+
+async def _signups_settled(client: httpx.AsyncClient, env: dict[str, str], tokens: list[str]) -> bool:
+    """Each signup's starting balance is credited (by a consumer of its event) and the outbox is all published:
+    no event of theirs reaches the sockets opened next."""
+    for token in tokens:
+        wallet = (await client.get("/api/wallet", headers={"authorization": f"Bearer {token}"})).json()
+        if not wallet["coins"]:
+            return False
+    dsn = env["DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://", 1)
+    connection = await asyncpg.connect(dsn)
+    try:
+        return not await connection.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    finally:
+        await connection.close()
+
+
 async def _scenario(env: dict[str, str], base_url: str) -> tuple[BenchSocket, BenchSocket, int | None]:
     """Returns the sockets and the fast one's close code before the test closed it (None: still open)."""
     address = urlsplit(base_url)
     host, port = address.hostname or "127.0.0.1", address.port or 80
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         slow_token, fast_token = await _token(client), await _token(client)
-    await asyncio.sleep(1.5)  # the signups' own events are out before the sockets open
+        await poll(lambda: _signups_settled(client, env, [slow_token, fast_token]))
     slow = await open_socket(host, port, f"/api/realtime/ws?token={slow_token}", receive_buffer=4096)
     fast = await open_socket(host, port, f"/api/realtime/ws?token={fast_token}")
     slow.pause_reading()
     async with _publisher(env) as publisher:
         for seq in range(BROADCASTS):
+            if seq % WINDOW == 0:
+                await eventually(lambda sent=seq: _announcements(fast) >= sent, within_seconds=60)
             await publisher.to_everyone(
                 uuid.uuid4().hex, "announcement", {"seq": seq, "pad": PADDING}, datetime.now(UTC)
             )
-    await eventually(lambda: len(fast.received) >= BROADCASTS, within_seconds=60)
+    await eventually(lambda: _announcements(fast) >= BROADCASTS, within_seconds=60)
     slow.resume_reading()
     await eventually(lambda: slow.close_code is not None, within_seconds=30)
     fast_closed = fast.close_code

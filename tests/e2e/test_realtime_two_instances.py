@@ -20,6 +20,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import asyncpg
 import httpx
 import pytest
 from redis.asyncio import Redis
@@ -171,6 +172,26 @@ def _quiet(socket: ClientConnection) -> None:
         return
 
 
+def _until_relayed(client: httpx.Client, player: dict[str, Any], pg_url: str, notifications: int) -> None:
+    """The worker's relay has published every event, the grants' own and those of their consumers (the player's
+    `notifications` are written, and nothing in the outbox waits to be published)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        inbox = client.get("/api/notifications", headers=_bearer(player)).json()["items"]
+        if len(inbox) >= notifications and not asyncio.run(_unpublished(pg_url)):
+            return
+        time.sleep(0.1)
+    pytest.fail("the relay never published the grants")
+
+
+async def _unpublished(pg_url: str) -> int:
+    connection = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+    finally:
+        await connection.close()
+
+
 def _wait_for_the_relay(stack: Stack) -> None:
     """The workers take a while to start on a busy machine: the first event is waited for longer."""
     player = _sign_up(stack.a)
@@ -214,7 +235,7 @@ def test_a_capture_retried_by_the_payments_worker_reaches_the_socket(sut: Stack)
     assert "failed" not in statuses
 
 
-def test_resume_on_the_other_instance_replays_exactly_the_missed_events(sut: Stack) -> None:
+def test_resume_on_the_other_instance_replays_exactly_the_missed_events(sut: Stack, pg_url: str) -> None:
     player = _sign_up(sut.a)
     admin = _admin(sut.b)
     with _open(sut.ws_a, player) as socket:
@@ -223,7 +244,7 @@ def test_resume_on_the_other_instance_replays_exactly_the_missed_events(sut: Sta
         seen = _events(socket, GRANT_FRAMES)
     for amount in (2, 3):
         _grant(sut.a, admin, player["user"]["id"], amount=amount)
-    time.sleep(1.5)  # the worker's relay has published them: they come from history, not live
+    _until_relayed(sut.a, player, pg_url, notifications=3)  # so they come from history, not live
 
     with _open(sut.ws_b, player) as socket:
         socket.send(json.dumps({"type": "resume", "last_event_id": max(frame["id"] for frame in seen)}))

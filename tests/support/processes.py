@@ -22,6 +22,9 @@ from tests.support.redis_keys import delete_namespace, new_namespace
 
 CLI = str(Path(sys.executable).parent / "casino-club")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# a deadline, not a wait: a server is polled every 0.2 s and healthy in ~3 s, but on a machine shared by several
+# suites at once an import of the whole stack has taken over a minute
+STARTUP_TIMEOUT_SECONDS = 180.0
 
 
 def free_port() -> int:
@@ -30,7 +33,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_cli(*args: str, env: Mapping[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: Mapping[str, str], timeout: float = STARTUP_TIMEOUT_SECONDS
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [CLI, *args], env={**os.environ, **env}, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout
     )
@@ -46,7 +51,9 @@ class Server:
 
 
 @contextmanager
-def started_server(env: Mapping[str, str], *args: str, startup_timeout: float = 60) -> Iterator[Server]:
+def started_server(
+    env: Mapping[str, str], *args: str, startup_timeout: float = STARTUP_TIMEOUT_SECONDS
+) -> Iterator[Server]:
     """Run `casino-club serve` on a free port; yields it once healthy and stops it afterwards (if still running)."""
     port = free_port()
     # output goes to a file: an unread pipe fills up and then blocks the server on its next log line
@@ -74,7 +81,7 @@ def started_server(env: Mapping[str, str], *args: str, startup_timeout: float = 
 
 
 @contextmanager
-def serving(env: Mapping[str, str], *args: str, startup_timeout: float = 60) -> Iterator[str]:
+def serving(env: Mapping[str, str], *args: str, startup_timeout: float = STARTUP_TIMEOUT_SECONDS) -> Iterator[str]:
     """Run `casino-club serve` on a free port; yields its base URL and stops it afterwards."""
     with started_server(env, *args, startup_timeout=startup_timeout) as server:
         yield server.url

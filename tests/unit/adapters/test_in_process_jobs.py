@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -11,8 +12,11 @@ from src.adapters.memory.jobs import InProcessJobQueue, JobQueueFull
 from src.application.shared.jobs import RetryLater
 from tests.support.polling import eventually
 
+started: list[dict[str, Any]] = []
+
 
 async def never_done(payload: dict[str, Any]) -> None:
+    started.append(payload)
     await asyncio.Event().wait()
 
 
@@ -32,9 +36,9 @@ async def test_the_queue_refuses_jobs_beyond_its_bound() -> None:
 async def test_close_cancels_queued_and_running_jobs_and_refuses_new_ones() -> None:
     sut = InProcessJobQueue()
     sut.register("slow", never_done)
-    await sut.enqueue("slow", {})
+    await sut.enqueue("slow", {"running": True})
     await sut.enqueue("slow", {}, delay_seconds=60)
-    await asyncio.sleep(0)
+    await eventually(_running({"running": True}), deadline=5)
 
     await sut.close()
 
@@ -54,8 +58,7 @@ async def test_a_job_that_keeps_asking_to_retry_stops_at_max_tries() -> None:
     sut.register("stuck", always_later, max_tries=4)
 
     await sut.enqueue("stuck", {}, job_id="stuck:1")
-    for _ in range(50):
-        await asyncio.sleep(0)
+    await eventually(_drained(sut), deadline=5)  # nothing pending: no run can follow
 
     assert len(runs) == 4
     assert sut.pending == 0
@@ -69,9 +72,18 @@ async def test_finished_jobs_leave_nothing_behind() -> None:
     sut.register("quick", quick)
     for n in range(10):
         await sut.enqueue("quick", {"n": n}, job_id=f"quick:{n}")
-        await asyncio.sleep(0.001)
+        await eventually(_drained(sut), deadline=5)
 
+
+def _drained(sut: InProcessJobQueue) -> Callable[[], Awaitable[bool]]:
     async def drained() -> bool:
         return sut.pending == 0
 
-    await eventually(drained, deadline=5)
+    return drained
+
+
+def _running(payload: dict[str, Any]) -> Callable[[], Awaitable[bool]]:
+    async def running() -> bool:
+        return payload in started
+
+    return running

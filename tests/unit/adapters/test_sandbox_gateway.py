@@ -21,6 +21,7 @@ from src.application.shop.payments import (
     GatewayTimeout,
     PaymentDeclined,
 )
+from tests.support.polling import eventually
 
 SECRET = "whsec_sandbox_test"
 NOW = 1_750_000_000.75
@@ -216,15 +217,19 @@ async def test_a_capture_delay_answers_late_with_the_charge_already_captured() -
     observer = SandboxPaymentGateway(webhook_secret=SECRET, cache=cache)
     auth = await authorize(slow, "tok_visa")
 
-    capturing = asyncio.create_task(slow.capture(auth.charge_id))
-    await asyncio.sleep(0.05)
-    status_while_answering = await observer.charge_status(auth.charge_id)
     started = time.monotonic()
+    capturing = asyncio.create_task(slow.capture(auth.charge_id))
+
+    async def captured() -> bool:
+        return await observer.charge_status(auth.charge_id) == ChargeStatus.CAPTURED
+
+    await eventually(captured, deadline=5, interval=0.01)
+    answered_while_captured = capturing.done()
     result = await capturing
 
-    assert status_while_answering == ChargeStatus.CAPTURED
+    assert not answered_while_captured
     assert result.captured
-    assert time.monotonic() - started >= 0.1
+    assert time.monotonic() - started >= 0.2  # the answer came after the delay
 
 
 # --- webhooks ------------------------------------------------------------------------------------------------------
