@@ -209,9 +209,9 @@ async def test_a_resume_older_than_the_history_is_told_to_resync(open_client: Op
         with await client.websocket_connect(url) as session:
             await grant(client, admin, player["user"]["id"], amount=1)
             seen = await events(session, GRANT_FRAMES)
-        for amount in (2, 3):
+        for amount in (2, 3):  # one at a time: the history (2) then ends with the third grant and its notification
             await grant(client, admin, player["user"]["id"], amount=amount)
-        await settle(client)
+            await settle(client)
 
         with await client.websocket_connect(url) as session:
             session.send_json({"type": "resume", "last_event_id": seen[-1]["id"]})
