@@ -12,6 +12,7 @@ import pytest
 
 from src.domain.engagement.battlepass import BattlePassSeason, PassProgress, Track, XpTable, default_levels
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
+from tests.support.contention import until_waiting
 
 pytestmark = pytest.mark.asyncio
 
@@ -118,13 +119,15 @@ async def test_a_claim_is_recorded_once_and_an_uncommitted_one_leaves_no_trace(u
 async def test_two_claims_of_one_level_at_once_record_one(uow_factory: UnitOfWorkFactory) -> None:
     """The second waits for the first to commit, then finds the level claimed, as a primary key makes it."""
     season, user_id = await _saved(uow_factory, _season()), await given_user(uow_factory)
-    first_in, release = asyncio.Event(), asyncio.Event()
+    first_in = asyncio.Event()
+    still_waiting: list[bool] = []
 
     async def first() -> bool:
         async with uow_factory() as uow:
             recorded = await uow.battlepass.add_claim(season.season_id, user_id, 2, Track.FREE, "claim", START)
             first_in.set()
-            await release.wait()
+            await until_waiting(uow)
+            still_waiting.append(not tasks[1].done())  # the second claim waits for this commit
             await uow.commit()
         return recorded
 
@@ -136,12 +139,9 @@ async def test_two_claims_of_one_level_at_once_record_one(uow_factory: UnitOfWor
         return recorded
 
     tasks = asyncio.create_task(first()), asyncio.create_task(second())
-    await first_in.wait()
-    await asyncio.sleep(0.2)
-    assert not tasks[1].done()
-    release.set()
 
     assert await asyncio.gather(*tasks) == [True, False]
+    assert still_waiting == [True]
 
 
 async def test_settlement_takes_unsettled_standings_in_batches_until_none_is_left(
