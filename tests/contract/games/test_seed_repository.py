@@ -3,9 +3,9 @@ its nonce moved by each recorded play, rotated pairs kept revealed."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +15,7 @@ from src.application.games.ports import RevealedSeeds
 from src.domain.games.fairness import FairRef
 from src.domain.games.play import GameType, PlayRecord
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
+from tests.support.contention import Hold, contend
 from tests.support.fairness import candidate_for
 
 pytestmark = pytest.mark.asyncio
@@ -126,16 +127,19 @@ async def test_concurrent_plays_of_one_player_draw_distinct_nonces(uow_factory: 
     """The pair is locked from the start of a play to its commit, so no two plays read the same nonce."""
     user_id = await given_user(uow_factory)
 
-    async def play(game: GameType) -> int:
+    def play(game: GameType) -> Callable[[Hold], Awaitable[int]]:
+        return lambda hold: _play_holding(uow_factory, user_id, game, hold)
+
+    async def _play_holding(uow_factory: UnitOfWorkFactory, user_id: str, game: GameType, hold: Hold) -> int:
         async with uow_factory() as uow:
             start = await uow.plays.begin_play(user_id, game, candidate_for(user_id))
-            await asyncio.sleep(0)
+            await hold(uow)  # the pair stays locked until another play waits for it
             await uow.plays.record(
                 start.state, replace(_play(user_id, FairRef(start.seeds.pair_id, start.seeds.nonce, 0)), game_type=game)
             )
             await uow.commit()
             return start.seeds.nonce
 
-    nonces = await asyncio.gather(*(play(GameType.SLOT if i % 2 else GameType.GACHA) for i in range(8)))
+    nonces = await contend(*(play(GameType.SLOT if i % 2 else GameType.GACHA) for i in range(8)))
 
     assert sorted(nonces) == list(range(8))
