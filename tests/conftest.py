@@ -162,7 +162,25 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
         yield test_client
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The e2e tests (processes started, seconds each) go first, in their modules' order: with `--dist worksteal`
-    the long tests start early and the short ones fill the gaps, instead of one long test ending the run alone."""
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each xdist worker's first share of the suite starts with e2e modules (processes started, seconds a test).
+
+    `--dist worksteal` hands worker i the i-th contiguous share of this list and lets an idle worker take the end
+    of another's queue: with the long tests at the start of every share, they start early and the short ones
+    fill the gaps, instead of one worker running all of them while the others wait at the end.
+    """
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    long = [item for item in items if item.get_closest_marker("e2e") is not None]
+    short = [item for item in items if item.get_closest_marker("e2e") is None]
+    buckets: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for module in dict.fromkeys(item.nodeid.split("::")[0] for item in long):
+        smallest = min(buckets, key=len)
+        smallest.extend(item for item in long if item.nodeid.split("::")[0] == module)
+    ordered, remaining = [], len(items)
+    for index, bucket in enumerate(buckets):
+        share = remaining // (workers - index)  # the size xdist's worksteal sends this worker first
+        remaining -= share
+        fill = max(0, share - len(bucket))
+        ordered += bucket + short[:fill]
+        short = short[fill:]
+    items[:] = ordered + short
