@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from src.application.engagement.battlepass_ports import BattlePassUnitOfWork
+from src.application.identity.limits import refuse_if_restricted
 from src.application.shared.ports import Clock, IdGenerator
 from src.application.wallet.ledger import Grant, credit, record_balance_change
 from src.domain.engagement.battlepass import (
@@ -137,9 +138,10 @@ async def claim_level(user_id: str, level: int, track: Track, deps: BattlePassDe
 
 async def buy_premium(user_id: str, deps: BattlePassDeps) -> PassStatus:
     """One gem debit (409 INSUFFICIENT_FUNDS, nothing changed); every premium level already reached becomes
-    claimable at once. Owning it already: 409 ALREADY_CLAIMED."""
+    claimable at once. Owning it already: 409 ALREADY_CLAIMED; a timed-out or self-excluded player: 403."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
+        await refuse_if_restricted(uow, user_id, now)
         season = await _running(uow, now)
         progress = await uow.battlepass.lock_progress(season.season_id, user_id)
         if progress.premium:

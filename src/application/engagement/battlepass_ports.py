@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from src.application.identity.ports import HasLimits
 from src.application.shared.audit import Audited
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.engagement.battlepass import BattlePassSeason, PassProgress, Track
@@ -78,8 +79,9 @@ class BattlePassRepository(Protocol):
         ...
 
 
-class BattlePassUnitOfWork(WalletUnitOfWork, Audited, Protocol):
-    """Seasons, progress and claims, with the wallet (rewards, the premium debit) and the audit log."""
+class BattlePassUnitOfWork(WalletUnitOfWork, HasLimits, Audited, Protocol):
+    """Seasons, progress and claims, with the wallet (rewards, the premium debit), the buyer's responsible-gaming
+    restriction and the audit log."""
 
     @property
     def battlepass(self) -> BattlePassRepository: ...

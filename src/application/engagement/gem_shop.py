@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 
 from src.application.engagement.deps import EngagementDeps
+from src.application.identity.limits import refuse_if_restricted
 from src.application.wallet.ledger import record_balance_change
 from src.domain.engagement.gem_items import GEM_OFFERS, GemOffer, gem_offer
 from src.domain.engagement.vip import shop_discount_percent
@@ -68,10 +69,12 @@ def _reference(user_id: str, key: str) -> str:
 
 
 async def buy_gem_item(cmd: BuyGemItem, deps: EngagementDeps) -> GemItemPurchase:
-    """409 INSUFFICIENT_FUNDS (nothing taken) when the gems do not cover it; the price is the buyer's now."""
+    """409 INSUFFICIENT_FUNDS (nothing taken) when the gems do not cover it; the price is the buyer's now. A
+    timed-out or self-excluded player: 403 TIMED_OUT / SELF_EXCLUDED."""
     offer = gem_offer(cmd.item_id, cmd.quantity)
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
+        await refuse_if_restricted(uow, cmd.user_id, now)
         user = await uow.users.get(cmd.user_id)
         if user is None or user.deleted_at is not None:
             raise NotFound("no such user")

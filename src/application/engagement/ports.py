@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from src.application.games.ports import HasInventory
-from src.application.identity.ports import HasUsers
+from src.application.identity.ports import HasLimits, HasUsers
 from src.application.notifications.ports import NotificationRepository
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
@@ -94,10 +94,10 @@ class VipHistoryRepository(Protocol):
         ...
 
 
-class EngagementUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, Audited, Protocol):
+class EngagementUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, HasLimits, Audited, Protocol):
     """Streaks, their calendar, rewards and VIP (running totals and tier history), plus the wallet and the games
     inventory (shields, item rewards) in one transaction; the users (a reward's player must exist, the VIP tier is
-    stored on them) and the audit log (an admin's grant)."""
+    stored on them), the buyer's responsible-gaming restriction (the gem shop) and the audit log (an admin's grant)."""
 
     @property
     def streaks(self) -> StreakRepository: ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from src.application.identity.ports import HasLimits
@@ -24,6 +24,7 @@ from src.domain.identity.limits import (
     PlayerLimits,
     Restriction,
     RestrictionKind,
+    check_restriction,
 )
 from src.domain.shared.errors import InvalidInput
 from src.domain.shared.principal import Principal
@@ -38,6 +39,12 @@ class LimitsUnitOfWork(UnitOfWork, HasLimits, Audited, Protocol):
 
 
 LimitsFactory = Callable[[], LimitsUnitOfWork]
+
+
+async def refuse_if_restricted(uow: HasLimits, user_id: str, now: datetime) -> None:
+    """403 TIMED_OUT / SELF_EXCLUDED (details: until) while the player's restriction lasts, as last committed: for
+    a spend of gems or coins in the caller's transaction (real-money buys check it with the limits locked)."""
+    check_restriction((await uow.limits.get(user_id)).restriction, now)
 
 
 @dataclass(frozen=True)

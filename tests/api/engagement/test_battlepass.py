@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -118,6 +119,29 @@ async def test_premium_bought_late_makes_every_premium_level_already_reached_cla
     assert claimed["reward"] == {"coins": 60, "gems": 1}
     assert claimed["balances"]["gems"] == 5 + 1
     assert (await status(client, player))["claimable_levels"]["premium"] == [1, 2]
+
+
+async def test_a_self_excluded_player_cannot_buy_the_premium_track(
+    client: Client, admin: dict[str, Any], player: dict[str, Any], container: Container, clock: FakeClock
+) -> None:
+    await _grant_gems(client, admin, player, PREMIUM_PRICE)
+    real = container.limits
+    container.limits = replace(real, clock=clock)  # the exclusion starts in the module's year
+    try:
+        excluded = await client.post("/api/limits/self-exclusion", json={"months": 6}, headers=bearer(player))
+    finally:
+        container.limits = real
+    headers = {**bearer(player), "idempotency-key": uuid.uuid4().hex}
+
+    refused = await client.post("/api/battlepass/premium", headers=headers)
+
+    assert excluded.status_code == 200, excluded.text
+    assert refused.status_code == 403, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "SELF_EXCLUDED"
+    assert datetime.fromisoformat(error["details"]["until"]) == datetime.fromisoformat(excluded.json()["until"])
+    assert (await status(client, player))["premium"] is False
+    assert await ledger(client, player, "battlepass_premium") == []
 
 
 async def test_premium_without_the_gems_is_refused_and_changes_nothing(client: Client, player: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime
 from typing import Any
 
 from litestar import Litestar
@@ -117,3 +118,22 @@ async def test_bad_purchases_are_refused_with_the_contracts_codes(client: Client
     assert (too_many.status_code, too_many.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
     assert [field["key"] for field in too_many.json()["error"]["details"]["fields"]] == ["quantity"]
     assert anonymous.status_code == 401
+
+
+async def test_a_timed_out_player_buys_nothing_with_gems(
+    client: Client, admin: dict[str, Any], player: dict[str, Any]
+) -> None:
+    await _grant_gems(client, admin, player, 200)
+    taken = await client.post("/api/limits/time-out", json={"duration": "24h"}, headers=bearer(player))
+    headers = bearer(player) | {"idempotency-key": uuid.uuid4().hex}
+
+    refused = await client.post(BUY, json={"item_id": "streak_shield", "quantity": 1}, headers=headers)
+
+    assert taken.status_code == 200, taken.text
+    assert refused.status_code == 403, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "TIMED_OUT"
+    assert datetime.fromisoformat(error["details"]["until"]) == datetime.fromisoformat(taken.json()["until"])
+    assert await _gem_ledger(client, player) == []
+    assert (await get_ok(client, "/api/wallet", player))["gems"] == 200
+    assert await shields(client, player) == 0
