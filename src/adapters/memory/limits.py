@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from src.adapters.memory.identity import Workspace
 from src.domain.identity.limits import PlayerLimits
@@ -30,3 +32,13 @@ class InMemoryLimitRepository:
     async def save(self, limits: PlayerLimits) -> None:
         await self._workspace.lock_row("limits", limits.user_id)
         self._workspace.working.limits[limits.user_id] = deepcopy(limits)
+
+    async def restricted_among(self, user_ids: Sequence[str], now: datetime) -> set[str]:
+        committed = self._workspace.committed.limits
+        return {
+            user_id
+            for user_id in user_ids
+            if (limits := committed.get(user_id)) is not None
+            and limits.restriction is not None
+            and limits.restriction.until > now
+        }

@@ -125,6 +125,10 @@ class LimitRepository(Protocol):
         """Store what `lock` returned, changed."""
         ...
 
+    async def restricted_among(self, user_ids: Sequence[str], now: datetime) -> set[str]:
+        """Those of `user_ids` on a time-out or self-excluded at `now`, as last committed."""
+        ...
+
 
 class HasLimits(Protocol):
     """Responsible-gaming limits, for a unit of work of any context that enforces them."""

@@ -1,5 +1,8 @@
 """Fan a message out to recipients: the inbox row and realtime event in the caller's transaction, push and
-email queued after it commits, each only where the player's settings allow it at this moment."""
+email queued after it commits, each only where the player's settings allow it at this moment.
+
+A player on a time-out or self-excluded (responsible gaming) gets no marketing message on any channel and no push
+or email at all while it lasts; account messages still reach their inbox and sockets."""
 
 from __future__ import annotations
 
@@ -11,7 +14,13 @@ from typing import Any
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB, NotificationDeps
 from src.application.notifications.ports import NotificationsUnitOfWork, Recipient
 from src.domain.notifications.events import NotificationCreated
-from src.domain.notifications.model import Channel, Notification, NotificationSettings, check_message
+from src.domain.notifications.model import (
+    MARKETING_TYPES,
+    Channel,
+    Notification,
+    NotificationSettings,
+    check_message,
+)
 
 
 @dataclass(frozen=True)
@@ -124,11 +133,15 @@ class _Fanout:
             jobs.append(email_job(notification_id, recipient, message.email_template, context))
         return len(jobs) > before
 
-    async def one(self, recipient: Recipient, settings: NotificationSettings) -> Notification | None:
+    async def one(self, recipient: Recipient, settings: NotificationSettings, restricted: bool) -> Notification | None:
+        if restricted and self.message.type in MARKETING_TYPES:
+            self.staged.unreachable += 1
+            return None
         notification_id = self.message.key or self.deps.ids.new_id()
         notification = self.inbox_row(notification_id, recipient)
         realtime = self.realtime(notification_id, recipient)
-        reached = await self.sends(notification_id, recipient, settings) or realtime or notification is not None
+        sent = not restricted and await self.sends(notification_id, recipient, settings)
+        reached = sent or realtime or notification is not None
         self.staged.reached += reached
         self.staged.unreachable += not reached
         return notification
@@ -143,12 +156,13 @@ async def stage(
 ) -> Staged:
     """Write inbox rows and realtime events in `uow` (the caller commits); the jobs are returned, not queued."""
     fanout = _Fanout(uow, deps, message, now)
-    stored = await uow.notification_settings.get_many([recipient.user_id for recipient in recipients])
+    user_ids = [recipient.user_id for recipient in recipients]
+    stored = await uow.notification_settings.get_many(user_ids)
+    restricted = await uow.limits.restricted_among(user_ids, now)
     notifications = []
     for recipient in recipients:
-        notification = await fanout.one(
-            recipient, stored.get(recipient.user_id) or NotificationSettings(recipient.user_id)
-        )
+        settings = stored.get(recipient.user_id) or NotificationSettings(recipient.user_id)
+        notification = await fanout.one(recipient, settings, recipient.user_id in restricted)
         if notification is not None:
             notifications.append(notification)
     if notifications:

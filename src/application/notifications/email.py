@@ -54,7 +54,8 @@ class TriggerResult:
 
 
 async def trigger_email(cmd: TriggerEmail, deps: NotificationDeps) -> TriggerResult:
-    """Audit-logged first; then the audience is read in batches and one email job queued per allowed player."""
+    """Audit-logged first; then the audience is read in batches and one email job queued per allowed player (none
+    to a player on a time-out or self-excluded)."""
     template_named(cmd.template)
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
@@ -67,8 +68,13 @@ async def trigger_email(cmd: TriggerEmail, deps: NotificationDeps) -> TriggerRes
         async with deps.uow_factory() as uow:
             batch = await uow.audience.members(cmd.target, after, deps.config.dispatch_batch_size)
             settings = await uow.notification_settings.get_many([member.user_id for member in batch])
+            restricted = await uow.limits.restricted_among([member.user_id for member in batch], now)
         targeted += len(batch)
-        jobs += [_job(member, cmd, deps) for member in batch if _wants(member, settings, cmd.template, now)]
+        jobs += [
+            _job(member, cmd, deps)
+            for member in batch
+            if member.user_id not in restricted and _wants(member, settings, cmd.template, now)
+        ]
         if len(batch) < deps.config.dispatch_batch_size:
             break
         after = batch[-1].user_id

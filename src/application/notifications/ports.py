@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
-from src.application.identity.ports import HasUsers
+from src.application.identity.ports import HasLimits, HasUsers
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.shared.ports import UnitOfWork
@@ -130,8 +130,9 @@ class AudienceRepository(Protocol):
     async def count(self, target: Target) -> int: ...
 
 
-class NotificationsUnitOfWork(UnitOfWork, HasUsers, Audited, Protocol):
-    """Recipients are users; campaigns and broadcasts are admin actions, audited."""
+class NotificationsUnitOfWork(UnitOfWork, HasUsers, HasLimits, Audited, Protocol):
+    """Recipients are users (a restricted player is spared marketing); campaigns and broadcasts are admin actions,
+    audited."""
 
     @property
     def notifications(self) -> NotificationRepository: ...

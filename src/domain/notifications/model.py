@@ -12,6 +12,9 @@ from src.domain.shared.errors import InvalidInput
 
 # The kinds a player can switch off one by one; anything not listed is always on.
 NOTIFICATION_TYPES = ("reward", "purchase", "achievement", "streak", "campaign", "system")
+# Responsible gaming: a player on a time-out or self-excluded gets none of these on any channel, and no push or
+# email of any type (account messages still reach the inbox and the sockets).
+MARKETING_TYPES = frozenset({"campaign"})
 MAX_TITLE, MAX_BODY = 120, 2000
 
 

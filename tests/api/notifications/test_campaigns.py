@@ -126,3 +126,24 @@ async def test_campaigns_are_audited_and_checked(client: Any, admin: dict[str, A
     actions = {entry["action"] for entry in audit if entry["target_id"] == created["id"]}
     assert actions == {"campaign.create", "campaign.cancel"}
     assert (bad.status_code, missing.status_code) == (400, 404)
+
+
+async def test_a_campaign_to_everyone_spares_a_restricted_player_whose_inbox_still_takes_account_messages(
+    client: Any, admin: dict[str, Any]
+) -> None:
+    free, restricted = await sign_up(client), await sign_up(client)
+    taken = await client.post("/api/limits/time-out", json={"duration": "24h"}, headers=bearer(restricted))
+    assert taken.status_code == 200, taken.text
+    title = f"Everyone {random.randint(0, 10**9)}"
+
+    created = await _schedule(client, admin, 0, 0, title=title, target={"type": "everyone"}, channels=["inbox"])
+    assert created.status_code == 201, created.text
+    await _wait_done(client, admin, created.json()["id"])
+    target = {"type": "user", "value": restricted["user"]["id"]}
+    receipt = {"target": target, "channels": ["inbox"], "title": "Your receipt", "type": "purchase"}
+    account = await client.post("/api/admin/notifications/send", json=receipt, headers=bearer(admin))
+
+    assert account.status_code in (200, 201), account.text
+    inboxes = [(await client.get("/api/notifications", headers=bearer(p))).json()["items"] for p in (free, restricted)]
+    assert [n["title"] for n in inboxes[0]] == [title]
+    assert [(n["type"], n["title"]) for n in inboxes[1]] == [("purchase", "Your receipt")]

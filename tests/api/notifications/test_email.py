@@ -101,6 +101,17 @@ async def test_email_honours_the_players_settings(client: Any, admin: dict[str, 
     assert response.json() == {"ok": True, "targeted": 1, "sent": 0}
 
 
+async def test_a_self_excluded_player_gets_no_triggered_email(client: Any, admin: dict[str, Any]) -> None:
+    tokens, user_id, _ = await _player(client)
+    excluded = await client.post("/api/limits/self-exclusion", json={"months": 6}, headers=bearer(tokens))
+
+    response = await client.post("/api/admin/email/trigger", json={"template": "campaign", "user_id": user_id},
+                                 headers=bearer(admin))  # fmt: skip
+
+    assert excluded.status_code == 200, excluded.text
+    assert response.json() == {"ok": True, "targeted": 1, "sent": 0}
+
+
 async def test_a_segment_targets_a_rank(client: Any, admin: dict[str, Any]) -> None:
     response = await client.post("/api/admin/email/trigger", json={"template": "campaign", "segment": "rank:VIP"},
                                  headers=bearer(admin))  # fmt: skip

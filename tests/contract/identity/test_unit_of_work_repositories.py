@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from src.domain.identity.limits import PlayerLimits, Restriction, RestrictionKind
 from src.domain.identity.model import User
 from tests.contract.identity.conftest import UnitOfWorkFactory
 
@@ -51,3 +52,26 @@ async def test_a_unit_of_work_reads_what_was_committed_before_its_first_read(uow
         found = await sut.users.get(user.id)
     assert found is not None
     assert found.site_id == user.site_id
+
+
+async def test_the_restricted_among_some_players_are_those_whose_restriction_lasts(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    timed_out, over, free, never = (_user() for _ in range(4))
+    async with uow_factory() as sut:
+        for user in (timed_out, over, free, never):
+            await sut.users.add(user)
+        for user, restriction in (
+            (timed_out, Restriction(RestrictionKind.TIME_OUT, NOW + timedelta(hours=1))),
+            (over, Restriction(RestrictionKind.SELF_EXCLUSION, NOW - timedelta(seconds=1))),
+            (free, None),
+        ):
+            await sut.limits.lock(user.id)
+            await sut.limits.save(PlayerLimits(user.id, restriction=restriction))
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        found = await sut.limits.restricted_among([u.id for u in (timed_out, over, free, never)], NOW)
+        none = await sut.limits.restricted_among([], NOW)
+
+    assert (found, none) == ({timed_out.id}, set())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -63,3 +64,10 @@ class SqlaLimitRepository:
         await self._db.execute(
             update(PlayerLimitsRow).where(PlayerLimitsRow.user_id == limits.user_id).values(**_values(limits))
         )
+
+    async def restricted_among(self, user_ids: Sequence[str], now: datetime) -> set[str]:
+        if not user_ids:
+            return set()
+        row = PlayerLimitsRow
+        statement = select(row.user_id).where(row.user_id.in_(list(user_ids)), row.restricted_until > now)
+        return set((await self._db.execute(statement)).scalars())
