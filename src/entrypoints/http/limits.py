@@ -14,7 +14,8 @@ from src.application.shop.limits import purchase_usage
 from src.domain.identity.limits import PlayerLimits
 from src.domain.shared.principal import Principal
 from src.entrypoints.container import Container
-from src.entrypoints.http.schemas.limits import LimitsIn, LimitsOut, RestrictionOut, SelfExclusionIn, TimeOutIn
+from src.entrypoints.http.schemas.identity import RestrictionOut
+from src.entrypoints.http.schemas.limits import LimitsIn, LimitsOut, SelfExclusionIn, TimeOutIn
 from src.entrypoints.http.security import client_info, container_of
 
 PrincipalRequest = Request[Principal, Any, Any]

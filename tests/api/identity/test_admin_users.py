@@ -77,7 +77,24 @@ async def test_detail_joins_the_account_with_its_balances_and_live_sessions(
     assert sut["status"] == "active"
     assert sut["deleted_at"] is None
     assert set(sut["balances"]) == {"coins", "gems"}
+    assert sut["restriction"] is None
     assert _error(unknown) == (404, "NOT_FOUND")
+
+
+async def test_detail_shows_a_restriction_in_force_and_the_admin_cannot_lift_it(
+    client: AsyncTestClient[Litestar], admin: dict[str, Any]
+) -> None:
+    player = await sign_up(client)
+    excluded = await client.post("/api/limits/self-exclusion", json={"months": 12}, headers=bearer(player))
+
+    sut = (await client.get(f"{USERS}/{player['user']['id']}", headers=bearer(admin))).json()
+    lift = await client.patch(f"{USERS}/{player['user']['id']}", json={"restriction": None}, headers=bearer(admin))
+
+    assert excluded.status_code == 200, excluded.text
+    assert sut["restriction"] == excluded.json()
+    assert _error(lift) == (400, "VALIDATION_ERROR")
+    pull = await client.post("/api/games/gacha/pull", json={"count": 1}, headers=bearer(player))
+    assert (pull.status_code, pull.json()["error"]["code"]) == (403, "SELF_EXCLUDED")
 
 
 async def test_a_rank_change_takes_effect_on_the_players_next_request(

@@ -17,6 +17,7 @@ from src.application.games.history import HistoryRequest, list_history
 from src.application.identity import admin_users
 from src.application.identity.admin_users import ActivityItem
 from src.application.identity.deps import IdentityDeps
+from src.application.identity.limits import get_limits
 from src.application.identity.ports import UserQuery
 from src.application.shared.pagination import Page, check_limit, merge_newest_first
 from src.application.shop.admin_transactions import search_transactions
@@ -44,10 +45,13 @@ UserId = Annotated[str, Parameter(max_length=64)]
 
 
 async def _detail(request: PrincipalRequest, user_id: str, identity: IdentityDeps) -> AdminUserDetailOut:
-    """Identity's account joined with the wallet's balances."""
+    """Identity's account joined with the wallet's balances and the player's restriction in force, if any."""
     detail = await admin_users.account_detail(user_id, identity)
-    balances = await get_balances(user_id, container_of(request).wallet)
-    return AdminUserDetailOut.of_detail(detail.user, balances, detail.live_sessions)
+    container = container_of(request)
+    balances = await get_balances(user_id, container.wallet)
+    limits = await get_limits(user_id, container.limits)
+    restriction = limits.active_restriction(container.limits.clock.now())
+    return AdminUserDetailOut.of_detail(detail.user, balances, detail.live_sessions, restriction)
 
 
 class AdminUserController(Controller):

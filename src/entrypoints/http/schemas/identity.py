@@ -12,6 +12,7 @@ from src.application.identity.auth import AuthResult
 from src.application.identity.invites import InviteStatus
 from src.application.identity.profiles import SelfProfile
 from src.application.identity.sessions import SessionView
+from src.domain.identity.limits import Restriction
 from src.domain.identity.model import AccountStatus, InviteCode, User
 from src.domain.identity.policies import MAX_VIP_TIER
 from src.domain.shared.audit import AuditEntry
@@ -263,14 +264,27 @@ def _admin_fields(user: User) -> dict[str, Any]:
     return {**_account_fields(user), **contact}
 
 
+class RestrictionOut(Struct):
+    kind: str  # time_out | self_exclusion
+    until: datetime
+
+    @classmethod
+    def of(cls, restriction: Restriction) -> RestrictionOut:
+        return cls(kind=restriction.kind.value, until=restriction.until)
+
+
 class AdminUserDetailOut(AdminUserOut):
     balances: Balances
     live_sessions: int
+    restriction: RestrictionOut | None = None  # a time-out or self-exclusion in force (read only: see /api/limits)
 
     @classmethod
-    def of_detail(cls, user: User, balances: dict[str, int], live_sessions: int) -> AdminUserDetailOut:
+    def of_detail(
+        cls, user: User, balances: dict[str, int], live_sessions: int, restriction: Restriction | None = None
+    ) -> AdminUserDetailOut:
         wallet = Balances(coins=balances.get("coins", 0), gems=balances.get("gems", 0))
-        return cls(**_admin_fields(user), balances=wallet, live_sessions=live_sessions)
+        held = None if restriction is None else RestrictionOut.of(restriction)
+        return cls(**_admin_fields(user), balances=wallet, live_sessions=live_sessions, restriction=held)
 
 
 class AdminUserUpdateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

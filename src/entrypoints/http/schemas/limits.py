@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from src.domain.identity.limits import PURCHASE_FIELDS, PlayerLimits, Restriction
-from src.entrypoints.http.schemas.identity import Struct
+from src.domain.identity.limits import PURCHASE_FIELDS, PlayerLimits
+from src.entrypoints.http.schemas.identity import RestrictionOut, Struct
 
 Cents = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
 Minutes = Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
@@ -25,15 +25,6 @@ class PendingOut(Struct):
     field: str
     value: int | None  # null: the limit is being removed
     effective_at: datetime
-
-
-class RestrictionOut(Struct):
-    kind: str  # time_out | self_exclusion
-    until: datetime
-
-    @classmethod
-    def of(cls, restriction: Restriction) -> RestrictionOut:
-        return cls(kind=restriction.kind.value, until=restriction.until)
 
 
 class LimitsOut(Struct):
