@@ -96,11 +96,14 @@ def push_payload(job: dict[str, Any]) -> bytes:
 
 async def send_push(job: dict[str, Any], deps: NotificationDeps) -> PushOutcome | None:
     """The `send_push` job. 404/410 delete the subscription; 429/5xx ask for a later run (RetryLater) with
-    backoff, until NOTIFICATION_MAX_ATTEMPTS; anything else is logged and dropped."""
+    backoff, until NOTIFICATION_MAX_ATTEMPTS; anything else is logged and dropped, as is a push to a player who
+    took a time-out or excluded themselves since it was queued."""
+    user_id = str(job["user_id"])
     async with deps.uow_factory() as uow:
         subscription = await uow.push_subscriptions.get(str(job["endpoint"]))
-    if subscription is None or subscription.user_id != job["user_id"]:
-        return None  # unsubscribed (or passed to another player) since the push was queued
+        restricted = await uow.limits.restricted_among([user_id], deps.clock.now())
+    if subscription is None or subscription.user_id != user_id or restricted:
+        return None  # unsubscribed (or passed to another player) or restricted since the push was queued
     message = PushMessage(push_payload(job), deps.config.push_ttl_seconds, deps.config.push_urgency)
     result = await deps.push.send(subscription, message)
     if result.outcome is PushOutcome.GONE:

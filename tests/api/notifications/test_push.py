@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from src.application.notifications.push import send_push
 from src.entrypoints.container import Container
 from tests.support.api import bearer, in_app, sign_up
 from tests.support.polling import eventually
@@ -144,6 +145,44 @@ async def test_push_honours_the_players_switch_but_the_inbox_keeps_it(
 
     assert (sent["inbox"], sent["push_queued"]) == (1, 0)
     assert (await client.get("/api/notifications/unread-count", headers=bearer(player))).json() == {"count": 1}
+
+
+async def test_a_timed_out_player_gets_no_push_and_no_campaign_but_the_inbox_keeps_account_messages(
+    client: Any, admin: dict[str, Any], push_service: PushServiceStub
+) -> None:
+    player = await sign_up(client)
+    user_id = (await client.get("/api/auth/me", headers=bearer(player))).json()["id"]
+    await _subscribe(client, player, push_service)
+    taken = await client.post("/api/limits/time-out", json={"duration": "7d"}, headers=bearer(player))
+    target = {"type": "user", "value": user_id}
+    account = {"target": target, "channels": ["inbox", "push"], "title": "Refunded", "type": "purchase"}
+    marketing = {"target": target, "channels": ["inbox", "push"], "title": "Come back", "type": "campaign"}
+
+    sent = (await client.post("/api/admin/notifications/send", json=account, headers=bearer(admin))).json()
+    spared = (await client.post("/api/admin/notifications/send", json=marketing, headers=bearer(admin))).json()
+
+    assert taken.status_code == 200, taken.text
+    assert (sent["inbox"], sent["push_queued"]) == (1, 0)
+    assert (spared["targeted"], spared["inbox"], spared["push_queued"]) == (1, 0, 0)
+    inbox = (await client.get("/api/notifications", headers=bearer(player))).json()["items"]
+    assert [n["title"] for n in inbox] == ["Refunded"]
+
+
+async def test_a_push_queued_before_a_time_out_is_not_sent_after_it(
+    client: Any, container: Container, push_service: PushServiceStub
+) -> None:
+    player = await sign_up(client)
+    user_id = (await client.get("/api/auth/me", headers=bearer(player))).json()["id"]
+    endpoint = await _subscribe(client, player, push_service)
+    job = {"endpoint": endpoint, "user_id": user_id, "notification_id": uuid.uuid4().hex, "type": "campaign",
+           "title": "Queued", "body": "", "data": {}}  # fmt: skip
+    taken = await client.post("/api/limits/time-out", json={"duration": "24h"}, headers=bearer(player))
+
+    outcome = await in_app(client, lambda: send_push(job, container.notifications))
+
+    assert taken.status_code == 200, taken.text
+    assert outcome is None
+    assert push_service.received == []
 
 
 @pytest.mark.parametrize(
