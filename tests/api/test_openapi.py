@@ -3,6 +3,8 @@ Idempotency-Key headers, error responses in the envelope, and constraints equal 
 
 from __future__ import annotations
 
+from collections import Counter
+
 import re
 import secrets
 import string
@@ -47,6 +49,14 @@ async def test_the_document_is_valid_openapi(document: dict[str, Any]) -> None:
     validate(document)  # raises on the first problem
 
     assert document["openapi"].startswith("3.1")
+
+
+async def test_every_schema_has_a_title_of_its_own(document: dict[str, Any]) -> None:
+    """Two structs of one name get one title, and client generators then refuse the second as a duplicate model
+    (and leave its routes out of the client): each response and body struct needs a name of its own."""
+    titles = Counter(schema.get("title") for schema in document["components"]["schemas"].values())
+
+    assert sorted(title for title, count in titles.items() if title and count > 1) == []
 
 
 async def test_every_operation_says_whether_it_needs_the_bearer_token(document: dict[str, Any]) -> None:

@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.models.games import GameHistoryRow
 from src.adapters.sqla.models.identity import SessionRow, UserRow
 from src.adapters.sqla.models.shop import PurchaseTransactionRow
-from src.adapters.sqla.models.wallet import LedgerEntryRow
+from src.adapters.sqla.repositories.wallet import referenced_ledger_entries
 from src.application.analytics.backfill import BACKFILL_ID_PREFIX, HistoryPage, HistoryRecord, LedgerRecord
 from src.application.analytics.events import ENVELOPE_VERSION, AnalyticsEvent
 
@@ -96,7 +96,8 @@ def _sources() -> list[tuple[Select[Any], Any, Convert]]:
     """(query, its keyset column, conversion) per table. Sign-ups leave out accounts made admins by the CLI (they
     never signed up), and sign-ins the session each sign-up opens (it is the sign-up, not a sign-in)."""
     users, sessions = UserRow.__table__, SessionRow.__table__
-    plays, purchases, ledger = GameHistoryRow.__table__, PurchaseTransactionRow.__table__, LedgerEntryRow.__table__
+    plays, purchases = GameHistoryRow.__table__, PurchaseTransactionRow.__table__
+    ledger_entries, ledger_key = referenced_ledger_entries()
     sign_ins = (
         select(sessions.c.id, sessions.c.user_id, sessions.c.created_at)
         .join(users, users.c.id == sessions.c.user_id)
@@ -107,11 +108,7 @@ def _sources() -> list[tuple[Select[Any], Any, Convert]]:
         (sign_ins, sessions.c.id, _sign_in),
         (select(plays), plays.c.id, _play),
         (select(purchases), purchases.c.id, _purchase),
-        (
-            select(ledger).where(and_(ledger.c.ref_type.is_not(None), ledger.c.ref_id.is_not(None))),
-            ledger.c.id,
-            _ledger,
-        ),
+        (ledger_entries, ledger_key, _ledger),
     ]
 
 

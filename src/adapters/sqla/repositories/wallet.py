@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
+from sqlalchemy import Select, and_, bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,6 +45,14 @@ def raise_if_reference_taken(exc: IntegrityError) -> None:
     """The ledger's unique reference (named on PostgreSQL, by its columns on SQLite) → AlreadyApplied."""
     if "uq_ledger_entries_reference" in str(exc.orig) or "ledger_entries.ref_type" in str(exc.orig):
         raise AlreadyApplied from exc
+
+
+def referenced_ledger_entries() -> tuple[Select[Any], Any]:
+    """The ledger rows that name what moved them (query, its keyset column): what an export of the ledger reads.
+    Here so that the wallet's modules stay the only code that touches its tables."""
+    ledger = LedgerEntryRow.__table__
+    query = select(ledger).where(and_(ledger.c.ref_type.is_not(None), ledger.c.ref_id.is_not(None)))
+    return query, ledger.c.id
 
 
 class SqlaWalletRepository:

@@ -22,12 +22,12 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-class RewardOut(Struct):
+class TrackRewardOut(Struct):
     coins: int
     gems: int
 
     @classmethod
-    def of(cls, reward: TrackReward) -> RewardOut:
+    def of(cls, reward: TrackReward) -> TrackRewardOut:
         return cls(coins=reward.coins, gems=reward.gems)
 
 
@@ -77,7 +77,7 @@ class ClaimOut(Struct):
     season_id: str
     level: int
     track: str
-    reward: RewardOut
+    reward: TrackRewardOut
     balances: Balances
 
     @classmethod
@@ -86,7 +86,7 @@ class ClaimOut(Struct):
             season_id=result.season_id,
             level=result.level,
             track=result.track.value,
-            reward=RewardOut.of(result.reward),
+            reward=TrackRewardOut.of(result.reward),
             balances=Balances(coins=result.balances.get("coins", 0), gems=result.balances.get("gems", 0)),
         )
 
@@ -95,7 +95,7 @@ class PremiumIn(Struct):
     idempotency_key: Annotated[str, msgspec.Meta(max_length=255)] | None = None
 
 
-class RewardIn(Struct):
+class TrackRewardIn(Struct):
     coins: Amount = 0
     gems: Amount = 0
 
@@ -106,8 +106,8 @@ class RewardIn(Struct):
 class LevelIn(Struct):
     level: Annotated[int, msgspec.Meta(ge=1, le=1000)]
     xp: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
-    free: RewardIn = msgspec.field(default_factory=RewardIn)
-    premium: RewardIn = msgspec.field(default_factory=RewardIn)
+    free: TrackRewardIn = msgspec.field(default_factory=TrackRewardIn)
+    premium: TrackRewardIn = msgspec.field(default_factory=TrackRewardIn)
 
 
 class XpTableIO(Struct):
@@ -140,12 +140,12 @@ class BattlePassSeasonIn(Struct):
 class LevelOut(Struct):
     level: int
     xp: int
-    free: RewardOut
-    premium: RewardOut
+    free: TrackRewardOut
+    premium: TrackRewardOut
 
     @classmethod
     def of(cls, level: PassLevel) -> LevelOut:
-        return cls(level=level.level, xp=level.xp, free=RewardOut.of(level.free), premium=RewardOut.of(level.premium))
+        return cls(level=level.level, xp=level.xp, free=TrackRewardOut.of(level.free), premium=TrackRewardOut.of(level.premium))
 
 
 class BattlePassSeasonOut(Struct):
@@ -226,7 +226,7 @@ class FinalRankOut(Struct):
     user_id: str
     nickname: str
     score: int
-    reward: RewardOut
+    reward: TrackRewardOut
     paid_at: datetime | None  # null while the settlement is still paying this rank
 
 
@@ -250,7 +250,7 @@ class PastSeasonOut(Struct):
                 user_id=r.user_id,
                 nickname=nickname,
                 score=r.score,
-                reward=RewardOut.of(r.reward),
+                reward=TrackRewardOut.of(r.reward),
                 paid_at=r.paid_at,
             )
             for r, nickname in past.items

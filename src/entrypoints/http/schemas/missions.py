@@ -18,7 +18,7 @@ Title = Annotated[str, msgspec.Meta(max_length=200)]
 Name = Annotated[str, msgspec.Meta(max_length=40)]
 
 
-class RewardOut(Struct, omit_defaults=True):
+class PrizeOut(Struct, omit_defaults=True):
     """Only what the reward holds: `{coins?, gems?, item_id?}`."""
 
     coins: int | None = None
@@ -26,7 +26,7 @@ class RewardOut(Struct, omit_defaults=True):
     item_id: str | None = None
 
     @classmethod
-    def of(cls, prize: Prize) -> RewardOut:
+    def of(cls, prize: Prize) -> PrizeOut:
         return cls(coins=prize.coins or None, gems=prize.gems or None, item_id=prize.item_id)
 
 
@@ -36,7 +36,7 @@ class MissionOut(Struct):
     period: str  # daily | weekly | once
     progress: int  # capped at the target
     target: int
-    reward: RewardOut
+    reward: PrizeOut
     completed: bool
     claimed: bool
     claimable: bool
@@ -46,7 +46,7 @@ class MissionOut(Struct):
     def of(cls, view: MissionView) -> MissionOut:
         mission = view.definition
         return cls(mission_id=mission.mission_id, title=mission.title, period=mission.period.value,
-                   progress=view.progress, target=mission.target, reward=RewardOut.of(mission.prize),
+                   progress=view.progress, target=mission.target, reward=PrizeOut.of(mission.prize),
                    completed=view.completed, claimed=view.claimed, claimable=view.claimable,
                    resets_at=view.resets_at)  # fmt: skip
 
@@ -70,22 +70,22 @@ class RewardClaimIn(Struct):
 
 class MissionClaimOut(Struct):
     mission_id: str
-    reward: RewardOut
+    reward: PrizeOut
     balances: dict[str, int]
 
     @classmethod
     def of(cls, claimed: Claimed) -> MissionClaimOut:
-        return cls(mission_id=claimed.definition_id, reward=RewardOut.of(claimed.prize), balances=claimed.balances)
+        return cls(mission_id=claimed.definition_id, reward=PrizeOut.of(claimed.prize), balances=claimed.balances)
 
 
 class AchievementClaimOut(Struct):
     achievement_id: str
-    reward: RewardOut
+    reward: PrizeOut
     balances: dict[str, int]
 
     @classmethod
     def of(cls, claimed: Claimed) -> AchievementClaimOut:
-        return cls(achievement_id=claimed.definition_id, reward=RewardOut.of(claimed.prize),
+        return cls(achievement_id=claimed.definition_id, reward=PrizeOut.of(claimed.prize),
                    balances=claimed.balances)  # fmt: skip
 
 
@@ -99,7 +99,7 @@ class AchievementOut(Struct):
     unlocked_at: datetime | None
     claimed: bool
     claimable: bool
-    reward: RewardOut
+    reward: PrizeOut
     hidden: bool  # a hidden achievement is listed once unlocked
     auto_claim: bool  # paid at the unlock
     precondition: str | None  # the achievement that must unlock first
@@ -110,7 +110,7 @@ class AchievementOut(Struct):
         return cls(achievement_id=definition.achievement_id, title=definition.title, category=definition.category,
                    progress=view.progress, target=definition.target, unlocked=unlocked, unlocked_at=view.unlocked_at,
                    claimed=view.claimed, claimable=unlocked and not view.claimed,
-                   reward=RewardOut.of(definition.prize), hidden=definition.hidden, auto_claim=definition.auto_claim,
+                   reward=PrizeOut.of(definition.prize), hidden=definition.hidden, auto_claim=definition.auto_claim,
                    precondition=definition.precondition)  # fmt: skip
 
 
@@ -127,7 +127,7 @@ class AchievementsOut(Struct):
 # Operators' definitions
 
 
-class RewardIn(Struct):
+class PrizeIn(Struct):
     """Coins 0-1,000,000, gems 0-10,000 and/or a grantable item (`streak_shield`); at least one."""
 
     coins: int = 0
@@ -137,7 +137,7 @@ class RewardIn(Struct):
 
 def _given(struct: Struct) -> dict[str, Any]:
     fields = {name: value for name, value in msgspec.structs.asdict(struct).items() if value is not msgspec.UNSET}
-    if isinstance(fields.get("reward"), RewardIn):
+    if isinstance(fields.get("reward"), PrizeIn):
         fields["reward"] = msgspec.structs.asdict(fields["reward"])
     return fields
 
@@ -152,7 +152,7 @@ class MissionIn(Struct):
     period: Name
     metric: Name
     target: int
-    reward: RewardIn
+    reward: PrizeIn
     operator: Name = "add"
     rarity: Name | None = None
     enabled: bool = True
@@ -171,7 +171,7 @@ class MissionChangesIn(Struct):
     operator: Name | msgspec.UnsetType = msgspec.UNSET
     rarity: Name | msgspec.UnsetType | None = msgspec.UNSET
     target: int | msgspec.UnsetType = msgspec.UNSET
-    reward: RewardIn | msgspec.UnsetType = msgspec.UNSET
+    reward: PrizeIn | msgspec.UnsetType = msgspec.UNSET
     enabled: bool | msgspec.UnsetType = msgspec.UNSET
     position: int | msgspec.UnsetType = msgspec.UNSET
 
@@ -211,7 +211,7 @@ class AchievementIn(Struct):
     category: Name
     metric: Name
     target: int
-    reward: RewardIn
+    reward: PrizeIn
     operator: Name = "add"
     rarity: Name | None = None
     hidden: bool = False
@@ -231,7 +231,7 @@ class AchievementChangesIn(Struct):
     operator: Name | msgspec.UnsetType = msgspec.UNSET
     rarity: Name | msgspec.UnsetType | None = msgspec.UNSET
     target: int | msgspec.UnsetType = msgspec.UNSET
-    reward: RewardIn | msgspec.UnsetType = msgspec.UNSET
+    reward: PrizeIn | msgspec.UnsetType = msgspec.UNSET
     hidden: bool | msgspec.UnsetType = msgspec.UNSET
     auto_claim: bool | msgspec.UnsetType = msgspec.UNSET
     precondition: DefinitionId | msgspec.UnsetType | None = msgspec.UNSET
