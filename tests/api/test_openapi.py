@@ -3,11 +3,10 @@ Idempotency-Key headers, error responses in the envelope, and constraints equal 
 
 from __future__ import annotations
 
-from collections import Counter
-
 import re
 import secrets
 import string
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any

@@ -145,7 +145,9 @@ class LevelOut(Struct):
 
     @classmethod
     def of(cls, level: PassLevel) -> LevelOut:
-        return cls(level=level.level, xp=level.xp, free=TrackRewardOut.of(level.free), premium=TrackRewardOut.of(level.premium))
+        return cls(
+            level=level.level, xp=level.xp, free=TrackRewardOut.of(level.free), premium=TrackRewardOut.of(level.premium)
+        )
 
 
 class BattlePassSeasonOut(Struct):
