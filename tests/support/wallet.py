@@ -26,11 +26,15 @@ def assert_ledger_explains(entries: Sequence[dict[str, Any]], currency: str, bal
     assert min((entry["balance_after"] for entry in rows), default=0) >= 0
 
 
+SPIN_REASONS = {"slot_bet", "slot_win"}
+
+
 def assert_spins_conserve_coins(
     responses: Sequence[httpx.Response], coins: int, entries: Sequence[dict[str, Any]], *, start: int, bet: int
 ) -> list[dict[str, Any]]:
     """After concurrent spins of one player: refusals are only for funds and only once a bet was no longer covered,
-    the balance is the start less the settled bets plus their payouts, the ledger explains it, and there is one
+    the balance is the start less the settled bets plus their payouts (and plus whatever else the ledger credited
+    meanwhile, such as an achievement the spins unlocked), the ledger explains it, and there is one
     bet row per settled spin, no more. Returns the settled spins."""
     assert {r.status_code for r in responses} <= {200, 409}, [r.text for r in responses if r.status_code != 200][:3]
     settled = [r.json() for r in responses if r.status_code == 200]
@@ -38,8 +42,13 @@ def assert_spins_conserve_coins(
     assert set(refused) <= {"INSUFFICIENT_FUNDS"}
     assert len(settled) >= start // bet
     assert coins >= 0
-    assert coins == start - bet * len(settled) + sum(spin["payout"] for spin in settled)
-    if refused:  # a refusal means the bet was not covered, and nothing pays once the balance is below a bet
+    # rows other than the spins' own: the starting funds, and whatever else the game paid meanwhile (an
+    # achievement that the first spins unlocked pays at unlock, say)
+    funding = sum(e["delta"] for e in entries if e["currency"] == "coins" and e["reason"] not in SPIN_REASONS)
+    assert funding >= start
+    others = funding - start
+    assert coins == start + others - bet * len(settled) + sum(spin["payout"] for spin in settled)
+    if refused and not others:  # a refusal means the bet was not covered, and nothing pays once below a bet
         assert coins < bet
     assert_ledger_explains(entries, "coins", coins)
     bets = [entry["ref_id"] for entry in entries if entry["currency"] == "coins" and entry["reason"] == "slot_bet"]
