@@ -297,11 +297,13 @@ async def test_without_redis_the_memory_channels_deliver_and_resume(
         url = f"{WS}?token={player['access_token']}"
         with await client.websocket_connect(url) as session:
             await grant(client, admin, player["user"]["id"], amount=4)
-            seen = await events(session, GRANT_FRAMES)
+            # a deadline, not a wait: in this mode one relay pass also runs every engagement consumer in process,
+            # which took over 5 s on a loaded two-core machine
+            seen = await events(session, GRANT_FRAMES, within_seconds=20)
         await grant(client, admin, player["user"]["id"], amount=6)
         await settle(client)
         with await client.websocket_connect(f"{url}&last_event_id={seen[-1]['id']}") as session:
-            missed = await events(session, GRANT_FRAMES)
+            missed = await events(session, GRANT_FRAMES, within_seconds=20)
 
     assert {frame["type"] for frame in seen} == GRANT_TYPES
     assert [frame["data"]["amount"] for frame in missed if frame["type"] == "reward_granted"] == [6]
