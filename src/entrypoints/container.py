@@ -16,6 +16,7 @@ from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.limits import LimitsDeps
+from src.application.liveops.deps import LiveOpsDeps
 from src.application.notifications.deps import NotificationDeps
 from src.application.realtime.hub import RealtimeHub
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
@@ -53,6 +54,7 @@ class Container:
     purchases: PurchaseDeps
     notifications: NotificationDeps
     actions: ActionDeps
+    liveops: LiveOpsDeps
     jobs: JobQueue
     gateway: PaymentGateway
     relay: OutboxRelay

@@ -18,6 +18,7 @@ from src.adapters.security.seeds import AesGcmSeedVault
 from src.adapters.security.tokens import PyJwtTokenService
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.analytics.deps import ActionConfig, ActionDeps
+from src.application.analytics.ports import OlapStore
 from src.application.engagement.battlepass import BattlePassDeps
 from src.application.engagement.deps import EngagementDeps, MissionDeps, RewardDeps
 from src.application.engagement.seasons import SeasonDeps
@@ -27,6 +28,7 @@ from src.application.identity.deps import IdentityDeps
 from src.application.identity.limits import LimitsDeps
 from src.application.identity.session_state import SessionStateCache
 from src.application.identity.sessions import live_sessions
+from src.application.liveops.deps import LiveOpsDeps
 from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.ports import PushSender
 from src.application.realtime.hub import RealtimeHub
@@ -164,6 +166,10 @@ def actions(shared: Shared) -> ActionDeps:
     settings = shared.settings
     config = ActionConfig(per_minute=settings.actions_per_minute, retention_days=settings.action_retention_days)
     return ActionDeps(uow_factory=shared.uow_factory, clock=shared.clock, cache=shared.cache, config=config)
+
+
+def liveops(shared: Shared, olap: OlapStore | None) -> LiveOpsDeps:
+    return LiveOpsDeps(shared.uow_factory, shared.clock, SecretsIdGenerator(), shared.jobs, olap)
 
 
 async def realtime(

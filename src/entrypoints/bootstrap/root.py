@@ -131,6 +131,7 @@ async def _container(
         purchases=contexts.purchases(shared, gateway),
         notifications=contexts.notifications(shared, push),
         actions=contexts.actions(shared),
+        liveops=contexts.liveops(shared, clients.olap),
         jobs=shared.jobs,
         gateway=gateway,
         idempotency=SqlaIdempotencyStore(sessions),

@@ -37,6 +37,7 @@ from src.entrypoints.http.identity import AuthController, InviteController, User
 from src.entrypoints.http.json_body import JsonRequest
 from src.entrypoints.http.limited import LimitedPackagesController
 from src.entrypoints.http.limits import LimitsController
+from src.entrypoints.http.liveops import liveops_handlers
 from src.entrypoints.http.metrics import MetricsController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.missions import AchievementsController, MissionsController
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         LimitedPackagesController,
         NotificationsController,
         ActionsController,
+        *liveops_handlers(),
         admin_router(),
         realtime_socket,
         RealtimeEventsController,

@@ -9,6 +9,7 @@ from src.entrypoints.http.admin.engagement import AdminAchievementController, Ad
 from src.entrypoints.http.admin.games import AdminOddsController
 from src.entrypoints.http.admin.identity import AdminAuditController, AdminInviteCodeController
 from src.entrypoints.http.admin.limited import AdminLimitedPackageController
+from src.entrypoints.http.admin.liveops import admin_liveops_handlers
 from src.entrypoints.http.admin.notifications import (
     AdminCampaignController,
     AdminEmailController,
@@ -47,5 +48,6 @@ def admin_router() -> Router:
             AdminSeasonBoardController,
             AdminMissionController,
             AdminAchievementController,
+            *admin_liveops_handlers(),
         ],
     )

@@ -1,0 +1,10 @@
+"""The operators' LiveOps routes (/api/admin/segments*, /api/admin/experiments*): each feature's controller lives
+in its own module (admin/segments.py, admin/experiments.py) and is listed here once for the admin router."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+
+def admin_liveops_handlers() -> list[ControllerRouterHandler]:
+    return []
