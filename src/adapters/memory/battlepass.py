@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from src.adapters.memory.identity import Workspace
+from src.adapters.memory.inbox import InMemoryEventInbox
 from src.application.engagement.battlepass_ports import XpGain
 from src.domain.engagement.battlepass import BattlePassSeason, PassProgress, Track
 
@@ -23,7 +24,7 @@ class BattlePassTables:
     processed: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (consumer, event id) → when
 
 
-class InMemoryBattlePassRepository:
+class InMemoryBattlePassRepository(InMemoryEventInbox["BattlePassTables"]):
     def __init__(self, workspace: Workspace[BattlePassTables]) -> None:
         self._workspace = workspace
 
@@ -106,21 +107,3 @@ class InMemoryBattlePassRepository:
             await self._workspace.lock_row("progress", (season_id, user_id))
             if (stored := self._tables.progress.get((season_id, user_id))) is not None:
                 self._tables.progress[(season_id, user_id)] = replace(stored, settled_at=now)
-
-    async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]:
-        new = set()
-        for event_id in sorted(set(event_ids)):
-            await self._workspace.lock_row("processed", (consumer, event_id))
-            if (consumer, event_id) not in self._tables.processed:
-                self._tables.processed[(consumer, event_id)] = now
-                new.add(event_id)
-        return new
-
-    async def forget_events(self, consumer: str, before: datetime) -> int:
-        """Deletes at once (a purge has nothing to roll back), from the committed rows and this copy alike."""
-        committed = self._workspace.committed.processed
-        stale = [key for key, at in committed.items() if key[0] == consumer and at < before]
-        for key in stale:
-            for tables in (self._workspace.committed, self._workspace.working, self._workspace.baseline):
-                tables.processed.pop(key, None)
-        return len(stale)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from src.adapters.memory.identity import Workspace
+from src.adapters.memory.inbox import InMemoryEventInbox
 from src.application.engagement.season_ports import FinalRank, ScoreDelta, Standing, StoredPeriod
 from src.domain.engagement.seasons import SeasonBoard, SeasonPeriod
 
@@ -23,7 +24,7 @@ class SeasonTables:
     processed: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
 
-class InMemorySeasonBoardRepository:
+class InMemorySeasonBoardRepository(InMemoryEventInbox["SeasonTables"]):
     def __init__(self, workspace: Workspace[SeasonTables]) -> None:
         self._workspace = workspace
 
@@ -117,21 +118,3 @@ class InMemorySeasonBoardRepository:
     async def results(self, season_id: str, limit: int, after_rank: int) -> list[FinalRank]:
         found = [r for (season, _), r in self._tables.results.items() if season == season_id and r.rank > after_rank]
         return sorted(found, key=lambda result: result.rank)[:limit]
-
-    async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]:
-        new = set()
-        for event_id in sorted(set(event_ids)):
-            await self._workspace.lock_row("processed", (consumer, event_id))
-            if (consumer, event_id) not in self._tables.processed:
-                self._tables.processed[(consumer, event_id)] = now
-                new.add(event_id)
-        return new
-
-    async def forget_events(self, consumer: str, before: datetime) -> int:
-        """Deletes at once (a purge has nothing to roll back), from the committed rows and this copy alike."""
-        committed = self._workspace.committed.processed
-        stale = [key for key, at in committed.items() if key[0] == consumer and at < before]
-        for key in stale:
-            for tables in (self._workspace.committed, self._workspace.working, self._workspace.baseline):
-                tables.processed.pop(key, None)
-        return len(stale)

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from src.application.identity.ports import HasLimits
 from src.application.shared.audit import Audited
+from src.application.shared.ports import EventInbox
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.engagement.battlepass import BattlePassSeason, PassProgress, Track
 
@@ -21,7 +22,7 @@ class XpGain:
     progress: PassProgress
 
 
-class BattlePassRepository(Protocol):
+class BattlePassRepository(EventInbox, Protocol):
     async def seasons(self) -> list[BattlePassSeason]:
         """Every season, oldest start first."""
         ...
@@ -69,14 +70,6 @@ class BattlePassRepository(Protocol):
     async def count_unsettled(self, season_id: str) -> int: ...
 
     async def mark_progress_settled(self, season_id: str, user_ids: Sequence[str], now: datetime) -> None: ...
-
-    async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]:
-        """Record that `consumer` handled these events (one write); the ids it had not handled before."""
-        ...
-
-    async def forget_events(self, consumer: str, before: datetime) -> int:
-        """Drop the inbox marks `consumer` wrote before `before` (no event is redelivered that late); how many."""
-        ...
 
 
 class BattlePassUnitOfWork(WalletUnitOfWork, HasLimits, Audited, Protocol):

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from src.application.identity.ports import HasUsers
 from src.application.shared.audit import Audited
+from src.application.shared.ports import EventInbox
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.engagement.battlepass import TrackReward
 from src.domain.engagement.seasons import SeasonBoard, SeasonPeriod
@@ -47,7 +48,7 @@ class StoredPeriod:
     settled_at: datetime | None
 
 
-class SeasonBoardRepository(Protocol):
+class SeasonBoardRepository(EventInbox, Protocol):
     async def definitions(self) -> list[SeasonBoard]:
         """Every definition, by id."""
         ...
@@ -88,12 +89,6 @@ class SeasonBoardRepository(Protocol):
     async def mark_period_settled(self, season_id: str, now: datetime) -> None: ...
 
     async def results(self, season_id: str, limit: int, after_rank: int) -> list[FinalRank]: ...
-
-    async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]: ...
-
-    async def forget_events(self, consumer: str, before: datetime) -> int:
-        """Drop the inbox marks `consumer` wrote before `before` (no event is redelivered that late); how many."""
-        ...
 
 
 class SeasonUnitOfWork(WalletUnitOfWork, HasUsers, Audited, Protocol):

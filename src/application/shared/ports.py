@@ -21,6 +21,19 @@ class IdGenerator(Protocol):
     def new_id(self) -> str: ...
 
 
+class EventInbox(Protocol):
+    """A consumer's record of the events it has handled, kept in its own transaction, so a redelivered event is
+    recognised and handled once."""
+
+    async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]:
+        """Record that `consumer` handled these events (one write); the ids it had not handled before."""
+        ...
+
+    async def forget_events(self, consumer: str, before: datetime) -> int:
+        """Drop the inbox marks `consumer` wrote before `before` (no event is redelivered that late); how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic change: leaving the block without `commit()` rolls everything back.
 

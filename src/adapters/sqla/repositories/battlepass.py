@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.battlepass import BattlePassClaimRow, BattlePassProgressRow, BattlePassSeasonRow
-from src.adapters.sqla.models.wallet import ProcessedEventRow
+from src.adapters.sqla.repositories.inbox import SqlaEventInbox
 from src.adapters.sqla.repositories.wallet import dialect_insert
 from src.application.engagement.battlepass_ports import XpGain
 from src.domain.engagement.battlepass import BattlePassSeason, PassLevel, PassProgress, Track, TrackReward, XpTable
@@ -73,7 +73,7 @@ def _progress(season_id: str, user_id: str, row: Any) -> PassProgress:
 _STANDING = (Progress.user_id, Progress.xp, Progress.premium, Progress.settled_at)
 
 
-class SqlaBattlePassRepository:
+class SqlaBattlePassRepository(SqlaEventInbox):
     def __init__(self, session: AsyncSession) -> None:
         self._db = session
 
@@ -180,17 +180,3 @@ class SqlaBattlePassRepository:
             .where(Progress.season_id == season_id, Progress.user_id.in_(list(user_ids)))
             .values(settled_at=now, updated_at=now)
         )
-
-    async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]:
-        if not event_ids:
-            return set()
-        rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in set(event_ids)]
-        statement = self._insert(ProcessedEventRow).values(rows).on_conflict_do_nothing()
-        result = await self._db.execute(statement.returning(ProcessedEventRow.event_id))
-        return set(result.scalars().all())
-
-    async def forget_events(self, consumer: str, before: datetime) -> int:
-        statement = delete(ProcessedEventRow).where(
-            ProcessedEventRow.consumer == consumer, ProcessedEventRow.processed_at < before
-        )
-        return int((await self._db.execute(statement)).rowcount)  # type: ignore[attr-defined]

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.seasons import SeasonBoardRow, SeasonPeriodRow, SeasonResultRow, SeasonScoreRow
-from src.adapters.sqla.models.wallet import ProcessedEventRow
+from src.adapters.sqla.repositories.inbox import SqlaEventInbox
 from src.adapters.sqla.repositories.wallet import dialect_insert
 from src.application.engagement.season_ports import FinalRank, ScoreDelta, Standing, StoredPeriod
 from src.domain.engagement.battlepass import TrackReward
@@ -41,7 +41,7 @@ def _final(row: Any) -> FinalRank:
     )
 
 
-class SqlaSeasonBoardRepository:
+class SqlaSeasonBoardRepository(SqlaEventInbox):
     def __init__(self, session: AsyncSession) -> None:
         self._db = session
 
@@ -185,17 +185,3 @@ class SqlaSeasonBoardRepository:
             .limit(limit)
         )
         return [_final(row) for row in (await self._db.execute(query)).all()]
-
-    async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]:
-        if not event_ids:
-            return set()
-        rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in set(event_ids)]
-        statement = self._insert(ProcessedEventRow).values(rows).on_conflict_do_nothing()
-        result = await self._db.execute(statement.returning(ProcessedEventRow.event_id))
-        return set(result.scalars().all())
-
-    async def forget_events(self, consumer: str, before: datetime) -> int:
-        statement = delete(ProcessedEventRow).where(
-            ProcessedEventRow.consumer == consumer, ProcessedEventRow.processed_at < before
-        )
-        return int((await self._db.execute(statement)).rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,31 @@
+"""The consumers' event inbox on SQL: one `processed_events` row per (consumer, event), shared by every repository
+whose consumer must handle a redelivered event once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.adapters.sqla.models.wallet import ProcessedEventRow
+from src.adapters.sqla.repositories.wallet import dialect_insert
+
+
+class SqlaEventInbox:
+    _db: AsyncSession
+
+    async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]:
+        if not event_ids:
+            return set()
+        rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in set(event_ids)]
+        statement = dialect_insert(self._db)(ProcessedEventRow).values(rows).on_conflict_do_nothing()
+        result = await self._db.execute(statement.returning(ProcessedEventRow.event_id))
+        return set(result.scalars().all())
+
+    async def forget_events(self, consumer: str, before: datetime) -> int:
+        statement = delete(ProcessedEventRow).where(
+            ProcessedEventRow.consumer == consumer, ProcessedEventRow.processed_at < before
+        )
+        return int((await self._db.execute(statement)).rowcount)  # type: ignore[attr-defined]
