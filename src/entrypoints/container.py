@@ -15,7 +15,7 @@ from src.application.engagement.vip import VipDeps
 from src.application.games.boards import PlayScoreSource
 from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
-from src.application.identity.limits import LimitsDeps
+from src.application.limits.controls import LimitsDeps
 from src.application.liveops.deps import LiveOpsDeps
 from src.application.notifications.deps import NotificationDeps
 from src.application.realtime.hub import RealtimeHub

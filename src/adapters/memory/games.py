@@ -24,7 +24,7 @@ from src.application.games.ports import (
     Settlement,
     StoredConfig,
 )
-from src.application.identity.ports import LimitRepository
+from src.application.limits.ports import LimitRepository
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletRepository
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord

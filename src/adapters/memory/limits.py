@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from src.adapters.memory.identity import Workspace
-from src.domain.identity.limits import PlayerLimits
+from src.domain.limits.model import PlayerLimits
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from src.application.engagement.battlepass_ports import BattlePassUnitOfWork
-from src.application.identity.limits import refuse_if_restricted
+from src.application.limits.controls import refuse_if_restricted
 from src.application.shared.ports import Clock, IdGenerator
 from src.application.wallet.ledger import Grant, credit, record_balance_change
 from src.domain.engagement.battlepass import (

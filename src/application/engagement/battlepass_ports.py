@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from src.application.identity.ports import HasLimits
+from src.application.limits.ports import HasLimits
 from src.application.shared.audit import Audited
 from src.application.shared.ports import EventInbox
 from src.application.wallet.ports import WalletUnitOfWork

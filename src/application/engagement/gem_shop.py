@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 
 from src.application.engagement.deps import EngagementDeps
-from src.application.identity.limits import refuse_if_restricted
+from src.application.limits.controls import refuse_if_restricted
 from src.application.wallet.ledger import record_balance_change
 from src.domain.engagement.gem_items import GEM_OFFERS, GemOffer, gem_offer
 from src.domain.engagement.vip import shop_discount_percent

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Protocol
 
 from src.application.games.ports import HasInventory
-from src.application.identity.ports import HasLimits, HasUsers
+from src.application.identity.ports import HasUsers
+from src.application.limits.ports import HasLimits
 from src.application.notifications.ports import NotificationRepository
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position

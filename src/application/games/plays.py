@@ -21,7 +21,7 @@ from src.domain.games.gacha import PulledItem, Rarity, pull
 from src.domain.games.play import GameType, PlayRecord
 from src.domain.games.random import RandomSource
 from src.domain.games.slot import spin
-from src.domain.identity.limits import check_restriction
+from src.domain.limits.model import check_restriction
 from src.domain.wallet.errors import AlreadyApplied
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import Currency, Movement

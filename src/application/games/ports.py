@@ -12,7 +12,7 @@ from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
-from src.domain.identity.limits import Restriction
+from src.domain.limits.model import Restriction
 from src.domain.wallet.model import Currency, Movement, Wager
 
 

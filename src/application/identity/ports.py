@@ -11,7 +11,6 @@ from typing import Protocol
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.shared.ports import IdGenerator, UnitOfWork
-from src.domain.identity.limits import PlayerLimits
 from src.domain.identity.model import AccountStatus, InviteCode, Session, User
 from src.domain.shared.principal import Principal, Rank
 
@@ -109,32 +108,6 @@ class HasUsers(Protocol):
 
     @property
     def users(self) -> UserRepository: ...
-
-
-class LimitRepository(Protocol):
-    async def lock(self, user_id: str) -> PlayerLimits:
-        """The player's limits (none set: an empty row is stored), locked until the transaction ends, so the
-        purchases of one player are checked one at a time."""
-        ...
-
-    async def get(self, user_id: str) -> PlayerLimits:
-        """As last committed (a player who never set any has none)."""
-        ...
-
-    async def save(self, limits: PlayerLimits) -> None:
-        """Store what `lock` returned, changed."""
-        ...
-
-    async def restricted_among(self, user_ids: Sequence[str], now: datetime) -> set[str]:
-        """Those of `user_ids` on a time-out or self-excluded at `now`, as last committed."""
-        ...
-
-
-class HasLimits(Protocol):
-    """Responsible-gaming limits, for a unit of work of any context that enforces them."""
-
-    @property
-    def limits(self) -> LimitRepository: ...
 
 
 class IdentityUnitOfWork(UnitOfWork, HasUsers, Audited, Protocol):

@@ -8,7 +8,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
-from src.application.identity.ports import HasLimits, HasUsers
+from src.application.identity.ports import HasUsers
+from src.application.limits.ports import HasLimits
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.shared.ports import UnitOfWork

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.ports import PurchaseUnitOfWork
-from src.domain.identity.limits import PURCHASE_FIELDS, PURCHASE_WINDOWS, check_purchase, check_restriction
+from src.domain.limits.model import PURCHASE_FIELDS, PURCHASE_WINDOWS, check_purchase, check_restriction
 from src.domain.shop.transactions import PurchaseTransaction
 
 LONGEST_WINDOW = max(PURCHASE_WINDOWS.values())

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from src.application.identity.ports import HasLimits, HasUsers
+from src.application.identity.ports import HasUsers
+from src.application.limits.ports import HasLimits
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.shop.catalog import CatalogRepository

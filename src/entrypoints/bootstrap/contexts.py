@@ -25,9 +25,9 @@ from src.application.engagement.seasons import SeasonDeps
 from src.application.games.deps import GamesDeps
 from src.application.games.leaderboard import Leaderboard
 from src.application.identity.deps import IdentityDeps
-from src.application.identity.limits import LimitsDeps
 from src.application.identity.session_state import SessionStateCache
 from src.application.identity.sessions import live_sessions
+from src.application.limits.controls import LimitsDeps
 from src.application.liveops.deps import LiveOpsDeps
 from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.ports import PushSender

@@ -9,9 +9,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from src.application.identity import limits
+from src.application.limits import controls as limits
 from src.application.shop.limits import purchase_usage
-from src.domain.identity.limits import PlayerLimits
+from src.domain.limits.model import PlayerLimits
 from src.domain.shared.principal import Principal
 from src.entrypoints.container import Container
 from src.entrypoints.http.schemas.identity import RestrictionOut

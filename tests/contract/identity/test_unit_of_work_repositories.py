@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from src.domain.identity.limits import PlayerLimits, Restriction, RestrictionKind
 from src.domain.identity.model import User
+from src.domain.limits.model import PlayerLimits, Restriction, RestrictionKind
 from tests.contract.identity.conftest import UnitOfWorkFactory
 
 pytestmark = pytest.mark.asyncio

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.limits import PlayerLimitsRow
 from src.adapters.sqla.repositories.wallet import dialect_insert
-from src.domain.identity.limits import FIELDS, PendingChange, PlayerLimits, Restriction, RestrictionKind
+from src.domain.limits.model import FIELDS, PendingChange, PlayerLimits, Restriction, RestrictionKind
 
 
 def restriction_of(row: Any) -> Restriction | None:

@@ -17,8 +17,8 @@ from src.application.games.history import HistoryRequest, list_history
 from src.application.identity import admin_users
 from src.application.identity.admin_users import ActivityItem
 from src.application.identity.deps import IdentityDeps
-from src.application.identity.limits import get_limits
 from src.application.identity.ports import UserQuery
+from src.application.limits.controls import get_limits
 from src.application.shared.pagination import Page, check_limit, merge_newest_first
 from src.application.shop.admin_transactions import search_transactions
 from src.application.shop.transactions import TransactionFilters

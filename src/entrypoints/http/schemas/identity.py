@@ -12,9 +12,9 @@ from src.application.identity.auth import AuthResult
 from src.application.identity.invites import InviteStatus
 from src.application.identity.profiles import SelfProfile
 from src.application.identity.sessions import SessionView
-from src.domain.identity.limits import Restriction
 from src.domain.identity.model import AccountStatus, InviteCode, User
 from src.domain.identity.policies import MAX_VIP_TIER
+from src.domain.limits.model import Restriction
 from src.domain.shared.audit import AuditEntry
 from src.domain.shared.principal import Rank
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from src.domain.identity.limits import PURCHASE_FIELDS, PlayerLimits
+from src.domain.limits.model import PURCHASE_FIELDS, PlayerLimits
 from src.entrypoints.http.schemas.identity import RestrictionOut, Struct
 
 Cents = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]

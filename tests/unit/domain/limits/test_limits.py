@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from src.domain.identity.limits import (
+from src.domain.limits.model import (
     COOLING_OFF,
     LimitReached,
     PendingChange,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.identity.test_limits import LIMITS, at, put_limits
+from tests.api.limits.test_limits import LIMITS, at, put_limits
 from tests.support.api import bearer, sign_up
 from tests.support.clocks import ShiftedClock
 

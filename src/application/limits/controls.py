@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from src.application.identity.ports import HasLimits
+from src.application.limits.ports import HasLimits
 from src.application.shared.audit import Audited, write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.ports import Clock, IdGenerator, UnitOfWork
-from src.domain.identity.limits import (
+from src.domain.limits.model import (
     DAYS_PER_MONTH,
     EXCLUSION_MONTHS,
     FIELDS,

@@ -1,0 +1,1 @@
+"""Responsible gaming: limits a player sets on themselves, time-outs and self-exclusion."""
