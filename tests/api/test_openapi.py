@@ -58,6 +58,16 @@ async def test_every_schema_has_a_title_of_its_own(document: dict[str, Any]) -> 
     assert sorted(title for title, count in titles.items() if title and count > 1) == []
 
 
+async def test_generic_schemas_have_plain_names_without_module_paths(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    history = document["paths"]["/api/games/history"]["get"]["responses"]["200"]["content"]["application/json"]
+
+    assert [name for name in schemas if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name)] == []
+    assert history["schema"] == {"$ref": "#/components/schemas/HistoryListOut"}
+    assert schemas["HistoryListOut"]["title"] == "HistoryListOut"  # generators name the class after the title
+    assert schemas["HistoryListOut"]["properties"]["items"]["items"] == {"$ref": "#/components/schemas/HistoryOut"}
+
+
 async def test_every_operation_says_whether_it_needs_the_bearer_token(document: dict[str, Any]) -> None:
     operations = _operations(document)
 

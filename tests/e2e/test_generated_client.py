@@ -49,6 +49,7 @@ def test_a_generated_client_signs_up_spins_and_buys(env: dict[str, str], tmp_pat
             slot_spin: Any = importlib.import_module(f"{PACKAGE}.api.games.slot_spin")
             shop_buy: Any = importlib.import_module(f"{PACKAGE}.api.shop.shop_buy")
             wallet: Any = importlib.import_module(f"{PACKAGE}.api.wallet.wallet")
+            game_history: Any = importlib.import_module(f"{PACKAGE}.api.games.game_history")
             models: Any = importlib.import_module(f"{PACKAGE}.models")
 
             site_id = f"g_{uuid.uuid4().hex[:12]}"
@@ -65,6 +66,7 @@ def test_a_generated_client_signs_up_spins_and_buys(env: dict[str, str], tmp_pat
             )
             refused = slot_spin.sync(client=player, body=models.SpinIn(bet=10_000))  # more than the balance
             balances = wallet.sync(client=player)
+            history = game_history.sync(client=player)
         finally:
             sys.path.remove(str(tmp_path))
             for name in [name for name in sys.modules if name.startswith(PACKAGE)]:
@@ -77,3 +79,5 @@ def test_a_generated_client_signs_up_spins_and_buys(env: dict[str, str], tmp_pat
     assert isinstance(refused, models.ErrorEnvelope)
     assert refused.error.code == "INSUFFICIENT_FUNDS"
     assert balances.gems == 100
+    assert isinstance(history, models.HistoryListOut)  # a generic list has a plain name, not a module path
+    assert len(history.items) >= 1

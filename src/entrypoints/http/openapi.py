@@ -7,11 +7,14 @@
 - the constraints the domain enforces (site id, password, percentages, the gacha's 1|10) written into the request
   schemas, from the same constants the validators use, so the two cannot drift;
 - no generated placeholder examples (Litestar's ResponseSpec invents random ones), and real ones on the bodies
-  whose shape is not obvious (an admin send's or a campaign's `target`).
+  whose shape is not obvious (an admin send's or a campaign's `target`);
+- plain names for generic schemas: Litestar names `ListOut[HistoryOut]` after the argument's module path
+  (`ListOut_src.entrypoints…HistoryOut_`), which generators turn into unwieldy class names; it is `HistoryListOut`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -275,6 +278,50 @@ def _strip_generated_examples(schema: Any) -> None:
                 _strip_generated_examples(child)
 
 
+# Litestar's key for a generic struct: `<Generic>_<module path>.<Argument>_`
+_GENERIC_KEY = re.compile(r"^(?P<generic>[A-Za-z]\w*?)_(?:[A-Za-z_]\w*\.)+(?P<argument>[A-Za-z]\w*)_$")
+
+
+def _plain_name(key: str) -> str | None:
+    """`ListOut_src…HistoryOut_` -> `HistoryListOut`; None for a key that is already plain."""
+    match = _GENERIC_KEY.match(key)
+    if match is None:
+        return None
+    argument, generic = match["argument"].removesuffix("Out"), match["generic"].removesuffix("Out")
+    return f"{argument}{generic}Out" if match["generic"].endswith("Out") else f"{argument}{generic}"
+
+
+def _rewrite_references(node: Any, renamed: dict[str, str]) -> None:
+    """Point every `$ref` of the document (schemas, responses, bodies) at the renamed schemas."""
+    if isinstance(node, Reference):
+        name = node.ref.removeprefix("#/components/schemas/")
+        if name in renamed:
+            node.ref = f"#/components/schemas/{renamed[name]}"
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for item in dataclasses.fields(node):
+            _rewrite_references(getattr(node, item.name), renamed)
+    elif isinstance(node, dict):
+        for value in node.values():
+            _rewrite_references(value, renamed)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            _rewrite_references(value, renamed)
+
+
+def _plain_generic_names(document: Any, schemas: dict[str, Schema]) -> dict[str, Schema]:
+    renamed = {key: name for key in schemas if (name := _plain_name(key)) is not None}
+    clashes = sorted(plain for plain in renamed.values() if plain in schemas or list(renamed.values()).count(plain) > 1)
+    if clashes:
+        raise LookupError(f"generic schemas would take names already used: {clashes}")
+    _rewrite_references(document, renamed)
+    plain: dict[str, Schema] = {}
+    for key, schema in schemas.items():
+        if key in renamed:
+            schema.title = renamed[key]  # generators name the class after the title
+        plain[renamed.get(key, key)] = schema
+    return plain
+
+
 def finish_openapi(app: Litestar) -> None:
     """Startup hook: the document as described above (Litestar builds it once; this edits it in place)."""
     document = app.openapi_schema
@@ -294,6 +341,7 @@ def finish_openapi(app: Litestar) -> None:
         "Realtime (WebSocket `/api/realtime/ws` and SSE `/api/realtime/sse`): "
         f"[message types and fields]({REALTIME_DOCS})."
     )
+    schemas = components.schemas = _plain_generic_names(document, schemas)
     for schema in schemas.values():
         _strip_generated_examples(schema)
     _constrain(schemas)
