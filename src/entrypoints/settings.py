@@ -78,6 +78,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     rate_limit_auth_per_minute: int = 300
     trust_proxy_headers: bool = False
     session_state_ttl_seconds: float = 30.0
+    session_state_local_ttl_seconds: float = 5.0
     starting_coins: int = 1000
     starting_gems: int = 0
     slot_max_bet: int = 10_000

@@ -15,4 +15,5 @@ class IdentityConfig:
     lockout: timedelta = timedelta(minutes=10)
     dev_invite_code: str | None = None
     session_state_ttl_seconds: float = 30.0
+    session_state_local_ttl_seconds: float = 5.0
     access_ttl_seconds: int = 1800

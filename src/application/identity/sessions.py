@@ -23,14 +23,17 @@ async def authenticate(access_token: str, deps: IdentityDeps) -> Principal:
 
 
 async def live_sessions(sessions: Collection[tuple[str, str]], deps: IdentityDeps) -> set[tuple[str, str]]:
-    """The (session id, user id) pairs that `authenticate` would still accept, checked all at once."""
-    states = await session_states(list({session_id for session_id, _ in sessions}), deps)
+    """The (session id, user id) pairs that `authenticate` would still accept, checked all at once in the shared
+    cache (not this process's copies: the periodic check of open sockets also covers a missed invalidation)."""
+    states = await session_states(list({session_id for session_id, _ in sessions}), deps, local=False)
     return {(session_id, user_id) for session_id, user_id in sessions if _live(states[session_id], user_id)}
 
 
-async def session_states(session_ids: Sequence[str], deps: IdentityDeps) -> dict[str, SessionState | None]:
+async def session_states(
+    session_ids: Sequence[str], deps: IdentityDeps, local: bool = True
+) -> dict[str, SessionState | None]:
     """One cache read for all the sessions; the database (one unit of work) only for those the cache misses."""
-    states = dict(zip(session_ids, await deps.session_state.get_many(session_ids), strict=True))
+    states = dict(zip(session_ids, await deps.session_state.get_many(session_ids, local), strict=True))
     missing = [session_id for session_id, state in states.items() if state is None]
     if missing:
         async with deps.uow_factory() as uow:

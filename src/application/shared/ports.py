@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -146,3 +146,14 @@ class GaugeSource(Protocol):
     """Something an operator watches that only an adapter can measure (a backlog, a queue, a pool)."""
 
     async def sample(self) -> Sequence[GaugeSample]: ...
+
+
+class InvalidationChannel(Protocol):
+    """Tells every process that cached entries went stale (Redis pub/sub across processes; a call in one)."""
+
+    async def publish(self, keys: Sequence[str]) -> None: ...
+
+    async def listen(self, on_stale: Callable[[list[str]], None], on_ready: Callable[[bool], None]) -> None:
+        """Run until cancelled: `on_ready(True)` once messages are heard, `on_ready(False)` when the channel is lost
+        (messages may have been missed meanwhile), `on_stale(keys)` for each message."""
+        ...

@@ -22,6 +22,7 @@ def identity_config(settings: Settings) -> IdentityConfig:
         lockout=timedelta(minutes=settings.login_lockout_minutes),
         dev_invite_code=None if settings.is_production else settings.dev_invite_code,
         session_state_ttl_seconds=settings.session_state_ttl_seconds,
+        session_state_local_ttl_seconds=settings.session_state_local_ttl_seconds,
         access_ttl_seconds=settings.jwt_expire_minutes * 60,
     )
 

@@ -33,7 +33,7 @@ from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.ports import PushSender
 from src.application.realtime.hub import RealtimeHub
 from src.application.shared.jobs import JobQueue
-from src.application.shared.ports import Cache, Clock
+from src.application.shared.ports import Cache, Clock, InvalidationChannel
 from src.application.shop.catalog import ShopDeps
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.payments import PaymentGateway
@@ -55,7 +55,8 @@ class Shared:
     jobs: JobQueue
 
 
-def identity(shared: Shared, hasher: Argon2PasswordHasher) -> IdentityDeps:
+def identity(shared: Shared, hasher: Argon2PasswordHasher, channel: InvalidationChannel | None) -> IdentityDeps:
+    """`channel`: where revocations are announced, so each process may keep local copies of session states."""
     config = configs.identity_config(shared.settings)
     settings = shared.settings
     return IdentityDeps(
@@ -69,7 +70,11 @@ def identity(shared: Shared, hasher: Argon2PasswordHasher) -> IdentityDeps:
         ids=SecretsIdGenerator(),
         blocklist=FilePasswordBlocklist(DEFAULT_BLOCKLIST_PATH),
         session_state=SessionStateCache(
-            shared.cache, config.session_state_ttl_seconds, revoked_ttl_seconds=config.access_ttl_seconds + 60
+            shared.cache,
+            config.session_state_ttl_seconds,
+            revoked_ttl_seconds=config.access_ttl_seconds + 60,
+            channel=channel,
+            local_ttl_seconds=config.session_state_local_ttl_seconds,
         ),
         config=config,
     )

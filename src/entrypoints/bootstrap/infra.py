@@ -21,6 +21,7 @@ from src.adapters.memory.jobs import InProcessJobQueue, InProcessQueueGauges
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.payments.sandbox import SandboxPaymentGateway
 from src.adapters.redis.cache import RedisCache
+from src.adapters.redis.invalidations import RedisInvalidationChannel
 from src.adapters.redis.leaderboard import RedisLeaderboard
 from src.adapters.smtp.mailer import FileMailer, SmtpMailer
 from src.adapters.sqla import migrations
@@ -31,7 +32,7 @@ from src.application.analytics.writer import OlapEventWriter
 from src.application.games.leaderboard import Leaderboard
 from src.application.notifications.ports import Mailer, PushSender
 from src.application.shared.jobs import JobQueue
-from src.application.shared.ports import Cache, GaugeSource
+from src.application.shared.ports import Cache, GaugeSource, InvalidationChannel
 from src.entrypoints.container import Container
 from src.entrypoints.jobs import QUEUES, Job, job_queue_keys, queue_key, queued_jobs
 from src.entrypoints.settings import Settings, SettingsError
@@ -57,6 +58,13 @@ def worker_redis(settings: Settings) -> ArqRedis:
 
 def cache_on(redis: Redis | None, settings: Settings) -> Cache:
     return InMemoryCache() if redis is None else RedisCache(redis, namespace=settings.redis_namespace)
+
+
+def invalidation_channel(redis: Redis | None, settings: Settings) -> InvalidationChannel | None:
+    """Across processes on Redis; without Redis the cache is already this process's memory, so no channel."""
+    if redis is None:
+        return None
+    return RedisInvalidationChannel(redis, "sessions", namespace=settings.redis_namespace)
 
 
 def leaderboard_on(redis: Redis | None, settings: Settings) -> Leaderboard:

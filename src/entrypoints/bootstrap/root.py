@@ -106,7 +106,7 @@ async def _container(
     settings, sessions = shared.settings, clients.database.session_factory
     hasher = Argon2PasswordHasher(**(CHEAP_TEST_PARAMETERS if settings.test_cheap_password_hashes else {}))
     stack.callback(hasher.close)
-    identity = contexts.identity(shared, hasher)
+    identity = contexts.identity(shared, hasher, infra.invalidation_channel(clients.background, settings))
     gateway = infra.payment_gateway(settings, shared.cache)
     engagement, rewards = contexts.engagement(shared)
     push = infra.push_sender(settings, stack, over_http=profile is not Profile.COMMAND)

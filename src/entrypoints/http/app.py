@@ -93,6 +93,7 @@ async def background_tasks(container: Container) -> AsyncIterator[None]:
         if job.schedule is not None and runs_in_app(job, settings)
     ]
     tasks.append(asyncio.create_task(container.realtime.watch_sessions()))  # closes revoked sessions' sockets
+    tasks.append(asyncio.create_task(container.identity.session_state.listen()))  # local session copies
     if settings.outbox_relay_in_app:
         tasks.append(asyncio.create_task(container.relay.run_forever(settings.outbox_poll_seconds)))
     if settings.outbox_export_in_app and container.exporter is not None:
