@@ -18,6 +18,7 @@ from src.application.identity.deps import IdentityDeps
 from src.application.limits.controls import LimitsDeps
 from src.application.liveops.deps import LiveOpsDeps
 from src.application.notifications.deps import NotificationDeps
+from src.application.privacy.deps import PrivacyDeps
 from src.application.realtime.hub import RealtimeHub
 from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyStore
 from src.application.shared.jobs import JobQueue
@@ -55,6 +56,7 @@ class Container:
     notifications: NotificationDeps
     actions: ActionDeps
     liveops: LiveOpsDeps
+    privacy: PrivacyDeps
     jobs: JobQueue
     gateway: PaymentGateway
     relay: OutboxRelay

@@ -19,6 +19,8 @@ from src.application.engagement import (
 )
 from src.application.notifications import campaigns, email, inbox, push
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
+from src.application.privacy import erasure, exports, requests
+from src.application.privacy.deps import ERASURE_JOB, EXPORT_JOB
 from src.application.shop import purchases, webhooks
 from src.entrypoints.container import Container
 from src.entrypoints.settings import Settings
@@ -33,6 +35,8 @@ ACTION_PURGE_INTERVAL_SECONDS = 3600.0
 COUNTED_EVENT_PURGE_INTERVAL_SECONDS = 3600.0
 OUTBOX_SAFETY_PASS_SECONDS = 10.0
 INBOX_PURGE_INTERVAL_SECONDS = 3600.0
+PRIVACY_SWEEP_INTERVAL_SECONDS = 300.0
+PRIVACY_MAX_TRIES = 5
 
 Handler = Callable[[Container, dict[str, Any]], Awaitable[object]]
 
@@ -100,6 +104,20 @@ async def _forget_processed_play_events(container: Container, _: dict[str, Any])
     return forgotten + await vip.forget_counted(container.engagement)
 
 
+async def _build_export(container: Container, payload: dict[str, Any]) -> None:
+    await exports.build_export(str(payload["request_id"]), container.privacy)
+
+
+async def _erase_player(container: Container, payload: dict[str, Any]) -> None:
+    await erasure.erase_player(str(payload["request_id"]), container.privacy)
+
+
+async def _privacy_sweep(container: Container, _: dict[str, Any]) -> int:
+    """Lost or dead privacy jobs queued again; archives past their time deleted."""
+    requeued = await requests.requeue_stalled(container.privacy)
+    return requeued + await requests.expire_exports(container.privacy)
+
+
 def _notification_tries(settings: Settings) -> int:
     return settings.notification_max_attempts
 
@@ -113,6 +131,14 @@ JOBS: tuple[Job, ...] = (
     ),
     Job(PUSH_JOB, "notifications", _send_push, max_tries=_notification_tries),
     Job(EMAIL_JOB, "notifications", _send_email, max_tries=_notification_tries),
+    Job(EXPORT_JOB, "maintenance", _build_export, max_tries=lambda _: PRIVACY_MAX_TRIES),
+    Job(ERASURE_JOB, "maintenance", _erase_player, max_tries=lambda _: PRIVACY_MAX_TRIES),
+    Job(
+        "privacy_sweep",
+        "maintenance",
+        _privacy_sweep,
+        schedule=Schedule(lambda _: PRIVACY_SWEEP_INTERVAL_SECONDS, run_at_startup=True),
+    ),
     Job(
         "void_stale_transactions",
         "payments",

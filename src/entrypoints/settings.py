@@ -136,6 +136,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     streak_timezone: str = "UTC"  # IANA name: where a streak's calendar day starts and ends
     actions_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 1000  # tracked actions per player per minute
     action_retention_days: Annotated[int, msgspec.Meta(ge=1)] = 30  # how long /api/actions/recent looks back
+    privacy_export_ttl_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 30)] = 48  # a ready export's download
     season_settlement_interval_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0  # battle pass and boards
     season_settlement_batch_size: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 100  # players per transaction
 

@@ -102,6 +102,20 @@ class ClickHouseOlap:
         result = await self._call(self.client.query, sql, parameters=parameters)
         return list(result.named_results())
 
+    async def delete_player(self, player_id: str) -> None:
+        """A mutation per table with a `player_id` column, waited for on every replica (mutations_sync=2), so the
+        rows are gone when this returns; rows inserted later (a late event) are not touched."""
+        tables = await self.query(
+            "SELECT DISTINCT table FROM system.columns WHERE database = currentDatabase() AND name = 'player_id'"
+        )
+        for row in tables:
+            await self._call(
+                self.client.command,
+                "ALTER TABLE {table:Identifier} DELETE WHERE player_id = {player:String}",
+                parameters={"table": str(row["table"]), "player": player_id},
+                settings={"mutations_sync": 2},
+            )
+
     async def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return await asyncio.to_thread(method, *args, **kwargs)

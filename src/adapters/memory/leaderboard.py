@@ -101,3 +101,7 @@ class InMemoryLeaderboard:
         if checked:
             self._sets[key] = checked
             self._expire_later(key, ttl, now)
+
+    async def remove_player(self, user_id: str) -> int:
+        self._forget_expired(self._monotonic())
+        return sum(1 for scores in self._sets.values() if scores.pop(user_id, None) is not None)

@@ -150,3 +150,11 @@ class RedisLeaderboard:
                 if ttl is not None:
                     pipe.pexpire(key, _ms(ttl))
             await pipe.execute()
+
+    @unavailable_when_unreachable
+    async def remove_player(self, user_id: str) -> int:
+        """Every board set under the namespace (SCAN: the sets are few, one per board and live period)."""
+        removed = 0
+        async for key in self._redis.scan_iter(match=f"{self._ns}lb:*", count=500):
+            removed += int(await self._redis.zrem(key, user_id))
+        return removed

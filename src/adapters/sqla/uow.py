@@ -36,8 +36,10 @@ from src.adapters.sqla.repositories.notifications import (
     SqlaNotificationSettingsRepository,
     SqlaPushSubscriptionRepository,
 )
+from src.adapters.sqla.repositories.personal_data import SqlaPersonalData
 from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
 from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository
+from src.adapters.sqla.repositories.privacy_requests import SqlaPrivacyRequestRepository
 from src.adapters.sqla.repositories.promos import SqlaPromoRepository
 from src.adapters.sqla.repositories.rewards import SqlaRewardRepository
 from src.adapters.sqla.repositories.seasons import SqlaSeasonBoardRepository
@@ -124,6 +126,8 @@ class SqlaUnitOfWork:
     season_boards = _sqla(SqlaSeasonBoardRepository)
     definitions = _sqla(SqlaDefinitionRepository)
     progress = _sqla(SqlaProgressRepository)
+    privacy_requests = _sqla(SqlaPrivacyRequestRepository)
+    personal_data = _sqla(SqlaPersonalData)
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None

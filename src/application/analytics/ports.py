@@ -36,6 +36,11 @@ class OlapStore(Protocol):
         """The result rows, each keyed by column name; parameters bind as `{name:Type}`."""
         ...
 
+    async def delete_player(self, player_id: str) -> None:
+        """Delete every row of the player from every table that has a `player_id` column (an erasure); returns
+        once the rows are gone for every reader."""
+        ...
+
 
 class ActionRepository(Protocol):
     async def add_many(self, actions: Sequence[PlayerAction]) -> None:

@@ -32,3 +32,5 @@ LEDGER_COLUMNS = ("entry_key", "event_id", "occurred_at", "player_id", "currency
 
 STREAM = "stream"  # rows written by the live pipeline
 BACKFILL = "backfill"  # rows rebuilt from the database by `casino-club backfill-olap`
+
+PLAYER_ERASED = "PlayerErased"  # the event after which the writer deletes the player's rows (privacy)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from src.application.analytics.events import AnalyticsEvent
 from src.application.analytics.ports import OlapStore
 from src.application.analytics.rows import Row, event_row, ledger_rows
-from src.application.analytics.tables import EVENT_COLUMNS, EVENTS, LEDGER, LEDGER_COLUMNS, STREAM
+from src.application.analytics.tables import EVENT_COLUMNS, EVENTS, LEDGER, LEDGER_COLUMNS, PLAYER_ERASED, STREAM
 
 
 class OlapEventWriter:
@@ -19,9 +19,13 @@ class OlapEventWriter:
         self._source = source
 
     async def publish(self, events: Sequence[AnalyticsEvent]) -> None:
+        """A PlayerErased event is not stored: the player's rows, this batch's included, are deleted instead."""
+        kept = [e for e in events if e.event_type != PLAYER_ERASED]
         await self.write_rows(
-            [event_row(e, self._source) for e in events], [row for e in events for row in ledger_rows(e, self._source)]
+            [event_row(e, self._source) for e in kept], [row for e in kept for row in ledger_rows(e, self._source)]
         )
+        for erased in {e.aggregate_id for e in events if e.event_type == PLAYER_ERASED}:
+            await self._olap.delete_player(erased)
 
     async def write_rows(self, events: Sequence[Row], movements: Sequence[Row]) -> None:
         await self._olap.insert(EVENTS, EVENT_COLUMNS, events)

@@ -60,6 +60,10 @@ class Leaderboard(Protocol):
         """Swap one period's whole set for `scores` in one step (rebuilds from the record)."""
         ...
 
+    async def remove_player(self, user_id: str) -> int:
+        """Take the player off every board and period (an erasure); returns how many entries went."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ScoreWrite:

@@ -100,7 +100,7 @@ async def sign_up(cmd: SignUp, deps: IdentityDeps) -> AuthResult:
     return result
 
 
-def _attempts_key(site_id: str) -> str:
+def attempts_key(site_id: str) -> str:
     return f"login:attempts:{site_id}"
 
 
@@ -113,14 +113,14 @@ async def _user_if_password_matches(deps: IdentityDeps, site_id: str, password: 
     return user if user is not None and stored_hash is not None and verified else None
 
 
-async def _check_password(deps: IdentityDeps, site_id: str, password: str) -> User:
+async def check_password(deps: IdentityDeps, site_id: str, password: str) -> User:
     """Each verification holds one of the account's `max_failed_logins` slots, taken atomically before it, so
     no more wrong passwords than that are ever verified per window, whatever the concurrency. A failure keeps its
     slot (the limit-th one locks the account); a right password frees it and forgets the failures.
 
     Unknown site ids are counted the same way: if they were not, the lockout itself would tell which ids exist.
     """
-    config, key, attempt = deps.config, _attempts_key(site_id), uuid.uuid4().hex
+    config, key, attempt = deps.config, attempts_key(site_id), uuid.uuid4().hex
     window = config.failed_login_window.total_seconds()
     reserved = await deps.cache.reserve_attempt(key, attempt, config.max_failed_logins, window)
     if not reserved.allowed:
@@ -147,7 +147,7 @@ def _check_may_sign_in(user: User) -> None:
 async def log_in(cmd: LogIn, deps: IdentityDeps) -> AuthResult:
     """Unknown site ids and wrong passwords cost the same and answer the same; both count toward the lockout."""
     site_id = policies.normalise_site_id(cmd.site_id)
-    user = await _check_password(deps, site_id, cmd.password)
+    user = await check_password(deps, site_id, cmd.password)
     if cmd.admin_only and not user.is_admin:
         raise Forbidden("this login is for administrators only")
     _check_may_sign_in(user)

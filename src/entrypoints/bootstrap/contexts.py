@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
@@ -31,6 +32,7 @@ from src.application.limits.controls import LimitsDeps
 from src.application.liveops.deps import LiveOpsDeps
 from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.ports import PushSender
+from src.application.privacy.deps import PrivacyConfig, PrivacyDeps
 from src.application.realtime.hub import RealtimeHub
 from src.application.shared.jobs import JobQueue
 from src.application.shared.ports import Cache, Clock, InvalidationChannel
@@ -175,6 +177,20 @@ def actions(shared: Shared) -> ActionDeps:
 
 def liveops(shared: Shared, olap: OlapStore | None) -> LiveOpsDeps:
     return LiveOpsDeps(shared.uow_factory, shared.clock, SecretsIdGenerator(), shared.jobs, olap)
+
+
+def privacy(shared: Shared, identity: IdentityDeps, leaderboard: Leaderboard, olap: OlapStore | None) -> PrivacyDeps:
+    config = PrivacyConfig(export_ttl=timedelta(hours=shared.settings.privacy_export_ttl_hours))
+    return PrivacyDeps(
+        uow_factory=shared.uow_factory,
+        clock=shared.clock,
+        ids=SecretsIdGenerator(),
+        jobs=shared.jobs,
+        leaderboard=leaderboard,
+        identity=identity,
+        olap=olap,
+        config=config,
+    )
 
 
 async def realtime(

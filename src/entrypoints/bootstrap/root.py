@@ -110,6 +110,7 @@ async def _container(
     gateway = infra.payment_gateway(settings, shared.cache)
     engagement, rewards = contexts.engagement(shared)
     push = infra.push_sender(settings, stack, over_http=profile is not Profile.COMMAND)
+    leaderboard = infra.leaderboard_on(clients.background, settings)
     return Container(
         settings=settings,
         clock=shared.clock,
@@ -118,7 +119,8 @@ async def _container(
         identity=identity,
         limits=contexts.limits(shared),
         wallet=contexts.wallet(shared),
-        games=contexts.games(shared, infra.leaderboard_on(clients.background, settings)),
+        games=contexts.games(shared, leaderboard),
+        privacy=contexts.privacy(shared, identity, leaderboard, clients.olap),
         social=SocialDeps(shared.uow_factory, shared.clock),
         engagement=engagement,
         rewards=rewards,

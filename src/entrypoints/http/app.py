@@ -44,6 +44,7 @@ from src.entrypoints.http.missions import AchievementsController, MissionsContro
 from src.entrypoints.http.notifications import NotificationsController
 from src.entrypoints.http.openapi import finish_openapi
 from src.entrypoints.http.ops import OpsController
+from src.entrypoints.http.privacy import PrivacyController
 from src.entrypoints.http.rewards import RewardsController
 from src.entrypoints.http.security import authentication_middleware
 from src.entrypoints.http.security_headers import add_security_headers
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         GamesController,
         FairnessController,
         LimitsController,
+        PrivacyController,
         FollowController,
         InventoryController,
         StreakController,

@@ -86,6 +86,24 @@ async def test_apply_many_refuses_a_bad_batch_before_applying_any_of_it(sut: Lea
     assert await sut.apply_many([]) == 0
 
 
+async def test_remove_player_takes_them_off_every_board_and_period_and_leaves_the_others(sut: Leaderboard) -> None:
+    await sut.apply("e1", "alice", {"net_coins": 100, "wins": 1}, MONDAY)
+    await sut.apply("e2", "alice", {"gacha_legendary": 1}, SUNDAY_BEFORE)
+    await sut.apply("e3", "bob", {"net_coins": 40, "wins": 2}, MONDAY)
+
+    removed = await sut.remove_player("alice")
+
+    # net_coins and wins in three periods on Monday, gacha on Sunday's day, week and all time
+    assert removed == 9
+    for board in ("net_coins", "wins", "gacha_legendary"):
+        for period in ("daily", "weekly", "all_time"):
+            assert all(user != "alice" for user, _ in await _scores(sut, board, period))
+            assert all(user != "alice" for user, _ in await _scores(sut, board, period, SUNDAY_BEFORE))
+            assert await sut.rank_of(board, period, "alice", MONDAY) is None
+    assert await _scores(sut, "wins", "all_time") == [("bob", 2.0)]
+    assert await sut.remove_player("alice") == 0
+
+
 async def test_concurrent_applies_of_one_event_count_once(sut: Leaderboard) -> None:
     answers = await asyncio.gather(*(sut.apply("spin-1", "alice", {"wins": 1}, MONDAY) for _ in range(20)))
 

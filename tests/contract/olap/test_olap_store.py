@@ -85,6 +85,40 @@ async def test_batches_append_and_an_empty_batch_writes_nothing(sut: OlapStore, 
     assert counted == {"n": 150, "ids": 150}
 
 
+async def test_delete_player_removes_their_rows_from_every_table_with_a_player_id(sut: OlapStore) -> None:
+    tables = [f"contract_players_{uuid.uuid4().hex[:12]}" for _ in range(2)]
+    for name in tables:
+        await sut.execute(
+            f"CREATE TABLE {name} (event_id String, player_id String, amount Int64) "
+            "ENGINE = ReplacingMergeTree ORDER BY event_id"
+        )
+    try:
+        for name in tables:
+            await sut.insert(
+                name, ["event_id", "player_id", "amount"], [("e1", "p1", 5), ("e2", "p2", 7), ("e3", "p1", 1)]
+            )
+
+        await sut.delete_player("p1")
+
+        for name in tables:
+            left = await sut.query(
+                "SELECT event_id, player_id FROM {t:Identifier} FINAL ORDER BY event_id", {"t": name}
+            )
+            assert left == [{"event_id": "e2", "player_id": "p2"}]
+    finally:
+        for name in tables:
+            await sut.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+async def test_delete_player_of_a_player_without_rows_changes_nothing(sut: OlapStore, table: str) -> None:
+    await sut.insert(table, COLUMNS, [("e1", "u1", 100, AT)])
+
+    await sut.delete_player("nobody")
+
+    [counted] = await sut.query("SELECT count() AS n FROM {t:Identifier}", {"t": table})
+    assert counted == {"n": 1}
+
+
 async def test_a_connection_level_driver_error_is_dependency_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     class Unreachable:
         def __getattr__(self, name: str) -> Any:

@@ -37,6 +37,7 @@ from src.adapters.sqla.models.notifications import (
     PushSubscriptionRow,
 )
 from src.adapters.sqla.models.outbox import OutboxRow
+from src.adapters.sqla.models.privacy import PrivacyRequestRow, PrivacyTombstoneRow
 from src.adapters.sqla.models.rewards import RewardRow
 from src.adapters.sqla.models.seasons import SeasonBoardRow, SeasonPeriodRow, SeasonResultRow, SeasonScoreRow
 from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
@@ -71,6 +72,8 @@ __all__ = [
     "PlayerActionRow",
     "PlayerGameStateRow",
     "PlayerLimitsRow",
+    "PrivacyRequestRow",
+    "PrivacyTombstoneRow",
     "ProcessedEventRow",
     "ProgressEventRow",
     "ProgressPlayerRow",

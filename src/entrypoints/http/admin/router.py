@@ -15,6 +15,7 @@ from src.entrypoints.http.admin.notifications import (
     AdminEmailController,
     AdminNotificationController,
 )
+from src.entrypoints.http.admin.privacy import AdminPrivacyController
 from src.entrypoints.http.admin.promos import AdminPromoCodeController
 from src.entrypoints.http.admin.seasons import AdminBattlePassController, AdminSeasonBoardController
 from src.entrypoints.http.admin.shop import AdminCatalogController
@@ -49,5 +50,6 @@ def admin_router() -> Router:
             AdminMissionController,
             AdminAchievementController,
             *admin_liveops_handlers(),
+            AdminPrivacyController,
         ],
     )
