@@ -55,7 +55,8 @@ async def test_another_player_cannot_see_or_download_an_export(client: Client) -
     assert (seen.status_code, seen.json()["error"]["code"]) == (404, "NOT_FOUND")
     assert (fetched.status_code, fetched.json()["error"]["code"]) == (404, "NOT_FOUND")
     assert anonymous.status_code == 401
-    assert status["progress"] == 100 and status["expires_at"] is not None
+    assert status["progress"] == 100
+    assert status["expires_at"] is not None
 
 
 async def test_an_unknown_export_id_is_not_found(client: Client) -> None:
