@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from arq import Retry
 from arq.typing import WorkerCoroutine
@@ -14,6 +14,14 @@ from src.entrypoints.container import Container
 from src.entrypoints.jobs import Job
 
 T = TypeVar("T")
+
+
+class FailureCounter(Protocol):
+    """Counts a job given up on, with the worker's Redis client (see bootstrap's `job_failures`)."""
+
+    async def record(self, redis: Any) -> None: ...
+
+
 SECONDS_PER_MINUTE = 60
 SECONDS_PER_HOUR = 3600
 
@@ -24,6 +32,21 @@ async def retrying(work: Awaitable[T]) -> T:
         return await work
     except RetryLater as later:
         raise Retry(defer=later.delay_seconds) from later
+
+
+async def counted(work: Awaitable[T], ctx: dict[str, Any], failures: FailureCounter | None, max_tries: int) -> T:
+    """As `retrying`, counting a job arq gives up on: an error, or a retry asked for on its last try (arq then
+    drops it unrun). A run cut short by a timeout or a crash is arq's to log: the job never sees it."""
+    try:
+        return await retrying(work)
+    except Retry:
+        if failures is not None and int(ctx.get("job_try") or 1) >= max_tries:
+            await failures.record(ctx["redis"])
+        raise
+    except Exception:
+        if failures is not None:
+            await failures.record(ctx["redis"])
+        raise
 
 
 def _container(ctx: dict[str, Any]) -> Container:
@@ -40,18 +63,21 @@ def job_function(name: str, job: ArqJob, *, max_tries: int, timeout_seconds: flo
     return func(cast(WorkerCoroutine, job), name=name, max_tries=max_tries, timeout=timeout_seconds, keep_result=0)
 
 
-def arq_function(job: Job, *, max_tries: int, timeout_seconds: float) -> Function:
-    """A queued row of the job table, run with the worker's container; RetryLater becomes arq's Retry."""
+def arq_function(
+    job: Job, *, max_tries: int, timeout_seconds: float, failures: FailureCounter | None = None
+) -> Function:
+    """A queued row of the job table, run with the worker's container; RetryLater becomes arq's Retry; a job
+    given up on is counted in `failures`."""
 
     async def run(ctx: dict[str, Any], payload: dict[str, Any]) -> object:
-        return await retrying(job.run(_container(ctx), payload))
+        return await counted(job.run(_container(ctx), payload), ctx, failures, max_tries)
 
     return job_function(job.name, run, max_tries=max_tries, timeout_seconds=timeout_seconds)
 
 
-def arq_cron_job(job: Job) -> WorkerCoroutine:
+def arq_cron_job(job: Job, failures: FailureCounter | None = None) -> WorkerCoroutine:
     async def run(ctx: dict[str, Any]) -> object:
-        return await job.run(_container(ctx), {})
+        return await counted(job.run(_container(ctx), {}), ctx, failures, 1)
 
     run.__qualname__ = job.name
     return cast(WorkerCoroutine, run)

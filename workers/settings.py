@@ -10,10 +10,10 @@ from typing import Any
 from arq.cron import CronJob, cron
 from arq.worker import Function
 
-from src.entrypoints.bootstrap import open_container, worker_redis
+from src.entrypoints.bootstrap import job_failures, open_container, worker_redis
 from src.entrypoints.jobs import CRASH_RERUNS, QUEUES, Job, Schedule, jobs_of, queue_key
 from src.entrypoints.settings import Settings, SettingsError
-from workers.jobs import arq_cron_job, arq_function, cron_schedule
+from workers.jobs import FailureCounter, arq_cron_job, arq_function, cron_schedule
 
 __all__ = ["CRASH_RERUNS", "QUEUES", "queue_key", "worker_functions", "worker_options"]
 
@@ -45,10 +45,10 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
         await stack.aclose()
 
 
-def _cron(settings: Settings, job: Job, schedule: Schedule) -> CronJob:
+def _cron(settings: Settings, job: Job, schedule: Schedule, failures: FailureCounter) -> CronJob:
     """Cron job ids name the deployment, as other job ids do (their keys are under the namespace anyway)."""
     return cron(
-        arq_cron_job(job),
+        arq_cron_job(job, failures),
         name=f"cron:{settings.redis_namespace}{job.name}",
         run_at_startup=schedule.run_at_startup,
         unique=schedule.unique,
@@ -60,12 +60,14 @@ def worker_functions(settings: Settings, queue: str) -> tuple[list[Function], li
     """The queue's rows of the job table: queued jobs as arq functions, scheduled ones as crons."""
     timeout = settings.worker_job_timeout_seconds
     jobs = jobs_of(queue)
+    failures = job_failures(settings, queue)
     functions = [
-        arq_function(job, max_tries=job.tries(settings), timeout_seconds=timeout)
+        arq_function(job, max_tries=job.tries(settings), timeout_seconds=timeout, failures=failures)
         for job in jobs
         if job.max_tries is not None
     ]
-    return functions, [_cron(settings, job, schedule) for job in jobs if (schedule := job.schedule) is not None]
+    crons = [_cron(settings, job, schedule, failures) for job in jobs if (schedule := job.schedule) is not None]
+    return functions, crons
 
 
 def worker_options(settings: Settings, queue: str) -> dict[str, Any]:

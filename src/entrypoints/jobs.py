@@ -242,6 +242,11 @@ def queue_key(settings: Settings, queue: str) -> str:
     return f"{settings.redis_namespace}arq:{queue}"
 
 
+def failures_key(settings: Settings, queue: str) -> str:
+    """The Redis key counting the jobs a queue's workers gave up on (read by the app's /metrics)."""
+    return f"{settings.redis_namespace}metrics:job-failures:{queue}"
+
+
 def job_queue_keys(settings: Settings) -> dict[str, str]:
     """Which queue's key each enqueued job goes to."""
     return {job.name: queue_key(settings, job.queue) for job in queued_jobs() if job.queue is not None}

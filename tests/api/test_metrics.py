@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from litestar.testing import AsyncTestClient
 
 from src.entrypoints.http.app import create_app
@@ -41,6 +43,8 @@ async def test_a_spin_counts_as_a_play_and_the_backlog_gauges_are_sampled(client
     assert 0 <= _value(body, "casino_club_db_pool_in_use") <= 10
     for queue in ("maintenance", "payments", "notifications"):  # arq on Redis: one depth per queue
         assert _value(body, "casino_club_job_queue_depth", f'{{queue="{queue}"}}') >= 0
+        assert _value(body, "casino_club_job_failures_total", f'{{queue="{queue}"}}') >= 0
+    assert "# TYPE casino_club_job_failures_total counter" in body
     assert _value(body, "casino_club_realtime_connections") == 0
 
 
@@ -64,6 +68,42 @@ async def test_a_metrics_token_when_set_is_required(
         assert response.json()["error"]["code"] == "UNAUTHORIZED"
     else:
         assert "casino_club_outbox_backlog" in response.text
+
+
+def _vapid_pem() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return pem.decode()
+
+
+@pytest.mark.parametrize("metrics_token", [None, METRICS_TOKEN])
+async def test_in_production_metrics_are_closed_without_the_token_and_open_with_it(
+    make_settings: Any, metrics_token: str | None
+) -> None:
+    settings = make_settings(
+        app_env="production",
+        test_cheap_password_hashes=False,  # production refuses the suite's cheap hashes
+        jwt_secret="prod-secret-" + "x" * 40,
+        payment_receipt_secret="r" * 40,
+        transaction_integrity_secret="i" * 40,
+        fairness_seed_key="f" * 40,
+        payment_webhook_secrets="whsec_" + "w" * 40,
+        vapid_private_key=_vapid_pem(),
+        metrics_token=metrics_token,
+    )
+    async with AsyncTestClient(create_app(settings)) as production:
+        anonymous = await production.get("/metrics")
+        guessed = await production.get("/metrics", headers={"authorization": "Bearer not-the-token"})
+        scraper = await production.get("/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"})
+
+    assert (anonymous.status_code, guessed.status_code) == (401, 401)
+    assert anonymous.json()["error"]["code"] == "UNAUTHORIZED"
+    assert "casino_club" not in anonymous.text + guessed.text
+    if metrics_token is None:  # no token configured: closed to everyone
+        assert scraper.status_code == 401
+    else:
+        assert scraper.status_code == 200, scraper.text
+        assert "casino_club_job_failures_total" in scraper.text
 
 
 async def test_every_metric_the_dashboard_charts_is_exported(client: Any) -> None:

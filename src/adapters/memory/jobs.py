@@ -36,6 +36,7 @@ class InProcessJobQueue:
         self._max_pending = max_pending
         self._max_tries = max_tries
         self._closed = False
+        self.failures = 0  # jobs dropped after an error or given up after their maximum tries
 
     def register(self, name: str, handler: JobHandler, *, max_tries: int | None = None) -> None:
         self._handlers[name] = (handler, max_tries or self._max_tries)
@@ -88,15 +89,20 @@ class InProcessJobQueue:
             except Exception:
                 # as arq does: a job that fails (rather than asking to retry) is logged and dropped
                 logger.exception("job failed; dropped", job=job, attempt=attempt)
+                self.failures += 1
             return
         logger.error("job gave up after its maximum tries", job=job, max_tries=max_tries)
+        self.failures += 1
 
 
 class InProcessQueueGauges:
-    """Implements GaugeSource: jobs queued or running in this process."""
+    """Implements GaugeSource: jobs queued or running in this process, and those it gave up on."""
 
     def __init__(self, queue: InProcessJobQueue) -> None:
         self._queue = queue
 
     async def sample(self) -> Sequence[GaugeSample]:
-        return [GaugeSample("job_queue_depth", {"queue": "in-process"}, float(self._queue.pending))]
+        return [
+            GaugeSample("job_queue_depth", {"queue": "in-process"}, float(self._queue.pending)),
+            GaugeSample("job_failures", {"queue": "in-process"}, float(self._queue.failures)),
+        ]

@@ -5,6 +5,7 @@ tables of jobs and event subscribers (`src.entrypoints.jobs`, `src.entrypoints.e
 from src.entrypoints.bootstrap.infra import (
     check_embedded_olap_free,
     ensure_vapid_key,
+    job_failures,
     migrate_database,
     migrate_olap,
     worker_redis,
@@ -16,6 +17,7 @@ __all__ = [
     "Profile",
     "check_embedded_olap_free",
     "ensure_vapid_key",
+    "job_failures",
     "migrate_database",
     "migrate_olap",
     "olap_backfill",

@@ -11,7 +11,7 @@ import httpx
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool, Redis
 
-from src.adapters.arq.jobs import ArqJobQueue, ArqQueueGauges
+from src.adapters.arq.jobs import ArqJobFailures, ArqJobQueue, ArqQueueGauges
 from src.adapters.arq.namespaced import NamespacedArqRedis
 from src.adapters.clickhouse import migrations as olap_migrations
 from src.adapters.clickhouse.olap import ClickHouseOlap, chdb_directory, held_by_another_process, in_use
@@ -34,7 +34,7 @@ from src.application.notifications.ports import Mailer, PushSender
 from src.application.shared.jobs import JobQueue
 from src.application.shared.ports import Cache, GaugeSource, InvalidationChannel
 from src.entrypoints.container import Container
-from src.entrypoints.jobs import QUEUES, Job, job_queue_keys, queue_key, queued_jobs
+from src.entrypoints.jobs import QUEUES, Job, failures_key, job_queue_keys, queue_key, queued_jobs
 from src.entrypoints.settings import Settings, SettingsError
 
 REDIS_CONNECT_TIMEOUT_SECONDS = 3.0
@@ -54,6 +54,11 @@ def worker_redis(settings: Settings) -> ArqRedis:
     if not settings.redis_url:
         raise SettingsError("the worker needs REDIS_URL")
     return NamespacedArqRedis(ConnectionPool.from_url(settings.redis_url), settings.redis_namespace)
+
+
+def job_failures(settings: Settings, queue: str) -> ArqJobFailures:
+    """What counts the jobs a worker of `queue` gives up on (for the app's /metrics)."""
+    return ArqJobFailures(failures_key(settings, queue))
 
 
 def cache_on(redis: Redis | None, settings: Settings) -> Cache:
@@ -124,7 +129,11 @@ def job_queue(
     if settings.jobs_on_arq:
         if redis is None:
             raise SettingsError("JOB_QUEUE=arq needs REDIS_URL")
-        gauges = ArqQueueGauges(redis, {name: queue_key(settings, name) for name in QUEUES})
+        gauges = ArqQueueGauges(
+            redis,
+            {name: queue_key(settings, name) for name in QUEUES},
+            {name: failures_key(settings, name) for name in QUEUES},
+        )
         return ArqJobQueue.on_client(redis, job_queue_keys(settings), settings.redis_namespace), gauges
     queue = InProcessJobQueue()
     stack.push_async_callback(queue.close)

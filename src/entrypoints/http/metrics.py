@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from collections.abc import Iterator
 from typing import Any
 
 import structlog
 from litestar import Controller, Request, get
 from litestar.response import Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from src.application.shared.ports import GaugeSample
 from src.domain.shared.errors import Unauthorized
@@ -38,12 +41,38 @@ GAUGES: dict[str, Gauge] = {
     "db_pool_size": Gauge(f"{PREFIX}_db_pool_size", "Database connections this process's pool holds at most"),
     "job_queue_depth": Gauge(f"{PREFIX}_job_queue_depth", "Jobs waiting (due or deferred) per queue", ["queue"]),
 }
+
+
+class SampledCounter(Collector):
+    """A counter kept elsewhere (a worker's Redis counter, the in-process runner's tally) and read at scrape
+    time: exported with counter type, so `rate()` and `increase()` treat a restart's reset as one."""
+
+    def __init__(self, name: str, documentation: str, label: str) -> None:
+        self.name, self.documentation, self.label = name, documentation, label
+        self.values: dict[str, float] = {}
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(self.name, self.documentation, labels=[self.label])
+        for value_label, value in sorted(self.values.items()):
+            family.add_metric([value_label], value)
+        yield family
+
+
+JOB_FAILURES = SampledCounter(
+    f"{PREFIX}_job_failures", "Jobs given up on (an error, or their tries spent) per queue", "queue"
+)
+REGISTRY.register(JOB_FAILURES)
+SAMPLED_COUNTERS = {"job_failures": JOB_FAILURES}
 REALTIME_CONNECTIONS = Gauge(f"{PREFIX}_realtime_connections", "Open WebSocket and SSE streams on this instance")
 PLAYS = Counter(f"{PREFIX}_plays", "Settled plays (one spin, or one gacha pull of 1 or 10)", ["game"])
 PURCHASE_ANSWERS = Counter(f"{PREFIX}_purchases", "Purchase answers by outcome (captured, pending)", ["status"])
 
 
 def _set(sample: GaugeSample) -> None:
+    counter = SAMPLED_COUNTERS.get(sample.name)
+    if counter is not None:
+        counter.values[sample.labels.get(counter.label, "")] = sample.value
+        return
     gauge = GAUGES.get(sample.name)
     if gauge is None:
         return

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from src.adapters.memory.jobs import InProcessJobQueue, JobQueueFull
+from src.adapters.memory.jobs import InProcessJobQueue, InProcessQueueGauges, JobQueueFull
 from src.application.shared.jobs import RetryLater
 from tests.support.polling import eventually
 
@@ -62,6 +62,28 @@ async def test_a_job_that_keeps_asking_to_retry_stops_at_max_tries() -> None:
 
     assert len(runs) == 4
     assert sut.pending == 0
+
+
+async def test_jobs_dropped_after_an_error_or_given_up_are_counted_as_failures() -> None:
+    async def broken(payload: dict[str, Any]) -> None:
+        raise ValueError("boom")
+
+    async def always_later(payload: dict[str, Any]) -> None:
+        raise RetryLater(0.0)
+
+    async def fine(payload: dict[str, Any]) -> None:
+        return None
+
+    sut = InProcessJobQueue()
+    sut.register("broken", broken)
+    sut.register("stuck", always_later, max_tries=2)
+    sut.register("fine", fine)
+    for job in ("broken", "stuck", "fine", "fine"):
+        await sut.enqueue(job, {})
+    await eventually(_drained(sut), deadline=5)
+
+    samples = {(s.name, s.labels["queue"]): s.value for s in await InProcessQueueGauges(sut).sample()}
+    assert samples == {("job_queue_depth", "in-process"): 0.0, ("job_failures", "in-process"): 2.0}
 
 
 async def test_finished_jobs_leave_nothing_behind() -> None:
