@@ -20,6 +20,11 @@ from src.adapters.sqla.repositories.analytics import SqlaActionRepository
 from src.adapters.sqla.repositories.battlepass import SqlaBattlePassRepository
 from src.adapters.sqla.repositories.campaigns import SqlaAudienceRepository, SqlaCampaignRepository
 from src.adapters.sqla.repositories.engagement import SqlaStreakRepository
+from src.adapters.sqla.repositories.experiments import (
+    SqlaAssignmentRepository,
+    SqlaExperimentRepository,
+    SqlaSegmentMembership,
+)
 from src.adapters.sqla.repositories.follows import SqlaFollowRepository
 from src.adapters.sqla.repositories.games import (
     SqlaGameConfigRepository,
@@ -128,6 +133,9 @@ class SqlaUnitOfWork:
     progress = _sqla(SqlaProgressRepository)
     privacy_requests = _sqla(SqlaPrivacyRequestRepository)
     personal_data = _sqla(SqlaPersonalData)
+    experiments = _sqla(SqlaExperimentRepository)
+    assignments = _sqla(SqlaAssignmentRepository)
+    segment_members = _sqla(SqlaSegmentMembership)
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None

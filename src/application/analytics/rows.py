@@ -63,6 +63,8 @@ def _typed(event: AnalyticsEvent) -> tuple[str, int, str, str, str]:
         return key, _int(p, "delta"), _text(p, "currency"), _text(p, "reason"), ""
     if kind == "RewardGranted":
         return event.event_id, _int(p, "amount"), _text(p, "currency"), _text(p, "source"), _text(p, "reward_type")
+    if kind == "ExperimentExposed":  # once per player and experiment (the stored assignment): variant, phase
+        return f"{kind}:{event.aggregate_id}:{event.player_id}", 0, "", _text(p, "variant"), _text(p, "phase")
     if kind == "StreakUpdated":
         return event.event_id, _int(p, "count"), "", _text(p, "reason"), ""
     if "action_type" in p:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from src.application.liveops.experiments_ports import ExperimentUnitOfWork
 from src.application.shared.ports import UnitOfWork
 
 
-class LiveOpsUnitOfWork(UnitOfWork, Protocol):
+class LiveOpsUnitOfWork(ExperimentUnitOfWork, UnitOfWork, Protocol):
     """One transaction over the LiveOps tables."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from src.entrypoints.http.abtest import AbTestController
+
 
 def liveops_handlers() -> list[ControllerRouterHandler]:
-    return []
+    return [AbTestController]

@@ -15,6 +15,7 @@ from src.adapters.sqla.models.engagement import (
     VipTierChangeRow,
     VipTotalsRow,
 )
+from src.adapters.sqla.models.experiments import ExperimentAssignmentRow, ExperimentRow
 from src.adapters.sqla.models.follows import FollowRow
 from src.adapters.sqla.models.games import (
     FairnessSeedRow,
@@ -54,6 +55,8 @@ __all__ = [
     "CampaignDeliveryRow",
     "CampaignRow",
     "CatalogItemRow",
+    "ExperimentAssignmentRow",
+    "ExperimentRow",
     "FairnessSeedRow",
     "FollowRow",
     "GameConfigRow",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from src.entrypoints.http.admin.experiments import AdminExperimentController
+
 
 def admin_liveops_handlers() -> list[ControllerRouterHandler]:
-    return []
+    return [AdminExperimentController]

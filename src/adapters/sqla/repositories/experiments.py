@@ -1,0 +1,132 @@
+"""SQL experiments and assignments (PostgreSQL and SQLite). The first assignment is one INSERT … ON CONFLICT DO
+NOTHING on the (experiment, player) key: of concurrent first calls exactly one inserts, and only it records the
+exposure; the others wait for it on the key and then read its row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.adapters.sqla.models.experiments import ExperimentAssignmentRow, ExperimentRow
+from src.adapters.sqla.repositories.pagination import after_position, to_page
+from src.adapters.sqla.repositories.wallet import dialect_insert
+from src.application.shared.pagination import Page, Position
+from src.domain.liveops.experiments import Assignment, Experiment, ExperimentKeyTaken, Goal, Phase, Variant
+
+EXPERIMENTS = cast(Table, ExperimentRow.__table__)
+ASSIGNMENTS = cast(Table, ExperimentAssignmentRow.__table__)
+
+
+def experiment_of(row: Any) -> Experiment:
+    return Experiment(
+        id=row.id,
+        key=row.key,
+        variants=tuple(Variant(v["name"], v["weight"], v["params"]) for v in row.variants),
+        goal=Goal(row.goal),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        created_at=row.created_at,
+        phases=tuple(
+            Phase(p["number"], datetime.fromisoformat(p["started_at"]), tuple(p["weights"])) for p in row.phases
+        ),
+        audience=row.audience,
+        stopped_at=row.stopped_at,
+    )
+
+
+def _phases(experiment: Experiment) -> list[dict[str, Any]]:
+    return [
+        {"number": p.number, "started_at": p.started_at.isoformat(), "weights": list(p.weights)}
+        for p in experiment.phases
+    ]
+
+
+class SqlaExperimentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def add(self, experiment: Experiment) -> None:
+        values = {
+            "id": experiment.id,
+            "key": experiment.key,
+            "variants": [{"name": v.name, "weight": v.weight, "params": v.params} for v in experiment.variants],
+            "phases": _phases(experiment),
+            "goal": experiment.goal.value,
+            "audience": experiment.audience,
+            "starts_at": experiment.starts_at,
+            "ends_at": experiment.ends_at,
+            "created_at": experiment.created_at,
+            "stopped_at": experiment.stopped_at,
+        }
+        try:
+            await self._db.execute(insert(EXPERIMENTS).values(values))
+        except IntegrityError as exc:
+            raise ExperimentKeyTaken() from exc
+
+    async def get(self, experiment_id: str, *, for_update: bool = False) -> Experiment | None:
+        statement = select(EXPERIMENTS).where(EXPERIMENTS.c.id == experiment_id)
+        row = (await self._db.execute(statement.with_for_update() if for_update else statement)).first()
+        return None if row is None else experiment_of(row)
+
+    async def by_key(self, key: str) -> Experiment | None:
+        row = (await self._db.execute(select(EXPERIMENTS).where(EXPERIMENTS.c.key == key))).first()
+        return None if row is None else experiment_of(row)
+
+    async def save(self, experiment: Experiment) -> None:
+        await self._db.execute(
+            update(EXPERIMENTS)
+            .where(EXPERIMENTS.c.id == experiment.id)
+            .values(phases=_phases(experiment), stopped_at=experiment.stopped_at)
+        )
+
+    async def list(self, limit: int, after: Position | None) -> Page[Experiment]:
+        statement = after_position(select(EXPERIMENTS), EXPERIMENTS.c.created_at, EXPERIMENTS.c.id, after)
+        rows = (await self._db.execute(statement.limit(limit + 1))).all()
+        return to_page(rows, limit, experiment_of, lambda row: Position(row.created_at, row.id))
+
+
+class SqlaAssignmentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def get(self, experiment_id: str, user_id: str) -> Assignment | None:
+        statement = select(ASSIGNMENTS).where(
+            ASSIGNMENTS.c.experiment_id == experiment_id, ASSIGNMENTS.c.user_id == user_id
+        )
+        row = (await self._db.execute(statement)).first()
+        if row is None:
+            return None
+        return Assignment(row.experiment_id, row.user_id, row.variant, row.phase, row.assigned_at)
+
+    async def add_if_absent(self, assignment: Assignment) -> bool:
+        statement = (
+            dialect_insert(self._db)(ASSIGNMENTS)
+            .values(
+                experiment_id=assignment.experiment_id,
+                user_id=assignment.user_id,
+                variant=assignment.variant,
+                phase=assignment.phase,
+                assigned_at=assignment.assigned_at,
+            )
+            .on_conflict_do_nothing(index_elements=[ASSIGNMENTS.c.experiment_id, ASSIGNMENTS.c.user_id])
+            .returning(ASSIGNMENTS.c.user_id)
+        )
+        return (await self._db.execute(statement)).first() is not None
+
+
+class SqlaSegmentMembership:
+    """Until segments are stored, no segment exists: an experiment with an audience is refused at creation rather
+    than created for nobody."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def exists(self, segment: str) -> bool:
+        return False
+
+    async def is_member(self, segment: str, user_id: str) -> bool:
+        return False
