@@ -115,6 +115,8 @@ PLAYER_TABLES: tuple[PlayerTable, ...] = (
     # analytics: tracked actions; events delivered everywhere go, those still on their way lose personal values
     PlayerTable("player_actions", owned_by("user_id"), Erasure.DELETE),
     PlayerTable("outbox", _outbox, Erasure.PSEUDONYMIZE, scrub=("payload",), delete_also=_delivered),
+    # liveops: the variant each experiment gave the player
+    PlayerTable("experiment_assignments", owned_by("user_id"), Erasure.DELETE),
     # privacy: exports (their archives hold personal data) go; the erasure request and tombstone stay
     PlayerTable(
         "privacy_requests",
@@ -134,6 +136,7 @@ NOT_PLAYER_DATA = frozenset(
         "battlepass_seasons",
         "campaigns",
         "catalog_items",
+        "experiments",
         "game_config_versions",
         "game_configs",
         "gateway_events",
