@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from src.adapters.sqla.driver import driver_fetch
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, raise_if_reference_taken
 from src.domain.wallet.errors import InsufficientFunds
-from src.domain.wallet.model import Wager
+from src.domain.wallet.model import Currency, Wager
 
 # $1 user, $2 currency, $3 stake, $4 payout, $5 now, $6 stake reason, $7 payout reason, $8 ref type, $9 ref id.
 # The stake's row is written first, so the chain of balance_after reads stake then payout.
@@ -59,7 +60,14 @@ def _statement(rider_ctes: str) -> str:
     return f"{_WAGER}{rider}\nSELECT balance FROM wallet"
 
 
+_BALANCES = "SELECT currency, balance FROM wallets WHERE user_id = $1"
+
+
 class PgWalletRepository(SqlaWalletRepository):
+    async def balances(self, user_id: str) -> dict[Currency, int]:
+        """Read on every wallet view: straight to the driver (one round trip, no transaction of its own)."""
+        return {Currency(row["currency"]): row["balance"] for row in await driver_fetch(self._db, _BALANCES, user_id)}
+
     async def settle_wager(self, wager: Wager, now: datetime, rider: Rider | None = None) -> int:
         """One statement, one round trip: the stake if covered, the payout, both ledger rows, and `rider`."""
         stake = wager.stake

@@ -1,0 +1,35 @@
+"""The asyncpg connection under a session, for hot reads where SQLAlchemy's machinery costs more than the query.
+
+A read sent this way before anything else in the block opens no transaction (no BEGIN, no ROLLBACK: one round trip
+instead of three); after other statements it runs inside their transaction, on the same connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from src.adapters.sqla.database import UNAVAILABLE_SQLSTATES
+from src.application.shared.errors import DependencyUnavailable
+
+_LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+
+
+async def driver_fetch(session: AsyncSession, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:
+    """The rows of one statement sent straight to asyncpg; a lost or refusing server is DependencyUnavailable,
+    as on SQLAlchemy's path."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
+    try:
+        rows: Sequence[asyncpg.Record] = await driver.fetch(statement, *arguments)
+        return rows
+    except _LOST as exc:
+        raise DependencyUnavailable("database unreachable") from exc
+    except asyncpg.PostgresError as exc:
+        if str(getattr(exc, "sqlstate", "")).startswith("08") or exc.sqlstate in UNAVAILABLE_SQLSTATES:
+            raise DependencyUnavailable("database unreachable") from exc
+        raise
