@@ -15,6 +15,7 @@ import pytest
 import src.domain
 import src.entrypoints.bootstrap
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
+from src.application.privacy.deps import ERASURE_JOB, EXPORT_JOB
 from src.application.realtime.events import TRANSLATIONS
 from src.application.shared.jobs import UnknownJob
 from src.application.shared.outbox import BatchSubscriber
@@ -121,8 +122,9 @@ def test_each_job_has_one_name_one_handler_and_either_tries_or_a_schedule() -> N
 def test_every_job_the_application_enqueues_has_a_queue() -> None:
     routes = job_queue_keys(load_settings(ARQ, env_file=None))
 
-    assert set(routes) == {CAPTURE_JOB, PUSH_JOB, EMAIL_JOB} == {job.name for job in queued_jobs()}
+    assert set(routes) == {CAPTURE_JOB, PUSH_JOB, EMAIL_JOB, EXPORT_JOB, ERASURE_JOB} == {j.name for j in queued_jobs()}
     assert routes[CAPTURE_JOB] == "acme:arq:payments"
+    assert routes[EXPORT_JOB] == routes[ERASURE_JOB] == "acme:arq:maintenance"
 
 
 def test_the_arq_workers_run_exactly_the_table() -> None:

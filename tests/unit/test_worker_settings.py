@@ -35,6 +35,7 @@ def test_the_maintenance_queue_keeps_its_jobs_and_long_timeout() -> None:
     assert sorted(job.name for job in sut["cron_jobs"]) == [
         "cron:acme:forget_counted_events",
         "cron:acme:forget_processed_play_events",
+        "cron:acme:privacy_sweep",
         "cron:acme:purge_idempotency_records",
         "cron:acme:purge_old_actions",
         "cron:acme:relay_outbox",

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, String, Table, and_, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.base import Base
@@ -50,6 +50,18 @@ def _outbox(table: Table, user_id: str) -> ColumnElement[bool]:
     return or_(table.c.aggregate_id == user_id, table.c.payload["user_id"].as_string() == user_id)
 
 
+def _audit(table: Table, user_id: str) -> ColumnElement[bool]:
+    """Admin actions on the player, by the player (an admin), or naming them in the payload (a grant, a message)."""
+    return or_(
+        table.c.target_id == user_id, table.c.admin_id == user_id, cast(table.c.payload, String).contains(user_id)
+    )
+
+
+def _campaigns(table: Table, user_id: str) -> ColumnElement[bool]:
+    """A campaign aimed at this one player (its text may address them)."""
+    return and_(table.c.target_type == "user", table.c.target_value == user_id)
+
+
 def _delivered(table: Table) -> ColumnElement[bool]:
     return and_(table.c.published_at.is_not(None), table.c.exported_at.is_not(None))
 
@@ -69,7 +81,7 @@ PLAYER_TABLES: tuple[PlayerTable, ...] = (
     PlayerTable("users", owned_by("id"), Erasure.ACCOUNT, redact=("password_hash",)),
     PlayerTable("refresh_tokens", _refresh_tokens, Erasure.DELETE, redact=("token_hash",)),
     PlayerTable("auth_sessions", owned_by("user_id"), Erasure.DELETE),
-    PlayerTable("audit_logs", owned_by("target_id", "admin_id"), Erasure.PSEUDONYMIZE, scrub=("payload", "ip")),
+    PlayerTable("audit_logs", _audit, Erasure.PSEUDONYMIZE, scrub=("payload", "ip")),
     PlayerTable("player_limits", owned_by("user_id"), Erasure.DELETE),
     PlayerTable("idempotency_records", owned_by("user_id"), Erasure.DELETE, redact=("response_body",)),
     # wallet: the ledger's balance chain is a financial record
@@ -112,6 +124,7 @@ PLAYER_TABLES: tuple[PlayerTable, ...] = (
     PlayerTable("notification_settings", owned_by("user_id"), Erasure.DELETE),
     PlayerTable("push_subscriptions", owned_by("user_id"), Erasure.DELETE, redact=("auth",)),
     PlayerTable("campaign_deliveries", owned_by("user_id"), Erasure.DELETE),
+    PlayerTable("campaigns", _campaigns, Erasure.PSEUDONYMIZE, scrub=("title", "body")),
     # analytics: tracked actions; events delivered everywhere go, those still on their way lose personal values
     PlayerTable("player_actions", owned_by("user_id"), Erasure.DELETE),
     PlayerTable("outbox", _outbox, Erasure.PSEUDONYMIZE, scrub=("payload",), delete_also=_delivered),
@@ -129,12 +142,11 @@ PLAYER_TABLES: tuple[PlayerTable, ...] = (
 )
 
 # tables that hold nothing per player: definitions, configuration, the gateway's own records, consumer inboxes,
-# and staff records (an admin's invite codes, odds changes and campaigns name the admin, not a player)
+# and staff records (an admin's invite codes and odds changes name the admin, not a player)
 NOT_PLAYER_DATA = frozenset(
     {
         "achievement_definitions",
         "battlepass_seasons",
-        "campaigns",
         "catalog_items",
         "experiments",
         "game_config_versions",

@@ -1,0 +1,156 @@
+"""Acceptance: erasure. Sessions end at once; then no text column of the schema, no OLAP row and no leaderboard
+holds anything of the player, while their financial records stay (pseudonymized) and verify-ledger passes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from src.application.games.leaderboard import BOARDS, PERIODS
+from src.application.wallet.verification import verify_ledger
+from src.entrypoints.container import Container
+from tests.api.privacy.player import ActivePlayer, active_player
+from tests.api.privacy.schema_scan import places_holding
+from tests.support.api import PASSWORD, bearer, in_app, log_in, sign_up
+from tests.support.olap import olap_event_counts, olap_ledger_totals
+from tests.support.polling import eventually
+from tests.support.realtime import settle
+
+Client = AsyncTestClient[Litestar]
+
+
+@pytest.fixture(scope="module")
+def app_settings() -> dict[str, Any]:
+    return {"job_queue": "in-process", "trust_proxy_headers": "true"}
+
+
+async def _erase(client: Client, player: ActivePlayer) -> str:
+    response = await client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=player.headers())
+    assert response.status_code == 202, response.text
+    request_id: str = response.json()["request_id"]
+    return request_id
+
+
+async def _requests(client: Client, admin: dict[str, Any], query: str = "") -> list[dict[str, Any]]:
+    response = await client.get(f"/api/admin/privacy/requests?limit=100{query}", headers=bearer(admin))
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def _erased(client: Client, admin: dict[str, Any], request_id: str) -> dict[str, Any]:
+    async def done() -> dict[str, Any] | None:
+        found = next(r for r in await _requests(client, admin, "&kind=erasure") if r["id"] == request_id)
+        return found if found["status"] == "done" else None
+
+    return await eventually(done, deadline=60)
+
+
+async def _olap_rows(client: Client, container: Container, user_id: str) -> tuple[dict[str, int], dict[Any, int]]:
+    olap = container.olap
+    assert olap is not None
+    events = await in_app(client, lambda: olap_event_counts(olap, [user_id]))
+    movements = await in_app(client, lambda: olap_ledger_totals(olap, [user_id]))
+    return events, movements
+
+
+async def _on_boards(client: Client, container: Container, user_id: str) -> list[tuple[str, str]]:
+    board = container.games.leaderboard
+    now = container.clock.now()
+    places = []
+    for name in BOARDS:
+        for period in PERIODS:
+            if await in_app(client, lambda n=name, p=period: board.rank_of(n, p, user_id, now)) is not None:
+                places.append((name, period))
+    return places
+
+
+async def test_erasure_leaves_nothing_personal_anywhere_and_the_ledger_still_verifies(
+    client: Client, container: Container, admin: dict[str, Any], pg_url: str
+) -> None:
+    player = await active_player(client, admin)
+    values = player.personal_values()
+    assert set(await places_holding(pg_url, values.values())) == set(values.values())  # the scan sees them first
+    await eventually(lambda: _has_olap_rows(client, container, player.user_id), deadline=30)
+    assert await _on_boards(client, container, player.user_id)
+
+    request_id = await _erase(client, player)
+    refused = await client.get("/api/auth/me", headers=player.headers())
+    relogin = await log_in(client, player.site_id)
+    record = await _erased(client, admin, request_id)
+    await settle(client)
+
+    assert (refused.status_code, refused.json()["error"]["code"]) == (401, "TOKEN_REVOKED")
+    assert (relogin.status_code, relogin.json()["error"]["code"]) == (401, "INVALID_CREDENTIALS")
+    assert record["user_id"] == player.user_id
+    assert await places_holding(pg_url, values.values()) == {}
+    assert await eventually(lambda: _no_olap_rows(client, container, player.user_id), deadline=30)
+    assert await _on_boards(client, container, player.user_id) == []
+    ledger = await in_app(client, lambda: verify_ledger(container.ledger_auditor))
+    mine = [check for check in ledger.drifted if check.user_id == player.user_id]
+    assert mine == []
+    assert await _kept_ledger_rows(client, container, player.user_id) > 0
+
+
+async def _has_olap_rows(client: Client, container: Container, user_id: str) -> bool:
+    events, movements = await _olap_rows(client, container, user_id)
+    return "SpinSettled" in events and bool(movements)
+
+
+async def _no_olap_rows(client: Client, container: Container, user_id: str) -> bool:
+    events, movements = await _olap_rows(client, container, user_id)
+    return not events and not movements
+
+
+async def _kept_ledger_rows(client: Client, container: Container, user_id: str) -> int:
+    async def count() -> int:
+        async with container.uow_factory() as uow:
+            rows = await uow.personal_data.rows_of(user_id, "ledger_entries")  # type: ignore[attr-defined]
+        return len(rows)
+
+    return await in_app(client, count)
+
+
+async def test_a_wrong_password_erases_nothing_and_answers_invalid_credentials(client: Client) -> None:
+    player = await sign_up(client)
+
+    wrong = await client.request("DELETE", "/api/me", json={"password": "not-my-password"}, headers=bearer(player))
+    missing = await client.request("DELETE", "/api/me", json={}, headers=bearer(player))
+    not_json = await client.request("DELETE", "/api/me", content=b"password", headers=bearer(player))
+    still_in = await client.get("/api/auth/me", headers=bearer(player))
+
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (401, "INVALID_CREDENTIALS")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
+    assert not_json.status_code in {400, 415}
+    assert still_in.status_code == 200
+
+
+async def test_the_site_id_can_be_taken_again_after_erasure(client: Client, admin: dict[str, Any]) -> None:
+    first = await sign_up(client)
+    site_id = first["user"]["site_id"]
+    response = await client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=bearer(first))
+    await _erased(client, admin, response.json()["request_id"])
+
+    second = await sign_up(client, site_id=site_id, nickname=first["user"]["nickname"])
+
+    assert second["user"]["id"] != first["user"]["id"]
+
+
+async def test_admins_see_exports_and_erasures_with_their_status_and_players_do_not(
+    client: Client, admin: dict[str, Any]
+) -> None:
+    player = await sign_up(client)
+    exported = await client.post("/api/me/export", headers=bearer(player))
+
+    listed = await _requests(client, admin, "&kind=export")
+    forbidden = await client.get("/api/admin/privacy/requests", headers=bearer(player))
+    bad_kind = await client.get("/api/admin/privacy/requests?kind=everything", headers=bearer(admin))
+
+    mine = [r for r in listed if r["id"] == exported.json()["export_id"]]
+    assert [(r["user_id"], r["kind"]) for r in mine] == [(player["user"]["id"], "export")]
+    assert mine[0]["status"] in {"queued", "running", "ready"}
+    assert (forbidden.status_code, forbidden.json()["error"]["code"]) == (403, "FORBIDDEN")
+    assert (bad_kind.status_code, bad_kind.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
