@@ -24,10 +24,11 @@ from src.application.games.ports import (
     Settlement,
     StoredConfig,
 )
-from src.application.limits.ports import LimitRepository
+from src.application.limits.ports import LimitRepository, PlayTimeRepository
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletRepository
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
+from src.domain.limits.play_time import PlayClock
 
 PlayerGame = tuple[str, GameType]  # (user_id, game_type)
 
@@ -101,22 +102,29 @@ def _matches(play: PlayRecord, query: HistoryQuery) -> bool:
 
 
 class InMemoryPlayRepository:
-    def __init__(self, workspace: Workspace[GamesTables], wallets: WalletRepository, limits: LimitRepository) -> None:
+    def __init__(
+        self,
+        workspace: Workspace[GamesTables],
+        wallets: WalletRepository,
+        limits: LimitRepository,
+        play_time: PlayTimeRepository,
+    ) -> None:
         self._workspace = workspace
         self._wallets = wallets
         self._limits = limits
+        self._play_time = play_time
 
     async def settle(self, settlement: Settlement) -> int:
         """The wager (a stake not covered is refused before anything is written), then `record`'s writes."""
         balance_after = await self._wallets.settle_wager(settlement.wager(), settlement.play.created_at)
-        await self.record(settlement.state, settlement.play)
+        await self.record(settlement.state, settlement.play, settlement.clock)
         return balance_after
 
     async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
         state = await self._lock_state(user_id, game_type)
         seeds = await InMemorySeedRepository(self._workspace).lock(candidate)
-        restriction = (await self._limits.get(user_id)).restriction
-        return PlayStart(state, deepcopy(self._workspace.working.configs.get(game_type)), seeds, restriction)
+        limits, clock = await self._limits.get(user_id), await self._play_time.lock(user_id)
+        return PlayStart(state, deepcopy(self._workspace.working.configs.get(game_type)), seeds, limits, clock)
 
     async def _lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         key = (user_id, game_type)
@@ -124,7 +132,9 @@ class InMemoryPlayRepository:
         state = self._workspace.working.states.setdefault(key, PlayerState(user_id, game_type))
         return deepcopy(state)
 
-    async def record(self, state: PlayerState, play: PlayRecord) -> None:
+    async def record(self, state: PlayerState, play: PlayRecord, clock: PlayClock | None = None) -> None:
+        if clock is not None:
+            await self._play_time.save(clock)
         key = (state.user_id, state.game_type)
         await self._workspace.lock_row("states", key)
         if key in self._workspace.working.states:  # an UPDATE: a state never locked is not created here

@@ -44,7 +44,7 @@ from src.adapters.memory.identity import (
     Workspace,
 )
 from src.adapters.memory.limited import InMemoryLimitedPackageRepository, LimitedTables
-from src.adapters.memory.limits import InMemoryLimitRepository, LimitTables
+from src.adapters.memory.limits import InMemoryLimitRepository, InMemoryPlayTimeRepository, LimitTables
 from src.adapters.memory.missions import InMemoryDefinitionRepository, InMemoryProgressRepository
 from src.adapters.memory.notifications import (
     InMemoryAudienceRepository,
@@ -128,9 +128,14 @@ class InMemoryUnitOfWork:
     wallets = lazy_repository(lambda uow: InMemoryWalletRepository(uow.workspace("wallet"), uow.store.next_ledger_id))
     inbox = _over("wallet", InMemoryInboxRepository)
     game_configs = _over("games", InMemoryGameConfigRepository)
-    plays = lazy_repository(lambda uow: InMemoryPlayRepository(uow.workspace("games"), uow.wallets, uow.limits))
+    plays = lazy_repository(
+        lambda uow: InMemoryPlayRepository(uow.workspace("games"), uow.wallets, uow.limits, uow.play_time)
+    )
     inventory = _over("games", InMemoryInventoryRepository)
     limits = _over("limits", InMemoryLimitRepository)
+    play_time = lazy_repository(
+        lambda uow: InMemoryPlayTimeRepository(uow.workspace("limits"), uow.workspace("games"), uow.workspace("shop"))
+    )
     seeds = _over("games", InMemorySeedRepository)
     follows = lazy_repository(lambda uow: uow.store.follows)
     catalog = _over("shop", InMemoryCatalogRepository)

@@ -34,7 +34,7 @@ from src.adapters.sqla.repositories.games import (
 )
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
 from src.adapters.sqla.repositories.limited import SqlaLimitedPackageRepository
-from src.adapters.sqla.repositories.limits import SqlaLimitRepository
+from src.adapters.sqla.repositories.limits import SqlaLimitRepository, SqlaPlayTimeRepository
 from src.adapters.sqla.repositories.missions import SqlaDefinitionRepository, SqlaProgressRepository
 from src.adapters.sqla.repositories.notifications import (
     SqlaNotificationRepository,
@@ -109,6 +109,7 @@ class SqlaUnitOfWork:
     )
     inventory = _sqla(SqlaInventoryRepository)
     limits = _sqla(SqlaLimitRepository)
+    play_time = _sqla(SqlaPlayTimeRepository)
     seeds = _sqla(SqlaSeedRepository)
     follows = _sqla(SqlaFollowRepository)
     catalog = _sqla(SqlaCatalogRepository)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from src.application.games.configs import gacha_of, slot_of
 from src.application.games.deps import GamesDeps
@@ -21,7 +22,9 @@ from src.domain.games.gacha import PulledItem, Rarity, pull
 from src.domain.games.play import GameType, PlayRecord
 from src.domain.games.random import RandomSource
 from src.domain.games.slot import spin
-from src.domain.limits.model import check_restriction
+from src.domain.limits.events import RealityCheckDue
+from src.domain.limits.model import LimitReached, check_restriction
+from src.domain.limits.play_time import PlayClock, check_play_time
 from src.domain.wallet.errors import AlreadyApplied
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import Currency, Movement
@@ -42,11 +45,46 @@ async def _refuse_if_played(uow: GamesUnitOfWork, user_id: str, play_id: str, ke
         raise AlreadyApplied("this Idempotency-Key already played")
 
 
-async def _begin(uow: GamesUnitOfWork, user_id: str, game_type: GameType, deps: GamesDeps) -> PlayStart:
-    """A player on a time-out or self-excluded is refused before anything is drawn."""
+@dataclass(frozen=True)
+class _Begun:
+    start: PlayStart
+    clock: PlayClock  # the player's play time with this play
+    reality_check: bool  # due with this play
+
+
+async def _begin(uow: GamesUnitOfWork, user_id: str, game_type: GameType, deps: GamesDeps, now: datetime) -> _Begun:
+    """A player on a time-out, self-excluded or past today's play-time limit is refused before anything is drawn."""
     start = await uow.plays.begin_play(user_id, game_type, candidate(user_id, deps))
-    check_restriction(start.restriction, deps.clock.now())
-    return start
+    limits = start.limits.settled(now)
+    check_restriction(limits.restriction, now)
+    try:
+        check_play_time(limits.values["play_minutes_daily"], start.clock, now)
+    except LimitReached:
+        # the attempt shows the player was at play until now: that time is kept, so a pause gives none of it back
+        await uow.play_time.save(start.clock.tick(now, None)[0])
+        await uow.commit()
+        raise
+    clock, due = start.clock.tick(now, limits.values["reality_check_minutes"])
+    return _Begun(start, clock, due)
+
+
+async def _reality_check(uow: GamesUnitOfWork, begun: _Begun) -> None:
+    """After the play's writes, so its coins count in the sitting's net."""
+    clock = begun.clock
+    if not begun.reality_check or clock.session_started_at is None or clock.last_play_at is None:
+        return
+    net_coins, spent_cents = await uow.play_time.session_totals(clock.user_id, clock.session_started_at)
+    minutes = int((clock.last_play_at - clock.session_started_at).total_seconds()) // 60
+    uow.record(
+        RealityCheckDue(
+            aggregate_id=clock.user_id,
+            occurred_at=clock.last_play_at,
+            session_started_at=clock.session_started_at,
+            session_minutes=minutes,
+            net_coins=net_coins,
+            spent_cents=spent_cents,
+        )
+    )
 
 
 def _draws(start: PlayStart, deps: GamesDeps) -> tuple[RandomSource, FairRef]:
@@ -71,7 +109,8 @@ class SpinResult:
 async def place_spin(user_id: str, bet: int, deps: GamesDeps, key: str | None = None) -> SpinResult:
     spin_id, now = play_id_for(user_id, GameType.SLOT, key, deps), deps.clock.now()
     async with deps.uow_factory() as uow:
-        start = await _begin(uow, user_id, GameType.SLOT, deps)
+        begun = await _begin(uow, user_id, GameType.SLOT, deps, now)
+        start = begun.start
         await _refuse_if_played(uow, user_id, spin_id, key)
         config, state, (rng, fair) = slot_of(start.config, deps), start.state, _draws(start, deps)
         streak_before = state.streak
@@ -101,8 +140,10 @@ async def place_spin(user_id: str, bet: int, deps: GamesDeps, key: str | None = 
             stake_reason="slot_bet",
             payout_reason="slot_win",
             ref_type="spin",
+            clock=begun.clock,
         )
         balance_after = await uow.plays.settle(settlement)
+        await _reality_check(uow, begun)
         uow.record(
             SpinSettled(
                 aggregate_id=user_id,
@@ -141,13 +182,13 @@ class PullResult:
 
 async def pull_gacha(user_id: str, count: int, deps: GamesDeps, key: str | None = None) -> PullResult:
     """Pity is the player's persisted counter; near misses change the show, never the items granted."""
-    pull_id = play_id_for(user_id, GameType.GACHA, key, deps)
+    pull_id, now = play_id_for(user_id, GameType.GACHA, key, deps), deps.clock.now()
     async with deps.uow_factory() as uow:
-        start = await _begin(uow, user_id, GameType.GACHA, deps)
+        begun = await _begin(uow, user_id, GameType.GACHA, deps, now)
+        start = begun.start
         await _refuse_if_played(uow, user_id, pull_id, key)
         config, state = gacha_of(start.config, deps), start.state
         cost = config.cost_of(count)  # validates count
-        now = deps.clock.now()
         entry = await uow.wallets.debit(Movement(user_id, Currency.GEMS, cost, "gacha_pull", "pull", pull_id), now)
         (rng, fair), pity_before = _draws(start, deps), state.pity_counter
         outcome = pull(config, rng, count, pity_before)
@@ -175,7 +216,8 @@ async def pull_gacha(user_id: str, count: int, deps: GamesDeps, key: str | None 
             },
             fair=fair,
         )
-        await uow.plays.record(state, play)
+        await uow.plays.record(state, play, begun.clock)
+        await _reality_check(uow, begun)
         legendary = sum(1 for item in outcome.items if item.rarity is Rarity.LEGENDARY)
         uow.record(
             GachaPulled(

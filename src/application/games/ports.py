@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from src.application.identity.ports import HasUsers
+from src.application.limits.ports import HasPlayTime
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
-from src.domain.limits.model import Restriction
+from src.domain.limits.model import PlayerLimits
+from src.domain.limits.play_time import PlayClock
 from src.domain.wallet.model import Currency, Movement, Wager
 
 
@@ -56,6 +58,7 @@ class Settlement:
     stake_reason: str
     payout_reason: str
     ref_type: str
+    clock: PlayClock | None = None  # the player's play time after this play, saved with it
 
     def wager(self) -> Wager:
         """The money of the play, for the wallet: both ledger rows are referenced by the play id."""
@@ -130,19 +133,20 @@ class PlayStart:
     state: PlayerState
     config: StoredConfig | None
     seeds: ActiveSeeds
-    restriction: Restriction | None = None  # the player's time-out or self-exclusion, if any (maybe over)
+    limits: PlayerLimits  # as stored (pending changes not yet settled): restriction and play-time limits
+    clock: PlayClock  # the player's active play time, locked with the state
 
 
 class PlayRepository(Protocol):
     async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
         """The player's state for this game and their seed pair (`candidate` if they had none), both locked until
-        the transaction ends (plays of one player queue), the game's stored config (None: the built-in default) and
-        the player's restriction, in one step."""
+        the transaction ends (plays of one player queue), the game's stored config (None: the built-in default),
+        the player's limits and their play clock (locked too), in one step."""
         ...
 
-    async def record(self, state: PlayerState, play: PlayRecord) -> None:
+    async def record(self, state: PlayerState, play: PlayRecord, clock: PlayClock | None = None) -> None:
         """Save the new state, append the history row and add the play to the stats; a play drawn from a seed
-        pair (`play.fair`) moves that pair's nonce past it."""
+        pair (`play.fair`) moves that pair's nonce past it; `clock`, the player's play time, is saved with it."""
         ...
 
     async def settle(self, settlement: Settlement) -> int:
@@ -200,7 +204,7 @@ class HasInventory(Protocol):
     def inventory(self) -> InventoryRepository: ...
 
 
-class GamesUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, Audited, Protocol):
+class GamesUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, HasPlayTime, Audited, Protocol):
     """Plays settle through the wallet; boards read nicknames; odds changes are audited."""
 
     @property

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from src.application.limits.ports import HasLimits
+from src.application.limits.ports import HasLimits, HasPlayTime
 from src.application.shared.audit import Audited, write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.ports import Clock, IdGenerator, UnitOfWork
@@ -34,8 +34,8 @@ MAX_MINUTES = 24 * 60
 MINUTE_FIELDS = {"play_minutes_daily", "reality_check_minutes"}
 
 
-class LimitsUnitOfWork(UnitOfWork, HasLimits, Audited, Protocol):
-    """Limits and the audit log of the player's own restrictions."""
+class LimitsUnitOfWork(UnitOfWork, HasLimits, HasPlayTime, Audited, Protocol):
+    """Limits, the play time they count and the audit log of the player's own restrictions."""
 
 
 LimitsFactory = Callable[[], LimitsUnitOfWork]
@@ -71,6 +71,13 @@ def check_changes(changes: dict[str, int | None]) -> dict[str, int | None]:
 async def get_limits(user_id: str, deps: LimitsDeps) -> PlayerLimits:
     async with deps.uow_factory() as uow:
         return (await uow.limits.get(user_id)).settled(deps.clock.now())
+
+
+async def play_minutes_today(user_id: str, deps: LimitsDeps) -> int:
+    """Whole minutes of active play today (UTC), as the daily play-time limit counts them."""
+    now = deps.clock.now()
+    async with deps.uow_factory() as uow:
+        return (await uow.play_time.get(user_id)).active_today(now) // 60
 
 
 async def set_limits(user_id: str, changes: dict[str, int | None], deps: LimitsDeps) -> PlayerLimits:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from src.domain.limits.model import PlayerLimits
+from src.domain.limits.play_time import PlayClock
 
 
 class LimitRepository(Protocol):
@@ -33,3 +34,29 @@ class HasLimits(Protocol):
 
     @property
     def limits(self) -> LimitRepository: ...
+
+
+class PlayTimeRepository(Protocol):
+    """The players' active play time (see domain/limits/play_time); the play's unit of work keeps it."""
+
+    async def lock(self, user_id: str) -> PlayClock:
+        """The player's clock (a new player's: empty), locked until the transaction ends."""
+        ...
+
+    async def get(self, user_id: str) -> PlayClock:
+        """As last committed (a player who never played: an empty clock)."""
+        ...
+
+    async def save(self, clock: PlayClock) -> None:
+        """Store what `lock` returned, ticked."""
+        ...
+
+    async def session_totals(self, user_id: str, since: datetime) -> tuple[int, int]:
+        """(net coins of the player's plays, cents of their paid purchases less refunds) since `since`, with what
+        the transaction wrote."""
+        ...
+
+
+class HasPlayTime(Protocol):
+    @property
+    def play_time(self) -> PlayTimeRepository: ...

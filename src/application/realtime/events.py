@@ -98,6 +98,11 @@ def _mission(event: OutboxMessage) -> Translation:
     return "mission_completed", event.aggregate_id, {key: event.payload.get(key) for key in ("mission_id", "title")}
 
 
+def _reality_check(event: OutboxMessage) -> Translation:
+    data = {key: event.payload.get(key) for key in ("session_minutes", "net_coins", "spent_cents")}
+    return "reality_check", event.aggregate_id, data
+
+
 TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
     "RewardGranted": _reward,
     "BalanceChanged": _balance,
@@ -109,6 +114,7 @@ TRANSLATIONS: dict[str, Callable[[OutboxMessage], Translation]] = {
     "BattlePassLevelReached": _level_up,
     "AchievementUnlocked": _achievement,
     "MissionCompleted": _mission,
+    "RealityCheckDue": _reality_check,
 }
 
 

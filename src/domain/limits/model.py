@@ -26,9 +26,12 @@ class LimitReached(DomainError):
     code = "LIMIT_REACHED"
     default_message = "a responsible-gaming limit is reached"
 
-    def __init__(self, limit: int, period: str, resets_at: datetime | None) -> None:
+    def __init__(self, limit: int, period: str, resets_at: datetime | None, kind: str = "purchase_cents") -> None:
+        """`kind`: which limit, `purchase_cents` or `play_minutes` (then `limit` is in minutes)."""
         details = {"limit": limit, "period": period, "resets_at": None if resets_at is None else resets_at.isoformat()}
-        super().__init__(f"your {period} purchase limit of {limit} cents is reached", details=details)
+        details["kind"] = kind
+        what = f"play-time limit of {limit} minutes" if kind == "play_minutes" else f"purchase limit of {limit} cents"
+        super().__init__(f"your {period} {what} is reached", details=details)
 
 
 class TimedOut(DomainError):

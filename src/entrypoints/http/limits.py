@@ -26,7 +26,8 @@ def provide_app(request: Request[Any, Any, Any]) -> Container:
 
 
 async def _out(app: Container, user_id: str, current: PlayerLimits) -> LimitsOut:
-    return LimitsOut.of(current, await purchase_usage(user_id, app.purchases), app.clock.now())
+    usage = await purchase_usage(user_id, app.purchases)
+    return LimitsOut.of(current, usage, await limits.play_minutes_today(user_id, app.limits), app.clock.now())
 
 
 class LimitsController(Controller):

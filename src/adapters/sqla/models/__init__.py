@@ -29,7 +29,7 @@ from src.adapters.sqla.models.games import (
 )
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow
 from src.adapters.sqla.models.identity import AuditLogRow, InviteCodeRow, RefreshTokenRow, SessionRow, UserRow
-from src.adapters.sqla.models.limits import PlayerLimitsRow
+from src.adapters.sqla.models.limits import PlayerLimitsRow, PlayTimeRow
 from src.adapters.sqla.models.notifications import (
     CampaignDeliveryRow,
     CampaignRow,
@@ -72,6 +72,7 @@ __all__ = [
     "NotificationRow",
     "NotificationSettingsRow",
     "OutboxRow",
+    "PlayTimeRow",
     "PlayerActionRow",
     "PlayerGameStateRow",
     "PlayerLimitsRow",

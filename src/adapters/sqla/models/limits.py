@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.adapters.sqla.models.base import Base
@@ -24,3 +24,16 @@ class PlayerLimitsRow(Base):
     pending: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument)  # [{field, value, effective_at}]
     restriction: Mapped[str | None] = mapped_column(String(16))  # time_out | self_exclusion
     restricted_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PlayTimeRow(Base):
+    """A player's active play time today and current sitting (see domain/limits/play_time), kept by each play."""
+
+    __tablename__ = "play_time"
+
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date | None] = mapped_column(Date)  # the UTC day active_seconds counts
+    active_seconds: Mapped[int] = mapped_column(Integer)
+    session_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_play_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    checks_sent: Mapped[int] = mapped_column(Integer)  # reality checks of the current sitting

@@ -21,7 +21,7 @@ from src.adapters.sqla.models.games import (
     PlayerGameStateRow,
     RevealedSeedRow,
 )
-from src.adapters.sqla.repositories.limits import SqlaLimitRepository
+from src.adapters.sqla.repositories.limits import SqlaLimitRepository, SqlaPlayTimeRepository
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, dialect_insert
 from src.application.games.ports import (
@@ -36,6 +36,7 @@ from src.application.games.ports import (
 from src.application.shared.pagination import Page, Position
 from src.domain.games.fairness import FairRef
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
+from src.domain.limits.play_time import PlayClock
 
 
 class SqlaGameConfigRepository:
@@ -174,14 +175,15 @@ class SqlaPlayRepository:
 
     async def settle(self, settlement: Settlement) -> int:
         balance_after = await self._wallets.settle_wager(settlement.wager(), settlement.play.created_at)
-        await self.record(settlement.state, settlement.play)
+        await self.record(settlement.state, settlement.play, settlement.clock)
         return balance_after
 
     async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
         state = await self._lock_state(user_id, game_type)
         seeds = await SqlaSeedRepository(self._db).lock(candidate)
         config = await SqlaGameConfigRepository(self._db).get(game_type)
-        return PlayStart(state, config, seeds, (await SqlaLimitRepository(self._db).get(user_id)).restriction)
+        limits = await SqlaLimitRepository(self._db).get(user_id)
+        return PlayStart(state, config, seeds, limits, await SqlaPlayTimeRepository(self._db).lock(user_id))
 
     async def _lock_state(self, user_id: str, game_type: GameType) -> PlayerState:
         """One statement: create the state row if needed and lock it (the upsert's update takes the row lock)."""
@@ -195,7 +197,9 @@ class SqlaPlayRepository:
         streak, pity_counter = (await self._db.execute(upsert)).one()
         return PlayerState(user_id, game_type, streak, pity_counter)
 
-    async def record(self, state: PlayerState, play: PlayRecord) -> None:
+    async def record(self, state: PlayerState, play: PlayRecord, clock: PlayClock | None = None) -> None:
+        if clock is not None:
+            await SqlaPlayTimeRepository(self._db).save(clock)
         await self._db.execute(
             update(PlayerGameStateRow)
             .where(PlayerGameStateRow.user_id == state.user_id, PlayerGameStateRow.game_type == state.game_type.value)

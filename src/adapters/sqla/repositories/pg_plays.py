@@ -1,10 +1,10 @@
 """The play hot path on PostgreSQL: driver-level SQL, one statement per step.
 
 A spin is then five round trips (BEGIN, begin the play, settle, the outbox insert, COMMIT) instead of a dozen:
-beginning locks the state and the seed pair and reads the config and the player's restriction in one statement;
-the settlement is one statement, the wallet's wager (pg_wallet: the stake only if covered, the payout, both ledger
-rows) with the play's history row, stats, new state and the seed pair's next nonce riding on it. This module writes
-no money.
+beginning locks the state, the seed pair and the play clock and reads the config and the player's limits in one
+statement; the settlement is one statement, the wallet's wager (pg_wallet: the stake only if covered, the payout,
+both ledger rows) with the play's history row, stats, new state, play clock and the seed pair's next nonce riding
+on it. This module writes no money.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.repositories.games import SqlaGameConfigRepository, SqlaPlayRepository
-from src.adapters.sqla.repositories.limits import restriction_of
+from src.adapters.sqla.repositories.limits import clock_of, clock_values, limits_of
 from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository, Rider
 from src.application.games.ports import ActiveSeeds, PlayStart, Settlement, StoredConfig
 from src.domain.games.play import GameType, PlayerState
@@ -36,11 +36,17 @@ WITH state AS (
     VALUES ($1, $3, $4, $5, $6, 0, $7)
     ON CONFLICT (user_id) DO UPDATE SET nonce = fairness_seeds.nonce
     RETURNING pair_id, sealed_server_seed, server_seed_hash, client_seed, nonce, created_at
+), clock AS (
+    INSERT INTO play_time (user_id, active_seconds, checks_sent) VALUES ($1, 0, 0)
+    ON CONFLICT (user_id) DO UPDATE SET checks_sent = play_time.checks_sent
+    RETURNING day, active_seconds, session_started_at, last_play_at, checks_sent
 )
 SELECT state.streak, state.pity_counter, config.version, config.config, seeds.pair_id, seeds.sealed_server_seed,
     seeds.server_seed_hash, seeds.client_seed, seeds.nonce, seeds.created_at, limits.restriction,
-    limits.restricted_until
-FROM state CROSS JOIN seeds LEFT JOIN game_configs AS config ON config.game_type = $2
+    limits.restricted_until, limits.daily_cents, limits.weekly_cents, limits.monthly_cents, limits.play_minutes_daily,
+    limits.reality_check_minutes, limits.pending, clock.day, clock.active_seconds, clock.session_started_at,
+    clock.last_play_at, clock.checks_sent
+FROM state CROSS JOIN seeds CROSS JOIN clock LEFT JOIN game_configs AS config ON config.game_type = $2
     LEFT JOIN player_limits AS limits ON limits.user_id = $1
 """
 
@@ -67,6 +73,14 @@ history AS (
 ), state AS (
     UPDATE player_game_state SET streak = $21, pity_counter = $22, updated_at = $20
     WHERE user_id = $11 AND game_type = $12 AND EXISTS (SELECT 1 FROM wallet)
+)"""
+
+# The player's play time after the play (begin_play locked its row): $26 day, $27 active seconds, $28 session
+# started at, $29 last play at, $30 checks sent
+_CLOCK_WRITE = """, clock AS (
+    UPDATE play_time SET day = $26, active_seconds = $27, session_started_at = $28, last_play_at = $29,
+        checks_sent = $30
+    WHERE user_id = $11 AND EXISTS (SELECT 1 FROM wallet)
 )"""
 
 
@@ -105,7 +119,8 @@ class PgPlayRepository(SqlaPlayRepository):
             nonce=int(row.nonce),
             created_at=row.created_at,
         )
-        return PlayStart(state, _stored(row.version, row.config), seeds, restriction_of(row))
+        limits, clock = limits_of(row, user_id), clock_of(user_id, row)
+        return PlayStart(state, _stored(row.version, row.config), seeds, limits, clock)
 
     async def settle(self, settlement: Settlement) -> int:
         """The wallet's wager with the play's writes riding on it: one statement."""
@@ -128,7 +143,11 @@ class PgPlayRepository(SqlaPlayRepository):
             None if fair is None else fair.nonce,
             None if fair is None else fair.config_version,
         )
-        return await self._wallets.settle_wager(settlement.wager(), play.created_at, Rider(_PLAY_WRITES, parameters))
+        rider = Rider(_PLAY_WRITES, parameters)
+        if (clock := settlement.clock) is not None:
+            values = clock_values(clock)
+            rider = Rider(_PLAY_WRITES + _CLOCK_WRITE, parameters + tuple(values.values()))
+        return await self._wallets.settle_wager(settlement.wager(), play.created_at, rider)
 
 
 class PgGameConfigRepository(SqlaGameConfigRepository):

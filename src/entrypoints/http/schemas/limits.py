@@ -21,6 +21,13 @@ class PurchaseLimitsOut(Struct):
     monthly_cents: int | None
 
 
+class UsageOut(Struct):
+    daily_cents: int
+    weekly_cents: int
+    monthly_cents: int
+    play_minutes_today: int  # active play today (UTC): plays less than 5 minutes apart, see the daily limit
+
+
 class PendingOut(Struct):
     field: str
     value: int | None  # null: the limit is being removed
@@ -32,18 +39,20 @@ class LimitsOut(Struct):
     play_minutes_daily: int | None
     reality_check_minutes: int | None
     pending: list[PendingOut]
-    usage: PurchaseLimitsOut  # cents counted against each purchase limit now (in flight or paid, less refunds)
+    usage: UsageOut  # cents counted against each purchase limit now (in flight or paid, less refunds); play time
     restriction: RestrictionOut | None
 
     @classmethod
-    def of(cls, limits: PlayerLimits, usage: dict[str, int], now: datetime) -> LimitsOut:
+    def of(cls, limits: PlayerLimits, usage: dict[str, int], play_minutes: int, now: datetime) -> LimitsOut:
         values, restriction = limits.values, limits.active_restriction(now)
         return cls(
             purchase=PurchaseLimitsOut(**{name: values[name] for name in PURCHASE_FIELDS.values()}),
             play_minutes_daily=values["play_minutes_daily"],
             reality_check_minutes=values["reality_check_minutes"],
             pending=[PendingOut(_WIRE_NAMES.get(c.field, c.field), c.value, c.effective_at) for c in limits.pending],
-            usage=PurchaseLimitsOut(**{PURCHASE_FIELDS[period]: cents for period, cents in usage.items()}),
+            usage=UsageOut(
+                **{PURCHASE_FIELDS[period]: cents for period, cents in usage.items()}, play_minutes_today=play_minutes
+            ),
             restriction=None if restriction is None else RestrictionOut.of(restriction),
         )
 

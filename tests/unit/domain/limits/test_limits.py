@@ -85,7 +85,8 @@ def test_a_purchase_over_a_limit_names_it_and_when_enough_spend_leaves_the_windo
     with pytest.raises(LimitReached) as refused:
         check_purchase(limits(daily_cents=300), spent, 100, NOW)
 
-    assert refused.value.details == {"limit": 300, "period": "daily", "resets_at": (NOW + 4 * HOUR).isoformat()}
+    resets_at = (NOW + 4 * HOUR).isoformat()
+    assert refused.value.details == {"limit": 300, "period": "daily", "resets_at": resets_at, "kind": "purchase_cents"}
 
 
 def test_the_limit_that_binds_longest_is_reported() -> None:
