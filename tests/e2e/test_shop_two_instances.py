@@ -1,4 +1,6 @@
-"""Two app processes on one PostgreSQL database and one Redis: limited stock, per-user limits and promo uses hold."""
+"""Two app processes on one PostgreSQL database and one Redis: limited stock, per-user limits and promo uses hold;
+a time-out or self-exclusion taken on one instance blocks plays and purchases on the other at once, and a
+restricted player gets no campaign."""
 
 from __future__ import annotations
 
@@ -29,7 +31,12 @@ class Instances(NamedTuple):
 
 @pytest.fixture(scope="module")
 def sut(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instances]:
-    admin = {"ADMIN_SITE_ID": ADMIN_SITE_ID, "ADMIN_PASSWORD": ADMIN_PASSWORD, "JOB_QUEUE": "in-process"}
+    admin = {
+        "ADMIN_SITE_ID": ADMIN_SITE_ID,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "JOB_QUEUE": "in-process",
+        "CAMPAIGN_DISPATCH_INTERVAL_SECONDS": "0.2",
+    }
     with two_instances(pg_url, TEST_REDIS_URL, tmp_path_factory.mktemp("shop"), admin) as (first, second):
         yield Instances(first, second)
 
@@ -150,3 +157,80 @@ async def test_a_promo_with_three_uses_and_ten_concurrent_buyers_is_used_three_t
         listing = (await b.get("/api/admin/promo-codes?limit=100", headers=bearer(admin))).json()
         [promo] = [item for item in listing["items"] if item["code"] == code]
         assert promo["used_count"] == 3
+
+
+async def _refusals(client: httpx.AsyncClient, player: dict[str, Any], package_id: str) -> list[tuple[int, str]]:
+    """A spin, a pull, a catalog buy and a limited buy, at once: each answer's status and error code."""
+    keyed = {**bearer(player), "idempotency-key": uuid.uuid4().hex}
+    responses = await asyncio.gather(
+        client.post("/api/games/slot/spin", json={"bet": 10}, headers=bearer(player)),
+        client.post("/api/games/gacha/pull", json={"count": 1}, headers=bearer(player)),
+        client.post("/api/shop/buy", json={"sku": "gems_100", "card_token": "tok_visa"}, headers=keyed),
+        _buy_limited(client, player, package_id, "tok_visa"),
+    )
+    return [(r.status_code, r.json()["error"]["code"] if r.status_code >= 400 else "") for r in responses]
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "code"),
+    [
+        ("/api/limits/time-out", {"duration": "24h"}, "TIMED_OUT"),
+        ("/api/limits/self-exclusion", {"months": 6}, "SELF_EXCLUDED"),
+    ],
+)
+async def test_a_restriction_taken_on_one_instance_blocks_plays_and_purchases_on_the_other_at_once(
+    sut: Instances, route: str, body: dict[str, Any], code: str
+) -> None:
+    async with httpx.AsyncClient(base_url=sut.a, timeout=60) as a, httpx.AsyncClient(base_url=sut.b, timeout=60) as b:
+        package_id = await _package(a, await _admin(a), stock=100, per_user_limit=5)
+        player = await sign_up(a)
+        before = await b.post("/api/games/slot/spin", json={"bet": 10}, headers=bearer(player))
+
+        taken = await a.post(route, json=body, headers=bearer(player))
+        on_b, on_a = await _refusals(b, player, package_id), await _refusals(a, player, package_id)
+
+    assert before.status_code == 200, before.text
+    assert taken.status_code == 200, taken.text
+    assert on_b == [(403, code)] * 4
+    assert on_a == [(403, code)] * 4
+
+
+async def test_a_campaign_scheduled_on_one_instance_spares_a_player_restricted_on_the_other(sut: Instances) -> None:
+    async with httpx.AsyncClient(base_url=sut.a, timeout=60) as a, httpx.AsyncClient(base_url=sut.b, timeout=60) as b:
+        admin = await _admin(b)
+        free, restricted = await sign_up(a), await sign_up(a)
+        taken = await a.post("/api/limits/self-exclusion", json={"months": 6}, headers=bearer(restricted))
+        title = f"Double coins {uuid.uuid4().hex[:8]}"
+        ids = [await _schedule_campaign(b, admin, player["user"]["id"], title) for player in (restricted, free)]
+        for campaign_id in ids:  # the restricted player's first: once the free one's is done, both were dispatched
+            await _campaign_done(b, admin, campaign_id)
+        inboxes = [
+            (await client.get("/api/notifications", headers=bearer(player))).json()["items"]
+            for client, player in ((a, free), (b, restricted))
+        ]
+
+    assert taken.status_code == 200, taken.text
+    assert [n["title"] for n in inboxes[0]] == [title]
+    assert [n["title"] for n in inboxes[1]] == []
+
+
+async def _schedule_campaign(client: httpx.AsyncClient, admin: dict[str, Any], user_id: str, title: str) -> str:
+    body = {
+        "title": title,
+        "body": "This weekend only",
+        "channels": ["inbox", "realtime"],
+        "target": {"type": "user", "value": user_id},
+        "scheduled_at": datetime.now(UTC).isoformat(),
+    }
+    response = await client.post("/api/admin/campaigns", json=body, headers=bearer(admin))
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def _campaign_done(client: httpx.AsyncClient, admin: dict[str, Any], campaign_id: str) -> None:
+    async with asyncio.timeout(30):
+        while True:
+            listed = (await client.get("/api/admin/campaigns?limit=100", headers=bearer(admin))).json()["items"]
+            if next(item for item in listed if item["id"] == campaign_id)["status"] == "done":
+                return
+            await asyncio.sleep(0.1)  # polling the API under the deadline above
