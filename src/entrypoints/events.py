@@ -23,6 +23,7 @@ from src.application.notifications.reactions import notify_purchase, notify_rewa
 from src.application.realtime.events import TRANSLATIONS, publish_events
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, Subscription
 from src.application.wallet.handlers import credit_signup_bonus
+from src.domain.privacy.events import PlayerErased
 from src.entrypoints.container import Container
 
 Build = Callable[[Container], Subscription]
@@ -75,6 +76,14 @@ SUBSCRIBERS: tuple[Subscribe, ...] = (
     Subscribe("season_scores", SCORE_EVENTS, batch(lambda ms, c: record_scores(ms, c.seasons))),
     Subscribe("progress", PROGRESS_EVENTS, batch(lambda ms, c: apply_progress(ms, c.missions))),
     Subscribe("realtime", tuple(TRANSLATIONS), batch(lambda ms, c: publish_events(ms, c.realtime.publisher))),
+    # after every earlier event of an erased player (the relay keeps commit order): a late score is taken off the
+    # boards again, and their realtime stream (messages kept for a resume) goes
+    Subscribe(
+        "erased_off_boards",
+        (PlayerErased.event_type,),
+        each(lambda m, c: c.games.leaderboard.remove_player(m.aggregate_id)),
+    ),
+    Subscribe("erased_stream", (PlayerErased.event_type,), each(lambda m, c: c.realtime.forget_user(m.aggregate_id))),
 )
 
 

@@ -67,6 +67,9 @@ class KeptHistoryMemoryBackend(MemoryChannelsBackend):
     async def unsubscribe(self, channels: Iterable[str]) -> None:
         self._channels -= set(channels)
 
+    async def forget(self, channel: str) -> None:
+        self._history.pop(channel, None)
+
 
 class ResilientRedisStreamBackend(RedisChannelsStreamBackend):
     """Redis streams whose reader survives a dropped connection (the plugin's reader task would end for good).
@@ -89,6 +92,9 @@ class ResilientRedisStreamBackend(RedisChannelsStreamBackend):
             pipeline.xadd(key, {"data": data, "channel": channel}, maxlen=self._history_limit, approximate=True)
             pipeline.pexpire(key, self._stream_ttl)
         await pipeline.execute()
+
+    async def forget(self, channel: str) -> None:
+        await self._redis.delete(self._make_key(channel))
 
     async def stream_events(self) -> AsyncGenerator[tuple[str, Any], None]:
         positions: dict[str, bytes] = {}
@@ -129,6 +135,10 @@ class LitestarChannels:
 
     async def history(self, channel: str, limit: int) -> list[bytes]:
         return list(await self._backend.get_history(channel, limit))
+
+    async def forget(self, channel: str) -> None:
+        if isinstance(self._backend, ResilientRedisStreamBackend | KeptHistoryMemoryBackend):
+            await self._backend.forget(channel)
 
     @asynccontextmanager
     async def listen(self, channels: Sequence[str], sink: MessageSink) -> AsyncIterator[None]:

@@ -52,6 +52,10 @@ class RealtimeHub:
         self.publisher = RealtimePublisher(channels, ids, config)
         self._by_user: dict[str, set[Connection]] = {}
 
+    async def forget_user(self, user_id: str) -> None:
+        """An erased player's stream goes, with every message it kept for a resume."""
+        await self._channels.forget(user_channel(user_id))
+
     def connection_count(self, user_id: str | None = None) -> int:
         if user_id is not None:
             return len(self._by_user.get(user_id, ()))

@@ -26,6 +26,10 @@ class RealtimeChannels(Protocol):
         """The channel's most recent messages, oldest first, at most `limit`."""
         ...
 
+    async def forget(self, channel: str) -> None:
+        """Drop the channel's history (an erased player's stream holds their messages)."""
+        ...
+
     def listen(self, channels: Sequence[str], sink: MessageSink) -> AbstractAsyncContextManager[None]:
         """Feed `sink` with the messages of `channels` while the block runs.
 

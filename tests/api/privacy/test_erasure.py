@@ -76,6 +76,7 @@ async def test_erasure_leaves_nothing_personal_anywhere_and_the_ledger_still_ver
     assert set(await places_holding(pg_url, values.values())) == set(values.values())  # the scan sees them first
     await eventually(lambda: _has_olap_rows(client, container, player.user_id), deadline=30)
     assert await _on_boards(client, container, player.user_id)
+    assert (await _stream_ids(client, container, player.user_id))["user"] > 0
 
     request_id = await _erase(client, player)
     refused = await client.get("/api/auth/me", headers=player.headers())
@@ -89,10 +90,16 @@ async def test_erasure_leaves_nothing_personal_anywhere_and_the_ledger_still_ver
     assert await places_holding(pg_url, values.values()) == {}
     assert await eventually(lambda: _no_olap_rows(client, container, player.user_id), deadline=30)
     assert await _on_boards(client, container, player.user_id) == []
+    assert (await _stream_ids(client, container, player.user_id))["user"] == 0
     ledger = await in_app(client, lambda: verify_ledger(container.ledger_auditor))
     mine = [check for check in ledger.drifted if check.user_id == player.user_id]
     assert mine == []
     assert await _kept_ledger_rows(client, container, player.user_id) > 0
+
+
+async def _stream_ids(client: Client, container: Container, user_id: str) -> dict[str, int]:
+    """The newest message id in the player's realtime stream (0: the stream holds nothing)."""
+    return await in_app(client, lambda: container.realtime.history.latest_ids(user_id))
 
 
 async def _has_olap_rows(client: Client, container: Container, user_id: str) -> bool:
