@@ -83,6 +83,7 @@ async def active_player(client: Client, admin: dict[str, Any]) -> ActivePlayer:
     await _play(client, player)
     await _shop(client, admin, player)
     await _social_and_settings(client, admin, player)
+    await _experiment(client, admin, player)
     await settle(client)
     return player
 
@@ -95,6 +96,20 @@ async def _play(client: Client, player: ActivePlayer) -> None:
     await _ok(await client.post("/api/streak/tick", headers=player.headers()), 200, 201)
     action = {"action_type": "custom:opened_shop", "context": {"note": f"hello from {player.nickname}"}}
     await _ok(await client.post("/api/actions", json=action, headers=player.headers()), 202)
+
+
+async def _experiment(client: Client, admin: dict[str, Any], player: ActivePlayer) -> None:
+    now = datetime.now(UTC)
+    experiment = {
+        "key": f"pv_{uuid.uuid4().hex[:10]}",
+        "variants": [{"name": "control", "weight": 50}, {"name": "bundle", "weight": 50}],
+        "goal": "purchase",
+        "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(days=7)).isoformat(),
+    }
+    await _ok(await client.post("/api/admin/experiments", json=experiment, headers=bearer(admin)), 201)
+    assign = {"experiment": experiment["key"]}
+    await _ok(await client.post("/api/abtest/assign", json=assign, headers=player.headers()), 200, 201)
 
 
 async def _shop(client: Client, admin: dict[str, Any], player: ActivePlayer) -> None:

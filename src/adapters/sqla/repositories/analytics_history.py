@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.models.games import GameHistoryRow
 from src.adapters.sqla.models.identity import SessionRow, UserRow
+from src.adapters.sqla.models.privacy import PrivacyTombstoneRow
 from src.adapters.sqla.models.shop import PurchaseTransactionRow
 from src.adapters.sqla.repositories.wallet import referenced_ledger_entries
 from src.application.analytics.backfill import BACKFILL_ID_PREFIX, HistoryPage, HistoryRecord, LedgerRecord
@@ -104,12 +105,18 @@ def _sources() -> list[tuple[Select[Any], Any, Convert]]:
         .where(sessions.c.created_at != users.c.created_at)
     )
     return [
-        (select(users).where(users.c.is_admin.is_(False)), users.c.id, _signup),
-        (sign_ins, sessions.c.id, _sign_in),
-        (select(plays), plays.c.id, _play),
-        (select(purchases), purchases.c.id, _purchase),
-        (ledger_entries, ledger_key, _ledger),
+        (select(users).where(users.c.is_admin.is_(False), _not_erased(users.c.id)), users.c.id, _signup),
+        (sign_ins.where(_not_erased(sessions.c.user_id)), sessions.c.id, _sign_in),
+        (select(plays).where(_not_erased(plays.c.user_id)), plays.c.id, _play),
+        (select(purchases).where(_not_erased(purchases.c.user_id)), purchases.c.id, _purchase),
+        (ledger_entries.where(_not_erased(ledger_key.table.c.user_id)), ledger_key, _ledger),
     ]
+
+
+def _not_erased(user_id: Any) -> Any:
+    """An erased player's kept records (ledger, purchases) stay out of the OLAP store, as their live rows were
+    deleted from it (privacy)."""
+    return user_id.not_in(select(PrivacyTombstoneRow.__table__.c.user_id))
 
 
 class SqlaAnalyticsHistory:
