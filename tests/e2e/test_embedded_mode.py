@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.support.api import PASSWORD
+from tests.support.api import ADMIN_PASSWORD, PASSWORD
 from tests.support.processes import free_port, run_cli, serving
 
 pytestmark = pytest.mark.e2e
 
 BOARD = "/api/games/leaderboard?board=net_coins&period=all_time&limit=100"
+ADMIN_SITE_ID = "ops_embedded_kpis"
 
 
 def _embedded(tmp_path: Path) -> dict[str, str]:
@@ -94,19 +96,48 @@ def test_a_second_server_on_the_same_var_dir_says_so_in_one_line(tmp_path: Path)
     assert still.status_code == 200, still.text
 
 
-def test_leaderboards_are_rebuilt_from_the_plays_when_the_server_restarts(tmp_path: Path) -> None:
-    env = _embedded(tmp_path)
+def test_leaderboards_are_rebuilt_from_the_plays_when_the_server_restarts_and_kpis_come_from_chdb(
+    tmp_path: Path,
+) -> None:
+    """`make run` with no services: a few plays show in the operator KPIs, read from the embedded chDB store (and
+    still there after the restart)."""
+    env = {**_embedded(tmp_path), "ADMIN_SITE_ID": ADMIN_SITE_ID, "ADMIN_PASSWORD": ADMIN_PASSWORD}
     with serving(env, "--migrate") as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         players = [_sign_up(client) for _ in range(2)]
         net = {player["user"]["id"]: sum(_spin(client, player) for _ in range(3)) for player in players}
         before = _board_once_it_shows(client, players[0], net)
+        kpis = _kpis_once_they_show(client, spins=6)
 
     with serving(env) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         after = client.get(BOARD, headers=_bearer(players[0])).json()
+        kpis_after = _kpis_once_they_show(client, spins=6)
 
     assert {item["user_id"]: item["score"] for item in after["items"]} == net
     assert after["items"] == before["items"]
     assert after["me"] == before["me"]
+    assert (kpis["dau"], kpis["new_players"], kpis["active_players"]) == (2, 2, 2)
+    sunk, sourced = kpis["coins"]["sunk_by_reason"], kpis["coins"]["sourced_by_reason"]
+    assert sunk["slot_bet"] == 6 * 10
+    assert sourced["signup_bonus"] == 2 * 1000
+    assert sourced.get("slot_win", 0) - sunk["slot_bet"] == sum(net.values())
+    assert kpis_after == kpis
+
+
+def _kpis_once_they_show(client: httpx.Client, spins: int, bet: int = 10) -> dict[str, Any]:
+    """Today's KPIs once the OLAP store holds every spin (the in-process exporter runs after each commit)."""
+    login = client.post("/api/auth/admin/login", json={"site_id": ADMIN_SITE_ID, "password": ADMIN_PASSWORD})
+    assert login.status_code == 200, login.text
+    today = datetime.now(UTC).date().isoformat()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        answer = client.get(f"/api/admin/analytics/kpis?from={today}&to={today}", headers=_bearer(login.json()))
+        assert answer.status_code == 200, answer.text
+        kpis: dict[str, Any] = answer.json()
+        coins = kpis["coins"]
+        if coins["sunk_by_reason"].get("slot_bet") == spins * bet and coins["sourced_by_reason"].get("signup_bonus"):
+            return kpis
+        time.sleep(0.1)
+    pytest.fail(f"the spins never reached the KPIs: {kpis}")
 
 
 def _spin(client: httpx.Client, player: dict[str, Any], bet: int = 10) -> int:
