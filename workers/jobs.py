@@ -24,6 +24,8 @@ class FailureCounter(Protocol):
 
 SECONDS_PER_MINUTE = 60
 SECONDS_PER_HOUR = 3600
+SECONDS_PER_DAY = 86_400
+DAILY_HOUR = 3  # daily crons run at 03:MM UTC
 
 
 async def retrying(work: Awaitable[T]) -> T:
@@ -85,11 +87,13 @@ def arq_cron_job(job: Job, failures: FailureCounter | None = None) -> WorkerCoro
 
 def cron_schedule(every_seconds: float, minute: int) -> dict[str, Any]:
     """arq's cron fields for an interval: whole seconds below a minute (at least one), whole minutes below an
-    hour, else hourly at `minute` past."""
+    hour, hourly at `minute` past below a day, else daily at DAILY_HOUR:`minute` UTC (the quiet hours)."""
     if every_seconds < SECONDS_PER_MINUTE:
         step = max(1, round(every_seconds))
         return {"second": set(range(0, SECONDS_PER_MINUTE, step))}
     if every_seconds < SECONDS_PER_HOUR:
         step = max(1, round(every_seconds / SECONDS_PER_MINUTE))
         return {"minute": set(range(minute % step, 60, step)), "second": 0}
-    return {"minute": minute, "second": 0}
+    if every_seconds < SECONDS_PER_DAY:
+        return {"minute": minute, "second": 0}
+    return {"hour": DAILY_HOUR, "minute": minute, "second": 0}

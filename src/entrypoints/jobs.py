@@ -17,6 +17,7 @@ from src.application.engagement import (
     seasons,
     vip,
 )
+from src.application.liveops import segments
 from src.application.notifications import campaigns, email, inbox, push
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
 from src.application.privacy import erasure, exports, requests
@@ -208,6 +209,18 @@ JOBS: tuple[Job, ...] = (
         "maintenance",
         lambda c, _: season_settlement.settle_ended_seasons(c.seasons),
         schedule=Schedule(lambda s: s.season_settlement_interval_seconds, run_at_startup=True, unique=False),
+    ),
+    Job(
+        segments.RECOMPUTE_JOB,
+        "maintenance",
+        lambda c, payload: segments.run_recompute(str(payload["job_id"]), c.liveops),
+        max_tries=lambda _: 1,  # a recompute that died is failed as abandoned; the next one starts afresh
+    ),
+    Job(
+        "recompute_segments_on_schedule",
+        "maintenance",
+        lambda c, _: segments.recompute_on_schedule(c.liveops),
+        schedule=Schedule(lambda s: s.segment_recompute_interval_seconds, minute=47),
     ),
     Job(
         "relay_outbox",

@@ -139,6 +139,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     privacy_export_ttl_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 30)] = 48  # a ready export's download
     season_settlement_interval_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0  # battle pass and boards
     season_settlement_batch_size: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 100  # players per transaction
+    segment_recompute_interval_seconds: Annotated[float, msgspec.Meta(gt=0)] = 86_400.0  # nightly RFM and segments
+    segment_recompute_chunk_size: Annotated[int, msgspec.Meta(ge=100, le=1_000_000)] = 25_000  # players per transaction
 
     def __post_init__(self) -> None:
         try:

@@ -14,6 +14,7 @@ import pytest
 
 import src.domain
 import src.entrypoints.bootstrap
+from src.application.liveops.segments import RECOMPUTE_JOB
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB
 from src.application.privacy.deps import ERASURE_JOB, EXPORT_JOB
 from src.application.realtime.events import TRANSLATIONS
@@ -122,7 +123,9 @@ def test_each_job_has_one_name_one_handler_and_either_tries_or_a_schedule() -> N
 def test_every_job_the_application_enqueues_has_a_queue() -> None:
     routes = job_queue_keys(load_settings(ARQ, env_file=None))
 
-    assert set(routes) == {CAPTURE_JOB, PUSH_JOB, EMAIL_JOB, EXPORT_JOB, ERASURE_JOB} == {j.name for j in queued_jobs()}
+    jobs = {CAPTURE_JOB, PUSH_JOB, EMAIL_JOB, EXPORT_JOB, ERASURE_JOB, RECOMPUTE_JOB}
+    assert set(routes) == jobs == {job.name for job in queued_jobs()}
+    assert routes[RECOMPUTE_JOB] == "acme:arq:maintenance"
     assert routes[CAPTURE_JOB] == "acme:arq:payments"
     assert routes[EXPORT_JOB] == routes[ERASURE_JOB] == "acme:arq:maintenance"
 
@@ -187,7 +190,8 @@ def test_with_jobs_on_arq_the_app_runs_only_the_purges_every_instance_repeats() 
         (60.0, 0, {"minute": set(range(60)), "second": 0}),
         (900.0, 7, {"minute": {7, 22, 37, 52}, "second": 0}),
         (3600.0, 17, {"minute": 17, "second": 0}),
-        (86_400.0, 7, {"minute": 7, "second": 0}),
+        (7200.0, 7, {"minute": 7, "second": 0}),
+        (86_400.0, 47, {"hour": 3, "minute": 47, "second": 0}),
     ],
 )
 def test_an_interval_becomes_the_nearest_arq_cron(every_seconds: float, minute: int, fields: dict[str, Any]) -> None:

@@ -38,6 +38,7 @@ def test_the_maintenance_queue_keeps_its_jobs_and_long_timeout() -> None:
         "cron:acme:privacy_sweep",
         "cron:acme:purge_idempotency_records",
         "cron:acme:purge_old_actions",
+        "cron:acme:recompute_segments_on_schedule",
         "cron:acme:relay_outbox",
         "cron:acme:settle_battlepass_seasons",
         "cron:acme:settle_leaderboard_seasons",

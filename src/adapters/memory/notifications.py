@@ -188,7 +188,7 @@ def _member(user: User, target: Target) -> bool:
         return user.rank.value == target.value
     if target.kind is TargetKind.VIP_TIER:
         return str(user.vip_tier) == target.value
-    return True
+    return target.kind is TargetKind.EVERYONE
 
 
 class InMemoryAudienceRepository:
@@ -204,3 +204,6 @@ class InMemoryAudienceRepository:
 
     async def count(self, target: Target) -> int:
         return len(self._all(target))
+
+    async def has_segment(self, name: str) -> bool:
+        return False  # segments are computed by the database (LiveOps): in memory there are none

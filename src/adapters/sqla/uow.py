@@ -48,6 +48,7 @@ from src.adapters.sqla.repositories.privacy_requests import SqlaPrivacyRequestRe
 from src.adapters.sqla.repositories.promos import SqlaPromoRepository
 from src.adapters.sqla.repositories.rewards import SqlaRewardRepository
 from src.adapters.sqla.repositories.seasons import SqlaSeasonBoardRepository
+from src.adapters.sqla.repositories.segments import SqlaSegmentRepository
 from src.adapters.sqla.repositories.sessions import SqlaAuditLogRepository, SqlaSessionRepository
 from src.adapters.sqla.repositories.shop import SqlaCatalogRepository, SqlaTransactionRepository
 from src.adapters.sqla.repositories.vip import (
@@ -137,6 +138,7 @@ class SqlaUnitOfWork:
     experiments = _sqla(SqlaExperimentRepository)
     assignments = _sqla(SqlaAssignmentRepository)
     segment_members = _sqla(SqlaSegmentMembership)
+    segments = _sqla(SqlaSegmentRepository)
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None

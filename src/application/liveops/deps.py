@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from src.application.analytics.ports import OlapStore
 from src.application.liveops.ports import LiveOpsUnitOfWork
 from src.application.shared.jobs import JobQueue
 from src.application.shared.ports import Clock, IdGenerator
+from src.domain.liveops.rfm import RfmThresholds
 
 
 @dataclass
@@ -19,3 +20,5 @@ class LiveOpsDeps:
     ids: IdGenerator
     jobs: JobQueue
     olap: OlapStore | None = None
+    rfm: RfmThresholds = field(default_factory=RfmThresholds)  # documented in src/domain/liveops/rfm.py
+    segment_chunk_size: int = 25_000  # players per transaction of a recompute

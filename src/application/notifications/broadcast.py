@@ -7,6 +7,7 @@ from datetime import datetime
 
 from src.application.notifications.delivery import Outgoing, Staged, enqueue, stage
 from src.application.notifications.deps import NotificationDeps
+from src.application.notifications.targets import check_target
 from src.application.shared.audit import write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
 from src.domain.notifications.audience import Target, TargetKind
@@ -53,6 +54,7 @@ async def send_notification(cmd: SendNotification, deps: NotificationDeps) -> Se
     while True:
         async with deps.uow_factory() as uow:
             if first:
+                await check_target(uow.audience, cmd.target)
                 await write_audit(uow, _audit(cmd, send_id), deps.ids, now)
                 if announce:
                     uow.record(_announcement(send_id, message, now))

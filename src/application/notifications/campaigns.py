@@ -11,6 +11,7 @@ from datetime import datetime
 from src.application.notifications.delivery import Outgoing, enqueue, stage
 from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.ports import NotificationsUnitOfWork
+from src.application.notifications.targets import check_target
 from src.application.shared.audit import write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.pagination import Page, check_limit, decode_cursor
@@ -46,6 +47,7 @@ async def schedule_campaign(cmd: ScheduleCampaign, deps: NotificationDeps) -> Ca
     campaign = Campaign(deps.ids.new_id(), cmd.title, cmd.body, cmd.channels, cmd.target, cmd.scheduled_at,
                         cmd.admin.user_id, now)  # fmt: skip
     async with deps.uow_factory() as uow:
+        await check_target(uow.audience, cmd.target)
         await uow.campaigns.add(campaign)
         await write_audit(uow, _audit(cmd.admin, cmd.client, "campaign.create", campaign), deps.ids, now)
         await uow.commit()

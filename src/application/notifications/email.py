@@ -11,6 +11,7 @@ import structlog
 from src.application.notifications.delivery import QueuedJob, email_job, enqueue
 from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.ports import EmailMessage, MailerUnavailable, Recipient
+from src.application.notifications.targets import check_target
 from src.application.notifications.templates import render, template_named
 from src.application.shared.audit import write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
@@ -59,6 +60,7 @@ async def trigger_email(cmd: TriggerEmail, deps: NotificationDeps) -> TriggerRes
     template_named(cmd.template)
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
+        await check_target(uow.audience, cmd.target, "segment")
         payload = {"target": cmd.target.describe(), "context": cmd.context}
         await write_audit(uow, AdminAction(cmd.admin, cmd.client, "email.trigger", "email", cmd.template, payload),
                           deps.ids, now)  # fmt: skip

@@ -130,6 +130,10 @@ class AudienceRepository(Protocol):
 
     async def count(self, target: Target) -> int: ...
 
+    async def has_segment(self, name: str) -> bool:
+        """Whether a LiveOps segment of this name exists (a segment target naming none is refused)."""
+        ...
+
 
 class NotificationsUnitOfWork(UnitOfWork, HasUsers, HasLimits, Audited, Protocol):
     """Recipients are users (a restricted player is spared marketing); campaigns and broadcasts are admin actions,

@@ -1,4 +1,4 @@
-"""Who an admin message or a campaign is for: one user, a rank, a VIP tier, or everyone."""
+"""Who an admin message or a campaign is for: one user, a rank, a VIP tier, a segment (LiveOps), or everyone."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from enum import StrEnum
 from src.domain.notifications.model import field_error
 from src.domain.shared.principal import Rank
 
+SEGMENT_NAME_MAX = 64
+
 
 class TargetKind(StrEnum):
     USER = "user"
     RANK = "rank"
     VIP_TIER = "vip_tier"
+    SEGMENT = "segment"  # a LiveOps segment by name: its members at the last recompute, read when sent
     EVERYONE = "everyone"
 
 
@@ -31,6 +34,8 @@ class Target:
             raise field_error("target", f"rank is one of {', '.join(Rank)}")
         elif self.kind is TargetKind.VIP_TIER and not self.value.isdigit():
             raise field_error("target", "vip_tier is a whole number")
+        elif self.kind is TargetKind.SEGMENT and len(self.value) > SEGMENT_NAME_MAX:
+            raise field_error("target", f"a segment name is at most {SEGMENT_NAME_MAX} characters")
 
     @classmethod
     def parse(cls, kind: str, value: str | int | None) -> Target:
@@ -42,12 +47,15 @@ class Target:
 
     @classmethod
     def segment(cls, segment: str) -> Target:
-        """'everyone', 'rank:VIP' or 'vip_tier:2' (the email trigger's `segment`)."""
+        """'everyone', 'rank:VIP', 'vip_tier:2', 'segment:<name>' or a segment's bare name (the email trigger's
+        `segment`)."""
         if segment in ("everyone", "all"):
             return cls(TargetKind.EVERYONE)
-        kind, _, value = segment.partition(":")
-        if kind not in (TargetKind.RANK, TargetKind.VIP_TIER):
-            raise field_error("segment", "segment is everyone, rank:<RANK> or vip_tier:<n>")
+        kind, colon, value = segment.partition(":")
+        if not colon:
+            return cls(TargetKind.SEGMENT, segment)
+        if kind not in (TargetKind.RANK, TargetKind.VIP_TIER, TargetKind.SEGMENT):
+            raise field_error("segment", "segment is everyone, rank:<RANK>, vip_tier:<n> or a segment's name")
         return cls.parse(kind, value)
 
     def describe(self) -> dict[str, str | None]:

@@ -176,7 +176,14 @@ def actions(shared: Shared) -> ActionDeps:
 
 
 def liveops(shared: Shared, olap: OlapStore | None) -> LiveOpsDeps:
-    return LiveOpsDeps(shared.uow_factory, shared.clock, SecretsIdGenerator(), shared.jobs, olap)
+    return LiveOpsDeps(
+        shared.uow_factory,
+        shared.clock,
+        SecretsIdGenerator(),
+        shared.jobs,
+        olap,
+        segment_chunk_size=shared.settings.segment_recompute_chunk_size,
+    )
 
 
 def privacy(shared: Shared, identity: IdentityDeps, leaderboard: Leaderboard, olap: OlapStore | None) -> PrivacyDeps:

@@ -41,6 +41,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "SELF_EXCLUDED": 403,
     "NOT_FOUND": 404,
     "SITE_ID_TAKEN": 409,
+    "SEGMENT_EXISTS": 409,
     "NICKNAME_TAKEN": 409,
     "SKU_TAKEN": 409,
     "DEFINITION_EXISTS": 409,

@@ -41,6 +41,13 @@ from src.adapters.sqla.models.outbox import OutboxRow
 from src.adapters.sqla.models.privacy import PrivacyRequestRow, PrivacyTombstoneRow
 from src.adapters.sqla.models.rewards import RewardRow
 from src.adapters.sqla.models.seasons import SeasonBoardRow, SeasonPeriodRow, SeasonResultRow, SeasonScoreRow
+from src.adapters.sqla.models.segments import (
+    PlayerProfileRow,
+    SegmentChangeRow,
+    SegmentJobRow,
+    SegmentMemberRow,
+    SegmentRow,
+)
 from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, WalletRow
 
@@ -76,6 +83,7 @@ __all__ = [
     "PlayerActionRow",
     "PlayerGameStateRow",
     "PlayerLimitsRow",
+    "PlayerProfileRow",
     "PrivacyRequestRow",
     "PrivacyTombstoneRow",
     "ProcessedEventRow",
@@ -90,6 +98,10 @@ __all__ = [
     "SeasonPeriodRow",
     "SeasonResultRow",
     "SeasonScoreRow",
+    "SegmentChangeRow",
+    "SegmentJobRow",
+    "SegmentMemberRow",
+    "SegmentRow",
     "SessionRow",
     "StreakDayRow",
     "StreakRow",

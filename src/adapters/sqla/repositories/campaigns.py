@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.identity import UserRow
 from src.adapters.sqla.models.notifications import CampaignDeliveryRow, CampaignRow
+from src.adapters.sqla.models.segments import SegmentMemberRow, SegmentRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.adapters.sqla.repositories.wallet import dialect_insert
 from src.application.notifications.ports import Recipient
@@ -25,6 +26,8 @@ from src.domain.notifications.model import Channel
 CAMPAIGNS = cast(Table, CampaignRow.__table__)
 DELIVERIES = cast(Table, CampaignDeliveryRow.__table__)
 USERS = cast(Table, UserRow.__table__)
+MEMBERS = cast(Table, SegmentMemberRow.__table__)
+SEGMENTS = cast(Table, SegmentRow.__table__)
 FINAL = (CampaignStatus.DONE, CampaignStatus.CANCELLED)
 
 
@@ -120,6 +123,9 @@ def _members_of(target: Target) -> Any:
         condition &= table.rank == target.value
     elif target.kind is TargetKind.VIP_TIER:
         condition &= table.vip_tier == int(target.value or 0)
+    elif target.kind is TargetKind.SEGMENT:  # as of the segment's last recompute
+        members = select(MEMBERS.c.user_id).where(MEMBERS.c.segment_name == target.value)
+        condition &= table.id.in_(members)
     return condition
 
 
@@ -138,3 +144,7 @@ class SqlaAudienceRepository:
     async def count(self, target: Target) -> int:
         statement = select(func.count()).select_from(USERS).where(_members_of(target))
         return int((await self._db.execute(statement)).scalar_one())
+
+    async def has_segment(self, name: str) -> bool:
+        found = await self._db.execute(select(SEGMENTS.c.name).where(SEGMENTS.c.name == name))
+        return found.first() is not None

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.experiments import ExperimentAssignmentRow, ExperimentRow
+from src.adapters.sqla.models.segments import SegmentMemberRow, SegmentRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.adapters.sqla.repositories.wallet import dialect_insert
 from src.application.shared.pagination import Page, Position
@@ -19,6 +20,8 @@ from src.domain.liveops.experiments import Assignment, Experiment, ExperimentKey
 
 EXPERIMENTS = cast(Table, ExperimentRow.__table__)
 ASSIGNMENTS = cast(Table, ExperimentAssignmentRow.__table__)
+SEGMENTS = cast(Table, SegmentRow.__table__)
+MEMBERS = cast(Table, SegmentMemberRow.__table__)
 
 
 def experiment_of(row: Any) -> Experiment:
@@ -119,14 +122,18 @@ class SqlaAssignmentRepository:
 
 
 class SqlaSegmentMembership:
-    """Until segments are stored, no segment exists: an experiment with an audience is refused at creation rather
-    than created for nobody."""
+    """Segments as experiments see them: the segments' tables (members as of the last recompute)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._db = session
 
     async def exists(self, segment: str) -> bool:
-        return False
+        found = await self._db.execute(select(SEGMENTS.c.name).where(SEGMENTS.c.name == segment))
+        return found.first() is not None
 
     async def is_member(self, segment: str, user_id: str) -> bool:
-        return False
+        member = MEMBERS.c
+        found = await self._db.execute(
+            select(member.user_id).where(member.segment_name == segment, member.user_id == user_id)
+        )
+        return found.first() is not None

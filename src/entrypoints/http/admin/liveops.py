@@ -6,7 +6,8 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from src.entrypoints.http.admin.experiments import AdminExperimentController
+from src.entrypoints.http.admin.segments import AdminSegmentController
 
 
 def admin_liveops_handlers() -> list[ControllerRouterHandler]:
-    return [AdminExperimentController]
+    return [AdminSegmentController, AdminExperimentController]

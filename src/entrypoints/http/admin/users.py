@@ -19,6 +19,7 @@ from src.application.identity.admin_users import ActivityItem
 from src.application.identity.deps import IdentityDeps
 from src.application.identity.ports import UserQuery
 from src.application.limits.controls import get_limits
+from src.application.liveops.segments import player_segments
 from src.application.shared.pagination import Page, check_limit, merge_newest_first
 from src.application.shop.admin_transactions import search_transactions
 from src.application.shop.transactions import TransactionFilters
@@ -35,6 +36,7 @@ from src.entrypoints.http.schemas.identity import (
     AdminUserOut,
     AdminUserUpdateIn,
     ListOut,
+    PlayerSegmentsOut,
 )
 from src.entrypoints.http.security import client_info, container_of
 
@@ -45,13 +47,16 @@ UserId = Annotated[str, Parameter(max_length=64)]
 
 
 async def _detail(request: PrincipalRequest, user_id: str, identity: IdentityDeps) -> AdminUserDetailOut:
-    """Identity's account joined with the wallet's balances and the player's restriction in force, if any."""
+    """Identity's account joined with the wallet's balances, the player's restriction in force, if any, and their
+    LiveOps segments (RFM group, LTV, churn risk)."""
     detail = await admin_users.account_detail(user_id, identity)
     container = container_of(request)
     balances = await get_balances(user_id, container.wallet)
     limits = await get_limits(user_id, container.limits)
     restriction = limits.active_restriction(container.limits.clock.now())
-    return AdminUserDetailOut.of_detail(detail.user, balances, detail.live_sessions, restriction)
+    out = AdminUserDetailOut.of_detail(detail.user, balances, detail.live_sessions, restriction)
+    out.segments = PlayerSegmentsOut.of(await player_segments(user_id, container.liveops))
+    return out
 
 
 class AdminUserController(Controller):

@@ -12,6 +12,8 @@ from src.application.identity.auth import AuthResult
 from src.application.identity.invites import InviteStatus
 from src.application.identity.profiles import SelfProfile
 from src.application.identity.sessions import SessionView
+from src.application.liveops.segment_ports import PlayerProfile
+from src.application.liveops.segments import PlayerSegments
 from src.domain.identity.model import AccountStatus, InviteCode, User
 from src.domain.identity.policies import MAX_VIP_TIER
 from src.domain.limits.model import Restriction
@@ -273,10 +275,44 @@ class RestrictionOut(Struct):
         return cls(kind=restriction.kind.value, until=restriction.until)
 
 
+class SegmentChangeOut(Struct):
+    segment: str
+    change: str  # joined | left
+    at: datetime
+
+
+class PlayerSegmentsOut(Struct):
+    """A player's standing at the last recompute (null before the first)."""
+
+    rfm: str | None
+    ltv_cents: int | None
+    churn_risk: int | None
+    member_of: list[str]  # segment names, RFM group included
+    history: list[SegmentChangeOut]
+    computed_at: datetime | None
+
+    @classmethod
+    def of(cls, standing: PlayerSegments) -> PlayerSegmentsOut:
+        profile: PlayerProfile | None = standing.profile
+        history = [
+            SegmentChangeOut(segment=change.segment, change="joined" if change.joined else "left", at=change.at)
+            for change in standing.history
+        ]
+        return cls(
+            rfm=None if profile is None else profile.rfm.value,
+            ltv_cents=None if profile is None else profile.ltv_cents,
+            churn_risk=None if profile is None else profile.churn_risk,
+            member_of=standing.segments,
+            history=history,
+            computed_at=None if profile is None else profile.computed_at,
+        )
+
+
 class AdminUserDetailOut(AdminUserOut):
     balances: Balances
     live_sessions: int
     restriction: RestrictionOut | None = None  # a time-out or self-exclusion in force (read only: see /api/limits)
+    segments: PlayerSegmentsOut | None = None  # RFM group, LTV, churn risk and segments at the last recompute
 
     @classmethod
     def of_detail(

@@ -107,8 +107,30 @@ class TestPushOut(Struct):
 
 
 class TargetIn(Struct):
-    type: Annotated[str, msgspec.Meta(max_length=16)]  # user | rank | vip_tier | everyone
-    value: Annotated[str, msgspec.Meta(max_length=64)] | int | None = None
+    """Who a message is for. A segment target reaches the segment's members as of its last recompute, read when
+    the message is sent (a campaign: at its dispatch), each player once; an unknown segment is a 400."""
+
+    type: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=16,
+            description="user | rank | vip_tier | segment | everyone",
+            examples=["segment", "vip_tier", "everyone"],
+        ),
+    ]
+    value: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=64,
+                description="user: an id; rank: STANDARD, PREMIUM or VIP; vip_tier: a whole number; segment: a "
+                "segment's name (an RFM group such as Whale or At-risk, or a custom segment); everyone: null",
+                examples=["At-risk", "VIP", "2"],
+            ),
+        ]
+        | int
+        | None
+    ) = None
 
 
 class TargetOut(Struct):
@@ -177,11 +199,12 @@ class CampaignOut(Struct):
 
 
 class EmailTriggerIn(Struct):
-    """Exactly one of `user_id` and `segment` (everyone, rank:<RANK>, vip_tier:<n>)."""
+    """Exactly one of `user_id` and `segment` (everyone, rank:<RANK>, vip_tier:<n>, or a segment's name, also as
+    segment:<name>)."""
 
     template: Annotated[str, msgspec.Meta(max_length=32)]
     user_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    segment: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    segment: Annotated[str, msgspec.Meta(max_length=80, examples=["At-risk", "segment:lapsed_spenders"])] | None = None
     context: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
