@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -120,7 +120,10 @@ class InMemoryPlayRepository:
         await self.record(settlement.state, settlement.play, settlement.clock)
         return balance_after
 
-    async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
+    async def begin_play(
+        self, user_id: str, game_type: GameType, candidate: ActiveSeeds, parsed_versions: Collection[int] = ()
+    ) -> PlayStart:
+        """Always with the config (`parsed_versions` saves a round trip's payload only on the hot path)."""
         state = await self._lock_state(user_id, game_type)
         seeds = await InMemorySeedRepository(self._workspace).lock(candidate)
         limits, clock = await self._limits.get(user_id), await self._play_time.lock(user_id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from src.application.games.deps import GamesDeps
-from src.application.games.ports import GamesUnitOfWork, StoredConfig
+from src.application.games.ports import GamesUnitOfWork, PlayStart, StoredConfig
 from src.application.shared.audit import write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
 from src.domain.games.gacha import GachaConfig, effective_rates
@@ -22,6 +22,19 @@ def slot_of(stored: StoredConfig | None, deps: GamesDeps) -> SlotConfig:
 
 def gacha_of(stored: StoredConfig | None, deps: GamesDeps) -> GachaConfig:
     return deps.default_gacha if stored is None else deps.parsed.gacha_of(stored)
+
+
+def slot_of_start(start: PlayStart, deps: GamesDeps) -> SlotConfig:
+    """The config a play began with: parsed already when only its version was fetched."""
+    if start.known_version is not None:
+        return deps.parsed.slot[start.known_version]
+    return slot_of(start.config, deps)
+
+
+def gacha_of_start(start: PlayStart, deps: GamesDeps) -> GachaConfig:
+    if start.known_version is not None:
+        return deps.parsed.gacha[start.known_version]
+    return gacha_of(start.config, deps)
 
 
 async def slot_config(uow: GamesUnitOfWork, deps: GamesDeps) -> SlotConfig:

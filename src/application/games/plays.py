@@ -11,9 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from src.application.games.configs import gacha_of, slot_of
+from src.application.games.configs import gacha_of_start, slot_of_start
 from src.application.games.deps import GamesDeps
-from src.application.games.fairness import candidate, config_version
+from src.application.games.fairness import candidate
 from src.application.games.ports import GamesUnitOfWork, PlayStart, Settlement
 from src.application.wallet.ledger import record_balance_change
 from src.domain.games.events import GachaPulled, SpinSettled
@@ -54,7 +54,8 @@ class _Begun:
 
 async def _begin(uow: GamesUnitOfWork, user_id: str, game_type: GameType, deps: GamesDeps, now: datetime) -> _Begun:
     """A player on a time-out, self-excluded or past today's play-time limit is refused before anything is drawn."""
-    start = await uow.plays.begin_play(user_id, game_type, candidate(user_id, deps))
+    parsed = deps.parsed.slot if game_type is GameType.SLOT else deps.parsed.gacha
+    start = await uow.plays.begin_play(user_id, game_type, candidate(user_id, deps), parsed.keys())
     limits = start.limits.settled(now)
     check_restriction(limits.restriction, now)
     try:
@@ -91,7 +92,7 @@ def _draws(start: PlayStart, deps: GamesDeps) -> tuple[RandomSource, FairRef]:
     """The play's random source (its seed pair at its nonce) and the reference its proof is built from."""
     seeds = start.seeds
     server_seed = deps.vault.open(seeds.pair_id, seeds.sealed_server_seed)
-    fair = FairRef(seeds.pair_id, seeds.nonce, config_version(start.config))
+    fair = FairRef(seeds.pair_id, seeds.nonce, start.config_version)
     return deps.draws(server_seed, seeds.client_seed, seeds.nonce), fair
 
 
@@ -112,7 +113,7 @@ async def place_spin(user_id: str, bet: int, deps: GamesDeps, key: str | None = 
         begun = await _begin(uow, user_id, GameType.SLOT, deps, now)
         start = begun.start
         await _refuse_if_played(uow, user_id, spin_id, key)
-        config, state, (rng, fair) = slot_of(start.config, deps), start.state, _draws(start, deps)
+        config, state, (rng, fair) = slot_of_start(start, deps), start.state, _draws(start, deps)
         streak_before = state.streak
         outcome = spin(config, rng, bet, streak_before)  # validates the bet against the config's limits
         state.streak = outcome.streak
@@ -187,7 +188,7 @@ async def pull_gacha(user_id: str, count: int, deps: GamesDeps, key: str | None 
         begun = await _begin(uow, user_id, GameType.GACHA, deps, now)
         start = begun.start
         await _refuse_if_played(uow, user_id, pull_id, key)
-        config, state = gacha_of(start.config, deps), start.state
+        config, state = gacha_of_start(start, deps), start.state
         cost = config.cost_of(count)  # validates count
         entry = await uow.wallets.debit(Movement(user_id, Currency.GEMS, cost, "gacha_pull", "pull", pull_id), now)
         (rng, fair), pity_before = _draws(start, deps), state.pity_counter

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -135,13 +135,25 @@ class PlayStart:
     seeds: ActiveSeeds
     limits: PlayerLimits  # as stored (pending changes not yet settled): restriction and play-time limits
     clock: PlayClock  # the player's active play time, locked with the state
+    # the stored config's version when the caller had it parsed already: then `config` is None (not fetched)
+    known_version: int | None = None
+
+    @property
+    def config_version(self) -> int:
+        """0 names the built-in default (no version stored yet)."""
+        if self.known_version is not None:
+            return self.known_version
+        return 0 if self.config is None else self.config.version
 
 
 class PlayRepository(Protocol):
-    async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
+    async def begin_play(
+        self, user_id: str, game_type: GameType, candidate: ActiveSeeds, parsed_versions: Collection[int] = ()
+    ) -> PlayStart:
         """The player's state for this game and their seed pair (`candidate` if they had none), both locked until
         the transaction ends (plays of one player queue), the game's stored config (None: the built-in default),
-        the player's limits and their play clock (locked too), in one step."""
+        the player's limits and their play clock (locked too), in one step. A stored version among
+        `parsed_versions` may come as `known_version` alone, without its config."""
         ...
 
     async def record(self, state: PlayerState, play: PlayRecord, clock: PlayClock | None = None) -> None:

@@ -406,6 +406,32 @@ async def test_begin_play_locks_the_state_and_reads_the_odds_in_force(uow_factor
     assert (start.config.version, start.config.data) == (version, odds)
 
 
+async def test_begin_play_names_the_version_in_force_and_gives_its_odds_unless_the_caller_has_them(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """An adapter may leave out the config of a version the caller parsed already; never that of a newer one."""
+    user_id = await given_user(uow_factory)
+    odds, newer = {"marker": uuid.uuid4().hex}, {"marker": uuid.uuid4().hex}
+    async with uow_factory() as uow:
+        version = await uow.game_configs.save(GameType.GACHA, odds, user_id, NOW)
+        await uow.commit()
+    async with uow_factory() as sut:
+        known = await sut.plays.begin_play(user_id, GameType.GACHA, candidate_for(user_id), [version])
+        await sut.commit()
+    async with uow_factory() as uow:
+        newer_version = await uow.game_configs.save(GameType.GACHA, newer, user_id, NOW)
+        await uow.commit()
+
+    async with uow_factory() as sut:
+        after_change = await sut.plays.begin_play(user_id, GameType.GACHA, candidate_for(user_id), [version])
+        await sut.commit()
+
+    assert known.config_version == version
+    assert known.config is None or (known.config.version, known.config.data) == (version, odds)
+    assert after_change.config is not None
+    assert (after_change.config_version, after_change.config.data) == (newer_version, newer)
+
+
 async def test_has_play_finds_the_users_committed_play(uow_factory: UnitOfWorkFactory) -> None:
     user_id, other_user = await given_user(uow_factory), await given_user(uow_factory)
     play = _play(user_id)

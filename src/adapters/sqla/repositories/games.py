@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -178,7 +178,10 @@ class SqlaPlayRepository:
         await self.record(settlement.state, settlement.play, settlement.clock)
         return balance_after
 
-    async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
+    async def begin_play(
+        self, user_id: str, game_type: GameType, candidate: ActiveSeeds, parsed_versions: Collection[int] = ()
+    ) -> PlayStart:
+        """Always with the config (`parsed_versions` saves a round trip's payload only on the hot path)."""
         state = await self._lock_state(user_id, game_type)
         seeds = await SqlaSeedRepository(self._db).lock(candidate)
         config = await SqlaGameConfigRepository(self._db).get(game_type)

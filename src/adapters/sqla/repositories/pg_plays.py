@@ -10,6 +10,7 @@ on it. This module writes no money.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,7 @@ from src.domain.games.play import GameType, PlayerState
 _CONFIG = "SELECT version, config FROM game_configs WHERE game_type = $1"
 
 # $1 user, $2 game type; the candidate seed pair (stored only if the player has none): $3 pair id, $4 sealed server
-# seed, $5 its hash, $6 client seed, $7 created at
+# seed, $5 its hash, $6 client seed, $7 created at; $8 the config versions the caller has parsed already
 _BEGIN_PLAY = """
 WITH state AS (
     INSERT INTO player_game_state (user_id, game_type, streak, pity_counter, updated_at)
@@ -41,11 +42,12 @@ WITH state AS (
     ON CONFLICT (user_id) DO UPDATE SET checks_sent = play_time.checks_sent
     RETURNING day, active_seconds, session_started_at, last_play_at, checks_sent
 )
-SELECT state.streak, state.pity_counter, config.version, config.config, seeds.pair_id, seeds.sealed_server_seed,
-    seeds.server_seed_hash, seeds.client_seed, seeds.nonce, seeds.created_at, limits.restriction,
-    limits.restricted_until, limits.daily_cents, limits.weekly_cents, limits.monthly_cents, limits.play_minutes_daily,
-    limits.reality_check_minutes, limits.pending, clock.day, clock.active_seconds, clock.session_started_at,
-    clock.last_play_at, clock.checks_sent
+SELECT state.streak, state.pity_counter, config.version,
+    CASE WHEN config.version = ANY($8::integer[]) THEN NULL ELSE config.config END AS config, seeds.pair_id,
+    seeds.sealed_server_seed, seeds.server_seed_hash, seeds.client_seed, seeds.nonce, seeds.created_at,
+    limits.restriction, limits.restricted_until, limits.daily_cents, limits.weekly_cents, limits.monthly_cents,
+    limits.play_minutes_daily, limits.reality_check_minutes, limits.pending, clock.day, clock.active_seconds,
+    clock.session_started_at, clock.last_play_at, clock.checks_sent
 FROM state CROSS JOIN seeds CROSS JOIN clock LEFT JOIN game_configs AS config ON config.game_type = $2
     LEFT JOIN player_limits AS limits ON limits.user_id = $1
 """
@@ -96,8 +98,11 @@ class PgPlayRepository(SqlaPlayRepository):
     def __init__(self, session: AsyncSession, wallets: PgWalletRepository) -> None:
         super().__init__(session, wallets)
 
-    async def begin_play(self, user_id: str, game_type: GameType, candidate: ActiveSeeds) -> PlayStart:
-        """Lock the state and the seed pair and read the odds in force in one round trip."""
+    async def begin_play(
+        self, user_id: str, game_type: GameType, candidate: ActiveSeeds, parsed_versions: Collection[int] = ()
+    ) -> PlayStart:
+        """Lock the state and the seed pair and read the odds in force in one round trip; the config's JSON only
+        when its version is not among `parsed_versions` (a spin then fetches and decodes no JSON)."""
         connection = await self._db.connection()
         parameters = (
             user_id,
@@ -107,6 +112,7 @@ class PgPlayRepository(SqlaPlayRepository):
             candidate.server_seed_hash,
             candidate.client_seed,
             candidate.created_at,
+            list(parsed_versions),
         )
         row: Any = (await connection.exec_driver_sql(_BEGIN_PLAY, parameters)).one()
         state = PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
@@ -120,7 +126,10 @@ class PgPlayRepository(SqlaPlayRepository):
             created_at=row.created_at,
         )
         limits, clock = limits_of(row, user_id), clock_of(user_id, row)
-        return PlayStart(state, _stored(row.version, row.config), seeds, limits, clock)
+        known = row.version is not None and row.config is None
+        config = None if known else _stored(row.version, row.config)
+        known_version = int(row.version) if known else None
+        return PlayStart(state, config, seeds, limits, clock, known_version=known_version)
 
     async def settle(self, settlement: Settlement) -> int:
         """The wallet's wager with the play's writes riding on it: one statement."""
