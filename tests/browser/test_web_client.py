@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
@@ -25,6 +27,7 @@ class Pages:
         self.browser = browser
         self.contexts: list[BrowserContext] = []
         self.problems: list[str] = []
+        self.expected = ["401"]  # refusals a test provokes on purpose (the browser logs each failed request)
 
     def open(self, url: str, **options: object) -> Page:
         context = self.browser.new_context(**options)  # type: ignore[arg-type]
@@ -36,7 +39,7 @@ class Pages:
         return page
 
     def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error" and "401" not in message.text:
+        if message.type == "error" and not any(status in message.text for status in self.expected):
             self.problems.append(message.text)
 
 
@@ -93,10 +96,7 @@ def test_an_admin_changes_a_slot_weight_and_the_players_paytable_shows_the_new_r
     sign_up(player)
     before = player.get_by_test_id("rtp").inner_text()
 
-    console = pages.open(web_server + "/admin")
-    console.get_by_label("Site id").fill(ADMIN_SITE_ID)
-    console.get_by_label("Password").fill(ADMIN_PASSWORD)
-    console.get_by_role("button", name="Sign in").click()
+    console = _console(pages, web_server)
     console.get_by_role("link", name="Slot odds").click()
     weight = console.get_by_label("cherry weight")
     weight.fill(str(int(weight.input_value()) + 6))
@@ -111,3 +111,122 @@ def test_an_admin_changes_a_slot_weight_and_the_players_paytable_shows_the_new_r
     player.get_by_role("link", name="Gacha").click()
     player.get_by_role("link", name="Slot").click()
     expect(player.get_by_test_id("rtp")).to_have_text(proposed.group(1))
+
+
+def _console(pages: Pages, url: str) -> Page:
+    console = pages.open(url + "/admin")
+    console.get_by_label("Site id").fill(ADMIN_SITE_ID)
+    console.get_by_label("Password").fill(ADMIN_PASSWORD)
+    console.get_by_role("button", name="Sign in").click()
+    expect(console.get_by_role("link", name="Players")).to_be_visible()
+    return console
+
+
+def _ensure_a_season(url: str) -> None:
+    """A running battle pass season: the migrations seed one for this winter; past it, the test starts its own."""
+    admin = httpx.post(f"{url}/api/auth/admin/login", json={"site_id": ADMIN_SITE_ID, "password": ADMIN_PASSWORD})
+    now = datetime.now(UTC)
+    season = {
+        "name": "Browser season",
+        "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(days=7)).isoformat(),
+        "levels": [{"level": 1, "xp": 100, "free": {"coins": 50}}, {"level": 2, "xp": 10_000, "free": {"coins": 500}}],
+        "premium_price_gems": 100,
+    }
+    created = httpx.post(
+        f"{url}/api/admin/engagement/battlepass",
+        json=season,
+        headers={"authorization": f"Bearer {admin.json()['access_token']}"},
+    )
+    assert created.status_code == 201 or "overlaps" in created.json()["error"]["message"], created.text
+
+
+def test_a_player_claims_a_mission_and_a_pass_level_checks_a_play_and_takes_limits_and_a_break(
+    web_server: str, pages: Pages
+) -> None:
+    _ensure_a_season(web_server)
+    page = pages.open(web_server + "/")
+    sign_up(page)
+    page.get_by_role("button", name="Spin").click()
+    expect(page.get_by_test_id("spin-result")).not_to_be_empty()
+    notice = page.locator("#notice")
+    page.get_by_role("link", name="Shop").click()
+    page.get_by_role("button", name="Buy 100 gems").click()  # a purchase is worth 500 battle pass XP
+    expect(page.get_by_test_id("purchase-status")).to_contain_text("+100 gems")
+
+    # the server counts the spin from its own events; the stream's mission_completed redraws the list
+    page.get_by_role("link", name="Missions").click()
+    claim = page.get_by_role("button", name="Claim Spin the slot for the first time")
+    claim.click(timeout=20_000)
+    expect(notice).to_contain_text("Claimed Spin the slot for the first time: 500 coins")
+    expect(page.get_by_test_id("mission-first_spin")).to_contain_text("✓ Claimed")
+
+    page.get_by_role("link", name="Battle pass").click()
+    expect(page.get_by_test_id("pass-level")).to_have_text(re.compile(r"^Level [1-9]\d* / \d+$"), timeout=20_000)
+    page.get_by_role("button", name="Claim level 1 (free)").click()
+    expect(notice).to_contain_text("Claimed level 1 (free): ")
+    expect(page.get_by_role("button", name="Claim level 1 (free)")).to_have_count(0)
+
+    page.get_by_role("link", name="Daily streak").click()
+    page.get_by_role("button", name="Claim today").click()
+    expect(page.get_by_test_id("calendar").locator("td.ticked")).to_have_count(1)
+
+    page.get_by_role("link", name="Fairness").click()
+    check = page.get_by_role("button", name=re.compile("^Check the slot play"))
+    check.click()
+    expect(page.get_by_test_id("proof-result")).to_contain_text("still secret: rotate your seeds")
+    page.get_by_role("button", name="Rotate seeds").click()
+    expect(page.get_by_text("Previous pair (revealed)")).to_be_visible()
+    check.click()
+    expect(page.get_by_test_id("proof-result")).to_contain_text("✓ Verified")
+    page.get_by_label("Client seed").fill("my lucky seed")
+    page.get_by_role("button", name="Save client seed").click()
+    expect(notice).to_have_text("Client seed saved")
+    expect(page.locator("dd", has_text="my lucky seed")).to_have_count(1)
+
+    page.get_by_role("link", name="Limits").click()
+    page.get_by_label("Daily limit ($)").fill("50")
+    page.get_by_role("button", name="Save limits").click()
+    expect(notice).to_have_text("Saved: in force now.")
+    expect(page.get_by_test_id("usage-daily_cents")).to_contain_text("of $50.00")
+    page.get_by_label("Daily limit ($)").fill("100")  # a higher limit waits 24 hours
+    page.get_by_role("button", name="Save limits").click()
+    expect(page.get_by_test_id("pending")).to_contain_text(re.compile(r"daily: \$100\.00 from .+"))
+
+    page.get_by_role("button", name="Take a time-out…").click()
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()  # nothing happens
+    expect(page.get_by_test_id("restriction")).to_have_count(0)
+    page.get_by_role("button", name="Take a time-out…").click()
+    page.get_by_role("dialog").get_by_role("button", name="Yes, pause for 24 hours").click()
+    expect(page.get_by_test_id("restriction")).to_contain_text("Timed out until")
+    pages.expected.append("403 (Forbidden)")
+    page.get_by_role("link", name="Slot").click()
+    page.get_by_role("button", name="Spin").click()
+    expect(notice).to_contain_text("TIMED_OUT")
+
+
+def test_the_console_charts_kpis_and_previews_gacha_odds_before_saving(web_server: str, pages: Pages) -> None:
+    console = _console(pages, web_server)
+    pages.expected.append("400 (Bad Request)")  # the preview of a draft whose rates do not sum to 1
+
+    console.get_by_role("link", name="KPIs").click()
+    for chart in ("Daily active players", "Revenue per day", "Retention of each day's new players"):
+        expect(console.get_by_role("img", name=chart)).to_be_visible()
+    expect(console.get_by_test_id("chart-dau").locator("rect")).to_have_count(30)  # a bar a day, 30 days
+    expect(console.get_by_test_id("chart-retention").locator("rect")).to_have_count(90)  # D1, D7, D30 a day
+    expect(console.get_by_test_id("kpi-dau")).to_have_text(re.compile(r"^\d+$"))
+
+    console.get_by_role("link", name="Gacha odds").click()
+    effective = console.get_by_test_id("effective-Legendary")
+    expect(effective).not_to_be_empty()
+    before = effective.inner_text()
+    console.get_by_label("Legendary rate").fill("0.016")
+    console.get_by_label("Common rate").fill("0.69")
+    expect(effective).not_to_have_text(before)  # computed by the server before anything is saved
+    proposed = effective.inner_text()
+    console.get_by_label("Common rate").fill("0.8")  # the rates no longer sum to 1
+    expect(console.get_by_test_id("gacha-preview")).to_have_attribute("data-kind", "error")
+    console.get_by_label("Common rate").fill("0.69")
+    expect(effective).to_have_text(proposed)
+    console.get_by_role("button", name="Save gacha odds").click()
+    expect(console.locator("#notice")).to_have_text(f"Saved: Legendary {proposed} effective")

@@ -139,6 +139,12 @@ def preview_slot_config(data: dict[str, Any], deps: GamesDeps) -> SlotDraft:
     return SlotDraft(config, odds(config), RTP_MIN, RTP_MAX)
 
 
+def preview_gacha_config(data: dict[str, Any]) -> GachaView:
+    """The rates a proposed gacha config would publish (with pity: the effective ones), validated as a save would
+    (400); nothing is stored or audited."""
+    return _gacha_view(GachaConfig.from_dict(data))
+
+
 async def update_gacha_config(cmd: UpdateGameConfig, deps: GamesDeps) -> GachaView:
     config = GachaConfig.from_dict(cmd.data)
     async with deps.uow_factory() as uow:

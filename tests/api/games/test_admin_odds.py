@@ -156,6 +156,33 @@ async def test_only_admins_see_or_change_the_odds(client: Any, player: dict[str,
     assert "ruby" not in {s["name"] for s in (await get_json(client, "/api/games/slot/config", player))["symbols"]}
 
 
+async def test_a_gacha_preview_shows_the_effective_rates_a_save_would_publish_and_stores_nothing(
+    client: Any, admin: dict[str, Any], player: dict[str, Any]
+) -> None:
+    preview = await client.post(f"{GACHA_ODDS}/preview", json=_banner(), headers=bearer(admin))
+    broken = await client.post(
+        f"{GACHA_ODDS}/preview",
+        json=_banner(rates={"Legendary": 0.5, "Epic": 0.5, "Rare": 0.5, "Common": 0.5}),
+        headers=bearer(admin),
+    )
+    by_a_player = await client.post(f"{GACHA_ODDS}/preview", json=_banner(), headers=bearer(player))
+    audited_after_previews = await _audit(client, admin, "gacha.config.update")
+    published_before_save = await get_json(client, "/api/games/gacha/config", player)
+    saved = await client.put(GACHA_ODDS, json=_banner(), headers=bearer(admin))
+
+    assert preview.status_code == 200, preview.text
+    rates = preview.json()["effective_rates"]
+    assert rates == saved.json()["effective_rates"]  # the very rates a save publishes
+    assert rates["Epic"] + rates["Legendary"] > 0.01 + 0.09  # pity lifts Epic or better above the nominal rates
+    assert sum(rates.values()) == pytest.approx(1)
+    assert (preview.json()["pity_threshold"], preview.json()["costs"]) == (50, {"1": 40, "10": 350})
+    assert broken.status_code == 400
+    assert broken.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert by_a_player.status_code == 403
+    assert audited_after_previews == []
+    assert published_before_save["pity_threshold"] != 50  # nothing was stored by the previews
+
+
 async def test_a_preview_shows_the_rtp_a_save_would_publish_and_stores_nothing(
     client: Any, admin: dict[str, Any], player: dict[str, Any]
 ) -> None:

@@ -53,3 +53,9 @@ class AdminOddsController(Controller):
     ) -> GachaConfigOut:
         command = configs.UpdateGameConfig(request.user, client_info(request), configs.require_object(data))
         return GachaConfigOut.of(await configs.update_gacha_config(command, games))
+
+    @post("/gacha/config/preview", operation_id="admin_preview_gacha_config", status_code=HTTP_200_OK)
+    async def preview_gacha_config(self, data: JSONBody[dict[str, Any]]) -> GachaConfigOut:
+        """The rates a config would publish, the effective ones with pity included, computed exactly as a save
+        does; an invalid config is the 400 a save would answer; nothing is stored."""
+        return GachaConfigOut.of(configs.preview_gacha_config(configs.require_object(data)))

@@ -1,7 +1,7 @@
 // @ts-check
 // The operator console. Every call goes to /api/admin/…, which the server refuses (403) to anyone but an admin:
 // the page itself holds no data, so serving it to anyone gives nothing away.
-import { Api, Notice, field, h, money, newKey, replace, when } from "./lib.js";
+import { Api, Notice, field, h, money, newKey, replace, svg, when } from "./lib.js";
 
 const api = new Api("cc.admin");
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
@@ -151,6 +151,129 @@ view("odds", "Slot odds", async (root) => {
   });
   root.append(h("p", null, `Published RTP: ${(config.rtp * 100).toFixed(2)}%. Changes apply from the next spin.`), form);
   await check();
+});
+
+view("gacha", "Gacha odds", async (root) => {
+  const config = await api.call("GET", "/api/admin/gacha/config");
+  const rarities = Object.keys(config.rates);  // best first, as the server lists them
+  const percent = (/** @type {number} */ p) => `${(p * 100).toFixed(3)}%`;
+  const preview = h("div", { role: "status", "aria-live": "polite", "data-testid": "gacha-preview" });
+  const form = h("form", { class: "card" },
+    h("table", null, h("caption", null, "Nominal rate per pull (they must sum to 1)"),
+      h("thead", null, h("tr", null, h("th", { scope: "col" }, "Rarity"), h("th", { scope: "col" }, "Rate"), h("th", { scope: "col" }, "Items in pool"))),
+      h("tbody", null, ...rarities.map((rarity) => h("tr", null, h("th", { scope: "row" }, rarity),
+        h("td", null, h("input", { type: "number", step: "any", min: 0, max: 1, name: `rate_${rarity}`, value: config.rates[rarity], "aria-label": `${rarity} rate` })),
+        h("td", null, (config.pools[rarity] || []).map((/** @type {any} */ i) => i.name).join(", ")))))),
+    h("div", { class: "row" },
+      field("Pity threshold (pulls)", { type: "number", name: "pity_threshold", min: 1, value: config.pity_threshold }),
+      field("Cost of 1 pull (gems)", { type: "number", name: "single_cost", min: 1, value: config.costs["1"] }),
+      field("Cost of 10 pulls (gems)", { type: "number", name: "ten_cost", min: 1, value: config.costs["10"] }),
+      field("Near-miss rate", { type: "number", name: "near_miss_rate", step: "any", min: 0, max: 1, value: config.near_miss_rate })),
+    preview, h("button", { type: "submit", class: "primary" }, "Save gacha odds"));
+  const draft = () => {
+    const data = new FormData(/** @type {HTMLFormElement} */ (form));
+    return {
+      rates: Object.fromEntries(rarities.map((r) => [r, Number(data.get(`rate_${r}`))])), pools: config.pools,
+      pity_threshold: Number(data.get("pity_threshold")), single_cost: Number(data.get("single_cost")),
+      ten_cost: Number(data.get("ten_cost")), near_miss_rate: Number(data.get("near_miss_rate")),
+    };
+  };
+  let acceptable = true;
+  const check = async () => {
+    try {
+      const result = await api.call("POST", "/api/admin/gacha/config/preview", { body: draft() });
+      acceptable = true;
+      replace(preview, h("table", null, h("caption", null, "Rates players will see if saved (pity included)"),
+        h("thead", null, h("tr", null, ...["Rarity", "Nominal", "Effective with pity"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", null, ...rarities.map((r) => h("tr", null, h("th", { scope: "row" }, r), h("td", null, percent(result.rates[r])),
+          h("td", { "data-testid": `effective-${r}` }, percent(result.effective_rates[r])))))));
+      preview.dataset.kind = "ok";
+    } catch (error) {
+      acceptable = false;
+      const problems = /** @type {any} */ (error).details && /** @type {any} */ (error).details.fields;
+      replace(preview, h("p", null, `Not valid, a save is refused: ${problems ? problems.map((/** @type {any} */ f) => `${f.key}: ${f.message || f.problem || "invalid"}`).join("; ") : String(/** @type {any} */ (error).message)}`));
+      preview.dataset.kind = "error";
+    }
+  };
+  form.addEventListener("input", check);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await check();
+    if (!acceptable) return;
+    try {
+      const saved = await api.call("PUT", "/api/admin/gacha/config", { body: draft() });
+      notice.say(`Saved: Legendary ${percent(saved.effective_rates.Legendary)} effective`, "ok");
+    } catch (error) { notice.error(error); }
+  });
+  root.append(h("p", null, "Published effective rates: ", Object.entries(config.effective_rates).map(([r, p]) => `${r} ${percent(Number(p))}`).join(" · "),
+    ". Changes apply from the next pull."), form);
+  await check();
+});
+
+// ------------------------------------------------------------------------------------------------ KPIs
+
+/**
+ * A bar chart as SVG: role="img" with a title and a description that carry what the bars show, each bar with a
+ * <title> (a tooltip, and read by screen readers), and the numbers again in a table below for anyone who needs
+ * them. Several series are grouped bars per day.
+ * @param {string} id
+ * @param {string} title
+ * @param {string[]} days
+ * @param {{name: string, cls: string, values: number[]}[]} series
+ * @param {(value: number) => string} format
+ */
+function barChart(id, title, days, series, format) {
+  const width = 640, height = 200, left = 48, bottom = 22, top = 8;
+  const max = Math.max(...series.flatMap((s) => s.values), 0) || 1;
+  const step = (width - left) / Math.max(days.length, 1);
+  const barWidth = Math.max(1, (step * 0.8) / series.length);
+  const y = (/** @type {number} */ v) => top + (height - top - bottom) * (1 - v / max);
+  const total = series.map((s) => `${s.name}: from ${format(s.values[0] ?? 0)} on ${days[0]} to ${format(s.values.at(-1) ?? 0)} on ${days.at(-1)}, peak ${format(Math.max(...s.values, 0))}`).join("; ");
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": `${id}-title ${id}-desc`, "data-testid": `chart-${id}` },
+    svg("title", { id: `${id}-title` }, title), svg("desc", { id: `${id}-desc` }, total),
+    svg("line", { class: "axis", x1: left, y1: height - bottom, x2: width, y2: height - bottom }),
+    svg("line", { class: "axis", x1: left, y1: top, x2: left, y2: height - bottom }),
+    svg("text", { x: left - 4, y: top + 10, "text-anchor": "end" }, format(max)),
+    svg("text", { x: left - 4, y: height - bottom, "text-anchor": "end" }, format(0)),
+    svg("text", { x: left, y: height - 6 }, days[0] || ""),
+    svg("text", { x: width, y: height - 6, "text-anchor": "end" }, days.at(-1) || ""),
+    ...days.flatMap((day, i) => series.map((s, j) => svg("rect", {
+      class: `bar ${s.cls}`, x: left + i * step + step * 0.1 + j * barWidth, y: y(s.values[i]), width: barWidth, height: Math.max(0, height - bottom - y(s.values[i])),
+    }, svg("title", null, `${day} · ${s.name}: ${format(s.values[i])}`)))));
+  return h("figure", { class: "card chart" }, h("figcaption", null, h("strong", null, title)),
+    series.length > 1 ? h("ul", { class: "legend" }, ...series.map((s) => h("li", null, h("span", { class: `swatch ${s.cls}`, "aria-hidden": "true" }), s.name))) : null,
+    chart,
+    h("details", null, h("summary", null, "Show the numbers"),
+      h("table", null, h("thead", null, h("tr", null, h("th", { scope: "col" }, "Day"), ...series.map((s) => h("th", { scope: "col" }, s.name)))),
+        h("tbody", null, ...days.map((day, i) => h("tr", null, h("th", { scope: "row" }, day), ...series.map((s) => h("td", null, format(s.values[i])))))))));
+}
+
+view("kpis", "KPIs", async (root) => {
+  const output = h("div", { "aria-live": "polite" });
+  const iso = (/** @type {Date} */ d) => d.toISOString().slice(0, 10);
+  const today = new Date();
+  const monthAgo = new Date(Date.now() - 29 * 86400000);
+  const pct = (/** @type {number} */ v) => `${(v * 100).toFixed(1)}%`;
+  const load = async (/** @type {Record<string, string>} */ q) => {
+    const k = await api.call("GET", "/api/admin/analytics/kpis", { query: { from: q.from, to: q.to } });
+    const days = k.series.map((/** @type {any} */ d) => d.date);
+    replace(output,
+      h("ul", { class: "kpis", "aria-label": "Totals for the period" }, ...[["DAU", k.dau], ["WAU", k.wau], ["MAU", k.mau], ["New players", k.new_players],
+        ["Paying players", k.paying_players], ["Revenue", money(k.revenue_cents)], ["ARPU", money(k.arpu_cents)], ["ARPPU", money(k.arppu_cents)],
+        ["Conversion", pct(k.conversion_rate)], ["Retention D1", pct(k.retention.d1)], ["Retention D7", pct(k.retention.d7)], ["Retention D30", pct(k.retention.d30)]]
+        .map(([name, value]) => h("li", null, h("span", null, String(name)), h("strong", { "data-testid": `kpi-${String(name).toLowerCase().replaceAll(" ", "-")}` }, String(value))))),
+      barChart("dau", "Daily active players", days, [{ name: "DAU", cls: "", values: k.series.map((/** @type {any} */ d) => d.dau) }], String),
+      barChart("revenue", "Revenue per day", days, [{ name: "Revenue", cls: "", values: k.series.map((/** @type {any} */ d) => d.revenue_cents) }], (v) => money(v)),
+      barChart("retention", "Retention of each day's new players", days, [
+        { name: "D1", cls: "", values: k.series.map((/** @type {any} */ d) => d.retention.d1) },
+        { name: "D7", cls: "d7", values: k.series.map((/** @type {any} */ d) => d.retention.d7) },
+        { name: "D30", cls: "d30", values: k.series.map((/** @type {any} */ d) => d.retention.d30) }], pct));
+  };
+  root.append(h("form", { class: "card row", onsubmit: async (/** @type {SubmitEvent} */ e) => { try { await load(values(e)); } catch (error) { notice.error(error); } } },
+    field("From", { type: "date", name: "from", value: iso(monthAgo), required: true }),
+    field("To", { type: "date", name: "to", value: iso(today), required: true }),
+    h("button", { type: "submit", class: "primary" }, "Show")), output);
+  await load({ from: iso(monthAgo), to: iso(today) });
 });
 
 // ------------------------------------------------------------------------------------------------ shop

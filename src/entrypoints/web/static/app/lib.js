@@ -29,6 +29,41 @@ export function h(tag, attrs, ...children) {
   return element;
 }
 
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/**
+ * An SVG element (they live in their own namespace, so `h` cannot make them); attributes only, no style
+ * attribute, so the pages' CSP (no unsafe-inline) holds.
+ * @param {string} tag
+ * @param {Record<string, any> | null} [attrs]
+ * @param {...(Node | string | number | null | undefined | false | (Node | string)[])} children
+ * @returns {SVGElement}
+ */
+export function svg(tag, attrs, ...children) {
+  const element = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value !== undefined && value !== null && value !== false) element.setAttribute(name, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+/**
+ * JSON with object keys sorted: two outcomes are the same outcome when their canonical texts are equal.
+ * @param {any} value
+ * @returns {string}
+ */
+export function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
 /** @param {Element} parent @param {...(Node | string)} children */
 export function replace(parent, ...children) {
   parent.replaceChildren(...children);

@@ -1,6 +1,8 @@
 // @ts-check
 // The player's web client: one page, views chosen by the URL hash (#/slot, #/shop …), every number from the API.
 import { Api, ApiError, Notice, Realtime, field, h, money, newKey, replace, when } from "./lib.js";
+import { installProgress } from "./progress.js";
+import { installSafety } from "./safety.js";
 
 const api = new Api("cc.player");
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
@@ -19,8 +21,9 @@ realtime.onState = (live) => { state.live = live; renderAccount(); };
 api.onSignedOut = () => { realtime.stop(); location.hash = "#/login"; route(); };
 
 /**
- * Views by name. Other screens (missions, achievements, battle pass, fairness seeds, limits) plug in here with
- * `window.casinoClub.registerView(name, label, render)` from a module of their own, or by adding an entry.
+ * Views by name, in the order of the navigation. Modules of their own (progress.js, safety.js) add theirs
+ * through `installProgress(context)`/`installSafety(context)`; `window.casinoClub.registerView(name, label,
+ * render)` plugs in more.
  * @type {Map<string, {label: string, render: (root: HTMLElement) => Promise<void> | void}>}
  */
 const views = new Map();
@@ -247,12 +250,39 @@ registerView("streak", "Daily streak", async (root) => {
   };
   /** @param {string} path */
   const act = async (path) => {
-    try { const result = await api.call("POST", path, { key: path.endsWith("tick") ? newKey() : undefined }); if (result.balances) answered(result.balances); notice.say("Done", "ok"); await show(); }
+    try { const result = await api.call("POST", path, { key: path.endsWith("tick") ? newKey() : undefined }); if (result.balances) answered(result.balances); notice.say("Done", "ok"); await show(); await showMonth(month); }
     catch (error) { notice.error(error); }
   };
-  root.append(box);
-  await show();
+  const calendar = h("section", { class: "card", "aria-labelledby": "calendar-title" });
+  let month = "";
+  /** @param {string} wanted YYYY-MM, or "" for this month */
+  const showMonth = async (wanted) => {
+    const history = await api.call("GET", "/api/streak/history", { query: { month: wanted } });
+    month = history.month;
+    const [year, number] = month.split("-").map(Number);
+    /** @param {number} delta */
+    const shift = (delta) => { const d = new Date(Date.UTC(year, number - 1 + delta, 1)); return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`; };
+    const title = new Date(Date.UTC(year, number - 1, 1)).toLocaleString(undefined, { month: "long", year: "numeric", timeZone: "UTC" });
+    const lead = (new Date(Date.UTC(year, number - 1, 1)).getUTCDay() + 6) % 7;  // weeks start on Monday
+    const cells = [...Array(lead).fill(null), ...history.days];
+    const weeks = [];
+    for (let i = 0; i < cells.length; i += 7) weeks.push(cells.slice(i, i + 7));
+    replace(calendar, h("h2", { id: "calendar-title" }, "Calendar"),
+      h("div", { class: "row" },
+        h("button", { type: "button", onclick: () => showMonth(shift(-1)) }, "‹ Previous month"),
+        h("button", { type: "button", onclick: () => showMonth(shift(1)) }, "Next month ›")),
+      h("table", { class: "calendar", "data-testid": "calendar" }, h("caption", { "aria-live": "polite" }, title),
+        h("thead", null, h("tr", null, ...["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map((d) => h("th", { scope: "col" }, d)))),
+        h("tbody", null, ...weeks.map((week) => h("tr", null, ...week.map((/** @type {any} */ day) => day === null ? h("td") : h("td", {
+          class: day.ticked ? "ticked" : day.protected ? "shielded" : null,
+          "aria-label": `${day.date}: ${day.ticked ? "claimed" : day.protected ? "kept by a shield" : "not claimed"}`,
+        }, String(Number(day.date.slice(8))), day.ticked ? h("span", { "aria-hidden": "true" }, " ✓") : day.protected ? h("span", { "aria-hidden": "true" }, " 🛡") : null)))))));
+  };
+  root.append(box, calendar);
+  await Promise.all([show(), showMonth("")]);
 });
+
+installProgress({ api, notice, answered, registerView, listen: (listener) => listeners.push(listener) });
 
 // ------------------------------------------------------------------------------------------------ shop
 
@@ -346,6 +376,8 @@ registerView("settings", "Notification settings", async (root) => {
   h("button", { type: "submit", class: "primary" }, "Save"));
   root.append(form);
 });
+
+installSafety({ api, notice, answered, registerView, listen: (listener) => listeners.push(listener) });
 
 // ------------------------------------------------------------------------------------------------ start
 
