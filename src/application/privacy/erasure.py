@@ -35,6 +35,11 @@ async def erase_player(request_id: str, deps: PrivacyDeps) -> None:
         current = await uow.privacy_requests.get_for_update(request_id)
         if current is None or current.finished:
             return
+        if await uow.privacy_requests.erased(current.user_id):  # a second request that raced the first
+            current.erased(deps.clock.now())
+            await uow.privacy_requests.update(current)
+            await uow.commit()
+            return
         summary = await uow.personal_data.erase(current.user_id, personal)
         now = deps.clock.now()
         leaderboard_entries = await deps.leaderboard.remove_player(current.user_id)  # a late score, once more

@@ -46,6 +46,10 @@ class PrivacyRequestRepository(Protocol):
 
     async def add_tombstone(self, tombstone: Tombstone) -> None: ...
 
+    async def erased(self, user_id: str) -> bool:
+        """Whether the player already has a tombstone."""
+        ...
+
 
 class PersonalDataStore(Protocol):
     """Every table's rows of one player; which tables, and what erasure does to each, is the adapter's registry."""

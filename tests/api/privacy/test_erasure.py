@@ -3,6 +3,7 @@ holds anything of the player, while their financial records stay (pseudonymized)
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -10,7 +11,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from src.application.games.leaderboard import BOARDS, PERIODS
+from src.application.privacy import erasure
 from src.application.wallet.verification import verify_ledger
+from src.domain.privacy.model import PrivacyRequest, RequestKind
 from src.entrypoints.container import Container
 from tests.api.privacy.player import ActivePlayer, active_player
 from tests.api.privacy.schema_scan import places_holding
@@ -161,3 +164,23 @@ async def test_admins_see_exports_and_erasures_with_their_status_and_players_do_
     assert mine[0]["status"] in {"queued", "running", "ready"}
     assert (forbidden.status_code, forbidden.json()["error"]["code"]) == (403, "FORBIDDEN")
     assert (bad_kind.status_code, bad_kind.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
+
+
+async def test_a_second_erasure_of_an_erased_player_ends_done_without_erasing_again(
+    client: Client, container: Container, admin: dict[str, Any]
+) -> None:
+    player = await sign_up(client)
+    response = await client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=bearer(player))
+    await _erased(client, admin, response.json()["request_id"])
+    now = container.clock.now()
+    second = PrivacyRequest(uuid.uuid4().hex, player["user"]["id"], RequestKind.ERASURE, now, now)
+
+    async def run_second() -> None:
+        async with container.privacy.uow_factory() as uow:
+            await uow.privacy_requests.add(second)
+            await uow.commit()
+        await erasure.erase_player(second.id, container.privacy)
+
+    await in_app(client, run_second)
+
+    assert (await _erased(client, admin, second.id))["status"] == "done"

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from src.application.privacy import requests
+from src.domain.privacy.model import RequestKind
+from src.entrypoints.container import Container
 from tests.api.privacy.helpers import archive_of, ready_export, request_export
-from tests.support.api import bearer, sign_up
+from tests.support.api import bearer, in_app, sign_up
+from tests.support.clocks import FakeClock
 from tests.support.realtime import settle
 
 Client = AsyncTestClient[Litestar]
@@ -66,3 +72,48 @@ async def test_an_unknown_export_id_is_not_found(client: Client) -> None:
         response = await client.get(path, headers=bearer(player))
         assert response.status_code in {400, 404}, response.text
         assert response.json()["error"]["code"] in {"NOT_FOUND", "VALIDATION_ERROR"}
+
+
+async def test_an_export_past_its_time_is_expired_and_its_archive_deleted(
+    client: Client, container: Container, admin: dict[str, Any]
+) -> None:
+    player = await sign_up(client)
+    export_id = await request_export(client, player)
+    ready = await ready_export(client, player, export_id)
+    later = replace(container.privacy, clock=FakeClock(datetime.now(UTC) + timedelta(hours=49)))
+
+    swept = await in_app(client, lambda: requests.expire_exports(later))
+
+    status = (await client.get(f"/api/me/export/{export_id}", headers=bearer(player))).json()
+    download = await client.get(ready["download_url"], headers=bearer(player))
+    listed = (await client.get("/api/admin/privacy/requests?kind=export&limit=100", headers=bearer(admin))).json()
+    assert swept >= 1  # the database is shared: other tests' exports may be swept too
+    assert (status["status"], status["download_url"]) == ("expired", None)
+    assert (download.status_code, download.json()["error"]["code"]) == (404, "NOT_FOUND")
+    assert [r["status"] for r in listed["items"] if r["id"] == export_id] == ["expired"]
+
+
+async def test_an_export_whose_job_was_lost_is_queued_again_by_the_sweep(client: Client, container: Container) -> None:
+    player = await sign_up(client)
+    lost = await in_app(
+        client, lambda: requests.open_request(player["user"]["id"], RequestKind.EXPORT, container.privacy)
+    )
+    later = replace(container.privacy, clock=FakeClock(datetime.now(UTC) + timedelta(minutes=11)))
+
+    requeued = await in_app(client, lambda: requests.requeue_stalled(later))
+
+    assert requeued >= 1
+    assert (await ready_export(client, player, lost.id))["progress"] == 100
+
+
+async def test_a_second_export_while_one_is_being_built_is_the_same_export(
+    client: Client, container: Container
+) -> None:
+    player = await sign_up(client)
+    pending = await in_app(
+        client, lambda: requests.open_request(player["user"]["id"], RequestKind.EXPORT, container.privacy)
+    )
+
+    again = await client.post("/api/me/export", headers=bearer(player))
+
+    assert (again.status_code, again.json()["export_id"]) == (202, pending.id)

@@ -82,6 +82,18 @@ async def test_history_outlives_the_last_listener(open_instance: OpenChannels) -
     assert await sut.history("user:gone", HISTORY) == [b"while connected", b"after the disconnect"]
 
 
+async def test_forget_drops_one_channels_history_and_keeps_the_others(open_instance: OpenChannels) -> None:
+    sut = await open_instance()
+    await sut.publish("user:erased", b"theirs")
+    await sut.publish("user:kept", b"mine")
+
+    await sut.forget("user:erased")
+    await sut.forget("user:never")
+
+    assert await sut.history("user:erased", HISTORY) == []
+    assert await sut.history("user:kept", HISTORY) == [b"mine"]
+
+
 async def test_a_failing_listener_does_not_stop_the_others(open_instance: OpenChannels) -> None:
     sut = await open_instance()
     got = Heard()

@@ -136,3 +136,7 @@ class SqlaPrivacyRequestRepository:
             )
         )
         await self._db.flush()
+
+    async def erased(self, user_id: str) -> bool:
+        statement = select(PrivacyTombstoneRow.user_id).where(PrivacyTombstoneRow.user_id == user_id)
+        return (await self._db.execute(statement)).first() is not None
