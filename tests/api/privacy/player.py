@@ -85,6 +85,7 @@ async def active_player(client: Client, admin: dict[str, Any]) -> ActivePlayer:
     await _social_and_settings(client, admin, player)
     await _experiment(client, admin, player)
     await settle(client)
+    await _segments(client, admin)
     return player
 
 
@@ -110,6 +111,17 @@ async def _experiment(client: Client, admin: dict[str, Any], player: ActivePlaye
     await _ok(await client.post("/api/admin/experiments", json=experiment, headers=bearer(admin)), 201)
     assign = {"experiment": experiment["key"]}
     await _ok(await client.post("/api/abtest/assign", json=assign, headers=player.headers()), 200, 201)
+
+
+async def _segments(client: Client, admin: dict[str, Any]) -> None:
+    """A recompute gives the player a profile, an RFM group and the history of joining it."""
+    job_id = (await _ok(await client.post("/api/admin/segments/recompute", headers=bearer(admin)), 202))["job_id"]
+
+    async def done() -> bool:
+        job = await _ok(await client.get(f"/api/admin/segments/jobs/{job_id}", headers=bearer(admin)))
+        return bool(job["status"] == "done")
+
+    await eventually(done, deadline=60)
 
 
 async def _shop(client: Client, admin: dict[str, Any], player: ActivePlayer) -> None:

@@ -130,6 +130,10 @@ PLAYER_TABLES: tuple[PlayerTable, ...] = (
     PlayerTable("outbox", _outbox, Erasure.PSEUDONYMIZE, scrub=("payload",), delete_also=_delivered),
     # liveops: the variant each experiment gave the player
     PlayerTable("experiment_assignments", owned_by("user_id"), Erasure.DELETE),
+    # liveops: the player's profile (RFM group, LTV, risk), segments and the history of joining and leaving them
+    PlayerTable("player_profiles", owned_by("user_id"), Erasure.DELETE),
+    PlayerTable("segment_members", owned_by("user_id"), Erasure.DELETE),
+    PlayerTable("segment_changes", owned_by("user_id"), Erasure.DELETE),
     # privacy: exports (their archives hold personal data) go; the erasure request and tombstone stay
     PlayerTable(
         "privacy_requests",
@@ -149,6 +153,8 @@ NOT_PLAYER_DATA = frozenset(
         "battlepass_seasons",
         "catalog_items",
         "experiments",
+        "segment_jobs",
+        "segments",
         "game_config_versions",
         "game_configs",
         "gateway_events",
