@@ -2,8 +2,9 @@
 
 The benchmark asked for by the wallet and shop issues: concurrency 64, req/s, p50 and p99 for
 `POST /api/games/slot/spin` and `POST /api/shop/buy` and, in the same run, for a reference endpoint
-(`tests/bench/wallet_reference.py`: raw ASGI + asyncpg pool of 10 doing the minimal wallet transaction
-`SELECT … FOR UPDATE` / `UPDATE` / `INSERT` ledger row / `COMMIT` on the same database and the same wallets).
+(`tests/bench/wallet_reference.py`: Litestar + raw asyncpg pool of 10, plus one Redis INCR, doing the minimal
+wallet transaction `SELECT … FOR UPDATE` / `UPDATE` / `INSERT` ledger row / `COMMIT` on the same database and
+the same wallets).
 Targets: the full spin (ledger, history, stats, outbox, leaderboard) reaches >= 50 % of the reference's
 throughput; the full buy (idempotency record, fraud velocity, pending transaction, gateway authorize and capture,
 grant, receipt) >= 25 %.
@@ -90,13 +91,15 @@ def _asyncpg_dsn(sqlalchemy_url: str) -> str:
 
 
 @contextmanager
-def _serving_reference(dsn: str, startup_timeout: float = 30) -> Iterator[tuple[str, int]]:
+def _serving_reference(
+    dsn: str, redis_url: str | None = None, startup_timeout: float = 30
+) -> Iterator[tuple[str, int]]:
     """Run tests/bench/wallet_reference.py in its own process; yields (base URL, pid)."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="cc-bench-reference-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.bench.wallet_reference", "--port", str(port)],
-        env={**os.environ, "DATABASE_URL": dsn},
+        env={**os.environ, "DATABASE_URL": dsn, **({"REDIS_URL": redis_url} if redis_url else {})},
         cwd=PROJECT_ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -404,8 +407,8 @@ def _render(measured: Measured, path: Path) -> str:
             f"spin and buy benchmark: {PLAYERS} players, concurrency {CONCURRENCY} (worker i = player i, so per-user "
             f"locks never serialise workers), bet {BET}, buy {BUY_BODY['sku']} with {BUY_BODY['card_token']}, "
             f"{WARMUP_SECONDS:.0f} s warm-up + {DURATION_SECONDS:.0f} s per phase, {os.cpu_count()} CPUs",
-            "  reference = raw ASGI + asyncpg pool of 10: BEGIN; SELECT … FOR UPDATE; UPDATE wallet; INSERT ledger; "
-            "COMMIT — no auth (every spin and buy authenticates: JWT + session state in Redis)",
+            "  reference = Litestar + asyncpg pool of 10: BEGIN; SELECT … FOR UPDATE; UPDATE wallet; INSERT ledger; "
+            "COMMIT; Redis INCR — no auth (every spin and buy authenticates: JWT + session state in Redis)",
             f"  {'phase':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'cpu/req':>9}   CPU % of one CPU: "
             "server / postgres / load generator / rest of machine; machine busy %",
             *(_phase_line(phase) for phase in measured.phases),
@@ -426,7 +429,7 @@ def run(results_path: Path = RESULTS_PATH) -> str:
     with (
         throwaway_backends({"STARTING_COINS": str(STARTING_COINS), "FRAUD_MAX_ATTEMPTS": "1000000000"}) as env,
         serving(env) as app_url,
-        _serving_reference(_asyncpg_dsn(env["DATABASE_URL"])) as (reference_url, reference_pid),
+        _serving_reference(_asyncpg_dsn(env["DATABASE_URL"]), env["REDIS_URL"]) as (reference_url, reference_pid),
         asyncio.Runner(loop_factory=loop_factory()) as runner,
     ):
         measured = runner.run(_measure(app_url, reference_url, reference_pid, _asyncpg_dsn(env["DATABASE_URL"])))

@@ -1,4 +1,5 @@
-"""The spin benchmark's reference endpoint: the minimal wallet transaction, raw ASGI + asyncpg, no framework.
+"""The benchmarks' reference endpoint: the minimal wallet transaction in a Litestar app on raw asyncpg, plus one
+Redis INCR (what issue 16 measures the project against).
 
 `POST /debit {"user_id": ...}` runs, on one pooled connection (pool of 10):
 
@@ -8,23 +9,27 @@
     INSERT INTO ledger_entries (…) VALUES (…) RETURNING id
     COMMIT
 
-and answers `200 {"balance_after": …, "entry_id": …}`. No authentication, no validation beyond the body shape,
-no logging: it is the floor the real spin is compared with. Served by uvicorn with the same defaults as
+then `INCR` one Redis counter (when REDIS_URL is set), and answers `200 {"balance_after": …, "entry_id": …}`. No
+authentication, no logging: the floor the real spin is compared with. Served by uvicorn with the same defaults as
 `casino-club serve` (uvloop and httptools when installed, no access log), in a process of its own:
 
-    python -m tests.bench.wallet_reference --port 8123   # DATABASE_URL=postgresql://… in the environment
+    python -m tests.bench.wallet_reference --port 8123   # DATABASE_URL=postgresql://… [REDIS_URL=…]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import uuid
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
+import msgspec
 import uvicorn
+from litestar import Litestar, Response, get, post
+from litestar.datastructures import State
+from redis.asyncio import Redis
 
 POOL_SIZE = 10
 
@@ -38,69 +43,47 @@ LEDGER = (
     "VALUES ($1, 'coins', -1, $2, 'bench_reference', 'bench', $3, now()) RETURNING id"
 )
 
-Scope = dict[str, Any]
+
+class DebitIn(msgspec.Struct):
+    user_id: str
 
 
-class WalletReference:
-    """A raw ASGI app; the pool opens in the lifespan, so uvicorn must run with lifespan on."""
+class DebitOut(msgspec.Struct):
+    balance_after: int
+    entry_id: int
 
-    def __init__(self, dsn: str, pool_size: int = POOL_SIZE) -> None:
-        self._dsn = dsn
-        self._pool_size = pool_size
-        self._pool: asyncpg.Pool | None = None
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-        elif scope["type"] == "http":
-            status, body = await self._handle(scope, receive)
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+@get("/health", sync_to_thread=False)
+def health() -> dict[str, str]:
+    return {"status": "ok"}
 
-    async def _lifespan(self, receive: Any, send: Any) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                self._pool = await asyncpg.create_pool(self._dsn, min_size=self._pool_size, max_size=self._pool_size)
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if self._pool is not None:
-                    await self._pool.close()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
 
-    async def _handle(self, scope: Scope, receive: Any) -> tuple[int, bytes]:
-        if scope["path"] == "/health":
-            return 200, b'{"status":"ok"}'
-        if scope["path"] != "/debit" or scope["method"] != "POST":
-            return 404, b'{"error":"not found"}'
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+@post("/debit", status_code=200)
+async def debit(data: DebitIn, state: State) -> DebitOut | Response[dict[str, str]]:
+    pool: asyncpg.Pool = state.pool
+    async with pool.acquire() as connection, connection.transaction():
+        if await connection.fetchval(LOCK, data.user_id) is None:
+            return Response({"error": "no coins wallet"}, status_code=404)
+        balance = await connection.fetchval(DEBIT, data.user_id)
+        entry_id = await connection.fetchval(LEDGER, data.user_id, balance, uuid.uuid4().hex)
+    if state.redis is not None:
+        await state.redis.incr("bench:reference:debits")
+    return DebitOut(balance, entry_id)
+
+
+def create_reference(dsn: str, redis_url: str | None, pool_size: int = POOL_SIZE) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.pool = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size)
+        app.state.redis = Redis.from_url(redis_url) if redis_url else None
         try:
-            user_id = str(json.loads(raw)["user_id"])
-        except (ValueError, KeyError, TypeError):
-            return 422, b'{"error":"body must be {\\"user_id\\": ...}"}'
-        try:
-            balance, entry_id = await self._debit(user_id)
-        except Exception as exc:  # the load generator counts any non-200 as an error and shows the text
-            return 500, json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode()
-        if balance is None:
-            return 404, b'{"error":"no coins wallet"}'
-        return 200, json.dumps({"balance_after": balance, "entry_id": entry_id}).encode()
+            yield
+        finally:
+            await app.state.pool.close()
+            if app.state.redis is not None:
+                await app.state.redis.aclose()
 
-    async def _debit(self, user_id: str) -> tuple[int | None, int | None]:
-        assert self._pool is not None
-        async with self._pool.acquire() as connection, connection.transaction():
-            if await connection.fetchval(LOCK, user_id) is None:
-                return None, None
-            balance = await connection.fetchval(DEBIT, user_id)
-            entry_id = await connection.fetchval(LEDGER, user_id, balance, uuid.uuid4().hex)
-        return balance, entry_id
+    return Litestar([health, debit], lifespan=[lifespan], openapi_config=None)
 
 
 def main() -> None:
@@ -108,7 +91,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    app = WalletReference(os.environ["DATABASE_URL"])
+    app = create_reference(os.environ["DATABASE_URL"], os.environ.get("REDIS_URL"))
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, lifespan="on")
 
 
