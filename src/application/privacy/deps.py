@@ -21,6 +21,8 @@ ERASURE_JOB = "erase_player"
 class PrivacyConfig:
     export_ttl: timedelta = timedelta(hours=48)  # how long a ready archive can be downloaded
     stalled_after: timedelta = timedelta(minutes=10)  # a queued or running request untouched this long is re-queued
+    exports_per_day: int = 5  # a new export beyond this within 24 h → 429 RATE_LIMITED
+    give_up_after: timedelta = timedelta(hours=24)  # ... unless it is older than this: then it failed (admins see it)
 
 
 @dataclass(frozen=True)

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
 from src.application.analytics.player_data import player_history
 from src.application.privacy.deps import PrivacyDeps
 from src.application.privacy.requests import enqueue, open_request
 from src.domain.privacy.model import PrivacyRequest, RequestKind
-from src.domain.shared.errors import NotFound
+from src.domain.shared.errors import NotFound, RateLimited
 
 ARCHIVE_FORMAT = "casino-club-export/1"
 
 
 async def request_export(user_id: str, deps: PrivacyDeps) -> PrivacyRequest:
-    """202 with the export's id; an export of the player still being built is answered instead of a second one."""
+    """202 with the export's id; an export of the player still being built is answered instead of a second one.
+    Each archive is a full copy of the player's data: `exports_per_day` in 24 h, then 429 RATE_LIMITED."""
+    await _check_daily_exports(user_id, deps)
     request = await open_request(user_id, RequestKind.EXPORT, deps)
     await enqueue(request, deps)
     return request
+
+
+async def _check_daily_exports(user_id: str, deps: PrivacyDeps) -> None:
+    now, day = deps.clock.now(), timedelta(hours=24)
+    async with deps.uow_factory() as uow:
+        if await uow.privacy_requests.open_of(user_id, RequestKind.EXPORT) is not None:
+            return  # answered with the open one, nothing new is made
+        made = await uow.privacy_requests.made_since(user_id, RequestKind.EXPORT, now - day)
+    if len(made) >= deps.config.exports_per_day:
+        wait = made[-deps.config.exports_per_day] + day - now
+        raise RateLimited(math.ceil(wait.total_seconds()), "too many exports today; try again later")
 
 
 async def export_of(user_id: str, export_id: str, deps: PrivacyDeps) -> PrivacyRequest:

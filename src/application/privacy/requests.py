@@ -30,12 +30,20 @@ async def enqueue(request: PrivacyRequest, deps: PrivacyDeps) -> None:
 
 
 async def requeue_stalled(deps: PrivacyDeps) -> int:
-    """Scheduled: a request whose job was never queued (the queue was down) or died is queued again."""
+    """Scheduled: a request whose job was never queued (the queue was down) or died is queued again; one still
+    unfinished a day after it was made is marked failed, for an operator to look at."""
+    now = deps.clock.now()
     async with deps.uow_factory() as uow:
-        stalled = await uow.privacy_requests.stalled(deps.clock.now() - deps.config.stalled_after, SWEEP_BATCH)
+        stalled = await uow.privacy_requests.stalled(now - deps.config.stalled_after, SWEEP_BATCH)
+        given_up = [r for r in stalled if r.created_at < now - deps.config.give_up_after]
+        for request in given_up:
+            request.fail(now)
+            await uow.privacy_requests.update(request)
+        await uow.commit()
     for request in stalled:
-        await enqueue(request, deps)
-    return len(stalled)
+        if request not in given_up:
+            await enqueue(request, deps)
+    return len(stalled) - len(given_up)
 
 
 async def expire_exports(deps: PrivacyDeps) -> int:

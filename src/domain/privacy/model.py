@@ -56,6 +56,9 @@ class PrivacyRequest:
         self.status, self.progress = RequestStatus.DONE, 100
         self.completed_at = self.updated_at = now
 
+    def fail(self, now: datetime) -> None:
+        self.status, self.completed_at, self.updated_at = RequestStatus.FAILED, now, now
+
     def expire(self, now: datetime) -> None:
         self.status, self.archive_bytes, self.updated_at = RequestStatus.EXPIRED, None, now
 

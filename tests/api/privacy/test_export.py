@@ -117,3 +117,29 @@ async def test_a_second_export_while_one_is_being_built_is_the_same_export(
     again = await client.post("/api/me/export", headers=bearer(player))
 
     assert (again.status_code, again.json()["export_id"]) == (202, pending.id)
+
+
+async def test_a_request_unfinished_a_day_later_is_marked_failed_not_queued_again(
+    client: Client, container: Container
+) -> None:
+    player = await sign_up(client)
+    lost = await in_app(
+        client, lambda: requests.open_request(player["user"]["id"], RequestKind.EXPORT, container.privacy)
+    )
+    day_later = replace(container.privacy, clock=FakeClock(datetime.now(UTC) + timedelta(hours=25)))
+
+    await in_app(client, lambda: requests.requeue_stalled(day_later))
+
+    status = (await client.get(f"/api/me/export/{lost.id}", headers=bearer(player))).json()
+    assert (status["status"], status["download_url"]) == ("failed", None)
+
+
+async def test_a_sixth_export_within_a_day_is_rate_limited(client: Client) -> None:
+    player = await sign_up(client)
+    for _ in range(5):
+        await ready_export(client, player, await request_export(client, player))
+
+    sixth = await client.post("/api/me/export", headers=bearer(player))
+
+    assert (sixth.status_code, sixth.json()["error"]["code"]) == (429, "RATE_LIMITED")
+    assert 0 < int(sixth.headers["retry-after"]) <= 24 * 3600

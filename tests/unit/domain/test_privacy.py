@@ -65,3 +65,16 @@ def test_an_erasure_is_never_downloadable() -> None:
     sut.erased(NOW)
 
     assert (sut.status, sut.finished, sut.downloadable(NOW)) == (RequestStatus.DONE, True, False)
+
+
+def test_a_failed_request_is_finished_and_never_downloadable() -> None:
+    sut = PrivacyRequest("x1", "u1", RequestKind.EXPORT, NOW, NOW)
+
+    sut.fail(NOW)
+
+    assert (sut.status, sut.finished, sut.downloadable(NOW), sut.completed_at) == (
+        RequestStatus.FAILED,
+        True,
+        False,
+        NOW,
+    )

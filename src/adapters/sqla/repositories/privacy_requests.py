@@ -86,6 +86,18 @@ class SqlaPrivacyRequestRepository:
             values["archive"] = None
         await self._db.execute(update(PrivacyRequestRow).where(PrivacyRequestRow.id == request.id).values(values))
 
+    async def made_since(self, user_id: str, kind: RequestKind, since: datetime) -> list[datetime]:
+        statement = (
+            select(PrivacyRequestRow.created_at)
+            .where(
+                PrivacyRequestRow.user_id == user_id,
+                PrivacyRequestRow.kind == kind.value,
+                PrivacyRequestRow.created_at >= since,
+            )
+            .order_by(PrivacyRequestRow.created_at)
+        )
+        return list((await self._db.execute(statement)).scalars().all())
+
     async def store_archive(self, request_id: str, archive: bytes) -> None:
         statement = update(PrivacyRequestRow).where(PrivacyRequestRow.id == request_id).values(archive=archive)
         await self._db.execute(statement)
