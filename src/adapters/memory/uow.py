@@ -26,6 +26,12 @@ from src.adapters.memory.engagement import (
     InMemoryVipHistoryRepository,
     InMemoryVipProgressRepository,
 )
+from src.adapters.memory.experiments import (
+    ExperimentTables,
+    InMemoryAssignmentRepository,
+    InMemoryExperimentRepository,
+    InMemorySegmentMembership,
+)
 from src.adapters.memory.follows import InMemoryFollowRepository
 from src.adapters.memory.games import (
     GamesTables,
@@ -82,6 +88,7 @@ class InMemoryStore:
         self.battlepass_tables = BattlePassTables()
         self.season_tables = SeasonTables()
         self.analytics_tables = AnalyticsTables()
+        self.experiment_tables = ExperimentTables()
         self.outbox: list[DomainEvent] = []  # an event's position is its index + 1
         self.published: dict[int, datetime] = {}  # outbox position → when the relay published it
         self.exported: dict[int, datetime] = {}  # outbox position → when the analytics exporter exported it
@@ -110,6 +117,7 @@ _TABLES = {
     "battlepass": "battlepass_tables",
     "seasons": "season_tables",
     "analytics": "analytics_tables",
+    "experiments": "experiment_tables",
 }
 
 
@@ -157,6 +165,9 @@ class InMemoryUnitOfWork:
     vip_history = _over("engagement", InMemoryVipHistoryRepository)
     definitions = _over("engagement", InMemoryDefinitionRepository)
     progress = _over("engagement", InMemoryProgressRepository)
+    experiments = _over("experiments", InMemoryExperimentRepository)
+    assignments = _over("experiments", InMemoryAssignmentRepository)
+    segment_members = lazy_repository(lambda uow: InMemorySegmentMembership())
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store

@@ -1,0 +1,75 @@
+"""In-memory twin of experiments and assignments: the (experiment, player) key is taken with a row lock, as the SQL
+primary key decides concurrent first assignments, so exactly one of them stores the row."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from dataclasses import dataclass, field
+
+from src.adapters.memory.identity import Workspace, newest_first_page
+from src.application.shared.pagination import Page, Position
+from src.domain.liveops.experiments import Assignment, Experiment, ExperimentKeyTaken
+
+
+@dataclass
+class ExperimentTables:
+    experiments: dict[str, Experiment] = field(default_factory=dict)
+    assignments: dict[tuple[str, str], Assignment] = field(default_factory=dict)
+
+
+class InMemoryExperimentRepository:
+    def __init__(self, workspace: Workspace[ExperimentTables]) -> None:
+        self._workspace = workspace
+
+    async def add(self, experiment: Experiment) -> None:
+        await self._workspace.lock_row("experiments", ("key", experiment.key))  # the unique index on the key
+        visible = {**self._workspace.committed.experiments, **self._workspace.working.experiments}
+        if any(other.key == experiment.key for other in visible.values()):
+            raise ExperimentKeyTaken()
+        self._workspace.working.experiments[experiment.id] = deepcopy(experiment)
+
+    async def get(self, experiment_id: str, *, for_update: bool = False) -> Experiment | None:
+        if for_update:
+            await self._workspace.lock_row("experiments", experiment_id)
+        return deepcopy(self._workspace.working.experiments.get(experiment_id))
+
+    async def by_key(self, key: str) -> Experiment | None:
+        found = (e for e in self._workspace.working.experiments.values() if e.key == key)
+        return deepcopy(next(found, None))
+
+    async def save(self, experiment: Experiment) -> None:
+        await self._workspace.lock_row("experiments", experiment.id)
+        self._workspace.working.experiments[experiment.id] = deepcopy(experiment)
+
+    async def list(self, limit: int, after: Position | None) -> Page[Experiment]:
+        experiments = self._workspace.working.experiments.values()
+        return newest_first_page(experiments, lambda e: (e.created_at, e.id), limit, after)
+
+
+class InMemoryAssignmentRepository:
+    def __init__(self, workspace: Workspace[ExperimentTables]) -> None:
+        self._workspace = workspace
+
+    async def get(self, experiment_id: str, user_id: str) -> Assignment | None:
+        """As this transaction wrote it, else as last committed (each SQL statement reads the latest commit)."""
+        key = (experiment_id, user_id)
+        return self._workspace.working.assignments.get(key) or self._workspace.committed.assignments.get(key)
+
+    async def add_if_absent(self, assignment: Assignment) -> bool:
+        key = (assignment.experiment_id, assignment.user_id)
+        await self._workspace.lock_row("assignments", key)  # waits for a concurrent first assignment to end
+        if key in self._workspace.working.assignments:
+            return False
+        self._workspace.working.assignments[key] = assignment
+        return True
+
+
+class InMemorySegmentMembership:
+    """No segments are kept in memory: an audience is refused at creation, as the SQL adapter does for an unknown
+    segment."""
+
+    async def exists(self, segment: str) -> bool:
+        return False
+
+    async def is_member(self, segment: str, user_id: str) -> bool:
+        return False
