@@ -19,6 +19,7 @@ logger = structlog.get_logger("casino_club.jobs")
 
 DEFAULT_MAX_PENDING = 10_000
 DEFAULT_MAX_TRIES = 25
+IN_PROCESS = "in-process"  # the depth gauge's label: one pool of tasks runs every queue's jobs
 
 
 class JobQueueFull(RuntimeError):
@@ -30,16 +31,20 @@ class InProcessJobQueue:
     (its RetryLater requests included), as arq's max_tries does."""
 
     def __init__(self, *, max_pending: int = DEFAULT_MAX_PENDING, max_tries: int = DEFAULT_MAX_TRIES) -> None:
-        self._handlers: dict[str, tuple[JobHandler, int]] = {}
+        self._handlers: dict[str, tuple[JobHandler, int, str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._ids: set[str] = set()
         self._max_pending = max_pending
         self._max_tries = max_tries
         self._closed = False
-        self.failures = 0  # jobs dropped after an error or given up after their maximum tries
+        # jobs dropped after an error or given up after their maximum tries, by the queue a worker would run them on
+        self.failures: dict[str, int] = {}
 
-    def register(self, name: str, handler: JobHandler, *, max_tries: int | None = None) -> None:
-        self._handlers[name] = (handler, max_tries or self._max_tries)
+    def register(
+        self, name: str, handler: JobHandler, *, max_tries: int | None = None, queue: str = IN_PROCESS
+    ) -> None:
+        """`queue`: the arq queue the job belongs to, which labels its failures as the workers' do."""
+        self._handlers[name] = (handler, max_tries or self._max_tries, queue)
 
     @property
     def pending(self) -> int:
@@ -78,7 +83,7 @@ class InProcessJobQueue:
             self._ids.discard(job_id)
 
     async def _run(self, job: str, payload: dict[str, Any], delay_seconds: float) -> None:
-        handler, max_tries = self._handlers[job]
+        handler, max_tries, queue = self._handlers[job]
         for attempt in range(1, max_tries + 1):
             await asyncio.sleep(max(0.0, delay_seconds))
             try:
@@ -89,10 +94,13 @@ class InProcessJobQueue:
             except Exception:
                 # as arq does: a job that fails (rather than asking to retry) is logged and dropped
                 logger.exception("job failed; dropped", job=job, attempt=attempt)
-                self.failures += 1
+                self._failed(queue)
             return
         logger.error("job gave up after its maximum tries", job=job, max_tries=max_tries)
-        self.failures += 1
+        self._failed(queue)
+
+    def _failed(self, queue: str) -> None:
+        self.failures[queue] = self.failures.get(queue, 0) + 1
 
 
 class InProcessQueueGauges:
@@ -103,6 +111,6 @@ class InProcessQueueGauges:
 
     async def sample(self) -> Sequence[GaugeSample]:
         return [
-            GaugeSample("job_queue_depth", {"queue": "in-process"}, float(self._queue.pending)),
-            GaugeSample("job_failures", {"queue": "in-process"}, float(self._queue.failures)),
+            GaugeSample("job_queue_depth", {"queue": IN_PROCESS}, float(self._queue.pending)),
+            *(GaugeSample("job_failures", {"queue": queue}, float(n)) for queue, n in self._queue.failures.items()),
         ]

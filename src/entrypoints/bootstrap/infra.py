@@ -17,7 +17,7 @@ from src.adapters.clickhouse import migrations as olap_migrations
 from src.adapters.clickhouse.olap import ClickHouseOlap, chdb_directory, held_by_another_process, in_use
 from src.adapters.kafka.publisher import KafkaEventSink
 from src.adapters.memory.cache import InMemoryCache
-from src.adapters.memory.jobs import InProcessJobQueue, InProcessQueueGauges
+from src.adapters.memory.jobs import IN_PROCESS, InProcessJobQueue, InProcessQueueGauges
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.payments.sandbox import SandboxPaymentGateway
 from src.adapters.redis.cache import RedisCache
@@ -138,7 +138,7 @@ def job_queue(
     queue = InProcessJobQueue()
     stack.push_async_callback(queue.close)
     for job in queued_jobs():
-        queue.register(job.name, _bound(job, container), max_tries=job.tries(settings))
+        queue.register(job.name, _bound(job, container), max_tries=job.tries(settings), queue=job.queue or IN_PROCESS)
     return queue, InProcessQueueGauges(queue)
 
 

@@ -75,15 +75,20 @@ async def test_jobs_dropped_after_an_error_or_given_up_are_counted_as_failures()
         return None
 
     sut = InProcessJobQueue()
-    sut.register("broken", broken)
-    sut.register("stuck", always_later, max_tries=2)
-    sut.register("fine", fine)
-    for job in ("broken", "stuck", "fine", "fine"):
+    sut.register("broken", broken, queue="payments")
+    sut.register("stuck", always_later, max_tries=2, queue="payments")
+    sut.register("push", broken, queue="notifications")
+    sut.register("fine", fine, queue="notifications")
+    for job in ("broken", "stuck", "push", "fine", "fine"):
         await sut.enqueue(job, {})
     await eventually(_drained(sut), deadline=5)
 
     samples = {(s.name, s.labels["queue"]): s.value for s in await InProcessQueueGauges(sut).sample()}
-    assert samples == {("job_queue_depth", "in-process"): 0.0, ("job_failures", "in-process"): 2.0}
+    assert samples == {
+        ("job_queue_depth", "in-process"): 0.0,  # one pool of tasks runs every queue's jobs
+        ("job_failures", "payments"): 2.0,  # labelled by the queue a worker would run them on
+        ("job_failures", "notifications"): 1.0,
+    }
 
 
 async def test_finished_jobs_leave_nothing_behind() -> None:

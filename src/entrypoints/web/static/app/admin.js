@@ -33,6 +33,8 @@ async function route() {
   replace(account, api.signedIn ? h("span", null, api.user.nickname, " · ",
     h("button", { type: "button", class: "link", onclick: async () => { await api.logout(); route(); } }, "Log out")) : "");
   replace(nav, api.signedIn ? h("ul", null, ...VIEWS.map(([n, label]) => h("li", null, h("a", { href: `#/${n}`, "aria-current": n === name.split("/")[0] ? "page" : null }, label)))) : "");
+  const currentLink = nav.querySelector("[aria-current=page]");  // at phone width the row scrolls
+  if (currentLink) currentLink.scrollIntoView({ block: "nearest", inline: "center" });
   notice.say("");
   if (!api.signedIn) { renderLogin(); return; }
   const [base, ...rest] = name.split("/");

@@ -53,6 +53,9 @@ function renderNav() {
   replace(nav, h("ul", null, ...[...views].map(([name, view]) => h("li", null,
     h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : null },
       view.label, name === "inbox" && state.unread ? h("span", { class: "badge", "data-testid": "unread" }, String(state.unread)) : null)))));
+  // at phone width the row scrolls: keep the current view's link in sight
+  const currentLink = nav.querySelector("[aria-current=page]");
+  if (currentLink) currentLink.scrollIntoView({ block: "nearest", inline: "center" });
 }
 
 /**
