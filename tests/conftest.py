@@ -22,6 +22,7 @@ from src.entrypoints.settings import Settings, load_settings
 from tests.support.databases import DatabaseReaper, create_database, database_exists, drop_database
 from tests.support.env import TEST_REDIS_URL
 from tests.support.loops import run_outside_tests
+from tests.support.processes import FORK_SERVER_SWITCH
 from tests.support.redis_keys import delete_namespace, new_namespace
 
 SettingsFactory = Callable[..., Settings]
@@ -43,6 +44,7 @@ RUN_ID = "CC_TEST_RUN_ID"  # one id per pytest run, shared by its xdist workers 
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault(FORK_SERVER_SWITCH, "1")  # `casino-club` processes forked from one import of the stack
     if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
         os.environ.setdefault(RUN_ID, uuid.uuid4().hex[:12])
 

@@ -5,7 +5,6 @@ crons) while Redis MONITOR records every command sent."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import subprocess
@@ -22,7 +21,7 @@ from src.application.shop.purchases import CAPTURE_JOB
 from src.entrypoints.bootstrap import open_container
 from src.entrypoints.settings import load_settings
 from tests.support.env import TEST_REDIS_URL
-from tests.support.processes import CLI, PROJECT_ROOT
+from tests.support.processes import Process, start_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -37,20 +36,12 @@ async def _record(monitor: Any, commands: list[str]) -> None:
             commands.append(command)
 
 
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _worker(env: dict[str, str], log: Path) -> Process:
     with log.open("ab") as output:
-        return subprocess.Popen(
-            [CLI, "worker", "--queue", "payments"],
-            env={**os.environ, **env},
-            cwd=PROJECT_ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+        return start_cli("worker", "--queue", "payments", env=env, stdout=output, stderr=subprocess.STDOUT)
 
 
-async def _wait_for(
-    commands: list[str], seen: Callable[[str], bool], worker: subprocess.Popen[bytes], log: Path
-) -> None:
+async def _wait_for(commands: list[str], seen: Callable[[str], bool], worker: Process, log: Path) -> None:
     deadline = time.monotonic() + DEADLINE_SECONDS
     while not any(seen(command) for command in commands):
         if worker.poll() is not None or time.monotonic() > deadline:

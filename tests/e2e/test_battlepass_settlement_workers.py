@@ -5,11 +5,7 @@ reward exactly once (free for all, premium for holders), and the ledger still ex
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +18,7 @@ from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
 from tests.support.api import ADMIN_PASSWORD, bearer, in_app, sign_up, unique
 from tests.support.env import TEST_REDIS_URL
-from tests.support.processes import CLI, PROJECT_ROOT, run_cli
+from tests.support.processes import run_cli, started_workers
 
 pytestmark = pytest.mark.e2e
 
@@ -43,36 +39,6 @@ def _env(database_url: str, redis_namespace: str) -> dict[str, str]:
         "SEASON_SETTLEMENT_INTERVAL_SECONDS": "1",
         "SEASON_SETTLEMENT_BATCH_SIZE": "1",  # one player a transaction: a long run to kill a worker in
     }
-
-
-@contextmanager
-def maintenance_workers(env: dict[str, str], var_root: Path, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
-    with ExitStack() as stack:
-        processes = []
-        for index in range(count):
-            var_dir = var_root / f"worker-{index}"
-            var_dir.mkdir(parents=True)
-            log = stack.enter_context((var_dir / "worker.log").open("ab"))
-            process = subprocess.Popen(
-                [CLI, "worker", "--queue", "maintenance"],
-                env={**os.environ, **env, "VAR_DIR": str(var_dir)},
-                cwd=PROJECT_ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            stack.callback(_stop, process)
-            processes.append(process)
-        yield processes
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _season() -> dict[str, Any]:
@@ -150,7 +116,8 @@ async def test_two_workers_one_killed_mid_run_pay_every_player_of_an_ended_seaso
         await in_app(client, lambda: _seed(container, [p["user"]["id"] for p in players]))
         assert await _unsettled(client, container) == PLAYERS
 
-        with maintenance_workers(env, tmp_path, 2) as (doomed, survivor):
+        with started_workers("maintenance", env, tmp_path, 2) as workers:
+            doomed, survivor = (worker.process for worker in workers)
             async with asyncio.timeout(90):
                 while await _unsettled(client, container) > PLAYERS * 3 // 4:  # noqa: ASYNC110 - polling the record
                     await asyncio.sleep(0.02)

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import email
-import os
 import random
-import signal
-import subprocess
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +22,7 @@ from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
 from tests.support.api import ADMIN_PASSWORD, bearer, in_app, sign_up, unique
 from tests.support.env import TEST_REDIS_URL
-from tests.support.processes import CLI, PROJECT_ROOT, free_port
+from tests.support.processes import free_port, started_workers
 from tests.support.push_service import BrowserKeys, PushServiceStub, b64url
 
 pytestmark = pytest.mark.e2e
@@ -46,27 +42,6 @@ def _env(pg_url: str, redis_namespace: str, smtp_port: int) -> dict[str, str]:
         "NOTIFICATION_RETRY_BASE_SECONDS": "0.1",
         "LOG_LEVEL": "WARNING",
     }
-
-
-@contextmanager
-def notification_workers(env: dict[str, str], var_root: Path, count: int) -> Iterator[list[Path]]:
-    """`count` workers on the notifications queue, each with its own VAR_DIR; yields their log files."""
-    with ExitStack() as stack:
-        logs = []
-        for index in range(count):
-            var_dir = var_root / f"worker-{index}"
-            var_dir.mkdir(parents=True)
-            log = stack.enter_context((var_dir / "worker.log").open("ab"))
-            process = subprocess.Popen(
-                [CLI, "worker", "--queue", "notifications"],
-                env={**os.environ, **env, "VAR_DIR": str(var_dir)},
-                cwd=PROJECT_ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            stack.callback(_stop, process)
-            logs.append(var_dir / "worker.log")
-        yield logs
 
 
 class SmtpInbox:
@@ -96,16 +71,6 @@ def smtp_server() -> Iterator[tuple[SmtpInbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def _until_started(logs: list[Path]) -> None:
@@ -174,7 +139,8 @@ async def test_two_workers_deliver_a_campaign_once_per_player_and_never_a_cancel
                "ADMIN_PASSWORD": ADMIN_PASSWORD}  # fmt: skip
     settings = load_settings({**env, **app_env}, env_file=None)
     browser = BrowserKeys()
-    with notification_workers(env, tmp_path, 2) as logs:
+    with started_workers("notifications", env, tmp_path, 2) as workers:
+        logs = [worker.log for worker in workers]
         async with AsyncTestClient(create_app(settings)) as client, PushServiceStub(browser) as push_service:
             login = {"site_id": admin_site_id, "password": ADMIN_PASSWORD}
             admin = (await client.post("/api/auth/admin/login", json=login)).json()

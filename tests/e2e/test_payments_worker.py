@@ -7,7 +7,6 @@ sandbox gateway. A worker SIGKILLed while a capture is in flight is restarted an
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import time
@@ -29,7 +28,7 @@ from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
 from tests.support.api import bearer, sign_up
 from tests.support.env import TEST_REDIS_URL
-from tests.support.processes import CLI, PROJECT_ROOT
+from tests.support.processes import Process, start_cli, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -53,27 +52,17 @@ def _env(pg_url: str, redis_namespace: str, **extra: Any) -> dict[str, str]:
 
 
 @contextmanager
-def payments_worker(env: dict[str, str], var_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+def payments_worker(env: dict[str, str], var_dir: Path) -> Iterator[Process]:
     """`casino-club worker --queue payments`, its output in var_dir/worker.log; stopped (SIGTERM) afterwards."""
     var_dir.mkdir(parents=True, exist_ok=True)
     with (var_dir / "worker.log").open("ab") as log:
-        process = subprocess.Popen(
-            [CLI, "worker", "--queue", "payments"],
-            env={**os.environ, **env, "VAR_DIR": str(var_dir)},
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        process = start_cli(
+            "worker", "--queue", "payments", env={**env, "VAR_DIR": str(var_dir)}, stdout=log, stderr=subprocess.STDOUT
         )
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
 
 
 @asynccontextmanager

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import subprocess
 import time
 import uuid
@@ -28,7 +26,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from tests.support.env import TEST_REDIS_URL
-from tests.support.processes import CLI, PROJECT_ROOT, two_instances
+from tests.support.processes import start_cli, stop, two_instances
 from tests.support.realtime import GRANT_FRAMES
 from tests.support.redis_keys import delete_namespace, new_namespace
 
@@ -52,22 +50,13 @@ def _worker(queue: str, env: dict[str, str], var_dir: Path) -> Iterator[None]:
     """`casino-club worker --queue <queue>` on the instances' settings; SIGTERM afterwards."""
     var_dir.mkdir(parents=True, exist_ok=True)
     with (var_dir / "worker.log").open("ab") as log:
-        process = subprocess.Popen(
-            [CLI, "worker", "--queue", queue],
-            env={**os.environ, **env, "VAR_DIR": str(var_dir)},
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        process = start_cli(
+            "worker", "--queue", queue, env={**env, "VAR_DIR": str(var_dir)}, stdout=log, stderr=subprocess.STDOUT
         )
     try:
         yield
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture(scope="module")

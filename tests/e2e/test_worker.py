@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import time
@@ -17,7 +16,7 @@ from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
 from tests.support.api import bearer, sign_up
 from tests.support.env import TEST_REDIS_URL
-from tests.support.processes import CLI, PROJECT_ROOT, run_cli
+from tests.support.processes import run_cli, start_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -54,12 +53,8 @@ async def _my_row(env: dict[str, str], player: dict[str, Any]) -> Any:
 def test_the_worker_relays_events_the_app_left_in_the_outbox(pg_url: str, redis_namespace: str, tmp_path: Path) -> None:
     env = _env(pg_url, redis_namespace, tmp_path / "app")
     player, net, before = asyncio.run(_play(env))
-    worker = subprocess.Popen(
-        [CLI, "worker"],
-        env={**os.environ, **env, "VAR_DIR": str(tmp_path / "worker")},
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    worker = start_cli(
+        "worker", env={**env, "VAR_DIR": str(tmp_path / "worker")}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         deadline, after = time.monotonic() + 30, before

@@ -1,9 +1,21 @@
-"""Start the real `casino-club` command in a subprocess and wait for it to serve."""
+"""Start the real `casino-club` command in a process of its own and wait for it to serve.
+
+Under pytest (tests/conftest.py sets CC_TEST_FORK_SERVER=1 unless it is set) processes are forked from a server
+that imported the app stack once (tests/support/zygote.py): each is still a separate process with its own pid,
+signals and exit code, without the ~2.5 s of CPU every `casino-club` start spends importing. Otherwise (the
+benchmarks, which find their server among their own children, or CC_TEST_FORK_SERVER=0) each one is started from
+the console script.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import json
 import os
+import select
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -11,9 +23,11 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from threading import Lock
+from typing import IO, Protocol
 
 import httpx
 from redis.asyncio import Redis
@@ -22,9 +36,174 @@ from tests.support.redis_keys import delete_namespace, new_namespace
 
 CLI = str(Path(sys.executable).parent / "casino-club")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ZYGOTE = Path(__file__).with_name("zygote.py")
+FORK_SERVER_SWITCH = "CC_TEST_FORK_SERVER"
 # a deadline, not a wait: a server is polled every 0.2 s and healthy in ~3 s, but on a machine shared by several
 # suites at once an import of the whole stack has taken over a minute
 STARTUP_TIMEOUT_SECONDS = 180.0
+
+Output = int | IO[bytes] | IO[str] | None  # a file descriptor, a file, subprocess.DEVNULL/STDOUT, or None: ours
+
+
+class Process(Protocol):
+    """What the tests use of a started process (`subprocess.Popen` has it too)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def send_signal(self, sig: int) -> None: ...
+
+    def terminate(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+
+class ForkedProcess:
+    """A `casino-club` process the fork server started; its exit code arrives on the request's connection."""
+
+    def __init__(self, args: list[str], pid: int, connection: socket.socket, buffered: bytes) -> None:
+        self.args, self.pid, self.returncode = args, pid, None
+        self._connection, self._buffer = connection, buffered
+
+    def poll(self) -> int | None:
+        return self._exit_code(0)
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self._exit_code(timeout)
+        if code is None:
+            raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        return code
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            with suppress(ProcessLookupError):  # it exited between the two lines
+                os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def _exit_code(self, timeout: float | None) -> int | None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None:
+            if b"\n" in self._buffer:
+                line = self._buffer.split(b"\n", 1)[0].decode()
+                assert line.startswith("exit "), line
+                self.returncode = int(line.removeprefix("exit "))
+                self._connection.close()
+                break
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([self._connection], [], [], remaining)[0]:
+                return None
+            chunk = self._connection.recv(256)
+            if not chunk:
+                raise RuntimeError(f"the fork server went away while {self.args} ran (pid {self.pid})")
+            self._buffer += chunk
+        return self.returncode
+
+
+class _ForkServer:
+    """One fork server per test process, started on first use; it exits with the test process."""
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._address = ""
+
+    def connect(self) -> socket.socket:
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connection.connect(self._address)
+            return connection
+
+    def log(self) -> str:
+        return Path(self._address).with_suffix(".log").read_text(errors="replace")[-4000:]
+
+    def _start(self) -> None:
+        self._address = os.path.join(tempfile.mkdtemp(prefix="cc-zygote-"), "zygote.sock")
+        # bound here, so a test connects at once and its request waits in the backlog while the stack imports
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(self._address)
+        listener.listen(64)
+        with Path(self._address).with_suffix(".log").open("wb") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, str(ZYGOTE), str(listener.fileno())],
+                pass_fds=[listener.fileno()],
+                cwd=PROJECT_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        listener.close()
+        atexit.register(self._close, self._process, Path(self._address).parent)
+
+    @staticmethod
+    def _close(process: subprocess.Popen[bytes], directory: Path) -> None:
+        stop(process, timeout=10)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+_FORK_SERVER = _ForkServer()
+
+
+def _fd(output: Output, default: int, opened: ExitStack) -> int:
+    if output is None:
+        return default
+    if output == subprocess.DEVNULL:
+        return opened.enter_context(open(os.devnull, "r+b")).fileno()
+    if isinstance(output, int):
+        return output
+    return output.fileno()
+
+
+def start_cli(
+    *args: str,
+    env: Mapping[str, str],
+    stdout: Output = None,
+    stderr: Output = None,
+    cwd: Path = PROJECT_ROOT,
+    console_script: bool = False,
+) -> Process:
+    """`casino-club *args` with the test's environment plus `env`; `stderr=subprocess.STDOUT` joins the two."""
+    environ = {**os.environ, **env}
+    if console_script or os.environ.get(FORK_SERVER_SWITCH) != "1":
+        return subprocess.Popen([CLI, *args], env=environ, cwd=cwd, stdout=stdout, stderr=stderr)
+    with ExitStack() as opened:
+        out = _fd(stdout, 1, opened)
+        err = out if stderr == subprocess.STDOUT else _fd(stderr, 2, opened)
+        connection = _FORK_SERVER.connect()
+        request = {"executable": CLI, "args": list(args), "env": environ, "cwd": str(cwd)}
+        socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [0, out, err])
+    answer = b""
+    while b"\n" not in answer:
+        chunk = connection.recv(256)
+        if not chunk:
+            raise RuntimeError(f"the fork server could not start {args}:\n{_FORK_SERVER.log()}")
+        answer += chunk
+    line, rest = answer.split(b"\n", 1)
+    return ForkedProcess([CLI, *args], int(line.decode().removeprefix("pid ")), connection, rest)
+
+
+def stop(process: Process, timeout: float = 30) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def free_port() -> int:
@@ -34,11 +213,23 @@ def free_port() -> int:
 
 
 def run_cli(
-    *args: str, env: Mapping[str, str], timeout: float = STARTUP_TIMEOUT_SECONDS
+    *args: str, env: Mapping[str, str], timeout: float = STARTUP_TIMEOUT_SECONDS, console_script: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CLI, *args], env={**os.environ, **env}, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout
-    )
+    """`casino-club *args` run to its end, its output captured as text (as `subprocess.run(..., text=True)`);
+    `console_script` starts the installed script itself rather than a fork of the fork server."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = start_cli(*args, env=env, stdout=out, stderr=err, console_script=console_script)
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        texts = []
+        for output in (out, err):
+            output.seek(0)
+            texts.append(output.read().decode().replace("\r\n", "\n"))
+    return subprocess.CompletedProcess([CLI, *args], code, texts[0], texts[1])
 
 
 @dataclass(frozen=True)
@@ -46,7 +237,7 @@ class Server:
     """A running `casino-club serve`: its base URL, and its process for tests that kill it."""
 
     url: str
-    process: subprocess.Popen[bytes]
+    process: Process
     log: Path
 
 
@@ -58,12 +249,8 @@ def started_server(
     port = free_port()
     # output goes to a file: an unread pipe fills up and then blocks the server on its next log line
     log = tempfile.NamedTemporaryFile(prefix="casino-club-serve-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [CLI, "serve", "--port", str(port), *args],
-        env={**os.environ, "HOST": "127.0.0.1", **env},
-        cwd=PROJECT_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    process = start_cli(
+        "serve", "--port", str(port), *args, env={"HOST": "127.0.0.1", **env}, stdout=log, stderr=subprocess.STDOUT
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -71,12 +258,7 @@ def started_server(
         yield Server(base_url, process, Path(log.name))
     finally:
         log.close()
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=15)
         Path(log.name).unlink(missing_ok=True)
 
 
@@ -87,7 +269,7 @@ def serving(env: Mapping[str, str], *args: str, startup_timeout: float = STARTUP
         yield server.url
 
 
-def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, timeout: float, log: Path) -> None:
+def _wait_until_healthy(process: Process, base_url: str, timeout: float, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -99,6 +281,33 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, timeout
             pass
         time.sleep(0.2)
     raise TimeoutError(f"server at {base_url} did not become healthy in {timeout}s")
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A running `casino-club worker`, its VAR_DIR and the file its output goes to."""
+
+    process: Process
+    var_dir: Path
+    log: Path
+
+
+@contextmanager
+def started_workers(queue: str, env: Mapping[str, str], var_root: Path, count: int = 1) -> Iterator[list[Worker]]:
+    """`count` workers on one arq queue, each with a VAR_DIR of its own under `var_root` (chDB locks its
+    directory); stopped with SIGTERM afterwards (SIGKILL after 30 s)."""
+    with ExitStack() as stack:
+        workers = []
+        for index in range(count):
+            var_dir = var_root / f"worker-{index}"
+            var_dir.mkdir(parents=True)
+            log = stack.enter_context((var_dir / "worker.log").open("ab"))
+            process = start_cli(
+                "worker", "--queue", queue, env={**env, "VAR_DIR": str(var_dir)}, stdout=log, stderr=subprocess.STDOUT
+            )
+            stack.callback(stop, process)
+            workers.append(Worker(process, var_dir, var_dir / "worker.log"))
+        yield workers
 
 
 @contextmanager

@@ -1,0 +1,134 @@
+"""A fork server for the `casino-club` processes the e2e tests start: the stack imported once, one fork each.
+
+Every `casino-club` process spends ~2.5 s of CPU importing the app stack before it does anything, and the suite
+starts dozens of them on a machine where CPU is what runs out. This server imports the stack once (no thread,
+no event loop, no connection is open after the imports, so a fork duplicates nothing live) and forks a child per
+command. The child is a real process: its own pid, killable with SIGKILL, the test's stdin/stdout/stderr, and
+it runs the command as the console script does (`sys.argv` set, `cli()` called, a normal interpreter exit).
+
+Protocol, one Unix-socket connection per process: the test sends one JSON line {"args", "env", "cwd"} with its
+three standard file descriptors attached (SCM_RIGHTS); the server answers "pid <n>\\n" and, once the child has
+exited, "exit <code>\\n" (negative: killed by that signal, as `subprocess` reports it).
+
+Run as a script with the listening socket as file descriptor `argv[1]` (the test process binds it, so it can
+connect at once; the requests wait in the backlog while the stack imports).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import selectors
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+MAX_REQUEST_BYTES = 1 << 20
+
+
+def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]] | None:
+    """The request line and its three file descriptors, or None if the test went away first."""
+    data, fds = b"", []
+    while not data.endswith(b"\n") and len(data) < MAX_REQUEST_BYTES:
+        chunk, received, _, _ = socket.recv_fds(conn, 65536, 3)
+        if not chunk:
+            for fd in fds + received:
+                os.close(fd)
+            return None
+        data, fds = data + chunk, fds + received
+    return json.loads(data), fds
+
+
+def _become(request: dict[str, Any], fds: list[int]) -> None:
+    """In the child: the process the console script would have been."""
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    for fd in fds:
+        os.close(fd)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    time.tzset()
+    os.chdir(request["cwd"])
+    sys.argv = [request["executable"], *request["args"]]
+    random.seed()  # a fresh process would not share the server's random state with its siblings
+
+
+def _serve(listener: socket.socket) -> dict[str, Any]:
+    """Serves until the test process is gone; returns only in a forked child, with the child's request."""
+    children: dict[int, socket.socket] = {}
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the select through the wakeup fd
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, "accept")
+    selector.register(wake_r, selectors.EVENT_READ, "wake")
+    parent = os.getppid()
+    while os.getppid() == parent:  # the test process died: so do we (its children are its to stop)
+        for key, _ in selector.select(timeout=1.0):
+            if key.data == "wake":
+                while True:
+                    try:
+                        os.read(wake_r, 512)
+                    except BlockingIOError:
+                        break
+                continue
+            conn, _ = listener.accept()
+            received = _receive(conn)
+            if received is None:
+                conn.close()
+                continue
+            request, fds = received
+            pid = os.fork()
+            if pid == 0:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                selector.close()
+                listener.close()
+                os.close(wake_r)
+                os.close(wake_w)
+                for other in [conn, *children.values()]:
+                    other.close()
+                _become(request, fds)
+                return request
+            for fd in fds:
+                os.close(fd)
+            with contextlib.suppress(OSError):  # a test that went away learns nothing; the child runs on
+                conn.sendall(f"pid {pid}\n".encode())
+            children[pid] = conn
+        _reap(children)
+    sys.exit(0)
+
+
+def _reap(children: dict[int, socket.socket]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = children.pop(pid, None)
+        if conn is not None:
+            with contextlib.suppress(OSError):  # the test stopped listening
+                conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+            conn.close()
+
+
+def main() -> None:
+    listener = socket.socket(fileno=int(sys.argv[1]))
+    # as the console script: its own directory first on sys.path, then the stack, imported once here
+    sys.path[0] = os.path.dirname(sys.executable)
+    from src.entrypoints.cli.main import cli
+
+    _serve(listener)
+    cli()
+
+
+if __name__ == "__main__":
+    main()
