@@ -61,7 +61,16 @@ def _send_half_a_body_and_hang_up(base_url: str, path: str, request_id: str) -> 
             f"X-Request-ID: {request_id}\r\nContent-Length: 1000\r\n\r\n".encode()
             + b'{"site_id": "some'
         )
-        time.sleep(0.2)  # the server is reading the body when the connection closes (the order, not a proof)
+        # the app is reading the body when the connection closes: the request is in progress
+        assert _eventually(lambda: _in_progress(base_url, path), bool), "the request never reached the app"
+
+
+def _in_progress(base_url: str, path: str) -> bool:
+    metrics = httpx.get(f"{base_url}/metrics", timeout=10).text
+    return any(
+        line.startswith("casino_club_requests_in_progress{") and f'path="{path}"' in line and float(line.split()[-1])
+        for line in metrics.splitlines()
+    )
 
 
 def _counts(metrics: str, path: str) -> dict[str, float]:

@@ -61,6 +61,10 @@ class RealtimeHub:
             return len(self._by_user.get(user_id, ()))
         return sum(len(connections) for connections in self._by_user.values())
 
+    def connections_of(self, user_id: str) -> tuple[Connection, ...]:
+        """The user's open connections on this instance."""
+        return tuple(self._by_user.get(user_id, ()))
+
     @asynccontextmanager
     async def connect(self, principal: Principal, last_event_id: int | None = None) -> AsyncIterator[Connection]:
         """A live connection for the block: listening to the user's channel and the broadcast one."""

@@ -79,12 +79,14 @@ async def test_last_event_id_replays_what_came_after_it(open_client: OpenClient,
         await settle(client)
         again = (await log_in(client, player["user"]["site_id"])).json()
 
-        async def nothing() -> None:
-            await asyncio.sleep(0.1)
-
         last = max(event["id"] for event in first)
+        hub = client.app.state.container.realtime
+
+        async def replayed() -> None:  # sent before the logout closes the stream (closing drops what is queued)
+            await eventually(lambda: any(c.last_sent_id > last for c in hub.connections_of(user_id)), 10)
+
         response = await _stream_until_logout(
-            client, again, nothing, params={"token": again["access_token"]}, headers={"last-event-id": str(last)}
+            client, again, replayed, params={"token": again["access_token"]}, headers={"last-event-id": str(last)}
         )
 
     replayed = _parse(response.text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,9 +12,11 @@ from litestar.testing import AsyncTestClient
 from src.application.shop.purchases import void_stale_transactions
 from src.entrypoints import jobs as jobs_table
 from src.entrypoints.container import Container
+from src.entrypoints.http import app as app_module
 from src.entrypoints.http.app import create_app
 from tests.conftest import SettingsFactory
 from tests.support.api import bearer, in_app, sign_up
+from tests.support.polling import eventually
 
 STALE_AFTER_MINUTES = 0.005  # 0.3 s
 
@@ -31,13 +32,31 @@ async def _pending_purchase(client: Any) -> tuple[dict[str, Any], str]:
     return player, response.json()["transaction_id"]
 
 
-async def _after_a_while(client: Any, player: dict[str, Any], tx_id: str) -> dict[str, Any]:
-    for _ in range(15):
-        await asyncio.sleep(0.1)
-        tx: dict[str, Any] = (await client.get(f"/api/shop/transactions/{tx_id}", headers=bearer(player))).json()
-        if tx["status"] != "pending":
-            break
+async def _status(client: Any, player: dict[str, Any], tx_id: str) -> dict[str, Any]:
+    tx: dict[str, Any] = (await client.get(f"/api/shop/transactions/{tx_id}", headers=bearer(player))).json()
     return tx
+
+
+async def _settled(client: Any, player: dict[str, Any], tx_id: str) -> dict[str, Any] | None:
+    tx = await _status(client, player, tx_id)
+    return None if tx["status"] == "pending" else tx
+
+
+@pytest.fixture
+def scheduled(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The handlers the app's background tasks run periodically, as the app schedules them at start."""
+    seen: list[Any] = []
+    every = app_module._every
+
+    def recording(interval_seconds: float, job: Any) -> Any:
+        seen.append(job.func)  # partial(job.run, container, {})
+        return every(interval_seconds, job)
+
+    monkeypatch.setattr(app_module, "_every", recording)
+    return seen
+
+
+SWEEPS = {job.run for job in jobs_table.JOBS if job.name in ("void_stale_transactions", "release_expired_holds")}
 
 
 @pytest.fixture(autouse=True)
@@ -46,26 +65,34 @@ def quick_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(jobs_table, "HOLD_SWEEP_INTERVAL_SECONDS", 0.1)
 
 
-async def test_jobs_in_process_the_app_voids_stale_purchases(make_settings: SettingsFactory) -> None:
+async def test_jobs_in_process_the_app_voids_stale_purchases(
+    make_settings: SettingsFactory, scheduled: list[Any]
+) -> None:
     settings = make_settings(job_queue="in-process", pending_tx_max_age_minutes=STALE_AFTER_MINUTES)
     async with AsyncTestClient(create_app(settings)) as client:
         player, tx_id = await _pending_purchase(client)
 
-        sut = await _after_a_while(client, player, tx_id)
+        sut = await eventually(lambda: _settled(client, player, tx_id), deadline=15)
 
+    assert set(scheduled) >= SWEEPS
     assert (sut["status"], sut["failure_reason"], sut["gems_granted"]) == ("voided", "STALE_AUTO_VOID", 0)
 
 
-async def test_jobs_on_arq_the_app_leaves_the_sweeps_to_the_worker(make_settings: SettingsFactory) -> None:
+async def test_jobs_on_arq_the_app_leaves_the_sweeps_to_the_worker(
+    make_settings: SettingsFactory, scheduled: list[Any]
+) -> None:
     settings = make_settings(job_queue="arq", pending_tx_max_age_minutes=STALE_AFTER_MINUTES)
     async with AsyncTestClient(create_app(settings)) as client:
         player, tx_id = await _pending_purchase(client)
 
-        sut = await _after_a_while(client, player, tx_id)
+        sut = await _status(client, player, tx_id)
         # what the worker's cron would do: no purchase of this test stays open for the other tests' sweeps
         container: Container = client.app.state.container
         await in_app(client, lambda: void_stale_transactions(container.purchases))
 
+    # no sweep is ever scheduled in the app (absence without waiting for it), while its other jobs are
+    assert scheduled
+    assert not SWEEPS & set(scheduled)
     assert (sut["status"], sut["failure_reason"]) == ("pending", None)
 
 

@@ -178,9 +178,19 @@ async def test_drain_runs_passes_until_the_outbox_is_empty(store: InMemoryStore,
 async def test_a_relay_woken_just_before_cancellation_still_stops() -> None:
     store = InMemoryStore()
     sut = OutboxRelay(InMemoryOutboxStore(store), {}, InMemoryCache(), FakeClock(NOW))
+    drain, passed = sut.drain, asyncio.Event()
+
+    async def drain_and_tell(**kwargs: Any) -> int:
+        try:
+            return await drain(**kwargs)
+        finally:
+            passed.set()  # the relay goes on to wait for its wake-up with no await in between
+
+    sut.drain = drain_and_tell
     for _ in range(50):
+        passed.clear()
         task = asyncio.create_task(sut.run_forever(poll_interval_seconds=5))
-        await asyncio.sleep(0)
+        await passed.wait()  # the test runs again once the relay waits
         sut.notify()
         task.cancel()
         await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), timeout=2)
