@@ -7,7 +7,7 @@ from datetime import date
 import msgspec
 
 from src.application.analytics.funnel import FunnelQuery, FunnelStep
-from src.domain.analytics.kpis import Cohort, Coins, KpiDay, KpiReport, Retention
+from src.domain.analytics.kpis import KpiReport
 from src.entrypoints.http.schemas.identity import Struct
 
 
@@ -26,13 +26,6 @@ class RetentionOut(Struct):
     cohort_players: int
     retained: RetainedOut
 
-    @classmethod
-    def of(cls, retention: Retention) -> RetentionOut:
-        kept: Cohort = retention.retained
-        return cls(
-            retention.d1, retention.d7, retention.d30, retention.cohort_players, RetainedOut(kept.d1, kept.d7, kept.d30)
-        )
-
 
 class CoinsOut(Struct):
     """The economy's faucets (`sourced`) and sinks (`sunk`, positive) in coins, in total and by ledger reason."""
@@ -42,15 +35,11 @@ class CoinsOut(Struct):
     sourced_by_reason: dict[str, int]
     sunk_by_reason: dict[str, int]
 
-    @classmethod
-    def of(cls, coins: Coins) -> CoinsOut:
-        return cls(coins.sourced, coins.sunk, coins.sourced_by_reason, coins.sunk_by_reason)
-
 
 class KpiDayOut(Struct):
     """One UTC day; its ratios are over the day's active (DAU) and paying players."""
 
-    date: date
+    day: date = msgspec.field(name="date")
     dau: int
     wau: int
     mau: int
@@ -64,25 +53,6 @@ class KpiDayOut(Struct):
     gacha_pulls: dict[str, int]
     promo_uses: int
     coins: CoinsOut
-
-    @classmethod
-    def of(cls, day: KpiDay) -> KpiDayOut:
-        return cls(
-            date=day.day,
-            dau=day.dau,
-            wau=day.wau,
-            mau=day.mau,
-            new_players=day.new_players,
-            paying_players=day.paying_players,
-            revenue_cents=day.revenue_cents,
-            arpu_cents=day.arpu_cents,
-            arppu_cents=day.arppu_cents,
-            conversion_rate=day.conversion_rate,
-            retention=RetentionOut.of(day.retention),
-            gacha_pulls=day.gacha_pulls,
-            promo_uses=day.promo_uses,
-            coins=CoinsOut.of(day.coins),
-        )
 
 
 class KpisOut(Struct):
@@ -109,25 +79,9 @@ class KpisOut(Struct):
 
     @classmethod
     def of(cls, report: KpiReport) -> KpisOut:
-        return cls(
-            start=report.start,
-            end=report.end,
-            dau=report.dau,
-            wau=report.wau,
-            mau=report.mau,
-            active_players=report.active_players,
-            new_players=report.new_players,
-            paying_players=report.paying_players,
-            revenue_cents=report.revenue_cents,
-            arpu_cents=report.arpu_cents,
-            arppu_cents=report.arppu_cents,
-            conversion_rate=report.conversion_rate,
-            retention=RetentionOut.of(report.retention),
-            gacha_pulls=report.gacha_pulls,
-            promo_uses=report.promo_uses,
-            coins=CoinsOut.of(report.coins),
-            series=[KpiDayOut.of(day) for day in report.series],
-        )
+        """Field by field from the domain's report (by attribute name, nested alike): a field the report lacks fails
+        here, loudly, instead of a hand-kept copy of every field drifting."""
+        return msgspec.convert(report, cls, from_attributes=True)
 
 
 class FunnelStepOut(Struct):
