@@ -16,9 +16,27 @@ import time
 import traceback
 from types import ModuleType
 
-from tests.bench import census, http_bench, kpi_bench, login_bench, pipeline_bench, spin_bench, ws_bench
+from tests.bench import (
+    census,
+    experiment_bench,
+    http_bench,
+    kpi_bench,
+    login_bench,
+    pipeline_bench,
+    spin_bench,
+    ws_bench,
+)
 
-BENCHMARKS: tuple[ModuleType, ...] = (census, http_bench, login_bench, spin_bench, ws_bench, kpi_bench, pipeline_bench)
+BENCHMARKS: tuple[ModuleType, ...] = (
+    census,
+    http_bench,
+    login_bench,
+    spin_bench,
+    ws_bench,
+    kpi_bench,
+    pipeline_bench,
+    experiment_bench,
+)
 
 
 def _run_one(benchmark: ModuleType) -> str:

@@ -31,6 +31,19 @@ GOALS = {
     Goal.MISSION_CLAIM: "(event_type = 'RewardGranted' AND startsWith(reason, 'mission:'))",
     Goal.RETENTION_D1: f"({ACTIVE} AND toDate(occurred_at) = addDays(toDate(x.exposed_at), 1))",
 }
+# the event types each goal reads (and captured purchases, for revenue): the table's sort key starts with event_type,
+# so only their parts are read
+GOAL_TYPES = {
+    goal: "('PurchaseUpdated', " + types + ")"
+    for goal, types in {
+        Goal.PURCHASE: "'PurchaseUpdated'",
+        Goal.SPIN: "'SpinSettled'",
+        Goal.PULL: "'GachaPulled'",
+        Goal.LOGIN: "'UserLoggedIn'",
+        Goal.MISSION_CLAIM: "'RewardGranted'",
+        Goal.RETENTION_D1: "'UserLoggedIn', 'SpinSettled', 'GachaPulled', 'ActionTracked', 'StreakUpdated'",
+    }.items()
+}
 RETENTION_GRACE = timedelta(days=2)  # a day-1 return may come after the close; it is still the exposure's outcome
 
 
@@ -46,7 +59,8 @@ WITH exposures AS (
 outcomes AS (
     SELECT player_id, countIf({GOALS[goal]}) AS conversions, sumIf(amount, {CAPTURED}) AS revenue
     FROM {EVENTS} FINAL INNER JOIN exposures AS x USING (player_id)
-    WHERE occurred_at >= x.exposed_at AND occurred_at < {{until:DateTime64(3, 'UTC')}}
+    WHERE event_type IN {GOAL_TYPES[goal]} AND occurred_at >= {{starts_at:DateTime64(3, 'UTC')}}
+      AND occurred_at >= x.exposed_at AND occurred_at < {{until:DateTime64(3, 'UTC')}}
       AND (event_type != 'PurchaseUpdated' OR occurred_at < {{closes_at:DateTime64(3, 'UTC')}})
     GROUP BY player_id
 )
@@ -59,7 +73,12 @@ GROUP BY variant, phase
 
 async def measured(experiment: Experiment, olap: OlapStore) -> Scorecard:
     until = experiment.closes_at + (RETENTION_GRACE if experiment.goal is Goal.RETENTION_D1 else timedelta())
-    parameters = {"experiment": experiment.id, "until": until, "closes_at": experiment.closes_at}
+    parameters = {
+        "experiment": experiment.id,
+        "starts_at": experiment.starts_at,
+        "until": until,
+        "closes_at": experiment.closes_at,
+    }
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     exposed: dict[tuple[str, int], int] = {}
     for row in await olap.query(results_sql(experiment.goal), parameters):

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -126,3 +127,41 @@ async def test_real_exposures_reach_the_olap_store_once_each(
     [row] = await in_app(client, lambda: olap.query(sql, {"e": experiment["id"]}))
     assert row["n"] == 4  # one event row per player, not one per call
     assert all(v["converted"] == 0 for v in results["variants"])
+
+
+GOAL_EVENTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "purchase": ("PurchaseUpdated", {"status": "captured", "amount_cents": PRICE, "currency": "USD"}),
+    "spin": ("SpinSettled", {"bet": 10, "payout": 0, "outcome": "lose"}),
+    "pull": ("GachaPulled", {"cost": 50, "rarities": ["Common"]}),
+    "login": ("UserLoggedIn", {}),
+    "mission_claim": ("RewardGranted", {"source": "mission:daily_login", "amount": 100, "currency": "coins"}),
+    "retention_d1": ("UserLoggedIn", {}),
+}
+
+
+def _goal_event(goal: str, player: str, at: datetime) -> AnalyticsEvent:
+    event_type, payload = GOAL_EVENTS[goal]
+    unique_id = uuid.uuid4().hex
+    ids = {"spin_id": unique_id, "pull_id": unique_id, "session_id": unique_id}
+    return AnalyticsEvent(
+        unique_id, event_type, 1, at, player, "user", unique_id, {"user_id": player, **ids, **payload}
+    )
+
+
+@pytest.mark.parametrize("goal", sorted(GOAL_EVENTS))
+async def test_each_goal_counts_its_events_after_the_exposure_only(
+    client: Client, admin: dict[str, Any], container: Container, goal: str
+) -> None:
+    experiment = await create_experiment(client, admin, goal=goal)
+    exposed_at = datetime.now(UTC) - timedelta(minutes=30)
+    after = exposed_at + (timedelta(days=1) if goal == "retention_d1" else timedelta(minutes=1))
+    converts, early, idle = (uuid.uuid4().hex for _ in range(3))
+    events = [exposure(experiment, player, "bundle", exposed_at) for player in (converts, early, idle)]
+    events += [_goal_event(goal, converts, after), _goal_event(goal, early, exposed_at - timedelta(minutes=5))]
+    if goal == "retention_d1":  # active again on the exposure's own day is not a day-1 return
+        events.append(_goal_event(goal, idle, exposed_at + timedelta(seconds=5)))
+    await _write(client, container, events)
+
+    bundle = (await _results(client, admin, experiment))["variants"][1]
+
+    assert (bundle["exposed"], bundle["converted"]) == (3, 1)
