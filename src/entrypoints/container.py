@@ -17,6 +17,7 @@ from src.application.games.deps import GamesDeps
 from src.application.identity.deps import IdentityDeps
 from src.application.limits.controls import LimitsDeps
 from src.application.liveops.deps import LiveOpsDeps
+from src.application.liveops.recommendations import RecommendationDeps
 from src.application.notifications.deps import NotificationDeps
 from src.application.privacy.deps import PrivacyDeps
 from src.application.realtime.hub import RealtimeHub
@@ -69,6 +70,10 @@ class Container:
     gauges: list[GaugeSource] = field(default_factory=list)  # sampled when /metrics is scraped
     olap: OlapStore | None = None  # the server's (KPI queries); workers and commands open none
     exporter: OutboxExporter | None = None  # outbox → Kafka, or → the OLAP store in process; None: nowhere to go
+
+    def recommendations(self) -> RecommendationDeps:
+        """Recommendations read the shop's catalog and limited packages, the missions and the limits by use case."""
+        return RecommendationDeps(self.liveops, self.shop, self.purchases, self.missions, self.limits)
 
     def vip(self) -> VipDeps:
         """The VIP standing: the engagement context's units of work and clock, and the shop's and the games'

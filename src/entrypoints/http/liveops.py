@@ -6,7 +6,8 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from src.entrypoints.http.abtest import AbTestController
+from src.entrypoints.http.recommend import RecommendationController
 
 
 def liveops_handlers() -> list[ControllerRouterHandler]:
-    return [AbTestController]
+    return [AbTestController, RecommendationController]

@@ -14,6 +14,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, text, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.adapters.sqla.models.games import GameHistoryRow
 from src.adapters.sqla.models.identity import UserRow
 from src.adapters.sqla.models.segments import (
     PlayerProfileRow,
@@ -34,6 +35,7 @@ MEMBERS = cast(Table, SegmentMemberRow.__table__)
 CHANGES = cast(Table, SegmentChangeRow.__table__)
 JOBS = cast(Table, SegmentJobRow.__table__)
 USERS = cast(Table, UserRow.__table__)
+PLAYS = cast(Table, GameHistoryRow.__table__)
 RFM_ORDER = [group.value for group in RfmGroup]
 
 # {days}: whole days from a timestamp to :now; {greatest}/{least}: the dialect's n-ary max/min
@@ -326,6 +328,19 @@ class SqlaSegmentRepository:
     async def memberships(self, user_id: str) -> builtins.list[str]:
         statement = select(MEMBERS.c.segment_name).where(MEMBERS.c.user_id == user_id).order_by(MEMBERS.c.segment_name)
         return [str(name) for name in (await self._db.execute(statement)).scalars()]
+
+    async def recent_plays(self, user_id: str, now: datetime, days: int) -> dict[str, int]:
+        plays = PLAYS.c
+        statement = (
+            select(plays.game_type, func.count())
+            .where(plays.user_id == user_id, plays.created_at >= now - timedelta(days=days))
+            .group_by(plays.game_type)
+        )
+        return {str(game): int(count) for game, count in (await self._db.execute(statement)).all()}
+
+    async def days_since_signup(self, user_id: str, now: datetime) -> int:
+        created = (await self._db.execute(select(USERS.c.created_at).where(USERS.c.id == user_id))).scalar()
+        return 0 if created is None else max(0, (now - created).days)
 
     async def changes(self, user_id: str, limit: int) -> builtins.list[MembershipChange]:
         change = CHANGES.c
