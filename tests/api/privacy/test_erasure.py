@@ -21,6 +21,7 @@ from tests.support.api import PASSWORD, bearer, in_app, log_in, sign_up
 from tests.support.olap import olap_event_counts, olap_ledger_totals
 from tests.support.polling import eventually
 from tests.support.realtime import settle
+from tests.support.wallet import assert_ledger_explains
 
 Client = AsyncTestClient[Litestar]
 
@@ -95,9 +96,16 @@ async def test_erasure_leaves_nothing_personal_anywhere_and_the_ledger_still_ver
     assert await _on_boards(client, container, player.user_id) == []
     assert (await _stream_ids(client, container, player.user_id))["user"] == 0
     ledger = await in_app(client, lambda: verify_ledger(container.ledger_auditor))
-    mine = [check for check in ledger.drifted if check.user_id == player.user_id]
-    assert mine == []
-    assert await _kept_ledger_rows(client, container, player.user_id) > 0
+    assert [check for check in ledger.drifted if check.user_id == player.user_id] == []
+    entries, wallets = await _kept_money(client, container, player.user_id)
+    for wallet in wallets:  # the erased player's ledger still explains each balance, chain unbroken
+        assert_ledger_explains(entries, wallet["currency"], wallet["balance"])
+    assert {entry["reason"] for entry in entries} >= {"slot_bet", "purchase"}
+    [tombstone] = await _rows(client, container, player.user_id, "privacy_tombstones")
+    assert tombstone["request_id"] == request_id
+    assert tombstone["record"]["tables"]["users"] == {"pseudonymized": 1}
+    assert tombstone["record"]["tables"]["game_history"]["deleted"] == 5  # four spins and a pull
+    assert tombstone["record"]["tables"]["ledger_entries"]["kept"] == len(entries)
 
 
 async def _stream_ids(client: Client, container: Container, user_id: str) -> dict[str, int]:
@@ -115,13 +123,24 @@ async def _no_olap_rows(client: Client, container: Container, user_id: str) -> b
     return not events and not movements
 
 
-async def _kept_ledger_rows(client: Client, container: Container, user_id: str) -> int:
-    async def count() -> int:
-        async with container.uow_factory() as uow:
-            rows = await uow.personal_data.rows_of(user_id, "ledger_entries")  # type: ignore[attr-defined]
-        return len(rows)
+async def _rows(client: Client, container: Container, user_id: str, table: str) -> list[dict[str, Any]]:
+    async def read() -> list[dict[str, Any]]:
+        async with container.privacy.uow_factory() as uow:
+            return await uow.personal_data.rows_of(user_id, table)
 
-    return await in_app(client, count)
+    return await in_app(client, read)
+
+
+async def _kept_money(
+    client: Client, container: Container, user_id: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    async def read() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        async with container.privacy.uow_factory() as uow:
+            entries = await uow.personal_data.rows_of(user_id, "ledger_entries")
+            wallets = await uow.personal_data.rows_of(user_id, "wallets")
+        return entries, wallets
+
+    return await in_app(client, read)
 
 
 async def test_a_wrong_password_erases_nothing_and_answers_invalid_credentials(client: Client) -> None:
