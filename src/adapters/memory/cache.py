@@ -115,6 +115,14 @@ class InMemoryCache:
         del self._values[key]
         return True
 
+    async def extend_lock(self, key: str, token: str, ttl_seconds: float) -> bool:
+        now = self._monotonic()
+        entry = self._live(key, now)
+        if entry is None or entry.value != token:
+            return False
+        entry.expires_at = now + ttl_seconds
+        return True
+
     def _trimmed_window(self, key: str, now: float, window_seconds: float) -> dict[str, float]:
         window = self._windows.setdefault(key, {})
         for member in [m for m, seen_at in window.items() if seen_at <= now - window_seconds]:

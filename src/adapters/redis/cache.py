@@ -25,6 +25,13 @@ end
 return 0
 """
 
+_EXTEND_IF_OWNER = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
 _SLIDING_WINDOW_HIT = """
 local window_ms = tonumber(ARGV[2])
 local t = redis.call('TIME')
@@ -143,6 +150,7 @@ class RedisCache:
         self._ns = namespace
         self._incr = client.register_script(_INCR_WITH_TTL)
         self._release = client.register_script(_RELEASE_IF_OWNER)
+        self._extend = client.register_script(_EXTEND_IF_OWNER)
         self._window_hit = client.register_script(_SLIDING_WINDOW_HIT)
         self._window_add = client.register_script(_SLIDING_WINDOW_ADD)
         self._reserve_attempt = client.register_script(_RESERVE_ATTEMPT)
@@ -193,6 +201,10 @@ class RedisCache:
     @unavailable_when_unreachable
     async def release_lock(self, key: str, token: str) -> bool:
         return bool(await self._release(keys=[self._key(key)], args=[token]))
+
+    @unavailable_when_unreachable
+    async def extend_lock(self, key: str, token: str, ttl_seconds: float) -> bool:
+        return bool(await self._extend(keys=[self._key(key)], args=[token, _ms(ttl_seconds)]))
 
     @unavailable_when_unreachable
     async def hit_rate_limit(self, key: str, limit: int, window_seconds: float) -> RateLimitDecision:

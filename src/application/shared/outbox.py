@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +9,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from src.application.shared.errors import DependencyUnavailable
+from src.application.shared.passes import Lease, PassLock, PassLoop
 from src.application.shared.ports import Cache, Clock
 
 logger = structlog.get_logger("casino_club.outbox")
@@ -49,10 +47,12 @@ Subscription = Subscriber | BatchSubscriber
 
 
 class OutboxRelay:
-    """One relay pass at a time across all processes (a cache lock); a failing subscriber stops the
-    pass at that event, so later events never overtake it, and the pass is retried later."""
+    """One relay pass at a time across all processes (a cache lock), looped by one process of the deployment at a
+    time (a lease; the others stand by); a failing subscriber stops the pass at that event, so later events never
+    overtake it, and the pass is retried later."""
 
     LOCK_KEY = "outbox:relay"
+    LEASE_KEY = "outbox:relay:lease"
 
     def __init__(
         self,
@@ -62,18 +62,18 @@ class OutboxRelay:
         clock: Clock,
         batch_size: int = 200,
         lock_ttl_seconds: float = 30.0,
+        lease_ttl_seconds: float = 10.0,
     ) -> None:
         self._store = store
         self._subscribers = subscribers
-        self._cache = cache
         self._clock = clock
         self._batch_size = batch_size
-        self._lock_ttl = lock_ttl_seconds
-        self._wake = asyncio.Event()
+        self._lock = PassLock(cache, self.LOCK_KEY, lock_ttl_seconds)
+        self._loop = PassLoop("outbox relay", self._drain_now, Lease(cache, self.LEASE_KEY, lease_ttl_seconds))
 
     def notify(self) -> None:
-        """New events were committed: run the next pass now instead of at the next poll."""
-        self._wake.set()
+        """New events were committed: run the next pass now instead of at the next poll (if this process loops)."""
+        self._loop.notify()
 
     async def _deliver(self, message: OutboxMessage, batches: dict[BatchSubscriber, list[OutboxMessage]]) -> None:
         for subscriber in self._subscribers.get(message.event_type, ()):
@@ -91,20 +91,12 @@ class OutboxRelay:
             return False
         return True
 
-    async def _lock(self, wait_seconds: float) -> str | None:
-        deadline = asyncio.get_running_loop().time() + wait_seconds
-        while (token := await self._cache.acquire_lock(self.LOCK_KEY, self._lock_ttl)) is None:
-            if asyncio.get_running_loop().time() >= deadline:
-                return None
-            await asyncio.sleep(0.01)
-        return token
-
     async def run_once(self, wait_seconds: float = 0.0) -> int:
         """Deliver one batch; returns how many events were published.
 
         When another pass holds the lock this waits up to `wait_seconds` for it, else returns 0.
         """
-        token = await self._lock(wait_seconds)
+        token = await self._lock.acquire(wait_seconds)
         if token is None:
             return 0
         delivered: list[int] = []
@@ -122,7 +114,7 @@ class OutboxRelay:
         finally:
             if delivered:
                 await self._store.mark_published(delivered, self._clock.now())
-            await self._cache.release_lock(self.LOCK_KEY, token)
+            await self._lock.release(token)
         return len(delivered)
 
     async def drain(self, max_passes: int = 20, wait_seconds: float = 5.0) -> int:
@@ -138,17 +130,9 @@ class OutboxRelay:
                 break
         return total
 
+    async def _drain_now(self) -> int:
+        return await self.drain(wait_seconds=0.0)
+
     async def run_forever(self, poll_interval_seconds: float = 1.0) -> None:
-        while True:
-            try:
-                await self.drain(wait_seconds=0.0)
-            except DependencyUnavailable as outage:  # one line a pass, no trace: nothing is lost, it runs again
-                logger.warning("outbox relay pass failed", dependency=str(outage), error=outage.reason)
-            except Exception:
-                logger.exception("outbox relay pass failed")
-            with contextlib.suppress(TimeoutError):
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that arrives just as
-                # the event is set, and the relay would then never stop
-                async with asyncio.timeout(poll_interval_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
+        """Passes until cancelled, while this process holds the relay's lease."""
+        await self._loop.run_forever(poll_interval_seconds)

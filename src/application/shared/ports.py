@@ -97,6 +97,10 @@ class Cache(Protocol):
         """Release only when `token` still owns the lock."""
         ...
 
+    async def extend_lock(self, key: str, token: str, ttl_seconds: float) -> bool:
+        """Make the lock free itself `ttl_seconds` from now, only when `token` still owns it (a lease renewed)."""
+        ...
+
     async def hit_rate_limit(self, key: str, limit: int, window_seconds: float) -> RateLimitDecision:
         """Count one hit in a sliding window; refused hits are not counted."""
         ...

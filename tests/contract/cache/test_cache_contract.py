@@ -287,6 +287,27 @@ async def test_lock_expires_after_its_ttl_and_the_old_owner_cannot_release_the_n
     assert await sut.acquire_lock("lock:job", ttl_seconds=5) is None
 
 
+async def test_the_owner_extends_its_lock_past_the_first_ttl_and_no_one_else_can(sut: Cache, elapse: Elapse) -> None:
+    token = await sut.acquire_lock("lock:lease", ttl_seconds=0.2)
+    assert token is not None
+
+    by_stranger = await sut.extend_lock("lock:lease", "not-the-owner", ttl_seconds=5)
+    by_owner = await sut.extend_lock("lock:lease", token, ttl_seconds=5)
+    await elapse(0.3)
+
+    assert (by_stranger, by_owner) == (False, True)
+    assert await sut.acquire_lock("lock:lease", ttl_seconds=5) is None  # still held after the first ttl
+    assert await sut.release_lock("lock:lease", token) is True
+
+
+async def test_a_lapsed_lock_cannot_be_extended(sut: Cache, elapse: Elapse) -> None:
+    token = await sut.acquire_lock("lock:lease", ttl_seconds=0.1)
+    assert token is not None
+    await elapse(0.15)
+
+    assert await sut.extend_lock("lock:lease", token, ttl_seconds=5) is False
+
+
 # --- hit_rate_limit ------------------------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ import structlog
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.outbox import InMemoryOutboxStore
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
-from src.application.shared import outbox
+from src.application.shared import passes
 from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, OutboxRelay, Subscription
 from src.domain.shared.events import DomainEvent
@@ -247,7 +247,7 @@ async def test_an_outage_is_one_warning_a_pass_without_a_trace_and_the_relay_kee
     # the module's logger is swapped rather than captured: structlog caches a logger on first use, and a cached
     # one escapes `capture_logs` once any earlier test in this process has logged through it
     log = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(outbox, "logger", log)
+    monkeypatch.setattr(passes, "logger", log)  # the loop shared with the exporter logs a failed pass
     sut = OutboxRelay(UnreachableOutbox(InMemoryStore()), {}, cache, FakeClock(NOW))
     task = asyncio.create_task(sut.run_forever(poll_interval_seconds=0.01))
 
@@ -263,3 +263,35 @@ async def test_an_outage_is_one_warning_a_pass_without_a_trace_and_the_relay_kee
     assert {call.method_name for call in failures()} == {"warning"}  # not `exception`: no trace
     assert failures()[0].kwargs == {"dependency": "database unavailable", "error": "ConnectionRefusedError"}
     assert "db.internal" not in str(log.calls)
+
+
+async def test_of_two_relays_only_the_lease_holder_publishes_and_the_other_takes_over_when_it_stops(
+    store: InMemoryStore, cache: InMemoryCache
+) -> None:
+    log: list[tuple[str, int]] = []
+    relays = {name: _relay(store, cache, {"Pinged": [Recorder(name, log)]}) for name in ("a", "b")}
+    tasks = {name: asyncio.create_task(relay.run_forever(poll_interval_seconds=0.01)) for name, relay in relays.items()}
+    try:
+        for delivered in range(1, 6):  # five passes, each woken in both processes
+            await _committed(store, *_pings(1))
+            for relay in relays.values():
+                relay.notify()
+            await eventually(lambda delivered=delivered: _true(len(log) == delivered), deadline=5)
+        holder = log[0][0]
+        standby = "b" if holder == "a" else "a"
+        tasks[holder].cancel()
+        await asyncio.gather(tasks[holder], return_exceptions=True)
+
+        await _committed(store, *_pings(2))
+        await eventually(lambda: _true(len(log) == 7), deadline=5)
+    finally:
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+    assert [name for name, _ in log] == [holder] * 5 + [standby] * 2
+    assert await _unpublished(store) == []
+
+
+async def _true(value: bool) -> bool:
+    return value

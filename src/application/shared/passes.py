@@ -1,0 +1,149 @@
+"""The loop shape shared by the outbox relay and the analytics exporter: passes, one at a time across processes
+(a cache lock per pass), looped by one process of the deployment at a time (a lease), the others on standby.
+
+The lease only decides who loops; the per-pass lock is what keeps passes apart (an explicit `drain`, for
+read-your-writes, runs a pass in any process). A holder that stops releases the lease, so a standby takes over at
+its next poll; one that dies leaves it to lapse after `ttl_seconds`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from src.application.shared.errors import DependencyUnavailable
+from src.application.shared.ports import Cache
+
+logger = structlog.get_logger("casino_club.passes")
+
+
+class Lease:
+    """Held by one process at a time; the holder renews it every third of its ttl."""
+
+    def __init__(self, cache: Cache, key: str, ttl_seconds: float, monotonic: Callable[[], float] = time.monotonic):
+        self._cache = cache
+        self._key = key
+        self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        self._token: str | None = None
+        self._renew_at = 0.0
+
+    @property
+    def held(self) -> bool:
+        return self._token is not None
+
+    async def hold(self) -> bool:
+        """True while this process holds the lease: renewed when due, taken when free."""
+        now = self._monotonic()
+        if self._token is not None and now < self._renew_at:
+            return True
+        if self._token is not None and not await self._cache.extend_lock(self._key, self._token, self._ttl):
+            self._token = None
+            logger.warning("lease lost; standing by", lease=self._key)
+        if self._token is None:
+            self._token = await self._cache.acquire_lock(self._key, self._ttl)
+        if self._token is not None:
+            self._renew_at = now + self._ttl / 3
+        return self._token is not None
+
+    async def release(self) -> None:
+        token, self._token = self._token, None
+        if token is not None:
+            await self._cache.release_lock(self._key, token)
+
+
+class PassLock:
+    """One pass at a time across every process."""
+
+    def __init__(self, cache: Cache, key: str, ttl_seconds: float) -> None:
+        self._cache = cache
+        self._key = key
+        self._ttl = ttl_seconds
+
+    async def acquire(self, wait_seconds: float) -> str | None:
+        """The lock's token; None when another pass still holds it after `wait_seconds`."""
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while (token := await self._cache.acquire_lock(self._key, self._ttl)) is None:
+            if asyncio.get_running_loop().time() >= deadline:
+                return None
+            await asyncio.sleep(0.01)
+        return token
+
+    async def release(self, token: str) -> None:
+        await self._cache.release_lock(self._key, token)
+
+
+class PassLoop:
+    """Runs `drain` after each wake-up (a commit) or poll, while this process holds the lease. After a failure it
+    waits longer each time up to `max_backoff_seconds` (commits do not wake it: each would be one more try at a
+    dead dependency); `min_gap_seconds` after a pass lets the commits that land meanwhile go together."""
+
+    def __init__(
+        self,
+        name: str,
+        drain: Callable[[], Awaitable[object]],
+        lease: Lease | None,
+        *,
+        max_backoff_seconds: float = 0.0,
+        min_gap_seconds: float = 0.0,
+        after_pass: Callable[[str | None], Awaitable[None]] | None = None,
+    ) -> None:
+        self._name = name
+        self._drain = drain
+        self._lease = lease
+        self._max_backoff = max_backoff_seconds
+        self._min_gap = min_gap_seconds
+        self._after_pass = after_pass
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def _leading(self) -> bool:
+        try:
+            return self._lease is None or await self._lease.hold()
+        except DependencyUnavailable as outage:
+            logger.warning("lease not checked", loop=self._name, dependency=str(outage), error=outage.reason)
+            return False
+
+    async def _pass(self) -> str | None:
+        """One drain; the reason it failed, or None."""
+        try:
+            await self._drain()
+        except DependencyUnavailable as outage:  # one line a pass, no trace: nothing is lost, it runs again
+            logger.warning(f"{self._name} pass failed", dependency=str(outage), error=outage.reason)
+            return outage.reason
+        except Exception as exc:
+            logger.exception(f"{self._name} pass failed")
+            return type(exc).__name__
+        return None
+
+    async def run_forever(self, poll_interval_seconds: float = 1.0, max_backoff_seconds: float | None = None) -> None:
+        backoff = self._max_backoff if max_backoff_seconds is None else max_backoff_seconds
+        failures = 0
+        try:
+            while True:
+                if await self._leading():
+                    failure = await self._pass()
+                    failures = failures + 1 if failure else 0
+                    if self._after_pass is not None:
+                        await self._after_pass(failure)
+                if failures and backoff:
+                    await asyncio.sleep(min(backoff, poll_interval_seconds * 2.0 ** min(failures - 1, 6)))
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that arrives just as
+                    # the event is set, and the loop would then never stop
+                    async with asyncio.timeout(poll_interval_seconds):
+                        await self._wake.wait()
+                self._wake.clear()
+                if self._min_gap:
+                    await asyncio.sleep(min(self._min_gap, poll_interval_seconds))
+        finally:
+            if self._lease is not None and self._lease.held:
+                with contextlib.suppress(Exception):  # a standby takes over when the lease lapses anyway
+                    await asyncio.shield(self._lease.release())
