@@ -10,7 +10,6 @@ The database is the test's own, so the twin counts this script only.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ from tests.support.api import ADMIN_PASSWORD, bearer, sign_up
 from tests.support.broker import Broker
 from tests.support.env import TEST_REDIS_URL
 from tests.support.kpi_twins import pg_period_figures
-from tests.support.processes import CLI, PROJECT_ROOT, two_instances
+from tests.support.processes import PROJECT_ROOT, start_cli, two_instances
 
 pytestmark = pytest.mark.e2e
 
@@ -68,9 +67,9 @@ class Consumer:
     def __init__(self, env: dict[str, str], var_dir: Path) -> None:
         self.dsn = f"chdb://{var_dir / 'olap'}"
         self.log = var_dir.parent / "consume.log"
-        env = {**os.environ, **env, "VAR_DIR": str(var_dir), "CLICKHOUSE_DSN": self.dsn, "LOG_LEVEL": "WARNING"}
+        env = {**env, "VAR_DIR": str(var_dir), "CLICKHOUSE_DSN": self.dsn, "LOG_LEVEL": "WARNING"}
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([CLI, "consume"], env=env, cwd=PROJECT_ROOT, stdout=log, stderr=log)
+            self.process = start_cli("consume", env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
         if self.process.poll() is None:
