@@ -8,6 +8,7 @@ row per game type, so the config test only compares versions relative to the one
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -444,3 +445,35 @@ async def test_has_play_finds_the_users_committed_play(uow_factory: UnitOfWorkFa
         someone_else = await sut.plays.has_play(other_user, play.id)
 
     assert (found, unknown, someone_else) == (True, False, False)
+
+
+async def test_the_play_clock_is_read_with_the_play_saved_with_its_settlement_and_a_sitting_totals_its_coins(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """The play-time limit and the reality check (domain/limits/play_time) read and keep the clock this way."""
+    user_id = await given_user(uow_factory)
+    await _given_coins(uow_factory, user_id, 1000)
+    earlier = _play(user_id, at=NOW - timedelta(hours=1))  # before the sitting: not in its totals
+    won = _play(user_id, at=NOW + timedelta(seconds=30), payout=300, delta_coins=200, won=True)
+    await _played(uow_factory, earlier)
+
+    async with uow_factory() as sut:
+        start = await sut.plays.begin_play(user_id, SLOT, candidate_for(user_id))
+        first, _ = start.clock.tick(NOW, None)
+        await sut.plays.settle(replace(_spin_settlement(start.state, _play(user_id)), clock=first))
+        await sut.commit()
+    async with uow_factory() as sut:
+        again = await sut.plays.begin_play(user_id, SLOT, candidate_for(user_id))
+        second, _ = again.clock.tick(won.created_at, None)
+        await sut.plays.record(again.state, won, second)
+        await sut.commit()
+    async with uow_factory() as sut:
+        stored = await sut.play_time.get(user_id)
+        totals = await sut.play_time.session_totals(user_id, NOW)
+        never = await sut.play_time.session_totals(str(uuid.uuid4()), NOW)
+
+    assert (start.clock.last_play_at, again.clock) == (None, first)
+    assert stored == second
+    assert (stored.session_started_at, stored.active_seconds, stored.last_play_at) == (NOW, 30, won.created_at)
+    assert totals == (-100 + 200, 0)
+    assert never == (0, 0)
