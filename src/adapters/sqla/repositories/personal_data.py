@@ -83,6 +83,7 @@ PLAYER_TABLES: tuple[PlayerTable, ...] = (
     PlayerTable("auth_sessions", owned_by("user_id"), Erasure.DELETE),
     PlayerTable("audit_logs", _audit, Erasure.PSEUDONYMIZE, scrub=("payload", "ip")),
     PlayerTable("player_limits", owned_by("user_id"), Erasure.DELETE),
+    PlayerTable("play_time", owned_by("user_id"), Erasure.DELETE),
     PlayerTable("idempotency_records", owned_by("user_id"), Erasure.DELETE, redact=("response_body",)),
     # wallet: the ledger's balance chain is a financial record
     PlayerTable("wallets", owned_by("user_id"), Erasure.PSEUDONYMIZE),
