@@ -23,6 +23,7 @@ from tests.bench import (
     kpi_bench,
     login_bench,
     pipeline_bench,
+    segment_bench,
     spin_bench,
     ws_bench,
 )
@@ -36,6 +37,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     kpi_bench,
     pipeline_bench,
     experiment_bench,
+    segment_bench,
 )
 
 
