@@ -295,21 +295,33 @@ def _plain_name(key: str) -> str | None:
     return f"{argument}{generic}Out" if match["generic"].endswith("Out") else f"{argument}{generic}"
 
 
+# the field names of each dataclass type met in the document (`dataclasses.fields` per node was most of the walk)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_LEAVES = (str, int, float, type(None))  # nothing to walk into: most of the document's ~140k values
+
+
 def _rewrite_references(node: Any, renamed: dict[str, str]) -> None:
     """Point every `$ref` of the document (schemas, responses, bodies) at the renamed schemas."""
     if isinstance(node, Reference):
         name = node.ref.removeprefix("#/components/schemas/")
         if name in renamed:
             node.ref = f"#/components/schemas/{renamed[name]}"
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for item in dataclasses.fields(node):
-            _rewrite_references(getattr(node, item.name), renamed)
-    elif isinstance(node, dict):
-        for value in node.values():
-            _rewrite_references(value, renamed)
+        return
+    if isinstance(node, dict):
+        children: Any = node.values()
     elif isinstance(node, list | tuple):
-        for value in node:
-            _rewrite_references(value, renamed)
+        children = node
+    else:
+        names = _FIELD_NAMES.get(type(node))
+        if names is None:
+            is_instance = dataclasses.is_dataclass(node) and not isinstance(node, type)
+            names = _FIELD_NAMES[type(node)] = (
+                tuple(item.name for item in dataclasses.fields(node)) if is_instance else ()
+            )
+        children = (getattr(node, name) for name in names)
+    for child in children:
+        if not isinstance(child, _LEAVES):
+            _rewrite_references(child, renamed)
 
 
 def _plain_generic_names(document: Any, schemas: dict[str, Schema]) -> dict[str, Schema]:
