@@ -20,6 +20,8 @@ from src.domain.games.gacha import DEFAULT_GACHA_CONFIG, Rarity
 from src.domain.games.play import GameStats, GameType, PlayerState
 from src.domain.games.random import RandomSource
 from src.domain.games.slot import DEFAULT_SLOT_CONFIG
+from src.domain.limits.events import RealityCheckDue
+from src.domain.limits.model import LimitReached
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import Currency, Movement
@@ -213,3 +215,54 @@ async def test_concurrent_runs_of_one_keyed_pull_pull_once(store: InMemoryStore)
     assert all(isinstance(outcome, AlreadyApplied) for outcome in outcomes if outcome not in pulled)
     assert (await _balances(store, user_id))[Currency.GEMS] == 1000 - pulled[0].cost
     assert (await _records(store, user_id, GameType.GACHA))[0] == 1
+
+
+# --- responsible gaming -----------------------------------------------------------------------------------------------
+
+
+async def test_the_play_time_limit_refuses_a_play_and_a_pause_gives_no_time_back(store: InMemoryStore) -> None:
+    user_id = await _player(store, coins=1000, gems=1000)
+    async with InMemoryUnitOfWork(store) as uow:
+        limits = await uow.limits.lock(user_id)
+        limits.request({"play_minutes_daily": 1, "reality_check_minutes": 1}, NOW)
+        await uow.limits.save(limits)
+        await uow.commit()
+    deps = _deps(store, spins(DEFAULT_SLOT_CONFIG, LOSING, LOSING, LOSING))
+    clock = deps.clock
+    assert isinstance(clock, FakeClock)
+
+    await place_spin(user_id, 10, deps)
+    clock.advance(40)
+    await place_spin(user_id, 10, deps)
+    clock.advance(30)  # 70 s of one sitting: the minute is reached
+    with pytest.raises(LimitReached) as refused:
+        await place_spin(user_id, 10, deps)
+    clock.advance(3600)
+    with pytest.raises(LimitReached):
+        await pull_gacha(user_id, 1, deps)
+
+    assert refused.value.details["resets_at"] == "2031-05-07T00:00:00+00:00"
+    assert (await _records(store, user_id, GameType.SLOT))[0] == 2
+    assert await _balances(store, user_id) == {Currency.COINS: 980, Currency.GEMS: 1000}
+    checks = [event for event in store.outbox if isinstance(event, RealityCheckDue)]
+    assert checks == []  # the sitting was 40 s of play when it last played: no minute yet
+
+
+async def test_the_play_past_each_reality_check_interval_records_the_sittings_totals(store: InMemoryStore) -> None:
+    user_id = await _player(store, coins=1000)
+    async with InMemoryUnitOfWork(store) as uow:
+        limits = await uow.limits.lock(user_id)
+        limits.request({"reality_check_minutes": 1}, NOW)
+        await uow.limits.save(limits)
+        await uow.commit()
+    deps = _deps(store, spins(DEFAULT_SLOT_CONFIG, *[LOSING] * 5))
+    clock = deps.clock
+    assert isinstance(clock, FakeClock)
+
+    for _ in range(4):  # 0, 40, 80 and 120 s: past one minute, then past two
+        await place_spin(user_id, 10, deps)
+        clock.advance(40)
+    checks = [event for event in store.outbox if isinstance(event, RealityCheckDue)]
+
+    assert [(c.session_minutes, c.net_coins, c.spent_cents) for c in checks] == [(1, -30, 0), (2, -40, 0)]
+    assert {c.session_started_at for c in checks} == {NOW}
