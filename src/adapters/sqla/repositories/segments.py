@@ -38,7 +38,8 @@ USERS = cast(Table, UserRow.__table__)
 PLAYS = cast(Table, GameHistoryRow.__table__)
 RFM_ORDER = [group.value for group in RfmGroup]
 
-# {days}: whole days from a timestamp to :now; {greatest}/{least}: the dialect's n-ary max/min
+# {days}: whole days from a timestamp to :now; {greatest}/{least}: the dialect's n-ary max/min. Sums of money are
+# cast back to BIGINT: PostgreSQL sums a bigint as numeric, and the LTV's division must truncate like the reference
 _PROFILE_SQL = """
 INSERT INTO player_profiles (
     user_id, rank, vip_tier, streak, rfm, ltv_cents, churn_risk, total_spent_cents, spent_30d_cents, purchases_30d,
@@ -72,8 +73,9 @@ FROM (
         FROM users u
         LEFT JOIN streaks s ON s.user_id = u.id
         LEFT JOIN (
-            SELECT user_id, SUM(amount_cents - refunded_cents) AS total,
-                SUM(CASE WHEN created_at >= :since_30d THEN amount_cents - refunded_cents ELSE 0 END) AS spent_30d,
+            SELECT user_id, CAST(SUM(amount_cents - refunded_cents) AS BIGINT) AS total,
+                CAST(SUM(CASE WHEN created_at >= :since_30d THEN amount_cents - refunded_cents ELSE 0 END) AS BIGINT)
+                    AS spent_30d,
                 SUM(CASE WHEN created_at >= :since_30d THEN 1 ELSE 0 END) AS purchases_30d,
                 MAX(created_at) AS last_purchase
             FROM purchase_transactions
