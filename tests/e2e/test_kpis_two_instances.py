@@ -28,7 +28,7 @@ from sqlalchemy import text
 from src.adapters.sqla.database import SqlaDatabase
 from src.domain.analytics.kpis import PeriodFigures
 from tests.support.api import ADMIN_PASSWORD, bearer, sign_up
-from tests.support.broker import Broker
+from tests.support.broker import Broker, running_broker
 from tests.support.env import TEST_REDIS_URL
 from tests.support.kpi_twins import pg_period_figures
 from tests.support.processes import PROJECT_ROOT, start_cli, two_instances
@@ -43,12 +43,8 @@ DELIVERY_DEADLINE_SECONDS = 90.0
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[Broker]:
-    started = Broker()
-    started.start()
-    try:
+    with running_broker() as started:
         yield started
-    finally:
-        started.close()
 
 
 def _pipeline_env(broker: Broker) -> dict[str, str]:

