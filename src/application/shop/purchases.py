@@ -90,9 +90,10 @@ async def buy(cmd: BuyGems, deps: PurchaseDeps) -> PurchaseResult:
     A key that already opened a purchase gets that purchase back (see purchase_keys), never a second charge."""
     _check_input(cmd)
     key_hash = None if cmd.idempotency_key is None else key_digest(cmd.idempotency_key)
-    if key_hash is not None and (earlier := await _opened_by_key(cmd, key_hash, deps)) is not None:
-        return earlier
-    tx, offer = await _priced(cmd, key_hash, deps)
+    earlier_or_priced = await _earlier_or_priced(cmd, key_hash, deps)
+    if isinstance(earlier_or_priced, PurchaseResult):
+        return earlier_or_priced
+    tx, offer = earlier_or_priced
     try:
         await _check_velocity(tx, deps)
         await _open(tx, offer, deps)
@@ -105,21 +106,36 @@ async def buy(cmd: BuyGems, deps: PurchaseDeps) -> PurchaseResult:
 
 async def _opened_by_key(cmd: BuyGems, key_hash: str, deps: PurchaseDeps) -> PurchaseResult | None:
     async with deps.uow_factory() as uow:
-        tx = await uow.transactions.get_by_key(cmd.user_id, key_hash)
-        if tx is None:
-            return None
-        check_same_purchase(tx, cmd.kind, cmd.offer_id, cmd.quantity, card_fingerprint(cmd.card_token))
-        if (refusal := final_refusal(tx)) is not None:
-            raise refusal
-        return PurchaseResult(tx, await _gem_balance(uow, tx), earlier=True)
+        return await _earlier(uow, cmd, key_hash)
 
 
-async def _priced(cmd: BuyGems, key_hash: str | None, deps: PurchaseDeps) -> tuple[PurchaseTransaction, Offer]:
+async def _earlier(uow: PurchaseUnitOfWork, cmd: BuyGems, key_hash: str) -> PurchaseResult | None:
+    tx = await uow.transactions.get_by_key(cmd.user_id, key_hash)
+    if tx is None:
+        return None
+    check_same_purchase(tx, cmd.kind, cmd.offer_id, cmd.quantity, card_fingerprint(cmd.card_token))
+    if (refusal := final_refusal(tx)) is not None:
+        raise refusal
+    return PurchaseResult(tx, await _gem_balance(uow, tx), earlier=True)
+
+
+async def _earlier_or_priced(
+    cmd: BuyGems, key_hash: str | None, deps: PurchaseDeps
+) -> PurchaseResult | tuple[PurchaseTransaction, Offer]:
+    """One read transaction for both: the purchase this key opened already, else a new pending one."""
+    async with deps.uow_factory() as uow:
+        if key_hash is not None and (earlier := await _earlier(uow, cmd, key_hash)) is not None:
+            return earlier
+        return await _priced(uow, cmd, key_hash, deps)
+
+
+async def _priced(
+    uow: PurchaseUnitOfWork, cmd: BuyGems, key_hash: str | None, deps: PurchaseDeps
+) -> tuple[PurchaseTransaction, Offer]:
     """A new pending transaction at the server's price now (with the promo, when usable)."""
     now = deps.clock.now()
-    async with deps.uow_factory() as uow:
-        offer = await find_offer(uow, cmd.kind, cmd.offer_id, cmd.user_id, now, deps.member_discount)
-        promo = await usable_promo(uow, cmd.promo_code, now)
+    offer = await find_offer(uow, cmd.kind, cmd.offer_id, cmd.user_id, now, deps.member_discount)
+    promo = await usable_promo(uow, cmd.promo_code, now)
     unit_price = discounted(offer.unit_price_cents, promo.discount_percent) if promo else offer.unit_price_cents
     tx = PurchaseTransaction.start(
         id=deps.ids.new_id(),
