@@ -184,6 +184,13 @@ async def test_a_custom_segment_previews_its_members_and_a_campaign_reaches_each
     assert sorted(claimed) == sorted(expected)
     assert sorted(inboxed) == sorted(expected)  # each member once, nobody else of the population
 
+    send = {"title": "Now", "channels": ["inbox"], "target": {"type": "segment", "value": name}}
+    sent = await client.post("/api/admin/notifications/send", json=send, headers=bearer(admin))
+    emailed = await client.post("/api/admin/email/trigger", json={"template": "welcome", "segment": f"segment:{name}"},
+                                headers=bearer(admin))  # fmt: skip
+    assert (sent.status_code, sent.json()["targeted"], sent.json()["inbox"]) == (200, 4, 4)
+    assert (emailed.status_code, emailed.json()["targeted"]) == (200, 4)
+
 
 @pytest.mark.parametrize(
     ("rule", "position"),
