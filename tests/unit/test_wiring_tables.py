@@ -99,6 +99,7 @@ def test_every_event_type_realtime_serves_reaches_it() -> None:
             "BattlePassLevelReached",
             "AchievementUnlocked",
             "MissionCompleted",
+            "RealityCheckDue",
         }
     )
 
