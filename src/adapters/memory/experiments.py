@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 from dataclasses import dataclass, field
+from typing import Any
 
 from src.adapters.memory.identity import Workspace, newest_first_page
 from src.application.shared.pagination import Page, Position
@@ -63,6 +64,10 @@ class InMemoryAssignmentRepository:
         self._workspace.working.assignments[key] = assignment
         return True
 
+    async def of_user(self, user_id: str) -> list[Assignment]:
+        visible = {**self._workspace.committed.assignments, **self._workspace.working.assignments}
+        return [a for (_, user), a in visible.items() if user == user_id]
+
 
 class InMemorySegmentMembership:
     """No segments are kept in memory: an audience is refused at creation, as the SQL adapter does for an unknown
@@ -72,4 +77,10 @@ class InMemorySegmentMembership:
         return False
 
     async def is_member(self, segment: str, user_id: str) -> bool:
+        return False
+
+    async def overrides_of(self, user_id: str) -> list[tuple[str, dict[str, Any]]]:
+        return []
+
+    async def set_params(self, segment: str, params: dict[str, Any] | None) -> bool:
         return False

@@ -25,6 +25,7 @@ from src.domain.liveops.experiments import (
     invalid,
     new_experiment,
 )
+from src.domain.liveops.remote_config import check_params
 from src.domain.shared.principal import Principal
 
 MAX_PARAMS_BYTES = 4096  # a variant's parameters as JSON: a banner, a bundle, a discount, not a document
@@ -80,6 +81,7 @@ def _check_params(variants: tuple[Variant, ...]) -> None:
     for index, variant in enumerate(variants):
         if len(json.dumps(variant.params, separators=(",", ":"))) > MAX_PARAMS_BYTES:
             raise invalid(f"variants[{index}].params", f"params are at most {MAX_PARAMS_BYTES} bytes of JSON")
+        check_params(variant.params, f"variants[{index}].params")  # only remote-config keys the server applies
 
 
 def _summary(experiment: Experiment) -> dict[str, Any]:

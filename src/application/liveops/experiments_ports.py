@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
@@ -38,6 +38,10 @@ class AssignmentRepository(Protocol):
         same player store one, and exactly one of them answers True."""
         ...
 
+    async def of_user(self, user_id: str) -> list[Assignment]:
+        """Every stored assignment of the player (any experiment state; the caller keeps the running ones)."""
+        ...
+
 
 class SegmentMembership(Protocol):
     """Segments as experiments see them (the segments feature owns the data)."""
@@ -45,6 +49,15 @@ class SegmentMembership(Protocol):
     async def exists(self, segment: str) -> bool: ...
 
     async def is_member(self, segment: str, user_id: str) -> bool: ...
+
+    async def overrides_of(self, user_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """(segment name, remote-config override) of the segments the player is a member of that have one, by
+        name."""
+        ...
+
+    async def set_params(self, segment: str, params: dict[str, Any] | None) -> bool:
+        """Set (None: clear) a segment's override; False when there is no such segment."""
+        ...
 
 
 class ExperimentUnitOfWork(UnitOfWork, Audited, Protocol):

@@ -11,9 +11,10 @@ from litestar.status_codes import HTTP_200_OK
 
 from src.application.liveops.deps import LiveOpsDeps
 from src.application.liveops.experiments import receive_variant
+from src.application.liveops.remote_config import player_config
 from src.domain.shared.principal import Principal
 from src.entrypoints.http.admin.experiments import provide_liveops
-from src.entrypoints.http.schemas.experiments import AssignIn, AssignmentOut
+from src.entrypoints.http.schemas.experiments import AssignIn, AssignmentOut, RemoteConfigOut
 
 PrincipalRequest = Request[Principal, Any, Any]
 ExperimentKey = Annotated[str, QueryParameter(name="experiment", min_length=1, max_length=64)]
@@ -37,3 +38,9 @@ class AbTestController(Controller):
     ) -> AssignmentOut:
         """The same as GET /variant, for clients that prefer a body."""
         return AssignmentOut.of(await receive_variant(request.user.user_id, data.experiment, liveops))
+
+    @get("/config", operation_id="abtest_config")
+    async def config(self, request: PrincipalRequest, liveops: NamedDependency[LiveOpsDeps]) -> RemoteConfigOut:
+        """The caller's effective remote config: running-experiment variant > segment override > default, with each
+        value's source. Records no exposure."""
+        return RemoteConfigOut.of(await player_config(request.user.user_id, liveops))

@@ -20,8 +20,8 @@ def experiment_body(**changes: Any) -> dict[str, Any]:
     return {
         "key": unique("exp").lower(),
         "variants": [
-            {"name": "control", "weight": 50, "params": {"banner": "default"}},
-            {"name": "bundle", "weight": 50, "params": {"banner": "bundle_10", "discount_percent": 10}},
+            {"name": "control", "weight": 50, "params": {"featured_banner": "default"}},
+            {"name": "bundle", "weight": 50, "params": {"featured_banner": "bundle_10", "discount_percent": 10}},
         ],
         "goal": "purchase",
         "starts_at": (now - timedelta(hours=1)).isoformat(),

@@ -49,7 +49,10 @@ async def test_get_and_post_give_the_same_sticky_variant_with_its_params(
     assert first.status_code == 200, first.text
     body = first.json()
     assert (body["experiment"], body["variant"]) == (experiment["key"], expected)
-    params = {"control": {"banner": "default"}, "bundle": {"banner": "bundle_10", "discount_percent": 10}}
+    params = {
+        "control": {"featured_banner": "default"},
+        "bundle": {"featured_banner": "bundle_10", "discount_percent": 10},
+    }
     assert body["params"] == params[expected]
     assert [r.json() for r in again] == [body] * 3
     assert await _exposures(pg_url, experiment["id"]) == {player["user"]["id"]: 1}

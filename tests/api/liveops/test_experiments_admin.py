@@ -26,7 +26,7 @@ async def test_an_admin_creates_lists_and_reads_an_experiment(client: Client, ad
         ("control", 50, True),
         ("bundle", 50, False),
     ]
-    assert created["variants"][1]["params"] == {"banner": "bundle_10", "discount_percent": 10}
+    assert created["variants"][1]["params"] == {"featured_banner": "bundle_10", "discount_percent": 10}
     assert (created["goal"], created["phase"], created["audience"], created["stopped_at"]) == ("spin", 1, None, None)
     detail = await client.get(f"{EXPERIMENTS}/{created['id']}", headers=bearer(admin))
     assert detail.json() == created
@@ -48,6 +48,11 @@ def _variants(*weights: Any) -> list[dict[str, Any]]:
     return [{"name": f"v{index}", "weight": weight} for index, weight in enumerate(weights)]
 
 
+def _params(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """A control and a treatment carrying these remote-config params."""
+    return [{"name": "a", "weight": 1}, {"name": "b", "weight": 1, "params": params}]
+
+
 @pytest.mark.parametrize(
     ("changes", "key"),
     [
@@ -64,6 +69,10 @@ def _variants(*weights: Any) -> list[dict[str, Any]]:
             {"variants": [{"name": "a", "weight": 1}, {"name": "b", "weight": 1, "params": {"x": "y" * 5000}}]},
             "variants[1].params",
         ),
+        ({"variants": _params({"odds": {"jackpot": 1}})}, "variants[1].params.odds"),
+        ({"variants": _params({"discount_percent": 91})}, "variants[1].params.discount_percent"),
+        ({"variants": _params({"discount_percent": 0})}, "variants[1].params.discount_percent"),
+        ({"variants": _params({"featured_banner": 5})}, "variants[1].params.featured_banner"),
         ({"key": "Has Spaces"}, "key"),
         ({"goal": "world_peace"}, "goal"),
         ({"starts_at": "tomorrow"}, "starts_at"),

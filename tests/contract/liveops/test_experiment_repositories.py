@@ -20,7 +20,7 @@ NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 
 
 def _experiment(minutes: int = 0) -> Experiment:
-    variants = (Variant("control", 1, {}), Variant("bundle", 3, {"banner": "b", "nested": {"off": [10, 20]}}))
+    variants = (Variant("control", 1, {}), Variant("bundle", 3, {"featured_banner": "b", "nested": {"off": [10, 20]}}))
     window = (NOW, NOW + timedelta(days=7))
     created = NOW + timedelta(minutes=minutes)
     return new_experiment(

@@ -26,7 +26,7 @@ from src.domain.shared.principal import Principal, Rank
 from tests.support.clocks import EPOCH, FakeClock
 
 ADMIN = Principal(user_id="admin-1", session_id="s-1", rank=Rank.STANDARD, is_admin=True)
-VARIANTS = (Variant("control", 1, {"banner": "a"}), Variant("bundle", 1, {"banner": "b"}))
+VARIANTS = (Variant("control", 1, {"featured_banner": "a"}), Variant("bundle", 1, {"featured_banner": "b"}))
 
 
 @dataclass

@@ -4,12 +4,13 @@ recompute jobs."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from src.adapters.sqla.models.base import Base
-from src.adapters.sqla.models.types import BigIntPrimaryKey, UtcDateTime
+from src.adapters.sqla.models.types import BigIntPrimaryKey, JsonDocument, UtcDateTime
 
 
 class PlayerProfileRow(Base):
@@ -47,6 +48,8 @@ class SegmentRow(Base):
     created_by: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     computed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # remote-config override for the segment's members (src/domain/liveops/remote_config.py); None: none set
+    params: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument, nullable=True)
 
 
 class SegmentMemberRow(Base):

@@ -120,6 +120,11 @@ class SqlaAssignmentRepository:
         )
         return (await self._db.execute(statement)).first() is not None
 
+    async def of_user(self, user_id: str) -> list[Assignment]:
+        statement = select(ASSIGNMENTS).where(ASSIGNMENTS.c.user_id == user_id)
+        rows = (await self._db.execute(statement)).all()
+        return [Assignment(r.experiment_id, r.user_id, r.variant, r.phase, r.assigned_at) for r in rows]
+
 
 class SqlaSegmentMembership:
     """Segments as experiments see them: the segments' tables (members as of the last recompute)."""
@@ -137,3 +142,19 @@ class SqlaSegmentMembership:
             select(member.user_id).where(member.segment_name == segment, member.user_id == user_id)
         )
         return found.first() is not None
+
+    async def overrides_of(self, user_id: str) -> list[tuple[str, dict[str, Any]]]:
+        member = MEMBERS.c
+        statement = (
+            select(SEGMENTS.c.name, SEGMENTS.c.params)
+            .join(MEMBERS, member.segment_name == SEGMENTS.c.name)
+            .where(member.user_id == user_id, SEGMENTS.c.params.is_not(None))
+            .order_by(SEGMENTS.c.name)
+        )
+        return [(row.name, row.params) for row in (await self._db.execute(statement)).all() if row.params]
+
+    async def set_params(self, segment: str, params: dict[str, Any] | None) -> bool:
+        result = await self._db.execute(
+            update(SEGMENTS).where(SEGMENTS.c.name == segment).values(params=params).returning(SEGMENTS.c.name)
+        )
+        return result.first() is not None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from src.application.liveops import segments
 from src.application.liveops.deps import LiveOpsDeps
+from src.application.liveops.remote_config import SetSegmentParams, set_segment_params
 from src.domain.shared.principal import Principal
 from src.entrypoints.http.schemas.segments import (
     RecomputeAcceptedOut,
@@ -17,6 +18,8 @@ from src.entrypoints.http.schemas.segments import (
     SegmentIn,
     SegmentListOut,
     SegmentOut,
+    SegmentParamsIn,
+    SegmentParamsOut,
     SegmentPreviewOut,
 )
 from src.entrypoints.http.security import client_info, container_of
@@ -48,6 +51,15 @@ class AdminSegmentController(Controller):
     async def preview(self, request: PrincipalRequest, name: FromPath[str]) -> SegmentPreviewOut:
         """How many players the segment's rule matches in the current profiles, and a sample of them."""
         return SegmentPreviewOut.of(await segments.preview_segment(name, _liveops(request)))
+
+    @put("/{name:str}/params", operation_id="admin_set_segment_params")
+    async def set_params(
+        self, request: PrincipalRequest, name: FromPath[str], data: JSONBody[SegmentParamsIn]
+    ) -> SegmentParamsOut:
+        """The segment's remote-config override (null clears it): applied to its members below their experiment
+        variant and above the defaults. The keys and values experiments accept, else 400; an unknown segment → 404."""
+        command = SetSegmentParams(request.user, client_info(request), name, data.params)
+        return SegmentParamsOut(segment=name, params=await set_segment_params(command, _liveops(request)))
 
     @post("/recompute", operation_id="admin_recompute_segments", status_code=HTTP_202_ACCEPTED)
     async def recompute(self, request: PrincipalRequest) -> RecomputeAcceptedOut:

@@ -9,6 +9,7 @@ import msgspec
 
 from src.application.liveops.experiments import ReceivedVariant
 from src.domain.liveops.experiments import MAX_VARIANTS, MAX_WEIGHT, Experiment, Goal, Variant
+from src.domain.liveops.remote_config import Resolved
 from src.domain.liveops.scorecard import SRM_ALPHA, Scorecard, VariantResult
 from src.entrypoints.http.schemas.identity import AwareDateTime, Struct
 
@@ -170,4 +171,21 @@ class AssignmentOut(Struct):
             variant=received.variant,
             params=received.params,
             assigned_at=received.assigned_at,
+        )
+
+
+class ParamSourceOut(Struct):
+    source: str  # experiment, segment or default
+    origin: str | None  # the experiment key or segment name
+
+
+class RemoteConfigOut(Struct):
+    params: dict[str, Any]
+    sources: dict[str, ParamSourceOut]
+
+    @classmethod
+    def of(cls, config: dict[str, Resolved]) -> RemoteConfigOut:
+        return cls(
+            params={key: r.value for key, r in config.items()},
+            sources={key: ParamSourceOut(source=r.source.value, origin=r.origin) for key, r in config.items()},
         )

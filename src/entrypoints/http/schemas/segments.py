@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -96,3 +96,12 @@ class RecomputeJobOut(Struct):
             changes=job.changes,
             error=job.error,
         )
+
+
+class SegmentParamsIn(Struct, forbid_unknown_fields=True):
+    params: dict[str, Any] | None  # remote-config keys (README: Remote config); null clears the override
+
+
+class SegmentParamsOut(Struct):
+    segment: str
+    params: dict[str, Any] | None
