@@ -5,7 +5,8 @@ segment reaching exactly its members, once each."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from src.adapters.sqla.models.notifications import CampaignDeliveryRow, NotificationRow
 from src.entrypoints.container import Container
-from tests.support.api import bearer, in_app
+from tests.support.api import bearer, in_app, sign_up
 from tests.support.players import days_ago, play_rows, purchase_row, user_row, write
 from tests.support.polling import eventually
 
@@ -235,3 +236,24 @@ async def test_names_are_checked_and_unknown_segments_are_refused_as_targets(
     assert (sent.status_code, sent.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
     assert (email.status_code, email.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
     assert job.status_code == 404
+
+
+async def test_an_experiment_can_be_limited_to_a_segment_and_only_its_members_take_part(
+    client: Client, admin: dict[str, Any], container: Container
+) -> None:
+    ids = await _seed(client, container, random.randint(10_000, 10**9))
+    outsider = await sign_up(client)
+    await _recompute(client, admin)
+    now = datetime.now(UTC)
+    window = {"starts_at": (now - timedelta(hours=1)).isoformat(), "ends_at": (now + timedelta(days=1)).isoformat()}
+    experiment = {"key": f"seg_{uuid.uuid4().hex[:10]}", "goal": "purchase", "audience": "Whale",
+                  "variants": [{"name": "control", "weight": 1}, {"name": "bundle", "weight": 1}],
+                  **window}  # fmt: skip
+
+    created = await client.post("/api/admin/experiments", json=experiment, headers=bearer(admin))
+    assigned = await client.post("/api/abtest/assign", json={"experiment": experiment["key"]}, headers=bearer(outsider))
+
+    assert created.status_code == 201, created.text
+    assert assigned.status_code in (200, 201), assigned.text
+    assert assigned.json()["variant"] is None  # not a Whale: the default, nothing recorded
+    assert (await _standing(client, admin, ids["whale"]))["rfm"] == "Whale"
