@@ -120,3 +120,18 @@ def test_create_admin_creates_then_resets_an_admin_who_can_log_in(tmp_path: Path
         )
     assert login.status_code == 200, login.text
     assert login.json()["user"]["is_admin"] is True
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [({"REDIS_URL": ""}, "REDIS_URL"), ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "ClickHouse server")],
+)
+def test_serve_with_several_workers_refuses_what_processes_cannot_share(
+    tmp_path: Path, env: dict[str, str], reason: str
+) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--workers", "2"], env={"VAR_DIR": str(tmp_path), **env})
+
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("casino-club: refusing to start: --workers above 1 needs")
+    assert reason in line

@@ -4,6 +4,7 @@ tables of jobs and event subscribers (`src.entrypoints.jobs`, `src.entrypoints.e
 
 from src.entrypoints.bootstrap.infra import (
     check_embedded_olap_free,
+    check_processes_can_share,
     ensure_vapid_key,
     job_failures,
     migrate_database,
@@ -16,6 +17,7 @@ from src.entrypoints.bootstrap.root import Profile, open_container
 __all__ = [
     "Profile",
     "check_embedded_olap_free",
+    "check_processes_can_share",
     "ensure_vapid_key",
     "job_failures",
     "migrate_database",

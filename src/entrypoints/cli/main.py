@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 import click
 import uvicorn
 from arq.worker import Worker
+from litestar import Litestar
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
@@ -20,6 +22,7 @@ from src.domain.shared.errors import DomainError
 from src.entrypoints.bootstrap import (
     Profile,
     check_embedded_olap_free,
+    check_processes_can_share,
     ensure_vapid_key,
     migrate_database,
     migrate_olap,
@@ -66,32 +69,55 @@ def vapid_key(settings: Settings) -> None:
     click.echo(ensure_vapid_key(settings))
 
 
+def served_app(settings: Settings | None = None) -> Litestar:
+    """The app as `casino-club serve` runs it; uvicorn's worker processes build it from here (settings from the
+    environment, as the parent read them)."""
+    app = create_app(settings)
+    app.on_startup.append(settle_garbage_collector)  # runs once the lifespan (pools, container) is up
+    return app
+
+
 @cli.command()
 @click.option("--host", default=None, help="Bind address (default: HOST setting).")
 @click.option("--port", default=None, type=int, help="Port (default: PORT setting).")
 @click.option("--migrate/--no-migrate", "run_migrations", default=False, help="Apply migrations first.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes on the one port (above 1: needs Redis and a ClickHouse server).",
+)
 @with_settings
-def serve(settings: Settings, host: str | None, port: int | None, run_migrations: bool) -> None:
+def serve(settings: Settings, host: str | None, port: int | None, run_migrations: bool, workers: int) -> None:
     """Serve the HTTP API with uvicorn."""
-    check_embedded_olap_free(settings)  # a second server on one VAR_DIR: one line, before anything starts
+    if workers > 1:
+        try:
+            check_processes_can_share(settings)
+        except SettingsError as exc:
+            click.echo(f"casino-club: refusing to start: {exc}", err=True)
+            sys.exit(2)
+    else:
+        check_embedded_olap_free(settings)  # a second server on one VAR_DIR: one line, before anything starts
     if run_migrations:
         migrate_database(settings)
     host, port = host or settings.host, port or settings.port
     click.echo(f"Casino-Club API on http://{host}:{port} — docs at http://{host}:{port}/docs", err=True)
-    app = create_app(settings)
-    app.on_startup.append(settle_garbage_collector)  # runs once the lifespan (pools, container) is up
     # no permessage-deflate: realtime frames are small JSON, and compressing each broadcast once per socket costs
     # CPU and a zlib context per connection; the protocol lets a broadcast write its frames without the ASGI chain
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        ws_per_message_deflate=False,
-        ws=RealtimeWebSocketProtocol,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": False,
+        "ws_per_message_deflate": False,
+        "ws": RealtimeWebSocketProtocol,
+    }
+    if workers > 1:
+        uvicorn.run("src.entrypoints.cli.main:served_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(served_app(settings), **options)
 
 
 async def _create_admin(settings: Settings, site_id: str, password: str) -> AdminAccount:
