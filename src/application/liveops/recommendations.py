@@ -3,7 +3,9 @@
 Candidates come from their owners' use cases (the shop's catalog and limited packages with the player's purchases,
 the player's missions, the games), are filtered here to what the player can buy or do right now, and ranked by
 src/domain/liveops/recommendations.py from the player's profile (RFM group, churn risk, signup age, spend) and their
-plays per game over the last 30 days. A player on a time-out or self-exclusion gets no recommendation at all.
+plays per game over the last 30 days. The player's remote-config `featured_banner` (their experiment variant,
+else their segment's override) leads the list when it names something they can buy. A player on a time-out or
+self-exclusion gets no recommendation at all.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from src.application.engagement.deps import MissionDeps
 from src.application.engagement.missions import list_missions
 from src.application.limits.controls import LimitsDeps, get_limits
 from src.application.liveops.deps import LiveOpsDeps
+from src.application.liveops.remote_config import player_config
 from src.application.shop.catalog import PricedItem, ShopDeps, list_catalog
 from src.application.shop.limited_packages import LimitedDeps, PlayerPackage, player_catalog
 from src.domain.games.play import GameType
@@ -56,7 +59,8 @@ async def personalized(user_id: str, rank: Rank, deps: RecommendationDeps) -> li
         return []
     player = await _player(user_id, now, deps.liveops)
     candidates = await _candidates(user_id, rank, now, deps)
-    return recommend(player, candidates)
+    featured = (await player_config(user_id, deps.liveops))["featured_banner"].value
+    return recommend(player, candidates, featured=featured)
 
 
 async def _player(user_id: str, now: datetime, deps: LiveOpsDeps) -> Player:

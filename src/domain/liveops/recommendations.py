@@ -79,7 +79,14 @@ def persona(player: Player) -> Persona:
     return Persona.REGULAR
 
 
-def recommend(player: Player, candidates: list[Candidate], limit: int = MAX_ITEMS) -> list[Recommendation]:
+FEATURED_REASON = "featured for you"
+
+
+def recommend(
+    player: Player, candidates: list[Candidate], limit: int = MAX_ITEMS, featured: str | None = None
+) -> list[Recommendation]:
+    """`featured`: the player's remote-config `featured_banner`; when it names one of the candidates (all of which
+    the player can buy or do) it leads the list, taking a place of its kind; otherwise it changes nothing."""
     who = persona(player)
     prices = sorted({c.price_cents for c in candidates if c.kind is Kind.SHOP_ITEM})
     scored = []
@@ -90,6 +97,10 @@ def recommend(player: Player, candidates: list[Candidate], limit: int = MAX_ITEM
             total = min(100, sum(points for points, _ in rules))
             scored.append(Recommendation(candidate.kind, candidate.id, candidate.title, reason, total))
     scored.sort(key=lambda r: (-r.score, r.kind.value, r.id))
+    lead = next((c for c in candidates if featured is not None and c.id == featured), None)
+    if lead is not None:
+        scored = [r for r in scored if (r.kind, r.id) != (lead.kind, lead.id)]
+        scored.insert(0, Recommendation(lead.kind, lead.id, lead.title, FEATURED_REASON, 100))
     taken: dict[Kind, int] = {}
     chosen = []
     for item in scored:  # a mix: at most PER_KIND of each kind, the best of each

@@ -120,3 +120,31 @@ async def test_published_odds_are_identical_across_variants(client: Client, admi
         seen = [(await client.get(url, headers=bearer(p))) for p in (control, treat)]
         assert [r.status_code for r in seen] == [200, 200], [r.text for r in seen]
         assert seen[0].json() == seen[1].json()
+
+
+async def test_recommendations_lead_with_the_variants_featured_item_only_when_buyable(
+    client: Client, admin: dict[str, Any]
+) -> None:
+    variants = [
+        {"name": "control", "weight": 1, "params": {"featured_banner": "gems_1200"}},
+        {"name": "treat", "weight": 1, "params": {"featured_banner": "gems_8000_vip"}},  # above a new player's rank
+    ]
+    experiment = await create_experiment(client, admin, variants=variants)
+    by_variant: dict[str, dict[str, Any]] = {}
+    for _ in range(40):
+        player = await sign_up(client)
+        url = f"/api/abtest/variant?experiment={experiment['key']}"
+        by_variant.setdefault((await client.get(url, headers=bearer(player))).json()["variant"], player)
+        if len(by_variant) == 2:
+            break
+    lists = {}
+    for name, player in by_variant.items():
+        response = await client.get("/api/recommend/personalized", headers=bearer(player))
+        assert response.status_code == 200, response.text
+        lists[name] = response.json()["items"]
+
+    assert (lists["control"][0]["id"], lists["control"][0]["reason"]) == ("gems_1200", "featured for you")
+    assert "gems_8000_vip" not in [item["id"] for item in lists["treat"]]
+    await client.post(f"{EXPERIMENTS}/{experiment['id']}/stop", headers=bearer(admin))
+    after = (await client.get("/api/recommend/personalized", headers=bearer(by_variant["control"]))).json()["items"]
+    assert "featured for you" not in [item["reason"] for item in after]

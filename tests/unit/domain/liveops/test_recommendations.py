@@ -35,3 +35,13 @@ def test_the_same_state_gives_the_same_list_in_any_candidate_order() -> None:
     player = Player(RfmGroup.MEDIUM, 20, 60, 500, {"slot": 3})
 
     assert recommend(player, CANDIDATES) == recommend(player, list(reversed(CANDIDATES)))
+
+
+def test_a_featured_candidate_leads_and_an_unknown_one_changes_nothing() -> None:
+    player = Player(RfmGroup.MEDIUM, 20, 60, 500, {"slot": 3})
+    plain = recommend(player, CANDIDATES)
+
+    featured = recommend(player, CANDIDATES, featured="big")
+    assert (featured[0].id, featured[0].reason) == ("big", "featured for you")
+    assert [r.id for r in featured].count("big") == 1
+    assert recommend(player, CANDIDATES, featured="not_a_candidate") == plain  # e.g. an item the player cannot buy
