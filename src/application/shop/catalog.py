@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -13,7 +13,7 @@ from src.application.shared.commands import AdminAction, ClientInfo
 from src.application.shared.ports import Clock, IdGenerator, UnitOfWork
 from src.domain.shared.errors import NotFound
 from src.domain.shared.principal import Principal
-from src.domain.shop.catalog import CatalogItem
+from src.domain.shop.catalog import CatalogItem, discounted
 
 
 class CatalogRepository(Protocol):
@@ -42,12 +42,34 @@ def no_member_discount(_vip_tier: int) -> int:
     return 0
 
 
+RemoteDiscount = Callable[[str], Awaitable[tuple[str, int] | None]]
+"""A player's id → (sku, percent) of the remote-config discount on one featured catalog item, or None (LiveOps'
+experiment > segment > default resolution, wired by the composition root). The listing and the buy path both price
+through `remote_price`, so the price charged is the price shown."""
+
+REMOTE_DISCOUNT_FLOOR_CENTS = 99  # a remote discount never takes an item below this (nor raises a cheaper one)
+
+
+async def no_remote_discount(_user_id: str) -> tuple[str, int] | None:
+    return None
+
+
+def remote_price(price_cents: int, sku: str, discount: tuple[str, int] | None) -> tuple[int, int]:
+    """(unit price, percent applied) after the remote discount when it targets this sku: applied after the item's
+    own and the VIP discount, before any promo code, clamped at REMOTE_DISCOUNT_FLOOR_CENTS."""
+    if discount is None or discount[0] != sku or not 1 <= discount[1] <= 90:
+        return price_cents, 0
+    final = max(discounted(price_cents, discount[1]), min(price_cents, REMOTE_DISCOUNT_FLOOR_CENTS))
+    return final, discount[1] if final < price_cents else 0  # a discount the floor cancelled is not shown
+
+
 @dataclass(frozen=True)
 class ShopDeps:
     uow_factory: Callable[[], ShopUnitOfWork]
     clock: Clock
     ids: IdGenerator
     member_discount: MemberDiscount = no_member_discount
+    remote_discount: RemoteDiscount = no_remote_discount
 
 
 @dataclass(frozen=True)
@@ -56,11 +78,14 @@ class PricedItem:
     final_price_cents: int  # what one unit costs this viewer now, before any promo code
     discount_active: bool
     member_discount_percent: int = 0  # the viewer's VIP discount, included in final_price_cents
+    remote_discount_percent: int = 0  # the viewer's remote-config discount, included in final_price_cents
 
 
-def price(item: CatalogItem, now: datetime, member_percent: int = 0) -> PricedItem:
-    final = item.final_price_cents(now, member_percent=member_percent)
-    return PricedItem(item, final, item.discount_active(now), member_percent)
+def price(
+    item: CatalogItem, now: datetime, member_percent: int = 0, remote: tuple[str, int] | None = None
+) -> PricedItem:
+    final, remote_percent = remote_price(item.final_price_cents(now, member_percent=member_percent), item.sku, remote)
+    return PricedItem(item, final, item.discount_active(now), member_percent, remote_percent)
 
 
 async def list_catalog(
@@ -72,7 +97,8 @@ async def list_catalog(
         items = await uow.catalog.list()
         viewer = None if viewer_id is None else await uow.users.get(viewer_id)
     member_percent = 0 if viewer is None else deps.member_discount(viewer.vip_tier)
-    return [price(item, now, member_percent) for item in items if item.enabled or include_disabled]
+    remote = None if viewer_id is None else await deps.remote_discount(viewer_id)
+    return [price(item, now, member_percent, remote) for item in items if item.enabled or include_disabled]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from src.application.shared.jobs import JobQueue
 from src.application.shared.ports import Cache, Clock, IdGenerator
-from src.application.shop.catalog import MemberDiscount, no_member_discount
+from src.application.shop.catalog import MemberDiscount, RemoteDiscount, no_member_discount, no_remote_discount
 from src.application.shop.fraud import VelocityLimits
 from src.application.shop.payments import PaymentGateway
 from src.application.shop.ports import PurchaseUnitOfWork
@@ -48,3 +48,4 @@ class PurchaseDeps:
     jobs: JobQueue
     config: PurchaseConfig
     member_discount: MemberDiscount = no_member_discount
+    remote_discount: RemoteDiscount = no_remote_discount

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from src.application.shop.catalog import MemberDiscount, no_member_discount
+from src.application.shop.catalog import MemberDiscount, no_member_discount, remote_price
 from src.application.shop.ports import PurchaseUnitOfWork
 from src.domain.shared.errors import NotFound, RankRequired
 from src.domain.shared.principal import Rank
@@ -33,16 +33,17 @@ async def find_offer(
     user_id: str,
     now: datetime,
     member_discount: MemberDiscount = no_member_discount,
+    remote: tuple[str, int] | None = None,
 ) -> Offer:
     """The offer as the server prices it now for this buyer; unknown → NOT_FOUND, off sale → DISABLED/WINDOW_CLOSED,
     above the player's current rank (read from the database, not the token) → RANK_REQUIRED. A catalog item is
     priced with the buyer's VIP discount (their stored tier, read here); limited packages are already special
-    prices and take none."""
+    prices and take none. `remote`: the buyer's remote-config discount (priced by the listing's `remote_price`)."""
     user = await uow.users.get(user_id)
     if user is None:
         raise NotFound("no such user")
     if kind is PurchaseKind.CATALOG:
-        offer = await _catalog_offer(uow, offer_id, now, member_discount(user.vip_tier))
+        offer = await _catalog_offer(uow, offer_id, now, member_discount(user.vip_tier), remote)
     else:
         offer = await _limited_offer(uow, offer_id, now)
     if not user.rank.at_least(offer.min_rank):
@@ -50,13 +51,15 @@ async def find_offer(
     return offer
 
 
-async def _catalog_offer(uow: PurchaseUnitOfWork, sku: str, now: datetime, member_percent: int) -> Offer:
+async def _catalog_offer(
+    uow: PurchaseUnitOfWork, sku: str, now: datetime, member_percent: int, remote: tuple[str, int] | None
+) -> Offer:
     item = await uow.catalog.get(sku)
     if item is None:
         raise NotFound("no such catalog item", details={"sku": sku})
     if not item.enabled:
         raise PackageDisabled
-    price = item.final_price_cents(now, member_percent=member_percent)
+    price, _ = remote_price(item.final_price_cents(now, member_percent=member_percent), item.sku, remote)
     return Offer(item.sku, price, item.currency, item.gems, item.min_rank)
 
 

@@ -122,19 +122,25 @@ async def _earlier(uow: PurchaseUnitOfWork, cmd: BuyGems, key_hash: str) -> Purc
 async def _earlier_or_priced(
     cmd: BuyGems, key_hash: str | None, deps: PurchaseDeps
 ) -> PurchaseResult | tuple[PurchaseTransaction, Offer]:
-    """One read transaction for both: the purchase this key opened already, else a new pending one."""
+    """One read transaction for both: the purchase this key opened already, else a new pending one. A catalog buy
+    first reads the buyer's remote-config discount (LiveOps' own read), the same one the listing priced with."""
+    remote = await deps.remote_discount(cmd.user_id) if cmd.kind is PurchaseKind.CATALOG else None
     async with deps.uow_factory() as uow:
         if key_hash is not None and (earlier := await _earlier(uow, cmd, key_hash)) is not None:
             return earlier
-        return await _priced(uow, cmd, key_hash, deps)
+        return await _priced(uow, cmd, key_hash, deps, remote)
 
 
 async def _priced(
-    uow: PurchaseUnitOfWork, cmd: BuyGems, key_hash: str | None, deps: PurchaseDeps
+    uow: PurchaseUnitOfWork,
+    cmd: BuyGems,
+    key_hash: str | None,
+    deps: PurchaseDeps,
+    remote: tuple[str, int] | None = None,
 ) -> tuple[PurchaseTransaction, Offer]:
     """A new pending transaction at the server's price now (with the promo, when usable)."""
     now = deps.clock.now()
-    offer = await find_offer(uow, cmd.kind, cmd.offer_id, cmd.user_id, now, deps.member_discount)
+    offer = await find_offer(uow, cmd.kind, cmd.offer_id, cmd.user_id, now, deps.member_discount, remote)
     promo = await usable_promo(uow, cmd.promo_code, now)
     unit_price = discounted(offer.unit_price_cents, promo.discount_percent) if promo else offer.unit_price_cents
     tx = PurchaseTransaction.start(

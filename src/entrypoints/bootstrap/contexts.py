@@ -30,13 +30,14 @@ from src.application.identity.session_state import SessionStateCache
 from src.application.identity.sessions import live_sessions
 from src.application.limits.controls import LimitsDeps
 from src.application.liveops.deps import LiveOpsDeps
+from src.application.liveops.remote_config import effective, player_config
 from src.application.notifications.deps import NotificationDeps
 from src.application.notifications.ports import PushSender
 from src.application.privacy.deps import PrivacyConfig, PrivacyDeps
 from src.application.realtime.hub import RealtimeHub
 from src.application.shared.jobs import JobQueue
 from src.application.shared.ports import Cache, Clock, InvalidationChannel
-from src.application.shop.catalog import ShopDeps
+from src.application.shop.catalog import RemoteDiscount, ShopDeps
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.payments import PaymentGateway
 from src.application.wallet.deps import WalletDeps
@@ -134,12 +135,25 @@ def missions(shared: Shared) -> MissionDeps:
     )
 
 
+def remote_discount(shared: Shared) -> RemoteDiscount:
+    """The shop's view of remote config: `discount_percent` on the player's `featured_banner` item only."""
+    deps = liveops(shared, None)
+
+    async def discount(user_id: str) -> tuple[str, int] | None:
+        params = effective(await player_config(user_id, deps))
+        featured, percent = params["featured_banner"], params["discount_percent"]
+        return None if featured is None or percent is None else (featured, percent)
+
+    return discount
+
+
 def shop(shared: Shared) -> ShopDeps:
     return ShopDeps(
         uow_factory=shared.uow_factory,
         clock=shared.clock,
         ids=SecretsIdGenerator(),
         member_discount=shop_discount_percent,
+        remote_discount=remote_discount(shared),
     )
 
 
@@ -153,6 +167,7 @@ def purchases(shared: Shared, gateway: PaymentGateway) -> PurchaseDeps:
         jobs=shared.jobs,
         config=configs.purchase_config(shared.settings),
         member_discount=shop_discount_percent,
+        remote_discount=remote_discount(shared),
     )
 
 

@@ -4,6 +4,7 @@ defaults, a stopped experiment stops applying at once, and published odds are th
 from __future__ import annotations
 
 import random
+import uuid
 from typing import Any
 
 import pytest
@@ -148,3 +149,40 @@ async def test_recommendations_lead_with_the_variants_featured_item_only_when_bu
     await client.post(f"{EXPERIMENTS}/{experiment['id']}/stop", headers=bearer(admin))
     after = (await client.get("/api/recommend/personalized", headers=bearer(by_variant["control"]))).json()["items"]
     assert "featured for you" not in [item["reason"] for item in after]
+
+
+async def _catalog(client: Client, player: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    response = await client.get("/api/shop/catalog", headers=bearer(player))
+    assert response.status_code == 200, response.text
+    return {item["sku"]: item for item in response.json()}
+
+
+async def test_a_variants_discount_on_its_featured_item_is_shown_and_charged_the_same(
+    client: Client, admin: dict[str, Any]
+) -> None:
+    params = {"featured_banner": "gems_550", "discount_percent": 20}
+    variants = [{"name": "control", "weight": 1, "params": params}, {"name": "same", "weight": 1, "params": params}]
+    experiment = await create_experiment(client, admin, variants=variants)
+    player, later, outsider = await sign_up(client), await sign_up(client), await sign_up(client)
+    for someone in (player, later):
+        received = await client.get(f"/api/abtest/variant?experiment={experiment['key']}", headers=bearer(someone))
+        assert received.json()["params"] == params
+
+    shown, plain = await _catalog(client, player), await _catalog(client, outsider)
+    item = shown["gems_550"]
+    expected = (plain["gems_550"]["final_price_cents"] * 80 + 50) // 100
+    assert (item["final_price_cents"], item["remote_discount_percent"]) == (expected, 20)
+    assert shown["gems_100"] == plain["gems_100"]  # only the featured item is discounted
+    body = {"sku": "gems_550", "card_token": "tok_visa", "quantity": 2}
+    key = {"idempotency-key": uuid.uuid4().hex}
+    bought = await client.post("/api/shop/buy", json=body, headers={**bearer(player), **key})
+    assert bought.status_code == 200, bought.text
+    assert (bought.json()["status"], bought.json()["amount_cents"]) == ("captured", 2 * item["final_price_cents"])
+
+    # a first purchase can raise the buyer's VIP tier, so the stop is checked on an assigned player who bought nothing
+    await client.post(f"{EXPERIMENTS}/{experiment['id']}/stop", headers=bearer(admin))
+    assert (await _catalog(client, later))["gems_550"] == plain["gems_550"]
+    again = await client.post(
+        "/api/shop/buy", json=body, headers={**bearer(later), "idempotency-key": uuid.uuid4().hex}
+    )
+    assert again.json()["amount_cents"] == 2 * plain["gems_550"]["final_price_cents"]

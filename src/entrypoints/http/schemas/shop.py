@@ -28,6 +28,7 @@ class CatalogItemOut(Struct):
     min_rank: str
     enabled: bool
     vip_discount_percent: int = 0  # the caller's VIP discount, already in final_price_cents
+    remote_discount_percent: int = 0  # the caller's remote-config (experiment/segment) discount, already in it
 
     @classmethod
     def of(cls, priced: PricedItem) -> CatalogItemOut:
@@ -46,6 +47,7 @@ class CatalogItemOut(Struct):
             min_rank=item.min_rank.value,
             enabled=item.enabled,
             vip_discount_percent=priced.member_discount_percent,
+            remote_discount_percent=priced.remote_discount_percent,
         )
 
 
