@@ -3,6 +3,7 @@ primary key decides concurrent first assignments, so exactly one of them stores 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,10 @@ class InMemoryExperimentRepository:
         if for_update:
             await self._workspace.lock_row("experiments", experiment_id)
         return deepcopy(self._workspace.working.experiments.get(experiment_id))
+
+    async def get_many(self, experiment_ids: Sequence[str]) -> list[Experiment]:
+        stored = self._workspace.working.experiments
+        return [deepcopy(stored[i]) for i in dict.fromkeys(experiment_ids) if i in stored]
 
     async def by_key(self, key: str) -> Experiment | None:
         found = (e for e in self._workspace.working.experiments.values() if e.key == key)

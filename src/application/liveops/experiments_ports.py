@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from src.application.shared.audit import Audited
@@ -17,6 +18,10 @@ class ExperimentRepository(Protocol):
 
     async def get(self, experiment_id: str, *, for_update: bool = False) -> Experiment | None:
         """`for_update`: hold the row until the transaction ends (phase changes and stops queue up)."""
+        ...
+
+    async def get_many(self, experiment_ids: Sequence[str]) -> list[Experiment]:
+        """Those of the ids that exist, in one read (a player's assignments name several)."""
         ...
 
     async def by_key(self, key: str) -> Experiment | None: ...

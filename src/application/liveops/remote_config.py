@@ -23,9 +23,10 @@ async def player_config(user_id: str, deps: ExperimentDeps) -> dict[str, Resolve
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
         assignments = await uow.assignments.of_user(user_id)
+        found = {e.id: e for e in await uow.experiments.get_many([a.experiment_id for a in assignments])}
         running = []
         for assignment in assignments:
-            experiment = await uow.experiments.get(assignment.experiment_id)
+            experiment = found.get(assignment.experiment_id)
             if experiment is not None and experiment.status(now) is ExperimentStatus.RUNNING:
                 running.append((experiment, assignment.variant))
         overrides = await uow.segment_members.overrides_of(user_id)

@@ -47,6 +47,18 @@ async def test_experiments_read_back_equal_by_id_and_key(uow_factory: UnitOfWork
     assert missing is None
 
 
+async def test_many_are_read_at_once_and_unknown_ids_are_left_out(uow_factory: UnitOfWorkFactory) -> None:
+    first, second, third = _experiment(), _experiment(1), _experiment(2)
+    await _add(uow_factory, first, second, third)
+
+    async with uow_factory() as sut:
+        found = await sut.experiments.get_many([third.id, str(uuid.uuid4()), first.id])
+        none = await sut.experiments.get_many([])
+
+    assert sorted(found, key=lambda e: e.id) == sorted([first, third], key=lambda e: e.id)
+    assert none == []
+
+
 async def test_a_new_phase_and_a_stop_are_saved(uow_factory: UnitOfWorkFactory) -> None:
     experiment = _experiment()
     await _add(uow_factory, experiment)

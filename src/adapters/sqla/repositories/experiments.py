@@ -4,6 +4,7 @@ exposure; the others wait for it on the key and then read its row."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -74,6 +75,12 @@ class SqlaExperimentRepository:
         statement = select(EXPERIMENTS).where(EXPERIMENTS.c.id == experiment_id)
         row = (await self._db.execute(statement.with_for_update() if for_update else statement)).first()
         return None if row is None else experiment_of(row)
+
+    async def get_many(self, experiment_ids: Sequence[str]) -> list[Experiment]:
+        if not experiment_ids:
+            return []
+        statement = select(EXPERIMENTS).where(EXPERIMENTS.c.id.in_(list(experiment_ids)))
+        return [experiment_of(row) for row in (await self._db.execute(statement)).all()]
 
     async def by_key(self, key: str) -> Experiment | None:
         row = (await self._db.execute(select(EXPERIMENTS).where(EXPERIMENTS.c.key == key))).first()
