@@ -22,6 +22,7 @@ from tests.bench import (
     http_bench,
     kpi_bench,
     login_bench,
+    mixed_bench,
     pipeline_bench,
     segment_bench,
     spin_bench,
@@ -38,6 +39,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     pipeline_bench,
     experiment_bench,
     segment_bench,
+    mixed_bench,
 )
 
 

@@ -4,10 +4,10 @@ the suite runs as root (`make test` calls this before the suite; the browser fix
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from tests.support.apt import ensure_debian_package
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 HINT = "install Debian's package: apt-get install -y chromium (or set CHROMIUM_PATH)"
@@ -17,12 +17,7 @@ def ensure_chromium() -> Path | None:
     """The browser's path, installing the Debian package first if it is missing and we may; None if impossible."""
     if CHROMIUM.exists():
         return CHROMIUM
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": False}
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        if subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, **quiet).returncode != 0:  # type: ignore[call-overload]
-            subprocess.run(["apt-get", "update", "-qq"], env=env, **quiet)  # type: ignore[call-overload]
-            subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, **quiet)  # type: ignore[call-overload]
+    ensure_debian_package("chromium", "chromium")
     return CHROMIUM if CHROMIUM.exists() else None
 
 
