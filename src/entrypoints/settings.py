@@ -67,6 +67,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     kafka_idempotent_producer: bool = True  # off only for brokers that lack InitProducerId v0 (the tests' tansu)
     kafka_consumer_batch_size: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 2000  # events per OLAP insert
     clickhouse_dsn: str = ""
+    # false: the app opens no OLAP store (analytics reads answer 503, /ready leaves it out) and its events reach the
+    # store through Kafka: with the embedded store, `casino-club consume` owns it and servers may run several processes
+    olap_in_app: bool = True
     smtp_url: str | None = None
     jwt_secret: str = DEV_JWT_SECRET
     jwt_expire_minutes: int = 30
@@ -147,6 +150,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             ZoneInfo(self.streak_timezone)
         except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a directory, a name too long
             raise ValueError(f"STREAK_TIMEZONE {self.streak_timezone!r} is not an IANA time zone name") from exc
+        if not self.olap_in_app and not self.kafka_bootstrap_servers:
+            # the app's own writer is the only other way events reach the OLAP store
+            raise ValueError(
+                "OLAP_IN_APP=false needs KAFKA_BOOTSTRAP_SERVERS (events reach the OLAP store through Kafka)"
+            )
 
     @property
     def is_production(self) -> bool:

@@ -145,6 +145,15 @@ def test_a_streak_timezone_that_is_not_an_iana_name_is_a_settings_error(name: st
         load_settings({"STREAK_TIMEZONE": name}, env_file=None)
 
 
+def test_the_app_leaves_the_olap_store_to_another_process_only_when_events_go_through_kafka() -> None:
+    assert load_settings({}, env_file=None).olap_in_app is True
+    sut = load_settings({"OLAP_IN_APP": "false", "KAFKA_BOOTSTRAP_SERVERS": "broker:9092"}, env_file=None)
+    assert sut.olap_in_app is False
+
+    with pytest.raises(SettingsError, match="OLAP_IN_APP=false needs KAFKA_BOOTSTRAP_SERVERS"):
+        load_settings({"OLAP_IN_APP": "false"}, env_file=None)
+
+
 def test_empty_optional_values_mean_unset_and_lists_are_comma_separated() -> None:
     sut = load_settings(
         {

@@ -78,11 +78,15 @@ def leaderboard_on(redis: Redis | None, settings: Settings) -> Leaderboard:
 
 def check_processes_can_share(settings: Settings) -> None:
     """Several server processes need what they share outside them: Redis (sessions, locks, the relay's lease,
-    realtime) and an OLAP store other processes can open (the embedded one admits one process)."""
+    realtime) and an OLAP store other processes can open, or none in the app (the embedded one admits one
+    process)."""
     if not settings.redis_url:
         raise SettingsError("--workers above 1 needs REDIS_URL (each process would keep its own state)")
-    if chdb_directory(settings.clickhouse_dsn) is not None:
-        raise SettingsError("--workers above 1 needs a ClickHouse server (CLICKHOUSE_DSN): chDB admits one process")
+    if settings.olap_in_app and chdb_directory(settings.clickhouse_dsn) is not None:
+        raise SettingsError(
+            "--workers above 1 needs a ClickHouse server (CLICKHOUSE_DSN) or OLAP_IN_APP=false with Kafka (the "
+            "embedded store is then `casino-club consume`'s): chDB admits one process"
+        )
 
 
 def check_embedded_olap_free(settings: Settings) -> None:

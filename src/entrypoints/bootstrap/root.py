@@ -33,9 +33,10 @@ from src.entrypoints.settings import Settings
 
 
 class Profile(Enum):
-    """What a process opens. SERVER: the app (OLAP too, since /ready checks it; background work on a Redis client
-    of its own). WORKER: as the server, without OLAP (embedded, chDB admits one process). COMMAND: a one-shot CLI
-    command: one Redis client, no OLAP, no push client, realtime in memory (it never runs the relay)."""
+    """What a process opens. SERVER: the app (OLAP too unless OLAP_IN_APP=false, since /ready checks it; background
+    work on a Redis client of its own). WORKER: as the server, without OLAP (embedded, chDB admits one process).
+    COMMAND: a one-shot CLI command: one Redis client, no OLAP, no push client, realtime in memory (it never runs the
+    relay)."""
 
     SERVER = "server"
     WORKER = "worker"
@@ -73,7 +74,7 @@ async def _open_clients(settings: Settings, profile: Profile, stack: AsyncExitSt
     background = redis if profile is Profile.COMMAND else await infra.open_redis(settings, stack)
     cache = infra.cache_on(redis, settings)
     probes: list[HealthProbe] = [SqlaDatabaseProbe(database), CacheProbe(cache)]
-    olap = await infra.open_olap(settings, stack) if profile is Profile.SERVER else None
+    olap = await infra.open_olap(settings, stack) if profile is Profile.SERVER and settings.olap_in_app else None
     if olap is not None:
         probes.append(ClickHouseProbe(olap))
     realtime = None if profile is Profile.COMMAND else background

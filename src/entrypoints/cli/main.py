@@ -86,7 +86,7 @@ def served_app(settings: Settings | None = None) -> Litestar:
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Server processes on the one port (above 1: needs Redis and a ClickHouse server).",
+    help="Server processes on the one port (above 1: needs Redis, and a ClickHouse server or OLAP_IN_APP=false).",
 )
 @with_settings
 def serve(settings: Settings, host: str | None, port: int | None, run_migrations: bool, workers: int) -> None:
@@ -97,7 +97,7 @@ def serve(settings: Settings, host: str | None, port: int | None, run_migrations
         except SettingsError as exc:
             click.echo(f"casino-club: refusing to start: {exc}", err=True)
             sys.exit(2)
-    else:
+    elif settings.olap_in_app:
         check_embedded_olap_free(settings)  # a second server on one VAR_DIR: one line, before anything starts
     if run_migrations:
         migrate_database(settings)

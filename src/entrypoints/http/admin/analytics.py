@@ -31,7 +31,7 @@ WindowHours = Annotated[int | None, QueryParameter(name="window_hours", descript
 
 def _olap(request: Request[Any, Any, Any]) -> OlapStore:
     olap = container_of(request).olap
-    if olap is None:  # only the server opens the OLAP store
+    if olap is None:  # only the server opens the OLAP store, and not with OLAP_IN_APP=false
         raise DependencyUnavailable("olap store")
     return olap
 
