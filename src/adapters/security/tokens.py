@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from src.domain.shared.principal import Principal
 _ALGORITHM = "HS256"
 _ACCESS = "access"
 _REQUIRED_CLAIMS = ["exp", "iat", "sub", "sid", "jti", "typ"]
+VERIFIED_TOKENS_KEPT = 20_000  # ~8 MB at most; a client sends its token with every request for up to its TTL
 
 
 def key_id(secret: str) -> str:
@@ -36,6 +38,7 @@ class PyJwtTokenService:
         access_ttl_seconds: int = 1800,
         leeway_seconds: int = 10,
         issuer: str = "casino-club",
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         if not secret:
             raise ValueError("the token secret must not be empty")
@@ -46,6 +49,10 @@ class PyJwtTokenService:
         self._ttl = access_ttl_seconds
         self._leeway = leeway_seconds
         self._issuer = issuer
+        self._wall_clock = wall_clock  # PyJWT's clock by default: a kept token expires when a fresh one would
+        # token → (subject, session, exp) of tokens whose signature and claims were checked once: the same string
+        # cannot carry other claims, so only its expiry is left to check (the session's revocation is checked apart)
+        self._verified: dict[str, tuple[str, str, int]] = {}
 
     def issue_access(self, principal: Principal, now: datetime) -> IssuedToken:
         if now.tzinfo is None:
@@ -67,6 +74,27 @@ class PyJwtTokenService:
         return IssuedToken(token=token, expires_in=self._ttl)
 
     def read_access(self, token: str) -> tuple[str, str]:
+        """(user id, session id) of a valid access token. Decoding costs more than the rest of a one-row read, so a
+        token verified once is kept until it expires."""
+        kept = self._verified.get(token)
+        if kept is not None:
+            subject, session_id, expires_at = kept
+            if self._expired(expires_at):
+                self._verified.pop(token, None)
+                raise TokenExpired
+            return subject, session_id
+        subject, session_id, expires_at = self._verify(token)
+        if self._expired(expires_at):
+            raise TokenExpired
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            self._verified.clear()  # cheaper than tracking recency, and a cleared token is only decoded once more
+        self._verified[token] = (subject, session_id, expires_at)
+        return subject, session_id
+
+    def _expired(self, expires_at: int) -> bool:
+        return self._wall_clock() >= expires_at + self._leeway
+
+    def _verify(self, token: str) -> tuple[str, str, int]:
         try:
             claims = jwt.decode(
                 token,
@@ -80,10 +108,10 @@ class PyJwtTokenService:
             raise TokenExpired from e
         except jwt.PyJWTError as e:
             raise Unauthorized from e
-        subject, session_id = claims["sub"], claims["sid"]
+        subject, session_id, expires_at = claims["sub"], claims["sid"], claims["exp"]
         if claims["typ"] != _ACCESS or not isinstance(subject, str) or not isinstance(session_id, str):
             raise Unauthorized
-        return subject, session_id
+        return subject, session_id, int(expires_at)
 
     def new_refresh_token(self) -> tuple[str, str]:
         token = secrets.token_urlsafe(32)

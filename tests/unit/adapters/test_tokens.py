@@ -219,3 +219,60 @@ def test_refresh_hash_is_stable_across_instances_and_secrets() -> None:
     assert PyJwtTokenService(SECRET).hash_refresh_token(token) == PyJwtTokenService(OTHER_SECRET).hash_refresh_token(
         token
     )
+
+
+class _WallClock:
+    def __init__(self) -> None:
+        self.seconds = datetime.now(UTC).timestamp()
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+def test_a_token_verified_once_is_not_decoded_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    sut = PyJwtTokenService(SECRET)
+    token = sut.issue_access(make_principal(), datetime.now(UTC)).token
+    sut.read_access(token)
+    decodes: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **kw: decodes.append("decode") or real_decode(*a, **kw))
+
+    answers = [sut.read_access(token) for _ in range(3)]
+
+    assert (answers, decodes) == ([("user-1", "session-1")] * 3, [])
+
+
+def test_a_kept_token_expires_when_a_fresh_one_would() -> None:
+    clock = _WallClock()
+    sut = PyJwtTokenService(SECRET, access_ttl_seconds=60, leeway_seconds=10, wall_clock=clock)
+    token = sut.issue_access(make_principal(), datetime.fromtimestamp(clock.seconds, UTC)).token
+    assert sut.read_access(token) == ("user-1", "session-1")
+
+    clock.seconds += 60 + 9  # inside the leeway: still good
+    assert sut.read_access(token) == ("user-1", "session-1")
+    clock.seconds += 2
+    with pytest.raises(TokenExpired):
+        sut.read_access(token)
+    with pytest.raises(TokenExpired):  # and stays expired, kept or not
+        sut.read_access(token)
+
+
+@pytest.mark.parametrize("tamper", [_flip_middle_char, _swap_subject])
+def test_a_tampered_copy_of_a_kept_token_is_still_unauthorized(sut: PyJwtTokenService, tamper: Any) -> None:
+    token = sut.issue_access(make_principal(), datetime.now(UTC)).token
+    sut.read_access(token)
+
+    with pytest.raises(Unauthorized):
+        sut.read_access(tamper(token))
+
+
+def test_past_the_bound_the_kept_tokens_are_dropped_and_each_still_verifies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("src.adapters.security.tokens.VERIFIED_TOKENS_KEPT", 2)
+    sut = PyJwtTokenService(SECRET)
+    tokens = [sut.issue_access(make_principal(), datetime.now(UTC)).token for _ in range(5)]
+
+    first = [sut.read_access(token) for token in tokens]
+    again = [sut.read_access(token) for token in tokens]
+
+    assert first == again == [("user-1", "session-1")] * 5
+    assert len(sut._verified) <= 2
