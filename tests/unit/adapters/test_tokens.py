@@ -235,7 +235,12 @@ def test_a_token_verified_once_is_not_decoded_again(monkeypatch: pytest.MonkeyPa
     sut.read_access(token)
     decodes: list[str] = []
     real_decode = jwt.decode
-    monkeypatch.setattr(jwt, "decode", lambda *a, **kw: decodes.append("decode") or real_decode(*a, **kw))
+
+    def counted_decode(*args: Any, **kwargs: Any) -> Any:
+        decodes.append("decode")
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted_decode)
 
     answers = [sut.read_access(token) for _ in range(3)]
 
