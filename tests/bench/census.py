@@ -10,75 +10,26 @@ counts do not depend on what else the machine runs, so they compare commits exac
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-import asyncpg.prepared_stmt
 import httpx
 from litestar import Litestar
-from redis.asyncio.client import Pipeline, Redis
 
 from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
 from tests.bench.backends import throwaway_backends
 from tests.support.processes import PROJECT_ROOT
+from tests.support.round_trips import counted, instrumented
 
 REQUESTS = 20  # of each kind, after one warm-up each; the averages are what one request costs
 PASSWORD = "plum-orbit-canyon-42"
 RESULTS_PATH = PROJECT_ROOT / "var" / "bench" / "census.json"
-
-_bucket: contextvars.ContextVar[Counter[str] | None] = contextvars.ContextVar("census_bucket", default=None)
-
-
-def _counting(kind: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    async def counted(*args: Any, **kwargs: Any) -> Any:
-        bucket = _bucket.get()
-        if bucket is not None:
-            bucket[kind] += 1
-        return await method(*args, **kwargs)
-
-    return counted
-
-
-@contextmanager
-def _instrumented() -> Iterator[None]:
-    """Every asyncpg round trip that runs a statement, every Redis command and pipeline, counted per bucket."""
-    patched: list[tuple[Any, str, Any]] = []
-    targets = [
-        (asyncpg.Connection, name, "statements") for name in ("execute", "executemany", "fetch", "fetchrow", "fetchval")
-    ]
-    targets += [
-        (asyncpg.prepared_stmt.PreparedStatement, name, "statements")
-        for name in ("fetch", "fetchrow", "fetchval", "executemany")
-    ]
-    targets += [(Redis, "execute_command", "redis_commands"), (Pipeline, "execute", "redis_round_trips")]
-    for owner, name, kind in targets:
-        original = owner.__dict__[name]
-        patched.append((owner, name, original))
-        setattr(owner, name, _counting(kind, original))
-    try:
-        yield
-    finally:
-        for owner, name, original in patched:
-            setattr(owner, name, original)
-
-
-async def _counted(action: Callable[[], Awaitable[Any]]) -> Counter[str]:
-    bucket: Counter[str] = Counter()
-    token = _bucket.set(bucket)
-    try:
-        await action()
-    finally:
-        _bucket.reset(token)
-    return bucket
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -127,8 +78,8 @@ async def _census(app: Litestar, client: httpx.AsyncClient) -> dict[str, dict[st
         await relay.drain(max_passes=100)
         total: Counter[str] = Counter()
         for _ in range(REQUESTS):
-            total += await _counted(lambda send=send, name=name: _checked(send(client), name))
-        deferred = await _counted(lambda: relay.drain(max_passes=100))
+            total += await counted(lambda send=send, name=name: _checked(send(client), name))
+        deferred = await counted(lambda: relay.drain(max_passes=100))
         figures[name] = {
             **{kind: round(count / REQUESTS, 2) for kind, count in sorted(total.items())},
             **{f"deferred_{kind}": round(count / REQUESTS, 2) for kind, count in sorted(deferred.items())},
@@ -144,7 +95,7 @@ async def _checked(response: Awaitable[Any], name: str) -> None:
 async def _run_census(env: dict[str, str]) -> dict[str, dict[str, float]]:
     # the relay runs only when asked (drain), so its work is counted apart from the requests'
     settings = load_settings({**env, "OUTBOX_RELAY_IN_APP": "false"}, env_file=None)
-    with _instrumented():
+    with instrumented():
         app = create_app(settings)
         # the app's lifespan and requests on this loop and in the caller's context (a test client would run them
         # in a thread of its own, out of reach of the context variable)

@@ -3,16 +3,17 @@ workspace's row locks where SQL takes row locks (the player, an event id's uniqu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from src.adapters.memory.engagement import EngagementTables
 from src.adapters.memory.identity import Workspace
 from src.application.engagement.ports import MissionKey
-from src.domain.engagement.achievements import AchievementDefinition, AchievementProgress
+from src.domain.engagement import achievements, missions
+from src.domain.engagement.achievements import AchievementCount, AchievementDefinition, AchievementProgress
 from src.domain.engagement.errors import DefinitionExists
-from src.domain.engagement.missions import MissionDefinition, MissionProgress
+from src.domain.engagement.missions import MissionCount, MissionDefinition, MissionProgress
 
 
 class InMemoryDefinitionRepository:
@@ -66,13 +67,14 @@ class InMemoryProgressRepository:
     def _tables(self) -> EngagementTables:
         return self._workspace.working
 
-    async def lock_player(self, user_id: str) -> None:
-        await self._workspace.lock_row("progress_players", user_id)
-        self._tables.progress_players[user_id] = True
+    async def lock_players(self, user_ids: Sequence[str]) -> None:
+        for user_id in sorted(user_ids):
+            await self._workspace.lock_row("progress_players", user_id)
+            self._tables.progress_players[user_id] = True
 
-    async def first_seen(self, user_id: str, event_ids: Sequence[str], now: datetime) -> set[str]:
+    async def first_seen(self, events: Mapping[str, str], now: datetime) -> set[str]:
         fresh = set()
-        for event_id in event_ids:
+        for event_id, user_id in events.items():
             await self._workspace.lock_row("progress_events", event_id)
             if self._tables.progress_events.get(event_id) is None:  # never counted, or forgotten (a tombstone)
                 self._tables.progress_events[event_id] = (user_id, now)
@@ -83,14 +85,19 @@ class InMemoryProgressRepository:
         rows = self._tables.mission_progress
         return {key: rows[(user_id, *key)] for key in keys if (user_id, *key) in rows}
 
-    async def save_missions(self, rows: Sequence[MissionProgress], now: datetime) -> None:
-        for row in rows:
-            key = (row.user_id, row.mission_id, row.period_key)
+    async def count_missions(self, counts: Sequence[MissionCount], now: datetime) -> list[tuple[str, MissionKey]]:
+        completed = []
+        for count in counts:
+            key = (count.user_id, count.mission_id, count.period_key)
             await self._workspace.lock_row("mission_progress", key)
             stored = self._tables.mission_progress.get(key)
-            completed_at = row.completed_at if stored is None else stored.completed_at or row.completed_at
-            claimed_at = None if stored is None else stored.claimed_at  # a claim is the claim's to write
-            self._tables.mission_progress[key] = replace(row, completed_at=completed_at, claimed_at=claimed_at)
+            after = missions.counted(count, stored, now)
+            if after is None or after == stored:
+                continue
+            self._tables.mission_progress[key] = after
+            if missions.completes(stored, after):
+                completed.append((count.user_id, (count.mission_id, count.period_key)))
+        return completed
 
     async def claim_mission(self, user_id: str, key: MissionKey, now: datetime) -> bool:
         row_key = (user_id, *key)
@@ -104,15 +111,31 @@ class InMemoryProgressRepository:
     async def achievements_of(self, user_id: str) -> dict[str, AchievementProgress]:
         return {key[1]: row for key, row in self._tables.achievement_progress.items() if key[0] == user_id}
 
-    async def save_achievements(self, rows: Sequence[AchievementProgress], now: datetime) -> None:
+    async def count_achievements(
+        self, counts: Sequence[AchievementCount], definitions: Sequence[AchievementDefinition], now: datetime
+    ) -> dict[str, dict[str, AchievementProgress]]:
+        table, touched = self._tables.achievement_progress, {}
+        for count in counts:
+            key = (count.user_id, count.achievement_id)
+            await self._workspace.lock_row("achievement_progress", key)
+            touched[key] = table[key] = achievements.counted(count, table.get(key))
+        rows: dict[str, dict[str, AchievementProgress]] = {user_id: {} for user_id, _ in touched}
+        for (user_id, achievement_id), row in (self._workspace.committed.achievement_progress | touched).items():
+            if user_id in rows:  # untouched rows as last committed, as a statement reads them
+                rows[user_id][achievement_id] = row
+        candidates = {user_id: achievements.unlock_candidates(found, definitions) for user_id, found in rows.items()}
+        return {user_id: found for user_id, found in candidates.items() if found}
+
+    async def unlock_achievements(self, rows: Sequence[AchievementProgress], now: datetime) -> None:
         for row in rows:
             key = (row.user_id, row.achievement_id)
             await self._workspace.lock_row("achievement_progress", key)
-            stored = self._tables.achievement_progress.get(key)
-            if stored is not None:
-                row = replace(row, unlocked_at=stored.unlocked_at or row.unlocked_at,
-                              claimed_at=stored.claimed_at or row.claimed_at)  # fmt: skip
-            self._tables.achievement_progress[key] = row
+            stored = self._tables.achievement_progress[key]
+            self._tables.achievement_progress[key] = replace(
+                stored,
+                unlocked_at=stored.unlocked_at or row.unlocked_at,
+                claimed_at=stored.claimed_at or row.claimed_at,
+            )
 
     async def claim_achievement(self, user_id: str, achievement_id: str, now: datetime) -> bool:
         key = (user_id, achievement_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -14,8 +14,8 @@ from src.application.notifications.ports import NotificationRepository
 from src.application.shared.audit import Audited
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletUnitOfWork
-from src.domain.engagement.achievements import AchievementDefinition, AchievementProgress
-from src.domain.engagement.missions import MissionDefinition, MissionProgress
+from src.domain.engagement.achievements import AchievementCount, AchievementDefinition, AchievementProgress
+from src.domain.engagement.missions import MissionCount, MissionDefinition, MissionProgress
 from src.domain.engagement.rewards import Reward
 from src.domain.engagement.streak import DayMark, Streak
 from src.domain.engagement.vip import VipTierChange, VipTotals
@@ -146,21 +146,24 @@ class DefinitionRepository(Protocol):
 class ProgressRepository(Protocol):
     """Players' mission and achievement progress, and the events already counted."""
 
-    async def lock_player(self, user_id: str) -> None:
-        """Hold the player's progress until the transaction ends: two passes counting one player queue."""
+    async def lock_players(self, user_ids: Sequence[str]) -> None:
+        """Hold these players' progress until the transaction ends, taken in id order: two passes counting a player
+        queue (without deadlock, whatever players they share). `count_missions` and `count_achievements` need it."""
         ...
 
-    async def first_seen(self, user_id: str, event_ids: Sequence[str], now: datetime) -> set[str]:
-        """Remember the events as counted; those that were not before (a redelivered event is not returned; a
-        concurrent transaction recording the same id waits for the first, as a unique index does)."""
+    async def first_seen(self, events: Mapping[str, str], now: datetime) -> set[str]:
+        """Remember the events (event id → player) as counted; those that were not before (a redelivered event is not
+        returned; a concurrent transaction recording the same id waits for the first, as a unique index does)."""
         ...
 
     async def missions_of(self, user_id: str, keys: Sequence[MissionKey]) -> dict[MissionKey, MissionProgress]:
         """The player's stored rows among `keys` (a key without a row is absent)."""
         ...
 
-    async def save_missions(self, rows: Sequence[MissionProgress], now: datetime) -> None:
-        """Insert or update progress and completion (a completion is never undone; a claim is never touched)."""
+    async def count_missions(self, counts: Sequence[MissionCount], now: datetime) -> list[tuple[str, MissionKey]]:
+        """Add each count to its row (`missions.counted`: a row starts at 0, a zero value creates none) and complete
+        the rows that reach their target (never undone; a claim is never touched); (player, key) of each row this
+        call completed. One count per row; the players are locked (`lock_players`)."""
         ...
 
     async def claim_mission(self, user_id: str, key: MissionKey, now: datetime) -> bool:
@@ -169,8 +172,16 @@ class ProgressRepository(Protocol):
 
     async def achievements_of(self, user_id: str) -> dict[str, AchievementProgress]: ...
 
-    async def save_achievements(self, rows: Sequence[AchievementProgress], now: datetime) -> None:
-        """Insert or update progress, unlock and (auto) claim; an unlock or a claim is never undone."""
+    async def count_achievements(
+        self, counts: Sequence[AchievementCount], definitions: Sequence[AchievementDefinition], now: datetime
+    ) -> dict[str, dict[str, AchievementProgress]]:
+        """Add each count to its row (a row starts at 0); then, by player of `counts`, the rows `unlocks` needs
+        (`achievements.unlock_candidates` over all their rows, after the counts, against `definitions`), only for
+        players who have something to unlock. One count per row; the players are locked (`lock_players`)."""
+        ...
+
+    async def unlock_achievements(self, rows: Sequence[AchievementProgress], now: datetime) -> None:
+        """Store the unlocks (and automatic claims) of these rows; an unlock or a claim stored before is kept."""
         ...
 
     async def claim_achievement(self, user_id: str, achievement_id: str, now: datetime) -> bool:

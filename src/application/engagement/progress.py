@@ -1,18 +1,19 @@
 """The progress engine: an outbox consumer that counts a relay pass's plays into missions and achievements.
 
-Per pass: the enabled definitions are read once (an operator's change applies from the next pass), the events are
-grouped by player, and each player's share is ONE transaction whatever the number of events and definitions:
-lock the player, record the event ids (a redelivered event is dropped there, so it never counts twice, even after
-a pass that failed half-way), read the affected rows, fold the facts, write the changed rows back in one statement
-per table. Completions and unlocks are decided in that same transaction: MissionCompleted, AchievementUnlocked,
-the unlock's inbox notification (NotificationCreated) and, for `auto_claim`, its prize.
+A pass is ONE transaction of a constant number of statements, whatever its players, events and definitions: the
+enabled definitions are read (an operator's change applies from the next pass), the pass's players are locked in
+one statement, its event ids recorded in one (a redelivered event is dropped there, so it never counts twice, even
+after a pass that failed), then each table's counts are added in one statement: the store compares with the targets
+and returns only the missions completed and the players with an achievement to unlock. Those crossings alone
+produce MissionCompleted, AchievementUnlocked, the unlock's inbox notification (NotificationCreated) and, for
+`auto_claim`, its prize, in the same transaction.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from src.application.engagement.deps import MissionDeps
@@ -20,9 +21,9 @@ from src.application.engagement.facts import facts_of
 from src.application.engagement.ports import MissionKey, MissionsUnitOfWork
 from src.application.engagement.prizes import Claim, pay, prize_json
 from src.application.shared.outbox import OutboxMessage
-from src.domain.engagement.achievements import AchievementDefinition, AchievementProgress, unlocks
+from src.domain.engagement.achievements import AchievementCount, AchievementDefinition, unlocks
 from src.domain.engagement.events import AchievementUnlocked, MissionCompleted
-from src.domain.engagement.missions import MissionDefinition, MissionProgress, advance, period_key
+from src.domain.engagement.missions import MissionCount, MissionDefinition, period_key
 from src.domain.engagement.progress import Fact, Metric
 from src.domain.notifications.events import NotificationCreated
 from src.domain.notifications.model import Notification
@@ -48,6 +49,14 @@ class Definitions:
     achievements: list[AchievementDefinition] = field(default_factory=list)
 
 
+@dataclass
+class Crossings:
+    """What a pass completed and unlocked, by player: the events and prizes it owes."""
+
+    missions: dict[str, list[tuple[MissionDefinition, str]]] = field(default_factory=dict)
+    achievements: dict[str, list[AchievementDefinition]] = field(default_factory=dict)
+
+
 def by_player(messages: Sequence[OutboxMessage]) -> dict[str, list[Counted]]:
     players: dict[str, list[Counted]] = {}
     for message in messages:
@@ -59,35 +68,30 @@ def by_player(messages: Sequence[OutboxMessage]) -> dict[str, list[Counted]]:
 
 
 async def apply_progress(messages: Sequence[OutboxMessage], deps: MissionDeps) -> None:
+    """A relay pass's plays, in one transaction; events counted before are skipped."""
     players = by_player(messages)
     if not players:
         return
+    now = deps.clock.now()
     async with deps.uow_factory() as uow:
         definitions = Definitions(
             [d for d in await uow.definitions.missions() if d.enabled],
             [d for d in await uow.definitions.achievements() if d.enabled],
         )
-    for user_id, counted in players.items():
-        await count_player(user_id, counted, definitions, deps)
-
-
-async def count_player(user_id: str, counted: list[Counted], definitions: Definitions, deps: MissionDeps) -> None:
-    """One player's events of a pass, in one transaction; events counted before are skipped."""
-    now = deps.clock.now()
-    async with deps.uow_factory() as uow:
-        await uow.progress.lock_player(user_id)
-        fresh = await uow.progress.first_seen(user_id, [event.event_id for event in counted], now)
-        counted = [event for event in counted if event.event_id in fresh]
-        if not counted:
+        await uow.progress.lock_players(sorted(players))
+        events = {event.event_id: user_id for user_id, counted in players.items() for event in counted}
+        fresh = await uow.progress.first_seen(events, now)
+        players = {user_id: kept for user_id, counted in players.items()
+                   if (kept := [event for event in counted if event.event_id in fresh])}  # fmt: skip
+        if not players:
             return
-        completed = await _count_missions(uow, user_id, counted, definitions.missions, deps, now)
-        facts = [fact for event in counted for fact in event.facts]
-        facts += [Fact(Metric.MISSIONS_COMPLETED, 1)] * completed
-        await _count_achievements(uow, user_id, facts, definitions.achievements, now)
+        crossings = Crossings(await _count_missions(uow, players, definitions.missions, deps, now))
+        crossings.achievements = await _count_achievements(uow, players, crossings, definitions.achievements, now)
+        await _settle(uow, list(players), crossings, now)
         await uow.commit()
 
 
-def _mission_keys(
+def _mission_facts(
     counted: list[Counted], missions: list[MissionDefinition], deps: MissionDeps
 ) -> dict[MissionKey, tuple[MissionDefinition, list[Fact]]]:
     """Each (mission, period) these events touch, with its facts in order."""
@@ -103,54 +107,72 @@ def _mission_keys(
 
 async def _count_missions(
     uow: MissionsUnitOfWork,
-    user_id: str,
-    counted: list[Counted],
+    players: dict[str, list[Counted]],
     missions: list[MissionDefinition],
     deps: MissionDeps,
     now: datetime,
-) -> int:
-    """Fold the facts into the missions' rows; how many missions completed."""
-    touched = _mission_keys(counted, missions, deps)
-    if not touched:
-        return 0
-    stored = await uow.progress.missions_of(user_id, list(touched))
-    changed: list[MissionProgress] = []
-    completions = 0
-    for key, (mission, facts) in touched.items():
-        current = stored.get(key) or MissionProgress(user_id, *key)
-        after = advance(mission, current, mission.counter.fold(current.progress, facts), now)
-        if after == current:
-            continue
-        changed.append(after)
-        if current.completed_at is None and after.completed_at is not None:
-            completions += 1
-            uow.record(completed_event(user_id, mission, key[1], now))
-    await uow.progress.save_missions(changed, now)
-    return completions
+) -> dict[str, list[tuple[MissionDefinition, str]]]:
+    """Every player's facts into their missions' rows in one call; the missions completed, by player, in order."""
+    counts, order = [], []
+    for user_id, counted in players.items():
+        for key, (mission, facts) in _mission_facts(counted, missions, deps).items():
+            value = mission.counter.fold(0, facts)
+            counts.append(MissionCount(user_id, *key, mission.counter.operator, value, mission.target))
+            order.append((user_id, mission, key[1]))
+    if not counts:
+        return {}
+    completed = set(await uow.progress.count_missions(counts, now))
+    crossed: dict[str, list[tuple[MissionDefinition, str]]] = {}
+    for user_id, mission, period in order:
+        if (user_id, (mission.mission_id, period)) in completed:
+            crossed.setdefault(user_id, []).append((mission, period))
+    return crossed
 
 
 async def _count_achievements(
     uow: MissionsUnitOfWork,
-    user_id: str,
-    facts: list[Fact],
+    players: dict[str, list[Counted]],
+    crossings: Crossings,
     achievements: list[AchievementDefinition],
     now: datetime,
-) -> None:
-    counting = [a for a in achievements if any(a.counter.matches(fact) for fact in facts)]
-    if not counting:
-        return
-    before = await uow.progress.achievements_of(user_id)
-    rows = dict(before)
-    for achievement in counting:
-        current = rows.get(achievement.achievement_id) or AchievementProgress(user_id, achievement.achievement_id)
-        rows[achievement.achievement_id] = replace(current, progress=achievement.counter.fold(current.progress, facts))
-    for achievement in unlocks(achievements, rows, now):
-        await _unlocked(uow, user_id, achievement, now)
-    await uow.progress.save_achievements([row for key, row in rows.items() if before.get(key) != row], now)
+) -> dict[str, list[AchievementDefinition]]:
+    """Every player's facts (and missions completed) into their achievements in one call; the unlocks, by player."""
+    counts = []
+    for user_id, counted in players.items():
+        facts = [fact for event in counted for fact in event.facts]
+        facts += [Fact(Metric.MISSIONS_COMPLETED, 1)] * len(crossings.missions.get(user_id, []))
+        for achievement in achievements:
+            if any(achievement.counter.matches(fact) for fact in facts):
+                value = achievement.counter.fold(0, facts)
+                counts.append(
+                    AchievementCount(user_id, achievement.achievement_id, achievement.counter.operator, value)
+                )
+    if not counts:
+        return {}
+    candidates = await uow.progress.count_achievements(counts, achievements, now)
+    unlocked = {user_id: unlocks(achievements, rows, now) for user_id, rows in candidates.items()}
+    rows = [candidates[user_id][a.achievement_id] for user_id, done in unlocked.items() for a in done]
+    await uow.progress.unlock_achievements(rows, now)
+    return {user_id: done for user_id, done in unlocked.items() if done}
 
 
-async def _unlocked(uow: MissionsUnitOfWork, user_id: str, achievement: AchievementDefinition, now: datetime) -> None:
-    """The unlock's event and inbox notification; the prize too when it is claimed automatically."""
+async def _settle(uow: MissionsUnitOfWork, user_ids: list[str], crossings: Crossings, now: datetime) -> None:
+    """The crossings' events and prizes, player after player as they came; the unlocks' notices in one insert."""
+    notices: list[Notification] = []
+    for user_id in user_ids:
+        for mission, period in crossings.missions.get(user_id, []):
+            uow.record(completed_event(user_id, mission, period, now))
+        for achievement in crossings.achievements.get(user_id, []):
+            notices.append(await _unlocked(uow, user_id, achievement, now))
+    if notices:
+        await uow.notifications.add_many(notices)
+
+
+async def _unlocked(
+    uow: MissionsUnitOfWork, user_id: str, achievement: AchievementDefinition, now: datetime
+) -> Notification:
+    """The unlock's event and inbox notification (returned, to be stored); the prize too when claimed
+    automatically."""
     reward = prize_json(achievement.prize)
     if achievement.auto_claim:
         await pay(uow, achievement_claim(user_id, achievement), now)
@@ -161,9 +183,9 @@ async def _unlocked(uow: MissionsUnitOfWork, user_id: str, achievement: Achievem
     then = "its reward is in your balance" if achievement.auto_claim else "claim its reward in your achievements"
     title, body = "Achievement unlocked", f"{achievement.title}: {then}."
     data = {"achievement_id": achievement.achievement_id, "title": achievement.title, "reward": reward}
-    await uow.notifications.add_many([Notification(notice_id, user_id, "achievement", title, body, now, data)])
     uow.record(NotificationCreated(aggregate_id=user_id, occurred_at=now, notification_id=notice_id,
                                    type="achievement", title=title, body=body, data=data))  # fmt: skip
+    return Notification(notice_id, user_id, "achievement", title, body, now, data)
 
 
 def completed_event(user_id: str, mission: MissionDefinition, period: str, now: datetime) -> MissionCompleted:

@@ -11,12 +11,12 @@ Rules (API.md fixes the shape; the rest is decided here):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from src.domain.engagement.missions import Prize
-from src.domain.engagement.progress import Counter, field_error
+from src.domain.engagement.progress import Counter, Operator, combined, field_error
 
 MAX_CATEGORY = 40
 
@@ -43,6 +43,36 @@ class AchievementProgress:
     progress: int = 0
     unlocked_at: datetime | None = None
     claimed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AchievementCount:
+    """What a relay pass adds to one player's achievement: its facts folded from 0 into `value`."""
+
+    user_id: str
+    achievement_id: str
+    operator: Operator
+    value: int
+
+
+def counted(count: AchievementCount, stored: AchievementProgress | None) -> AchievementProgress:
+    current = stored or AchievementProgress(count.user_id, count.achievement_id)
+    return replace(current, progress=combined(count.operator, current.progress, count.value))
+
+
+def unlock_candidates(
+    rows: Mapping[str, AchievementProgress], definitions: Sequence[AchievementDefinition]
+) -> dict[str, AchievementProgress]:
+    """What `unlocks` needs of one player's rows: those at their target and not unlocked yet (none: nothing to
+    unlock), with the unlocked rows of the definitions' preconditions."""
+    targets = {definition.achievement_id: definition.target for definition in definitions}
+    preconditions = {definition.precondition for definition in definitions}
+    pending = {key: row for key, row in rows.items()
+               if row.unlocked_at is None and key in targets and row.progress >= targets[key]}  # fmt: skip
+    if not pending:
+        return {}
+    unlocked = {key: row for key, row in rows.items() if row.unlocked_at is not None and key in preconditions}
+    return pending | unlocked
 
 
 def check_category(category: str) -> str:

@@ -12,11 +12,11 @@ Rules (API.md fixes the shape; the rest is decided here):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from src.domain.engagement.progress import Counter, field_error
+from src.domain.engagement.progress import Counter, Operator, combined, field_error
 from src.domain.engagement.rewards import GRANTABLE_ITEMS
 from src.domain.engagement.streak import start_of
 
@@ -118,14 +118,30 @@ def resets_at(period: Period, at: datetime, zone: tzinfo) -> datetime | None:
     return None
 
 
-def advance(definition: MissionDefinition, current: MissionProgress, progress: int, now: datetime) -> MissionProgress:
-    """The row after new progress: completed once the target is reached (and for good)."""
-    completed_at = current.completed_at
-    if completed_at is None and progress >= definition.target:
-        completed_at = now
-    return MissionProgress(
-        current.user_id, current.mission_id, current.period_key, progress, completed_at, current.claimed_at
-    )
+@dataclass(frozen=True)
+class MissionCount:
+    """What a relay pass adds to one player's mission in one period: its facts folded from 0 into `value`."""
+
+    user_id: str
+    mission_id: str
+    period_key: str
+    operator: Operator
+    value: int
+    target: int
+
+
+def counted(count: MissionCount, stored: MissionProgress | None, now: datetime) -> MissionProgress | None:
+    """The row after the count, completed if it reaches the target; None when a zero value would create it."""
+    if stored is None and count.value == 0:
+        return None
+    current = stored or MissionProgress(count.user_id, count.mission_id, count.period_key)
+    progress = combined(count.operator, current.progress, count.value)
+    reached = current.completed_at is None and progress >= count.target
+    return replace(current, progress=progress, completed_at=now if reached else current.completed_at)
+
+
+def completes(before: MissionProgress | None, after: MissionProgress) -> bool:
+    return after.completed_at is not None and (before is None or before.completed_at is None)
 
 
 def check_definition_id(value: str, key: str) -> str:

@@ -73,6 +73,16 @@ class Counter:
         return progress
 
 
+def combined(operator: Operator, progress: int, value: int) -> int:
+    """`progress` after a pass whose facts fold (from 0) to `value`: the same as folding the facts one by one, as
+    progress is never negative."""
+    if operator is Operator.ADD:
+        return progress + value
+    if operator is Operator.MAX:
+        return max(progress, value)
+    return value
+
+
 def field_error(key: str, message: str) -> InvalidInput:
     return InvalidInput(message, details={"fields": [{"key": key, "message": message, "source": "body"}]})
 

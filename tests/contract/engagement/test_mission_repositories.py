@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from src.domain.engagement.achievements import AchievementDefinition, AchievementProgress
+from src.domain.engagement.achievements import AchievementCount, AchievementDefinition, AchievementProgress
 from src.domain.engagement.defaults import DEFAULT_ACHIEVEMENTS, DEFAULT_MISSIONS
 from src.domain.engagement.errors import DefinitionExists
-from src.domain.engagement.missions import MissionDefinition, MissionProgress, Period, Prize
+from src.domain.engagement.missions import MissionCount, MissionDefinition, MissionProgress, Period, Prize
 from src.domain.engagement.progress import Counter, Metric, Operator
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
 
@@ -34,6 +34,18 @@ def _achievement(**changes: object) -> AchievementDefinition:
     achievement = AchievementDefinition(f"c_{uuid.uuid4().hex[:16]}", "Contract", "tests", Counter(Metric.WINS), 3,
                                         Prize(gems=2), hidden=True, auto_claim=True, position=999_999)  # fmt: skip
     return replace(achievement, **changes)  # type: ignore[arg-type]
+
+
+def _of(user_id: str, event_ids: list[str]) -> dict[str, str]:
+    return dict.fromkeys(event_ids, user_id)
+
+
+def _count(user_id: str, mission: MissionDefinition, period: str, value: int) -> MissionCount:
+    return MissionCount(user_id, mission.mission_id, period, mission.counter.operator, value, mission.target)
+
+
+def _add(user_id: str, achievement_id: str, value: int) -> AchievementCount:
+    return AchievementCount(user_id, achievement_id, Operator.ADD, value)
 
 
 async def test_every_store_ships_the_default_definitions(uow_factory: UnitOfWorkFactory) -> None:
@@ -91,13 +103,13 @@ async def test_an_event_id_is_new_once_and_only_after_a_commit(uow_factory: Unit
     user_id = await given_user(uow_factory)
     ids = [uuid.uuid4().hex for _ in range(3)]
     async with uow_factory() as sut:
-        assert await sut.progress.first_seen(user_id, ids[:1], NOW) == set(ids[:1])  # rolled back: not remembered
+        assert await sut.progress.first_seen(_of(user_id, ids[:1]), NOW) == set(ids[:1])  # rolled back: forgotten
     async with uow_factory() as sut:
-        await sut.progress.lock_player(user_id)
-        first = await sut.progress.first_seen(user_id, ids[:2], NOW)
+        await sut.progress.lock_players([user_id])
+        first = await sut.progress.first_seen(_of(user_id, ids[:2]), NOW)
         await sut.commit()
     async with uow_factory() as sut:
-        second = await sut.progress.first_seen(user_id, ids, NOW)
+        second = await sut.progress.first_seen(_of(user_id, ids), NOW)
         await sut.commit()
 
     assert (first, second) == (set(ids[:2]), {ids[2]})
@@ -108,8 +120,8 @@ async def test_concurrent_passes_recording_one_event_count_it_once(uow_factory: 
 
     async def record() -> set[str]:
         async with uow_factory() as uow:
-            await uow.progress.lock_player(user_id)
-            seen = await uow.progress.first_seen(user_id, [event_id], NOW)
+            await uow.progress.lock_players([user_id])
+            seen = await uow.progress.first_seen({event_id: user_id}, NOW)
             await uow.commit()
         return seen
 
@@ -123,7 +135,8 @@ async def test_mission_progress_keeps_completion_and_claim_and_one_claim_wins(uo
     key = (mission.mission_id, "2031-05-06")
     async with uow_factory() as sut:
         await sut.definitions.add_mission(mission, NOW)
-        await sut.progress.save_missions([MissionProgress(user_id, *key, 7, NOW)], NOW)
+        await sut.progress.lock_players([user_id])
+        completed = await sut.progress.count_missions([_count(user_id, mission, key[1], 7)], NOW)
         early = await sut.progress.claim_mission(user_id, (mission.mission_id, "2031-05-07"), NOW)
         await sut.commit()
 
@@ -134,13 +147,14 @@ async def test_mission_progress_keeps_completion_and_claim_and_one_claim_wins(uo
         return won
 
     claims = await asyncio.gather(*(claim() for _ in range(4)))
-    async with uow_factory() as sut:  # a later pass writes progress without a completion: neither is undone
-        await sut.progress.save_missions([MissionProgress(user_id, *key, 9)], LATER)
+    async with uow_factory() as sut:  # a later pass counts again: neither the completion nor the claim is undone
+        await sut.progress.lock_players([user_id])
+        again = await sut.progress.count_missions([_count(user_id, mission, key[1], 9)], LATER)
         await sut.commit()
     async with uow_factory() as sut:
         rows = await sut.progress.missions_of(user_id, [key, (mission.mission_id, "2031-05-07")])
 
-    assert early is False
+    assert (completed, again, early) == ([(user_id, key)], [], False)
     assert sorted(claims) == [False, False, False, True]
     assert rows == {key: MissionProgress(user_id, *key, 9, NOW, LATER)}
 
@@ -149,8 +163,11 @@ async def test_achievement_progress_keeps_unlock_and_claim_and_counts_unlocks(uo
     user_id, achievement = await given_user(uow_factory), _achievement(auto_claim=False)
     async with uow_factory() as sut:
         await sut.definitions.add_achievement(achievement, NOW)
-        await sut.progress.save_achievements([AchievementProgress(user_id, achievement.achievement_id, 3, NOW)], NOW)
-        await sut.progress.save_achievements([AchievementProgress(user_id, "first_spin", 0)], NOW)
+        await sut.progress.lock_players([user_id])
+        counts = [_add(user_id, achievement.achievement_id, 3), _add(user_id, "first_spin", 0)]
+        candidates = await sut.progress.count_achievements(counts, [achievement], NOW)
+        await sut.progress.unlock_achievements([replace(candidates[user_id][achievement.achievement_id],
+                                                        unlocked_at=NOW)], NOW)  # fmt: skip
         await sut.commit()
     async with uow_factory() as sut:
         claimed = [
@@ -158,13 +175,22 @@ async def test_achievement_progress_keeps_unlock_and_claim_and_counts_unlocks(uo
             for name in (achievement.achievement_id, "first_spin")
         ]
         again = await sut.progress.claim_achievement(user_id, achievement.achievement_id, LATER)
-        await sut.progress.save_achievements([AchievementProgress(user_id, achievement.achievement_id, 4)], LATER)
+        await sut.progress.lock_players([user_id])
+        later = await sut.progress.count_achievements(
+            [_add(user_id, achievement.achievement_id, 1)], [achievement], LATER
+        )
+        await sut.progress.unlock_achievements(
+            [AchievementProgress(user_id, achievement.achievement_id, 4, LATER)], LATER
+        )
         await sut.commit()
     async with uow_factory() as sut:
         rows = await sut.progress.achievements_of(user_id)
         count = await sut.progress.unlocked_count(user_id)
 
-    assert (claimed, again) == ([True, False], False)
+    assert candidates == {
+        user_id: {achievement.achievement_id: AchievementProgress(user_id, achievement.achievement_id, 3)}
+    }
+    assert (claimed, again, later) == ([True, False], False, {})
     assert rows[achievement.achievement_id] == AchievementProgress(user_id, achievement.achievement_id, 4, NOW, LATER)
     assert rows["first_spin"] == AchievementProgress(user_id, "first_spin", 0)
     assert count == 1
@@ -175,8 +201,8 @@ async def test_counted_events_before_a_cutoff_are_forgotten_in_batches(uow_facto
     old, recent = [uuid.uuid4().hex for _ in range(3)], uuid.uuid4().hex
     long_ago = datetime(2001, 1, 1, tzinfo=UTC)  # before any other test's rows in the shared PostgreSQL database
     async with uow_factory() as sut:
-        await sut.progress.first_seen(user_id, old, long_ago)
-        await sut.progress.first_seen(user_id, [recent], long_ago + timedelta(days=2))
+        await sut.progress.first_seen(_of(user_id, old), long_ago)
+        await sut.progress.first_seen({recent: user_id}, long_ago + timedelta(days=2))
         await sut.commit()
 
     async with uow_factory() as sut:
@@ -184,7 +210,7 @@ async def test_counted_events_before_a_cutoff_are_forgotten_in_batches(uow_facto
         second = await sut.progress.forget_counted_before(long_ago + timedelta(days=1), 2)
         await sut.commit()
     async with uow_factory() as sut:
-        seen_again = await sut.progress.first_seen(user_id, [*old, recent], LATER)
+        seen_again = await sut.progress.first_seen(_of(user_id, [*old, recent]), LATER)
 
     assert (first, second) == (2, 1)
     assert seen_again == set(old)

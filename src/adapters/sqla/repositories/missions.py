@@ -1,4 +1,4 @@
-"""SQL missions and achievements: definitions as rows, progress written with one upsert per table and pass.
+"""SQL missions and achievements: definitions as rows, progress written with one statement per table and pass.
 
 Completions, unlocks and claims are never undone by an upsert (COALESCE keeps the stored instant), and a claim is
 one conditional UPDATE, so concurrent claims of one row cannot both succeed.
@@ -6,7 +6,7 @@ one conditional UPDATE, so concurrent claims of one row cannot both succeed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +22,13 @@ from src.adapters.sqla.models.engagement import (
     ProgressEventRow,
     ProgressPlayerRow,
 )
+from src.adapters.sqla.repositories.pg_progress import PgProgressWrites
 from src.adapters.sqla.repositories.wallet import dialect_insert
 from src.application.engagement.ports import MissionKey
-from src.domain.engagement.achievements import AchievementDefinition, AchievementProgress
+from src.domain.engagement import achievements, missions
+from src.domain.engagement.achievements import AchievementCount, AchievementDefinition, AchievementProgress
 from src.domain.engagement.errors import DefinitionExists
-from src.domain.engagement.missions import MissionDefinition, MissionProgress, Period, Prize
+from src.domain.engagement.missions import MissionCount, MissionDefinition, MissionProgress, Period, Prize
 from src.domain.engagement.progress import Counter, Metric, Operator
 
 DefinitionRow = MissionDefinitionRow | AchievementDefinitionRow
@@ -119,23 +121,40 @@ def _mission_progress(row: Any) -> MissionProgress:
     return MissionProgress(row.user_id, row.mission_id, row.period_key, row.progress, row.completed_at, row.claimed_at)
 
 
+def _achievement_progress(row: Any) -> AchievementProgress:
+    return AchievementProgress(row.user_id, row.achievement_id, row.progress, row.unlocked_at, row.claimed_at)
+
+
 class SqlaProgressRepository:
+    """On PostgreSQL, a pass's writes go to the driver (pg_progress); SQLite reads the rows, folds them as the
+    in-memory store does, and writes the changed ones back, in a few plain statements per pass."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._db = session
+        self._pg = PgProgressWrites(session) if session.get_bind().dialect.name == "postgresql" else None
 
-    async def lock_player(self, user_id: str) -> None:
-        """One upsert: the row is created or touched, and its lock held until the transaction ends."""
-        upsert = dialect_insert(self._db)(ProgressPlayerRow).values(user_id=user_id, updated_at=func.now())
+    async def lock_players(self, user_ids: Sequence[str]) -> None:
+        """One upsert: the rows are created or touched, in id order, and their locks held until the transaction
+        ends."""
+        if not user_ids:
+            return
+        if self._pg is not None:
+            await self._pg.lock_players(user_ids)
+            return
+        rows = [{"user_id": user_id, "updated_at": func.now()} for user_id in sorted(user_ids)]
+        upsert = dialect_insert(self._db)(ProgressPlayerRow).values(rows)
         await self._db.execute(
             upsert.on_conflict_do_update(
                 index_elements=[ProgressPlayerRow.user_id], set_={"updated_at": upsert.excluded.updated_at}
             )
         )
 
-    async def first_seen(self, user_id: str, event_ids: Sequence[str], now: datetime) -> set[str]:
-        if not event_ids:
+    async def first_seen(self, events: Mapping[str, str], now: datetime) -> set[str]:
+        if not events:
             return set()
-        rows = [{"event_id": event_id, "user_id": user_id, "counted_at": now} for event_id in event_ids]
+        if self._pg is not None:
+            return await self._pg.first_seen(events, now)
+        rows = [{"event_id": event_id, "user_id": user_id, "counted_at": now} for event_id, user_id in events.items()]
         insert = dialect_insert(self._db)(ProgressEventRow).values(rows)
         result = await self._db.execute(insert.on_conflict_do_nothing().returning(ProgressEventRow.event_id))
         return set(result.scalars())
@@ -150,7 +169,29 @@ class SqlaProgressRepository:
         rows = (await self._db.execute(statement)).scalars()
         return {(row.mission_id, row.period_key): _mission_progress(row) for row in rows}
 
-    async def save_missions(self, rows: Sequence[MissionProgress], now: datetime) -> None:
+    async def count_missions(self, counts: Sequence[MissionCount], now: datetime) -> list[tuple[str, MissionKey]]:
+        if not counts:
+            return []
+        if self._pg is not None:
+            return await self._pg.count_missions(counts, now)
+        table = MissionProgressRow
+        keys = [(count.user_id, count.mission_id, count.period_key) for count in counts]
+        statement = select(table).where(tuple_(table.user_id, table.mission_id, table.period_key).in_(keys))
+        stored = {(row.user_id, row.mission_id, row.period_key): _mission_progress(row)
+                  for row in (await self._db.execute(statement)).scalars()}  # fmt: skip
+        changed, completed = [], []
+        for key, count in zip(keys, counts, strict=True):
+            before = stored.get(key)
+            after = missions.counted(count, before, now)
+            if after is None or after == before:
+                continue
+            changed.append(after)
+            if missions.completes(before, after):
+                completed.append((count.user_id, (count.mission_id, count.period_key)))
+        await self._save_missions(changed, now)
+        return completed
+
+    async def _save_missions(self, rows: Sequence[MissionProgress], now: datetime) -> None:
         if not rows:
             return
         table = MissionProgressRow
@@ -182,10 +223,35 @@ class SqlaProgressRepository:
     async def achievements_of(self, user_id: str) -> dict[str, AchievementProgress]:
         table = AchievementProgressRow
         rows = (await self._db.execute(select(table).where(table.user_id == user_id))).scalars()
-        return {row.achievement_id: AchievementProgress(row.user_id, row.achievement_id, row.progress,
-                                                        row.unlocked_at, row.claimed_at) for row in rows}  # fmt: skip
+        return {row.achievement_id: _achievement_progress(row) for row in rows}
 
-    async def save_achievements(self, rows: Sequence[AchievementProgress], now: datetime) -> None:
+    async def count_achievements(
+        self, counts: Sequence[AchievementCount], definitions: Sequence[AchievementDefinition], now: datetime
+    ) -> dict[str, dict[str, AchievementProgress]]:
+        if not counts:
+            return {}
+        if self._pg is not None:
+            return await self._pg.count_achievements(counts, definitions, now)
+        table = AchievementProgressRow
+        users = list(dict.fromkeys(count.user_id for count in counts))
+        rows: dict[str, dict[str, AchievementProgress]] = {user_id: {} for user_id in users}
+        for row in (await self._db.execute(select(table).where(table.user_id.in_(users)))).scalars():
+            rows[row.user_id][row.achievement_id] = _achievement_progress(row)
+        changed = []
+        for count in counts:
+            before = rows[count.user_id].get(count.achievement_id)
+            after = rows[count.user_id][count.achievement_id] = achievements.counted(count, before)
+            if after != before:
+                changed.append(after)
+        await self._save_achievements(changed, now)
+        candidates = {user_id: achievements.unlock_candidates(found, definitions) for user_id, found in rows.items()}
+        return {user_id: found for user_id, found in candidates.items() if found}
+
+    async def unlock_achievements(self, rows: Sequence[AchievementProgress], now: datetime) -> None:
+        await self._save_achievements(rows, now)
+
+    async def _save_achievements(self, rows: Sequence[AchievementProgress], now: datetime) -> None:
+        """Insert or update progress, unlock and (auto) claim; an unlock or a claim is never undone."""
         if not rows:
             return
         table = AchievementProgressRow
