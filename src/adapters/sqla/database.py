@@ -65,6 +65,7 @@ class SqlaDatabase:
     def __init__(self, url: str, pool_size: int = 10, echo: bool = False) -> None:
         self.url = url
         is_sqlite = url.startswith("sqlite")
+        self.on_postgres = url.startswith("postgresql")
         engine_config = (
             EngineConfig(echo=echo)
             if is_sqlite

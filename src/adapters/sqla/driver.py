@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from src.adapters.sqla.database import UNAVAILABLE_SQLSTATES
 from src.application.shared.errors import DependencyUnavailable
@@ -23,7 +23,21 @@ async def driver_fetch(session: AsyncSession, statement: str, *arguments: Any) -
     as on SQLAlchemy's path."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection
+    return await _fetch(raw.driver_connection, statement, arguments)
+
+
+async def pooled_fetch(engine: AsyncEngine, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:
+    """One statement on a pooled connection, outside any session or transaction: for a read that stands alone
+    (a view), where a session's checkout, state changes and reset cost twice the query. Not for a read that must
+    see a unit of work's uncommitted writes: that one is `driver_fetch` on the unit's session."""
+    raw = await engine.raw_connection()
+    try:
+        return await _fetch(raw.driver_connection, statement, arguments)
+    finally:
+        raw.close()  # back to the pool; no transaction was opened, so its reset has nothing to roll back
+
+
+async def _fetch(driver: asyncpg.Connection, statement: str, arguments: tuple[Any, ...]) -> Sequence[asyncpg.Record]:
     try:
         rows: Sequence[asyncpg.Record] = await driver.fetch(statement, *arguments)
         return rows

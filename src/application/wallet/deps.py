@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from src.application.shared.ports import Clock, IdGenerator
-from src.application.wallet.ports import WalletInboxUnitOfWork
+from src.application.wallet.ports import BalanceReads, WalletInboxUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -19,3 +19,4 @@ class WalletDeps:
     clock: Clock
     ids: IdGenerator
     config: WalletConfig
+    reads: BalanceReads

@@ -15,8 +15,7 @@ CONSUMER_SIGNUP_BONUS = "wallet.signup_bonus"
 
 
 async def get_balances(user_id: str, deps: WalletDeps) -> dict[str, int]:
-    async with deps.uow_factory() as uow:
-        return balances_of(await uow.wallets.balances(user_id))
+    return balances_of(await deps.reads.balances(user_id))
 
 
 async def list_ledger(user_id: str, limit: int | None, cursor: str | None, deps: WalletDeps) -> Page[LedgerEntry]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -36,6 +36,12 @@ class WalletRepository(Protocol):
     async def ledger(self, user_id: str, limit: int, before_id: int | None) -> Page[LedgerEntry]: ...
 
 
+class BalanceReads(Protocol):
+    """A player's balances as committed, read apart from any unit of work (the wallet view, read on every screen)."""
+
+    async def balances(self, user_id: str) -> dict[Currency, int]: ...
+
+
 class InboxRepository(Protocol):
     async def first_time(self, consumer: str, event_id: str) -> bool:
         """Record that `consumer` handled `event_id`; False when it already had (idempotent consumers)."""
@@ -54,6 +60,17 @@ class WalletInboxUnitOfWork(WalletUnitOfWork, Protocol):
 
     @property
     def inbox(self) -> InboxRepository: ...
+
+
+@dataclass(frozen=True)
+class BalancesInUnitOfWork:
+    """BalanceReads through a unit of work of its own: for stores without a cheaper standalone read."""
+
+    uow_factory: Callable[[], WalletUnitOfWork]
+
+    async def balances(self, user_id: str) -> dict[Currency, int]:
+        async with self.uow_factory() as uow:
+            return await uow.wallets.balances(user_id)
 
 
 @dataclass(frozen=True)

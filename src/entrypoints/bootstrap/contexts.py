@@ -17,6 +17,8 @@ from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2PasswordHasher, FilePasswordBlocklist
 from src.adapters.security.seeds import AesGcmSeedVault
 from src.adapters.security.tokens import PyJwtTokenService
+from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.repositories.pg_wallet import PgBalanceReads
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.analytics.deps import ActionConfig, ActionDeps
 from src.application.analytics.ports import OlapStore
@@ -41,6 +43,7 @@ from src.application.shop.catalog import RemoteDiscount, ShopDeps
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.payments import PaymentGateway
 from src.application.wallet.deps import WalletDeps
+from src.application.wallet.ports import BalancesInUnitOfWork
 from src.domain.engagement.vip import shop_discount_percent
 from src.entrypoints.bootstrap import configs
 from src.entrypoints.bootstrap.infra import mailer
@@ -87,12 +90,15 @@ def limits(shared: Shared) -> LimitsDeps:
     return LimitsDeps(uow_factory=shared.uow_factory, clock=shared.clock, ids=SecretsIdGenerator())
 
 
-def wallet(shared: Shared) -> WalletDeps:
+def wallet(shared: Shared, database: SqlaDatabase) -> WalletDeps:
+    """On PostgreSQL the wallet view reads on a pooled driver connection, without a session."""
+    reads = PgBalanceReads(database.engine) if database.on_postgres else BalancesInUnitOfWork(shared.uow_factory)
     return WalletDeps(
         uow_factory=shared.uow_factory,
         clock=shared.clock,
         ids=SecretsIdGenerator(),
         config=configs.wallet_config(shared.settings),
+        reads=reads,
     )
 
 

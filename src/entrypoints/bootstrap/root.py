@@ -119,7 +119,7 @@ async def _container(
         uow_factory=shared.uow_factory,
         identity=identity,
         limits=contexts.limits(shared),
-        wallet=contexts.wallet(shared),
+        wallet=contexts.wallet(shared, clients.database),
         games=contexts.games(shared, leaderboard),
         privacy=contexts.privacy(shared, identity, leaderboard, clients.olap),
         social=SocialDeps(shared.uow_factory, shared.clock),

@@ -18,7 +18,7 @@ from src.application.wallet.handlers import (
     credit_signup_bonus,
     get_balances,
 )
-from src.application.wallet.ports import WalletCheck
+from src.application.wallet.ports import BalancesInUnitOfWork, WalletCheck
 from src.application.wallet.verification import verify_ledger
 from src.domain.identity.model import User
 from src.domain.shared.principal import Principal, Rank
@@ -35,9 +35,16 @@ def store() -> InMemoryStore:
     return InMemoryStore()
 
 
+def _deps(store: InMemoryStore, config: WalletConfig) -> WalletDeps:
+    def uow_factory() -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(store)
+
+    return WalletDeps(uow_factory, FakeClock(NOW), SecretsIdGenerator(), config, BalancesInUnitOfWork(uow_factory))
+
+
 @pytest.fixture
 def deps(store: InMemoryStore) -> WalletDeps:
-    return WalletDeps(lambda: InMemoryUnitOfWork(store), FakeClock(NOW), SecretsIdGenerator(), WalletConfig(1000, 0))
+    return _deps(store, WalletConfig(1000, 0))
 
 
 async def _given_user(deps: WalletDeps) -> str:
@@ -103,7 +110,7 @@ async def test_a_second_signup_message_for_the_same_user_credits_nothing(
 
 
 async def test_the_signup_bonus_credits_every_currency_configured(store: InMemoryStore) -> None:
-    deps = WalletDeps(lambda: InMemoryUnitOfWork(store), FakeClock(NOW), SecretsIdGenerator(), WalletConfig(500, 20))
+    deps = _deps(store, WalletConfig(500, 20))
     user_id = await _given_user(deps)
 
     await credit_signup_bonus(_signed_up(user_id), deps)

@@ -15,8 +15,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from src.adapters.sqla.driver import driver_fetch
+from src.adapters.sqla.driver import driver_fetch, pooled_fetch
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, raise_if_reference_taken
 from src.domain.wallet.errors import InsufficientFunds
 from src.domain.wallet.model import Currency, Wager
@@ -61,6 +62,18 @@ def _statement(rider_ctes: str) -> str:
 
 
 _BALANCES = "SELECT currency, balance FROM wallets WHERE user_id = $1"
+
+
+@dataclass(frozen=True)
+class PgBalanceReads:
+    """The wallet view's read on a pooled driver connection: no session, no transaction, one round trip."""
+
+    engine: AsyncEngine
+
+    async def balances(self, user_id: str) -> dict[Currency, int]:
+        return {
+            Currency(row["currency"]): row["balance"] for row in await pooled_fetch(self.engine, _BALANCES, user_id)
+        }
 
 
 class PgWalletRepository(SqlaWalletRepository):
