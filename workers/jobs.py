@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar, cast
 
@@ -36,14 +38,27 @@ async def retrying(work: Awaitable[T]) -> T:
         raise Retry(defer=later.delay_seconds) from later
 
 
-async def counted(work: Awaitable[T], ctx: dict[str, Any], failures: FailureCounter | None, max_tries: int) -> T:
-    """As `retrying`, counting a job arq gives up on: an error, or a retry asked for on its last try (arq then
-    drops it unrun). A run cut short by a timeout or a crash is arq's to log: the job never sees it."""
+async def counted(
+    work: Awaitable[T],
+    ctx: dict[str, Any],
+    failures: FailureCounter | None,
+    max_tries: int,
+    timeout_seconds: float | None = None,
+) -> T:
+    """As `retrying`, counting a job arq gives up on: an error, a retry asked for on its last try (arq then drops
+    it unrun), or a run its timeout cut short (arq does not run those again). A run cancelled before its timeout
+    is a worker shutting down: arq runs it again, so it is not a failure. A crash is arq's to log."""
+    started = time.monotonic()
     try:
         return await retrying(work)
     except Retry:
         if failures is not None and int(ctx.get("job_try") or 1) >= max_tries:
             await failures.record(ctx["redis"])
+        raise
+    except asyncio.CancelledError:
+        timed_out = timeout_seconds is not None and time.monotonic() - started >= timeout_seconds
+        if failures is not None and timed_out:
+            await asyncio.shield(failures.record(ctx["redis"]))
         raise
     except Exception:
         if failures is not None:
@@ -72,7 +87,7 @@ def arq_function(
     given up on is counted in `failures`."""
 
     async def run(ctx: dict[str, Any], payload: dict[str, Any]) -> object:
-        return await counted(job.run(_container(ctx), payload), ctx, failures, max_tries)
+        return await counted(job.run(_container(ctx), payload), ctx, failures, max_tries, timeout_seconds)
 
     return job_function(job.name, run, max_tries=max_tries, timeout_seconds=timeout_seconds)
 

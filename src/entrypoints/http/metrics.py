@@ -59,7 +59,7 @@ class SampledCounter(Collector):
 
 
 JOB_FAILURES = SampledCounter(
-    f"{PREFIX}_job_failures", "Jobs given up on (an error, or their tries spent) per queue", "queue"
+    f"{PREFIX}_job_failures", "Jobs given up on (an error, a timeout, or their tries spent) per queue", "queue"
 )
 REGISTRY.register(JOB_FAILURES)
 SAMPLED_COUNTERS = {"job_failures": JOB_FAILURES}

@@ -31,6 +31,13 @@ async def _fine(_container: Any, payload: dict[str, Any]) -> None:
     return None
 
 
+async def _slow(_container: Any, payload: dict[str, Any]) -> None:
+    await asyncio.Event().wait()  # never ends: its timeout cuts it short
+
+
+SLOW_TIMEOUT_SECONDS = 0.3
+
+
 async def test_jobs_given_up_on_are_counted_for_their_queue(redis_namespace: str) -> None:
     queue_key, failures_key = f"{redis_namespace}arq:payments", f"{redis_namespace}metrics:job-failures:payments"
     failures = ArqJobFailures(failures_key)
@@ -38,6 +45,9 @@ async def test_jobs_given_up_on_are_counted_for_their_queue(redis_namespace: str
         arq_function(Job(name, None, run), max_tries=2, timeout_seconds=5, failures=failures)
         for name, run in (("broken", _broken), ("stuck", _stuck), ("fine", _fine))
     ]
+    functions.append(
+        arq_function(Job("slow", None, _slow), max_tries=2, timeout_seconds=SLOW_TIMEOUT_SECONDS, failures=failures)
+    )
     worker = Worker(
         functions=functions,
         ctx={"container": None},
@@ -50,13 +60,15 @@ async def test_jobs_given_up_on_are_counted_for_their_queue(redis_namespace: str
     client = Redis.from_url(TEST_REDIS_URL)
     gauges = ArqQueueGauges(client, {"payments": queue_key}, {"payments": failures_key})
     try:
-        sut = ArqJobQueue.on_client(client, dict.fromkeys(("broken", "stuck", "fine"), queue_key), redis_namespace)
-        for job in ("broken", "stuck", "fine", "fine"):
+        names = ("broken", "stuck", "fine", "slow")
+        sut = ArqJobQueue.on_client(client, dict.fromkeys(names, queue_key), redis_namespace)
+        for job in ("broken", "stuck", "fine", "fine", "slow"):
             await sut.enqueue(job, {})
 
         async def settled() -> bool:
-            # the stuck job's second run asks for a third it may not have: arq drops it (failed) unrun
-            return worker.jobs_complete == 2 and worker.jobs_failed == 2
+            # the stuck job's second run asks for a third it may not have: arq drops it (failed) unrun; the slow
+            # one's timeout ends it, and arq does not run a timed-out job again
+            return worker.jobs_complete == 2 and worker.jobs_failed == 3
 
         await eventually(settled, deadline=10)
         samples = {(s.name, s.labels["queue"]): s.value for s in await gauges.sample()}
@@ -67,4 +79,4 @@ async def test_jobs_given_up_on_are_counted_for_their_queue(redis_namespace: str
             await running
         await client.aclose()
 
-    assert samples == {("job_queue_depth", "payments"): 0.0, ("job_failures", "payments"): 2.0}
+    assert samples == {("job_queue_depth", "payments"): 0.0, ("job_failures", "payments"): 3.0}
