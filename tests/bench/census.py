@@ -54,6 +54,10 @@ def _routes(token: str) -> dict[str, Callable[[httpx.AsyncClient], Awaitable[Any
         headers = {**auth, "Idempotency-Key": uuid.uuid4().hex}
         return await client.post("/api/games/slot/spin", json={"bet": 10}, headers=headers)
 
+    async def pull_with_key(client: httpx.AsyncClient) -> Any:
+        headers = {**auth, "Idempotency-Key": uuid.uuid4().hex}
+        return await client.post("/api/games/gacha/pull", json={"count": 1}, headers=headers)
+
     async def buy(client: httpx.AsyncClient) -> Any:
         body = {"sku": "gems_100", "card_token": "tok_visa"}
         return await client.post("/api/shop/buy", json=body, headers={**auth, "Idempotency-Key": uuid.uuid4().hex})
@@ -63,6 +67,7 @@ def _routes(token: str) -> dict[str, Callable[[httpx.AsyncClient], Awaitable[Any
         "GET /api/auth/me": lambda client: client.get("/api/auth/me", headers=auth),
         "POST /api/games/slot/spin": spin,
         "POST /api/games/slot/spin (Idempotency-Key)": spin_with_key,
+        "POST /api/games/gacha/pull (Idempotency-Key)": pull_with_key,
         "POST /api/shop/buy": buy,
     }
 
@@ -107,7 +112,12 @@ async def _run_census(env: dict[str, str]) -> dict[str, dict[str, float]]:
 
 
 def run(results_path: Path = RESULTS_PATH) -> str:
-    extra = {"STARTING_COINS": "100000000", "FRAUD_MAX_ATTEMPTS": "1000000000", "TEST_CHEAP_PASSWORD_HASHES": "true"}
+    extra = {
+        "STARTING_COINS": "100000000",
+        "STARTING_GEMS": "100000000",
+        "FRAUD_MAX_ATTEMPTS": "1000000000",
+        "TEST_CHEAP_PASSWORD_HASHES": "true",
+    }
     with throwaway_backends(extra) as env:
         figures = asyncio.run(_run_census(env))
     results = {"benchmark": "census", "finished_at": datetime.now(UTC).isoformat(timespec="seconds")}

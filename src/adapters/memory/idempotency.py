@@ -1,14 +1,20 @@
 """In-memory idempotency records, with the SQL store's rules (src/adapters/sqla/repositories/idempotency.py).
 
-Calls never await midway, so each claim is atomic on the event loop, as the primary key makes it in SQL.
+The store's calls hold the key's row lock while they look and write, so a call waits for a unit of work that is
+adding the same key (`InMemoryIdempotencyRecords`) until it ends, as a unique index makes it wait in SQL.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from src.application.shared.idempotency import Begin, BeginOutcome, IdempotencyScope, StoredResponse
+from src.adapters.memory.identity import RowLocks, Workspace
+from src.application.shared.idempotency import Begin, BeginOutcome, IdempotencyScope, KeyEntry, StoredResponse
+
+TABLE = "idempotency_records"
 
 
 @dataclass
@@ -18,31 +24,67 @@ class _Record:
     expires_at: datetime
     response: StoredResponse | None = None  # set once completed; until then the request is in flight
 
+    def abandoned(self, now: datetime, stale_before: datetime) -> bool:
+        return self.expires_at <= now or (self.response is None and self.created_at < stale_before)
+
+    def known(self, fingerprint: str) -> Begin:
+        if self.fingerprint != fingerprint:
+            return Begin(BeginOutcome.KEY_REUSED)
+        if self.response is None:
+            return Begin(BeginOutcome.IN_PROGRESS)
+        return Begin(BeginOutcome.REPLAY, self.response)
+
+
+@dataclass
+class IdempotencyTables:
+    idempotency_records: dict[IdempotencyScope, _Record] = field(default_factory=dict)
+
 
 class InMemoryIdempotencyStore:
-    def __init__(self) -> None:
-        self._records: dict[IdempotencyScope, _Record] = {}
+    """Over the tables and row locks of an `InMemoryStore` when units of work add records too, else its own."""
+
+    def __init__(self, tables: IdempotencyTables | None = None, row_locks: RowLocks | None = None) -> None:
+        self._records = (tables or IdempotencyTables()).idempotency_records
+        self._row_locks = row_locks or RowLocks()
+
+    @asynccontextmanager
+    async def _locked(self, scope: IdempotencyScope) -> AsyncIterator[None]:
+        await self._row_locks.acquire((TABLE, scope))
+        try:
+            yield
+        finally:
+            self._row_locks.release((TABLE, scope))
 
     async def begin(
         self, scope: IdempotencyScope, fingerprint: str, now: datetime, expires_at: datetime, stale_before: datetime
     ) -> Begin:
-        record = self._records.get(scope)
-        abandoned = record is not None and (
-            record.expires_at <= now or (record.response is None and record.created_at < stale_before)
-        )
-        if record is None or abandoned:
-            self._records[scope] = _Record(fingerprint, now, expires_at)
-            return Begin(BeginOutcome.STARTED)
-        if record.fingerprint != fingerprint:
-            return Begin(BeginOutcome.KEY_REUSED)
-        if record.response is None:
-            return Begin(BeginOutcome.IN_PROGRESS)
-        return Begin(BeginOutcome.REPLAY, record.response)
+        async with self._locked(scope):
+            record = self._records.get(scope)
+            if record is None or record.abandoned(now, stale_before):
+                self._records[scope] = _Record(fingerprint, now, expires_at)
+                return Begin(BeginOutcome.STARTED)
+            return record.known(fingerprint)
 
     async def complete(self, scope: IdempotencyScope, response: StoredResponse) -> None:
         record = self._records.get(scope)
         if record is not None:
             record.response = response
+
+    async def remember(
+        self,
+        scope: IdempotencyScope,
+        fingerprint: str,
+        response: StoredResponse,
+        now: datetime,
+        expires_at: datetime,
+        stale_before: datetime,
+    ) -> Begin:
+        async with self._locked(scope):
+            record = self._records.get(scope)
+            if record is None or record.abandoned(now, stale_before):
+                self._records[scope] = _Record(fingerprint, now, expires_at, response)
+                return Begin(BeginOutcome.STARTED)
+            return record.known(fingerprint)
 
     async def release(self, scope: IdempotencyScope) -> None:
         record = self._records.get(scope)
@@ -54,3 +96,19 @@ class InMemoryIdempotencyStore:
         for scope in expired:
             del self._records[scope]
         return len(expired)
+
+
+class InMemoryIdempotencyRecords:
+    """Records a unit of work adds: published with its commit, the key's row lock held until it ends."""
+
+    def __init__(self, workspace: Workspace[IdempotencyTables]) -> None:
+        self._workspace = workspace
+
+    async def add(self, entry: KeyEntry) -> bool:
+        await self._workspace.lock_row(TABLE, entry.scope)
+        records = self._workspace.working.idempotency_records
+        current = records.get(entry.scope)
+        if current is not None and not current.abandoned(entry.created_at, entry.stale_before):
+            return False
+        records[entry.scope] = _Record(entry.fingerprint, entry.created_at, entry.expires_at, entry.response)
+        return True

@@ -40,6 +40,7 @@ from src.adapters.memory.games import (
     InMemoryPlayRepository,
     InMemorySeedRepository,
 )
+from src.adapters.memory.idempotency import IdempotencyTables, InMemoryIdempotencyRecords
 from src.adapters.memory.identity import (
     IdentityTables,
     InMemoryAuditLogRepository,
@@ -89,6 +90,7 @@ class InMemoryStore:
         self.season_tables = SeasonTables()
         self.analytics_tables = AnalyticsTables()
         self.experiment_tables = ExperimentTables()
+        self.idempotency_tables = IdempotencyTables()
         self.outbox: list[DomainEvent] = []  # an event's position is its index + 1
         self.published: dict[int, datetime] = {}  # outbox position → when the relay published it
         self.exported: dict[int, datetime] = {}  # outbox position → when the analytics exporter exported it
@@ -118,6 +120,7 @@ _TABLES = {
     "seasons": "season_tables",
     "analytics": "analytics_tables",
     "experiments": "experiment_tables",
+    "idempotency": "idempotency_tables",
 }
 
 
@@ -168,6 +171,7 @@ class InMemoryUnitOfWork:
     experiments = _over("experiments", InMemoryExperimentRepository)
     assignments = _over("experiments", InMemoryAssignmentRepository)
     segment_members = lazy_repository(lambda uow: InMemorySegmentMembership())
+    idempotency_records = _over("idempotency", InMemoryIdempotencyRecords)
 
     def __init__(self, store: InMemoryStore, after_commit: Callable[[], None] | None = None) -> None:
         self.store = store

@@ -32,6 +32,7 @@ from src.adapters.sqla.repositories.games import (
     SqlaPlayRepository,
     SqlaSeedRepository,
 )
+from src.adapters.sqla.repositories.idempotency import SqlaIdempotencyRecords
 from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
 from src.adapters.sqla.repositories.limited import SqlaLimitedPackageRepository
 from src.adapters.sqla.repositories.limits import SqlaLimitRepository, SqlaPlayTimeRepository
@@ -139,6 +140,7 @@ class SqlaUnitOfWork:
     assignments = _sqla(SqlaAssignmentRepository)
     segment_members = _sqla(SqlaSegmentMembership)
     segments = _sqla(SqlaSegmentRepository)
+    idempotency_records = _sqla(SqlaIdempotencyRecords)
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None

@@ -1,8 +1,9 @@
 """Spins and pulls: odds from the stored config, draws from the player's seed pair, money through the ledger,
 all in one transaction (the pair's nonce moves with the play's own writes).
 
-A play made with an Idempotency-Key has an id derived from (player, key): run again (its first request died with
-its idempotency record in flight), it finds its own play and is refused as ALREADY_APPLIED instead of playing twice.
+A play made with an Idempotency-Key has an id derived from (player, key): run again (a concurrent repeat, or a
+repeat after its record expired), it finds its own play and is refused as ALREADY_APPLIED instead of playing twice.
+Given a `KeyRecorder`, a play writes its answer under the key in its own transaction, as its last write.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from src.application.games.configs import gacha_of_start, slot_of_start
 from src.application.games.deps import GamesDeps
 from src.application.games.fairness import candidate
 from src.application.games.ports import GamesUnitOfWork, PlayStart, Settlement
+from src.application.shared.idempotency import KeyRecorder
 from src.application.wallet.ledger import record_balance_change
 from src.domain.games.events import GachaPulled, SpinSettled
 from src.domain.games.fairness import FairRef
@@ -107,7 +109,9 @@ class SpinResult:
     balance_after: int
 
 
-async def place_spin(user_id: str, bet: int, deps: GamesDeps, key: str | None = None) -> SpinResult:
+async def place_spin(
+    user_id: str, bet: int, deps: GamesDeps, key: str | None = None, recorder: KeyRecorder[SpinResult] | None = None
+) -> SpinResult:
     spin_id, now = play_id_for(user_id, GameType.SLOT, key, deps), deps.clock.now()
     async with deps.uow_factory() as uow:
         begun = await _begin(uow, user_id, GameType.SLOT, deps, now)
@@ -166,10 +170,13 @@ async def place_spin(user_id: str, bet: int, deps: GamesDeps, key: str | None = 
                 reason="slot_spin",
             )
         )
+        result = SpinResult(
+            spin_id, outcome.reels, outcome.outcome, outcome.multiplier, outcome.payout, outcome.streak, balance_after
+        )
+        if recorder is not None:
+            await recorder.record(uow.idempotency_records, result)
         await uow.commit()
-    return SpinResult(
-        spin_id, outcome.reels, outcome.outcome, outcome.multiplier, outcome.payout, outcome.streak, balance_after
-    )
+    return result
 
 
 @dataclass(frozen=True)
@@ -181,7 +188,9 @@ class PullResult:
     balance_after: int
 
 
-async def pull_gacha(user_id: str, count: int, deps: GamesDeps, key: str | None = None) -> PullResult:
+async def pull_gacha(
+    user_id: str, count: int, deps: GamesDeps, key: str | None = None, recorder: KeyRecorder[PullResult] | None = None
+) -> PullResult:
     """Pity is the player's persisted counter; near misses change the show, never the items granted."""
     pull_id, now = play_id_for(user_id, GameType.GACHA, key, deps), deps.clock.now()
     async with deps.uow_factory() as uow:
@@ -232,5 +241,8 @@ async def pull_gacha(user_id: str, count: int, deps: GamesDeps, key: str | None 
             )
         )
         record_balance_change(uow, entry)
+        result = PullResult(pull_id, outcome.items, cost, outcome.pity_counter, entry.balance_after)
+        if recorder is not None:
+            await recorder.record(uow.idempotency_records, result)
         await uow.commit()
-    return PullResult(pull_id, outcome.items, cost, outcome.pity_counter, entry.balance_after)
+    return result

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from src.application.identity.ports import HasUsers
 from src.application.limits.ports import HasPlayTime
 from src.application.shared.audit import Audited
+from src.application.shared.idempotency import HasIdempotencyRecords
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
@@ -216,8 +217,9 @@ class HasInventory(Protocol):
     def inventory(self) -> InventoryRepository: ...
 
 
-class GamesUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, HasPlayTime, Audited, Protocol):
-    """Plays settle through the wallet; boards read nicknames; odds changes are audited."""
+class GamesUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, HasPlayTime, Audited, HasIdempotencyRecords, Protocol):
+    """Plays settle through the wallet and record their Idempotency-Key; boards read nicknames; odds changes
+    are audited."""
 
     @property
     def game_configs(self) -> GameConfigRepository: ...

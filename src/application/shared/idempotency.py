@@ -6,6 +6,9 @@ first is still running is told so. Failures on our side (5xx) release the key so
 an answer that is not final yet (a purchase still pending after its first request died): the retry asks again.
 A record abandoned by a dead process is claimed anew, so an operation that must not apply twice keys its effect
 by the idempotency key itself (a purchase stores it, a reward derives its id from it, a grant its ledger reference).
+
+Work done in one transaction (a spin, a pull) skips the claim: its use case writes the completed record in that
+transaction (`KeyRecorder`), so the record and the work are committed together or not at all (`run_in_work`).
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from src.application.shared.ports import Clock
 from src.domain.shared.errors import DomainError, InvalidInput
 
 MAX_KEY_LENGTH = 255
+ResultT = TypeVar("ResultT")
 
 
 class IdempotencyKeyReused(DomainError):
@@ -73,9 +77,50 @@ class IdempotencyStore(Protocol):
 
     async def complete(self, scope: IdempotencyScope, response: StoredResponse) -> None: ...
 
+    async def remember(
+        self,
+        scope: IdempotencyScope,
+        fingerprint: str,
+        response: StoredResponse,
+        now: datetime,
+        expires_at: datetime,
+        stale_before: datetime,
+    ) -> Begin:
+        """Store a completed record in a transaction of its own, unless the key holds a live one: Begin(STARTED)
+        when stored, else what the key holds (as `begin` reports it). Waits for a transaction adding the key."""
+        ...
+
     async def release(self, scope: IdempotencyScope) -> None: ...
 
     async def purge_expired(self, now: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """A completed record as a unit of work writes it; an expired or abandoned record under the key is replaced."""
+
+    scope: IdempotencyScope
+    fingerprint: str
+    response: StoredResponse
+    created_at: datetime
+    expires_at: datetime
+    stale_before: datetime
+
+
+class IdempotencyRecords(Protocol):
+    async def add(self, entry: KeyEntry) -> bool:
+        """Write the record in the unit of work's transaction; False when the key holds a live record. A concurrent
+        add of the same key waits until this transaction ends (as a unique index makes it in SQL)."""
+        ...
+
+
+class HasIdempotencyRecords(Protocol):
+    @property
+    def idempotency_records(self) -> IdempotencyRecords: ...
+
+
+class KeyAlreadyRecorded(Exception):
+    """The key holds another request's record: the work that found it must roll back (its exception does)."""
 
 
 @dataclass(frozen=True)
@@ -135,3 +180,69 @@ async def run_idempotent(
     else:
         await store.complete(scope, response)
     return response, False
+
+
+class KeyRecorder(Generic[ResultT]):
+    """Given to a use case whose work is one transaction: `record` writes the answer under the key as the last
+    write before the commit (a concurrent request with the key then waits on it, holding nothing we need)."""
+
+    def __init__(
+        self,
+        scope: IdempotencyScope,
+        fingerprint: str,
+        answer: Callable[[ResultT], StoredResponse],
+        now: datetime,
+        policy: IdempotencyPolicy,
+    ) -> None:
+        self._scope, self._fingerprint, self._answer = scope, fingerprint, answer
+        self._now, self._policy = now, policy
+        self.recorded: StoredResponse | None = None
+
+    async def record(self, records: IdempotencyRecords, result: ResultT) -> None:
+        """Raises KeyAlreadyRecorded (the caller rolls back) when another request's record holds the key."""
+        response = self._answer(result)
+        now, policy = self._now, self._policy
+        entry = KeyEntry(
+            self._scope, self._fingerprint, response, now, now + policy.retention, now - policy.in_flight_timeout
+        )
+        if not await records.add(entry):
+            raise KeyAlreadyRecorded
+        self.recorded = response
+
+
+def _settled(known: Begin, response: StoredResponse) -> tuple[StoredResponse, bool]:
+    if known.outcome is BeginOutcome.REPLAY and known.stored is not None:
+        return known.stored, True
+    if known.outcome is BeginOutcome.KEY_REUSED:
+        raise IdempotencyKeyReused
+    if known.outcome is BeginOutcome.IN_PROGRESS:
+        raise IdempotencyInProgress
+    return response, False
+
+
+async def run_in_work(
+    store: IdempotencyStore,
+    clock: Clock,
+    policy: IdempotencyPolicy,
+    scope: IdempotencyScope,
+    request_fingerprint: str,
+    answer: Callable[[ResultT], StoredResponse],
+    operation: Callable[[KeyRecorder[ResultT] | None], Awaitable[StoredResponse]],
+) -> tuple[StoredResponse, bool]:
+    """`run_idempotent` for an operation that records the key in its own transaction; returns (response, replayed).
+
+    A repeat of the key finds the first request's record (or its play) and rolls back; a refusal, whose work rolled
+    back, is remembered afterwards unless the key holds a record by then; with the key held, `run_idempotent` decides.
+    """
+    recorder = KeyRecorder(scope, request_fingerprint, answer, clock.now(), policy)
+    try:
+        response = await operation(recorder)
+    except KeyAlreadyRecorded:
+        return await run_idempotent(store, clock, policy, scope, request_fingerprint, lambda: operation(None))
+    if recorder.recorded is not None or response.status_code >= 500 or not response.final:
+        return response, False
+    now = clock.now()
+    known = await store.remember(
+        scope, request_fingerprint, response, now, now + policy.retention, now - policy.in_flight_timeout
+    )
+    return _settled(known, response)

@@ -14,9 +14,10 @@ from litestar.status_codes import HTTP_200_OK
 from src.application.engagement import seasons
 from src.application.games import boards, configs, history, plays, proofs
 from src.application.games.deps import GamesDeps
+from src.application.shared.idempotency import KeyRecorder
 from src.domain.shared.errors import InvalidInput
 from src.domain.shared.principal import Principal
-from src.entrypoints.http.idempotency import idempotency_key, idempotent
+from src.entrypoints.http.idempotency import idempotency_key, idempotent_in_work
 from src.entrypoints.http.metrics import PLAYS
 from src.entrypoints.http.query import From, To, as_utc
 from src.entrypoints.http.schemas.battlepass import PastSeasonOut
@@ -72,14 +73,16 @@ class GamesController(Controller):
     async def spin(
         self, request: PrincipalRequest, data: JSONBody[SpinIn], games: NamedDependency[GamesDeps]
     ) -> Response[bytes]:
-        key = idempotency_key(request, data.idempotency_key)
+        key, user_id = idempotency_key(request, data.idempotency_key), request.user.user_id
 
-        async def run() -> SpinOut:
-            answer = SpinOut.of(await plays.place_spin(request.user.user_id, data.bet, games, key))
+        async def run(recorder: KeyRecorder[plays.SpinResult] | None) -> plays.SpinResult:
+            result = await plays.place_spin(user_id, data.bet, games, key, recorder)
             PLAYS.labels(game="slot").inc()
-            return answer
+            return result
 
-        return await idempotent(request, request.user.user_id, run, required=False, body_key=data.idempotency_key)
+        return await idempotent_in_work(
+            request, user_id, run, SpinOut.of, required=False, body_key=data.idempotency_key
+        )
 
     @get("/gacha/config", operation_id="gacha_config")
     async def gacha_config(self, games: NamedDependency[GamesDeps], version: ConfigVersion = None) -> GachaConfigOut:
@@ -95,14 +98,16 @@ class GamesController(Controller):
     async def pull(
         self, request: PrincipalRequest, data: JSONBody[PullIn], games: NamedDependency[GamesDeps]
     ) -> Response[bytes]:
-        key = idempotency_key(request, data.idempotency_key)
+        key, user_id = idempotency_key(request, data.idempotency_key), request.user.user_id
 
-        async def run() -> PullOut:
-            answer = PullOut.of(await plays.pull_gacha(request.user.user_id, data.count, games, key))
+        async def run(recorder: KeyRecorder[plays.PullResult] | None) -> plays.PullResult:
+            result = await plays.pull_gacha(user_id, data.count, games, key, recorder)
             PLAYS.labels(game="gacha").inc()
-            return answer
+            return result
 
-        return await idempotent(request, request.user.user_id, run, required=False, body_key=data.idempotency_key)
+        return await idempotent_in_work(
+            request, user_id, run, PullOut.of, required=False, body_key=data.idempotency_key
+        )
 
     @get("/gacha/stats", operation_id="gacha_stats")
     async def gacha_stats(self, request: PrincipalRequest, games: NamedDependency[GamesDeps]) -> GachaStatsOut:

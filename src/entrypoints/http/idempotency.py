@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request, Response
 
 from src.application.shared.idempotency import (
     IdempotencyScope,
+    KeyRecorder,
     StoredResponse,
     check_key,
     fingerprint,
     run_idempotent,
+    run_in_work,
 )
 from src.domain.shared.errors import DomainError
 from src.entrypoints.http.errors import domain_error_body
 from src.entrypoints.http.security import container_of
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+ResultT = TypeVar("ResultT")
 
 
 @dataclass(frozen=True)
@@ -72,23 +75,65 @@ async def idempotent(
     if key is None:
         stored, replayed = await answer(), False
     else:
-        stored, replayed = await _once(request, user_id, key, answer)
+        container = container_of(request)
+        scope, request_fingerprint = await _keyed(request, user_id, key)
+        stored, replayed = await run_idempotent(
+            container.idempotency, container.clock, container.idempotency_policy, scope, request_fingerprint, answer
+        )
+    return _response(stored, replayed)
+
+
+async def idempotent_in_work(
+    request: Request[Any, Any, Any],
+    user_id: str,
+    work: Callable[[KeyRecorder[ResultT] | None], Awaitable[ResultT]],
+    present: Callable[[ResultT], Any],
+    *,
+    required: bool,
+    body_key: str | None = None,
+    status_code: int = 200,
+) -> Response[bytes]:
+    """`idempotent` for work done in one transaction: `work` hands the recorder to its use case, which writes the
+    answer (`present(result)`, encoded) under the key in that transaction. Same contract, no transactions of its own.
+    """
+    key = idempotency_key(request, body_key, required=required)
+
+    def answer(result: ResultT) -> StoredResponse:
+        return StoredResponse(status_code, msgspec.json.encode(present(result)))
+
+    async def attempt(recorder: KeyRecorder[ResultT] | None) -> StoredResponse:
+        try:
+            result = await work(recorder)
+        except DomainError as refusal:
+            status, content = domain_error_body(request, refusal)
+            return StoredResponse(status, msgspec.json.encode(content))
+        recorded = None if recorder is None else recorder.recorded
+        return recorded or answer(result)
+
+    if key is None:
+        return _response(await attempt(None), replayed=False)
+    container = container_of(request)
+    scope, request_fingerprint = await _keyed(request, user_id, key)
+    stored, replayed = await run_in_work(
+        container.idempotency,
+        container.clock,
+        container.idempotency_policy,
+        scope,
+        request_fingerprint,
+        answer,
+        attempt,
+    )
+    return _response(stored, replayed)
+
+
+def _response(stored: StoredResponse, replayed: bool) -> Response[bytes]:
     headers = {REPLAYED_HEADER: "true"} if replayed else {}
     return Response(stored.body, status_code=stored.status_code, media_type="application/json", headers=headers)
 
 
-async def _once(
-    request: Request[Any, Any, Any], user_id: str, key: str, answer: Callable[[], Awaitable[StoredResponse]]
-) -> tuple[StoredResponse, bool]:
+async def _keyed(request: Request[Any, Any, Any], user_id: str, key: str) -> tuple[IdempotencyScope, str]:
+    """The key's scope and the request's fingerprint (the body without its `idempotency_key`)."""
     body = await request.json() if await request.body() else None
     if isinstance(body, dict):
         body = {name: value for name, value in body.items() if name != "idempotency_key"}
-    container = container_of(request)
-    return await run_idempotent(
-        container.idempotency,
-        container.clock,
-        container.idempotency_policy,
-        IdempotencyScope(user_id, _route_template(request), key),
-        fingerprint(request.method, request.url.path, body),
-        answer,
-    )
+    return IdempotencyScope(user_id, _route_template(request), key), fingerprint(request.method, request.url.path, body)

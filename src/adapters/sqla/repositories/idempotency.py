@@ -1,4 +1,7 @@
-"""Idempotency records in the database: a primary key per (user, route, key) makes the claim atomic."""
+"""Idempotency records in the database: a primary key per (user, route, key) makes the claim atomic.
+
+`SqlaIdempotencyStore` runs its own transactions; `SqlaIdempotencyRecords` writes in a unit of work's.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,38 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow as Row
 from src.adapters.sqla.repositories.wallet import dialect_insert
-from src.application.shared.idempotency import Begin, BeginOutcome, IdempotencyScope, StoredResponse
+from src.application.shared.idempotency import Begin, BeginOutcome, IdempotencyScope, KeyEntry, StoredResponse
 
 IN_FLIGHT, COMPLETED = "in_flight", "completed"
 
 
 def _is(scope: IdempotencyScope) -> ColumnElement[bool]:
     return and_(Row.user_id == scope.user_id, Row.route == scope.route, Row.key == scope.key)
+
+
+def _abandoned(now: datetime, stale_before: datetime) -> ColumnElement[bool]:
+    """An expired record, or one in flight since before `stale_before` (its process died): free to take over."""
+    return or_(Row.expires_at <= now, and_(Row.state == IN_FLIGHT, Row.created_at < stale_before))
+
+
+async def _add_completed(session: AsyncSession, entry: KeyEntry) -> bool:
+    """One statement: insert the completed record, or replace an abandoned one; True when written."""
+    scope, response = entry.scope, entry.response
+    values = {
+        "fingerprint": entry.fingerprint,
+        "state": COMPLETED,
+        "status_code": response.status_code,
+        "response_body": response.body,
+        "created_at": entry.created_at,
+        "expires_at": entry.expires_at,
+    }
+    insert = dialect_insert(session)(Row).values(user_id=scope.user_id, route=scope.route, key=scope.key, **values)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[Row.user_id, Row.route, Row.key],
+        set_=values,
+        where=_abandoned(entry.created_at, entry.stale_before),
+    )
+    return bool((await session.execute(upsert)).rowcount)  # type: ignore[attr-defined]
 
 
 def _known(row: Row, fingerprint: str) -> Begin:
@@ -53,9 +81,10 @@ class SqlaIdempotencyStore:
         claim = dialect_insert(session)(Row).values(user_id=scope.user_id, route=scope.route, key=scope.key, **fresh)
         if (await session.execute(claim.on_conflict_do_nothing())).rowcount:  # type: ignore[attr-defined]
             return True
-        abandoned = or_(Row.expires_at <= now, and_(Row.state == IN_FLIGHT, Row.created_at < stale_before))
         taken_over = await session.execute(
-            update(Row).where(_is(scope), abandoned).values(status_code=None, response_body=None, **fresh)
+            update(Row)
+            .where(_is(scope), _abandoned(now, stale_before))
+            .values(status_code=None, response_body=None, **fresh)
         )
         return bool(taken_over.rowcount)  # type: ignore[attr-defined]
 
@@ -68,6 +97,23 @@ class SqlaIdempotencyStore:
             )
             await session.commit()
 
+    async def remember(
+        self,
+        scope: IdempotencyScope,
+        fingerprint: str,
+        response: StoredResponse,
+        now: datetime,
+        expires_at: datetime,
+        stale_before: datetime,
+    ) -> Begin:
+        entry = KeyEntry(scope, fingerprint, response, now, expires_at, stale_before)
+        async with self._sessions() as session:
+            if await _add_completed(session, entry):
+                await session.commit()
+                return Begin(BeginOutcome.STARTED)
+            row = (await session.execute(select(Row).where(_is(scope)))).scalar_one()
+        return _known(row, fingerprint)
+
     async def release(self, scope: IdempotencyScope) -> None:
         async with self._sessions() as session:
             await session.execute(delete(Row).where(_is(scope), Row.state == IN_FLIGHT))
@@ -78,3 +124,13 @@ class SqlaIdempotencyStore:
             result = await session.execute(delete(Row).where(Row.expires_at <= now))
             await session.commit()
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlaIdempotencyRecords:
+    """Records written in a unit of work's transaction: committed, or rolled back, with its work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, entry: KeyEntry) -> bool:
+        return await _add_completed(self._session, entry)

@@ -1,0 +1,120 @@
+"""Idempotency-Key on spins and pulls, whose record is written in the play's own transaction: requests sent at
+once with one key play once (one ledger debit), and a refusal is remembered under its key like an answer.
+
+The app serves these tests on their own event loop (httpx's ASGI transport): the shared test client hands each
+request to the app's thread and blocks until it is answered, so requests gathered through it never overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from tests.api.games.helpers import HISTORY, PULL, SPIN, get_json, grant, ledger, wallet
+from tests.support.api import ADMIN_PASSWORD, bearer, sign_up
+
+pytestmark = pytest.mark.own_app
+
+AT_ONCE = 8
+
+
+@pytest.fixture(scope="module")
+def app_settings() -> dict[str, Any]:
+    """The relay runs when `_served` drains the outbox at the end, not on a loop that shutdown must stop."""
+    return {"outbox_relay_in_app": "false"}
+
+
+@asynccontextmanager
+async def _served(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:
+        yield client
+        await app.state.container.relay.drain(max_passes=100)  # the outbox is the session's: leave nothing in it
+
+
+async def _admin(client: httpx.AsyncClient, site_id: str) -> dict[str, Any]:
+    response = await client.post("/api/auth/admin/login", json={"site_id": site_id, "password": ADMIN_PASSWORD})
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+def _answered_once(responses: list[Any], refused: set[tuple[int, str]]) -> list[Any]:
+    """The 200 answers (all one body, one of them not a replay); every other answer is one of `refused`."""
+    answered = [response for response in responses if response.status_code == 200]
+    assert answered, [response.text for response in responses]
+    assert len({response.content for response in answered}) == 1
+    assert [response.headers.get("idempotent-replayed") for response in answered].count(None) == 1
+    others = {(r.status_code, r.json()["error"]["code"]) for r in responses if r.status_code != 200}
+    assert others <= refused, others
+    return answered
+
+
+async def test_spins_sent_at_once_with_one_key_bet_once(own_app: Litestar) -> None:
+    async with _served(own_app) as client:
+        player = await sign_up(client)  # type: ignore[arg-type]  # any client that posts JSON
+        headers = bearer(player) | {"idempotency-key": uuid.uuid4().hex}
+
+        responses = await asyncio.gather(
+            *(client.post(SPIN, json={"bet": 100}, headers=headers) for _ in range(AT_ONCE))
+        )
+
+        played = _answered_once(responses, {(409, "IDEMPOTENCY_IN_PROGRESS")})[0].json()
+        bets = [entry for entry in await ledger(client, player) if entry["reason"] == "slot_bet"]
+        assert [(entry["ref_id"], entry["delta"]) for entry in bets] == [(played["spin_id"], -100)]
+        assert await wallet(client, player) == {"coins": played["balance_after"], "gems": 0}
+        assert [item["id"] for item in (await get_json(client, HISTORY, player))["items"]] == [played["spin_id"]]
+
+
+async def test_spins_sent_at_once_with_one_key_and_other_bets_bet_once(own_app: Litestar) -> None:
+    async with _served(own_app) as client:
+        player = await sign_up(client)  # type: ignore[arg-type]
+        headers = bearer(player) | {"idempotency-key": uuid.uuid4().hex}
+        bets = [100, 50] * (AT_ONCE // 2)
+
+        responses = await asyncio.gather(*(client.post(SPIN, json={"bet": bet}, headers=headers) for bet in bets))
+
+        refused = {(409, "IDEMPOTENCY_IN_PROGRESS"), (422, "IDEMPOTENCY_KEY_REUSED")}
+        played = _answered_once(responses, refused)[0].json()
+        bets_taken = [entry for entry in await ledger(client, player) if entry["reason"] == "slot_bet"]
+        assert [entry["ref_id"] for entry in bets_taken] == [played["spin_id"]]
+        assert await wallet(client, player) == {"coins": played["balance_after"], "gems": 0}
+
+
+async def test_pulls_sent_at_once_with_one_key_take_the_gems_once(own_app: Litestar, admin_site_id: str) -> None:
+    async with _served(own_app) as client:
+        player = await sign_up(client)  # type: ignore[arg-type]
+        await grant(client, await _admin(client, admin_site_id), player["user"]["id"], "gems", 500)
+        headers = bearer(player) | {"idempotency-key": uuid.uuid4().hex}
+
+        responses = await asyncio.gather(
+            *(client.post(PULL, json={"count": 1}, headers=headers) for _ in range(AT_ONCE))
+        )
+
+        pulled = _answered_once(responses, {(409, "IDEMPOTENCY_IN_PROGRESS")})[0].json()
+        debits = [entry for entry in await ledger(client, player) if entry["reason"] == "gacha_pull"]
+        assert [(entry["ref_id"], entry["delta"]) for entry in debits] == [(pulled["pull_id"], -50)]
+        assert await wallet(client, player) == {"coins": 1000, "gems": 450}
+
+
+async def test_a_refused_spin_is_replayed_under_its_key_after_the_wallet_could_cover_it(
+    own_app: Litestar, admin_site_id: str
+) -> None:
+    async with _served(own_app) as client:
+        player = await sign_up(client)  # type: ignore[arg-type]
+        headers = bearer(player) | {"idempotency-key": uuid.uuid4().hex}
+
+        refused = await client.post(SPIN, json={"bet": 2000}, headers=headers)
+        await grant(client, await _admin(client, admin_site_id), player["user"]["id"], "coins", 5000)
+        again = await client.post(SPIN, json={"bet": 2000}, headers=headers)
+
+        assert (refused.status_code, refused.json()["error"]["code"]) == (409, "INSUFFICIENT_FUNDS")
+        replayed = (again.status_code, again.content, again.headers["idempotent-replayed"])
+        assert replayed == (409, refused.content, "true")
+        assert await wallet(client, player) == {"coins": 6000, "gems": 0}

@@ -1,0 +1,156 @@
+"""Contract of records written inside a unit of work (IdempotencyRecords) and of `remember`: memory, SQLite and
+PostgreSQL keep a key's record with its work, refuse a live key, and make a concurrent writer of the key wait.
+
+Every test runs once per adapter, under a fresh user id (the PostgreSQL database is shared by the session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from src.application.shared.idempotency import (
+    Begin,
+    BeginOutcome,
+    IdempotencyPolicy,
+    IdempotencyScope,
+    KeyEntry,
+    StoredResponse,
+)
+from tests.contract.idempotency.conftest import KeyedWork
+from tests.contract.idempotency.test_idempotency_store import NOW
+from tests.support.contention import until_waiting
+
+pytestmark = pytest.mark.asyncio
+
+POLICY = IdempotencyPolicy()
+SPUN = StoredResponse(200, b'{"spin_id": "s-1", "payout": 50}')
+REFUSED = StoredResponse(409, b'{"error": {"code": "INSUFFICIENT_FUNDS"}}')
+STARTED, REPLAY, KEY_REUSED = BeginOutcome.STARTED, BeginOutcome.REPLAY, BeginOutcome.KEY_REUSED
+
+
+def _scope() -> IdempotencyScope:
+    return IdempotencyScope(str(uuid.uuid4()), "POST /api/games/slot/spin", "key-1")
+
+
+def _entry(
+    scope: IdempotencyScope, response: StoredResponse = SPUN, fingerprint: str = "a" * 64, at: datetime = NOW
+) -> KeyEntry:
+    return KeyEntry(scope, fingerprint, response, at, at + POLICY.retention, at - POLICY.in_flight_timeout)
+
+
+async def _begin(work: KeyedWork, scope: IdempotencyScope, fingerprint: str = "a" * 64, at: datetime = NOW) -> Begin:
+    return await work.store.begin(scope, fingerprint, at, at + POLICY.retention, at - POLICY.in_flight_timeout)
+
+
+async def _remember(
+    work: KeyedWork, scope: IdempotencyScope, response: StoredResponse, fingerprint: str = "a" * 64
+) -> Begin:
+    return await work.store.remember(
+        scope, fingerprint, response, NOW, NOW + POLICY.retention, NOW - POLICY.in_flight_timeout
+    )
+
+
+async def _add_and_commit(work: KeyedWork, entry: KeyEntry) -> bool:
+    async with work.uow_factory() as uow:
+        added = await uow.idempotency_records.add(entry)
+        await uow.commit()
+    return added
+
+
+async def test_a_record_committed_with_its_work_is_replayed_and_refused_to_another_request(
+    keyed_work: KeyedWork,
+) -> None:
+    scope = _scope()
+
+    added = await _add_and_commit(keyed_work, _entry(scope))
+
+    assert added is True
+    assert await _begin(keyed_work, scope, at=NOW + timedelta(hours=23)) == Begin(REPLAY, SPUN)
+    assert await _begin(keyed_work, scope, "b" * 64) == Begin(KEY_REUSED)
+
+
+async def test_a_record_rolled_back_with_its_work_leaves_the_key_free(keyed_work: KeyedWork) -> None:
+    scope = _scope()
+    async with keyed_work.uow_factory() as uow:
+        assert await uow.idempotency_records.add(_entry(scope)) is True
+        # the work fails here: the unit of work ends without a commit
+
+    assert await _begin(keyed_work, scope) == Begin(STARTED)
+
+
+@pytest.mark.parametrize("first", ["claimed", "added"])
+async def test_a_key_holding_a_live_record_is_not_added_again(keyed_work: KeyedWork, first: str) -> None:
+    scope = _scope()
+    if first == "claimed":
+        await _begin(keyed_work, scope)  # in flight, by the claim protocol
+    else:
+        await _add_and_commit(keyed_work, _entry(scope))
+
+    again = await _add_and_commit(keyed_work, _entry(scope, REFUSED, at=NOW + timedelta(seconds=30)))
+
+    assert again is False
+    expected = Begin(BeginOutcome.IN_PROGRESS) if first == "claimed" else Begin(REPLAY, SPUN)
+    assert await _begin(keyed_work, scope, at=NOW + timedelta(seconds=31)) == expected
+
+
+async def test_an_expired_or_abandoned_record_is_replaced(keyed_work: KeyedWork) -> None:
+    expired, abandoned = _scope(), _scope()
+    await _add_and_commit(keyed_work, _entry(expired))
+    await _begin(keyed_work, abandoned)  # in flight, and its process died
+    later = NOW + POLICY.retention
+    past_the_timeout = NOW + POLICY.in_flight_timeout + timedelta(microseconds=1)
+
+    replaced = [
+        await _add_and_commit(keyed_work, _entry(expired, REFUSED, "b" * 64, at=later)),
+        await _add_and_commit(keyed_work, _entry(abandoned, REFUSED, at=past_the_timeout)),
+    ]
+
+    assert replaced == [True, True]
+    assert await _begin(keyed_work, expired, "b" * 64, at=later) == Begin(REPLAY, REFUSED)
+    assert await _begin(keyed_work, abandoned, at=past_the_timeout) == Begin(REPLAY, REFUSED)
+
+
+@pytest.mark.parametrize("first_ends_with", ["commit", "rollback"])
+async def test_a_concurrent_add_of_the_key_waits_for_the_first_transaction(
+    keyed_work: KeyedWork, first_ends_with: str
+) -> None:
+    scope = _scope()
+
+    async with keyed_work.uow_factory() as uow:
+        await uow.idempotency_records.add(_entry(scope))
+        racing = asyncio.create_task(_add_and_commit(keyed_work, _entry(scope, REFUSED)))
+        await until_waiting(uow)
+        if first_ends_with == "commit":
+            await uow.commit()
+    second_added = await racing
+
+    assert second_added is (first_ends_with == "rollback")
+    winner = SPUN if first_ends_with == "commit" else REFUSED
+    assert await _begin(keyed_work, scope) == Begin(REPLAY, winner)
+
+
+async def test_remember_stores_a_response_once_and_then_reports_the_key(keyed_work: KeyedWork) -> None:
+    scope = _scope()
+
+    first = await _remember(keyed_work, scope, REFUSED)
+    same_request = await _remember(keyed_work, scope, SPUN)
+    other_request = await _remember(keyed_work, scope, SPUN, "b" * 64)
+
+    assert (first, same_request, other_request) == (Begin(STARTED), Begin(REPLAY, REFUSED), Begin(KEY_REUSED))
+    assert await _begin(keyed_work, scope) == Begin(REPLAY, REFUSED)
+
+
+async def test_remember_waits_for_a_unit_of_work_adding_the_key_and_reports_its_record(keyed_work: KeyedWork) -> None:
+    scope = _scope()
+
+    async with keyed_work.uow_factory() as uow:
+        await uow.idempotency_records.add(_entry(scope))
+        racing = asyncio.create_task(_remember(keyed_work, scope, REFUSED))
+        await until_waiting(uow)
+        await uow.commit()
+
+    assert await racing == Begin(REPLAY, SPUN)
