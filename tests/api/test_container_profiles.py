@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import pytest
 
 from src.entrypoints.bootstrap import Profile, contexts, infra, open_container
@@ -61,3 +62,26 @@ async def test_a_profile_opens_only_what_its_process_uses(
         assert await container.games.leaderboard.top("net_coins", "all_time", 1, container.clock.now()) == []
 
     assert (sut.redis_clients, sut.push_clients, sut.realtime_on_redis, sut.olap) == expected
+
+
+async def test_a_worker_opens_the_olap_store_when_it_is_a_clickhouse_server(
+    make_settings: SettingsFactory, olap_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker then builds privacy exports with the player's analytics history; with the embedded chDB it may not."""
+    opened: list[str] = []
+    real_open = infra.open_olap
+
+    async def open_olap(settings: Any, stack: Any) -> Any:
+        opened.append(settings.clickhouse_dsn)  # the server is not there: the session's chDB stands in for it
+        return await real_open(msgspec.structs.replace(settings, clickhouse_dsn=olap_dsn), stack)
+
+    monkeypatch.setattr(infra, "open_olap", open_olap)
+    server_dsn = "clickhouse://analytics.internal:8123/default"
+
+    async with open_container(make_settings(clickhouse_dsn=server_dsn), profile=Profile.WORKER) as container:
+        export_olap = container.privacy.olap
+    async with open_container(make_settings(), profile=Profile.WORKER) as container:
+        embedded_olap = container.privacy.olap
+
+    assert opened == [server_dsn]
+    assert (export_olap is not None, embedded_olap) == (True, None)

@@ -96,6 +96,10 @@ def check_embedded_olap_free(settings: Settings) -> None:
         raise in_use(directory)
 
 
+def is_embedded_olap(settings: Settings) -> bool:
+    return chdb_directory(settings.clickhouse_dsn) is not None
+
+
 async def open_olap(settings: Settings, stack: AsyncExitStack) -> ClickHouseOlap:
     """The OLAP store; the embedded one (chDB) gets its schema here, since no other process may open it."""
     olap = ClickHouseOlap(settings.clickhouse_dsn)

@@ -34,9 +34,9 @@ from src.entrypoints.settings import Settings
 
 class Profile(Enum):
     """What a process opens. SERVER: the app (OLAP too unless OLAP_IN_APP=false, since /ready checks it; background
-    work on a Redis client of its own). WORKER: as the server, without OLAP (embedded, chDB admits one process).
-    COMMAND: a one-shot CLI command: one Redis client, no OLAP, no push client, realtime in memory (it never runs the
-    relay)."""
+    work on a Redis client of its own). WORKER: as the server, with OLAP only on a ClickHouse server (chDB admits one
+    process). COMMAND: a one-shot CLI command: one Redis client, no OLAP, no push client, realtime in memory (it never
+    runs the relay)."""
 
     SERVER = "server"
     WORKER = "worker"
@@ -74,11 +74,19 @@ async def _open_clients(settings: Settings, profile: Profile, stack: AsyncExitSt
     background = redis if profile is Profile.COMMAND else await infra.open_redis(settings, stack)
     cache = infra.cache_on(redis, settings)
     probes: list[HealthProbe] = [SqlaDatabaseProbe(database), CacheProbe(cache)]
-    olap = await infra.open_olap(settings, stack) if profile is Profile.SERVER and settings.olap_in_app else None
+    olap = await infra.open_olap(settings, stack) if _opens_olap(settings, profile) else None
     if olap is not None:
         probes.append(ClickHouseProbe(olap))
     realtime = None if profile is Profile.COMMAND else background
     return _Clients(database, cache, background, realtime, probes, olap)
+
+
+def _opens_olap(settings: Settings, profile: Profile) -> bool:
+    """The server, unless OLAP_IN_APP=false; a worker too when the store is a ClickHouse server (its privacy exports
+    then carry the player's analytics history), never the embedded chDB, which admits the server's process only."""
+    if not settings.olap_in_app or profile is Profile.COMMAND:
+        return False
+    return profile is Profile.SERVER or not infra.is_embedded_olap(settings)
 
 
 def _uow_factory(database: SqlaDatabase, after_commit: Callable[[], None]) -> Callable[[], SqlaUnitOfWork]:
