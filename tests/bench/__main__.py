@@ -26,6 +26,7 @@ from tests.bench import (
     pipeline_bench,
     segment_bench,
     spin_bench,
+    workers_bench,
     ws_bench,
 )
 
@@ -40,6 +41,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     experiment_bench,
     segment_bench,
     mixed_bench,
+    workers_bench,
 )
 
 

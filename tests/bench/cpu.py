@@ -40,6 +40,27 @@ def _postgres_ticks() -> dict[int, int]:
     return ticks
 
 
+def pids_named(name: str) -> list[int]:
+    """Every process on the machine whose command name is `name` (e.g. `redis-server`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of `pid` (uvicorn's worker processes of a `serve --workers N`, say)."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def app_pid() -> int | None:
     """Our child process running `casino-club serve` (uvicorn runs in that same process)."""
     for entry in Path("/proc").iterdir():

@@ -11,7 +11,8 @@ the CPU of the server, PostgreSQL, wrk and the socket client, and the load avera
 day answers 409 ALREADY_CLAIMED by design: counted as "tolerated", not as an error.
 
 Knobs: BENCH_MIXED_PLAYERS (1000), BENCH_MIXED_SECONDS (60), BENCH_MIXED_THINK_MS (3000); `measure()` takes the
-same as arguments, so a test runs the scenario in a few seconds. Results: var/bench/mixed.json.
+same as arguments, so a test runs the scenario in a few seconds; BENCH_MIXED_DRAIN_PATIENCE_SECONDS (600): how long
+the backlog may take to drain before the run reports what is left. Results: var/bench/mixed.json.
 """
 
 from __future__ import annotations
@@ -21,15 +22,18 @@ import json
 import os
 import re
 import resource
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
+
 from tests.bench.backends import throwaway_backends
 from tests.bench.cpu import CpuMeter
-from tests.bench.http_bench import _drain_seconds, _purchase_check
+from tests.bench.http_bench import _backlog, _drain_seconds, _purchase_check
 from tests.bench.load import loop_factory
 from tests.bench.spin_bench import STARTING_COINS, Player, _asyncpg_dsn, _sign_up_all, _wait_for_wallets
 from tests.bench.wrk import Route, ensure_wrk, run_wrk
@@ -39,6 +43,7 @@ from tests.support.processes import PROJECT_ROOT, run_cli, started_server
 
 RESULTS_PATH = PROJECT_ROOT / "var" / "bench" / "mixed.json"
 SOCKET_SHARE = 0.5  # of the players, a WebSocket open the whole run
+DRAIN_PATIENCE_SECONDS = float(os.environ.get("BENCH_MIXED_DRAIN_PATIENCE_SECONDS", "600"))
 BUY = '{"sku": "gems_100", "card_token": "tok_visa"}'
 ROUTES: tuple[tuple[Route, int], ...] = (  # (route, weight): the share of the players acting on it
     (Route("spin", "POST", "/api/games/slot/spin", '{"bet": 10}'), 55),
@@ -130,6 +135,36 @@ async def _load(url: str, scenario: Scenario, players: list[Player], pids: dict[
     }
 
 
+async def _drain(dsn: str) -> dict[str, Any]:
+    """The backlog the load left, and how long the relay took to deliver it (None: not within the patience)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        started, left = time.perf_counter(), await _backlog(connection)
+        backlog = remaining = left
+        while remaining and time.perf_counter() - started < DRAIN_PATIENCE_SECONDS:
+            await asyncio.sleep(0.05)
+            remaining = await _backlog(connection)
+    finally:
+        await connection.close()
+    seconds = round(time.perf_counter() - started, 2) if not remaining else None
+    return {"backlog_at_end_of_load": backlog, "seconds": seconds, "left_undelivered": remaining}
+
+
+def _logged_errors(log: Path, keep: int = 5) -> dict[str, int]:
+    """How often the server logged each kind of error (JSON lines at level error), the first `keep` kinds."""
+    kinds: dict[str, int] = {}
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("level") in ("error", "critical"):
+            kind = f"{entry.get('event')}: {str(entry.get('exception', ''))[-300:]}"
+            if kind in kinds or len(kinds) < keep:
+                kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
 def _verify_ledger(env: dict[str, str]) -> dict[str, Any]:
     result = run_cli("verify-ledger", env=env)
     found = re.search(r"(\d+) wallets checked, (\d+) drifted", result.stdout)
@@ -155,17 +190,19 @@ def measure(env: dict[str, str], scenario: Scenario) -> dict[str, Any]:
         players = runner.run(_prepare(server.url, dsn, scenario))
         load_before = os.getloadavg()
         figures = runner.run(_load(server.url, scenario, players, {"app": server.process.pid}))
-        drain = runner.run(_drain_seconds(dsn))
+        drain = runner.run(_drain(dsn))
         load_after = os.getloadavg()
         purchases = runner.run(_purchase_check(dsn))
+        server_errors = _logged_errors(server.log)
     ledger = _verify_ledger(env)
-    return _results(scenario, figures, drain, purchases, ledger, (load_before, load_after))
+    results = _results(scenario, figures, drain, purchases, ledger, (load_before, load_after))
+    return {**results, "server_errors": server_errors}
 
 
 def _results(
     scenario: Scenario,
     figures: dict[str, Any],
-    drain: float,
+    drain: dict[str, Any],
     purchases: dict[str, int],
     ledger: dict[str, Any],
     load: tuple[tuple[float, ...], tuple[float, ...]],
@@ -184,7 +221,7 @@ def _results(
         "per_second": round(sum(route["per_second"] for route in routes.values()), 1),
         **figures,
         "errors": errors,
-        "drain_seconds": round(drain, 2),
+        "drain": drain,
         "purchases": {
             "bought_2xx": bought,
             **purchases,
@@ -211,12 +248,14 @@ def _render(results: dict[str, Any], path: Path) -> str:
     lines += [
         f"  total {results['per_second']} req/s, errors {results['errors']}; sockets {sockets['opened']} opened, "
         f"{sockets['closed_under_load']} closed under load, {sockets['frames_received']} frames received",
-        f"  outbox drained {results['drain_seconds']} s after the load; verify-ledger: "
+        f"  outbox: {results['drain']['backlog_at_end_of_load']} events undelivered at the end of the load, drained "
+        f"in {results['drain']['seconds']} s ({results['drain']['left_undelivered']} left); verify-ledger: "
         f"{results['ledger']['wallets_checked']} wallets, {results['ledger']['drifted']} drifted; "
         f"purchases {results['purchases']}",
         f"  CPU % of one core: server {cpu.get('app_percent_of_one_cpu')}, postgres "
         f"{cpu.get('postgres_percent_of_one_cpu')}, wrk {cpu['wrk_percent_of_one_cpu']}, socket client "
         f"{cpu.get('load_generator_percent_of_one_cpu')}, rest {cpu.get('others_percent_of_one_cpu')}",
+        *(f"  server logged {count} x {kind}" for kind, count in results["server_errors"].items()),
         f"  results  {path}",
     ]
     return "\n".join(lines)

@@ -26,9 +26,11 @@ def test_mixed_traffic_of_twenty_players_for_two_seconds_errs_nowhere_and_leaves
         assert route["errors"] == 0, route["first_error"]
         assert route["p50_ms"] <= route["p99_ms"] <= route["max_ms"]
     assert results["errors"] == 0
+    assert results["server_errors"] == {}
     assert results["websockets"]["opened"] == scenario.sockets == 10
     assert results["websockets"]["closed_under_load"] == 0
-    assert results["drain_seconds"] >= 0
+    assert results["drain"]["left_undelivered"] == 0
+    assert results["drain"]["seconds"] >= 0
     assert results["purchases"]["one_row_per_buy"] is True
     assert results["ledger"]["exit_code"] == 0
     assert results["ledger"]["drifted"] == 0

@@ -48,6 +48,10 @@ class Broker:
             )
         self._wait_until_listening()
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:

@@ -69,6 +69,11 @@ def vapid_key(settings: Settings) -> None:
     click.echo(ensure_vapid_key(settings))
 
 
+# uvicorn kills a worker that does not answer its supervisor's ping in time, and a new worker answers only once it has
+# imported the stack (seconds of CPU): on a busy machine uvicorn's 5 s killed and restarted the workers without end
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def served_app(settings: Settings | None = None) -> Litestar:
     """The app as `casino-club serve` runs it; uvicorn's worker processes build it from here (settings from the
     environment, as the parent read them)."""
@@ -115,7 +120,13 @@ def serve(settings: Settings, host: str | None, port: int | None, run_migrations
         "ws": RealtimeWebSocketProtocol,
     }
     if workers > 1:
-        uvicorn.run("src.entrypoints.cli.main:served_app", factory=True, workers=workers, **options)
+        uvicorn.run(
+            "src.entrypoints.cli.main:served_app",
+            factory=True,
+            workers=workers,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            **options,
+        )
     else:
         uvicorn.run(served_app(settings), **options)
 
