@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from src.domain.liveops.rfm import RfmGroup
 from src.domain.shared.errors import DomainError, InvalidInput, NotFound
@@ -26,6 +27,7 @@ class Segment:
     members: int
     created_at: datetime | None
     computed_at: datetime | None  # when its membership was last computed
+    params: dict[str, Any] | None = None  # its remote-config override (README: Remote config)
 
 
 class JobStatus(StrEnum):

@@ -82,6 +82,22 @@ async def test_experiment_beats_segment_override_beats_default_and_a_stop_ends_i
     assert (await _config(client, member))["params"] == DEFAULTS
 
 
+async def test_the_segment_list_shows_each_segments_override_until_it_is_cleared(
+    client: Client, admin: dict[str, Any]
+) -> None:
+    override = {"featured_banner": "gems_550"}
+    await client.put("/api/admin/segments/Whale/params", json={"params": override}, headers=bearer(admin))
+
+    async def listed_params() -> dict[str, Any]:
+        listed = await client.get("/api/admin/segments", headers=bearer(admin))
+        return {s["name"]: s["params"] for s in listed.json()["items"]}
+
+    assert (await listed_params())["Whale"] == override
+    assert (await listed_params())["High"] is None
+    await client.put("/api/admin/segments/Whale/params", json={"params": None}, headers=bearer(admin))
+    assert (await listed_params())["Whale"] is None
+
+
 @pytest.mark.parametrize(
     ("params", "key"),
     [

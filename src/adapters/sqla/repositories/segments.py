@@ -132,7 +132,7 @@ def _profile_sql(dialect: str, bounded: bool) -> str:
 
 
 def _segment(row: Any) -> Segment:
-    return Segment(row.name, SegmentKind(row.kind), row.rule, row.members, row.created_at, row.computed_at)
+    return Segment(row.name, SegmentKind(row.kind), row.rule, row.members, row.created_at, row.computed_at, row.params)
 
 
 def _job(row: Any) -> RecomputeJob:

@@ -35,6 +35,7 @@ class SegmentOut(Struct):
     count: int  # members at the last recompute (or at creation)
     created_at: datetime | None
     computed_at: datetime | None
+    params: dict[str, Any] | None  # the remote-config override (PUT …/{name}/params)
 
     @classmethod
     def of(cls, segment: Segment) -> SegmentOut:
@@ -45,6 +46,7 @@ class SegmentOut(Struct):
             count=segment.members,
             created_at=segment.created_at,
             computed_at=segment.computed_at,
+            params=segment.params,
         )
 
 
