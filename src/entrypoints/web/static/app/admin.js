@@ -2,6 +2,7 @@
 // The operator console. Every call goes to /api/admin/…, which the server refuses (403) to anyone but an admin:
 // the page itself holds no data, so serving it to anyone gives nothing away.
 import { Api, Notice, field, h, money, newKey, replace, svg, when } from "./lib.js";
+import { installLiveOps } from "./liveops.js";
 
 const api = new Api("cc.admin");
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
@@ -277,6 +278,10 @@ view("kpis", "KPIs", async (root) => {
     h("button", { type: "submit", class: "primary" }, "Show")), output);
   await load({ from: iso(monthAgo), to: iso(today) });
 });
+
+// ------------------------------------------------------------------------------------------------ LiveOps
+
+installLiveOps({ api, notice, view, table, route });  // segments and experiments, in liveops.js
 
 // ------------------------------------------------------------------------------------------------ shop
 

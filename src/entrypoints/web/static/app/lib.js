@@ -275,6 +275,24 @@ export class Realtime {
   }
 }
 
+/**
+ * A modal confirmation (native <dialog>: focus moves into it, Escape cancels). Resolves true on "yes".
+ * @param {string} title @param {string} text @param {string} yes
+ * @returns {Promise<boolean>}
+ */
+export function confirmation(title, text, yes) {
+  return new Promise((resolve) => {
+    const dialog = /** @type {HTMLDialogElement} */ (h("dialog", { class: "card", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" },
+      h("h2", { id: "confirm-title" }, title), h("p", { id: "confirm-text" }, text),
+      h("form", { method: "dialog", class: "row" },
+        h("button", { type: "submit", value: "no", autofocus: true }, "Cancel"),
+        h("button", { type: "submit", value: "yes", class: "danger" }, yes))));
+    dialog.addEventListener("close", () => { dialog.remove(); resolve(dialog.returnValue === "yes"); });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
 /** Polite status line for screen readers (role=status, aria-live) and sighted players alike. */
 export class Notice {
   /** @param {HTMLElement} element */

@@ -1,31 +1,13 @@
 // @ts-check
 // Fairness (the player's seed pair, rotation, and checking a past play against the revealed seed) and limits
 // (purchase limits, play-time reminders, time-out and self-exclusion, the last two behind a confirmation).
-import { canonical, field, h, money, replace, when } from "./lib.js";
+import { canonical, confirmation, field, h, money, replace, when } from "./lib.js";
 
 /** @typedef {import("./progress.js").PlayerContext} PlayerContext */
 
 /** @param {[string, any][]} pairs */
 function facts(pairs) {
   return h("dl", { class: "stats" }, ...pairs.flatMap(([name, value]) => [h("dt", null, name), h("dd", { class: "mono" }, String(value ?? "—"))]));
-}
-
-/**
- * A modal confirmation (native <dialog>: focus moves into it, Escape cancels). Resolves true on "yes".
- * @param {string} title @param {string} text @param {string} yes
- * @returns {Promise<boolean>}
- */
-function confirmation(title, text, yes) {
-  return new Promise((resolve) => {
-    const dialog = /** @type {HTMLDialogElement} */ (h("dialog", { class: "card", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" },
-      h("h2", { id: "confirm-title" }, title), h("p", { id: "confirm-text" }, text),
-      h("form", { method: "dialog", class: "row" },
-        h("button", { type: "submit", value: "no", autofocus: true }, "Cancel"),
-        h("button", { type: "submit", value: "yes", class: "danger" }, yes))));
-    dialog.addEventListener("close", () => { dialog.remove(); resolve(dialog.returnValue === "yes"); });
-    document.body.append(dialog);
-    dialog.showModal();
-  });
 }
 
 /** @param {PlayerContext} context */
