@@ -114,9 +114,10 @@ async def _erase_player(container: Container, payload: dict[str, Any]) -> None:
 
 
 async def _privacy_sweep(container: Container, _: dict[str, Any]) -> int:
-    """Lost or dead privacy jobs queued again; archives past their time deleted."""
+    """Lost or dead privacy jobs queued again; archives past their time deleted; ended exclusions forgotten."""
     requeued = await requests.requeue_stalled(container.privacy)
-    return requeued + await requests.expire_exports(container.privacy)
+    expired = await requests.expire_exports(container.privacy)
+    return requeued + expired + await requests.forget_ended_exclusions(container.privacy)
 
 
 def _notification_tries(settings: Settings) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from src.application.identity.ports import RefreshOutcome, RefreshSpend, UserQuery
@@ -44,6 +45,7 @@ class IdentityTables:
     sessions: dict[str, Session] = field(default_factory=dict)
     refresh_tokens: dict[str, StoredRefreshToken] = field(default_factory=dict)
     audit: dict[str, AuditEntry] = field(default_factory=dict)
+    excluded_identities: dict[str, datetime] = field(default_factory=dict)  # digest → end of the exclusion
 
 
 class RowLocks:
@@ -254,6 +256,32 @@ class InMemoryInviteCodeRepository:
         return newest_first_page(
             self._workspace.working.invites.values(), lambda row: (row.created_at, row.code), limit, after
         )
+
+
+class InMemoryExcludedIdentityRepository:
+    def __init__(self, workspace: Workspace[IdentityTables]) -> None:
+        self._workspace = workspace
+
+    async def add(self, digests: frozenset[str], until: datetime) -> None:
+        kept = self._workspace.working.excluded_identities
+        for digest in digests:
+            kept[digest] = max(until, kept.get(digest, until))
+
+    async def excluded_until(self, digests: frozenset[str], now: datetime) -> datetime | None:
+        kept = self._workspace.working.excluded_identities
+        running = [kept[digest] for digest in digests if digest in kept and kept[digest] > now]
+        return max(running, default=None)
+
+    async def forget_ended(self, now: datetime) -> int:
+        """Deleted from the store at once (publishing only writes rows), given back if the unit of work fails."""
+        workspace = self._workspace
+        ended = [digest for digest, until in workspace.working.excluded_identities.items() if until <= now]
+        for digest in ended:
+            del workspace.working.excluded_identities[digest]
+            committed = workspace.committed.excluded_identities.pop(digest, None)
+            if committed is not None:
+                workspace.undo.append(partial(workspace.committed.excluded_identities.__setitem__, digest, committed))
+        return len(ended)
 
 
 class InMemorySessionRepository:

@@ -44,6 +44,7 @@ from src.adapters.memory.idempotency import IdempotencyTables, InMemoryIdempoten
 from src.adapters.memory.identity import (
     IdentityTables,
     InMemoryAuditLogRepository,
+    InMemoryExcludedIdentityRepository,
     InMemoryInviteCodeRepository,
     InMemorySessionRepository,
     InMemoryUserRepository,
@@ -133,6 +134,7 @@ class InMemoryUnitOfWork:
 
     users = _over("identity", InMemoryUserRepository)
     invites = _over("identity", InMemoryInviteCodeRepository)
+    excluded_identities = _over("identity", InMemoryExcludedIdentityRepository)
     sessions = _over("identity", InMemorySessionRepository)
     audit = _over("identity", InMemoryAuditLogRepository)
     audience = _over("identity", InMemoryAudienceRepository)

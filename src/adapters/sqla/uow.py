@@ -33,7 +33,11 @@ from src.adapters.sqla.repositories.games import (
     SqlaSeedRepository,
 )
 from src.adapters.sqla.repositories.idempotency import SqlaIdempotencyRecords
-from src.adapters.sqla.repositories.identity import SqlaInviteCodeRepository, SqlaUserRepository
+from src.adapters.sqla.repositories.identity import (
+    SqlaExcludedIdentityRepository,
+    SqlaInviteCodeRepository,
+    SqlaUserRepository,
+)
 from src.adapters.sqla.repositories.limited import SqlaLimitedPackageRepository
 from src.adapters.sqla.repositories.limits import SqlaLimitRepository, SqlaPlayTimeRepository
 from src.adapters.sqla.repositories.missions import SqlaDefinitionRepository, SqlaProgressRepository
@@ -97,6 +101,7 @@ class SqlaUnitOfWork:
 
     users = _sqla(SqlaUserRepository)
     invites = _sqla(SqlaInviteCodeRepository)
+    excluded_identities = _sqla(SqlaExcludedIdentityRepository)
     sessions = _sqla(SqlaSessionRepository)
     audit = _sqla(SqlaAuditLogRepository)
     wallets = lazy_repository(

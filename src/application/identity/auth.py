@@ -23,6 +23,7 @@ from src.domain.identity.errors import (
     TokenRevoked,
 )
 from src.domain.identity.events import UserLoggedIn, UserSignedUp
+from src.domain.identity.exclusions import SignUpExcluded, identity_digests
 from src.domain.identity.model import AccountStatus, Session, User, check_invite_found
 from src.domain.shared.errors import Forbidden, Unauthorized
 from src.domain.shared.principal import Principal
@@ -78,6 +79,9 @@ async def sign_up(cmd: SignUp, deps: IdentityDeps) -> AuthResult:
     password_hash = await deps.hasher.hash(cmd.password)  # slow: done before the transaction opens
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
+        digests = identity_digests(site_id, email, phone_number)
+        if (excluded_until := await uow.excluded_identities.excluded_until(digests, now)) is not None:
+            raise SignUpExcluded(excluded_until)
         await _consume_invite(uow, deps, cmd.invite_code.strip(), now)
         user = User(
             id=deps.ids.new_id(),

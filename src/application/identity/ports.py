@@ -110,9 +110,28 @@ class HasUsers(Protocol):
     def users(self) -> UserRepository: ...
 
 
+class ExcludedIdentityRepository(Protocol):
+    """Digests of the identifiers of erased players whose self-exclusion still runs (see domain/identity/exclusions)."""
+
+    async def add(self, digests: frozenset[str], until: datetime) -> None:
+        """Keep each digest until `until` (a digest kept already keeps the later end)."""
+        ...
+
+    async def excluded_until(self, digests: frozenset[str], now: datetime) -> datetime | None:
+        """The latest end after `now` among these digests, if any is kept."""
+        ...
+
+    async def forget_ended(self, now: datetime) -> int:
+        """Drop the digests whose exclusion has ended; how many."""
+        ...
+
+
 class IdentityUnitOfWork(UnitOfWork, HasUsers, Audited, Protocol):
     @property
     def invites(self) -> InviteCodeRepository: ...
+
+    @property
+    def excluded_identities(self) -> ExcludedIdentityRepository: ...
 
     @property
     def sessions(self) -> SessionRepository: ...

@@ -4,9 +4,13 @@ event pipeline) out of the OLAP store; financial records stay, pseudonymized; a 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from src.application.identity.closure import close_account, confirm_password, forget_sign_in_attempts
 from src.application.privacy.deps import PrivacyDeps
+from src.application.privacy.ports import PrivacyUnitOfWork
 from src.application.privacy.requests import enqueue, open_request
+from src.domain.identity.exclusions import identity_digests
 from src.domain.privacy.events import PlayerErased
 from src.domain.privacy.model import PersonalValues, PrivacyRequest, RequestKind, Tombstone
 from src.domain.shared.principal import Principal
@@ -42,8 +46,14 @@ async def erase_player(request_id: str, deps: PrivacyDeps) -> None:
             return
         summary = await uow.personal_data.erase(current.user_id, personal)
         now = deps.clock.now()
+        excluded = await _keep_self_exclusion(uow, personal, now)
         leaderboard_entries = await deps.leaderboard.remove_player(current.user_id)  # a late score, once more
-        record = {"tables": summary, "leaderboard_entries": leaderboard_entries, "olap": "PlayerErased event"}
+        record = {
+            "tables": summary,
+            "leaderboard_entries": leaderboard_entries,
+            "olap": "PlayerErased event",
+            "self_exclusion_kept_until": excluded,
+        }
         await uow.privacy_requests.add_tombstone(
             Tombstone(current.user_id, current.id, current.created_at, now, record)
         )
@@ -51,6 +61,17 @@ async def erase_player(request_id: str, deps: PrivacyDeps) -> None:
         await uow.privacy_requests.update(current)
         uow.record(PlayerErased(aggregate_id=current.user_id, occurred_at=now))
         await uow.commit()
+
+
+async def _keep_self_exclusion(uow: PrivacyUnitOfWork, personal: PersonalValues, now: datetime) -> str | None:
+    """A running self-exclusion outlives the erasure: digests of the player's identifiers refuse a new sign-up with
+    any of them until it ends (a legal duty the erasure does not override). The end date, for the tombstone."""
+    until = personal.self_excluded_until
+    if until is None or until <= now:
+        return None
+    digests = identity_digests(personal.site_id, personal.email, personal.phone_number)
+    await uow.excluded_identities.add(digests, until)
+    return until.isoformat()
 
 
 async def _forget_in_redis(user_id: str, personal: PersonalValues, deps: PrivacyDeps) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from src.application.identity.ports import ExcludedIdentityRepository
 from src.application.shared.pagination import Page, Position
 from src.application.shared.ports import UnitOfWork
 from src.domain.privacy.model import PersonalValues, PrivacyRequest, RequestKind, RequestStatus, Tombstone
@@ -83,3 +84,6 @@ class PrivacyUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def personal_data(self) -> PersonalDataStore: ...
+
+    @property
+    def excluded_identities(self) -> ExcludedIdentityRepository: ...

@@ -58,6 +58,14 @@ async def expire_exports(deps: PrivacyDeps) -> int:
     return len(expired)
 
 
+async def forget_ended_exclusions(deps: PrivacyDeps) -> int:
+    """Scheduled: an erased player's identifier digests are kept no longer than their self-exclusion runs."""
+    async with deps.uow_factory() as uow:
+        forgotten = await uow.excluded_identities.forget_ended(deps.clock.now())
+        await uow.commit()
+    return forgotten
+
+
 @dataclass(frozen=True)
 class RequestQuery:
     kind: RequestKind | None = None

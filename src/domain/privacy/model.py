@@ -82,6 +82,8 @@ class PersonalValues:
     phone_number: str | None = None
     ips: frozenset[str] = field(default_factory=frozenset)
     user_agents: frozenset[str] = field(default_factory=frozenset)
+    # the end of the player's self-exclusion, if one ran when this was read: it outlives the erasure
+    self_excluded_until: datetime | None = None
 
     def all(self) -> list[str]:
         """Every value, longest first (so a value inside another is not replaced before it)."""

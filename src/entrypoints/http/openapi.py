@@ -83,7 +83,14 @@ IDEMPOTENT_OPERATIONS: dict[str, bool] = {
 
 # Domain refusals each operation can answer, beyond what every operation of its kind can (see _error_codes).
 OPERATION_CODES: dict[str, tuple[str, ...]] = {
-    "signup": ("INVITE_INVALID", "INVITE_EXPIRED", "INVITE_EXHAUSTED", "SITE_ID_TAKEN", "NICKNAME_TAKEN"),
+    "signup": (
+        "INVITE_INVALID",
+        "INVITE_EXPIRED",
+        "INVITE_EXHAUSTED",
+        "SITE_ID_TAKEN",
+        "NICKNAME_TAKEN",
+        "SELF_EXCLUDED",
+    ),
     "validate_invite": (),
     "login": ("INVALID_CREDENTIALS", "ACCOUNT_SUSPENDED", "ACCOUNT_BANNED", "LOGIN_LOCKED"),
     "admin_login": ("INVALID_CREDENTIALS", "ACCOUNT_SUSPENDED", "ACCOUNT_BANNED", "LOGIN_LOCKED", "FORBIDDEN"),

@@ -4,6 +4,7 @@ holds anything of the player, while their financial records stay (pseudonymized)
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -203,3 +204,35 @@ async def test_a_second_erasure_of_an_erased_player_ends_done_without_erasing_ag
     await in_app(client, run_second)
 
     assert (await _erased(client, admin, second.id))["status"] == "done"
+
+
+async def test_a_self_excluded_player_erased_cannot_come_back_under_any_identifier_until_it_ends(
+    client: Client, admin: dict[str, Any], container: Container
+) -> None:
+    key = uuid.uuid4().hex[:10]
+    email, phone = f"Excluded.{key}@Example.com", f"+44 20 {int(key, 16) % 10**8:08d}"
+    first = await sign_up(client, email=email, phone_number=phone)
+    excluded = await client.post("/api/limits/self-exclusion", json={"months": 6}, headers=bearer(first))
+    assert excluded.status_code in {200, 201}, excluded.text
+    response = await client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=bearer(first))
+    await _erased(client, admin, response.json()["request_id"])
+
+    async def try_sign_up(**identity: str) -> Any:
+        body = {"password": PASSWORD, "invite_code": "5858", "site_id": f"n{uuid.uuid4().hex[:12]}"}
+        return await client.post("/api/auth/signup", json={"nickname": f"n{uuid.uuid4().hex[:12]}", **body, **identity})
+
+    same_site_id = await try_sign_up(site_id=first["user"]["site_id"])
+    same_email = await try_sign_up(email=email.upper())
+    same_phone = await try_sign_up(phone_number=phone.replace(" ", "-"))
+    stranger = await try_sign_up(email=f"other.{key}@example.com")
+
+    until = datetime.fromisoformat(excluded.json()["until"])
+    refusals = [(r.status_code, r.json()["error"]["code"]) for r in (same_site_id, same_email, same_phone)]
+    ends = [
+        datetime.fromisoformat(r.json()["error"]["details"]["until"]) for r in (same_site_id, same_email, same_phone)
+    ]
+    assert refusals == [(403, "SELF_EXCLUDED")] * 3
+    assert ends == [until] * 3
+    assert stranger.status_code == 201, stranger.text
+    [tombstone] = await _rows(client, container, first["user"]["id"], "privacy_tombstones")
+    assert datetime.fromisoformat(tombstone["record"]["self_exclusion_kept_until"]) == until

@@ -87,3 +87,12 @@ class AuditLogRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     ip: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ExcludedIdentityRow(Base):
+    """A digest of an erased player's identifier, kept while their self-exclusion runs (no link to the account)."""
+
+    __tablename__ = "excluded_identities"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    excluded_until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

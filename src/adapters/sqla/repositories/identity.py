@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.errors import violated_constraint
-from src.adapters.sqla.models.identity import InviteCodeRow, UserRow
+from src.adapters.sqla.models.identity import ExcludedIdentityRow, InviteCodeRow, UserRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
+from src.adapters.sqla.repositories.wallet import dialect_insert
 from src.application.identity.ports import UserQuery
 from src.application.shared.pagination import Page, Position
 from src.domain.identity.errors import NicknameTaken, SiteIdTaken
@@ -183,3 +184,34 @@ class SqlaInviteCodeRepository:
         statement = after_position(select(InviteCodeRow), InviteCodeRow.created_at, InviteCodeRow.code, after)
         rows = (await self._session.execute(statement.limit(limit + 1))).scalars().all()
         return to_page(rows, limit, _invite, lambda row: Position(row.created_at, row.code))
+
+
+class SqlaExcludedIdentityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def add(self, digests: frozenset[str], until: datetime) -> None:
+        if not digests:
+            return
+        table = ExcludedIdentityRow
+        upsert = dialect_insert(self._db)(table).values(
+            [{"digest": digest, "excluded_until": until} for digest in sorted(digests)]
+        )
+        # the later end wins: PostgreSQL's GREATEST, SQLite's two-argument MAX
+        pick = func.greatest if self._db.get_bind().dialect.name == "postgresql" else func.max
+        later = pick(table.excluded_until, upsert.excluded.excluded_until)
+        await self._db.execute(upsert.on_conflict_do_update(index_elements=["digest"], set_={"excluded_until": later}))
+
+    async def excluded_until(self, digests: frozenset[str], now: datetime) -> datetime | None:
+        if not digests:
+            return None
+        table = ExcludedIdentityRow
+        latest = select(func.max(table.excluded_until)).where(
+            table.digest.in_(sorted(digests)), table.excluded_until > now
+        )
+        until: datetime | None = (await self._db.execute(latest)).scalar_one_or_none()
+        return until
+
+    async def forget_ended(self, now: datetime) -> int:
+        ended = delete(ExcludedIdentityRow).where(ExcludedIdentityRow.excluded_until <= now)
+        return int((await self._db.execute(ended)).rowcount or 0)  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, String, Table, and_, cast, delete, func, o
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.base import Base
+from src.domain.limits.model import RestrictionKind
 from src.domain.privacy.model import PersonalValues, scrub
 
 REDACTED = "[redacted]"
@@ -153,6 +154,8 @@ NOT_PLAYER_DATA = frozenset(
         "achievement_definitions",
         "battlepass_seasons",
         "catalog_items",
+        # digests of erased players' identifiers while a self-exclusion runs: nothing links one to an account
+        "excluded_identities",
         "experiments",
         "segment_jobs",
         "segments",
@@ -219,6 +222,14 @@ class SqlaPersonalData:
         seen = (
             await self._db.execute(select(sessions.c.ip, sessions.c.user_agent).where(sessions.c.user_id == user_id))
         ).all()
+        limits = _tables()["player_limits"]
+        excluded_until = (
+            await self._db.execute(
+                select(limits.c.restricted_until).where(
+                    limits.c.user_id == user_id, limits.c.restriction == RestrictionKind.SELF_EXCLUSION.value
+                )
+            )
+        ).scalar_one_or_none()
         return PersonalValues(
             site_id=user["site_id"],
             nickname=user["nickname"],
@@ -226,6 +237,7 @@ class SqlaPersonalData:
             phone_number=user["phone_number"],
             ips=frozenset(ip for ip, _ in seen if ip),
             user_agents=frozenset(agent for _, agent in seen if agent),
+            self_excluded_until=excluded_until,
         )
 
     async def erase(self, user_id: str, personal: PersonalValues) -> dict[str, dict[str, int]]:
