@@ -40,8 +40,17 @@ export function pValue(p) {
 /** "p = 0.0123" or "p < 0.0001", for a sentence. @param {number | null} p */
 const pIs = (p) => p !== null && p < 0.0001 ? "p < 0.0001" : `p = ${pValue(p)}`;
 
+/** "1 player", "2 players" @param {number} n @param {string} noun */
+const count = (n, noun) => `${n.toLocaleString()} ${noun}${n === 1 ? "" : "s"}`;
+
 /** @param {number} rate */
 const percent = (rate) => `${(rate * 100).toFixed(2)}%`;
+
+/** A wide table scrolls inside its own box at phone width, not the whole page. @param {HTMLElement} table */
+const scrolling = (table) => h("div", { class: "scroll" }, table);
+
+/** The view's heading names what it shows (route() focuses it once the view is drawn). @param {HTMLElement} root @param {string} text */
+const title = (root, text) => { /** @type {HTMLElement} */ (root.querySelector("h1")).textContent = text; };
 
 /** A labelled multi-line control (field() makes inputs and selects). @param {string} label @param {Record<string, any>} attrs */
 function area(label, attrs) {
@@ -68,10 +77,10 @@ async function segmentList({ api, notice, table }, root) {
   const list = h("div", { "data-testid": "segments" });
   const load = async () => {
     const { items } = await api.call("GET", "/api/admin/segments");
-    replace(list, table(["Segment", "Kind", "Rule", "Players", "Computed", ""], items.map((/** @type {any} */ s) => [
+    replace(list, scrolling(table(["Segment", "Kind", "Rule", "Players", "Computed", ""], items.map((/** @type {any} */ s) => [
       s.name, s.kind === "rfm" ? "RFM group" : "custom", s.rule ? h("code", null, s.rule) : "—",
       h("span", { "data-testid": `count-${s.name}` }, s.count.toLocaleString()), when(s.computed_at),
-      h("a", { href: `#/segments/${encodeURIComponent(s.name)}` }, `Preview ${s.name}`)]), "Segments with their members at the last recompute"));
+      h("a", { href: `#/segments/${encodeURIComponent(s.name)}` }, `Preview ${s.name}`)]), "Segments with their members at the last recompute")));
   };
   const progress = /** @type {HTMLProgressElement} */ (h("progress", { max: 1, value: 0, "aria-labelledby": "recompute-title", hidden: true }));
   const status = h("p", { role: "status", "aria-live": "polite", "data-testid": "recompute-status" });
@@ -89,7 +98,7 @@ async function segmentList({ api, notice, table }, root) {
       if (!job) return;  // the operator left the screen: the job runs on without us
       progress.value = job.progress;
       status.textContent = job.status === "done"
-        ? `Done: ${job.players} players profiled, ${job.changes} membership changes (finished ${when(job.finished_at)})`
+        ? `Done: ${count(job.players, "player")} profiled, ${count(job.changes, "membership change")} (finished ${when(job.finished_at)})`
         : `Failed: ${job.error || "unknown error"}`;
       status.dataset.kind = job.status === "done" ? "ok" : "error";
       await load();
@@ -135,7 +144,7 @@ function segmentForm({ api, notice, load }) {
     ruleInput.removeAttribute("aria-invalid");
     try {
       const created = await api.call("POST", "/api/admin/segments", { body: { name: String(data.get("name")), rule: String(data.get("rule")) } });
-      notice.say(`Created ${created.name}: ${created.count.toLocaleString()} players`, "ok");
+      notice.say(`Created ${created.name}: ${count(created.count, "player")}`, "ok");
       form.reset();
       await load();
     } catch (error) {
@@ -175,15 +184,15 @@ async function segmentDetail({ api, notice, table }, root, name) {
       notice.say(saved.params ? `Override saved for ${name}` : `Override cleared for ${name}`, "ok");
     } catch (error) { notice.say(problem(error), "error"); }
   });
+  title(root, `Segment ${name}`);
   root.append(
     h("p", null, h("a", { href: "#/segments" }, "← All segments")),
-    h("h2", null, name),
     h("dl", { class: "card stats" }, ...[["Kind", segment.kind === "rfm" ? "RFM group" : "custom"], ["Rule", segment.rule || "—"],
-      ["Members at the last recompute", (segment.count ?? 0).toLocaleString()], ["Computed", when(segment.computed_at)]]
+      ["Members (last recompute)", (segment.count ?? 0).toLocaleString()], ["Computed", when(segment.computed_at)]]
       .flatMap(([k, v]) => [h("dt", null, k), h("dd", null, v)])),
-    h("p", { "data-testid": "preview-count" }, `${preview.count.toLocaleString()} players match now`),
-    table(["Player", "Nickname"], preview.sample.map((/** @type {any} */ m) => [h("a", { href: `#/users/${m.user_id}` }, m.user_id), m.nickname]),
-      `First ${preview.sample.length} of them by id`),
+    h("p", { "data-testid": "preview-count" }, `${count(preview.count, "player")} ${preview.count === 1 ? "matches" : "match"} now`),
+    preview.sample.length ? scrolling(table(["Player", "Nickname"], preview.sample.map((/** @type {any} */ m) => [h("a", { href: `#/users/${m.user_id}` }, m.user_id), m.nickname]),
+      `The first ${preview.sample.length} of them by id`)) : null,
     override);
 }
 
@@ -202,9 +211,9 @@ async function experimentList({ api, notice, table }, root) {
   const load = async (cursor) => {
     const page = await api.call("GET", "/api/admin/experiments", { query: { limit: 25, cursor } });
     shown = cursor ? [...shown, ...page.items] : page.items;
-    replace(list, table(["Key", "Status", "Window", "Variants (weights)", "Audience", "Goal"], shown.map((e) => [
+    replace(list, scrolling(table(["Key", "Status", "Window", "Variants (weights)", "Audience", "Goal"], shown.map((e) => [
       h("a", { href: `#/experiments/${encodeURIComponent(e.id)}` }, e.key), e.status, `${when(e.starts_at)} → ${when(e.ends_at)}`,
-      variantsText(e), e.audience || "everyone", e.goal]), "Experiments, newest first"));
+      variantsText(e), e.audience || "everyone", e.goal]), "Experiments, newest first")));
     more.hidden = !page.next_cursor;
     more.onclick = () => load(page.next_cursor).catch((error) => notice.error(error));
   };
@@ -267,7 +276,7 @@ function experimentForm({ api, notice, load }, segments) {
     h("div", { class: "row" },
       field("Starts at", { name: "starts_at", type: "datetime-local", required: true, value: localInput(now) }),
       field("Ends at", { name: "ends_at", type: "datetime-local", required: true, value: localInput(new Date(now.getTime() + 14 * 86400000)) })),
-    h("div", { class: "scroll" }, h("table", null, h("caption", null, "Variants: the first is the control; weights are relative shares of new players"),
+    scrolling(h("table", { class: "variants" }, h("caption", null, "Variants: the first is the control; weights are relative shares of new players"),
       h("thead", null, h("tr", null, ...["#", "Name", "Weight", "Params (JSON)", ""].map((t) => h("th", { scope: "col" }, t)))), rows)),
     shares,
     h("div", { class: "row" }, addButton, h("button", { type: "submit", class: "primary" }, "Create experiment"))));
@@ -310,15 +319,15 @@ async function experimentDetail({ api, notice, table, route }, root, id) {
     catch (error) { replace(results, h("h2", { id: "results-title" }, "Results"), h("p", { "data-kind": "error" }, problem(error))); }
   };
   const stoppable = experiment.status === "scheduled" || experiment.status === "running";
+  title(root, `Experiment ${experiment.key}`);
   root.append(
     h("p", null, h("a", { href: "#/experiments" }, "← All experiments")),
-    h("h2", null, experiment.key),
     h("dl", { class: "card stats" }, ...[["Status", experiment.status], ["Goal", experiment.goal], ["Audience", experiment.audience || "everyone"],
       ["Starts", when(experiment.starts_at)], ["Ends", when(experiment.ends_at)], ["Traffic phase", String(experiment.phase)],
       ["Created", when(experiment.created_at)], ["Stopped", when(experiment.stopped_at)]]
       .flatMap(([k, v]) => [h("dt", null, k), h("dd", { "data-testid": `experiment-${k.toLowerCase().replaceAll(" ", "-")}` }, v)])),
     results,
-    h("div", { class: "row" },
+    h("div", { class: "row actions" },
       h("button", { type: "button", onclick: () => loadResults() }, "Refresh results"),
       stoppable ? h("button", { type: "button", class: "danger", onclick: async () => {
         const yes = await confirmation(`Stop ${experiment.key}?`,
@@ -331,8 +340,8 @@ async function experimentDetail({ api, notice, table, route }, root, id) {
           notice.say(`Stopped ${experiment.key}`, "ok");
         } catch (error) { notice.error(error); }
       } }, "Stop experiment…") : null),
-    table(["Variant", "Weight", "Params"], experiment.variants.map((/** @type {any} */ v) => [
-      v.is_control ? `${v.name} (control)` : v.name, String(v.weight), h("code", { class: "mono" }, JSON.stringify(v.params))]), "Variants in the current phase"));
+    scrolling(table(["Variant", "Weight", "Params"], experiment.variants.map((/** @type {any} */ v) => [
+      v.is_control ? `${v.name} (control)` : v.name, String(v.weight), h("code", { class: "mono" }, JSON.stringify(v.params))]), "Variants in the current phase")));
   await loadResults();
 }
 
@@ -351,7 +360,7 @@ function showResults(section, card, table) {
       ? "Sample ratio check: not enough exposures yet."
       : `Sample ratio check: ${pIs(srm.p_value)}, no mismatch (flagged below ${srm.alpha}).`);
   replace(section, h("h2", { id: "results-title" }, `Results (goal: ${card.goal})`), check,
-    h("div", { class: "scroll" }, table(["Variant", "Exposed", "Converted", "Conversion rate", "Lift", "Revenue per exposed", "p-value", "Revenue p-value"],
+    scrolling(table(["Variant", "Exposed", "Converted", "Conversion rate", "Lift", "Revenue per exposed", "p-value", "Revenue p-value"],
       card.variants.map((/** @type {any} */ v) => [v.is_control ? `${v.variant} (control)` : v.variant, v.exposed.toLocaleString(), v.converted.toLocaleString(),
         percent(v.conversion_rate), v.conversion_lift === null ? "—" : `${v.conversion_lift >= 0 ? "+" : ""}${(v.conversion_lift * 100).toFixed(2)} pts`,
         money(v.revenue_per_exposed_cents), pValue(v.p_value), pValue(v.revenue_p_value)]),
