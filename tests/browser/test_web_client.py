@@ -283,7 +283,9 @@ def test_the_console_creates_a_segment_recomputes_and_previews_its_members(web_s
     expect(console.get_by_label("Params (JSON object)")).to_have_value('{"discount_percent":10}')
 
 
-def test_the_console_creates_an_experiment_reads_its_results_and_stops_it(web_server: str, pages: Pages) -> None:
+def test_the_console_creates_an_experiment_reads_its_results_changes_its_split_and_stops_it(
+    web_server: str, pages: Pages
+) -> None:
     player = _signed_up_player(web_server)
     console = _console(pages, web_server)
     pages.expected.append("400 (Bad Request)")  # the variant params the server refuses
@@ -335,6 +337,11 @@ def test_the_console_creates_an_experiment_reads_its_results_and_stops_it(web_se
         ]
     )
     expect(console.get_by_test_id("srm")).to_contain_text("Sample ratio check")
+
+    console.get_by_label("treatment weight", exact=True).fill("0")  # close the arm to new players
+    console.get_by_role("button", name="Start the new split").click()
+    expect(notice).to_have_text("Phase 2 started: control 50 · treatment 0")
+    expect(console.get_by_test_id("experiment-traffic-phase")).to_have_text("2")
 
     console.get_by_role("button", name="Stop experiment…").click()
     console.get_by_role("dialog").get_by_role("button", name="Cancel").click()  # nothing happens

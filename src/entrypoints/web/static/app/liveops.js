@@ -341,8 +341,35 @@ async function experimentDetail({ api, notice, table, route }, root, id) {
         } catch (error) { notice.error(error); }
       } }, "Stop experiment…") : null),
     scrolling(table(["Variant", "Weight", "Params"], experiment.variants.map((/** @type {any} */ v) => [
-      v.is_control ? `${v.name} (control)` : v.name, String(v.weight), h("code", { class: "mono" }, JSON.stringify(v.params))]), "Variants in the current phase")));
+      v.is_control ? `${v.name} (control)` : v.name, String(v.weight), h("code", { class: "mono" }, JSON.stringify(v.params))]), "Variants in the current phase")),
+    scrolling(table(["Phase", "Started", "Weights"], experiment.phases.map((/** @type {any} */ ph) => [String(ph.phase), when(ph.started_at),
+      Object.entries(ph.weights).map(([name, weight]) => `${name} ${weight}`).join(" · ")]), "Traffic phases")),
+    stoppable ? splitForm({ api, notice, route }, experiment, path) : null);
   await loadResults();
+}
+
+/**
+ * A new traffic split (phase) over the same variants: players already assigned keep theirs; a zero closes an arm.
+ * @param {Pick<ConsoleContext, "api" | "notice" | "route">} context @param {any} experiment @param {string} path
+ */
+function splitForm({ api, notice, route }, experiment, path) {
+  const form = /** @type {HTMLFormElement} */ (h("form", { class: "card", "aria-labelledby": "split-title" },
+    h("h2", { id: "split-title" }, "New traffic split"),
+    h("p", { class: "help" }, "Only new players are split by the new weights; everyone already assigned keeps their variant. A weight of 0 closes a variant to new players."),
+    h("div", { class: "row" }, ...experiment.variants.map((/** @type {any} */ v) =>
+      field(`${v.name} weight`, { name: v.name, type: "number", min: 0, max: 1000, value: v.weight, required: true }))),
+    h("button", { type: "submit" }, "Start the new split")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const variants = experiment.variants.map((/** @type {any} */ v) => ({ name: v.name, weight: Number(data.get(v.name)) }));
+    try {
+      const changed = await api.call("POST", `${path}/phases`, { body: { variants } });
+      await route();
+      notice.say(`Phase ${changed.phase} started: ${variantsText(changed)}`, "ok");
+    } catch (error) { notice.say(problem(error), "error"); }
+  });
+  return form;
 }
 
 /**
