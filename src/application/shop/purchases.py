@@ -30,6 +30,7 @@ from src.application.shop.ports import PurchaseUnitOfWork
 from src.application.shop.purchase_keys import check_same_purchase, final_refusal
 from src.application.shop.settlement import (
     give_back_reservations,
+    grant_captured,
     seal,
     settle_captured,
     settle_unsuccessful,
@@ -236,14 +237,16 @@ async def _attempt_capture(tx_id: str, charge_id: str, deps: PurchaseDeps) -> Pu
             tx.authorize(charge_id, now)
         tx.record_capture_attempt(now)
         last_try = tx.capture_attempts >= deps.config.capture_max_attempts
+        balance = None
         if result.captured:
-            await settle_captured(uow, tx, deps, "captured")
+            balance = await grant_captured(uow, tx, deps, "captured")
         elif last_try:
             await _void_quietly(charge_id, deps)
             await settle_unsuccessful(uow, tx, deps, TxStatus.FAILED, FailureReason.CAPTURE_FAILED)
         else:
             await uow.transactions.update(tx, seal(tx, deps))
-        balance = await _gem_balance(uow, tx)
+        if balance is None:
+            balance = await _gem_balance(uow, tx)
         await uow.commit()
     if not tx.is_settled:
         await _schedule_capture(tx.id, deps, tx.capture_attempts)

@@ -34,8 +34,16 @@ async def settle_captured(
     uow: PurchaseUnitOfWork, tx: PurchaseTransaction, deps: PurchaseDeps, reason: str | None = None
 ) -> bool:
     """Captured → grant once. False (and nothing changes) when it was captured, or settled otherwise, before."""
+    return await grant_captured(uow, tx, deps, reason) is not None
+
+
+async def grant_captured(
+    uow: PurchaseUnitOfWork, tx: PurchaseTransaction, deps: PurchaseDeps, reason: str | None = None
+) -> int | None:
+    """`settle_captured` that answers the buyer's gem balance after the grant (None: nothing changed), so the
+    buy's answer needs no second read of the wallet."""
     if tx.is_settled:
-        return False
+        return None
     now = deps.clock.now()
     tx.capture(now, reason)
     # promo before stock, in every path, so two purchases never wait on each other's rows
@@ -44,9 +52,9 @@ async def settle_captured(
     if tx.kind is PurchaseKind.LIMITED:
         await uow.limited.finalize(tx.id, now)
     gems = Movement(tx.user_id, Currency.GEMS, tx.gems, PURCHASE_REASON, PURCHASE_REF_TYPE, tx.id)
-    await credit(uow, gems, now, Grant(PURCHASE_REASON))
+    granted = await credit(uow, gems, now, Grant(PURCHASE_REASON))
     await save_transaction(uow, tx, deps)
-    return True
+    return granted.balance_after
 
 
 async def settle_unsuccessful(
