@@ -1,5 +1,6 @@
-"""Idempotency-Key on spins and pulls, whose record is written in the play's own transaction: requests sent at
-once with one key play once (one ledger debit), and a refusal is remembered under its key like an answer.
+"""Idempotency-Key on spins and pulls, whose record is written in the play's own transaction, and on buys, whose
+claim is completed in the capture's transaction: requests sent at once with one key play, charge and grant once,
+and a refusal is remembered under its key like an answer.
 
 The app serves these tests on their own event loop (httpx's ASGI transport): the shared test client hands each
 request to the app's thread and blocks until it is answered, so requests gathered through it never overlap.
@@ -19,10 +20,12 @@ from litestar import Litestar
 
 from tests.api.games.helpers import HISTORY, PULL, SPIN, get_json, grant, ledger, wallet
 from tests.support.api import ADMIN_PASSWORD, bearer, sign_up
+from tests.support.round_trips import counted, instrumented
 
 pytestmark = pytest.mark.own_app
 
 AT_ONCE = 8
+BUY = "/api/shop/buy"
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +121,39 @@ async def test_a_refused_spin_is_replayed_under_its_key_after_the_wallet_could_c
         replayed = (again.status_code, again.content, again.headers["idempotent-replayed"])
         assert replayed == (409, refused.content, "true")
         assert await wallet(client, player) == {"coins": 6000, "gems": 0}
+
+
+async def test_buys_sent_at_once_with_one_key_charge_and_grant_once(own_app: Litestar) -> None:
+    async with _served(own_app) as client:
+        player = await sign_up(client)  # type: ignore[arg-type]
+        headers = bearer(player) | {"idempotency-key": uuid.uuid4().hex}
+        body = {"sku": "gems_100", "card_token": "tok_visa"}
+
+        responses = await asyncio.gather(*(client.post(BUY, json=body, headers=headers) for _ in range(AT_ONCE)))
+        replay = await client.post(BUY, json=body, headers=headers)
+
+        bought = _answered_once(responses, {(409, "IDEMPOTENCY_IN_PROGRESS")})[0]
+        assert (bought.json()["status"], bought.json()["gems_granted"]) == ("captured", 100)
+        assert (replay.content, replay.headers["idempotent-replayed"]) == (bought.content, "true")
+        grants = [entry for entry in await ledger(client, player) if entry["reason"] == "purchase"]
+        assert [(entry["ref_id"], entry["delta"]) for entry in grants] == [(bought.json()["transaction_id"], 100)]
+        transactions = (await get_json(client, "/api/shop/transactions", player))["items"]
+        assert [(tx["status"], tx["gems_granted"]) for tx in transactions] == [("captured", 100)]
+        assert await wallet(client, player) == {"coins": 1000, "gems": 100}
+
+
+async def test_a_key_adds_two_statements_to_a_spin_and_no_transaction(own_app: Litestar) -> None:
+    """Finding the key's earlier play and writing its record, both in the spin's own transaction."""
+    with instrumented():
+        async with _served(own_app) as client:
+            player = await sign_up(client)  # type: ignore[arg-type]
+            await client.post(SPIN, json={"bet": 10}, headers=bearer(player))  # the config's version parsed
+
+            async def spin(**key: str) -> None:
+                response = await client.post(SPIN, json={"bet": 10}, headers=bearer(player) | key)
+                assert response.status_code == 200, response.text
+
+            plain = await counted(spin)
+            keyed = await counted(lambda: spin(**{"idempotency-key": uuid.uuid4().hex}))
+
+    assert keyed["statements"] - plain["statements"] == 2

@@ -112,3 +112,13 @@ class InMemoryIdempotencyRecords:
             return False
         records[entry.scope] = _Record(entry.fingerprint, entry.created_at, entry.expires_at, entry.response)
         return True
+
+    async def complete(self, entry: KeyEntry) -> bool:
+        await self._workspace.lock_row(TABLE, entry.scope)
+        claim = self._workspace.working.idempotency_records.get(entry.scope)
+        if claim is None or claim.response is not None:
+            return False
+        if (claim.created_at, claim.fingerprint) != (entry.created_at, entry.fingerprint):
+            return False
+        claim.response = entry.response
+        return True

@@ -113,6 +113,11 @@ class IdempotencyRecords(Protocol):
         add of the same key waits until this transaction ends (as a unique index makes it in SQL)."""
         ...
 
+    async def complete(self, entry: KeyEntry) -> bool:
+        """Store the answer on the request's own claim (in flight since `entry.created_at`, same fingerprint) in the
+        unit of work's transaction; False when the claim is no longer the request's (taken over as abandoned)."""
+        ...
+
 
 class HasIdempotencyRecords(Protocol):
     @property
@@ -162,6 +167,20 @@ async def run_idempotent(
     operation: Callable[[], Awaitable[StoredResponse]],
 ) -> tuple[StoredResponse, bool]:
     """Run `operation` at most once per scope; returns (response, replayed)."""
+    return await run_claimed(store, clock, policy, scope, request_fingerprint, None, lambda _: operation())
+
+
+async def run_claimed(
+    store: IdempotencyStore,
+    clock: Clock,
+    policy: IdempotencyPolicy,
+    scope: IdempotencyScope,
+    request_fingerprint: str,
+    answer: Callable[[ResultT], StoredResponse] | None,
+    operation: Callable[[KeyRecorder[ResultT] | None], Awaitable[StoredResponse]],
+) -> tuple[StoredResponse, bool]:
+    """`run_idempotent` whose operation may store its answer on the claim in its own last transaction (given an
+    `answer`, it gets a claimed KeyRecorder): no transaction of its own to complete the key then."""
     now = clock.now()
     begin = await store.begin(scope, request_fingerprint, now, now + policy.retention, now - policy.in_flight_timeout)
     if begin.outcome is BeginOutcome.REPLAY and begin.stored is not None:
@@ -170,11 +189,14 @@ async def run_idempotent(
         raise IdempotencyInProgress
     if begin.outcome is BeginOutcome.KEY_REUSED:
         raise IdempotencyKeyReused
+    recorder = None if answer is None else KeyRecorder(scope, request_fingerprint, answer, now, policy, claimed=True)
     try:
-        response = await operation()
+        response = await operation(recorder)
     except BaseException:
         await store.release(scope)
         raise
+    if recorder is not None and recorder.recorded is not None:
+        return response, False
     if response.status_code >= 500 or not response.final:
         await store.release(scope)
     else:
@@ -183,8 +205,12 @@ async def run_idempotent(
 
 
 class KeyRecorder(Generic[ResultT]):
-    """Given to a use case whose work is one transaction: `record` writes the answer under the key as the last
-    write before the commit (a concurrent request with the key then waits on it, holding nothing we need)."""
+    """Given to a use case so its answer is stored under the key in its own (last) transaction, as its last write
+    before the commit (a concurrent request with the key then waits on it, holding nothing we need).
+
+    Unclaimed (`run_in_work`): the record is added, or KeyAlreadyRecorded raised. Claimed (`run_claimed`, `now` is the
+    claim's time): the claim is completed, and an answer not stored (not final, or the claim was taken over) is
+    left to `run_claimed`, so the work commits whatever happens to the record."""
 
     def __init__(
         self,
@@ -193,18 +219,24 @@ class KeyRecorder(Generic[ResultT]):
         answer: Callable[[ResultT], StoredResponse],
         now: datetime,
         policy: IdempotencyPolicy,
+        *,
+        claimed: bool = False,
     ) -> None:
         self._scope, self._fingerprint, self._answer = scope, fingerprint, answer
-        self._now, self._policy = now, policy
+        self._now, self._policy, self._claimed = now, policy, claimed
         self.recorded: StoredResponse | None = None
 
     async def record(self, records: IdempotencyRecords, result: ResultT) -> None:
-        """Raises KeyAlreadyRecorded (the caller rolls back) when another request's record holds the key."""
+        """Unclaimed: raises KeyAlreadyRecorded (the caller rolls back) when another request's record holds the key."""
         response = self._answer(result)
         now, policy = self._now, self._policy
         entry = KeyEntry(
             self._scope, self._fingerprint, response, now, now + policy.retention, now - policy.in_flight_timeout
         )
+        if self._claimed:
+            if response.final and response.status_code < 500 and await records.complete(entry):
+                self.recorded = response
+            return
         if not await records.add(entry):
             raise KeyAlreadyRecorded
         self.recorded = response

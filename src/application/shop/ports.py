@@ -9,6 +9,7 @@ from typing import Protocol
 from src.application.identity.ports import HasUsers
 from src.application.limits.ports import HasLimits
 from src.application.shared.audit import Audited
+from src.application.shared.idempotency import HasIdempotencyRecords
 from src.application.shared.pagination import Page, Position
 from src.application.shop.catalog import CatalogRepository
 from src.application.shop.transactions import TransactionRepository
@@ -131,9 +132,10 @@ class WebhookLog(Protocol):
         ...
 
 
-class PurchaseUnitOfWork(WalletUnitOfWork, HasUsers, HasLimits, Audited, Protocol):
+class PurchaseUnitOfWork(WalletUnitOfWork, HasUsers, HasLimits, Audited, HasIdempotencyRecords, Protocol):
     """What a purchase touches in one database transaction: the transaction, stock, promo, ledger, outbox; the
-    buyer's rank (rank-gated offers), their responsible-gaming limits and the audit log (an admin's refund)."""
+    buyer's rank (rank-gated offers), their responsible-gaming limits, the audit log (an admin's refund) and the
+    buy's Idempotency-Key record (completed with the capture)."""
 
     @property
     def catalog(self) -> CatalogRepository: ...

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from src.application.shared.idempotency import KeyRecorder
 from src.application.shared.jobs import JobQueueUnavailable
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.fraud import FraudBlocked, check_purchase_velocity
@@ -85,10 +86,11 @@ def _check_input(cmd: BuyGems) -> None:
         raise InvalidInput("the purchase is not valid", details={"fields": problems})
 
 
-async def buy(cmd: BuyGems, deps: PurchaseDeps) -> PurchaseResult:
+async def buy(cmd: BuyGems, deps: PurchaseDeps, recorder: KeyRecorder[PurchaseResult] | None = None) -> PurchaseResult:
     """The whole buy flow; refusals raise DomainErrors with API.md's codes (the HTTP layer stores them too).
 
-    A key that already opened a purchase gets that purchase back (see purchase_keys), never a second charge."""
+    A key that already opened a purchase gets that purchase back (see purchase_keys), never a second charge. Given
+    the request's claimed `recorder`, a capture stores the answer under the key in its settling transaction."""
     _check_input(cmd)
     key_hash = None if cmd.idempotency_key is None else key_digest(cmd.idempotency_key)
     earlier_or_priced = await _earlier_or_priced(cmd, key_hash, deps)
@@ -102,7 +104,7 @@ async def buy(cmd: BuyGems, deps: PurchaseDeps) -> PurchaseResult:
         if key_hash is None or (earlier := await _opened_by_key(cmd, key_hash, deps)) is None:
             raise
         return earlier
-    return await _charge(tx, cmd.card_token, deps)
+    return await _charge(tx, cmd.card_token, deps, recorder)
 
 
 async def _opened_by_key(cmd: BuyGems, key_hash: str, deps: PurchaseDeps) -> PurchaseResult | None:
@@ -190,7 +192,9 @@ async def _open(tx: PurchaseTransaction, offer: Offer, deps: PurchaseDeps) -> No
         await uow.commit()
 
 
-async def _charge(tx: PurchaseTransaction, card_token: str, deps: PurchaseDeps) -> PurchaseResult:
+async def _charge(
+    tx: PurchaseTransaction, card_token: str, deps: PurchaseDeps, recorder: KeyRecorder[PurchaseResult] | None
+) -> PurchaseResult:
     try:
         authorization = await deps.gateway.authorize(
             idempotency_key=tx.payment_key, amount_cents=tx.amount_cents, currency=tx.currency, card_token=card_token
@@ -205,7 +209,7 @@ async def _charge(tx: PurchaseTransaction, card_token: str, deps: PurchaseDeps) 
     if authorization.status is AuthorizationStatus.PENDING:
         await _note_pending_charge(tx.id, authorization.charge_id, deps)
         return await _result(tx.id, deps)
-    result = await _attempt_capture(tx.id, authorization.charge_id, deps)
+    result = await _attempt_capture(tx.id, authorization.charge_id, deps, recorder)
     if result.transaction.status is TxStatus.FAILED:
         raise PaymentDeclined(PaymentStage.CAPTURE, "capture_failed")
     return result
@@ -222,8 +226,11 @@ async def _note_pending_charge(tx_id: str, charge_id: str, deps: PurchaseDeps) -
         await uow.commit()
 
 
-async def _attempt_capture(tx_id: str, charge_id: str, deps: PurchaseDeps) -> PurchaseResult:
-    """One capture try; settles on success or on the last failed try, else schedules the next try."""
+async def _attempt_capture(
+    tx_id: str, charge_id: str, deps: PurchaseDeps, recorder: KeyRecorder[PurchaseResult] | None = None
+) -> PurchaseResult:
+    """One capture try; settles on success or on the last failed try, else schedules the next try. A capture
+    answers the buy's `recorder` (its Idempotency-Key) in the same transaction."""
     try:
         result = await deps.gateway.capture(charge_id)
     except GatewayTimeout:
@@ -247,6 +254,8 @@ async def _attempt_capture(tx_id: str, charge_id: str, deps: PurchaseDeps) -> Pu
             await uow.transactions.update(tx, seal(tx, deps))
         if balance is None:
             balance = await _gem_balance(uow, tx)
+        elif recorder is not None:
+            await recorder.record(uow.idempotency_records, PurchaseResult(tx, balance))
         await uow.commit()
     if not tx.is_settled:
         await _schedule_capture(tx.id, deps, tx.capture_attempts)

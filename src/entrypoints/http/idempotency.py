@@ -15,6 +15,7 @@ from src.application.shared.idempotency import (
     StoredResponse,
     check_key,
     fingerprint,
+    run_claimed,
     run_idempotent,
     run_in_work,
 )
@@ -96,10 +97,42 @@ async def idempotent_in_work(
     """`idempotent` for work done in one transaction: `work` hands the recorder to its use case, which writes the
     answer (`present(result)`, encoded) under the key in that transaction. Same contract, no transactions of its own.
     """
+    return await _recorded_by_work(request, user_id, work, present, required, body_key, status_code, claim=False)
+
+
+async def idempotent_claimed(
+    request: Request[Any, Any, Any],
+    user_id: str,
+    work: Callable[[KeyRecorder[ResultT] | None], Awaitable[ResultT]],
+    present: Callable[[ResultT], Any],
+    *,
+    required: bool,
+    body_key: str | None = None,
+    status_code: int = 200,
+) -> Response[bytes]:
+    """`idempotent` for work of several transactions: the key is claimed first, and the use case may store the
+    answer (`present(result)`, a `NotFinal` one never) on the claim in its last transaction."""
+    return await _recorded_by_work(request, user_id, work, present, required, body_key, status_code, claim=True)
+
+
+async def _recorded_by_work(
+    request: Request[Any, Any, Any],
+    user_id: str,
+    work: Callable[[KeyRecorder[ResultT] | None], Awaitable[ResultT]],
+    present: Callable[[ResultT], Any],
+    required: bool,
+    body_key: str | None,
+    status_code: int,
+    *,
+    claim: bool,
+) -> Response[bytes]:
     key = idempotency_key(request, body_key, required=required)
 
     def answer(result: ResultT) -> StoredResponse:
-        return StoredResponse(status_code, msgspec.json.encode(present(result)))
+        shown = present(result)
+        if isinstance(shown, NotFinal):
+            return StoredResponse(status_code, msgspec.json.encode(shown.value), final=False)
+        return StoredResponse(status_code, msgspec.json.encode(shown))
 
     async def attempt(recorder: KeyRecorder[ResultT] | None) -> StoredResponse:
         try:
@@ -114,7 +147,8 @@ async def idempotent_in_work(
         return _response(await attempt(None), replayed=False)
     container = container_of(request)
     scope, request_fingerprint = await _keyed(request, user_id, key)
-    stored, replayed = await run_in_work(
+    run = run_claimed if claim else run_in_work
+    stored, replayed = await run(
         container.idempotency,
         container.clock,
         container.idempotency_policy,

@@ -11,6 +11,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from src.application.shared.idempotency import KeyRecorder
 from src.application.shop import receipts
 from src.application.shop.catalog import ShopDeps, list_catalog
 from src.application.shop.deps import PurchaseDeps
@@ -18,7 +19,7 @@ from src.application.shop.purchase_keys import was_paid
 from src.application.shop.purchases import BuyGems, PurchaseResult, buy
 from src.domain.shared.principal import Principal
 from src.domain.shop.transactions import PurchaseKind
-from src.entrypoints.http.idempotency import NotFinal, idempotency_key, idempotent
+from src.entrypoints.http.idempotency import NotFinal, idempotency_key, idempotent_claimed
 from src.entrypoints.http.metrics import PURCHASE_ANSWERS
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.shop import BuyIn, BuyOut, CatalogItemOut, LimitedBuyIn, ReceiptIn, ReceiptOut
@@ -62,15 +63,18 @@ async def _buy(
 ) -> Response[bytes]:
     command = replace(command, idempotency_key=idempotency_key(request, body_key, required=True))
 
-    async def run() -> BuyOut | NotFinal:
-        result = await buy(command, deps)
-        answer = _buy_out(result, deps)
+    async def run(recorder: KeyRecorder[PurchaseResult] | None) -> PurchaseResult:
+        result = await buy(command, deps, recorder)
         if not result.earlier:
-            PURCHASE_ANSWERS.labels(status=answer.status).inc()
+            PURCHASE_ANSWERS.labels(status="captured" if was_paid(result.transaction) else "pending").inc()
+        return result
+
+    def present(result: PurchaseResult) -> BuyOut | NotFinal:
+        answer = _buy_out(result, deps)
         # the key's earlier request died with its purchase open: answer its state, store only the final one
         return NotFinal(answer) if result.earlier and not result.transaction.is_settled else answer
 
-    return await idempotent(request, request.user.user_id, run, required=True, body_key=body_key)
+    return await idempotent_claimed(request, request.user.user_id, run, present, required=True, body_key=body_key)
 
 
 class ShopController(Controller):

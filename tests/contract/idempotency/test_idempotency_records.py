@@ -154,3 +154,44 @@ async def test_remember_waits_for_a_unit_of_work_adding_the_key_and_reports_its_
         await uow.commit()
 
     assert await racing == Begin(REPLAY, SPUN)
+
+
+async def _complete_and_commit(work: KeyedWork, entry: KeyEntry, *, commit: bool = True) -> bool:
+    async with work.uow_factory() as uow:
+        completed = await uow.idempotency_records.complete(entry)
+        if commit:
+            await uow.commit()
+    return completed
+
+
+@pytest.mark.parametrize("commit", [True, False], ids=["committed", "rolled-back"])
+async def test_a_claim_completed_in_a_unit_of_work_is_replayed_once_committed(
+    keyed_work: KeyedWork, commit: bool
+) -> None:
+    scope = _scope()
+    await _begin(keyed_work, scope)
+
+    completed = await _complete_and_commit(keyed_work, _entry(scope), commit=commit)
+
+    assert completed is True
+    expected = Begin(REPLAY, SPUN) if commit else Begin(BeginOutcome.IN_PROGRESS)
+    assert await _begin(keyed_work, scope, at=NOW + timedelta(seconds=1)) == expected
+
+
+async def test_only_the_request_s_own_claim_is_completed(keyed_work: KeyedWork) -> None:
+    taken_over, other_request, done = _scope(), _scope(), _scope()
+    past_the_timeout = NOW + POLICY.in_flight_timeout + timedelta(microseconds=1)
+    for scope in (taken_over, other_request, done):
+        await _begin(keyed_work, scope)
+    await _begin(keyed_work, taken_over, at=past_the_timeout)  # another request claimed it anew
+    await keyed_work.store.complete(done, REFUSED)
+
+    completed = [
+        await _complete_and_commit(keyed_work, _entry(taken_over)),
+        await _complete_and_commit(keyed_work, _entry(other_request, fingerprint="b" * 64)),
+        await _complete_and_commit(keyed_work, _entry(done)),
+    ]
+
+    assert completed == [False, False, False]
+    assert await _begin(keyed_work, taken_over, at=past_the_timeout) == Begin(BeginOutcome.IN_PROGRESS)
+    assert await _begin(keyed_work, done) == Begin(REPLAY, REFUSED)

@@ -134,3 +134,18 @@ class SqlaIdempotencyRecords:
 
     async def add(self, entry: KeyEntry) -> bool:
         return await _add_completed(self._session, entry)
+
+    async def complete(self, entry: KeyEntry) -> bool:
+        response = entry.response
+        own_claim = and_(
+            _is(entry.scope),
+            Row.state == IN_FLIGHT,
+            Row.created_at == entry.created_at,
+            Row.fingerprint == entry.fingerprint,
+        )
+        completed = await self._session.execute(
+            update(Row)
+            .where(own_claim)
+            .values(state=COMPLETED, status_code=response.status_code, response_body=response.body)
+        )
+        return bool(completed.rowcount)  # type: ignore[attr-defined]
