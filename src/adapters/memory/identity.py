@@ -175,6 +175,10 @@ class InMemoryUserRepository:
     async def get(self, user_id: str) -> User | None:
         return deepcopy(self._workspace.working.users.get(user_id))
 
+    async def get_many(self, user_ids: Sequence[str]) -> dict[str, User]:
+        users = self._workspace.working.users
+        return {user_id: deepcopy(users[user_id]) for user_id in user_ids if user_id in users}
+
     async def get_for_update(self, user_id: str) -> User | None:
         await self._workspace.lock_row("users", user_id)
         return await self.get(user_id)

@@ -47,6 +47,10 @@ class InMemoryNotificationRepository:
     async def get(self, notification_id: str) -> Notification | None:
         return deepcopy(self._workspace.working.notifications.get(notification_id))
 
+    async def existing(self, notification_ids: Sequence[str]) -> set[str]:
+        stored = self._workspace.working.notifications
+        return {notification_id for notification_id in notification_ids if stored.get(notification_id) is not None}
+
     async def list_for_user(
         self, user_id: str, filters: InboxFilter, limit: int, after: Position | None
     ) -> Page[Notification]:
@@ -115,6 +119,13 @@ class InMemoryPushSubscriptionRepository:
         rows = self._workspace.working.push_subscriptions.values()
         mine = [row for row in rows if row is not None and row.user_id == user_id]
         return sorted(mine, key=lambda row: row.created_at)
+
+    async def for_users(self, user_ids: Sequence[str]) -> dict[str, builtins.list[PushSubscription]]:
+        found: dict[str, builtins.list[PushSubscription]] = {}
+        for user_id in user_ids:
+            if mine := await self.for_user(user_id):
+                found[user_id] = mine
+        return found
 
     async def delete(self, endpoint: str, user_id: str | None = None) -> bool:
         await self._workspace.lock_row("push_subscriptions", endpoint)

@@ -32,6 +32,10 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: str) -> User | None: ...
 
+    async def get_many(self, user_ids: Sequence[str]) -> dict[str, User]:
+        """The given users that exist, by id (one query for a relay pass's players)."""
+        ...
+
     async def get_for_update(self, user_id: str) -> User | None:
         """Read the row and lock it until the unit of work ends: a read-modify-write (an admin's change) then
         cannot overwrite a concurrent conditional update (an automatic VIP raise), which waits for it instead."""

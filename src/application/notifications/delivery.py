@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from src.application.notifications.deps import EMAIL_JOB, PUSH_JOB, NotificationDeps
-from src.application.notifications.ports import NotificationsUnitOfWork, Recipient
+from src.application.notifications.ports import NotificationsUnitOfWork, PushSubscription, Recipient
 from src.domain.notifications.events import NotificationCreated
 from src.domain.notifications.model import (
     MARKETING_TYPES,
@@ -94,22 +94,20 @@ class _Fanout:
 
     uow: NotificationsUnitOfWork
     deps: NotificationDeps
-    message: Outgoing
     now: datetime
+    subscriptions: dict[str, list[PushSubscription]]
     staged: Staged = field(default_factory=Staged)
 
-    def inbox_row(self, notification_id: str, recipient: Recipient) -> Notification | None:
-        message = self.message
+    def inbox_row(self, notification_id: str, recipient: Recipient, message: Outgoing) -> Notification | None:
         if Channel.INBOX not in message.channels:
             return None
         self.staged.inbox += 1
         return Notification(notification_id, recipient.user_id, message.type, message.title, message.body,
                             self.now, dict(message.data))  # fmt: skip
 
-    def realtime(self, notification_id: str, recipient: Recipient) -> bool:
+    def realtime(self, notification_id: str, recipient: Recipient, message: Outgoing) -> bool:
         """Every notification kept in an inbox is also pushed to the player's sockets (as is one sent over realtime
         alone), unless one announcement to everyone carries it instead."""
-        message = self.message
         if not message.realtime_per_user or not {Channel.REALTIME, Channel.INBOX} & message.channels:
             return False
         self.uow.record(NotificationCreated(aggregate_id=recipient.user_id, occurred_at=self.now,
@@ -117,12 +115,14 @@ class _Fanout:
                                             body=message.body, data=dict(message.data)))  # fmt: skip
         return True
 
-    async def sends(self, notification_id: str, recipient: Recipient, settings: NotificationSettings) -> bool:
+    def sends(
+        self, notification_id: str, recipient: Recipient, message: Outgoing, settings: NotificationSettings
+    ) -> bool:
         """Push to each subscription and the email, where the player's settings allow them now."""
-        message, jobs = self.message, self.staged.jobs
+        jobs = self.staged.jobs
         before = len(jobs)
         if Channel.PUSH in message.channels and settings.allows(Channel.PUSH, message.type, self.now):
-            for subscription in await self.uow.push_subscriptions.for_user(recipient.user_id):
+            for subscription in self.subscriptions.get(recipient.user_id, []):
                 jobs.append(push_job(notification_id, subscription.endpoint, recipient.user_id, message))
         if (
             Channel.EMAIL in message.channels
@@ -133,14 +133,16 @@ class _Fanout:
             jobs.append(email_job(notification_id, recipient, message.email_template, context))
         return len(jobs) > before
 
-    async def one(self, recipient: Recipient, settings: NotificationSettings, restricted: bool) -> Notification | None:
-        if restricted and self.message.type in MARKETING_TYPES:
+    def one(
+        self, recipient: Recipient, message: Outgoing, settings: NotificationSettings, restricted: bool
+    ) -> Notification | None:
+        if restricted and message.type in MARKETING_TYPES:
             self.staged.unreachable += 1
             return None
-        notification_id = self.message.key or self.deps.ids.new_id()
-        notification = self.inbox_row(notification_id, recipient)
-        realtime = self.realtime(notification_id, recipient)
-        sent = not restricted and await self.sends(notification_id, recipient, settings)
+        notification_id = message.key or self.deps.ids.new_id()
+        notification = self.inbox_row(notification_id, recipient, message)
+        realtime = self.realtime(notification_id, recipient, message)
+        sent = not restricted and self.sends(notification_id, recipient, message, settings)
         reached = sent or realtime or notification is not None
         self.staged.reached += reached
         self.staged.unreachable += not reached
@@ -155,14 +157,22 @@ async def stage(
     now: datetime,
 ) -> Staged:
     """Write inbox rows and realtime events in `uow` (the caller commits); the jobs are returned, not queued."""
-    fanout = _Fanout(uow, deps, message, now)
-    user_ids = [recipient.user_id for recipient in recipients]
+    return await stage_each(uow, deps, [(recipient, message) for recipient in recipients], now)
+
+
+async def stage_each(
+    uow: NotificationsUnitOfWork, deps: NotificationDeps, wanted: Sequence[tuple[Recipient, Outgoing]], now: datetime
+) -> Staged:
+    """`stage` with a message of its own for each recipient; the reads are one statement each for all of them."""
+    user_ids = list(dict.fromkeys(recipient.user_id for recipient, _ in wanted))
     stored = await uow.notification_settings.get_many(user_ids)
     restricted = await uow.limits.restricted_among(user_ids, now)
+    pushing = any(Channel.PUSH in message.channels for _, message in wanted)
+    fanout = _Fanout(uow, deps, now, await uow.push_subscriptions.for_users(user_ids) if pushing else {})
     notifications = []
-    for recipient in recipients:
+    for recipient, message in wanted:
         settings = stored.get(recipient.user_id) or NotificationSettings(recipient.user_id)
-        notification = await fanout.one(recipient, settings, recipient.user_id in restricted)
+        notification = fanout.one(recipient, message, settings, recipient.user_id in restricted)
         if notification is not None:
             notifications.append(notification)
     if notifications:
@@ -177,16 +187,29 @@ async def enqueue(deps: NotificationDeps, jobs: Sequence[QueuedJob]) -> None:
 
 
 async def notify_user(deps: NotificationDeps, user_id: str, message: Outgoing) -> Staged:
-    """One player, e.g. from an event of another context; unknown or deleted users get nothing, and a message
-    with a `key` already in the inbox is not sent again (events are delivered at least once)."""
+    """One player, e.g. from an event of another context: `notify_users` of one."""
+    return await notify_users(deps, [(user_id, message)])
+
+
+async def notify_users(deps: NotificationDeps, messages: Sequence[tuple[str, Outgoing]]) -> Staged:
+    """Players each with their message (a relay pass's events), in one transaction of a few statements whatever
+    their number; unknown or deleted users get nothing, and a message with a `key` already in the inbox (or
+    earlier in `messages`) is not sent again (events are delivered at least once)."""
     async with deps.uow_factory() as uow:
-        user = await uow.users.get(user_id)
-        if user is None or user.deleted_at is not None:
+        users = await uow.users.get_many(list(dict.fromkeys(user_id for user_id, _ in messages)))
+        keys = [message.key for _, message in messages if message.key is not None]
+        sent = await uow.notifications.existing(keys) if keys else set()
+        wanted = []
+        for user_id, message in messages:
+            user = users.get(user_id)
+            if user is None or user.deleted_at is not None or message.key in sent:
+                continue
+            if message.key is not None:
+                sent.add(message.key)
+            wanted.append((Recipient(user.id, user.nickname, user.email), message))
+        if not wanted:
             return Staged()
-        if message.key is not None and await uow.notifications.get(message.key) is not None:
-            return Staged()
-        recipient = Recipient(user.id, user.nickname, user.email)
-        staged = await stage(uow, deps, [recipient], message, deps.clock.now())
+        staged = await stage_each(uow, deps, wanted, deps.clock.now())
         await uow.commit()
     await enqueue(deps, staged.jobs)
     return staged

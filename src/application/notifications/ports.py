@@ -29,6 +29,10 @@ class NotificationRepository(Protocol):
 
     async def get(self, notification_id: str) -> Notification | None: ...
 
+    async def existing(self, notification_ids: Sequence[str]) -> set[str]:
+        """Those of the ids that are stored (one query for a relay pass's keyed notifications)."""
+        ...
+
     async def list_for_user(
         self, user_id: str, filters: InboxFilter, limit: int, after: Position | None
     ) -> Page[Notification]:
@@ -79,6 +83,10 @@ class PushSubscriptionRepository(Protocol):
     async def get(self, endpoint: str) -> PushSubscription | None: ...
 
     async def for_user(self, user_id: str) -> list[PushSubscription]: ...
+
+    async def for_users(self, user_ids: Sequence[str]) -> dict[str, list[PushSubscription]]:
+        """`for_user` of each of the users who have subscriptions, in one query."""
+        ...
 
     async def delete(self, endpoint: str, user_id: str | None = None) -> bool:
         """Remove the endpoint (only if it is `user_id`'s when given); False when there was none."""

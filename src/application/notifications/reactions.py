@@ -5,8 +5,9 @@ reaches the player's sockets as a `notification` (beside the event's own `reward
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
-from src.application.notifications.delivery import Outgoing, notify_user
+from src.application.notifications.delivery import Outgoing, notify_user, notify_users
 from src.application.notifications.deps import NotificationDeps
 from src.application.shared.outbox import OutboxMessage
 from src.domain.notifications.model import Channel
@@ -19,17 +20,26 @@ def notification_key(message: OutboxMessage) -> str:
     return str(uuid.uuid5(_IDS, message.event_id))
 
 
-async def notify_reward(message: OutboxMessage, deps: NotificationDeps) -> bool:
-    """RewardGranted (not the gems of a purchase: the purchase notification covers those)."""
+def reward_notice(message: OutboxMessage) -> Outgoing | None:
+    """RewardGranted's notice (not for the gems of a purchase: the purchase notification covers those)."""
     payload = message.payload
     if payload.get("source") == "purchase" or "amount" not in payload:
-        return False
+        return None
     amount, currency, source = payload["amount"], str(payload.get("currency", "")).lower(), str(payload.get("source"))
     context = {"amount": amount, "currency": currency, "source": source}
     what = payload.get("item_name") or currency  # an item reward names the item
-    outgoing = Outgoing("reward", f"You received {amount} {what}", f"From: {source}", CHANNELS, context,
-                        email_template="reward", email_context=context, key=notification_key(message))  # fmt: skip
-    return (await notify_user(deps, message.aggregate_id, outgoing)).reached > 0
+    return Outgoing("reward", f"You received {amount} {what}", f"From: {source}", CHANNELS, context,
+                    email_template="reward", email_context=context, key=notification_key(message))  # fmt: skip
+
+
+async def notify_rewards(messages: Sequence[OutboxMessage], deps: NotificationDeps) -> int:
+    """A relay pass's RewardGranted in one transaction; how many players were reached."""
+    notices = [(message.aggregate_id, notice) for message in messages if (notice := reward_notice(message))]
+    return (await notify_users(deps, notices)).reached if notices else 0
+
+
+async def notify_reward(message: OutboxMessage, deps: NotificationDeps) -> bool:
+    return await notify_rewards([message], deps) > 0
 
 
 async def notify_purchase(message: OutboxMessage, deps: NotificationDeps) -> bool:

@@ -157,3 +157,34 @@ async def test_delete_removes_the_endpoint_once(uow_factory: UnitOfWorkFactory, 
         await sut.commit()
     async with uow_factory() as sut:
         assert await sut.push_subscriptions.get(endpoint) is None
+
+
+async def test_bulk_reads_find_stored_notifications_and_each_players_subscriptions(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    user, other, bare = [await given_user(uow_factory) for _ in range(3)]
+    stored = _notification(user, 1)
+    await _given_inbox(uow_factory, user, stored)
+    first, second, others = (PushSubscription(f"https://push.example/{uuid.uuid4().hex}", owner, "k", "a",
+                                              NOW + timedelta(minutes=minute))
+                             for owner, minute in ((user, 2), (user, 1), (other, 0)))  # fmt: skip
+    async with uow_factory() as uow:
+        for subscription in (first, second, others):
+            await uow.push_subscriptions.upsert(subscription)
+        await uow.commit()
+
+    async with uow_factory() as sut:
+        existing = await sut.notifications.existing([stored.id, str(uuid.uuid4())])
+        nothing = await sut.notifications.existing([])
+        subscriptions = await sut.push_subscriptions.for_users([user, other, bare])
+        users = await sut.users.get_many([user, bare, str(uuid.uuid4())])
+
+    assert (existing, nothing) == ({stored.id}, set())
+    assert subscriptions == {user: [second, first], other: [others]}
+    assert sorted(users) == sorted([user, bare])
+    assert users[user] == await _user(uow_factory, user)
+
+
+async def _user(uow_factory: UnitOfWorkFactory, user_id: str) -> object:
+    async with uow_factory() as uow:
+        return await uow.users.get(user_id)

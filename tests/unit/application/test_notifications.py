@@ -242,6 +242,38 @@ async def test_a_reward_is_notified_once_however_often_its_event_arrives(world: 
     assert [payload["template"] for job, payload in world.jobs.enqueued if job == EMAIL_JOB] == ["reward"]
 
 
+async def test_a_pass_of_rewards_is_one_transaction_and_notifies_each_once_with_its_push(world: World) -> None:
+    players = await _players(world, 3)
+    endpoint = await _subscribe(world, players[1])
+    granted = [_event("RewardGranted", player, currency="COINS", amount=10 * n, source="mission:m", granted_by=None)
+               for n, player in enumerate(players, start=1)]  # fmt: skip
+    purchase = _event("RewardGranted", players[0], currency="GEMS", amount=5, source="purchase", granted_by=None)
+    stranger = _event("RewardGranted", "nobody", currency="COINS", amount=1, source="daily_bonus", granted_by=None)
+    opened = 0
+    factory = world.deps.uow_factory
+
+    def counting() -> Any:
+        nonlocal opened
+        opened += 1
+        return factory()
+
+    deps = replace(world.deps, uow_factory=counting)
+
+    reached = await reactions.notify_rewards([granted[0], purchase, stranger, *granted[1:], granted[0]], deps)
+    again = await reactions.notify_rewards(granted, deps)
+
+    async with factory() as uow:
+        inboxes = [await uow.notifications.list_for_user(player, InboxFilter(), 10, None) for player in players]
+    assert (reached, again, opened) == (3, 0, 2)
+    assert [[n.title for n in inbox.items] for inbox in inboxes] == [
+        ["You received 10 coins"],
+        ["You received 20 coins"],
+        ["You received 30 coins"],
+    ]
+    assert [payload["endpoint"] for job, payload in world.jobs.enqueued if job == PUSH_JOB] == [endpoint]
+    assert len([event for event in world.store.outbox if isinstance(event, NotificationCreated)]) == 3
+
+
 async def test_a_captured_purchase_sends_a_receipt_and_its_gems_no_reward_notice(world: World) -> None:
     [player] = await _players(world, 1)
     captured = _event("PurchaseUpdated", "tx-1", user_id=player, status="captured", sku="gems_500", kind="catalog",

@@ -83,6 +83,12 @@ class SqlaUserRepository:
         row = await self._session.get(UserRow, user_id)
         return None if row is None else _user(row)
 
+    async def get_many(self, user_ids: Sequence[str]) -> dict[str, User]:
+        if not user_ids:
+            return {}
+        rows = (await self._session.execute(select(UserRow).where(UserRow.id.in_(list(user_ids))))).scalars()
+        return {row.id: _user(row) for row in rows}
+
     async def get_for_update(self, user_id: str) -> User | None:
         statement = select(UserRow).where(UserRow.id == user_id).with_for_update()
         row = (await self._session.execute(statement.execution_options(populate_existing=True))).scalar_one_or_none()

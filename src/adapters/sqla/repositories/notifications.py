@@ -51,6 +51,12 @@ class SqlaNotificationRepository:
         row = (await self._db.execute(select(NOTIFICATIONS).where(NOTIFICATIONS.c.id == notification_id))).first()
         return None if row is None else _notification(row)
 
+    async def existing(self, notification_ids: Sequence[str]) -> set[str]:
+        if not notification_ids:
+            return set()
+        statement = select(NOTIFICATIONS.c.id).where(NOTIFICATIONS.c.id.in_(list(notification_ids)))
+        return set((await self._db.execute(statement)).scalars())
+
     async def list_for_user(
         self, user_id: str, filters: InboxFilter, limit: int, after: Position | None
     ) -> Page[Notification]:
@@ -154,6 +160,16 @@ class SqlaPushSubscriptionRepository:
         table = SUBSCRIPTIONS.c
         rows = await self._db.execute(select(SUBSCRIPTIONS).where(table.user_id == user_id).order_by(table.created_at))
         return [_subscription(row) for row in rows]
+
+    async def for_users(self, user_ids: Sequence[str]) -> dict[str, list[PushSubscription]]:
+        if not user_ids:
+            return {}
+        table = SUBSCRIPTIONS.c
+        statement = select(SUBSCRIPTIONS).where(table.user_id.in_(list(user_ids))).order_by(table.created_at)
+        found: dict[str, list[PushSubscription]] = {}
+        for row in await self._db.execute(statement):
+            found.setdefault(row.user_id, []).append(_subscription(row))
+        return found
 
     async def delete(self, endpoint: str, user_id: str | None = None) -> bool:
         statement = delete(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.endpoint == endpoint)
