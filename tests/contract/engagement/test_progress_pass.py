@@ -22,6 +22,7 @@ from src.application.shared.outbox import OutboxMessage
 from src.domain.engagement.errors import AlreadyClaimed
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
 from tests.support.clocks import FakeClock
+from tests.support.databases import DatabaseReaper, create_database
 from tests.support.round_trips import counted, instrumented
 
 pytestmark = pytest.mark.asyncio
@@ -85,13 +86,17 @@ async def test_a_claim_racing_passes_of_its_player_keeps_the_claim_and_every_cou
 
 
 @pytest.fixture
-async def pg_deps(pg_url: str) -> AsyncIterator[MissionDeps]:
-    database = SqlaDatabase(pg_url)
+async def pg_deps(migrated_template: str, database_reaper: DatabaseReaper) -> AsyncIterator[MissionDeps]:
+    """A database of its own: definitions other tests add to the shared one would be crossed by these passes (a
+    crossing adds its own statements, a few for all players: the events, the unlocks, the notices)."""
+    name, url = await create_database(template=migrated_template)
+    database = SqlaDatabase(url)
     factory: Callable[[], SqlaUnitOfWork] = lambda: SqlaUnitOfWork(database.session_factory)  # noqa: E731
     try:
         yield _deps(factory)
     finally:
         await database.dispose()
+        database_reaper.drop(name)
 
 
 async def _round_trips_of_a_pass(deps: MissionDeps, players: int) -> tuple[int, list[str]]:
