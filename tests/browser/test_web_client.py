@@ -174,6 +174,8 @@ def test_a_player_claims_a_mission_and_a_pass_level_checks_a_play_and_takes_limi
     expect(page.get_by_test_id("calendar").locator("td.ticked")).to_have_count(1)
 
     page.get_by_role("link", name="Fairness").click()
+    expect(page.get_by_role("button", name="Rotate seeds")).to_be_visible()
+    expect(page.get_by_role("main")).not_to_contain_text("null")  # no previous pair yet: nothing is drawn for it
     check = page.get_by_role("button", name=re.compile("^Check the slot play"))
     check.click()
     expect(page.get_by_test_id("proof-result")).to_contain_text("still secret: rotate your seeds")
@@ -351,6 +353,7 @@ def test_the_console_creates_an_experiment_reads_its_results_changes_its_split_a
     expect(notice).to_have_text(f"Stopped {key}")
     expect(console.get_by_test_id("experiment-status")).to_have_text("stopped")
     expect(console.get_by_role("button", name="Stop experiment…")).to_have_count(0)
+    expect(console.get_by_role("main")).not_to_contain_text("null")  # nor the split form it no longer offers
 
     # a mismatch cannot be provoked with one player: the scorecard of a skewed experiment is served instead
     skewed = {**_scorecard(key), "srm": {"p_value": 2e-9, "flagged": True, "alpha": 0.001, "expected": {"a": 500}}}

@@ -27,7 +27,7 @@ const POLL_MS = 500;
 export function problem(error) {
   if (!(error instanceof ApiError)) return String(error);
   const fields = (error.details && Array.isArray(error.details.fields)) ? error.details.fields : [];
-  const named = fields.map((/** @type {any} */ f) => `${f.key}: ${f.message || "invalid"}`).filter((t) => !error.message.includes(t));
+  const named = fields.map((/** @type {any} */ f) => `${f.key}: ${f.message || "invalid"}`).filter((/** @type {string} */ t) => !error.message.includes(t));
   return [`${error.message} (${error.code})`, ...named].join(" — ");
 }
 
@@ -191,8 +191,8 @@ async function segmentDetail({ api, notice, table }, root, name) {
       ["Members (last recompute)", (segment.count ?? 0).toLocaleString()], ["Computed", when(segment.computed_at)]]
       .flatMap(([k, v]) => [h("dt", null, k), h("dd", null, v)])),
     h("p", { "data-testid": "preview-count" }, `${count(preview.count, "player")} ${preview.count === 1 ? "matches" : "match"} now`),
-    preview.sample.length ? scrolling(table(["Player", "Nickname"], preview.sample.map((/** @type {any} */ m) => [h("a", { href: `#/users/${m.user_id}` }, m.user_id), m.nickname]),
-      `The first ${preview.sample.length} of them by id`)) : null,
+    ...(preview.sample.length ? [scrolling(table(["Player", "Nickname"], preview.sample.map((/** @type {any} */ m) => [h("a", { href: `#/users/${m.user_id}` }, m.user_id), m.nickname]),
+      `The first ${preview.sample.length} of them by id`))] : []),  // append() would write a null as the text "null"
     override);
 }
 
@@ -344,7 +344,7 @@ async function experimentDetail({ api, notice, table, route }, root, id) {
       v.is_control ? `${v.name} (control)` : v.name, String(v.weight), h("code", { class: "mono" }, JSON.stringify(v.params))]), "Variants in the current phase")),
     scrolling(table(["Phase", "Started", "Weights"], experiment.phases.map((/** @type {any} */ ph) => [String(ph.phase), when(ph.started_at),
       Object.entries(ph.weights).map(([name, weight]) => `${name} ${weight}`).join(" · ")]), "Traffic phases")),
-    stoppable ? splitForm({ api, notice, route }, experiment, path) : null);
+    ...(stoppable ? [splitForm({ api, notice, route }, experiment, path)] : []));
   await loadResults();
 }
 

@@ -321,7 +321,7 @@ registerView("shop", "Shop", async (root) => {
       h("h2", null, item.name), h("p", null, item.description),
       h("p", { class: "price" }, item.discount_active ? h("s", null, money(item.price_cents, item.currency)) : null, " ", money(item.final_price_cents, item.currency)),
       h("button", { type: "button", class: "primary", "data-sku": item.sku, onclick: () => buy("/api/shop/buy", { sku: item.sku }, item.name) }, `Buy ${item.gems} gems`)))),
-    limited.length ? h("h2", null, "Limited offers") : null,
+    ...(limited.length ? [h("h2", null, "Limited offers")] : []),  // append() would write a null as the text "null"
     h("ul", { class: "grid" }, ...limited.map((/** @type {any} */ p) => h("li", { class: "card offer" },
       h("h3", null, p.name), h("p", null, `${p.stock_remaining} left · until ${when(p.ends_at)}`),
       h("p", { class: "price" }, money(p.price_cents, p.currency)),

@@ -32,9 +32,9 @@ export function installSafety({ api, notice, registerView }) {
           try { showSeeds(await api.call("POST", "/api/fairness/rotate")); notice.say("Seeds rotated: the previous server seed is revealed", "ok"); }
           catch (error) { notice.error(error); }
         } }, "Rotate seeds"),
-        seeds.previous ? h("div", null, h("h3", null, "Previous pair (revealed)"), facts([
+        ...(seeds.previous ? [h("div", null, h("h3", null, "Previous pair (revealed)"), facts([
           ["Server seed", seeds.previous.server_seed], ["Its hash", seeds.previous.server_seed_hash],
-          ["Client seed", seeds.previous.client_seed], ["Last nonce", seeds.previous.last_nonce]])) : null);
+          ["Client seed", seeds.previous.client_seed], ["Last nonce", seeds.previous.last_nonce]]))] : []));  // not a "null" text
     };
 
     /** @param {any} play */
