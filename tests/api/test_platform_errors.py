@@ -14,8 +14,6 @@ from litestar.testing import AsyncTestClient
 from src.entrypoints.http import errors
 from src.entrypoints.http.security import PUBLIC
 
-pytestmark = pytest.mark.own_app  # its tests register routes of their own on the app
-
 
 class WagerIn(msgspec.Struct):
     amount: int
@@ -32,12 +30,17 @@ def boom() -> None:
     raise RuntimeError("database password is hunter2")
 
 
+@pytest.fixture(scope="module")
+def module_app(module_app: Litestar) -> Litestar:
+    """The module's app with routes of the tests' own, registered before it starts."""
+    module_app.register(wager)
+    module_app.register(boom)
+    return module_app
+
+
 @pytest.fixture
-async def sut(app: Litestar) -> Any:
-    app.register(wager)
-    app.register(boom)
-    async with AsyncTestClient(app) as client:
-        yield client
+def sut(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
+    return client
 
 
 def assert_envelope(response: Any, status: int, code: str) -> dict[str, Any]:

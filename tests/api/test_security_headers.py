@@ -13,8 +13,6 @@ from litestar.testing import AsyncTestClient
 from src.entrypoints.http.security import PUBLIC
 from tests.support.api import bearer, log_in, sign_up
 
-pytestmark = pytest.mark.own_app  # its tests register a route of their own on the app
-
 EVERY_RESPONSE = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
@@ -28,11 +26,16 @@ def crash() -> None:
     raise RuntimeError("a bug")
 
 
+@pytest.fixture(scope="module")
+def module_app(module_app: Litestar) -> Litestar:
+    """The module's app with a route that fails, registered before it starts."""
+    module_app.register(crash)
+    return module_app
+
+
 @pytest.fixture
-async def sut(app: Litestar) -> Any:
-    app.register(crash)
-    async with AsyncTestClient(app) as client:
-        yield client
+def sut(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
+    return client
 
 
 def _policy(response: Any) -> dict[str, list[str]]:

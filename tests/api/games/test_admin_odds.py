@@ -6,12 +6,22 @@ from typing import Any
 
 import pytest
 
+from src.application.identity.accounts import ensure_admin
+from src.entrypoints.container import Container
 from tests.api.games.conftest import GACHA_ODDS, SLOT_ODDS
 from tests.api.games.helpers import get_json, grant, pull_ok, spin_ok, wallet
-from tests.support.api import bearer
+from tests.support.api import ADMIN_PASSWORD, bearer, in_app, unique
 
-# the tests read the admin's audit trail, which must hold only their own entries: an app (and admin) each
-pytestmark = [pytest.mark.usefixtures("restore_odds"), pytest.mark.own_app]
+pytestmark = pytest.mark.usefixtures("restore_odds")
+
+
+@pytest.fixture
+async def admin_site_id(client: Any, container: Container) -> str:
+    """An admin of each test's own on the module's app: the tests read the admin's audit trail, which must hold
+    only their own entries (restoring the odds after a test is audited too)."""
+    site_id = unique("admin")
+    await in_app(client, lambda: ensure_admin(site_id, ADMIN_PASSWORD, container.identity))
+    return site_id
 
 
 def _symbol(name: str, weight: int = 1, triple: float = 2.0, pair: float = 0.5) -> dict[str, Any]:
