@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import json
 import os
 import random
@@ -127,7 +128,10 @@ def _prepare_for_forks() -> None:
     a `verify-ledger` run from 2.5 s to 0.5 s): SQLAlchemy configures its mappers on the first query, and the
     collector's first full pass in a child walks the whole imported heap, copying every page it touches. Frozen,
     that heap is left out of the children's collections (the server's own `gc.freeze()` at startup freezes
-    only what it built since)."""
+    only what it built since). Also imported here: what `serve` imports when its startup builds the OpenAPI
+    document (Litestar's example factory: polyfactory, faker; ~0.2 s each time). Not chDB, pandas or pyarrow,
+    which `serve` imports too: they start threads at import, and a fork keeps only the thread that forked."""
+    importlib.import_module("litestar._openapi.schema_generation.examples")
     configure_mappers()
     gc.collect()
     gc.freeze()
