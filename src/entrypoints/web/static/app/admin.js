@@ -2,7 +2,8 @@
 // The operator console. Every call goes to /api/admin/…, which the server refuses (403) to anyone but an admin:
 // the page itself holds no data, so serving it to anyone gives nothing away.
 import { Api, Notice, field, h, money, newKey, replace, svg, when } from "./lib.js";
-import { installLiveOps } from "./liveops.js";
+import { installExperiments } from "./experiments.js";
+import { installSegments } from "./segments.js";
 
 const api = new Api("cc.admin");
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
@@ -281,7 +282,8 @@ view("kpis", "KPIs", async (root) => {
 
 // ------------------------------------------------------------------------------------------------ LiveOps
 
-installLiveOps({ api, notice, view, table, route });  // segments and experiments, in liveops.js
+installSegments({ api, notice, view, table, route });
+installExperiments({ api, notice, view, table, route });
 
 // ------------------------------------------------------------------------------------------------ shop
 
