@@ -7,7 +7,9 @@ starts the server with 1 and with 2 worker processes (the order alternating betw
 sustained rate) and `GET /api/wallet` (token check + one read). Per phase: req/s, p50/p99, errors, the load
 average, and the CPU of the server processes, PostgreSQL, Redis, the broker, wrk and the rest of the machine.
 The figures that matter are the per-round ratios 2 workers / 1 worker (medians): the machine is shared, and only
-rounds run side by side compare. Results: var/bench/workers.json. Knobs: BENCH_SECONDS (10), BENCH_ROUNDS (2),
+rounds run side by side compare. Where others keep the CPUs busy, N processes also get N shares of the scheduler's
+time, so the rate ratio overstates what a second core brings; the server's CPU per request (over the load and its
+drain) does not depend on that. Results: var/bench/workers.json. Knobs: BENCH_SECONDS (10), BENCH_ROUNDS (2),
 BENCH_PLAYERS (100), BENCH_CONCURRENCY (64).
 """
 
@@ -63,12 +65,12 @@ def _server(env: dict[str, str], workers: int) -> Iterator[tuple[Server, list[in
 
 
 async def _phase(url: str, route: Route, tokens: list[str], pids: dict[str, int], dsn: str) -> dict[str, Any]:
-    before, load = resource.getrusage(resource.RUSAGE_CHILDREN), os.getloadavg()
-    with CpuMeter(pids) as meter:
+    before, load, started = resource.getrusage(resource.RUSAGE_CHILDREN), os.getloadavg(), time.perf_counter()
+    with CpuMeter(pids) as meter:  # the load and the drain after it: the CPU a request costs in all
         raw = await run_wrk(url, route, tokens, CONCURRENCY, SECONDS)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds = raw["duration_us"] / 1e6 or 1.0
-    drain = await _drain_seconds(dsn) if route.name == "spin" else 0.0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        drain = await _drain_seconds(dsn) if route.name == "spin" else 0.0
+    metered, seconds = time.perf_counter() - started, raw["duration_us"] / 1e6 or 1.0
     usage = meter.usage
     server = sum(value for name, value in usage.items() if name.startswith("server"))
     return {
@@ -80,7 +82,11 @@ async def _phase(url: str, route: Route, tokens: list[str], pids: dict[str, int]
         "errors": raw["unexpected"] + raw["socket_errors"],
         "p50_ms": round(raw["p50_us"] / 1000, 1),
         "p99_ms": round(raw["p99_us"] / 1000, 1),
-        "cpu_percent_of_one_cpu": {
+        "cpu_ms_per_request": {  # load machine-independent, unlike the rates when others share the CPUs
+            "server": round(10 * server * metered / max(1, raw["ok"]), 2),
+            "postgres": round(10 * usage["postgres_percent_of_one_cpu"] * metered / max(1, raw["ok"]), 2),
+        },
+        "cpu_percent_of_one_cpu": {  # over the load and its drain, but wrk's over the load
             "server": round(server, 1),
             "postgres": usage["postgres_percent_of_one_cpu"],
             "redis": usage.get("redis_percent_of_one_cpu"),
@@ -107,19 +113,31 @@ def _round(env: dict[str, str], workers: int, players: list[Player] | None, extr
 
 
 def _ratios(phases: list[dict[str, Any]], rounds: int) -> dict[str, Any]:
-    """Median over the rounds of (2 workers / 1 worker) per route and rate."""
+    """Median over the rounds of (2 workers / 1 worker) per route: the rates, and the server's CPU per request."""
     ratios: dict[str, Any] = {}
+    figures = {"per_second": _rate, "sustained_per_second": _rate, "server_cpu_ms_per_request": _cpu_per_request}
     for route in ROUTES:
-        for rate in ("per_second", "sustained_per_second"):
+        for name, figure in figures.items():
             per_round = []
             for number in range(rounds):
                 one, two = (
-                    next(p for p in phases if (p["round"], p["workers"], p["route"]) == (number, n, route.name))
+                    figure(
+                        next(p for p in phases if (p["round"], p["workers"], p["route"]) == (number, n, route.name)),
+                        name,
+                    )
                     for n in (1, 2)
                 )
-                per_round.append(two[rate] / one[rate] if one[rate] else 0.0)
-            ratios[f"{route.name}_{rate}"] = {"median": round(statistics.median(per_round), 2), "rounds": per_round}
+                per_round.append(round(two / one, 2) if one else 0.0)
+            ratios[f"{route.name}_{name}"] = {"median": round(statistics.median(per_round), 2), "rounds": per_round}
     return ratios
+
+
+def _rate(phase: dict[str, Any], name: str) -> float:
+    return float(phase[name])
+
+
+def _cpu_per_request(phase: dict[str, Any], _: str) -> float:
+    return float(phase["cpu_ms_per_request"]["server"])
 
 
 def measure(env: dict[str, str]) -> dict[str, Any]:
@@ -151,14 +169,15 @@ def _render(results: dict[str, Any], path: Path) -> str:
         f"serve --workers 2 vs 1 (wrk, concurrency {CONCURRENCY}, {SECONDS:.0f} s a phase, {ROUNDS} rounds, "
         f"{results['cpus']} CPUs; OLAP_IN_APP=false, events to a Kafka-protocol broker)",
         f"  {'round workers route':<22}{'req/s':>8}{'sust.':>8}{'drain':>7}{'p50':>7}{'p99':>7}{'err':>5}"
-        "   load avg      CPU %: server / postgres / redis / broker / wrk / rest",
+        "   load avg  CPU ms/request: server / postgres   CPU %: server / postgres / redis / broker / wrk / rest",
     ]
     for phase in results["phases"]:
         cpu = phase["cpu_percent_of_one_cpu"]
         lines.append(
             f"  {phase['round']} {phase['workers']} {phase['route']:<18}{phase['per_second']:>8.1f}"
             f"{phase['sustained_per_second']:>8.1f}{phase['drain_seconds']:>7.1f}{phase['p50_ms']:>7.1f}"
-            f"{phase['p99_ms']:>7.1f}{phase['errors']:>5}   {phase['load_average'][0]:<13}"
+            f"{phase['p99_ms']:>7.1f}{phase['errors']:>5}   {phase['load_average'][0]:<10}"
+            f"{phase['cpu_ms_per_request']['server']:>10} / {phase['cpu_ms_per_request']['postgres']:<13}"
             f"{cpu['server']} / {cpu['postgres']} / {cpu['redis']} / {cpu['broker']} / {cpu['wrk']} / {cpu['rest']}"
         )
     for name, ratio in results["ratio_two_to_one"].items():
