@@ -27,13 +27,16 @@ def _ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12]) if fields else 0
 
 
-def _postgres_ticks() -> dict[int, int]:
-    """utime + stime of every process named `postgres` on the machine (other databases' backends included)."""
+def _postgres_ticks(database: str | None = None) -> dict[int, int]:
+    """utime + stime of every process named `postgres` on the machine (other databases' backends included), or
+    only of the backends connected to `database` (their title reads `postgres: USER DATABASE HOST(PORT) STATE`)."""
     ticks = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if (entry / "comm").read_text().strip() == "postgres":
+                if (entry / "comm").read_text().strip() != "postgres":
+                    continue
+                if database is None or f" {database} ".encode() in (entry / "cmdline").read_bytes():
                     ticks[int(entry.name)] = _ticks(int(entry.name))
             except OSError:
                 continue
@@ -77,17 +80,19 @@ def app_pid() -> int | None:
 
 
 class CpuMeter:
-    """Percent of one CPU used by each watched process, PostgreSQL and this process; machine busy %."""
+    """Percent of one CPU used by each watched process, PostgreSQL and this process; machine busy %. With
+    `database`, PostgreSQL's figure counts that database's backends only (others' test suites share the server)."""
 
-    def __init__(self, pids: dict[str, int | None]) -> None:
+    def __init__(self, pids: dict[str, int | None], database: str | None = None) -> None:
         self._hz = os.sysconf("SC_CLK_TCK")
+        self._database = database
         self._pids = {name: pid for name, pid in pids.items() if pid is not None}
         self.usage: dict[str, float] = {}
 
     def __enter__(self) -> CpuMeter:
         self._machine = machine_ticks()
         self._procs = {name: _ticks(pid) for name, pid in self._pids.items()}
-        self._postgres = _postgres_ticks()
+        self._postgres = _postgres_ticks(self._database)
         self._self = time.process_time()
         self._wall = time.perf_counter()
         return self
@@ -95,7 +100,7 @@ class CpuMeter:
     def __exit__(self, *_: object) -> None:
         wall = time.perf_counter() - self._wall
         busy, total = machine_ticks()
-        postgres = _postgres_ticks()
+        postgres = _postgres_ticks(self._database)
         postgres_ticks = sum(ticks - self._postgres.get(pid, 0) for pid, ticks in postgres.items())
         percent = 100 / self._hz / wall
         machine_percent = 100 * (busy - self._machine[0]) / max(1, total - self._machine[1])

@@ -107,12 +107,12 @@ def _route_figures(route: str, connections: int, raw: dict[str, Any]) -> dict[st
     }
 
 
-async def _load(url: str, scenario: Scenario, players: list[Player], pids: dict[str, int]) -> dict[str, Any]:
+async def _load(url: str, scenario: Scenario, players: list[Player], pids: dict[str, int], dsn: str) -> dict[str, Any]:
     """The wrk processes side by side while the sockets stay open; figures per route, sockets and CPU."""
     sockets = await _open_sockets(url, players[: scenario.sockets])
     tokens, connections = [player.token for player in players], scenario.connections()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    with CpuMeter(pids) as meter:
+    with CpuMeter(pids, database=dsn.rsplit("/", 1)[-1]) as meter:  # PostgreSQL: our database's backends
         runs = [
             run_wrk(url, route, tokens, connections[route.name], scenario.seconds, scenario.think_ms)
             for route, _ in ROUTES
@@ -189,7 +189,7 @@ def measure(env: dict[str, str], scenario: Scenario) -> dict[str, Any]:
     with started_server(env) as server, asyncio.Runner(loop_factory=loop_factory()) as runner:
         players = runner.run(_prepare(server.url, dsn, scenario))
         load_before = os.getloadavg()
-        figures = runner.run(_load(server.url, scenario, players, {"app": server.process.pid}))
+        figures = runner.run(_load(server.url, scenario, players, {"app": server.process.pid}, dsn))
         drain = runner.run(_drain(dsn))
         load_after = os.getloadavg()
         purchases = runner.run(_purchase_check(dsn))

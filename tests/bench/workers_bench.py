@@ -66,7 +66,9 @@ def _server(env: dict[str, str], workers: int) -> Iterator[tuple[Server, list[in
 
 async def _phase(url: str, route: Route, tokens: list[str], pids: dict[str, int], dsn: str) -> dict[str, Any]:
     before, load, started = resource.getrusage(resource.RUSAGE_CHILDREN), os.getloadavg(), time.perf_counter()
-    with CpuMeter(pids) as meter:  # the load and the drain after it: the CPU a request costs in all
+    with CpuMeter(
+        pids, database=dsn.rsplit("/", 1)[-1]
+    ) as meter:  # the load and the drain after it: the CPU a request costs in all
         raw = await run_wrk(url, route, tokens, CONCURRENCY, SECONDS)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         drain = await _drain_seconds(dsn) if route.name == "spin" else 0.0
