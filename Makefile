@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 3
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install run test suite lint typecheck importlint unit services browser screenshots bench lock fmt clean bytecode
+.PHONY: install run test suite lint typecheck importlint unit services browser loadgen screenshots bench lock fmt clean bytecode
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ test: install
 # worksteal: a worker that runs out of tests takes half of another's queue, so the run ends when the work does.
 # Bytecode written: pytest keeps its assert-rewritten test modules in __pycache__ only then (this machine sets
 # PYTHONDONTWRITEBYTECODE), and collecting from that cache costs each worker ~7 s less CPU on the next run
-suite: install services browser bytecode
+suite: install services browser loadgen bytecode
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # our own code changes between runs; a stale .pyc is ignored by Python, so this only ever saves time
@@ -53,11 +53,15 @@ services: install
 browser: install
 	$(BIN)/python -m tests.support.browser
 
+# wrk, the C load generator of the benchmarks (and of the test that runs the mixed-traffic benchmark tiny)
+loadgen: install
+	$(BIN)/python -m tests.support.apt wrk
+
 # the README's pictures of the main screens (docs/screenshots/), taken from a fresh embedded server
 screenshots: install browser
 	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
-bench: install services
+bench: install services loadgen
 	$(BIN)/python -m tests.bench
 
 # requirements.lock: everything `make install` puts in the virtualenv; requirements.runtime.lock: what the image ships
