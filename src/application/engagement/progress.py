@@ -151,6 +151,7 @@ async def _count_achievements(
         return {}
     candidates = await uow.progress.count_achievements(counts, achievements, now)
     unlocked = {user_id: unlocks(achievements, rows, now) for user_id, rows in candidates.items()}
+    # `unlocks` marked the rows it unlocked (and auto-claimed) in `candidates`: those are written back
     rows = [candidates[user_id][a.achievement_id] for user_id, done in unlocked.items() for a in done]
     await uow.progress.unlock_achievements(rows, now)
     return {user_id: done for user_id, done in unlocked.items() if done}
