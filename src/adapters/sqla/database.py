@@ -7,8 +7,10 @@ from typing import Any
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
 from advanced_alchemy.config.engine import EngineConfig
 from sqlalchemy import event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from src.application.shared.errors import DependencyUnavailable
 from src.domain.shared.errors import InvalidInput
@@ -59,10 +61,21 @@ def _connect_or_unavailable(dialect: Any, _record: Any, cargs: Any, cparams: Any
         raise DependencyUnavailable("database unreachable") from exc
 
 
+class BusyAwarePool(AsyncAdaptedQueuePool):
+    """A checkout that waited the pool's whole timeout met an overloaded database, not a bug: DependencyUnavailable
+    (503 with Retry-After) instead of SQLAlchemy's TimeoutError, which answered 500 under overload."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        try:
+            return super()._do_get()
+        except sa_exc.TimeoutError as exc:
+            raise DependencyUnavailable("database busy") from exc
+
+
 class SqlaDatabase:
     """Owns the engine; built without I/O, connections open on first use."""
 
-    def __init__(self, url: str, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(self, url: str, pool_size: int = 10, echo: bool = False, pool_timeout: int = 30) -> None:
         self.url = url
         is_sqlite = url.startswith("sqlite")
         self.on_postgres = url.startswith("postgresql")
@@ -73,7 +86,14 @@ class SqlaDatabase:
             # and a connection that died anyway fails one request, which is released and can be retried
             # no overflow either: overflow connections are opened and closed under load, and opening a
             # connection (TLS probe, auth, type introspection) costs far more than waiting for a pooled one
-            else EngineConfig(echo=echo, pool_size=pool_size, max_overflow=0, pool_recycle=1800, pool_timeout=30)
+            else EngineConfig(
+                echo=echo,
+                poolclass=BusyAwarePool,
+                pool_size=pool_size,
+                max_overflow=0,
+                pool_recycle=1800,
+                pool_timeout=pool_timeout,
+            )
         )
         self._config = SQLAlchemyAsyncConfig(
             connection_string=url,
