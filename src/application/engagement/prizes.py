@@ -47,6 +47,12 @@ def prize_json(prize: Prize) -> dict[str, object]:
 
 async def pay(uow: PrizeUnitOfWork, claim: Claim, now: datetime) -> dict[str, int]:
     """Credit the prize; the player's balances after it. AlreadyApplied if this claim's reference paid before."""
+    await credit_prize(uow, claim, now)
+    return balances_of(await uow.wallets.balances(claim.user_id))
+
+
+async def credit_prize(uow: PrizeUnitOfWork, claim: Claim, now: datetime) -> None:
+    """`pay` without reading the balances back (an automatic claim answers nobody)."""
     for currency, amount in ((Currency.COINS, claim.prize.coins), (Currency.GEMS, claim.prize.gems)):
         if amount:
             movement = Movement(claim.user_id, currency, amount, claim.reason, claim.ref_type, claim.ref_id)
@@ -67,7 +73,6 @@ async def pay(uow: PrizeUnitOfWork, claim: Claim, now: datetime) -> dict[str, in
                 item_name=item.name,
             )
         )
-    return balances_of(await uow.wallets.balances(claim.user_id))
 
 
 _REWARD_TYPES = {Currency.COINS: "COIN", Currency.GEMS: "GEM"}

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from src.application.engagement.deps import MissionDeps
 from src.application.engagement.facts import facts_of
 from src.application.engagement.ports import MissionKey, MissionsUnitOfWork
-from src.application.engagement.prizes import Claim, pay, prize_json
+from src.application.engagement.prizes import Claim, credit_prize, prize_json
 from src.application.shared.outbox import OutboxMessage
 from src.domain.engagement.achievements import AchievementCount, AchievementDefinition, unlocks
 from src.domain.engagement.events import AchievementUnlocked, MissionCompleted
@@ -176,7 +176,7 @@ async def _unlocked(
     automatically."""
     reward = prize_json(achievement.prize)
     if achievement.auto_claim:
-        await pay(uow, achievement_claim(user_id, achievement), now)
+        await credit_prize(uow, achievement_claim(user_id, achievement), now)
     uow.record(AchievementUnlocked(aggregate_id=user_id, occurred_at=now, achievement_id=achievement.achievement_id,
                                    title=achievement.title, category=achievement.category, reward=reward,
                                    claimed=achievement.auto_claim))  # fmt: skip
