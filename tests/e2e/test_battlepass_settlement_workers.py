@@ -16,8 +16,9 @@ from litestar.testing import AsyncTestClient
 from src.entrypoints.container import Container
 from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
-from tests.support.api import ADMIN_PASSWORD, bearer, in_app, sign_up, unique
+from tests.support.api import ADMIN_PASSWORD, bearer, in_app, unique
 from tests.support.env import TEST_REDIS_URL
+from tests.support.players import user_row, write
 from tests.support.processes import run_cli, started_workers
 
 pytestmark = pytest.mark.e2e
@@ -72,8 +73,14 @@ def _expected(index: int) -> dict[str, int]:
     return {currency: amount for currency, amount in (("coins", coins), ("gems", gems)) if amount}
 
 
-async def _seed(container: Container, user_ids: list[str]) -> None:
-    """Standings as the XP consumer and a premium purchase would have left them when the season ended."""
+async def _seed(container: Container) -> list[str]:
+    """The players, written at once (none of them signs in again: how they signed up is not the subject), and
+    their standings as the XP consumer and a premium purchase would have left them when the season ended."""
+    users = [user_row(STARTS, signup_days=1, vip_tier=0) for _ in range(PLAYERS)]
+    user_ids = [user["id"] for user in users]
+    async with container.uow_factory() as uow:
+        await write(uow.session, users, [], [])  # type: ignore[attr-defined]
+        await uow.commit()
     async with container.battlepass.uow_factory() as uow:
         gains = {user_id: 10 * _level(index) for index, user_id in enumerate(user_ids)}
         await uow.battlepass.add_xp(SEASON, gains, STARTS)
@@ -82,6 +89,7 @@ async def _seed(container: Container, user_ids: list[str]) -> None:
                 await uow.battlepass.lock_progress(SEASON, user_id)
                 await uow.battlepass.set_premium(SEASON, user_id)
         await uow.commit()
+    return user_ids
 
 
 async def _unsettled(client: Any, container: Container) -> int:
@@ -90,6 +98,21 @@ async def _unsettled(client: Any, container: Container) -> int:
             return await uow.battlepass.count_unsettled(SEASON)
 
     return await in_app(client, count)
+
+
+async def _season_rewards(client: Any, container: Container, user_ids: list[str]) -> list[dict[str, int]]:
+    """Per player, what the ledger holds of the season's rewards: amount per currency, and how many rows."""
+
+    async def read() -> list[dict[str, int]]:
+        paid = []
+        async with container.wallet.uow_factory() as uow:
+            for user_id in user_ids:
+                rows = (await uow.wallets.ledger(user_id, 100, None)).items
+                rewards = [row for row in rows if row.reason == "battlepass_reward"]
+                paid.append({str(row.currency): row.delta for row in rewards} | {"rows": len(rewards)})
+        return paid
+
+    return await in_app(client, read)
 
 
 async def test_two_workers_one_killed_mid_run_pay_every_player_of_an_ended_season_once(
@@ -102,6 +125,7 @@ async def test_two_workers_one_killed_mid_run_pay_every_player_of_an_ended_seaso
         "CLICKHOUSE_DSN": olap_dsn,
         "ADMIN_SITE_ID": admin_site_id,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "OUTBOX_EXPORT_IN_APP": "false",  # the analytics export is not the subject; it cost a chDB insert a pass
     }
     async with AsyncTestClient(create_app(load_settings({**env, **app_env}, env_file=None))) as client:
         container: Container = client.app.state.container
@@ -110,10 +134,7 @@ async def test_two_workers_one_killed_mid_run_pay_every_player_of_an_ended_seaso
         ).json()
         created = await client.post("/api/admin/engagement/battlepass", json=_season(), headers=bearer(admin))
         assert created.status_code == 201, created.text
-        players = []
-        for _ in range(PLAYERS // 20):
-            players += await asyncio.gather(*(sign_up(client) for _ in range(20)))
-        await in_app(client, lambda: _seed(container, [p["user"]["id"] for p in players]))
+        user_ids = await in_app(client, lambda: _seed(container))
         assert await _unsettled(client, container) == PLAYERS
 
         with started_workers("maintenance", env, tmp_path, 2) as workers:
@@ -133,13 +154,7 @@ async def test_two_workers_one_killed_mid_run_pay_every_player_of_an_ended_seaso
                     await asyncio.sleep(0.2)
             assert survivor.poll() is None
 
-        paid = []
-        for player in players:
-            ledger = (await client.get("/api/wallet/ledger?limit=100", headers=bearer(player))).json()["items"]
-            paid.append(
-                {row["currency"]: row["delta"] for row in ledger if row["reason"] == "battlepass_reward"}
-                | {"rows": sum(row["reason"] == "battlepass_reward" for row in ledger)}
-            )
+        paid = await _season_rewards(client, container, user_ids)
 
     assert doomed.returncode == -signal.SIGKILL
     assert 0 < left_at_kill < PLAYERS  # killed mid-run: some players were paid, some were not yet
