@@ -10,6 +10,13 @@ import pytest
 
 from tests.support.databases import DatabaseReaper, create_database
 from tests.support.env import TEST_REDIS_URL
+from tests.support.processes import start_fork_server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fork_server() -> None:
+    """Nearly every e2e test starts `casino-club` processes: the fork server imports while the first one sets up."""
+    start_fork_server()
 
 
 @pytest.fixture
