@@ -18,11 +18,11 @@ from src.application.engagement.seasons import SCORE_EVENTS, record_scores
 from src.application.engagement.vip import UPGRADE_EVENTS, upgrade_players
 from src.application.engagement.vip_benefits import HISTORY_EVENTS, record_tier_changes
 from src.application.games.boards import apply_plays
-from src.application.notifications.email import send_welcome
+from src.application.notifications.email import send_welcomes
 from src.application.notifications.reactions import notify_purchase, notify_rewards
 from src.application.realtime.events import TRANSLATIONS, publish_events
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, Subscription
-from src.application.wallet.handlers import credit_signup_bonus
+from src.application.wallet.handlers import credit_signup_bonuses
 from src.domain.privacy.events import PlayerErased
 from src.entrypoints.container import Container
 
@@ -63,11 +63,15 @@ def batch(handle: Callable[[Sequence[OutboxMessage], Container], Awaitable[objec
 
 
 SUBSCRIBERS: tuple[Subscribe, ...] = (
-    Subscribe("signup_bonus", ("UserSignedUp",), each(lambda m, c: credit_signup_bonus(m, c.wallet))),
+    Subscribe("signup_bonus", ("UserSignedUp",), batch(lambda ms, c: credit_signup_bonuses(ms, c.wallet))),
     Subscribe(
         "leaderboards", ("SpinSettled", "GachaPulled"), batch(lambda ms, c: apply_plays(ms, c.games.leaderboard))
     ),
-    Subscribe("welcome_email", ("UserSignedUp",), each(lambda m, c: send_welcome(m.aggregate_id, c.notifications))),
+    Subscribe(
+        "welcome_email",
+        ("UserSignedUp",),
+        batch(lambda ms, c: send_welcomes([m.aggregate_id for m in ms], c.notifications)),
+    ),
     Subscribe("reward_notification", ("RewardGranted",), batch(lambda ms, c: notify_rewards(ms, c.notifications))),
     Subscribe("purchase_notification", ("PurchaseUpdated",), each(lambda m, c: notify_purchase(m, c.notifications))),
     Subscribe("vip_upgrades", UPGRADE_EVENTS, batch(lambda ms, c: upgrade_players(ms, c.engagement))),

@@ -7,14 +7,14 @@ rollback never leaves another unit of work's ledger row describing a balance tha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from src.adapters.memory.identity import Workspace
 from src.application.shared.pagination import Page
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
-from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager
+from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager, first_of_each_reference
 
 WalletKey = tuple[str, Currency]  # (user_id, currency)
 Reference = tuple[str, str, Currency, str]  # (ref_type, ref_id, currency, reason): unique like the SQL index
@@ -47,6 +47,15 @@ class InMemoryWalletRepository:
         await self._check_unapplied(movement)
         balance = self._workspace.working.balances.get(key, 0) + movement.amount
         return self._apply(movement, movement.amount, balance, now)
+
+    async def credit_many(self, movements: Sequence[Movement], now: datetime) -> list[LedgerEntry]:
+        entries = []
+        for movement in first_of_each_reference(movements):
+            try:
+                entries.append(await self.credit(movement, now))
+            except AlreadyApplied:  # raised before anything changed: the others go on
+                continue
+        return entries
 
     async def debit(self, movement: Movement, now: datetime) -> LedgerEntry:
         """Like `UPDATE … WHERE balance >= :amount`: a row whose committed balance falls short is refused at
@@ -135,3 +144,6 @@ class InMemoryInboxRepository:
             return False
         self._workspace.working.processed[key] = True
         return True
+
+    async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]:
+        return {event_id for event_id in sorted(set(event_ids)) if await self.first_time(consumer, event_id)}

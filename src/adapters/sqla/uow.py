@@ -38,6 +38,7 @@ from src.adapters.sqla.repositories.identity import (
     SqlaInviteCodeRepository,
     SqlaUserRepository,
 )
+from src.adapters.sqla.repositories.inbox import SqlaInboxRepository
 from src.adapters.sqla.repositories.limited import SqlaLimitedPackageRepository
 from src.adapters.sqla.repositories.limits import SqlaLimitRepository, SqlaPlayTimeRepository
 from src.adapters.sqla.repositories.missions import SqlaDefinitionRepository, SqlaProgressRepository
@@ -61,7 +62,7 @@ from src.adapters.sqla.repositories.vip import (
     SqlaVipHistoryRepository,
     SqlaVipProgressRepository,
 )
-from src.adapters.sqla.repositories.wallet import SqlaInboxRepository, SqlaWalletRepository
+from src.adapters.sqla.repositories.wallet import SqlaWalletRepository
 from src.adapters.sqla.repositories.webhooks import SqlaWebhookLog
 from src.domain.shared.events import DomainEvent
 

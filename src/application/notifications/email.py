@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -94,15 +95,23 @@ def _job(member: Recipient, cmd: TriggerEmail, deps: NotificationDeps) -> Queued
 
 
 async def send_welcome(user_id: str, deps: NotificationDeps) -> bool:
-    """On UserSignedUp: the welcome email, when the player gave an address (queued once per player)."""
+    """`send_welcomes` to one player: whether their email was queued."""
+    return await send_welcomes([user_id], deps) > 0
+
+
+async def send_welcomes(user_ids: Sequence[str], deps: NotificationDeps) -> int:
+    """On a relay pass's UserSignedUp: the welcome email to each new player who gave an address and allows it (one
+    read transaction for all; queued once per player: the job id is theirs); how many were queued."""
+    ids = list(dict.fromkeys(user_ids))
     async with deps.uow_factory() as uow:
-        user = await uow.users.get(user_id)
-        settings = await uow.notification_settings.get(user_id) or NotificationSettings(user_id)
-    if user is None or not user.email:
-        return False
-    member = Recipient(user.id, user.nickname, user.email)
-    if not _wants(member, {user_id: settings}, "welcome", deps.clock.now()):
-        return False
-    job = email_job(f"welcome-{user_id}", member, "welcome", {})
-    await enqueue(deps, [job])
-    return True
+        users = await uow.users.get_many(ids)
+        settings = await uow.notification_settings.get_many(ids)
+    now = deps.clock.now()
+    members = [Recipient(user.id, user.nickname, user.email) for id_ in ids if (user := users.get(id_)) and user.email]
+    jobs = [
+        email_job(f"welcome-{member.user_id}", member, "welcome", {})
+        for member in members
+        if _wants(member, settings, "welcome", now)
+    ]
+    await enqueue(deps, jobs)
+    return len(jobs)

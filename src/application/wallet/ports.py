@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -16,6 +16,13 @@ class WalletRepository(Protocol):
     async def credit(self, movement: Movement, now: datetime) -> LedgerEntry:
         """Add to a balance and write its ledger row; AlreadyApplied if this reference was applied before
         (the unit of work must then be rolled back, not committed)."""
+        ...
+
+    async def credit_many(self, movements: Sequence[Movement], now: datetime) -> list[LedgerEntry]:
+        """`credit` of each movement in order, in a constant number of statements (a relay pass's credits); a
+        movement whose reference was applied before (or earlier in `movements`) is left out, not an error, so one
+        redelivered event does not undo the others. AlreadyApplied as for `credit` only when another unit of work
+        applies one of the references meanwhile."""
         ...
 
     async def debit(self, movement: Movement, now: datetime) -> LedgerEntry:
@@ -45,6 +52,10 @@ class BalanceReads(Protocol):
 class InboxRepository(Protocol):
     async def first_time(self, consumer: str, event_id: str) -> bool:
         """Record that `consumer` handled `event_id`; False when it already had (idempotent consumers)."""
+        ...
+
+    async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]:
+        """`first_time` of each event in one write: the ids `consumer` had not handled before."""
         ...
 
 

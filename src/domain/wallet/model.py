@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -41,6 +42,20 @@ class Movement:
     def __post_init__(self) -> None:
         if self.amount <= 0:
             raise InvalidInput("amount must be a positive integer", details={"fields": [{"key": "amount"}]})
+
+
+def first_of_each_reference(movements: Sequence[Movement]) -> list[Movement]:
+    """The movements without a repeat of an earlier one's reference (a reference is applied once); in order."""
+    seen: set[tuple[str, str, Currency, str]] = set()
+    kept = []
+    for movement in movements:
+        if movement.ref_type is not None and movement.ref_id is not None:
+            reference = (movement.ref_type, movement.ref_id, movement.currency, movement.reason)
+            if reference in seen:
+                continue
+            seen.add(reference)
+        kept.append(movement)
+    return kept
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.models.wallet import ProcessedEventRow
@@ -29,3 +29,17 @@ class SqlaEventInbox:
             ProcessedEventRow.consumer == consumer, ProcessedEventRow.processed_at < before
         )
         return int((await self._db.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
+
+class SqlaInboxRepository(SqlaEventInbox):
+    """The wallet's consumers' inbox: one event at a time, or a pass's events at once (`first_events`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._db = session
+
+    async def first_time(self, consumer: str, event_id: str) -> bool:
+        statement = dialect_insert(self._db)(ProcessedEventRow).values(
+            consumer=consumer, event_id=event_id, processed_at=func.now()
+        )
+        result = await self._db.execute(statement.on_conflict_do_nothing())
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ writes nothing of theirs either.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -18,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.sqla.driver import driver_fetch, pooled_fetch
-from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, raise_if_reference_taken
+from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, entry_of, raise_if_reference_taken
 from src.domain.wallet.errors import InsufficientFunds
-from src.domain.wallet.model import Currency, Wager
+from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager, first_of_each_reference
 
 # $1 user, $2 currency, $3 stake, $4 payout, $5 now, $6 stake reason, $7 payout reason, $8 ref type, $9 ref id.
 # The stake's row is written first, so the chain of balance_after reads stake then payout.
@@ -61,6 +62,37 @@ def _statement(rider_ctes: str) -> str:
     return f"{_WAGER}{rider}\nSELECT balance FROM wallet"
 
 
+# $1…$6 the movements' columns (user, currency, amount, reason, ref type, ref id), $7 now. A movement whose
+# reference has a ledger row already drops out before anything is written; each wallet is upserted once with its
+# movements' sum (locked in key order, so passes sharing players queue without deadlock), and each ledger row's
+# balance_after is that balance less the movements of its wallet that follow it: the chain reads in id order.
+_CREDITS = """
+WITH move AS (
+    SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::bigint[], $4::varchar[], $5::varchar[], $6::varchar[])
+        WITH ORDINALITY AS move (user_id, currency, amount, reason, ref_type, ref_id, position)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM ledger_entries AS entry
+        WHERE entry.ref_type = move.ref_type AND entry.ref_id = move.ref_id
+          AND entry.currency = move.currency AND entry.reason = move.reason
+    )
+), wallet AS (
+    INSERT INTO wallets AS wallet (user_id, currency, balance, updated_at)
+    SELECT user_id, currency, SUM(amount)::bigint, $7 FROM move GROUP BY user_id, currency ORDER BY user_id, currency
+    ON CONFLICT (user_id, currency)
+    DO UPDATE SET balance = wallet.balance + excluded.balance, updated_at = excluded.updated_at
+    RETURNING wallet.user_id, wallet.currency, wallet.balance
+)
+INSERT INTO ledger_entries (user_id, currency, delta, balance_after, reason, ref_type, ref_id, created_at)
+SELECT move.user_id, move.currency, move.amount,
+       wallet.balance - SUM(move.amount) OVER whole + SUM(move.amount) OVER upto,
+       move.reason, move.ref_type, move.ref_id, $7
+FROM move JOIN wallet USING (user_id, currency)
+WINDOW whole AS (PARTITION BY move.user_id, move.currency),
+       upto AS (PARTITION BY move.user_id, move.currency ORDER BY move.position)
+ORDER BY move.position
+RETURNING id, user_id, currency, delta, balance_after, reason, ref_type, ref_id, created_at
+"""
+
 _BALANCES = "SELECT currency, balance FROM wallets WHERE user_id = $1"
 
 
@@ -80,6 +112,27 @@ class PgWalletRepository(SqlaWalletRepository):
     async def balances(self, user_id: str) -> dict[Currency, int]:
         """Read on every wallet view: straight to the driver (one round trip, no transaction of its own)."""
         return {Currency(row["currency"]): row["balance"] for row in await driver_fetch(self._db, _BALANCES, user_id)}
+
+    async def credit_many(self, movements: Sequence[Movement], now: datetime) -> list[LedgerEntry]:
+        """One statement whatever the number of movements (a relay pass's credits)."""
+        movements = first_of_each_reference(movements)
+        if not movements:
+            return []
+        columns = [
+            [movement.user_id for movement in movements],
+            [movement.currency.value for movement in movements],
+            [movement.amount for movement in movements],
+            [movement.reason for movement in movements],
+            [movement.ref_type for movement in movements],
+            [movement.ref_id for movement in movements],
+        ]
+        connection = await self._db.connection()
+        try:
+            result = await connection.exec_driver_sql(_CREDITS, (*columns, now))
+        except IntegrityError as exc:
+            raise_if_reference_taken(exc)
+            raise
+        return [entry_of(row) for row in sorted(result.all(), key=lambda row: int(row.id))]
 
     async def settle_wager(self, wager: Wager, now: datetime, rider: Rider | None = None) -> int:
         """One statement, one round trip: the stake if covered, the payout, both ledger rows, and `rider`."""

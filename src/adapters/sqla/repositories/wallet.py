@@ -6,7 +6,7 @@ spends can never take a balance below zero, on any number of app instances.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,11 +15,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from src.adapters.sqla.models.wallet import LedgerEntryRow, ProcessedEventRow, WalletRow
+from src.adapters.sqla.models.wallet import LedgerEntryRow, WalletRow
 from src.application.shared.pagination import Page
 from src.application.wallet.ports import WalletCheck
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
-from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager
+from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager, first_of_each_reference
 
 
 def dialect_insert(session: AsyncSession) -> Any:
@@ -27,7 +27,7 @@ def dialect_insert(session: AsyncSession) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-def _entry(row: Any) -> LedgerEntry:
+def entry_of(row: Any) -> LedgerEntry:
     return LedgerEntry(
         id=str(row.id),
         user_id=row.user_id,
@@ -39,6 +39,10 @@ def _entry(row: Any) -> LedgerEntry:
         ref_id=row.ref_id,
         created_at=row.created_at,
     )
+
+
+def _reference(movement: Movement) -> tuple[str | None, str | None, str, str]:
+    return movement.ref_type, movement.ref_id, movement.currency.value, movement.reason
 
 
 def raise_if_reference_taken(exc: IntegrityError) -> None:
@@ -100,6 +104,22 @@ class SqlaWalletRepository:
         balance = (await self._db.execute(upsert)).scalar_one()
         return await self._write_ledger(movement, movement.amount, balance, now)
 
+    async def credit_many(self, movements: Sequence[Movement], now: datetime) -> list[LedgerEntry]:
+        """Portable form (the applied references read at once, then a credit each); `PgWalletRepository` writes
+        them all in one statement."""
+        movements = first_of_each_reference(movements)
+        applied = await self._applied([movement for movement in movements if movement.ref_id is not None])
+        return [await self.credit(movement, now) for movement in movements if _reference(movement) not in applied]
+
+    async def _applied(self, movements: Sequence[Movement]) -> set[tuple[str | None, str | None, str, str]]:
+        if not movements:
+            return set()
+        columns = (LedgerEntryRow.ref_type, LedgerEntryRow.ref_id, LedgerEntryRow.currency, LedgerEntryRow.reason)
+        rows = await self._db.execute(
+            select(*columns).where(tuple_(*columns).in_([_reference(movement) for movement in movements]))
+        )
+        return {(ref_type, ref_id, currency, reason) for ref_type, ref_id, currency, reason in rows}
+
     async def debit(self, movement: Movement, now: datetime) -> LedgerEntry:
         statement = (
             update(WalletRow)
@@ -134,27 +154,15 @@ class SqlaWalletRepository:
             LedgerEntryRow.reason == movement.reason,
         )
         row = (await self._db.execute(statement)).scalar_one_or_none()
-        return None if row is None else _entry(row)
+        return None if row is None else entry_of(row)
 
     async def ledger(self, user_id: str, limit: int, before_id: int | None) -> Page[LedgerEntry]:
         statement = select(LedgerEntryRow).where(LedgerEntryRow.user_id == user_id)
         if before_id is not None:
             statement = statement.where(LedgerEntryRow.id < before_id)
         rows = (await self._db.execute(statement.order_by(LedgerEntryRow.id.desc()).limit(limit + 1))).scalars().all()
-        entries = [_entry(row) for row in rows[:limit]]
+        entries = [entry_of(row) for row in rows[:limit]]
         return Page(entries, entries[-1].id if len(rows) > limit else None)
-
-
-class SqlaInboxRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._db = session
-
-    async def first_time(self, consumer: str, event_id: str) -> bool:
-        statement = dialect_insert(self._db)(ProcessedEventRow).values(
-            consumer=consumer, event_id=event_id, processed_at=func.now()
-        )
-        result = await self._db.execute(statement.on_conflict_do_nothing())
-        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 _CHAIN_CHECK = text(
