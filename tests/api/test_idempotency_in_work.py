@@ -1,6 +1,6 @@
-"""Idempotency-Key on spins and pulls, whose record is written in the play's own transaction, and on buys, whose
-claim is completed in the capture's transaction: requests sent at once with one key play, charge and grant once,
-and a refusal is remembered under its key like an answer.
+"""Idempotency-Key on spins, pulls, gem-shop buys and grants, whose record is written in the work's own
+transaction, and on buys, whose claim is completed in the capture's transaction: requests sent at once with one key
+play, charge and grant once, and a refusal is remembered under its key like an answer.
 
 The app serves these tests on their own event loop (httpx's ASGI transport): the shared test client hands each
 request to the app's thread and blocks until it is answered, so requests gathered through it never overlap.
@@ -48,13 +48,13 @@ async def _admin(client: httpx.AsyncClient, site_id: str) -> dict[str, Any]:
     return tokens
 
 
-def _answered_once(responses: list[Any], refused: set[tuple[int, str]]) -> list[Any]:
-    """The 200 answers (all one body, one of them not a replay); every other answer is one of `refused`."""
-    answered = [response for response in responses if response.status_code == 200]
+def _answered_once(responses: list[Any], refused: set[tuple[int, str]], status: int = 200) -> list[Any]:
+    """The `status` answers (all one body, one of them not a replay); every other answer is one of `refused`."""
+    answered = [response for response in responses if response.status_code == status]
     assert answered, [response.text for response in responses]
     assert len({response.content for response in answered}) == 1
     assert [response.headers.get("idempotent-replayed") for response in answered].count(None) == 1
-    others = {(r.status_code, r.json()["error"]["code"]) for r in responses if r.status_code != 200}
+    others = {(r.status_code, r.json()["error"]["code"]) for r in responses if r.status_code != status}
     assert others <= refused, others
     return answered
 
@@ -157,3 +157,27 @@ async def test_a_key_adds_two_statements_to_a_spin_and_no_transaction(own_app: L
             keyed = await counted(lambda: spin(**{"idempotency-key": uuid.uuid4().hex}))
 
     assert keyed["statements"] - plain["statements"] == 2
+
+
+async def test_grants_and_gem_buys_sent_at_once_with_one_key_apply_once(own_app: Litestar, admin_site_id: str) -> None:
+    async with _served(own_app) as client:
+        player, admin = await sign_up(client), await _admin(client, admin_site_id)  # type: ignore[arg-type]
+        grant_path = f"/api/admin/users/{player['user']['id']}/grant"
+        grant_body = {"currency": "gems", "amount": 300, "reason": "at once"}
+        grant_headers = bearer(admin) | {"idempotency-key": uuid.uuid4().hex}
+        buy_headers = bearer(player) | {"idempotency-key": uuid.uuid4().hex}
+        buy_body = {"item_id": "streak_shield", "quantity": 2}
+
+        grants = await asyncio.gather(
+            *(client.post(grant_path, json=grant_body, headers=grant_headers) for _ in range(AT_ONCE))
+        )
+        buys = await asyncio.gather(
+            *(client.post("/api/shop/items/buy", json=buy_body, headers=buy_headers) for _ in range(AT_ONCE))
+        )
+
+        _answered_once(grants, {(409, "IDEMPOTENCY_IN_PROGRESS")}, status=201)
+        bought = _answered_once(buys, {(409, "IDEMPOTENCY_IN_PROGRESS")})[0].json()
+        assert (bought["gems_spent"], bought["new_gem_balance"], bought["owned"]) == (100, 200, 2)
+        gem_moves = sorted(e["delta"] for e in await ledger(client, player) if e["currency"] == "gems")
+        assert gem_moves == [-100, 300]
+        assert await wallet(client, player) == {"coins": 1000, "gems": 200}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from src.application.engagement.deps import EngagementDeps
 from src.application.limits.controls import refuse_if_restricted
+from src.application.shared.idempotency import KeyRecorder
 from src.application.wallet.ledger import record_balance_change
 from src.domain.engagement.gem_items import GEM_OFFERS, GemOffer, gem_offer
 from src.domain.engagement.vip import shop_discount_percent
@@ -68,9 +69,11 @@ def _reference(user_id: str, key: str) -> str:
     return f"{user_id}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
-async def buy_gem_item(cmd: BuyGemItem, deps: EngagementDeps) -> GemItemPurchase:
+async def buy_gem_item(
+    cmd: BuyGemItem, deps: EngagementDeps, recorder: KeyRecorder[GemItemPurchase] | None = None
+) -> GemItemPurchase:
     """409 INSUFFICIENT_FUNDS (nothing taken) when the gems do not cover it; the price is the buyer's now. A
-    timed-out or self-excluded player: 403 TIMED_OUT / SELF_EXCLUDED."""
+    timed-out or self-excluded player: 403 TIMED_OUT / SELF_EXCLUDED. `recorder`: the key's answer, written last."""
     offer = gem_offer(cmd.item_id, cmd.quantity)
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
@@ -87,5 +90,8 @@ async def buy_gem_item(cmd: BuyGemItem, deps: EngagementDeps) -> GemItemPurchase
         item = offer.item
         await uow.inventory.add(cmd.user_id, [(item.item_id, item.name, item.rarity)] * cmd.quantity, now)
         owned = sum(held.quantity for held in await uow.inventory.list(cmd.user_id) if held.item_id == item.item_id)
+        purchase = GemItemPurchase(item.item_id, cmd.quantity, total, entry.balance_after, owned)
+        if recorder is not None:
+            await recorder.record(uow.idempotency_records, purchase)
         await uow.commit()
-    return GemItemPurchase(item.item_id, cmd.quantity, total, entry.balance_after, owned)
+    return purchase

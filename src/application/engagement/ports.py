@@ -12,6 +12,7 @@ from src.application.identity.ports import HasUsers
 from src.application.limits.ports import HasLimits
 from src.application.notifications.ports import NotificationRepository
 from src.application.shared.audit import Audited
+from src.application.shared.idempotency import HasIdempotencyRecords
 from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.engagement.achievements import AchievementCount, AchievementDefinition, AchievementProgress
@@ -95,10 +96,13 @@ class VipHistoryRepository(Protocol):
         ...
 
 
-class EngagementUnitOfWork(WalletUnitOfWork, HasInventory, HasUsers, HasLimits, Audited, Protocol):
+class EngagementUnitOfWork(
+    WalletUnitOfWork, HasInventory, HasUsers, HasLimits, Audited, HasIdempotencyRecords, Protocol
+):
     """Streaks, their calendar, rewards and VIP (running totals and tier history), plus the wallet and the games
     inventory (shields, item rewards) in one transaction; the users (a reward's player must exist, the VIP tier is
-    stored on them), the buyer's responsible-gaming restriction (the gem shop) and the audit log (an admin's grant)."""
+    stored on them), the buyer's responsible-gaming restriction (the gem shop), the audit log (an admin's grant) and
+    the Idempotency-Key records of grants and gem buys (written with them)."""
 
     @property
     def streaks(self) -> StreakRepository: ...

@@ -17,7 +17,7 @@ from src.application.engagement.deps import RewardDeps
 from src.application.engagement.ports import EngagementUnitOfWork
 from src.application.shared.audit import write_audit
 from src.application.shared.commands import AdminAction, ClientInfo
-from src.application.shared.idempotency import IdempotencyKeyReused
+from src.application.shared.idempotency import IdempotencyKeyReused, KeyRecorder
 from src.application.shared.pagination import Page, check_limit, decode_cursor
 from src.application.wallet.ledger import Grant, credit
 from src.domain.engagement.rewards import Reward, RewardRequest, new_reward
@@ -114,9 +114,12 @@ async def _audit(uow: EngagementUnitOfWork, cmd: GrantReward, reward: Reward, de
     await write_audit(uow, action, deps.ids, reward.awarded_at)
 
 
-async def grant_reward(cmd: GrantReward, deps: RewardDeps) -> GrantedReward:
+async def grant_reward(
+    cmd: GrantReward, deps: RewardDeps, recorder: KeyRecorder[GrantedReward] | None = None
+) -> GrantedReward:
     """Validate (400 naming the field), find the player (404, a deleted account too), then record and apply the
-    reward in one transaction; a repeated key returns the first grant unchanged."""
+    reward in one transaction; a repeated key returns the first grant unchanged. `recorder`: the key's answer,
+    written last in that transaction."""
     granted_by = None if cmd.admin is None else cmd.admin.user_id
     reward = new_reward(cmd.request, reward_id_for(granted_by, cmd.key), granted_by, deps.clock.now())
     async with deps.uow_factory() as uow:
@@ -130,9 +133,11 @@ async def grant_reward(cmd: GrantReward, deps: RewardDeps) -> GrantedReward:
             reward = _same_grant(await uow.rewards.get(reward.reward_id), reward)
             movement = _movement(reward)
             entry = None if movement is None else await uow.wallets.entry_for(movement)
-        balances = balances_of(await uow.wallets.balances(reward.user_id))
+        granted = GrantedReward(reward, balances_of(await uow.wallets.balances(reward.user_id)), entry)
+        if recorder is not None:
+            await recorder.record(uow.idempotency_records, granted)
         await uow.commit()
-    return GrantedReward(reward, balances, entry)
+    return granted
 
 
 async def list_rewards(

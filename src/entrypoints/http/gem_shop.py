@@ -12,8 +12,9 @@ from litestar.status_codes import HTTP_200_OK
 
 from src.application.engagement import gem_shop
 from src.application.engagement.deps import EngagementDeps
+from src.application.shared.idempotency import KeyRecorder
 from src.domain.shared.principal import Principal
-from src.entrypoints.http.idempotency import idempotency_key, idempotent
+from src.entrypoints.http.idempotency import idempotency_key, idempotent_in_work
 from src.entrypoints.http.schemas.gem_shop import GemItemBuyIn, GemItemOut, GemItemPurchaseOut, GemItemsOut
 from src.entrypoints.http.security import container_of
 
@@ -51,8 +52,11 @@ class GemShopController(Controller):
         not sold for gems, 400 for a quantity past the item's most per purchase."""
         key = idempotency_key(request, data.idempotency_key, required=True) or ""  # missing: 400 raised here
 
-        async def run() -> GemItemPurchaseOut:
-            command = gem_shop.BuyGemItem(request.user.user_id, data.item_id, data.quantity, key)
-            return GemItemPurchaseOut.of(await gem_shop.buy_gem_item(command, engagement))
+        command = gem_shop.BuyGemItem(request.user.user_id, data.item_id, data.quantity, key)
 
-        return await idempotent(request, request.user.user_id, run, required=True, body_key=data.idempotency_key)
+        async def run(recorder: KeyRecorder[gem_shop.GemItemPurchase] | None) -> gem_shop.GemItemPurchase:
+            return await gem_shop.buy_gem_item(command, engagement, recorder)
+
+        return await idempotent_in_work(
+            request, request.user.user_id, run, GemItemPurchaseOut.of, required=True, body_key=data.idempotency_key
+        )

@@ -12,8 +12,9 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from src.application.engagement import rewards
 from src.application.engagement.deps import RewardDeps
+from src.application.shared.idempotency import KeyRecorder
 from src.domain.shared.principal import Principal
-from src.entrypoints.http.idempotency import idempotency_key, idempotent
+from src.entrypoints.http.idempotency import idempotency_key, idempotent_in_work
 from src.entrypoints.http.schemas.identity import ListOut
 from src.entrypoints.http.schemas.rewards import RewardGrantIn, RewardGrantOut, RewardOut
 from src.entrypoints.http.security import admin_only, client_info, container_of
@@ -48,11 +49,17 @@ class RewardsController(Controller):
         key = idempotency_key(request, data.idempotency_key, required=True)
         command = rewards.GrantReward(data.to_request(), key=key, admin=request.user, client=client_info(request))
 
-        async def run() -> RewardGrantOut:
-            return RewardGrantOut.of_grant(await rewards.grant_reward(command, rewards_deps))
+        async def run(recorder: KeyRecorder[rewards.GrantedReward] | None) -> rewards.GrantedReward:
+            return await rewards.grant_reward(command, rewards_deps, recorder)
 
-        return await idempotent(
-            request, request.user.user_id, run, required=True, body_key=data.idempotency_key, status_code=201
+        return await idempotent_in_work(
+            request,
+            request.user.user_id,
+            run,
+            RewardGrantOut.of_grant,
+            required=True,
+            body_key=data.idempotency_key,
+            status_code=201,
         )
 
     @get("/users/{user_id:str}/rewards", operation_id="reward_list")

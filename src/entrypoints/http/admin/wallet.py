@@ -12,10 +12,11 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from src.application.engagement.deps import RewardDeps
-from src.application.engagement.rewards import GrantReward, grant_reward
+from src.application.engagement.rewards import GrantedReward, GrantReward, grant_reward
+from src.application.shared.idempotency import KeyRecorder
 from src.domain.engagement.rewards import REWARD_TYPE_OF, RewardRequest
 from src.domain.shared.principal import Principal
-from src.entrypoints.http.idempotency import idempotency_key, idempotent
+from src.entrypoints.http.idempotency import idempotency_key, idempotent_in_work
 from src.entrypoints.http.rewards import provide_rewards
 from src.entrypoints.http.schemas.wallet import GrantIn, GrantOut
 from src.entrypoints.http.security import client_info
@@ -46,13 +47,14 @@ class AdminWalletController(Controller):
         reward = RewardRequest(user_id, REWARD_TYPE_OF[data.currency].value, data.reason, data.amount)
         command = GrantReward(reward, key=key, admin=request.user, client=client_info(request))
 
-        async def run() -> GrantOut:
-            return GrantOut.of(await grant_reward(command, rewards_deps))
+        async def run(recorder: KeyRecorder[GrantedReward] | None) -> GrantedReward:
+            return await grant_reward(command, rewards_deps, recorder)
 
-        return await idempotent(
+        return await idempotent_in_work(
             request,
             request.user.user_id,
             run,
+            GrantOut.of,
             required=True,
             body_key=data.idempotency_key,
             status_code=HTTP_201_CREATED,
