@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from src.application.engagement.deps import MissionDeps
 from src.application.engagement.facts import facts_of
 from src.application.engagement.ports import MissionKey, MissionsUnitOfWork
-from src.application.engagement.prizes import Claim, credit_prize, prize_json
+from src.application.engagement.prizes import Claim, announce_prize, credit_prizes, prize_json
 from src.application.shared.outbox import OutboxMessage
 from src.domain.engagement.achievements import AchievementCount, AchievementDefinition, unlocks
 from src.domain.engagement.events import AchievementUnlocked, MissionCompleted
@@ -158,25 +158,27 @@ async def _count_achievements(
 
 
 async def _settle(uow: MissionsUnitOfWork, user_ids: list[str], crossings: Crossings, now: datetime) -> None:
-    """The crossings' events and prizes, player after player as they came; the unlocks' notices in one insert."""
+    """The crossings' events and prizes, player after player as they came (the automatic prizes credited in one
+    wallet write for the pass); the unlocks' notices in one insert."""
+    automatic = [achievement_claim(user_id, achievement) for user_id in user_ids
+                 for achievement in crossings.achievements.get(user_id, []) if achievement.auto_claim]  # fmt: skip
+    paid = await credit_prizes(uow, automatic, now) if automatic else {}
     notices: list[Notification] = []
     for user_id in user_ids:
         for mission, period in crossings.missions.get(user_id, []):
             uow.record(completed_event(user_id, mission, period, now))
         for achievement in crossings.achievements.get(user_id, []):
-            notices.append(await _unlocked(uow, user_id, achievement, now))
+            if achievement.auto_claim:
+                claim = achievement_claim(user_id, achievement)
+                await announce_prize(uow, claim, paid[claim], now)
+            notices.append(_unlocked(uow, user_id, achievement, now))
     if notices:
         await uow.notifications.add_many(notices)
 
 
-async def _unlocked(
-    uow: MissionsUnitOfWork, user_id: str, achievement: AchievementDefinition, now: datetime
-) -> Notification:
-    """The unlock's event and inbox notification (returned, to be stored); the prize too when claimed
-    automatically."""
+def _unlocked(uow: MissionsUnitOfWork, user_id: str, achievement: AchievementDefinition, now: datetime) -> Notification:
+    """The unlock's event and inbox notification (returned, to be stored)."""
     reward = prize_json(achievement.prize)
-    if achievement.auto_claim:
-        await credit_prize(uow, achievement_claim(user_id, achievement), now)
     uow.record(AchievementUnlocked(aggregate_id=user_id, occurred_at=now, achievement_id=achievement.achievement_id,
                                    title=achievement.title, category=achievement.category, reward=reward,
                                    claimed=achievement.auto_claim))  # fmt: skip

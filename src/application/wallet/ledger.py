@@ -42,18 +42,24 @@ def record_balance_change(uow: WalletUnitOfWork, entry: LedgerEntry) -> None:
 async def credit(uow: WalletUnitOfWork, movement: Movement, now: datetime, grant: Grant | None = None) -> LedgerEntry:
     """One ledger row and its events; AlreadyApplied (nothing recorded) when its reference was applied before."""
     entry = await uow.wallets.credit(movement, now)
+    announce_credit(uow, entry, grant)
+    return entry
+
+
+def announce_credit(uow: WalletUnitOfWork, entry: LedgerEntry, grant: Grant | None = None) -> None:
+    """The events of a credit written (by `credit`, or among `credit_many`'s rows): BalanceChanged, then
+    RewardGranted when it is a grant."""
     record_balance_change(uow, entry)
     if grant is not None:
         uow.record(
             RewardGranted(
-                aggregate_id=movement.user_id,
-                occurred_at=now,
-                currency=movement.currency.value,
-                amount=movement.amount,
+                aggregate_id=entry.user_id,
+                occurred_at=entry.created_at,
+                currency=entry.currency.value,
+                amount=entry.delta,
                 source=grant.source,
                 granted_by=grant.granted_by,
                 reward_id=grant.reward_id,
                 reward_type=grant.reward_type,
             )
         )
-    return entry

@@ -20,6 +20,7 @@ from src.application.engagement.missions import claim_mission, list_missions
 from src.application.engagement.progress import apply_progress
 from src.application.shared.outbox import OutboxMessage
 from src.domain.engagement.errors import AlreadyClaimed
+from src.domain.wallet.model import Currency
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
 from tests.support.clocks import FakeClock
 from tests.support.databases import DatabaseReaper, create_database
@@ -116,3 +117,31 @@ async def test_a_pass_costs_the_same_round_trips_for_one_player_as_for_fifty(pg_
     # BEGIN, the two definition lists, the players' locks, the event ids, missions, achievements, COMMIT
     assert (one, fifty) == (8, 8)
     assert [await _progress(pg_deps, player, "daily_spins_20") for player in players] == [(4, False)] * 50
+
+
+async def _round_trips_of_first_spins(deps: MissionDeps, players: int) -> tuple[int, list[str]]:
+    """Round trips of a pass of each player's first spin: every player completes `first_spin` and unlocks its
+    automatically claimed achievement (its prize credited, its notice stored)."""
+    users = [await given_user(deps.uow_factory) for _ in range(players)]  # type: ignore[arg-type]
+    messages = [message for user in users for message in _spins(user, 1)]
+    with instrumented():
+        return (await counted(lambda: apply_progress(messages, deps)))["statements"], users
+
+
+async def test_a_pass_of_first_spins_costs_the_same_round_trips_for_one_player_as_for_fifty(
+    pg_deps: MissionDeps,
+) -> None:
+    one, _ = await _round_trips_of_first_spins(pg_deps, 1)
+    fifty, players = await _round_trips_of_first_spins(pg_deps, 50)
+
+    # the 8 of a pass without crossings, then the unlocks, the prizes' credits (one statement for the pass: 2 round
+    # trips per player before, 111 for fifty), the notices and the outbox's events
+    assert (one, fifty) == (12, 12)
+    balances = [await _coins(pg_deps, player) for player in players]
+    assert balances[0] > 0  # the first-spin achievement's coins, paid to each
+    assert balances == [balances[0]] * 50
+
+
+async def _coins(deps: MissionDeps, user_id: str) -> int:
+    async with deps.uow_factory() as uow:
+        return (await uow.wallets.balances(user_id)).get(Currency.COINS, 0)
