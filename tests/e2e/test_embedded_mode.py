@@ -123,18 +123,35 @@ def test_leaderboards_are_rebuilt_from_the_plays_when_the_server_restarts_and_kp
     assert kpis_after == kpis
 
 
+OUTBOX_GAUGES = ("casino_club_outbox_backlog", "casino_club_outbox_export_backlog")
+
+
+def _outbox_at_rest(client: httpx.Client) -> bool:
+    """Every event delivered and exported (the gauges are counted at scrape time): what the spins set off, such as
+    an achievement's prize, has reached the OLAP store too."""
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200, metrics.text
+    gauges = dict(line.split() for line in metrics.text.splitlines() if line.startswith(OUTBOX_GAUGES))
+    return {name: float(value) for name, value in gauges.items()} == dict.fromkeys(OUTBOX_GAUGES, 0.0)
+
+
 def _kpis_once_they_show(client: httpx.Client, spins: int, bet: int = 10) -> dict[str, Any]:
-    """Today's KPIs once the OLAP store holds every spin (the in-process exporter runs after each commit)."""
+    """Today's KPIs once the OLAP store holds every spin and nothing is left in the outbox (the in-process exporter
+    runs after each commit)."""
     login = client.post("/api/auth/admin/login", json={"site_id": ADMIN_SITE_ID, "password": ADMIN_PASSWORD})
     assert login.status_code == 200, login.text
     today = datetime.now(UTC).date().isoformat()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        at_rest = _outbox_at_rest(client)
         answer = client.get(f"/api/admin/analytics/kpis?from={today}&to={today}", headers=_bearer(login.json()))
         assert answer.status_code == 200, answer.text
         kpis: dict[str, Any] = answer.json()
         coins = kpis["coins"]
-        if coins["sunk_by_reason"].get("slot_bet") == spins * bet and coins["sourced_by_reason"].get("signup_bonus"):
+        shown = coins["sunk_by_reason"].get("slot_bet") == spins * bet and coins["sourced_by_reason"].get(
+            "signup_bonus"
+        )
+        if at_rest and shown:
             return kpis
         time.sleep(0.1)
     pytest.fail(f"the spins never reached the KPIs: {kpis}")
