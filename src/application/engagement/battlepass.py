@@ -13,6 +13,7 @@ from datetime import datetime
 
 from src.application.engagement.battlepass_ports import BattlePassUnitOfWork
 from src.application.limits.controls import refuse_if_restricted
+from src.application.shared.idempotency import KeyRecorder
 from src.application.shared.ports import Clock, IdGenerator
 from src.application.wallet.ledger import Grant, credit, record_balance_change
 from src.domain.engagement.battlepass import (
@@ -114,9 +115,11 @@ async def pay_reward(
     return balances
 
 
-async def claim_level(user_id: str, level: int, track: Track, deps: BattlePassDeps) -> ClaimResult:
+async def claim_level(
+    user_id: str, level: int, track: Track, deps: BattlePassDeps, recorder: KeyRecorder[ClaimResult] | None = None
+) -> ClaimResult:
     """NOT_CLAIMABLE unless the level is reached (and, for premium, the track owned) and has a reward;
-    ALREADY_CLAIMED once paid. The claim row and the ledger rows commit together."""
+    ALREADY_CLAIMED once paid. The claim row, the ledger rows and the `recorder`'s answer commit together."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
         season = await _running(uow, now)
@@ -131,9 +134,11 @@ async def claim_level(user_id: str, level: int, track: Track, deps: BattlePassDe
         reward = reached.reward(track)
         reference = reward_reference(season.season_id, user_id, f"{level}:{track.value}")
         await pay_reward(uow, user_id, reward, reference, now)
-        balances = balances_of(await uow.wallets.balances(user_id))
+        claimed = ClaimResult(season.season_id, level, track, reward, balances_of(await uow.wallets.balances(user_id)))
+        if recorder is not None:
+            await recorder.record(uow.idempotency_records, claimed)
         await uow.commit()
-    return ClaimResult(season.season_id, level, track, reward, balances)
+    return claimed
 
 
 async def buy_premium(user_id: str, deps: BattlePassDeps) -> PassStatus:

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from src.application.limits.ports import HasLimits
 from src.application.shared.audit import Audited
+from src.application.shared.idempotency import HasIdempotencyRecords
 from src.application.shared.ports import EventInbox
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.engagement.battlepass import BattlePassSeason, PassProgress, Track
@@ -72,7 +73,7 @@ class BattlePassRepository(EventInbox, Protocol):
     async def mark_progress_settled(self, season_id: str, user_ids: Sequence[str], now: datetime) -> None: ...
 
 
-class BattlePassUnitOfWork(WalletUnitOfWork, HasLimits, Audited, Protocol):
+class BattlePassUnitOfWork(WalletUnitOfWork, HasLimits, Audited, HasIdempotencyRecords, Protocol):
     """Seasons, progress and claims, with the wallet (rewards, the premium debit), the buyer's responsible-gaming
     restriction and the audit log."""
 

@@ -15,6 +15,7 @@ from src.application.engagement.deps import MissionDeps
 from src.application.engagement.ports import MissionKey
 from src.application.engagement.prizes import Claim, pay
 from src.application.engagement.progress import achievement_claim
+from src.application.shared.idempotency import KeyRecorder
 from src.domain.engagement.achievements import AchievementDefinition, AchievementProgress
 from src.domain.engagement.errors import AlreadyClaimed, NotClaimable
 from src.domain.engagement.missions import (
@@ -86,7 +87,10 @@ async def list_missions(user_id: str, deps: MissionDeps) -> MissionBoard:
     return MissionBoard(items, next_daily_reset(now, deps.timezone), next_weekly_reset(now, deps.timezone))
 
 
-async def claim_mission(user_id: str, mission_id: str, deps: MissionDeps) -> Claimed:
+async def claim_mission(
+    user_id: str, mission_id: str, deps: MissionDeps, recorder: KeyRecorder[Claimed] | None = None
+) -> Claimed:
+    """The claim, its prize and the `recorder`'s answer (the request's Idempotency-Key) commit together."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
         mission = await uow.definitions.mission(mission_id)
@@ -98,9 +102,11 @@ async def claim_mission(user_id: str, mission_id: str, deps: MissionDeps) -> Cla
             raise AlreadyClaimed if row is not None and row.claimed_at is not None else NotClaimable
         claim = Claim(user_id, mission.prize, MISSION_REASON, MISSION_REF, f"{user_id}:{key[0]}:{key[1]}",
                       f"mission:{mission_id}")  # fmt: skip
-        balances = await pay(uow, claim, now)
+        claimed = Claimed(mission_id, mission.prize, await pay(uow, claim, now))
+        if recorder is not None:
+            await recorder.record(uow.idempotency_records, claimed)
         await uow.commit()
-    return Claimed(mission_id, mission.prize, balances)
+    return claimed
 
 
 def _achievement_view(definition: AchievementDefinition, row: AchievementProgress | None) -> AchievementView:
@@ -118,7 +124,10 @@ async def list_achievements(user_id: str, deps: MissionDeps) -> list[Achievement
     return [view for view in views if not view.definition.hidden or view.unlocked_at is not None]
 
 
-async def claim_achievement(user_id: str, achievement_id: str, deps: MissionDeps) -> Claimed:
+async def claim_achievement(
+    user_id: str, achievement_id: str, deps: MissionDeps, recorder: KeyRecorder[Claimed] | None = None
+) -> Claimed:
+    """The claim, its prize and the `recorder`'s answer (the request's Idempotency-Key) commit together."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
         achievement = await uow.definitions.achievement(achievement_id)
@@ -129,9 +138,13 @@ async def claim_achievement(user_id: str, achievement_id: str, deps: MissionDeps
             if achievement.hidden and (row is None or row.unlocked_at is None):
                 raise NotFound("no such achievement")  # a hidden one is not shown, so not named either
             raise AlreadyClaimed if row is not None and row.claimed_at is not None else NotClaimable
-        balances = await pay(uow, achievement_claim(user_id, achievement), now)
+        claimed = Claimed(
+            achievement_id, achievement.prize, await pay(uow, achievement_claim(user_id, achievement), now)
+        )
+        if recorder is not None:
+            await recorder.record(uow.idempotency_records, claimed)
         await uow.commit()
-    return Claimed(achievement_id, achievement.prize, balances)
+    return claimed
 
 
 async def achievements_unlocked(user_id: str, deps: MissionDeps) -> int:

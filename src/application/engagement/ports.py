@@ -206,7 +206,7 @@ class HasInbox(Protocol):
     def notifications(self) -> NotificationRepository: ...
 
 
-class MissionsUnitOfWork(WalletUnitOfWork, HasInventory, HasInbox, Audited, Protocol):
+class MissionsUnitOfWork(WalletUnitOfWork, HasInventory, HasInbox, Audited, HasIdempotencyRecords, Protocol):
     """Definitions and progress, plus what a prize pays into (the wallet, the inventory), the inbox an unlock
     notifies, and the audit log of an operator's change."""
 

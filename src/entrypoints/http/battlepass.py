@@ -10,10 +10,11 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from src.application.engagement.battlepass import BattlePassDeps, buy_premium, claim_level, get_status
+from src.application.engagement.battlepass import BattlePassDeps, ClaimResult, buy_premium, claim_level, get_status
+from src.application.shared.idempotency import KeyRecorder
 from src.domain.engagement.battlepass import Track
 from src.domain.shared.principal import Principal
-from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.idempotency import idempotent, idempotent_in_work
 from src.entrypoints.http.schemas.battlepass import BattlePassStatusOut, ClaimIn, ClaimOut, PremiumIn
 from src.entrypoints.http.security import container_of
 
@@ -51,11 +52,12 @@ class BattlePassController(Controller):
         """Once per level and track: 409 NOT_CLAIMABLE before the level (or without premium), 409 ALREADY_CLAIMED
         after; an optional Idempotency-Key replays the first answer."""
 
-        async def run() -> ClaimOut:
-            level, track = data.level, Track(data.track)
-            return ClaimOut.of(await claim_level(request.user.user_id, level, track, battlepass))
+        async def run(recorder: KeyRecorder[ClaimResult] | None) -> ClaimResult:
+            return await claim_level(request.user.user_id, data.level, Track(data.track), battlepass, recorder)
 
-        return await idempotent(request, request.user.user_id, run, required=False, body_key=data.idempotency_key)
+        return await idempotent_in_work(
+            request, request.user.user_id, run, ClaimOut.of, required=False, body_key=data.idempotency_key
+        )
 
     @post(
         "/premium",

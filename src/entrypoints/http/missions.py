@@ -13,8 +13,9 @@ from litestar.status_codes import HTTP_200_OK
 
 from src.application.engagement import missions as play
 from src.application.engagement.deps import MissionDeps
+from src.application.shared.idempotency import KeyRecorder
 from src.domain.shared.principal import Principal
-from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.idempotency import idempotent_in_work
 from src.entrypoints.http.schemas.missions import (
     AchievementClaimOut,
     AchievementsOut,
@@ -59,11 +60,12 @@ class MissionsController(Controller):
     ) -> Response[bytes]:
         """409 NOT_CLAIMABLE before completion, 409 ALREADY_CLAIMED after the claim; 404 for an unknown mission."""
 
-        async def run() -> MissionClaimOut:
-            return MissionClaimOut.of(await play.claim_mission(request.user.user_id, mission_id, missions))
+        async def run(recorder: KeyRecorder[play.Claimed] | None) -> play.Claimed:
+            return await play.claim_mission(request.user.user_id, mission_id, missions, recorder)
 
         body_key = data.idempotency_key if data is not None else None
-        return await idempotent(request, request.user.user_id, run, required=False, body_key=body_key)
+        user_id = request.user.user_id
+        return await idempotent_in_work(request, user_id, run, MissionClaimOut.of, required=False, body_key=body_key)
 
 
 class AchievementsController(Controller):
@@ -92,9 +94,11 @@ class AchievementsController(Controller):
         """409 NOT_CLAIMABLE before the unlock, 409 ALREADY_CLAIMED after the claim (auto_claim ones are paid at
         the unlock)."""
 
-        async def run() -> AchievementClaimOut:
-            claimed = await play.claim_achievement(request.user.user_id, achievement_id, missions)
-            return AchievementClaimOut.of(claimed)
+        async def run(recorder: KeyRecorder[play.Claimed] | None) -> play.Claimed:
+            return await play.claim_achievement(request.user.user_id, achievement_id, missions, recorder)
 
         body_key = data.idempotency_key if data is not None else None
-        return await idempotent(request, request.user.user_id, run, required=False, body_key=body_key)
+        user_id = request.user.user_id
+        return await idempotent_in_work(
+            request, user_id, run, AchievementClaimOut.of, required=False, body_key=body_key
+        )
