@@ -99,6 +99,13 @@ class OutboxRelay:
         token = await self._lock.acquire(wait_seconds)
         if token is None:
             return 0
+        try:
+            return await self._pass()
+        finally:
+            await self._lock.release(token)
+
+    async def _pass(self) -> int:
+        """One batch under the lock."""
         delivered: list[int] = []
         batches: dict[BatchSubscriber, list[OutboxMessage]] = {}
         try:
@@ -114,20 +121,26 @@ class OutboxRelay:
         finally:
             if delivered:
                 await self._store.mark_published(delivered, self._clock.now())
-            await self._lock.release(token)
         return len(delivered)
 
     async def drain(self, max_passes: int = 20, wait_seconds: float = 5.0) -> int:
         """Run passes until the outbox is empty (or `max_passes`): read-your-writes for the caller.
 
-        A pass already running elsewhere is waited for rather than skipped, so the caller's events are out.
+        A pass already running elsewhere is waited for rather than skipped, so the caller's events are out. The lock
+        is taken once for the passes in a row (two cache round trips per drain, not per pass).
         """
+        token = await self._lock.acquire(wait_seconds)
+        if token is None:
+            return 0
         total = 0
-        for _ in range(max_passes):
-            published = await self.run_once(wait_seconds)
-            total += published
-            if published < self._batch_size:
-                break
+        try:
+            for _ in range(max_passes):
+                published = await self._pass()
+                total += published
+                if published < self._batch_size or not await self._lock.keep(token):
+                    break
+        finally:
+            await self._lock.release(token)
         return total
 
     async def _drain_now(self) -> int:

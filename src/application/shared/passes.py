@@ -57,24 +57,63 @@ class Lease:
 
 
 class PassLock:
-    """One pass at a time across every process."""
+    """One pass at a time across every process. This process's passes queue on a local lock first, so only one of
+    them at a time asks the cache (each waiting pass, e.g. a signup's read-your-writes drain, used to poll it every
+    10 ms); a holder running several passes in a row keeps the lock (`keep`) instead of taking it again each time."""
 
-    def __init__(self, cache: Cache, key: str, ttl_seconds: float) -> None:
+    def __init__(
+        self, cache: Cache, key: str, ttl_seconds: float, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self._cache = cache
         self._key = key
         self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        self._local = asyncio.Lock()
+        self._extend_at = 0.0
 
     async def acquire(self, wait_seconds: float) -> str | None:
         """The lock's token; None when another pass still holds it after `wait_seconds`."""
-        deadline = asyncio.get_running_loop().time() + wait_seconds
-        while (token := await self._cache.acquire_lock(self._key, self._ttl)) is None:
-            if asyncio.get_running_loop().time() >= deadline:
-                return None
-            await asyncio.sleep(0.01)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        if not await self._take_local(wait_seconds):
+            return None
+        token = None
+        try:
+            while (token := await self._cache.acquire_lock(self._key, self._ttl)) is None:
+                if loop.time() >= deadline:
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            if token is None:  # an error or the wait is over: the next local pass may try
+                self._local.release()
+        self._extend_at = self._monotonic() + self._ttl / 3
         return token
 
+    async def _take_local(self, wait_seconds: float) -> bool:
+        if self._local.locked() and wait_seconds <= 0:
+            return False
+        try:
+            async with asyncio.timeout(wait_seconds):
+                await self._local.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    async def keep(self, token: str) -> bool:
+        """Before another pass under the same token: True while it is still held (extended once a third of its ttl
+        has gone, so a long run of passes never outlives it); False when it lapsed and another pass may run."""
+        if self._monotonic() < self._extend_at:
+            return True
+        if not await self._cache.extend_lock(self._key, token, self._ttl):
+            return False
+        self._extend_at = self._monotonic() + self._ttl / 3
+        return True
+
     async def release(self, token: str) -> None:
-        await self._cache.release_lock(self._key, token)
+        try:
+            await self._cache.release_lock(self._key, token)
+        finally:
+            self._local.release()
 
 
 class PassLoop:
