@@ -181,3 +181,20 @@ async def test_grants_and_gem_buys_sent_at_once_with_one_key_apply_once(own_app:
         gem_moves = sorted(e["delta"] for e in await ledger(client, player) if e["currency"] == "gems")
         assert gem_moves == [-100, 300]
         assert await wallet(client, player) == {"coins": 1000, "gems": 200}
+
+
+async def test_streak_ticks_sent_at_once_with_one_key_tick_once(own_app: Litestar) -> None:
+    async with _served(own_app) as client:
+        player = await sign_up(client)  # type: ignore[arg-type]
+        headers = bearer(player) | {"idempotency-key": uuid.uuid4().hex}
+        coins_before = (await wallet(client, player))["coins"]
+
+        ticks = await asyncio.gather(*(client.post("/api/streak/tick", headers=headers) for _ in range(AT_ONCE)))
+
+        ticked = _answered_once(ticks, {(409, "IDEMPOTENCY_IN_PROGRESS")})[0].json()
+        assert (await get_json(client, "/api/streak/status", player))["count"] == 1
+        rewards = [entry for entry in await ledger(client, player) if entry["reason"] == "streak_reward"]
+        paid = {"coins": ticked["reward"]["coins"], "gems": ticked["reward"]["gems"]}
+        assert sorted((e["currency"], e["delta"]) for e in rewards) == sorted((c, n) for c, n in paid.items() if n)
+        assert (await wallet(client, player))["coins"] == coins_before + paid["coins"]
+        assert ticked == (await client.post("/api/streak/tick", headers=headers)).json()

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from src.application.engagement.deps import EngagementDeps
 from src.application.engagement.ports import EngagementUnitOfWork
+from src.application.shared.idempotency import KeyRecorder
 from src.application.wallet.ledger import Grant, credit
 from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.engagement.errors import NoStreakShield, StreakAlreadyTicked
@@ -137,8 +138,11 @@ async def _grant(
     return balances
 
 
-async def tick_streak(user_id: str, deps: EngagementDeps) -> TickResult:
-    """Today's tick and its reward, in one transaction; ALREADY_CLAIMED (nothing granted) once a day."""
+async def tick_streak(
+    user_id: str, deps: EngagementDeps, recorder: KeyRecorder[TickResult] | None = None
+) -> TickResult:
+    """Today's tick and its reward, in one transaction with the `recorder`'s answer (the request's Idempotency-Key);
+    ALREADY_CLAIMED (nothing granted) once a day."""
     now, today = _today(deps)
     async with deps.uow_factory() as uow:
         before = await uow.streaks.lock(user_id)
@@ -148,8 +152,11 @@ async def tick_streak(user_id: str, deps: EngagementDeps) -> TickResult:
         reward = vip_reward(streak.count, await _vip_tier(uow, user_id))
         balances = await _grant(uow, streak, today, now, reward)
         uow.record(_updated(streak, now, "tick"))
+        ticked = TickResult(_view(streak, today, deps), reward, balances)
+        if recorder is not None:
+            await recorder.record(uow.idempotency_records, ticked)
         await uow.commit()
-    return TickResult(_view(streak, today, deps), reward, balances)
+    return ticked
 
 
 async def protect_streak(user_id: str, deps: EngagementDeps) -> StreakView:

@@ -12,8 +12,9 @@ from litestar.status_codes import HTTP_200_OK
 
 from src.application.engagement import streaks
 from src.application.engagement.deps import EngagementDeps
+from src.application.shared.idempotency import KeyRecorder
 from src.domain.shared.principal import Principal
-from src.entrypoints.http.idempotency import idempotent
+from src.entrypoints.http.idempotency import idempotent_in_work
 from src.entrypoints.http.schemas.engagement import (
     NextRewardOut,
     StreakDayOut,
@@ -55,11 +56,12 @@ class StreakController(Controller):
     ) -> Response[bytes]:
         """Once per calendar day (409 ALREADY_CLAIMED after); an optional Idempotency-Key replays the answer."""
 
-        async def run() -> TickOut:
-            return TickOut.of_tick(await streaks.tick_streak(request.user.user_id, engagement))
+        async def run(recorder: KeyRecorder[streaks.TickResult] | None) -> streaks.TickResult:
+            return await streaks.tick_streak(request.user.user_id, engagement, recorder)
 
         body_key = data.idempotency_key if data is not None else None
-        return await idempotent(request, request.user.user_id, run, required=False, body_key=body_key)
+        user_id = request.user.user_id
+        return await idempotent_in_work(request, user_id, run, TickOut.of_tick, required=False, body_key=body_key)
 
     @get("/next-reward", operation_id="streak_next_reward")
     async def next_reward(
