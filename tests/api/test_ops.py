@@ -8,8 +8,10 @@ from litestar import get
 from litestar.params import FromPath
 from litestar.testing import AsyncTestClient
 
+from src.entrypoints.container import Container
 from src.entrypoints.http.app import create_app
 from src.entrypoints.http.security import PUBLIC
+from tests.support.api import in_app
 
 
 @get("/test/items/{item_id:int}", sync_to_thread=False, opt={PUBLIC: True})
@@ -24,7 +26,11 @@ async def test_health_answers_ok(client: Any) -> None:
     assert response.json() == {"status": "ok"}
 
 
-async def test_ready_checks_postgres_redis_and_olap(client: Any) -> None:
+async def test_ready_checks_postgres_redis_and_olap(client: Any, container: Container) -> None:
+    exporter = container.exporter
+    assert exporter is not None
+    await in_app(client, exporter.drain)  # what the app's start and earlier tests committed, exported first
+
     response = await client.get("/ready")
 
     assert response.status_code == 200, response.text

@@ -14,7 +14,6 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 
 from src.application.games.boards import rebuild_leaderboards
@@ -42,7 +41,7 @@ from src.entrypoints.http.metrics import MetricsController
 from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
 from src.entrypoints.http.missions import AchievementsController, MissionsController
 from src.entrypoints.http.notifications import NotificationsController
-from src.entrypoints.http.openapi import finish_openapi
+from src.entrypoints.http.openapi import FinishedOpenAPIJson
 from src.entrypoints.http.ops import OpsController
 from src.entrypoints.http.privacy import PrivacyController
 from src.entrypoints.http.rewards import RewardsController
@@ -184,7 +183,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     return Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
-        on_startup=[finish_openapi],
         dependencies={"container": Provide(_provide_container, sync_to_thread=False)},
         exception_handlers=dict(EXCEPTION_HANDLERS),
         middleware=[RequestContextMiddleware(), prometheus.middleware, authentication_middleware()],
@@ -197,7 +195,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             title="Casino-Club F2P API",
             version=API_VERSION,
             path="/schema",
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[FinishedOpenAPIJson()],
         ),
         debug=False,
     )

@@ -1,4 +1,4 @@
-"""The published OpenAPI document, finished at startup so that a client generator can use it as it is:
+"""The published OpenAPI document, finished so that a client generator can use it as it is:
 
 - a bearer `securitySchemes` entry, and each operation's own `security` (none on the public ones);
 - `Idempotency-Key` as a header parameter of the operations that honour it, required where the server requires it;
@@ -20,8 +20,9 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import (
     Components,
     OpenAPIMediaType,
@@ -345,8 +346,24 @@ def _plain_generic_names(document: Any, schemas: dict[str, Schema]) -> dict[str,
     return plain
 
 
+class FinishedOpenAPIJson(JsonRenderPlugin):
+    """Serves the finished document, built and finished on its first request rather than at startup: building it
+    costs ~0.2 s of CPU, which every process start paid (and the test suite starts over a hundred apps) though
+    few processes are ever asked for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._finished: bytes | None = None
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        if self._finished is None:
+            finish_openapi(request.app)  # edits the document Litestar built and keeps (`openapi_schema`'s source)
+            self._finished = self.render_json(request, request.app.openapi_schema.to_schema())
+        return self._finished
+
+
 def finish_openapi(app: Litestar) -> None:
-    """Startup hook: the document as described above (Litestar builds it once; this edits it in place)."""
+    """The document as described above (Litestar builds it once; this edits it in place)."""
     document = app.openapi_schema
     document.components = components = document.components or Components()
     schemas = components.schemas = {**(components.schemas or {}), ENVELOPE: _ENVELOPE_SCHEMA}
