@@ -53,6 +53,9 @@ class OutboxRelay:
 
     LOCK_KEY = "outbox:relay"
     LEASE_KEY = "outbox:relay:lease"
+    # The batch consumers cost a few statements a pass whatever its events, so a backlog drains in as many passes as
+    # it has batches: 1,000 took the drain after a 5 s spin load from 2.4-4.4 s (200 a pass) to 0.5-0.6 s.
+    BATCH_SIZE = 1000
 
     def __init__(
         self,
@@ -60,7 +63,7 @@ class OutboxRelay:
         subscribers: Mapping[str, Sequence[Subscription]],
         cache: Cache,
         clock: Clock,
-        batch_size: int = 200,
+        batch_size: int = BATCH_SIZE,
         lock_ttl_seconds: float = 30.0,
         lease_ttl_seconds: float = 10.0,
     ) -> None:
