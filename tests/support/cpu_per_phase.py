@@ -1,0 +1,85 @@
+"""Opt-in: where a run's CPU goes, per test phase (setup, call, teardown), threads and waited-for children included.
+
+`pytest -p tests.support.cpu_per_phase ...` with CPU_PER_PHASE_DIR set writes one JSON line per phase to
+`cpu-<xdist worker>.jsonl` there; `python -m tests.support.cpu_per_phase DIR` sums them per module, costliest first.
+CPU rather than wall time: on this shared machine the wall time of a phase says more about the load than the test.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+DIRECTORY = "CPU_PER_PHASE_DIR"
+_out: list[IO[str]] = []
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _record(line: str) -> None:
+    """Opened at the first test, so an xdist controller, which runs none, writes no file."""
+    if not _out:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        _out.append((Path(os.environ[DIRECTORY]) / f"cpu-{worker}.jsonl").open("w"))
+    _out[0].write(line + "\n")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _out:
+        _out.pop().close()
+
+
+def _measured(item: pytest.Item, phase: str) -> Iterator[None]:
+    cpu, wall = _cpu_seconds(), time.perf_counter()
+    yield
+    if os.environ.get(DIRECTORY):
+        record = {"id": item.nodeid, "phase": phase, "cpu": _cpu_seconds() - cpu, "wall": time.perf_counter() - wall}
+        _record(json.dumps(record))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    yield from _measured(item, "setup")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    yield from _measured(item, "call")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    yield from _measured(item, "teardown")
+
+
+def summary(directory: Path) -> list[str]:
+    """One line per module: tests, CPU seconds per phase and in all, costliest first."""
+    modules: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for path in directory.glob("cpu-*.jsonl"):
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            counts = modules[record["id"].split("::")[0]]
+            counts[record["phase"]] += record["cpu"]
+            counts["tests"] += record["phase"] == "call"
+    ranked = sorted(modules.items(), key=lambda entry: -sum(entry[1][p] for p in ("setup", "call", "teardown")))
+    return [
+        f"{sum(c[p] for p in ('setup', 'call', 'teardown')):7.2f} s  setup {c['setup']:6.2f}  call {c['call']:6.2f}"
+        f"  teardown {c['teardown']:5.2f}  {int(c['tests']):4d} tests  {module}"
+        for module, c in ranked
+    ]
+
+
+if __name__ == "__main__":
+    sys.stdout.write("".join(f"{line}\n" for line in summary(Path(sys.argv[1]))))
