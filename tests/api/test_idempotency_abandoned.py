@@ -16,6 +16,7 @@ import pytest
 from src.entrypoints.container import Container
 from tests.support.api import bearer, in_app, sign_up
 from tests.support.idempotency import abandon_key
+from tests.support.realtime import settle
 
 REPLAYED = "idempotent-replayed"
 
@@ -114,13 +115,15 @@ async def test_a_keyed_play_run_again_is_refused_and_charged_once(
     grant = {"currency": "gems", "amount": 500, "reason": "pulls"}
     await _post(client, admin, f"/api/admin/users/{player['user']['id']}/grant", uuid.uuid4().hex, grant)
     first = await _post(client, player, path, key, body)
+    await settle(client)  # a first play may unlock an achievement whose prize the relay credits after the answer
     after_first = await _wallet(client, player)
     await _abandon(client, container, player, path, key, body)
 
     again = await _post(client, player, path, key, body)
+    await settle(client)
     history = (await client.get("/api/games/history?limit=100", headers=bearer(player))).json()["items"]
 
     assert first.status_code == 200, first.text
     assert (again.status_code, again.json()["error"]["code"]) == (409, "ALREADY_APPLIED")
-    assert (await _wallet(client, player))[currency] == after_first[currency] == first.json()["balance_after"]
+    assert (await _wallet(client, player))[currency] == after_first[currency]
     assert len(history) == 1

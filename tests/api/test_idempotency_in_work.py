@@ -18,6 +18,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from src.application.shared.idempotency import IdempotencyScope
 from tests.api.games.helpers import HISTORY, PULL, SPIN, get_json, grant, ledger, wallet
 from tests.support.api import ADMIN_PASSWORD, bearer, sign_up
 from tests.support.round_trips import counted, instrumented
@@ -142,8 +143,8 @@ async def test_buys_sent_at_once_with_one_key_charge_and_grant_once(own_app: Lit
         assert await wallet(client, player) == {"coins": 1000, "gems": 100}
 
 
-async def test_a_key_adds_two_statements_to_a_spin_and_no_transaction(own_app: Litestar) -> None:
-    """Finding the key's earlier play and writing its record, both in the spin's own transaction."""
+async def test_a_key_adds_three_statements_to_a_spin_and_no_transaction(own_app: Litestar) -> None:
+    """Holding the key, finding its earlier play and writing its record, all in the spin's own transaction."""
     with instrumented():
         async with _served(own_app) as client:
             player = await sign_up(client)  # type: ignore[arg-type]
@@ -156,7 +157,7 @@ async def test_a_key_adds_two_statements_to_a_spin_and_no_transaction(own_app: L
             plain = await counted(spin)
             keyed = await counted(lambda: spin(**{"idempotency-key": uuid.uuid4().hex}))
 
-    assert keyed["statements"] - plain["statements"] == 2
+    assert keyed["statements"] - plain["statements"] == 3  # with holding the key from its first statement
 
 
 async def test_grants_and_gem_buys_sent_at_once_with_one_key_apply_once(own_app: Litestar, admin_site_id: str) -> None:
@@ -198,3 +199,29 @@ async def test_streak_ticks_sent_at_once_with_one_key_tick_once(own_app: Litesta
         assert sorted((e["currency"], e["delta"]) for e in rewards) == sorted((c, n) for c, n in paid.items() if n)
         assert (await wallet(client, player))["coins"] == coins_before + paid["coins"]
         assert ticked == (await client.post("/api/streak/tick", headers=headers)).json()
+
+
+@pytest.mark.parametrize(
+    ("path", "route", "body"), [(SPIN, "POST /slot/spin", {"bet": 100}), (PULL, "POST /gacha/pull", {"count": 1})]
+)
+async def test_a_repeat_while_the_first_request_still_runs_is_409_in_progress_and_free_after(
+    own_app: Litestar, admin_site_id: str, path: str, route: str, body: dict[str, Any]
+) -> None:
+    """The contract: same key while the first request is still running → 409 IDEMPOTENCY_IN_PROGRESS. The first
+    request is stood in for by a transaction holding the key, as a running play's does from its first statement."""
+    async with _served(own_app) as client:
+        player = await sign_up(client)  # type: ignore[arg-type]
+        await grant(client, await _admin(client, admin_site_id), player["user"]["id"], "gems", 500)
+        key = uuid.uuid4().hex
+        headers = bearer(player) | {"idempotency-key": key}
+        container = own_app.state.container
+        scope = IdempotencyScope(player["user"]["id"], route, key)  # the route as its handler names it
+
+        async with container.uow_factory() as running:
+            assert await running.idempotency_records.hold(scope) is True
+            while_running = await client.post(path, json=body, headers=headers)
+        after = await client.post(path, json=body, headers=headers)
+
+        assert (while_running.status_code, while_running.json()["error"]["code"]) == (409, "IDEMPOTENCY_IN_PROGRESS")
+        assert after.status_code == 200, after.text
+        assert "idempotent-replayed" not in after.headers  # the refusal was not stored under the key

@@ -104,6 +104,9 @@ class InMemoryIdempotencyRecords:
     def __init__(self, workspace: Workspace[IdempotencyTables]) -> None:
         self._workspace = workspace
 
+    async def hold(self, scope: IdempotencyScope) -> bool:
+        return await self._workspace.try_lock_row(TABLE, scope)
+
     async def add(self, entry: KeyEntry) -> bool:
         await self._workspace.lock_row(TABLE, entry.scope)
         records = self._workspace.working.idempotency_records

@@ -63,6 +63,13 @@ class RowLocks:
             self._forget(row)
             raise
 
+    async def try_acquire(self, row: Hashable) -> bool:
+        """Take the row only if nobody holds or waits for it (a fresh lock: taking it does not wait)."""
+        if row in self._locks:
+            return False
+        await self.acquire(row)
+        return True
+
     def release(self, row: Hashable) -> None:
         self._locks[row][0].release()
         self._forget(row)
@@ -126,6 +133,18 @@ class Workspace(Generic[TablesT]):
         if self.holds(table, key):
             return
         await self.row_locks.acquire((table, key))
+        self._locked(table, key)
+
+    async def try_lock_row(self, table: str, key: Hashable) -> bool:
+        """As `lock_row` when no other unit of work holds the row; False at once when one does."""
+        if self.holds(table, key):
+            return True
+        if not await self.row_locks.try_acquire((table, key)):
+            return False
+        self._locked(table, key)
+        return True
+
+    def _locked(self, table: str, key: Hashable) -> None:
         self.held.append((table, key))
         committed = getattr(self.committed, table).get(key)
         for copy in (self.working, self.baseline):

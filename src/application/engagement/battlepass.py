@@ -122,6 +122,8 @@ async def claim_level(
     ALREADY_CLAIMED once paid. The claim row, the ledger rows and the `recorder`'s answer commit together."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
+        if recorder is not None:
+            await recorder.hold(uow.idempotency_records)
         season = await _running(uow, now)
         progress = await uow.battlepass.progress(season.season_id, user_id)
         reached = season.level(level)

@@ -77,6 +77,8 @@ async def buy_gem_item(
     offer = gem_offer(cmd.item_id, cmd.quantity)
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
+        if recorder is not None:
+            await recorder.hold(uow.idempotency_records)
         await refuse_if_restricted(uow, cmd.user_id, now)
         user = await uow.users.get(cmd.user_id)
         if user is None or user.deleted_at is not None:

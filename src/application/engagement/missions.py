@@ -93,6 +93,8 @@ async def claim_mission(
     """The claim, its prize and the `recorder`'s answer (the request's Idempotency-Key) commit together."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
+        if recorder is not None:
+            await recorder.hold(uow.idempotency_records)
         mission = await uow.definitions.mission(mission_id)
         if mission is None or not mission.enabled:
             raise NotFound("no such mission")
@@ -130,6 +132,8 @@ async def claim_achievement(
     """The claim, its prize and the `recorder`'s answer (the request's Idempotency-Key) commit together."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
+        if recorder is not None:
+            await recorder.hold(uow.idempotency_records)
         achievement = await uow.definitions.achievement(achievement_id)
         if achievement is None or not achievement.enabled:
             raise NotFound("no such achievement")

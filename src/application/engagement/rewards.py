@@ -123,6 +123,8 @@ async def grant_reward(
     granted_by = None if cmd.admin is None else cmd.admin.user_id
     reward = new_reward(cmd.request, reward_id_for(granted_by, cmd.key), granted_by, deps.clock.now())
     async with deps.uow_factory() as uow:
+        if recorder is not None:
+            await recorder.hold(uow.idempotency_records)
         user = await uow.users.get(reward.user_id)
         if user is None or user.deleted_at is not None:
             raise NotFound("no such user")

@@ -145,6 +145,8 @@ async def tick_streak(
     ALREADY_CLAIMED (nothing granted) once a day."""
     now, today = _today(deps)
     async with deps.uow_factory() as uow:
+        if recorder is not None:
+            await recorder.hold(uow.idempotency_records)
         before = await uow.streaks.lock(user_id)
         streak = tick(before, today)
         await uow.streaks.save(streak)

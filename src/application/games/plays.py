@@ -114,6 +114,8 @@ async def place_spin(
 ) -> SpinResult:
     spin_id, now = play_id_for(user_id, GameType.SLOT, key, deps), deps.clock.now()
     async with deps.uow_factory() as uow:
+        if recorder is not None:
+            await recorder.hold(uow.idempotency_records)
         begun = await _begin(uow, user_id, GameType.SLOT, deps, now)
         start = begun.start
         await _refuse_if_played(uow, user_id, spin_id, key)
@@ -194,6 +196,8 @@ async def pull_gacha(
     """Pity is the player's persisted counter; near misses change the show, never the items granted."""
     pull_id, now = play_id_for(user_id, GameType.GACHA, key, deps), deps.clock.now()
     async with deps.uow_factory() as uow:
+        if recorder is not None:
+            await recorder.hold(uow.idempotency_records)
         begun = await _begin(uow, user_id, GameType.GACHA, deps, now)
         start = begun.start
         await _refuse_if_played(uow, user_id, pull_id, key)

@@ -108,6 +108,11 @@ class KeyEntry:
 
 
 class IdempotencyRecords(Protocol):
+    async def hold(self, scope: IdempotencyScope) -> bool:
+        """Take the key for the unit of work's transaction without waiting; False when another transaction holds it
+        (a request with this key is still running)."""
+        ...
+
     async def add(self, entry: KeyEntry) -> bool:
         """Write the record in the unit of work's transaction; False when the key holds a live record. A concurrent
         add of the same key waits until this transaction ends (as a unique index makes it in SQL)."""
@@ -225,6 +230,13 @@ class KeyRecorder(Generic[ResultT]):
         self._scope, self._fingerprint, self._answer = scope, fingerprint, answer
         self._now, self._policy, self._claimed = now, policy, claimed
         self.recorded: StoredResponse | None = None
+
+    async def hold(self, records: IdempotencyRecords) -> None:
+        """First thing in the work's transaction (before it locks anything): a request with this key still running
+        is answered 409 IDEMPOTENCY_IN_PROGRESS at once, as the contract says, rather than waiting for it and
+        replaying. Claimed: the claim already says so."""
+        if not self._claimed and not await records.hold(self._scope):
+            raise IdempotencyInProgress
 
     async def record(self, records: IdempotencyRecords, result: ResultT) -> None:
         """Unclaimed: raises KeyAlreadyRecorded (the caller rolls back) when another request's record holds the key."""

@@ -10,6 +10,7 @@ import msgspec
 from litestar import Request, Response
 
 from src.application.shared.idempotency import (
+    IdempotencyInProgress,
     IdempotencyScope,
     KeyRecorder,
     StoredResponse,
@@ -137,6 +138,8 @@ async def _recorded_by_work(
     async def attempt(recorder: KeyRecorder[ResultT] | None) -> StoredResponse:
         try:
             result = await work(recorder)
+        except IdempotencyInProgress:
+            raise  # the answer of this moment, not of the request: never stored under the key
         except DomainError as refusal:
             status, content = domain_error_body(request, refusal)
             return StoredResponse(status, msgspec.json.encode(content))

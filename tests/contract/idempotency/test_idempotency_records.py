@@ -195,3 +195,31 @@ async def test_only_the_request_s_own_claim_is_completed(keyed_work: KeyedWork) 
     assert completed == [False, False, False]
     assert await _begin(keyed_work, taken_over, at=past_the_timeout) == Begin(BeginOutcome.IN_PROGRESS)
     assert await _begin(keyed_work, done) == Begin(REPLAY, REFUSED)
+
+
+@pytest.mark.parametrize("keyed_work", ["memory", "postgres"], indirect=True)  # SQLite: writers never overlap
+async def test_a_key_held_by_a_running_transaction_is_refused_at_once_and_free_once_it_ends(
+    keyed_work: KeyedWork,
+) -> None:
+    scope, other_key = _scope(), _scope()
+
+    async with keyed_work.uow_factory() as first:
+        assert await first.idempotency_records.hold(scope) is True
+        assert await first.idempotency_records.hold(scope) is True  # its own transaction holds it already
+        async with keyed_work.uow_factory() as second:
+            while_running = await asyncio.wait_for(second.idempotency_records.hold(scope), timeout=5)
+            other = await second.idempotency_records.hold(other_key)
+    async with keyed_work.uow_factory() as third:
+        after_it_ended = await third.idempotency_records.hold(scope)
+
+    assert (while_running, other, after_it_ended) == (False, True, True)
+
+
+@pytest.mark.parametrize("keyed_work", ["sqlite"], indirect=True)
+async def test_on_sqlite_holding_a_key_always_succeeds(keyed_work: KeyedWork) -> None:
+    """SQLite takes its write lock at BEGIN, so a second writer of the key waits for the first to end instead."""
+    scope = _scope()
+    async with keyed_work.uow_factory() as uow:
+        held = await uow.idempotency_records.hold(scope)
+
+    assert held is True

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow as Row
@@ -131,6 +131,15 @@ class SqlaIdempotencyRecords:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def hold(self, scope: IdempotencyScope) -> bool:
+        """PostgreSQL: a transaction-scoped advisory lock on the key's 64-bit hash, tried without waiting. SQLite:
+        always True, since writers take the database's lock at BEGIN and so never overlap."""
+        if self._session.get_bind().dialect.name != "postgresql":
+            return True
+        try_lock = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+        held = await self._session.execute(try_lock, {"key": f"{scope.user_id}\n{scope.route}\n{scope.key}"})
+        return bool(held.scalar_one())
 
     async def add(self, entry: KeyEntry) -> bool:
         return await _add_completed(self._session, entry)
