@@ -122,7 +122,7 @@ def _handlers_reading_a_key() -> dict[str, bool]:
         text = path.read_text()
         for match in re.finditer(r'operation_id="(\w+)"(.*?)(?=\n    @|\Z)', text, re.DOTALL):
             body = match.group(2)
-            if re.search(r"\bidempotent\(|\bidempotency_key\(", body):
+            if re.search(r"\bidempotent(?:_in_work|_claimed)?\(|\bidempotency_key\(", body):
                 found[match.group(1)] = "required=True" in body
             elif re.search(r"\b_buy\(", body):
                 found[match.group(1)] = True
