@@ -19,7 +19,7 @@ from src.application.engagement.vip import UPGRADE_EVENTS, upgrade_players
 from src.application.engagement.vip_benefits import HISTORY_EVENTS, record_tier_changes
 from src.application.games.boards import apply_plays
 from src.application.notifications.email import send_welcomes
-from src.application.notifications.reactions import notify_purchase, notify_rewards
+from src.application.notifications.reactions import notify_purchases, notify_rewards
 from src.application.realtime.events import TRANSLATIONS, publish_events
 from src.application.shared.outbox import BatchSubscriber, OutboxMessage, Subscription
 from src.application.wallet.handlers import credit_signup_bonuses
@@ -73,7 +73,9 @@ SUBSCRIBERS: tuple[Subscribe, ...] = (
         batch(lambda ms, c: send_welcomes([m.aggregate_id for m in ms], c.notifications)),
     ),
     Subscribe("reward_notification", ("RewardGranted",), batch(lambda ms, c: notify_rewards(ms, c.notifications))),
-    Subscribe("purchase_notification", ("PurchaseUpdated",), each(lambda m, c: notify_purchase(m, c.notifications))),
+    Subscribe(
+        "purchase_notification", ("PurchaseUpdated",), batch(lambda ms, c: notify_purchases(ms, c.notifications))
+    ),
     Subscribe("vip_upgrades", UPGRADE_EVENTS, batch(lambda ms, c: upgrade_players(ms, c.engagement))),
     Subscribe("vip_history", HISTORY_EVENTS, batch(lambda ms, c: record_tier_changes(ms, c.engagement))),
     Subscribe("battlepass_xp", XP_EVENTS, batch(lambda ms, c: award_xp(ms, c.battlepass))),

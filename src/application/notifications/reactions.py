@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from src.application.notifications.delivery import Outgoing, notify_user, notify_users
+from src.application.notifications.delivery import Outgoing, notify_users
 from src.application.notifications.deps import NotificationDeps
 from src.application.shared.outbox import OutboxMessage
 from src.domain.notifications.model import Channel
@@ -43,14 +43,26 @@ async def notify_reward(message: OutboxMessage, deps: NotificationDeps) -> bool:
 
 
 async def notify_purchase(message: OutboxMessage, deps: NotificationDeps) -> bool:
-    """PurchaseUpdated to captured: the receipt (inbox, push, email)."""
+    """`notify_purchases` of one event: whether the player was reached."""
+    return await notify_purchases([message], deps) > 0
+
+
+async def notify_purchases(messages: Sequence[OutboxMessage], deps: NotificationDeps) -> int:
+    """A relay pass's PurchaseUpdated to captured, each its receipt (inbox, push, email), in one transaction; how
+    many players were reached."""
+    notices = [notice for message in messages if (notice := purchase_notice(message))]
+    return (await notify_users(deps, notices)).reached if notices else 0
+
+
+def purchase_notice(message: OutboxMessage) -> tuple[str, Outgoing] | None:
+    """PurchaseUpdated's receipt and its player, once the purchase is captured."""
     payload = message.payload
     if payload.get("status") != "captured" or "user_id" not in payload:
-        return False
+        return None
     cents, gems = int(payload["amount_cents"]), int(payload["gems_granted"])
     context = {"transaction_id": message.aggregate_id, "sku": payload["sku"], "amount": f"{cents / 100:.2f}",
                "currency": payload["currency"], "gems": gems}  # fmt: skip
     outgoing = Outgoing("purchase", "Purchase complete", f"{gems} gems were added to your balance", CHANNELS,
                         {"transaction_id": message.aggregate_id}, email_template="purchase_receipt",
                         email_context=context, key=notification_key(message))  # fmt: skip
-    return (await notify_user(deps, str(payload["user_id"]), outgoing)).reached > 0
+    return str(payload["user_id"]), outgoing

@@ -310,3 +310,30 @@ async def test_production_subscriptions_point_at_public_https_push_services(worl
     with pytest.raises(InvalidInput):
         await push.subscribe(player, endpoint, *keys, strict)
     assert (await push.subscribe(player, "https://fcm.googleapis.com/fcm/send/abc", *keys, strict)).user_id == player
+
+
+async def test_a_pass_of_purchases_is_one_transaction_and_sends_each_captured_receipt_once(world: World) -> None:
+    players = await _players(world, 2)
+    captured = [_event("PurchaseUpdated", f"tx-{n}", user_id=player, status="captured", sku="gems_500",
+                       kind="catalog", quantity=1, amount_cents=499, currency="USD", gems_granted=500,
+                       failure_reason=None) for n, player in enumerate(players)]  # fmt: skip
+    pending = _event("PurchaseUpdated", "tx-9", **{**captured[0].payload, "status": "pending"})
+    opened = 0
+    factory = world.deps.uow_factory
+
+    def counting() -> Any:
+        nonlocal opened
+        opened += 1
+        return factory()
+
+    deps = replace(world.deps, uow_factory=counting)
+
+    reached = await reactions.notify_purchases([captured[0], pending, captured[1], captured[0]], deps)
+    again = await reactions.notify_purchases(captured, deps)
+
+    emails = [payload for job, payload in world.jobs.enqueued if job == EMAIL_JOB]
+    assert (reached, again, opened) == (2, 0, 2)
+    assert sorted(
+        event.aggregate_id for event in world.store.outbox if isinstance(event, NotificationCreated)
+    ) == sorted(players)
+    assert sorted(email["context"]["transaction_id"] for email in emails) == ["tx-0", "tx-1"]
