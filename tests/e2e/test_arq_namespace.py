@@ -96,7 +96,7 @@ async def test_every_key_arq_writes_for_a_deployment_is_under_its_namespace(
     # other deployments share this Redis: their commands never name this one's namespace
     ours = [command for command in commands if redis_namespace in command]
     assert [command for command in ours if _outside(redis_namespace, command)] == []
-    assert exit_code == 0
+    assert exit_code == 0, log.read_text(errors="replace")[-4000:]
     assert any(f"{redis_namespace}arq:in-progress:{redis_namespace}{job_id}" in command for command in ours)
     assert any(f"{redis_namespace}arq:job:{redis_namespace}{job_id}" in command for command in ours)
     assert any(f"{redis_namespace}arq:in-progress:cron:{redis_namespace}" in command for command in ours)
