@@ -58,6 +58,16 @@ function renderNav() {
   if (currentLink) currentLink.scrollIntoView({ block: "nearest", inline: "center" });
 }
 
+/** The unread count on the Inbox link, changed in place: drawing the menu again under the pointer loses a click. */
+function renderBadge() {
+  const link = nav.querySelector('a[href="#/inbox"]');
+  if (!link) return;
+  let badge = /** @type {HTMLElement | null} */ (link.querySelector("[data-testid=unread]"));
+  if (!state.unread) { if (badge) badge.remove(); return; }
+  if (!badge) { badge = h("span", { class: "badge", "data-testid": "unread" }); link.append(badge); }
+  badge.textContent = String(state.unread);
+}
+
 /**
  * A balance a request answered with: shown only while the stream is down. When it is up, the stream's
  * profile_update events are the balance, in the order the ledger moved (an answer and an older event can cross
@@ -87,7 +97,7 @@ function onRealtime(message) {
   if (message.type === "profile_update" && message.data.balances) setBalances(message.data.balances);
   if (message.type === "notification") {
     state.unread += 1;
-    renderNav();
+    renderBadge();
     toast(message.data.title, message.data.body);
   }
   if (message.type === "announcement") toast(message.data.title, message.data.body);
@@ -98,7 +108,7 @@ function onRealtime(message) {
 async function refreshWallet() {
   setBalances(await api.call("GET", "/api/wallet"));
   state.unread = (await api.call("GET", "/api/notifications/unread-count")).count ?? state.unread;
-  renderNav();
+  renderBadge();
 }
 
 async function route() {
@@ -339,7 +349,7 @@ registerView("inbox", "Inbox", async (root) => {
       await api.call("POST", `/api/notifications/${n.id}/read`);
       /** @type {HTMLElement} */ (/** @type {HTMLElement} */ (e.target).parentElement).className = "read";
       /** @type {HTMLElement} */ (e.target).remove();
-      state.unread = Math.max(0, state.unread - 1); renderNav();
+      state.unread = Math.max(0, state.unread - 1); renderBadge();
     } }, "Mark read"));
   const { items } = await api.call("GET", "/api/notifications", { query: { limit: 50 } });
   replace(list, ...items.map(entry));
