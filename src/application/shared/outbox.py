@@ -127,7 +127,9 @@ class OutboxRelay:
         return len(delivered)
 
     async def drain(self, max_passes: int = 20, wait_seconds: float = 5.0) -> int:
-        """Run passes until the outbox is empty (or `max_passes`): read-your-writes for the caller.
+        """Run passes until one finds less than a batch (or `max_passes`): read-your-writes for the caller's own
+        events. Events the consumers write during the last pass (a prize, its notice) wait for the next pass: a caller
+        that needs those too drains until this returns 0.
 
         A pass already running elsewhere is waited for rather than skipped, so the caller's events are out. The lock
         is taken once for the passes in a row (two cache round trips per drain, not per pass).
