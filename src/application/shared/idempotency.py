@@ -188,12 +188,8 @@ async def run_claimed(
     `answer`, it gets a claimed KeyRecorder): no transaction of its own to complete the key then."""
     now = clock.now()
     begin = await store.begin(scope, request_fingerprint, now, now + policy.retention, now - policy.in_flight_timeout)
-    if begin.outcome is BeginOutcome.REPLAY and begin.stored is not None:
-        return begin.stored, True
-    if begin.outcome is BeginOutcome.IN_PROGRESS:
-        raise IdempotencyInProgress
-    if begin.outcome is BeginOutcome.KEY_REUSED:
-        raise IdempotencyKeyReused
+    if (earlier := _earlier_answer(begin)) is not None:
+        return earlier, True
     recorder = None if answer is None else KeyRecorder(scope, request_fingerprint, answer, now, policy, claimed=True)
     try:
         response = await operation(recorder)
@@ -254,14 +250,21 @@ class KeyRecorder(Generic[ResultT]):
         self.recorded = response
 
 
-def _settled(known: Begin, response: StoredResponse) -> tuple[StoredResponse, bool]:
+def _earlier_answer(known: Begin) -> StoredResponse | None:
+    """What the key already says: its stored answer (a replay), a refusal raised (in progress, reused with another
+    body), or None when this request holds it."""
     if known.outcome is BeginOutcome.REPLAY and known.stored is not None:
-        return known.stored, True
-    if known.outcome is BeginOutcome.KEY_REUSED:
-        raise IdempotencyKeyReused
+        return known.stored
     if known.outcome is BeginOutcome.IN_PROGRESS:
         raise IdempotencyInProgress
-    return response, False
+    if known.outcome is BeginOutcome.KEY_REUSED:
+        raise IdempotencyKeyReused
+    return None
+
+
+def _settled(known: Begin, response: StoredResponse) -> tuple[StoredResponse, bool]:
+    earlier = _earlier_answer(known)
+    return (response, False) if earlier is None else (earlier, True)
 
 
 async def run_in_work(
