@@ -66,7 +66,12 @@ class _Clients:
 
 
 async def _open_clients(settings: Settings, profile: Profile, stack: AsyncExitStack) -> _Clients:
-    database = SqlaDatabase(settings.database_url, pool_size=settings.db_pool_size)
+    database = SqlaDatabase(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_max_waiting=settings.db_pool_max_waiting,
+    )
     stack.push_async_callback(database.dispose)
     redis = await infra.open_redis(settings, stack)
     # background work gets its own connections, so a burst of requests queueing for the request pool cannot
