@@ -27,6 +27,11 @@ def _ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12]) if fields else 0
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """utime + stime of `pid` so far, in seconds (0 for none or one that has gone)."""
+    return _ticks(pid) / os.sysconf("SC_CLK_TCK") if pid is not None else 0.0
+
+
 def _postgres_ticks(database: str | None = None) -> dict[int, int]:
     """utime + stime of every process named `postgres` on the machine (other databases' backends included), or
     only of the backends connected to `database` (their title reads `postgres: USER DATABASE HOST(PORT) STATE`)."""

@@ -38,15 +38,16 @@ from src.entrypoints.http.limited import LimitedPackagesController
 from src.entrypoints.http.limits import LimitsController
 from src.entrypoints.http.liveops import liveops_handlers
 from src.entrypoints.http.metrics import MetricsController
-from src.entrypoints.http.middleware import RequestContextMiddleware, add_request_id_header
+from src.entrypoints.http.middleware import RequestContextMiddleware
 from src.entrypoints.http.missions import AchievementsController, MissionsController
 from src.entrypoints.http.notifications import NotificationsController
 from src.entrypoints.http.openapi import FinishedOpenAPIJson
 from src.entrypoints.http.ops import OpsController
 from src.entrypoints.http.privacy import PrivacyController
+from src.entrypoints.http.request_metrics import RouteCachedPrometheusMiddleware
 from src.entrypoints.http.rewards import RewardsController
 from src.entrypoints.http.security import authentication_middleware
-from src.entrypoints.http.security_headers import add_security_headers
+from src.entrypoints.http.security_headers import add_response_headers
 from src.entrypoints.http.shop import ShopController
 from src.entrypoints.http.social import FollowController
 from src.entrypoints.http.vip import VipController
@@ -145,7 +146,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     # realtime streams are not requests: hours long, and each WebSocket frame would go through the metrics wrapper
     prometheus = PrometheusConfig(
-        app_name="casino_club", prefix="casino_club", group_path=True, exclude=["/metrics", "^/api/realtime/"]
+        app_name="casino_club",
+        prefix="casino_club",
+        group_path=True,
+        exclude=["/metrics", "^/api/realtime/"],
+        middleware_class=RouteCachedPrometheusMiddleware,  # same metrics; children kept per route and status
     )
     cors = CORSConfig(allow_origins=settings.cors_origins, allow_credentials=True) if settings.cors_origins else None
     route_handlers: list[Any] = [
@@ -186,7 +191,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         dependencies={"container": Provide(_provide_container, sync_to_thread=False)},
         exception_handlers=dict(EXCEPTION_HANDLERS),
         middleware=[RequestContextMiddleware(), prometheus.middleware, authentication_middleware()],
-        before_send=[add_request_id_header, add_security_headers],
+        before_send=[add_response_headers],  # X-Request-ID and the protections, on 404s and 405s too
         plugins=[structlog_plugin(settings)],
         cors_config=cors,
         request_max_body_size=settings.max_request_body_bytes,
