@@ -47,3 +47,23 @@ async def _fetch(driver: asyncpg.Connection, statement: str, arguments: tuple[An
         if str(getattr(exc, "sqlstate", "")).startswith("08") or exc.sqlstate in UNAVAILABLE_SQLSTATES:
             raise DependencyUnavailable("database unreachable") from exc
         raise
+
+
+async def driver_execute(session: AsyncSession, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:
+    """One statement of the unit of work's transaction sent straight to asyncpg: for writes (and reads that must be
+    in the transaction) on a hot path. The transaction is begun first when nothing has begun it yet, as SQLAlchemy's
+    asyncpg adapter does before its own first statement, so a COMMIT or ROLLBACK of the session ends it."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    adapter = raw.dbapi_connection
+    # SQLAlchemy's asyncpg adapter begins its transaction lazily (`_transaction`, `_start_transaction`); its
+    # commit and rollback end the one begun here
+    if adapter._transaction is None:  # type: ignore[union-attr]
+        try:
+            await adapter._start_transaction()  # type: ignore[union-attr]
+        except Exception as exc:
+            cause = exc.__cause__ or exc
+            if isinstance(cause, _LOST) or str(getattr(cause, "sqlstate", "")).startswith("08"):
+                raise DependencyUnavailable("database unreachable") from exc
+            raise
+    return await _fetch(raw.driver_connection, statement, arguments)

@@ -48,7 +48,10 @@ from src.adapters.sqla.repositories.notifications import (
     SqlaPushSubscriptionRepository,
 )
 from src.adapters.sqla.repositories.personal_data import SqlaPersonalData
+from src.adapters.sqla.repositories.pg_experiments import PgAssignmentRepository, PgSegmentMembership
+from src.adapters.sqla.repositories.pg_limits import PgLimitRepository
 from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
+from src.adapters.sqla.repositories.pg_shop import PgCatalogRepository, PgTransactionRepository
 from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository
 from src.adapters.sqla.repositories.privacy_requests import SqlaPrivacyRequestRepository
 from src.adapters.sqla.repositories.promos import SqlaPromoRepository
@@ -116,12 +119,16 @@ class SqlaUnitOfWork:
         lambda uow: (PgPlayRepository if uow.on_postgres else SqlaPlayRepository)(uow.session, uow.wallets)
     )
     inventory = _sqla(SqlaInventoryRepository)
-    limits = _sqla(SqlaLimitRepository)
+    limits = lazy_repository(lambda uow: (PgLimitRepository if uow.on_postgres else SqlaLimitRepository)(uow.session))
     play_time = _sqla(SqlaPlayTimeRepository)
     seeds = _sqla(SqlaSeedRepository)
     follows = _sqla(SqlaFollowRepository)
-    catalog = _sqla(SqlaCatalogRepository)
-    transactions = _sqla(SqlaTransactionRepository)
+    catalog = lazy_repository(
+        lambda uow: (PgCatalogRepository if uow.on_postgres else SqlaCatalogRepository)(uow.session)
+    )
+    transactions = lazy_repository(
+        lambda uow: (PgTransactionRepository if uow.on_postgres else SqlaTransactionRepository)(uow.session)
+    )
     promos = _sqla(SqlaPromoRepository)
     limited = _sqla(SqlaLimitedPackageRepository)
     webhooks = _sqla(SqlaWebhookLog)
@@ -143,8 +150,12 @@ class SqlaUnitOfWork:
     privacy_requests = _sqla(SqlaPrivacyRequestRepository)
     personal_data = _sqla(SqlaPersonalData)
     experiments = _sqla(SqlaExperimentRepository)
-    assignments = _sqla(SqlaAssignmentRepository)
-    segment_members = _sqla(SqlaSegmentMembership)
+    assignments = lazy_repository(
+        lambda uow: (PgAssignmentRepository if uow.on_postgres else SqlaAssignmentRepository)(uow.session)
+    )
+    segment_members = lazy_repository(
+        lambda uow: (PgSegmentMembership if uow.on_postgres else SqlaSegmentMembership)(uow.session)
+    )
     segments = _sqla(SqlaSegmentRepository)
     idempotency_records = _sqla(SqlaIdempotencyRecords)
 

@@ -8,13 +8,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from src.adapters.sqla.driver import driver_execute, pooled_fetch
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow as Row
 from src.adapters.sqla.repositories.wallet import dialect_insert
 from src.application.shared.idempotency import Begin, BeginOutcome, IdempotencyScope, KeyEntry, StoredResponse
 
 IN_FLIGHT, COMPLETED = "in_flight", "completed"
+
+# PostgreSQL: a fresh key claimed in one statement that is its own transaction (no session, BEGIN or COMMIT)
+_PG_CLAIM = """
+INSERT INTO idempotency_records (user_id, route, key, fingerprint, state, created_at, expires_at)
+VALUES ($1, $2, $3, $4, 'in_flight', $5, $6) ON CONFLICT DO NOTHING RETURNING true
+"""
+# PostgreSQL: the request's own claim completed in the unit of work's transaction, on the driver
+_PG_COMPLETE_OWN = """
+UPDATE idempotency_records SET state = 'completed', status_code = $5, response_body = $6
+WHERE user_id = $1 AND route = $2 AND key = $3 AND state = 'in_flight' AND created_at = $4 AND fingerprint = $7
+RETURNING true
+"""
 
 
 def _is(scope: IdempotencyScope) -> ColumnElement[bool]:
@@ -57,10 +70,16 @@ def _known(row: Row, fingerprint: str) -> Begin:
 class SqlaIdempotencyStore:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
+        bind = session_factory.kw.get("bind")
+        self._pg = bind if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql" else None
 
     async def begin(
         self, scope: IdempotencyScope, fingerprint: str, now: datetime, expires_at: datetime, stale_before: datetime
     ) -> Begin:
+        if self._pg is not None and await pooled_fetch(
+            self._pg, _PG_CLAIM, scope.user_id, scope.route, scope.key, fingerprint, now, expires_at
+        ):
+            return Begin(BeginOutcome.STARTED)  # a fresh key: the usual case, one statement
         fresh = {"fingerprint": fingerprint, "state": IN_FLIGHT, "created_at": now, "expires_at": expires_at}
         # a second round covers a record released (deleted) between our failed claim and our read
         for _ in range(2):
@@ -146,6 +165,20 @@ class SqlaIdempotencyRecords:
 
     async def complete(self, entry: KeyEntry) -> bool:
         response = entry.response
+        if self._session.get_bind().dialect.name == "postgresql":
+            scope = entry.scope
+            own = await driver_execute(
+                self._session,
+                _PG_COMPLETE_OWN,
+                scope.user_id,
+                scope.route,
+                scope.key,
+                entry.created_at,
+                response.status_code,
+                response.body,
+                entry.fingerprint,
+            )
+            return bool(own)
         own_claim = and_(
             _is(entry.scope),
             Row.state == IN_FLIGHT,

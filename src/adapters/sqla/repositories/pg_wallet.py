@@ -15,12 +15,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+import asyncpg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from src.adapters.sqla.driver import driver_fetch, pooled_fetch
+from src.adapters.sqla.driver import driver_execute, driver_fetch, pooled_fetch
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, entry_of, raise_if_reference_taken
-from src.domain.wallet.errors import InsufficientFunds
+from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
 from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager, first_of_each_reference
 
 # $1 user, $2 currency, $3 stake, $4 payout, $5 now, $6 stake reason, $7 payout reason, $8 ref type, $9 ref id.
@@ -40,6 +41,7 @@ WITH wallet AS (
     WHERE entry.position = 1 OR $4 > 0
     ORDER BY entry.position
 )"""
+REFERENCE_CONSTRAINT = "uq_ledger_entries_reference"
 RIDER_FIRST_PARAMETER = 10  # a rider's placeholders start after the wallet's nine
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -95,6 +97,20 @@ RETURNING id, user_id, currency, delta, balance_after, reason, ref_type, ref_id,
 
 _BALANCES = "SELECT currency, balance FROM wallets WHERE user_id = $1"
 
+# $1 user, $2 currency, $3 amount, $4 now, $5 reason, $6 ref type, $7 ref id: the wallet (created if need be) and
+# its ledger row in one statement; a reference applied before fails it whole (AlreadyApplied), nothing written
+_CREDIT = """
+WITH wallet AS (
+    INSERT INTO wallets AS wallet (user_id, currency, balance, updated_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (user_id, currency)
+    DO UPDATE SET balance = wallet.balance + excluded.balance, updated_at = excluded.updated_at
+    RETURNING wallet.balance
+)
+INSERT INTO ledger_entries (user_id, currency, delta, balance_after, reason, ref_type, ref_id, created_at)
+SELECT $1, $2, $3, wallet.balance, $5, $6, $7, $4 FROM wallet
+RETURNING id, balance_after
+"""
+
 
 @dataclass(frozen=True)
 class PgBalanceReads:
@@ -112,6 +128,38 @@ class PgWalletRepository(SqlaWalletRepository):
     async def balances(self, user_id: str) -> dict[Currency, int]:
         """Read on every wallet view: straight to the driver (one round trip, no transaction of its own)."""
         return {Currency(row["currency"]): row["balance"] for row in await driver_fetch(self._db, _BALANCES, user_id)}
+
+    async def credit(self, movement: Movement, now: datetime) -> LedgerEntry:
+        """One driver statement in the unit's transaction (the portable form is two)."""
+        try:
+            row = (
+                await driver_execute(
+                    self._db,
+                    _CREDIT,
+                    movement.user_id,
+                    movement.currency.value,
+                    movement.amount,
+                    now,
+                    movement.reason,
+                    movement.ref_type,
+                    movement.ref_id,
+                )
+            )[0]
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == REFERENCE_CONSTRAINT:
+                raise AlreadyApplied from exc
+            raise
+        return LedgerEntry(
+            id=str(row["id"]),
+            user_id=movement.user_id,
+            currency=movement.currency,
+            delta=movement.amount,
+            balance_after=row["balance_after"],
+            reason=movement.reason,
+            ref_type=movement.ref_type,
+            ref_id=movement.ref_id,
+            created_at=now,
+        )
 
     async def credit_many(self, movements: Sequence[Movement], now: datetime) -> list[LedgerEntry]:
         """One statement whatever the number of movements (a relay pass's credits)."""

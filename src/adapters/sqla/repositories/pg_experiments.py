@@ -1,0 +1,37 @@
+"""Remote config's per-player reads on PostgreSQL, straight to the driver: every catalog buy (and listing) reads
+the player's experiment assignments and segment overrides; as driver reads first in their unit of work they send no
+BEGIN or ROLLBACK either (two round trips instead of four)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from src.adapters.sqla.driver import driver_fetch
+from src.adapters.sqla.repositories.experiments import SqlaAssignmentRepository, SqlaSegmentMembership
+from src.domain.liveops.experiments import Assignment
+
+_OF_USER = "SELECT experiment_id, user_id, variant, phase, assigned_at FROM experiment_assignments WHERE user_id = $1"
+_OVERRIDES = """
+SELECT segments.name, segments.params FROM segments JOIN segment_members ON segment_members.segment_name = segments.name
+WHERE segment_members.user_id = $1 AND segments.params IS NOT NULL ORDER BY segments.name
+"""
+
+
+def _document(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class PgAssignmentRepository(SqlaAssignmentRepository):
+    async def of_user(self, user_id: str) -> list[Assignment]:
+        rows = await driver_fetch(self._db, _OF_USER, user_id)
+        return [
+            Assignment(row["experiment_id"], row["user_id"], row["variant"], row["phase"], row["assigned_at"])
+            for row in rows
+        ]
+
+
+class PgSegmentMembership(SqlaSegmentMembership):
+    async def overrides_of(self, user_id: str) -> list[tuple[str, dict[str, Any]]]:
+        rows = await driver_fetch(self._db, _OVERRIDES, user_id)
+        return [(row["name"], params) for row in rows if (params := _document(row["params"]))]

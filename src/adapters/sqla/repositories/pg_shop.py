@@ -1,0 +1,180 @@
+"""The buy's hot statements on PostgreSQL, straight to the driver (SQLAlchemy's ORM cost more than the queries).
+
+A buy reads its key's earlier purchase and the catalog item, opens the purchase (insert), then locks and updates it
+as it settles: each of these is one driver statement here, on the unit of work's connection and in its transaction
+(`driver_execute`; a read before any write sends no BEGIN: `driver_fetch`). The rows are read and written with the
+same columns and meaning as `SqlaTransactionRepository`, whose other queries (lists, sums, the audit) stay as they
+are. The identity map is not involved: these rows are never loaded as ORM objects by this repository.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from src.adapters.sqla.driver import driver_execute, driver_fetch
+from src.adapters.sqla.repositories.shop import (
+    SqlaCatalogRepository,
+    SqlaTransactionRepository,
+    _changing_values,
+    _history,
+)
+from src.domain.shared.principal import Rank
+from src.domain.shop.catalog import CatalogItem
+from src.domain.shop.errors import PurchaseKeyTaken
+from src.domain.shop.transactions import FailureReason, PurchaseKind, PurchaseTransaction, TxStatus
+
+_COLUMNS = (
+    "id, user_id, sku, kind, quantity, amount_cents, currency, gems, card_token_fingerprint, promo_code, status, "
+    "charge_id, failure_reason, capture_attempts, gems_granted, refunded_cents, clawed_back_gems, outstanding_gems, "
+    "history, idempotency_key_hash, created_at, updated_at"
+)
+_SELECT = f"SELECT {_COLUMNS} FROM purchase_transactions"  # noqa: S608 - a constant column list
+_BY_ID = f"{_SELECT} WHERE id = $1"
+_BY_KEY = f"{_SELECT} WHERE user_id = $1 AND idempotency_key_hash = $2"
+_BY_CHARGE = f"{_SELECT} WHERE charge_id = $1"
+_FOR_UPDATE = f"{_BY_ID} FOR UPDATE"
+_INSERT = f"""
+INSERT INTO purchase_transactions ({_COLUMNS}, integrity_hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::jsonb, $20, $21, $22, $23)
+"""  # noqa: S608 - a constant column list
+_UPDATE = """
+UPDATE purchase_transactions SET status = $2, charge_id = $3, failure_reason = $4, capture_attempts = $5,
+    gems_granted = $6, refunded_cents = $7, clawed_back_gems = $8, outstanding_gems = $9, updated_at = $10,
+    history = $11::jsonb, integrity_hash = $12
+WHERE id = $1
+"""
+_CATALOG_ITEM = """
+SELECT sku, name, description, price_cents, currency, gems, min_rank, enabled, discount_percent, discount_ends_at
+FROM catalog_items WHERE sku = $1
+"""
+_KEY_CONSTRAINT = "uq_purchase_transactions_user_key"
+
+
+def _transaction(row: asyncpg.Record) -> PurchaseTransaction:
+    history = row["history"]
+    return PurchaseTransaction(
+        id=row["id"],
+        user_id=row["user_id"],
+        sku=row["sku"],
+        kind=PurchaseKind(row["kind"]),
+        quantity=row["quantity"],
+        amount_cents=row["amount_cents"],
+        currency=row["currency"],
+        gems=row["gems"],
+        card_token_fingerprint=row["card_token_fingerprint"],
+        promo_code=row["promo_code"],
+        status=TxStatus(row["status"]),
+        charge_id=row["charge_id"],
+        failure_reason=None if row["failure_reason"] is None else FailureReason(row["failure_reason"]),
+        capture_attempts=row["capture_attempts"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        history=_history(json.loads(history) if isinstance(history, str) else history),
+        gems_granted=row["gems_granted"],
+        refunded_cents=row["refunded_cents"],
+        clawed_back_gems=row["clawed_back_gems"],
+        outstanding_gems=row["outstanding_gems"],
+        idempotency_key_hash=row["idempotency_key_hash"],
+    )
+
+
+def _one(rows: Sequence[asyncpg.Record]) -> PurchaseTransaction | None:
+    return _transaction(rows[0]) if rows else None
+
+
+def _changing(tx: PurchaseTransaction) -> tuple[Any, ...]:
+    values = _changing_values(tx)
+    return (
+        values["status"],
+        values["charge_id"],
+        values["failure_reason"],
+        values["capture_attempts"],
+        values["gems_granted"],
+        values["refunded_cents"],
+        values["clawed_back_gems"],
+        values["outstanding_gems"],
+        values["updated_at"],
+        json.dumps(values["history"]),
+    )
+
+
+class PgTransactionRepository(SqlaTransactionRepository):
+    """The single-row statements of a purchase on the driver; lists and sums inherited."""
+
+    async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
+        status, charge_id, failure, attempts, granted, refunded, clawed, outstanding, updated_at, history = _changing(
+            tx
+        )
+        try:
+            await driver_execute(
+                self._db,
+                _INSERT,
+                tx.id,
+                tx.user_id,
+                tx.sku,
+                tx.kind.value,
+                tx.quantity,
+                tx.amount_cents,
+                tx.currency,
+                tx.gems,
+                tx.card_token_fingerprint,
+                tx.promo_code,
+                status,
+                charge_id,
+                failure,
+                attempts,
+                granted,
+                refunded,
+                clawed,
+                outstanding,
+                history,
+                tx.idempotency_key_hash,
+                tx.created_at,
+                updated_at,
+                integrity_hash,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == _KEY_CONSTRAINT:
+                raise PurchaseKeyTaken from exc
+            raise
+
+    async def get(self, tx_id: str) -> PurchaseTransaction | None:
+        return _one(await driver_fetch(self._db, _BY_ID, tx_id))
+
+    async def get_by_key(self, user_id: str, key_hash: str) -> PurchaseTransaction | None:
+        return _one(await driver_fetch(self._db, _BY_KEY, user_id, key_hash))
+
+    async def get_by_charge(self, charge_id: str) -> PurchaseTransaction | None:
+        return _one(await driver_fetch(self._db, _BY_CHARGE, charge_id))
+
+    async def get_for_update(self, tx_id: str) -> PurchaseTransaction | None:
+        return _one(await driver_execute(self._db, _FOR_UPDATE, tx_id))
+
+    async def update(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
+        await driver_execute(self._db, _UPDATE, tx.id, *_changing(tx), integrity_hash)
+
+
+class PgCatalogRepository(SqlaCatalogRepository):
+    """A buy's read of its catalog item on the driver; the catalog's management inherited."""
+
+    async def get(self, sku: str) -> CatalogItem | None:
+        rows = await driver_fetch(self._db, _CATALOG_ITEM, sku)
+        if not rows:
+            return None
+        row = rows[0]
+        return CatalogItem(
+            sku=row["sku"],
+            name=row["name"],
+            description=row["description"],
+            price_cents=row["price_cents"],
+            currency=row["currency"],
+            gems=row["gems"],
+            min_rank=Rank(row["min_rank"]),
+            enabled=row["enabled"],
+            discount_percent=row["discount_percent"],
+            discount_ends_at=row["discount_ends_at"],
+        )
