@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,13 +28,15 @@ class Rarity(StrEnum):
     @property
     def rank(self) -> int:
         """Higher is rarer: Legendary 3 > Epic 2 > Rare 1 > Common 0."""
-        return len(RARITY_ORDER) - 1 - RARITY_ORDER.index(self)
+        return _RANKS[self._value_]
 
     def at_least(self, other: Rarity) -> bool:
-        return self.rank >= other.rank
+        return _RANKS[self._value_] >= _RANKS[other._value_]
 
 
 RARITY_ORDER = (Rarity.LEGENDARY, Rarity.EPIC, Rarity.RARE, Rarity.COMMON)  # best first
+_RANKS = {rarity.value: len(RARITY_ORDER) - 1 - index for index, rarity in enumerate(RARITY_ORDER)}  # by value:
+# a member's own hash is Enum's, a Python call
 PITY_RARITIES = (Rarity.LEGENDARY, Rarity.EPIC)
 ANIMATIONS = {
     Rarity.LEGENDARY: "legendary_burst",
@@ -92,6 +96,11 @@ class GachaConfig:
         decimals = {r: Decimal(repr(self.rates[r])) for r in RARITY_ORDER}
         places = max(-min(0, int(value.as_tuple().exponent)) for value in decimals.values())
         return MappingProxyType({r: int(value.scaleb(places)) for r, value in decimals.items()})
+
+    @cached_property
+    def _bands(self) -> tuple[_Bands, _Bands]:
+        """The draw tables of a normal pull and of a pity pull, worked out once per config."""
+        return _Bands.of(self, RARITY_ORDER, forced=False), _Bands.of(self, PITY_RARITIES, forced=True)
 
     def cost_of(self, count: int) -> int:
         if count == 1:
@@ -195,6 +204,33 @@ def _scalar_problems(config: GachaConfig) -> list[FieldProblem]:
     return problems
 
 
+@dataclass(frozen=True)
+class _Bands:
+    """One kind of pull precomputed: the candidates with a positive weight (best first), their cumulative weights
+    for bisect, and every item of their pools as the `PulledItem` it becomes without and with a near miss."""
+
+    cumulative: tuple[int, ...]
+    total: int
+    epic_plus: tuple[bool, ...]  # per band: Epic or better (resets the counter, never a near miss)
+    pulled: tuple[tuple[tuple[PulledItem, PulledItem], ...], ...]  # per band, per pool item: (plain, near miss)
+
+    @classmethod
+    def of(cls, config: GachaConfig, candidates: tuple[Rarity, ...], *, forced: bool) -> _Bands:
+        weighted = [(rarity, config.weights[rarity]) for rarity in candidates if config.weights[rarity] > 0]
+        cumulative = tuple(itertools.accumulate(weight for _, weight in weighted))
+        return cls(
+            cumulative=cumulative,
+            total=cumulative[-1],
+            epic_plus=tuple(rarity.at_least(Rarity.EPIC) for rarity, _ in weighted),
+            pulled=tuple(
+                tuple(
+                    (_present(item, forced, near_miss=False), _present(item, forced, near_miss=True)) for item in pool
+                )
+                for pool in (config.pools[rarity] for rarity, _ in weighted)
+            ),
+        )
+
+
 def pull(
     config: GachaConfig,
     rng: RandomSource,
@@ -214,30 +250,24 @@ def pull(
     if pity_counter < 0:
         raise InvalidPlay.field("pity_counter", "pity_counter must not be negative")
     presenter = rng if presentation_rng is None else presentation_rng
+    normal, forced = config._bands
+    pity_at, near_miss_rate = config.pity_threshold - 1, config.near_miss_rate
     pulled = []
     for _ in range(count):
-        forced = pity_counter >= config.pity_threshold - 1
-        rarity = _draw_rarity(config.weights, PITY_RARITIES if forced else RARITY_ORDER, rng)
-        pool = config.pools[rarity]
-        item = pool[rng.randbelow(len(pool))]
-        pity_counter = 0 if rarity.at_least(Rarity.EPIC) else pity_counter + 1
-        pulled.append(_present(item, forced, config.near_miss_rate, presenter))
+        bands = forced if pity_counter >= pity_at else normal
+        band = bisect_right(bands.cumulative, rng.randbelow(bands.total))  # the first band whose end exceeds it
+        pool = bands.pulled[band]
+        plain, near_miss = pool[rng.randbelow(len(pool))]
+        if bands.epic_plus[band]:
+            pity_counter = 0
+            pulled.append(plain)
+        else:
+            pity_counter += 1
+            pulled.append(near_miss if presenter.random() < near_miss_rate else plain)
     return PullOutcome(items=tuple(pulled), cost=cost, pity_counter=pity_counter)
 
 
-def _draw_rarity(weights: Mapping[Rarity, int], candidates: tuple[Rarity, ...], rng: RandomSource) -> Rarity:
-    """Best first: Legendary's band is [0, w_L), Epic's [w_L, w_L + w_E), and so on (zero weights have none)."""
-    weighted = [(r, weights[r]) for r in candidates if weights[r] > 0]
-    ticket = rng.randbelow(sum(w for _, w in weighted))
-    for rarity, weight in weighted:
-        if ticket < weight:
-            return rarity
-        ticket -= weight
-    raise AssertionError("a ticket below the total lands in a band")
-
-
-def _present(item: GachaItem, forced: bool, near_miss_rate: float, presenter: RandomSource) -> PulledItem:
-    near_miss = not item.rarity.at_least(Rarity.EPIC) and presenter.random() < near_miss_rate
+def _present(item: GachaItem, forced: bool, *, near_miss: bool) -> PulledItem:
     animation = NEAR_MISS_ANIMATION if near_miss else ANIMATIONS[item.rarity]
     return PulledItem(item.item_id, item.name, item.rarity, near_miss, animation, pity_triggered=forced)
 

@@ -21,6 +21,7 @@ from src.domain.games.random import RandomSource
 
 RTP_MIN, RTP_MAX = 0.80, 0.99
 MAX_BONUS_STEPS = 1000
+COMBOS_CACHED = 100_000  # reel combinations a machine keeps worked out (6 symbols: 216)
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,19 @@ class SpinOutcome:
 
 
 @dataclass(frozen=True)
+class _Combo:
+    """What three reels (as symbol indices) show and pay, worked out once per machine."""
+
+    reels: tuple[str, str, str]
+    outcome: str
+    pays: int  # the paytable entry: triple i → i, pair of i → symbols + i; -1: pays nothing
+    loss: SpinOutcome | None  # the whole outcome when the paytable pays nothing (the streak does not matter)
+
+
+@dataclass(frozen=True)
 class _Reel:
-    """The config precomputed for spinning: cumulative weights for bisect, multipliers in decimal."""
+    """The config precomputed for spinning: cumulative weights for bisect, multipliers in decimal, and (filled as
+    spins land on them) each combination's outcome and each paytable entry's multiplier per bonus level."""
 
     names: tuple[str, ...]
     cumulative: tuple[int, ...]
@@ -62,6 +74,18 @@ class _Reel:
     pair: tuple[Decimal, ...]
     step: Decimal
     cap: Decimal
+    # min(k·step, cap) for streaks k = 0, 1, …, K: from K on the bonus no longer changes (the cap, or 0 without step)
+    levels: tuple[Decimal, ...] = dataclass_field(init=False, repr=False, compare=False)
+    _combos: dict[int, _Combo] = dataclass_field(default_factory=dict, init=False, repr=False, compare=False)
+    _paid: dict[int, tuple[Decimal, float, float]] = dataclass_field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        levels = [min(0 * self.step, self.cap)]
+        while self.step > 0 and levels[-1] < self.cap:  # at most MAX_BONUS_STEPS + 1 levels (validated)
+            levels.append(min(len(levels) * self.step, self.cap))
+        object.__setattr__(self, "levels", tuple(levels))
 
     def draw(self, rng: RandomSource) -> tuple[int, int, int]:
         """Three independent reels from one uniform draw over total^3 tickets (base-total digits)."""
@@ -74,8 +98,40 @@ class _Reel:
             bisect_right(self.cumulative, third),
         )
 
-    def bonus(self, streak: int) -> Decimal:
-        return min(streak * self.step, self.cap)
+    def combo(self, a: int, b: int, c: int) -> _Combo:
+        symbols = len(self.names)
+        key = (a * symbols + b) * symbols + c
+        if (known := self._combos.get(key)) is not None:
+            return known
+        reels = (self.names[a], self.names[b], self.names[c])
+        if a == b == c:
+            outcome, pays, paid = "triple", a, self.triple[a]
+        elif a in (b, c) or b == c:
+            paired = b if b == c else a
+            outcome, pays, paid = "pair", symbols + paired, self.pair[paired]
+        else:
+            outcome, pays, paid = "lose", -1, Decimal(0)
+        loss = None
+        if not paid:
+            pays, loss = -1, SpinOutcome(reels=reels, outcome=outcome, multiplier=0.0, payout=0, streak=0, bonus=0.0)
+        found = _Combo(reels, outcome, pays, loss)
+        if len(self._combos) < COMBOS_CACHED:
+            self._combos[key] = found
+        return found
+
+    def paid(self, pays: int, streak: int) -> tuple[Decimal, float, float]:
+        """A paying entry's effective multiplier `paid · (1 + bonus)` at this streak, as a decimal and a float, and
+        the bonus as a float (levels x entries: a few hundred at most)."""
+        level = min(streak, len(self.levels) - 1)
+        key = pays * len(self.levels) + level
+        if (known := self._paid.get(key)) is not None:
+            return known
+        symbols = len(self.names)
+        paid = self.triple[pays] if pays < symbols else self.pair[pays - symbols]
+        bonus = self.levels[level]
+        effective = paid * (1 + bonus)
+        found = self._paid[key] = (effective, float(effective), float(bonus))
+        return found
 
 
 @dataclass(frozen=True)
@@ -246,25 +302,17 @@ def spin(config: SlotConfig, rng: RandomSource, bet: int, streak: int) -> SpinOu
     if streak < 0:
         raise InvalidPlay.field("streak", "streak must not be negative")
     reel = config.reel
-    a, b, c = reel.draw(rng)
-    reels = (reel.names[a], reel.names[b], reel.names[c])
-    if a == b == c:
-        outcome, paid = "triple", reel.triple[a]
-    elif a in (b, c) or b == c:
-        outcome, paid = "pair", reel.pair[b if b == c else a]
-    else:
-        outcome, paid = "lose", Decimal(0)
-    if not paid:
-        return SpinOutcome(reels=reels, outcome=outcome, multiplier=0.0, payout=0, streak=0, bonus=0.0)
-    bonus = reel.bonus(streak)
-    effective = paid * (1 + bonus)
+    combo = reel.combo(*reel.draw(rng))
+    if combo.loss is not None:
+        return combo.loss
+    effective, multiplier, bonus = reel.paid(combo.pays, streak)
     return SpinOutcome(
-        reels=reels,
-        outcome=outcome,
-        multiplier=float(effective),
+        reels=combo.reels,
+        outcome=combo.outcome,
+        multiplier=multiplier,
         payout=math.floor(bet * effective),
         streak=streak + 1,
-        bonus=float(bonus),
+        bonus=bonus,
     )
 
 
