@@ -149,6 +149,9 @@ class InMemoryCache:
             window[member] = now
             return len(window)
 
+    async def add_to_windows(self, entries: Sequence[tuple[str, str]], window_seconds: float) -> list[int]:
+        return [await self.add_to_window(key, member, window_seconds) for key, member in entries]
+
     async def reserve_attempt(self, key: str, attempt: str, limit: int, window_seconds: float) -> RateLimitDecision:
         now = self._monotonic()
         attempts = self._attempts.setdefault(key, _Attempts())

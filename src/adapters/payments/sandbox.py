@@ -110,7 +110,9 @@ class SandboxPaymentGateway:
     async def authorize(
         self, *, idempotency_key: str, amount_cents: int, currency: str, card_token: str
     ) -> Authorization:
-        charge = await self._charge(_derived_id("ch_", idempotency_key))
+        charge_id = _derived_id("ch_", idempotency_key)
+        # a valid new request opens its charge in one command (SET NX); a repeat or an invalid one reads first
+        charge = await self._opened(charge_id, amount_cents, currency, card_token) or await self._charge(charge_id)
         if charge is None:
             charge = await self._open_charge(idempotency_key, amount_cents, currency, card_token)
         if not charge.same_request(amount_cents, currency, card_token):
@@ -118,10 +120,10 @@ class SandboxPaymentGateway:
         return self._authorization_of(charge)
 
     async def capture(self, charge_id: str) -> CaptureResult:
-        charge = await self._charge(charge_id)
-        if charge is None:
+        charge, status = await self._charge_and_status(charge_id)
+        if charge is None or status is None:
             return CaptureResult(captured=False, gateway_code="resource_missing")
-        result = await self._capture(charge)
+        result = await self._capture(charge, status)
         if self._capture_delay > 0:
             await asyncio.sleep(self._capture_delay)
         return result
@@ -146,8 +148,8 @@ class SandboxPaymentGateway:
         await self._cache.set_if_absent(self._refund_key(charge.charge_id), str(amount_cents), self._ttl)
 
     async def charge_status(self, charge_id: str) -> ChargeStatus:
-        charge = await self._charge(charge_id)
-        return ChargeStatus.UNKNOWN if charge is None else await self._status(charge)
+        _, status = await self._charge_and_status(charge_id)
+        return ChargeStatus.UNKNOWN if status is None else status
 
     async def find_charge(self, idempotency_key: str) -> str | None:
         charge = await self._charge(_derived_id("ch_", idempotency_key))
@@ -173,6 +175,15 @@ class SandboxPaymentGateway:
         body = json.dumps(event, separators=(",", ":")).encode()
         return body, f"t={created},v1={self._sign(created, body)}"
 
+    async def _opened(self, charge_id: str, amount_cents: int, currency: str, card_token: str) -> _Charge | None:
+        """The charge a valid request opens now, or None: invalid (left to `_open_charge`'s refusal after the read)
+        or opened before (read it)."""
+        if (card_token not in APPROVING_TOKENS and card_token != TOK_CHARGE_DECLINED) or amount_cents <= 0:
+            return None
+        charge = _Charge(charge_id, amount_cents, currency, card_token)
+        record = json.dumps(asdict(charge), separators=(",", ":"))
+        return charge if await self._cache.set_if_absent(self._charge_key(charge_id), record, self._ttl) else None
+
     async def _open_charge(self, key: str, amount_cents: int, currency: str, card_token: str) -> _Charge:
         if card_token not in APPROVING_TOKENS and card_token != TOK_CHARGE_DECLINED:
             raise PaymentDeclined(PaymentStage.AUTHORIZE, "invalid_token")
@@ -184,8 +195,7 @@ class SandboxPaymentGateway:
             return charge
         return await self._known(charge.charge_id, PaymentStage.AUTHORIZE)  # a concurrent call opened it first
 
-    async def _capture(self, charge: _Charge) -> CaptureResult:
-        status = await self._status(charge)
+    async def _capture(self, charge: _Charge, status: ChargeStatus) -> CaptureResult:
         if status is ChargeStatus.CAPTURED:
             return CaptureResult(captured=True)
         if status in _NOT_CAPTURABLE:
@@ -221,11 +231,25 @@ class SandboxPaymentGateway:
             raise PaymentDeclined(stage, "resource_missing")
         return charge
 
+    async def _charge_and_status(self, charge_id: str) -> tuple[_Charge | None, ChargeStatus | None]:
+        """The charge and where it stands, read at once (one MGET: one consistent moment)."""
+        record, refund, outcome = await self._cache.get_many(
+            [self._charge_key(charge_id), self._refund_key(charge_id), self._outcome_key(charge_id)]
+        )
+        if record is None:
+            return None, None
+        charge = _Charge(**json.loads(record))
+        if refund is not None:
+            return charge, ChargeStatus.REFUNDED
+        return charge, charge.opening_status if outcome is None else ChargeStatus(outcome)
+
     async def _status(self, charge: _Charge) -> ChargeStatus:
-        """Refund is read first: it only follows a capture, so an outcome read after it is never older."""
-        if await self._cache.get(self._refund_key(charge.charge_id)) is not None:
+        """Refund and outcome read at once (one MGET: a refund only follows a capture)."""
+        refund, outcome = await self._cache.get_many(
+            [self._refund_key(charge.charge_id), self._outcome_key(charge.charge_id)]
+        )
+        if refund is not None:
             return ChargeStatus.REFUNDED
-        outcome = await self._cache.get(self._outcome_key(charge.charge_id))
         return charge.opening_status if outcome is None else ChargeStatus(outcome)
 
     async def _decide(self, charge: _Charge, outcome: ChargeStatus) -> bool:

@@ -60,6 +60,21 @@ redis.call('PEXPIRE', KEYS[1], window_ms)
 return redis.call('ZCARD', KEYS[1])
 """
 
+# `_SLIDING_WINDOW_ADD` for each key with its member (ARGV[i + 1]), at one moment: the counts in the keys' order
+_SLIDING_WINDOWS_ADD = """
+local window_ms = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local counts = {}
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_ms)
+  redis.call('ZADD', key, now, ARGV[i + 1])
+  redis.call('PEXPIRE', key, window_ms)
+  counts[i] = redis.call('ZCARD', key)
+end
+return counts
+"""
+
 # An attempt window is one sorted set: running attempts ('r:<id>', scored when they started), failures
 # ('f:<id>', scored when they failed) and, while the key is locked, only the member 'locked' scored with its end.
 _ATTEMPTS_NOW = """
@@ -153,6 +168,7 @@ class RedisCache:
         self._extend = client.register_script(_EXTEND_IF_OWNER)
         self._window_hit = client.register_script(_SLIDING_WINDOW_HIT)
         self._window_add = client.register_script(_SLIDING_WINDOW_ADD)
+        self._windows_add = client.register_script(_SLIDING_WINDOWS_ADD)
         self._reserve_attempt = client.register_script(_RESERVE_ATTEMPT)
         self._fail_attempt = client.register_script(_FAIL_ATTEMPT)
         self._release_attempt = client.register_script(_RELEASE_ATTEMPT)
@@ -218,6 +234,14 @@ class RedisCache:
     @unavailable_when_unreachable
     async def add_to_window(self, key: str, member: str, window_seconds: float) -> int:
         return int(await self._window_add(keys=[self._key(key)], args=[_ms(window_seconds), member]))
+
+    @unavailable_when_unreachable
+    async def add_to_windows(self, entries: Sequence[tuple[str, str]], window_seconds: float) -> list[int]:
+        if not entries:
+            return []
+        keys = [self._key(key) for key, _ in entries]
+        counts = await self._windows_add(keys=keys, args=[_ms(window_seconds), *(member for _, member in entries)])
+        return [int(count) for count in counts]
 
     @unavailable_when_unreachable
     async def reserve_attempt(self, key: str, attempt: str, limit: int, window_seconds: float) -> RateLimitDecision:

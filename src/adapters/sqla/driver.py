@@ -18,6 +18,18 @@ from src.application.shared.errors import DependencyUnavailable
 _LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
 
+class Columns:
+    """A driver record read by column name as attributes, as an ORM row is (for the row mappers that read those)."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: asyncpg.Record) -> None:
+        self._record = record
+
+    def __getattr__(self, name: str) -> Any:
+        return self._record[name]
+
+
 async def driver_fetch(session: AsyncSession, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:
     """The rows of one statement sent straight to asyncpg; a lost or refusing server is DependencyUnavailable,
     as on SQLAlchemy's path."""

@@ -49,6 +49,7 @@ from src.adapters.sqla.repositories.notifications import (
 )
 from src.adapters.sqla.repositories.personal_data import SqlaPersonalData
 from src.adapters.sqla.repositories.pg_experiments import PgAssignmentRepository, PgSegmentMembership
+from src.adapters.sqla.repositories.pg_identity import PgUserRepository
 from src.adapters.sqla.repositories.pg_limits import PgLimitRepository
 from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
 from src.adapters.sqla.repositories.pg_shop import PgCatalogRepository, PgTransactionRepository
@@ -103,7 +104,7 @@ def _sqla(repository: Callable[[AsyncSession], RepositoryT]) -> lazy_repository[
 class SqlaUnitOfWork:
     """Repositories are built on first use within a block, over the block's session."""
 
-    users = _sqla(SqlaUserRepository)
+    users = lazy_repository(lambda uow: (PgUserRepository if uow.on_postgres else SqlaUserRepository)(uow.session))
     invites = _sqla(SqlaInviteCodeRepository)
     excluded_identities = _sqla(SqlaExcludedIdentityRepository)
     sessions = _sqla(SqlaSessionRepository)

@@ -109,6 +109,10 @@ class Cache(Protocol):
         """Record `member` now in a sliding window; return the distinct members seen in the window."""
         ...
 
+    async def add_to_windows(self, entries: Sequence[tuple[str, str]], window_seconds: float) -> list[int]:
+        """`add_to_window` for each (key, member) at once, in one round trip: the counts in the entries' order."""
+        ...
+
     async def reserve_attempt(self, key: str, attempt: str, limit: int, window_seconds: float) -> RateLimitDecision:
         """Atomically give `attempt` a slot unless `key` is locked or `limit` attempts (running or failed) are in
         the sliding window; a refusal's retry is when the lock ends or the oldest attempt leaves the window."""

@@ -28,8 +28,9 @@ class VelocityLimits:
 async def check_purchase_velocity(cache: Cache, user_id: str, card_fingerprint: str, limits: VelocityLimits) -> None:
     """Count this attempt, then refuse it if it reaches either limit (a refused attempt still counts)."""
     window = limits.window.total_seconds()
-    attempts = await cache.add_to_window(f"fraud:attempts:{user_id}", uuid.uuid4().hex, window)
-    cards = await cache.add_to_window(f"fraud:cards:{user_id}", card_fingerprint, window)
+    attempts, cards = await cache.add_to_windows(
+        [(f"fraud:attempts:{user_id}", uuid.uuid4().hex), (f"fraud:cards:{user_id}", card_fingerprint)], window
+    )
     if attempts >= limits.max_attempts:
         raise FraudBlocked(details={"rule": "attempts", "count": attempts, "limit": limits.max_attempts})
     if cards >= limits.max_distinct_cards:

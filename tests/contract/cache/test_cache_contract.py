@@ -426,6 +426,27 @@ async def test_add_to_window_drops_members_not_seen_within_the_window(sut: Cache
     assert count == 3
 
 
+async def test_add_to_windows_adds_each_member_to_its_window_as_add_to_window_does(sut: Cache) -> None:
+    await sut.add_to_window("attempts", "a1", window_seconds=5)
+
+    counts = await sut.add_to_windows([("attempts", "a2"), ("cards", "visa"), ("attempts", "a2")], window_seconds=5)
+
+    assert counts == [2, 1, 2]
+    assert await sut.add_to_windows([], window_seconds=5) == []
+    assert await sut.add_to_window("cards", "amex", window_seconds=5) == 2
+
+
+async def test_add_to_windows_drops_members_not_seen_within_the_window(sut: Cache, elapse: Elapse) -> None:
+    await sut.add_to_windows([("attempts", "a1"), ("cards", "visa")], window_seconds=0.2)  # t=0
+    await elapse(0.1)
+    await sut.add_to_windows([("attempts", "a2"), ("cards", "amex")], window_seconds=0.2)  # t=0.1
+    await elapse(0.13)  # t=0.23: the first two are out
+
+    counts = await sut.add_to_windows([("attempts", "a3"), ("cards", "amex")], window_seconds=0.2)
+
+    assert counts == [2, 1]
+
+
 # --- ping ----------------------------------------------------------------------------------------------------------
 
 

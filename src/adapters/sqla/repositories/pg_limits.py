@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
-
-from src.adapters.sqla.driver import driver_execute
+from src.adapters.sqla.driver import Columns, driver_execute
 from src.adapters.sqla.repositories.limits import SqlaLimitRepository, limits_of
 from src.domain.limits.model import PlayerLimits
 
@@ -19,19 +15,7 @@ RETURNING limits.user_id, limits.daily_cents, limits.weekly_cents, limits.monthl
 """
 
 
-class _Columns:
-    """A driver record read by name as attributes (what `limits_of` reads)."""
-
-    __slots__ = ("_record",)
-
-    def __init__(self, record: asyncpg.Record) -> None:
-        self._record = record
-
-    def __getattr__(self, name: str) -> Any:
-        return self._record[name]
-
-
 class PgLimitRepository(SqlaLimitRepository):
     async def lock(self, user_id: str) -> PlayerLimits:
         """One driver statement in the unit's transaction."""
-        return limits_of(_Columns((await driver_execute(self._db, _LOCK, user_id))[0]))
+        return limits_of(Columns((await driver_execute(self._db, _LOCK, user_id))[0]))
