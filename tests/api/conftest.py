@@ -2,9 +2,10 @@
 
 Starting an app runs its whole lifespan (database pool, two Redis clients, the OLAP store, hashing the admin's
 password), so a module's tests share one app on a Redis namespace of the module; each test still signs up its
-own players. A module whose tests need an app each (settings patched before start, a per-test server, state that
-must start empty) says so with `pytestmark = pytest.mark.own_app`; a module changes its app's settings by
-overriding the module-scoped `app_settings` fixture.
+own players. The app's routes are built once per process and reused by the next module's app (`app_for`). A
+module whose tests need an app each (settings patched before start, a per-test server, state that must start
+empty) says so with `pytestmark = pytest.mark.own_app`; a module changes its app's settings by overriding the
+module-scoped `app_settings` fixture.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from litestar.testing import AsyncTestClient
 
 from src.application.shared.ports import Clock
 from src.entrypoints.container import Container
-from src.entrypoints.http.app import create_app
 from tests.conftest import SettingsFactory
-from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, unique
+from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, app_for, unique
 from tests.support.loops import run_outside_tests
 
 
@@ -49,9 +49,10 @@ def app_clock() -> Clock | None:
 
 def _build_app(
     make: SettingsFactory, admin_site_id: str, app_settings: dict[str, Any], clock: Clock | None
-) -> Litestar:
+) -> Iterator[Litestar]:
     settings = make(admin_site_id=admin_site_id, admin_password=ADMIN_PASSWORD, jwt_secret=JWT_SECRET, **app_settings)
-    return create_app(settings, clock=clock)
+    with app_for(settings, clock) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +61,8 @@ def module_app(
     module_admin_site_id: str,
     app_settings: dict[str, Any],
     app_clock: Clock | None,
-) -> Litestar:
-    return _build_app(make_module_settings, module_admin_site_id, app_settings, app_clock)
+) -> Iterator[Litestar]:
+    yield from _build_app(make_module_settings, module_admin_site_id, app_settings, app_clock)
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +74,8 @@ def module_client(module_app: Litestar) -> Iterator[AsyncTestClient[Litestar]]:
 @pytest.fixture
 def own_app(
     make_settings: SettingsFactory, admin_site_id: str, app_settings: dict[str, Any], app_clock: Clock | None
-) -> Litestar:
-    return _build_app(make_settings, admin_site_id, app_settings, app_clock)
+) -> Iterator[Litestar]:
+    yield from _build_app(make_settings, admin_site_id, app_settings, app_clock)
 
 
 @pytest.fixture

@@ -18,10 +18,9 @@ from structlog.testing import CapturedCall, CapturingLogger
 
 from src.entrypoints.container import Container
 from src.entrypoints.http import errors
-from src.entrypoints.http.app import create_app
 from src.entrypoints.http.security import PUBLIC
 from tests.conftest import SettingsFactory
-from tests.support.api import JWT_SECRET, bearer, sign_up
+from tests.support.api import JWT_SECRET, app_for, bearer, sign_up
 from tests.support.realtime import WS, settle
 
 OpenClient = Callable[..., AbstractAsyncContextManager[AsyncTestClient[Litestar]]]
@@ -70,11 +69,10 @@ def open_client(make_settings: SettingsFactory) -> OpenClient:
 
     @asynccontextmanager
     async def open_one(**overrides: Any) -> AsyncIterator[AsyncTestClient[Litestar]]:
-        app = create_app(make_settings(jwt_secret=JWT_SECRET, readiness_timeout_seconds="2", **overrides))
-        for route in (bad_sql, bad_cache_use, connection_lost, key_error):
-            app.register(route)
-        async with AsyncTestClient(app) as client:
-            yield client
+        settings = make_settings(jwt_secret=JWT_SECRET, readiness_timeout_seconds="2", **overrides)
+        with app_for(settings, extra_routes=(bad_sql, bad_cache_use, connection_lost, key_error)) as app:
+            async with AsyncTestClient(app) as client:
+                yield client
 
     return open_one
 

@@ -10,9 +10,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from src.entrypoints.http.app import create_app
 from tests.conftest import SettingsFactory
-from tests.support.api import ADMIN_PASSWORD, JWT_SECRET
+from tests.support.api import ADMIN_PASSWORD, JWT_SECRET, app_for
 
 OpenClient = Callable[..., AbstractAsyncContextManager[AsyncTestClient[Litestar]]]
 
@@ -26,7 +25,8 @@ def open_client(make_settings: SettingsFactory, admin_site_id: str) -> OpenClien
         settings = make_settings(
             admin_site_id=admin_site_id, admin_password=ADMIN_PASSWORD, jwt_secret=JWT_SECRET, **overrides
         )
-        async with AsyncTestClient(create_app(settings)) as client:
-            yield client
+        with app_for(settings) as app:
+            async with AsyncTestClient(app) as client:
+                yield client
 
     return open_one
