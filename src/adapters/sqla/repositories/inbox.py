@@ -12,6 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.adapters.sqla.models.wallet import ProcessedEventRow
 from src.adapters.sqla.repositories.wallet import dialect_insert
 
+# the event ids as one array parameter: a relay pass marks up to a thousand events, and SQLAlchemy's multi-row
+# VALUES built and bound each row in Python (a tenth of the relay's CPU under a spin load, for two consumers)
+_PG_FIRST_EVENTS = """
+INSERT INTO processed_events (consumer, event_id, processed_at)
+SELECT $1, event_id, $3 FROM unnest($2::varchar[]) AS event_id
+ON CONFLICT DO NOTHING
+RETURNING event_id
+"""
+
 
 class SqlaEventInbox:
     _db: AsyncSession
@@ -19,6 +28,10 @@ class SqlaEventInbox:
     async def first_events(self, consumer: str, event_ids: Sequence[str], now: datetime) -> set[str]:
         if not event_ids:
             return set()
+        if self._db.get_bind().dialect.name == "postgresql":
+            connection = await self._db.connection()
+            result = await connection.exec_driver_sql(_PG_FIRST_EVENTS, (consumer, sorted(set(event_ids)), now))
+            return {row[0] for row in result.all()}
         rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in set(event_ids)]
         statement = dialect_insert(self._db)(ProcessedEventRow).values(rows).on_conflict_do_nothing()
         result = await self._db.execute(statement.returning(ProcessedEventRow.event_id))
