@@ -87,9 +87,11 @@ class ResilientRedisStreamBackend(RedisChannelsStreamBackend):
         """A relay pass's messages in one round trip, in order; entries as the plugin's own publish writes them
         (`data`, `channel`), capped and expiring the same way."""
         pipeline = self._redis.pipeline(transaction=False)
+        keys = {}
         for channel, data in messages:
-            key = self._make_key(channel)
+            key = keys[channel] = self._make_key(channel)
             pipeline.xadd(key, {"data": data, "channel": channel}, maxlen=self._history_limit, approximate=True)
+        for key in keys.values():  # once per stream, after its last entry (a pass has several per player)
             pipeline.pexpire(key, self._stream_ttl)
         await pipeline.execute()
 

@@ -40,6 +40,33 @@ end
 return 1
 """
 
+# A relay pass's events in one call, each as `_APPLY` does it, in order (an event seen before, or twice in the
+# batch, adds nothing). KEYS: per event its dedupe mark, then its sets; ARGV[1]: mark ttl ms; then per event: user
+# id, number of sets, then (increment, ttl ms or 0) per set. Returns how many events were applied.
+_APPLY_MANY = """
+local applied = 0
+local k, a = 1, 2
+while a <= #ARGV do
+  local user, sets = ARGV[a], tonumber(ARGV[a + 1])
+  a = a + 2
+  local fresh = redis.call('SET', KEYS[k], '1', 'NX', 'PX', ARGV[1])
+  k = k + 1
+  if fresh then
+    applied = applied + 1
+    for i = 0, sets - 1 do
+      redis.call('ZINCRBY', KEYS[k + i], ARGV[a + 2 * i], user)
+      local ttl = tonumber(ARGV[a + 2 * i + 1])
+      if ttl > 0 then
+        redis.call('PEXPIRE', KEYS[k + i], ttl)
+      end
+    end
+  end
+  k = k + sets
+  a = a + 2 * sets
+end
+return applied
+"""
+
 # The best `limit` members, and when that many exist, up to `limit` members at the boundary score, id ascending.
 _TOP = """
 local limit = tonumber(ARGV[1])
@@ -84,6 +111,7 @@ class RedisLeaderboard:
         self._redis = client
         self._ns = namespace
         self._apply = client.register_script(_APPLY)
+        self._apply_many = client.register_script(_APPLY_MANY)
         self._top = client.register_script(_TOP)
         self._rank = client.register_script(_RANK)
 
@@ -105,15 +133,17 @@ class RedisLeaderboard:
 
     @unavailable_when_unreachable
     async def apply_many(self, scores: Sequence[ScoredEvent]) -> int:
-        """One pipelined round trip; each event's script still runs atomically on its own."""
+        """One script call for the whole batch (a pipeline of one script call per event cost redis-py's command
+        packing per event: a seventh of the relay's CPU under spins); each event applies as `apply` does."""
         if not scores:
             return 0
-        arguments = [self._apply_arguments(event) for event in scores]  # validates every event first
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for keys, args in arguments:
-                await self._apply(keys=keys, args=args, client=pipe)
-            results = await pipe.execute()
-        return sum(1 for result in results if result)
+        keys: list[str] = []
+        args: list[str | int] = [_ms(DEDUPE_TTL)]
+        for event in scores:  # validates every event first
+            event_keys, event_args = self._apply_arguments(event)
+            keys += event_keys
+            args += [event.user_id, len(event_keys) - 1, *event_args[2:]]
+        return int(await self._apply_many(keys=keys, args=args))
 
     @unavailable_when_unreachable
     async def top(self, board: str, period: str, limit: int, now: datetime) -> list[tuple[str, float]]:

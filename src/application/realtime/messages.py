@@ -69,8 +69,9 @@ class RealtimeMessage:
         return cls(id, prev, scope, type, data, ts, wire)
 
     def encode(self) -> bytes:
-        stored = {"id": self.id, "prev": self.prev, "scope": self.scope, "type": self.type, "data": self.data}
-        return json.dumps({**stored, "ts": self.ts}, separators=(",", ":"), default=str).encode()
+        """The stored form: the wire's object with `prev` and `scope` in front (the data is encoded once, for the
+        wire; a relay pass encodes a message per event)."""
+        return f'{{"prev":{self.prev},"scope":{json.dumps(self.scope)},{self.wire[1:]}'.encode()
 
     @classmethod
     def decode(cls, raw: bytes) -> RealtimeMessage | None:
