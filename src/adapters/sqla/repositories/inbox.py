@@ -30,8 +30,8 @@ class SqlaEventInbox:
             return set()
         if self._db.get_bind().dialect.name == "postgresql":
             connection = await self._db.connection()
-            result = await connection.exec_driver_sql(_PG_FIRST_EVENTS, (consumer, sorted(set(event_ids)), now))
-            return {row[0] for row in result.all()}
+            marked = await connection.exec_driver_sql(_PG_FIRST_EVENTS, (consumer, sorted(set(event_ids)), now))
+            return {row[0] for row in marked.all()}
         rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in set(event_ids)]
         statement = dialect_insert(self._db)(ProcessedEventRow).values(rows).on_conflict_do_nothing()
         result = await self._db.execute(statement.returning(ProcessedEventRow.event_id))
