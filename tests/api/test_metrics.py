@@ -11,10 +11,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from litestar.testing import AsyncTestClient
 
-from src.entrypoints.http.app import create_app
-from tests.support.api import bearer, sign_up
+from tests.support.api import bearer, served, sign_up
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS_TOKEN = "scrape-token-0123456789abcdef0123456789"
@@ -60,7 +58,7 @@ async def test_a_spin_counts_as_a_play_and_the_backlog_gauges_are_sampled(client
 async def test_a_metrics_token_when_set_is_required(
     make_settings: Any, settings: dict[str, str], headers: dict[str, str], status: int
 ) -> None:
-    async with AsyncTestClient(create_app(make_settings(**settings))) as sut:
+    async with served(make_settings(**settings)) as sut:
         response = await sut.get("/metrics", headers=headers)
 
     assert response.status_code == status, response.text
@@ -91,7 +89,7 @@ async def test_in_production_metrics_are_closed_without_the_token_and_open_with_
         vapid_private_key=_vapid_pem(),
         metrics_token=metrics_token,
     )
-    async with AsyncTestClient(create_app(settings)) as production:
+    async with served(settings) as production:
         anonymous = await production.get("/metrics")
         guessed = await production.get("/metrics", headers={"authorization": "Bearer not-the-token"})
         scraper = await production.get("/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"})

@@ -22,12 +22,19 @@ SOURCE = Path(__file__).resolve().parents[2] / "src"
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
+@pytest.fixture(scope="module")
+def served_documents() -> list[dict[str, Any]]:
+    """The document the module's app served, fetched by its first test that asks (the tests only read it)."""
+    return []
+
+
 @pytest.fixture
-async def document(client: Any) -> dict[str, Any]:
-    response = await client.get("/schema/openapi.json")
-    assert response.status_code == 200
-    schema: dict[str, Any] = response.json()
-    return schema
+async def document(client: Any, served_documents: list[dict[str, Any]]) -> dict[str, Any]:
+    if not served_documents:
+        response = await client.get("/schema/openapi.json")
+        assert response.status_code == 200
+        served_documents.append(response.json())
+    return served_documents[0]
 
 
 def _operations(document: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:

@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from src.entrypoints.container import Container
 from src.entrypoints.http.app import create_app
 from src.entrypoints.http.security import PUBLIC
-from tests.support.api import in_app
+from tests.support.api import in_app, served
 
 
 @get("/test/items/{item_id:int}", sync_to_thread=False, opt={PUBLIC: True})
@@ -42,9 +42,7 @@ async def test_ready_checks_postgres_redis_and_olap(client: Any, container: Cont
 
 
 async def test_ready_names_the_dependency_that_failed(make_settings: Any) -> None:
-    app = create_app(make_settings(redis_url="redis://127.0.0.1:1/0", readiness_timeout_seconds="1"))
-
-    async with AsyncTestClient(app) as sut:
+    async with served(make_settings(redis_url="redis://127.0.0.1:1/0", readiness_timeout_seconds="1")) as sut:
         response = await sut.get("/ready")
 
     assert response.status_code == 503

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 from litestar import Litestar
@@ -74,3 +74,11 @@ def app_for(settings: Settings, clock: Clock | None = None, extra_routes: tuple[
     yield app
     if _routes(app) == routes:
         idle.append((app, routes))
+
+
+@asynccontextmanager
+async def served(settings: Settings, clock: Clock | None = None) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A test client on a started app with these settings (`app_for`), stopped when the block ends."""
+    with app_for(settings, clock) as app:
+        async with AsyncTestClient(app) as client:
+            yield client

@@ -7,14 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import argon2
-from litestar.testing import AsyncTestClient
 
 from src.application.identity.admin_users import UpdateAccount, update_account
 from src.application.shared.commands import ClientInfo
 from src.domain.identity.model import AccountStatus
 from src.domain.shared.principal import Principal, Rank
-from src.entrypoints.http.app import create_app
-from tests.support.api import ADMIN_PASSWORD, PASSWORD, bearer, in_app, log_in, sign_up, unique
+from tests.support.api import ADMIN_PASSWORD, PASSWORD, bearer, in_app, log_in, served, sign_up, unique
 
 
 async def _signed_up(client: Any) -> str:
@@ -163,7 +161,7 @@ async def test_admin_login_is_for_admins_only(client: Any, admin_site_id: str) -
 
 
 async def test_login_rehashes_a_password_stored_with_weaker_parameters(make_settings: Any) -> None:
-    async with AsyncTestClient(create_app(make_settings(test_cheap_password_hashes=False))) as client:
+    async with served(make_settings(test_cheap_password_hashes=False)) as client:
         await _rehash_on_login(client, client.app.state.container)  # the production cost, not the suite's cheap one
 
 
@@ -191,7 +189,7 @@ async def _rehash_on_login(client: Any, container: Any) -> None:
 
 
 async def test_login_and_signup_are_rate_limited_per_client_ip(make_settings: Any) -> None:
-    async with AsyncTestClient(create_app(make_settings(rate_limit_auth_per_minute=3))) as sut:
+    async with served(make_settings(rate_limit_auth_per_minute=3)) as sut:
         answers = [await log_in(sut, unique("nobody"), "whatever-password") for _ in range(3)]
         limited = await log_in(sut, unique("nobody"), "whatever-password")
         signup = await sut.post("/api/auth/signup", json={})

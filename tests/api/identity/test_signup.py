@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from src.adapters.sqla.models import OutboxRow
 from src.domain.identity.model import InviteCode
-from src.entrypoints.http.app import create_app
-from tests.support.api import PASSWORD, bearer, in_app, sign_up, unique
+from tests.support.api import PASSWORD, bearer, in_app, served, sign_up, unique
 
 
 async def _create_invite(client: Any, admin: dict[str, Any], **body: Any) -> str:
@@ -197,7 +195,7 @@ async def test_dev_invite_code_is_refused_in_production(make_settings: Any) -> N
         payment_webhook_secrets="whsec_" + "w" * 40,
         vapid_private_key=_vapid_pem(),
     )
-    async with AsyncTestClient(create_app(settings)) as production:
+    async with served(settings) as production:
         response = await _signup(production)
 
     assert response.status_code == 400
@@ -207,7 +205,7 @@ async def test_dev_invite_code_is_refused_in_production(make_settings: Any) -> N
 async def test_invite_validation_is_rate_limited_per_client_ip_like_signup(make_settings: Any) -> None:
     settings = make_settings(rate_limit_auth_per_minute=3, trust_proxy_headers=True)
     guesser, neighbour = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "203.0.113.8"}
-    async with AsyncTestClient(create_app(settings)) as sut:
+    async with served(settings) as sut:
         answers = [
             await sut.post("/api/invite/validate", json={"code": f"GUESS{n}"}, headers=guesser) for n in range(3)
         ]

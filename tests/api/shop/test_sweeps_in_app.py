@@ -7,15 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from src.application.shop.purchases import void_stale_transactions
 from src.entrypoints import jobs as jobs_table
 from src.entrypoints.container import Container
 from src.entrypoints.http import app as app_module
-from src.entrypoints.http.app import create_app
 from tests.conftest import SettingsFactory
-from tests.support.api import bearer, in_app, sign_up
+from tests.support.api import bearer, in_app, served, sign_up
 from tests.support.polling import eventually
 
 STALE_AFTER_MINUTES = 0.005  # 0.3 s
@@ -69,7 +67,7 @@ async def test_jobs_in_process_the_app_voids_stale_purchases(
     make_settings: SettingsFactory, scheduled: list[Any]
 ) -> None:
     settings = make_settings(job_queue="in-process", pending_tx_max_age_minutes=STALE_AFTER_MINUTES)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with served(settings) as client:
         player, tx_id = await _pending_purchase(client)
 
         sut = await eventually(lambda: _settled(client, player, tx_id), deadline=15)
@@ -82,7 +80,7 @@ async def test_jobs_on_arq_the_app_leaves_the_sweeps_to_the_worker(
     make_settings: SettingsFactory, scheduled: list[Any]
 ) -> None:
     settings = make_settings(job_queue="arq", pending_tx_max_age_minutes=STALE_AFTER_MINUTES)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with served(settings) as client:
         player, tx_id = await _pending_purchase(client)
 
         sut = await _status(client, player, tx_id)
@@ -109,7 +107,7 @@ class _MovableClock:
 async def test_the_app_runs_its_sweeps_on_the_clock_it_is_given(make_settings: SettingsFactory) -> None:
     clock = _MovableClock()
     settings = make_settings(job_queue="arq", pending_tx_max_age_minutes=5)
-    async with AsyncTestClient(create_app(settings, clock=clock)) as client:
+    async with served(settings, clock) as client:
         player, tx_id = await _pending_purchase(client)
         container: Container = client.app.state.container
         sweep = next(job for job in jobs_table.JOBS if job.name == "void_stale_transactions")
