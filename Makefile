@@ -36,9 +36,10 @@ test: install
 suite: install services browser loadgen bytecode
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-# our own code changes between runs; a stale .pyc is ignored by Python, so this only ever saves time
+# our own code changes between runs; a stale .pyc is ignored by Python, so this only ever saves time. It also
+# writes pytest's assert-rewritten test modules once, which each xdist worker would otherwise rewrite on its own
 bytecode: install
-	$(BIN)/python -m compileall -q src workers migrations tests
+	$(BIN)/python -m tests.support.bytecode
 
 lint: install
 	$(BIN)/ruff check src workers migrations tests
