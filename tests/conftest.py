@@ -165,16 +165,22 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Each xdist worker's first share of the suite starts with e2e modules (processes started, seconds a test).
+    """Each xdist worker's first share of the suite starts with the long tests: a `slow` one (a single test that
+    computes for tens of seconds), then e2e modules (processes started, seconds a test).
 
     `--dist worksteal` hands worker i the i-th contiguous share of this list and lets an idle worker take the end
     of another's queue: with the long tests at the start of every share, they start early and the short ones
-    fill the gaps, instead of one worker running all of them while the others wait at the end.
+    fill the gaps, instead of one worker running all of them while the others wait at the end (a slow test that
+    started last would be the run's tail: nothing can take half of one test).
     """
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    long = [item for item in items if item.get_closest_marker("e2e") is not None]
-    short = [item for item in items if item.get_closest_marker("e2e") is None]
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    long = [item for item in items if item.get_closest_marker("e2e") is not None and item not in slow]
+    placed = {*slow, *long}
+    short = [item for item in items if item not in placed]
     buckets: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for index, item in enumerate(slow):  # one each, first in its share
+        buckets[index % workers].append(item)
     for module in dict.fromkeys(item.nodeid.split("::")[0] for item in long):
         smallest = min(buckets, key=len)
         smallest.extend(item for item in long if item.nodeid.split("::")[0] == module)

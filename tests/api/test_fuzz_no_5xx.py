@@ -94,6 +94,7 @@ def fuzz(client: TestClient[Litestar], sessions: Sessions, operation: Operation,
     return answers
 
 
+@pytest.mark.slow  # tens of seconds in one test: started first in an xdist worker's share (tests/conftest.py)
 def test_no_request_gets_a_5xx_from_any_route(app: Litestar, admin_site_id: str) -> None:
     with TestClient(app) as client:
         document = client.get("/schema/openapi.json").json()
