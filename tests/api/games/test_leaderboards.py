@@ -14,19 +14,18 @@ from tests.api.games.helpers import deliver_events, get_json, grant, pull_ok, sp
 from tests.support.api import bearer, in_app, sign_up
 from tests.support.env import TEST_REDIS_URL
 
-pytestmark = pytest.mark.own_app  # each test reads boards that start empty (they live in its Redis namespace)
-
 BOARD = "/api/games/leaderboard"
 BETS = (10, 40, 90)  # so every player is on the net_coins board: two spins never both net exactly zero
 
 
 @pytest.fixture(autouse=True)
-async def empty_boards(client: Any, container: Any, redis_namespace: str) -> None:
-    """Events another test left undelivered would land on this test's boards: deliver them, then clear the boards."""
+async def empty_boards(client: Any, container: Any, module_redis_namespace: str) -> None:
+    """Each test reads boards that start empty: events another test left undelivered would land on them, so deliver
+    them, then clear the boards of the module app (they live in its Redis namespace)."""
     await deliver_events(client, container)
     redis = Redis.from_url(TEST_REDIS_URL)
     try:
-        async for key in redis.scan_iter(match=f"{redis_namespace}lb:*"):
+        async for key in redis.scan_iter(match=f"{module_redis_namespace}lb:*"):
             await redis.delete(key)
     finally:
         await redis.aclose()
