@@ -39,6 +39,21 @@ LOOSE = st.one_of(
 )
 
 
+def _encoded(value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
+# the parts every operation's requests share, built once: Hypothesis validates a strategy and works its labels out
+# once per object, not once per operation
+RAW_BODY = st.one_of(st.binary(max_size=64), DEEP, ANY_JSON.map(_encoded))
+NO_BODY = st.none()
+OPTIONAL_RAW_BODY = st.one_of(st.none(), RAW_BODY)
+CONTENT_TYPE = st.sampled_from(["application/json"] * 6 + ["text/plain", "application/json; charset=utf-8"])
+BODY_CONTENT_TYPE = CONTENT_TYPE | st.none()
+PATH_IDS = st.one_of(st.uuids().map(str), st.text(st.characters(codec="utf-8"), min_size=1, max_size=20))
+IDEMPOTENCY_KEYS = st.one_of(st.none(), st.uuids().map(str), HEADER_TEXT)
+
+
 @dataclass(frozen=True)
 class Operation:
     method: str
@@ -76,11 +91,17 @@ class SchemaStrategies:
 
     def __init__(self, document: dict[str, Any]) -> None:
         self._components: dict[str, JsonSchema] = document.get("components", {}).get("schemas", {})
+        # one strategy per component and depth: the operations that share a schema share its strategy, so
+        # Hypothesis validates it and works its labels out once, not once per operation (the same requests)
+        self._by_ref: dict[tuple[str, int], Strategy] = {}
 
     def valid(self, schema: JsonSchema, depth: int = 0) -> Strategy:
         """Values the schema admits, as far as JSON schema says (the server may still refuse them)."""
         if "$ref" in schema:
-            return self.valid(self._components[schema["$ref"].rsplit("/", 1)[-1]], depth)
+            key = (schema["$ref"].rsplit("/", 1)[-1], depth)
+            if key not in self._by_ref:
+                self._by_ref[key] = self.valid(self._components[key[0]], depth)
+            return self._by_ref[key]
         choices = schema.get("oneOf") or schema.get("anyOf")
         if choices:
             bounds = {k: v for k, v in schema.items() if k not in {"oneOf", "anyOf"}}
@@ -149,21 +170,19 @@ def _scalar(kind: str | None, schema: JsonSchema) -> Strategy:
 def bodies(strategies: SchemaStrategies, operation: Operation) -> Strategy:
     """(bytes or None, content type) for one operation's request body."""
     content = operation.spec.get("requestBody", {}).get("content", {}).get("application/json")
-    raw = st.one_of(st.binary(max_size=64), DEEP, ANY_JSON.map(lambda value: json.dumps(value).encode()))
     if content is None:
-        declared = st.none() if operation.method in {"get", "delete"} else st.one_of(st.none(), raw)
+        declared = NO_BODY if operation.method in {"get", "delete"} else OPTIONAL_RAW_BODY
     else:
-        encoded = strategies.hostile(content["schema"]).map(lambda value: json.dumps(value).encode())
-        declared = st.one_of(encoded, encoded, encoded, raw, st.none())
-    content_type = st.sampled_from(["application/json"] * 6 + ["text/plain", "application/json; charset=utf-8"])
-    return st.tuples(declared, content_type | st.none())
+        encoded = strategies.hostile(content["schema"]).map(_encoded)
+        declared = st.one_of(encoded, encoded, encoded, RAW_BODY, st.none())
+    return st.tuples(declared, BODY_CONTENT_TYPE)
 
 
 def requests(
     strategies: SchemaStrategies, operation: Operation, known_ids: list[str], roles: list[str]
 ) -> st.SearchStrategy[FuzzRequest]:
     parameters = operation.spec.get("parameters", [])
-    path_ids = st.one_of(st.uuids().map(str), st.text(st.characters(codec="utf-8"), min_size=1, max_size=20))
+    path_ids = PATH_IDS
     if operation.method == "get" and known_ids:
         path_ids = st.one_of(st.sampled_from(known_ids), path_ids)
     path_values = {p["name"]: path_ids for p in parameters if p["in"] == "path"}
@@ -179,7 +198,7 @@ def requests(
         st.fixed_dictionaries({}, optional=query_values),
         bodies(strategies, operation),
         st.sampled_from(roles),
-        st.one_of(st.none(), st.uuids().map(str), HEADER_TEXT),
+        IDEMPOTENCY_KEYS,
     )
 
 
