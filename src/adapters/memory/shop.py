@@ -10,9 +10,11 @@ from datetime import datetime
 from src.adapters.memory.identity import Workspace, newest_first_page
 from src.application.shared.pagination import Page, Position
 from src.application.shop.transactions import Spending, TransactionFilters
+from src.application.wallet.ports import WalletRepository
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from src.domain.shop.errors import PurchaseKeyTaken
 from src.domain.shop.transactions import COUNTED, OPEN, PurchaseTransaction, TxStatus
+from src.domain.wallet.model import LedgerEntry, Movement
 
 
 @dataclass
@@ -49,8 +51,24 @@ class InMemoryCatalogRepository:
 
 
 class InMemoryTransactionRepository:
-    def __init__(self, workspace: Workspace[ShopTables]) -> None:
+    def __init__(self, workspace: Workspace[ShopTables], wallets: WalletRepository) -> None:
         self._workspace = workspace
+        self._wallets = wallets
+
+    async def grant_if_unchanged(
+        self, tx: PurchaseTransaction, integrity_hash: str, seen_hash: str, grant: Movement, now: datetime
+    ) -> LedgerEntry | None:
+        workspace = self._workspace
+        await workspace.lock_row("transactions", tx.id)  # refreshes the row, not its hash: read that as committed
+        if tx.id not in workspace.working.transactions:
+            return None
+        written_here = workspace.working.integrity_hashes.get(tx.id) != workspace.baseline.integrity_hashes.get(tx.id)
+        hashes = workspace.working.integrity_hashes if written_here else workspace.committed.integrity_hashes
+        if hashes.get(tx.id) != seen_hash:
+            return None
+        entry = await self._wallets.credit(grant, now)
+        await self.update(tx, integrity_hash)
+        return entry
 
     async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         await self._workspace.lock_row("transactions", tx.id)

@@ -152,7 +152,7 @@ class InMemoryUnitOfWork:
     seeds = _over("games", InMemorySeedRepository)
     follows = lazy_repository(lambda uow: uow.store.follows)
     catalog = _over("shop", InMemoryCatalogRepository)
-    transactions = _over("shop", InMemoryTransactionRepository)
+    transactions = lazy_repository(lambda uow: InMemoryTransactionRepository(uow.workspace("shop"), uow.wallets))
     promos = _over("promos", InMemoryPromoRepository)
     limited = _over("limited", InMemoryLimitedPackageRepository)
     webhooks = _over("webhooks", InMemoryWebhookLog)

@@ -128,7 +128,9 @@ class SqlaUnitOfWork:
         lambda uow: (PgCatalogRepository if uow.on_postgres else SqlaCatalogRepository)(uow.session)
     )
     transactions = lazy_repository(
-        lambda uow: (PgTransactionRepository if uow.on_postgres else SqlaTransactionRepository)(uow.session)
+        lambda uow: (PgTransactionRepository if uow.on_postgres else SqlaTransactionRepository)(
+            uow.session, uow.wallets
+        )
     )
     promos = _sqla(SqlaPromoRepository)
     limited = _sqla(SqlaLimitedPackageRepository)

@@ -32,6 +32,7 @@ from src.application.shop.purchase_keys import check_same_purchase, final_refusa
 from src.application.shop.settlement import (
     give_back_reservations,
     grant_captured,
+    grant_unchanged,
     seal,
     settle_captured,
     settle_unsuccessful,
@@ -99,12 +100,12 @@ async def buy(cmd: BuyGems, deps: PurchaseDeps, recorder: KeyRecorder[PurchaseRe
     tx, offer = earlier_or_priced
     try:
         await _check_velocity(tx, deps)
-        await _open(tx, offer, deps)
+        opened = await _open(tx, offer, deps)
     except PurchaseKeyTaken:  # a concurrent request with the same key opened it first
         if key_hash is None or (earlier := await _opened_by_key(cmd, key_hash, deps)) is None:
             raise
         return earlier
-    return await _charge(tx, cmd.card_token, deps, recorder)
+    return await _charge(tx, cmd.card_token, deps, recorder, opened)
 
 
 async def _opened_by_key(cmd: BuyGems, key_hash: str, deps: PurchaseDeps) -> PurchaseResult | None:
@@ -176,12 +177,14 @@ async def _check_velocity(tx: PurchaseTransaction, deps: PurchaseDeps) -> None:
         raise
 
 
-async def _open(tx: PurchaseTransaction, offer: Offer, deps: PurchaseDeps) -> None:
-    """The pending transaction, its promo use and its stock hold: all or nothing (refusals roll back)."""
+async def _open(tx: PurchaseTransaction, offer: Offer, deps: PurchaseDeps) -> str:
+    """The pending transaction, its promo use and its stock hold: all or nothing (refusals roll back). Returns the
+    integrity hash stored with it (what the settlement checks the row against)."""
     now = tx.created_at
+    sealed = seal(tx, deps)
     async with deps.uow_factory() as uow:
         await enforce_limits(uow, tx)
-        await uow.transactions.add(tx, seal(tx, deps))
+        await uow.transactions.add(tx, sealed)
         if tx.promo_code:
             await uow.promos.reserve(tx.promo_code, tx.id, tx.user_id, now)
         if tx.kind is PurchaseKind.LIMITED:
@@ -190,11 +193,17 @@ async def _open(tx: PurchaseTransaction, offer: Offer, deps: PurchaseDeps) -> No
             await uow.limited.hold(tx.sku, tx.user_id, tx.id, tx.quantity, limit, now, expires_at)
         uow.record(PurchaseUpdated.of(tx))
         await uow.commit()
+    return sealed
 
 
 async def _charge(
-    tx: PurchaseTransaction, card_token: str, deps: PurchaseDeps, recorder: KeyRecorder[PurchaseResult] | None
+    tx: PurchaseTransaction,
+    card_token: str,
+    deps: PurchaseDeps,
+    recorder: KeyRecorder[PurchaseResult] | None,
+    opened_hash: str | None = None,
 ) -> PurchaseResult:
+    """`opened_hash`: the integrity hash `tx` was opened with, by this request (`tx` is that state)."""
     try:
         authorization = await deps.gateway.authorize(
             idempotency_key=tx.payment_key, amount_cents=tx.amount_cents, currency=tx.currency, card_token=card_token
@@ -209,7 +218,8 @@ async def _charge(
     if authorization.status is AuthorizationStatus.PENDING:
         await _note_pending_charge(tx.id, authorization.charge_id, deps)
         return await _result(tx.id, deps)
-    result = await _attempt_capture(tx.id, authorization.charge_id, deps, recorder)
+    opened = None if opened_hash is None else (tx, opened_hash)
+    result = await _attempt_capture(tx.id, authorization.charge_id, deps, recorder, opened)
     if result.transaction.status is TxStatus.FAILED:
         raise PaymentDeclined(PaymentStage.CAPTURE, "capture_failed")
     return result
@@ -227,14 +237,23 @@ async def _note_pending_charge(tx_id: str, charge_id: str, deps: PurchaseDeps) -
 
 
 async def _attempt_capture(
-    tx_id: str, charge_id: str, deps: PurchaseDeps, recorder: KeyRecorder[PurchaseResult] | None = None
+    tx_id: str,
+    charge_id: str,
+    deps: PurchaseDeps,
+    recorder: KeyRecorder[PurchaseResult] | None = None,
+    opened: tuple[PurchaseTransaction, str] | None = None,
 ) -> PurchaseResult:
     """One capture try; settles on success or on the last failed try, else schedules the next try. A capture
-    answers the buy's `recorder` (its Idempotency-Key) in the same transaction."""
+    answers the buy's `recorder` (its Idempotency-Key) in the same transaction. `opened`: the transaction as this
+    request opened it and that state's integrity hash (see `_grant_as_opened`)."""
     try:
         result = await deps.gateway.capture(charge_id)
     except GatewayTimeout:
         result = CaptureResult(captured=False, gateway_code="timeout")
+    if result.captured and opened is not None:
+        granted = await _grant_as_opened(opened[0], opened[1], charge_id, deps, recorder)
+        if granted is not None:
+            return granted
     async with deps.uow_factory() as uow:
         tx = await _locked(uow, tx_id)
         if tx.is_settled:
@@ -260,6 +279,33 @@ async def _attempt_capture(
     if not tx.is_settled:
         await _schedule_capture(tx.id, deps, tx.capture_attempts)
     return PurchaseResult(tx, balance)
+
+
+async def _grant_as_opened(
+    tx: PurchaseTransaction,
+    opened_hash: str,
+    charge_id: str,
+    deps: PurchaseDeps,
+    recorder: KeyRecorder[PurchaseResult] | None,
+) -> PurchaseResult | None:
+    """The usual buy's capture settled without reading its transaction back: the pending state this request opened
+    (`tx`, moved on here) is authorized, captured and granted in a step that writes only if the stored row is still
+    that state (no webhook, job or sweep moved it meanwhile; it is then waited for). None when it moved, or when the
+    purchase has a promo use or a stock hold to settle too: the caller settles it the locked way."""
+    if tx.promo_code or tx.kind is not PurchaseKind.CATALOG or tx.status is not TxStatus.PENDING:
+        return None
+    async with deps.uow_factory() as uow:
+        now = deps.clock.now()
+        tx.authorize(charge_id, now)
+        tx.record_capture_attempt(now)
+        balance = await grant_unchanged(uow, tx, deps, opened_hash, "captured")
+        if balance is None:
+            return None
+        result = PurchaseResult(tx, balance)
+        if recorder is not None:
+            await recorder.record(uow.idempotency_records, result)
+        await uow.commit()
+    return result
 
 
 async def _gem_balance(uow: PurchaseUnitOfWork, tx: PurchaseTransaction) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.ports import PurchaseUnitOfWork
-from src.application.wallet.ledger import Grant, credit
+from src.application.wallet.ledger import Grant, announce_credit, credit
 from src.domain.shop.events import PurchaseUpdated
 from src.domain.shop.receipts import integrity_hash
 from src.domain.shop.transactions import FailureReason, PurchaseKind, PurchaseTransaction, TxStatus
@@ -55,6 +55,24 @@ async def grant_captured(
     granted = await credit(uow, gems, now, Grant(PURCHASE_REASON))
     await save_transaction(uow, tx, deps)
     return granted.balance_after
+
+
+async def grant_unchanged(
+    uow: PurchaseUnitOfWork, tx: PurchaseTransaction, deps: PurchaseDeps, seen_hash: str, reason: str | None = None
+) -> int | None:
+    """`grant_captured` for an open transaction the caller holds as it last wrote it (integrity hash `seen_hash`)
+    without a lock, and with no promo use or stock hold to settle: the new state and the grant are written only if
+    the stored transaction is still that state. The balance after, or None (nothing written, nothing recorded) when
+    it changed meanwhile: the caller then settles it the locked way."""
+    now = deps.clock.now()
+    tx.capture(now, reason)
+    gems = Movement(tx.user_id, Currency.GEMS, tx.gems, PURCHASE_REASON, PURCHASE_REF_TYPE, tx.id)
+    entry = await uow.transactions.grant_if_unchanged(tx, seal(tx, deps), seen_hash, gems, now)
+    if entry is None:
+        return None
+    announce_credit(uow, entry, Grant(PURCHASE_REASON))
+    uow.record(PurchaseUpdated.of(tx))
+    return entry.balance_after
 
 
 async def settle_unsuccessful(

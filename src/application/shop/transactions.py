@@ -8,6 +8,7 @@ from typing import Protocol
 
 from src.application.shared.pagination import Page, Position
 from src.domain.shop.transactions import PurchaseTransaction, TxStatus
+from src.domain.wallet.model import LedgerEntry, Movement
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,15 @@ class TransactionRepository(Protocol):
     async def update(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         """Stores the mutable state: status, charge, failure reason, counters, amounts, updated_at, history and
         the integrity hash of that state."""
+        ...
+
+    async def grant_if_unchanged(
+        self, tx: PurchaseTransaction, integrity_hash: str, seen_hash: str, grant: Movement, now: datetime
+    ) -> LedgerEntry | None:
+        """Store `tx`'s new state (as `update`) and credit `grant` through the wallet, both only if the stored
+        transaction is still the state whose integrity hash is `seen_hash` (the caller did not lock it: it wrote that
+        state itself); None, with nothing written, when it changed meanwhile. A concurrent change is waited for and
+        then decides. Raises AlreadyApplied as a credit does."""
         ...
 
     async def list_for_user(self, user_id: str, limit: int, after: Position | None) -> Page[PurchaseTransaction]:

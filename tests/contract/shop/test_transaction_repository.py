@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from copy import deepcopy
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from src.application.shared.pagination import decode_cursor
 from src.application.shop.transactions import TransactionFilters
@@ -19,7 +22,9 @@ from src.domain.shop.transactions import (
     card_fingerprint,
     key_digest,
 )
+from src.domain.wallet.model import Currency, Movement
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
+from tests.support.contention import until_waiting
 
 NOW = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -366,3 +371,106 @@ async def test_concurrent_adds_with_one_key_store_exactly_one(uow_factory: UnitO
     async with uow_factory() as sut:
         assert await sut.transactions.get_by_key(user_id, key) == winner
         assert [tx.id for tx in (await sut.transactions.list_for_user(user_id, 10, None)).items] == [winner.id]
+
+
+# --- grant_if_unchanged: the buy's settlement without a lock ------------------------------------------------------
+
+
+def _gems(tx: PurchaseTransaction) -> Movement:
+    return Movement(tx.user_id, Currency.GEMS, tx.gems, "purchase", "purchase", tx.id)
+
+
+def _captured(tx: PurchaseTransaction) -> PurchaseTransaction:
+    moved = deepcopy(tx)
+    moved.authorize("ch_contract", NOW + timedelta(seconds=1))
+    moved.record_capture_attempt(NOW + timedelta(seconds=1))
+    moved.capture(NOW + timedelta(seconds=1), "captured")
+    return moved
+
+
+async def _opened(uow_factory: UnitOfWorkFactory) -> PurchaseTransaction:
+    user_id = await given_user(uow_factory)
+    tx = _started(user_id, kind=PurchaseKind.CATALOG, promo_code=None)
+    async with uow_factory() as sut:
+        await sut.transactions.add(tx, "hash-opened")
+        await sut.commit()
+    return tx
+
+
+async def _hash_of(uow_factory: UnitOfWorkFactory, tx_id: str) -> str | None:
+    async with uow_factory() as sut:
+        hashes = {found.id: sealed for found, sealed in await sut.transactions.integrity_hashes(None, 10_000)}
+    return hashes[tx_id]
+
+
+async def test_a_grant_over_the_state_seen_stores_the_new_state_and_credits_once(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    tx = await _opened(uow_factory)
+    captured = _captured(tx)
+
+    async with uow_factory() as sut:
+        entry = await sut.transactions.grant_if_unchanged(captured, "hash-captured", "hash-opened", _gems(tx), NOW)
+        await sut.commit()
+
+    assert entry is not None
+    assert (entry.delta, entry.balance_after, entry.ref_id) == (tx.gems, tx.gems, tx.id)
+    async with uow_factory() as sut:
+        assert await sut.transactions.get(tx.id) == captured
+        assert (await sut.wallets.balances(tx.user_id))[Currency.GEMS] == tx.gems
+        assert await sut.wallets.entry_for(_gems(tx)) == entry
+    assert await _hash_of(uow_factory, tx.id) == "hash-captured"
+
+
+async def test_a_grant_over_a_state_that_changed_writes_nothing(uow_factory: UnitOfWorkFactory) -> None:
+    tx = await _opened(uow_factory)
+    voided = deepcopy(tx)
+    voided.void(FailureReason.STALE_AUTO_VOID, NOW + timedelta(seconds=1))
+    async with uow_factory() as sut:
+        await sut.transactions.update(voided, "hash-voided")
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        entry = await sut.transactions.grant_if_unchanged(_captured(tx), "hash-captured", "hash-opened", _gems(tx), NOW)
+        await sut.commit()
+
+    assert entry is None
+    async with uow_factory() as sut:
+        assert await sut.transactions.get(tx.id) == voided
+        assert Currency.GEMS not in await sut.wallets.balances(tx.user_id)
+        assert await sut.wallets.entry_for(_gems(tx)) is None
+    assert await _hash_of(uow_factory, tx.id) == "hash-voided"
+
+
+@pytest.mark.parametrize("uow_factory", ["memory", "postgres"], indirect=True)  # SQLite's writers never overlap
+async def test_a_grant_racing_a_locked_change_waits_for_it_and_then_writes_nothing(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    tx = await _opened(uow_factory)
+    locked = asyncio.Event()
+
+    async def void_while_locked() -> None:
+        async with uow_factory() as sut:
+            stored = await sut.transactions.get_for_update(tx.id)
+            assert stored is not None
+            locked.set()
+            await until_waiting(sut)  # the grant waits for this row
+            stored.void(FailureReason.STALE_AUTO_VOID, NOW + timedelta(seconds=1))
+            await sut.transactions.update(stored, "hash-voided")
+            await sut.commit()
+
+    async def grant() -> object:
+        await locked.wait()
+        async with uow_factory() as sut:
+            entry = await sut.transactions.grant_if_unchanged(
+                _captured(tx), "hash-captured", "hash-opened", _gems(tx), NOW
+            )
+            await sut.commit()
+        return entry
+
+    _, entry = await asyncio.gather(void_while_locked(), grant())
+
+    assert entry is None
+    async with uow_factory() as sut:
+        assert (await sut.transactions.get(tx.id) or tx).status is TxStatus.VOIDED
+        assert await sut.wallets.entry_for(_gems(tx)) is None

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from src.application.shared.jobs import JobQueueUnavailable
-from src.application.shop.payments import ChargeStatus, PaymentDeclined
+from src.application.shop.payments import Authorization, CaptureResult, ChargeStatus, PaymentDeclined
 from src.application.shop.purchases import (
     CAPTURE_JOB,
     BuyGems,
@@ -30,6 +30,7 @@ from tests.unit.application.shop_payments_support import (
     bought,
     gems,
     given_player,
+    ledger,
     open_shop,
     transaction,
 )
@@ -242,3 +243,52 @@ async def test_a_queue_outage_leaves_the_purchase_pending_for_the_stale_sweep(sh
     settled = await transaction(shop, tx.id)
     assert (settled.status, settled.failure_reason) == (TxStatus.VOIDED, FailureReason.STALE_AUTO_VOID)
     assert await gems(shop, player) == 0
+
+
+class CapturedAndReconciledMeanwhile:
+    """The sandbox gateway, except that it answers the buy's capture only after the capture job has reconciled the
+    charge: the purchase was settled (locked, granted) by someone else between the buy's opening and its
+    settlement."""
+
+    def __init__(self, shop: Shop) -> None:
+        self._shop = shop
+        self._gateway = shop.gateway
+
+    async def capture(self, charge_id: str) -> CaptureResult:
+        result = await self._gateway.capture(charge_id)
+        async with self._shop.deps.uow_factory() as uow:
+            [opened] = await uow.transactions.list_unsettled_before(NOW + timedelta(days=1), 10)
+        await retry_capture(opened.id, self._shop.deps)
+        return result
+
+    async def authorize(
+        self, *, idempotency_key: str, amount_cents: int, currency: str, card_token: str
+    ) -> Authorization:
+        return await self._gateway.authorize(
+            idempotency_key=idempotency_key, amount_cents=amount_cents, currency=currency, card_token=card_token
+        )
+
+    async def void(self, charge_id: str) -> None:
+        await self._gateway.void(charge_id)
+
+    async def refund(self, charge_id: str, amount_cents: int) -> None:
+        await self._gateway.refund(charge_id, amount_cents)
+
+    async def charge_status(self, charge_id: str) -> ChargeStatus:
+        return await self._gateway.charge_status(charge_id)
+
+    async def find_charge(self, idempotency_key: str) -> str | None:
+        return await self._gateway.find_charge(idempotency_key)
+
+
+async def test_a_purchase_settled_elsewhere_before_its_own_settlement_is_granted_once(shop: Shop) -> None:
+    player = await given_player(shop)
+    deps = replace(shop.deps, gateway=CapturedAndReconciledMeanwhile(shop))
+
+    result = await buy(BuyGems(player, PurchaseKind.CATALOG, SKU, 1, "tok_visa"), deps)
+
+    assert (result.transaction.status, result.new_gem_balance) == (TxStatus.CAPTURED, PACK_GEMS)
+    assert await gems(shop, player) == PACK_GEMS
+    assert len(await ledger(shop, player, "purchase")) == 1
+    updates = [event.payload()["status"] for event in shop.events("PurchaseUpdated")]
+    assert updates == ["pending", "captured"]

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.driver import driver_execute, driver_fetch
+from src.adapters.sqla.repositories.pg_wallet import Guard, PgWalletRepository
 from src.adapters.sqla.repositories.shop import (
     SqlaCatalogRepository,
     SqlaTransactionRepository,
@@ -26,6 +29,7 @@ from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem
 from src.domain.shop.errors import PurchaseKeyTaken
 from src.domain.shop.transactions import FailureReason, PurchaseKind, PurchaseTransaction, TxStatus
+from src.domain.wallet.model import LedgerEntry, Movement
 
 _COLUMNS = (
     "id, user_id, sku, kind, quantity, amount_cents, currency, gems, card_token_fingerprint, promo_code, status, "
@@ -102,8 +106,33 @@ def _changing(tx: PurchaseTransaction) -> tuple[Any, ...]:
     )
 
 
+# the purchase's new state, written only over the state the caller saw (its integrity hash): a credit's guard
+# (pg_wallet) — $8 status … $17 history, $18 the new hash, $19 id, $20 the hash seen
+_UNCHANGED_UPDATE = """guard AS (
+    UPDATE purchase_transactions SET status = $8, charge_id = $9, failure_reason = $10, capture_attempts = $11,
+        gems_granted = $12, refunded_cents = $13, clawed_back_gems = $14, outstanding_gems = $15, updated_at = $16,
+        history = $17::jsonb, integrity_hash = $18
+    WHERE id = $19 AND integrity_hash = $20
+    RETURNING id
+)"""
+
+
 class PgTransactionRepository(SqlaTransactionRepository):
     """The single-row statements of a purchase on the driver; lists and sums inherited."""
+
+    _wallets: PgWalletRepository
+
+    def __init__(self, session: AsyncSession, wallets: PgWalletRepository) -> None:
+        super().__init__(session, wallets)
+
+    async def grant_if_unchanged(
+        self, tx: PurchaseTransaction, integrity_hash: str, seen_hash: str, grant: Movement, now: datetime
+    ) -> LedgerEntry | None:
+        """One statement: the purchase's conditional update, and the wallet's credit riding on it (pg_wallet's
+        guard), so neither is written unless the row still had `seen_hash`. A concurrent writer of the row is
+        waited for, and the condition read again on its outcome."""
+        guard = Guard(_UNCHANGED_UPDATE, (*_changing(tx), integrity_hash, tx.id, seen_hash))
+        return await self._wallets.credit_guarded(grant, now, guard)
 
     async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         status, charge_id, failure, attempts, granted, refunded, clawed, outstanding, updated_at, history = _changing(

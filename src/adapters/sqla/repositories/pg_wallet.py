@@ -46,6 +46,39 @@ RIDER_FIRST_PARAMETER = 10  # a rider's placeholders start after the wallet's ni
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
+# `_CREDIT` that writes only if the caller's `guard` CTE (placeholders from $8) returned its row
+_GUARDED_CREDIT = """
+WITH {guard}, wallet AS (
+    INSERT INTO wallets AS wallet (user_id, currency, balance, updated_at)
+    SELECT $1::varchar, $2::varchar, $3::bigint, $4::timestamptz FROM guard
+    ON CONFLICT (user_id, currency)
+    DO UPDATE SET balance = wallet.balance + excluded.balance, updated_at = excluded.updated_at
+    RETURNING wallet.balance
+)
+INSERT INTO ledger_entries (user_id, currency, delta, balance_after, reason, ref_type, ref_id, created_at)
+SELECT $1, $2, $3, wallet.balance, $5, $6, $7, $4 FROM wallet
+RETURNING id, balance_after
+"""
+GUARD_FIRST_PARAMETER = 8  # a guard's placeholders start after the credit's seven
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The write a credit depends on: one `guard AS (…)` CTE whose RETURNING has a row only when it wrote (a
+    conditional UPDATE, say); its parameters are numbered from $8 and passed in that order. Without its row the
+    credit writes nothing."""
+
+    cte: str
+    parameters: tuple[Any, ...]
+
+
+@cache
+def _guarded_statement(guard_cte: str) -> str:
+    if any(int(number) < GUARD_FIRST_PARAMETER for number in _PLACEHOLDER.findall(guard_cte)):
+        raise ValueError(f"a guard's placeholders start at ${GUARD_FIRST_PARAMETER}")
+    return _GUARDED_CREDIT.format(guard=guard_cte)
+
+
 @dataclass(frozen=True)
 class Rider:
     """Writes that go with a wager: `name AS (…)` CTEs, comma-separated, reading `wallet`; their parameters are
@@ -112,6 +145,20 @@ RETURNING id, balance_after
 """
 
 
+def _entry(movement: Movement, row: asyncpg.Record, now: datetime) -> LedgerEntry:
+    return LedgerEntry(
+        id=str(row["id"]),
+        user_id=movement.user_id,
+        currency=movement.currency,
+        delta=movement.amount,
+        balance_after=row["balance_after"],
+        reason=movement.reason,
+        ref_type=movement.ref_type,
+        ref_id=movement.ref_id,
+        created_at=now,
+    )
+
+
 @dataclass(frozen=True)
 class PgBalanceReads:
     """The wallet view's read on a pooled driver connection: no session, no transaction, one round trip."""
@@ -149,17 +196,29 @@ class PgWalletRepository(SqlaWalletRepository):
             if exc.constraint_name == REFERENCE_CONSTRAINT:
                 raise AlreadyApplied from exc
             raise
-        return LedgerEntry(
-            id=str(row["id"]),
-            user_id=movement.user_id,
-            currency=movement.currency,
-            delta=movement.amount,
-            balance_after=row["balance_after"],
-            reason=movement.reason,
-            ref_type=movement.ref_type,
-            ref_id=movement.ref_id,
-            created_at=now,
-        )
+        return _entry(movement, row, now)
+
+    async def credit_guarded(self, movement: Movement, now: datetime, guard: Guard) -> LedgerEntry | None:
+        """`credit` in the same statement as `guard`'s write, and only if that wrote: None (nothing credited)
+        otherwise. One round trip."""
+        try:
+            rows = await driver_execute(
+                self._db,
+                _guarded_statement(guard.cte),
+                movement.user_id,
+                movement.currency.value,
+                movement.amount,
+                now,
+                movement.reason,
+                movement.ref_type,
+                movement.ref_id,
+                *guard.parameters,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == REFERENCE_CONSTRAINT:
+                raise AlreadyApplied from exc
+            raise
+        return _entry(movement, rows[0], now) if rows else None
 
     async def credit_many(self, movements: Sequence[Movement], now: datetime) -> list[LedgerEntry]:
         """One statement whatever the number of movements (a relay pass's credits)."""

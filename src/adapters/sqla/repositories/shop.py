@@ -14,6 +14,7 @@ from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.application.shared.pagination import Page, Position
 from src.application.shop.transactions import Spending, TransactionFilters
+from src.application.wallet.ports import WalletRepository
 from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from src.domain.shop.errors import PurchaseKeyTaken
@@ -26,6 +27,7 @@ from src.domain.shop.transactions import (
     StatusChange,
     TxStatus,
 )
+from src.domain.wallet.model import LedgerEntry, Movement
 
 
 def _item(row: CatalogItemRow) -> CatalogItem:
@@ -140,8 +142,24 @@ _KEY_CONFLICT = {"uq_purchase_transactions_user_key": "purchase_transactions.ide
 
 
 class SqlaTransactionRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, wallets: WalletRepository) -> None:
         self._db = session
+        self._wallets = wallets
+
+    async def grant_if_unchanged(
+        self, tx: PurchaseTransaction, integrity_hash: str, seen_hash: str, grant: Movement, now: datetime
+    ) -> LedgerEntry | None:
+        """Portable form: the row locked and its hash compared, then the credit and the update
+        (`PgTransactionRepository`: one statement)."""
+        statement = (
+            select(PurchaseTransactionRow.integrity_hash).where(PurchaseTransactionRow.id == tx.id).with_for_update()
+        )
+        stored = (await self._db.execute(statement)).first()
+        if stored is None or stored.integrity_hash != seen_hash:
+            return None
+        entry = await self._wallets.credit(grant, now)
+        await self.update(tx, integrity_hash)
+        return entry
 
     async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         self._db.add(
