@@ -60,3 +60,41 @@ async def counted(action: Callable[[], Awaitable[Any]]) -> Counter[str]:
     finally:
         _bucket.reset(token)
     return bucket
+
+
+_texts: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("statement_texts", default=None)
+
+
+def _recording(method: Callable[..., Awaitable[Any]], text_of: Callable[..., str]) -> Callable[..., Awaitable[Any]]:
+    async def recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        texts = _texts.get()
+        if texts is not None:
+            texts.append(text_of(self, *args))
+        return await method(self, *args, **kwargs)
+
+    return recorded
+
+
+@contextmanager
+def statements_sent() -> Iterator[list[str]]:
+    """The text of every statement this context sends to PostgreSQL through asyncpg while the block runs, whether
+    through SQLAlchemy (its prepared statements) or straight to the driver; BEGIN, COMMIT and ROLLBACK left out."""
+    texts: list[str] = []
+    patched: list[tuple[Any, str, Any]] = []
+    targets: list[tuple[Any, str, Callable[..., str]]] = [
+        (asyncpg.Connection, name, lambda _connection, query, *_: str(query))
+        for name in ("execute", "fetch", "fetchrow", "fetchval")
+    ]
+    targets += [(asyncpg.prepared_stmt.PreparedStatement, "fetch", lambda statement, *_: statement.get_query())]
+    for owner, name, text_of in targets:
+        original = owner.__dict__[name]
+        patched.append((owner, name, original))
+        setattr(owner, name, _recording(original, text_of))
+    token = _texts.set(texts)
+    try:
+        yield texts
+    finally:
+        _texts.reset(token)
+        for owner, name, original in patched:
+            setattr(owner, name, original)
+        texts[:] = [text for text in texts if not text.strip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]

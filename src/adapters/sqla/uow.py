@@ -15,6 +15,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from src.adapters.lazy import lazy_repository
+from src.adapters.sqla.driver import driver_execute
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.adapters.sqla.repositories.analytics import SqlaActionRepository
 from src.adapters.sqla.repositories.battlepass import SqlaBattlePassRepository
@@ -229,8 +230,7 @@ class SqlaUnitOfWork:
                 json.dumps(event.payload()),
                 event.occurred_at,
             ]
-        connection = await self.session.connection()
-        await connection.exec_driver_sql(_pg_outbox_insert(len(events)), tuple(parameters))
+        await driver_execute(self.session, _pg_outbox_insert(len(events)), *parameters)
 
     async def rollback(self) -> None:
         self._events = []

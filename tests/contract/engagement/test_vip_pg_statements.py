@@ -9,13 +9,10 @@ earned yet.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.sqla.database import SqlaDatabase
 from src.adapters.sqla.uow import SqlaUnitOfWork
@@ -24,6 +21,7 @@ from src.application.engagement.vip import upgrade_players
 from src.application.shared.outbox import OutboxMessage
 from tests.contract.wallet.conftest import given_user
 from tests.support.clocks import FakeClock
+from tests.support.round_trips import statements_sent
 
 pytestmark = pytest.mark.asyncio
 
@@ -45,20 +43,6 @@ def _deps(database: SqlaDatabase) -> EngagementDeps:
     return EngagementDeps(factory, FakeClock(NOW), UTC)
 
 
-@contextmanager
-def statements_sent(engine: AsyncEngine) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def listener(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", listener)
-    try:
-        yield sent
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", listener)
-
-
 def _spins(user_id: str, count: int) -> list[OutboxMessage]:
     return [
         OutboxMessage(0, uuid.uuid4().hex, "SpinSettled", "user", user_id, {"bet": 10, "payout": 0}, NOW)
@@ -71,7 +55,7 @@ async def test_a_pass_of_100_players_below_any_threshold_is_one_statement(databa
     players = [await given_user(deps.uow_factory) for _ in range(PLAYERS)]  # type: ignore[arg-type]
     messages = [message for player in players for message in _spins(player, 2)]
 
-    with statements_sent(database.engine) as sent:
+    with statements_sent() as sent:
         raised = await upgrade_players(messages, deps)
 
     assert raised == []
@@ -84,7 +68,7 @@ async def test_a_crossing_reads_and_raises_only_that_player(database: SqlaDataba
     climber, other = await given_user(deps.uow_factory), await given_user(deps.uow_factory)  # type: ignore[arg-type]
     await upgrade_players(_spins(climber, 199), deps)
 
-    with statements_sent(database.engine) as sent:
+    with statements_sent() as sent:
         raised = await upgrade_players(_spins(climber, 1) + _spins(other, 3), deps)
 
     assert raised == [climber]

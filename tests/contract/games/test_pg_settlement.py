@@ -7,12 +7,10 @@ wager (pg_wallet) carries the play's writes, so the whole settlement is the one 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.security.ids import SecretsIdGenerator
@@ -28,6 +26,7 @@ from tests.contract.wallet.conftest import given_user
 from tests.support.clocks import FakeClock
 from tests.support.databases import create_database, drop_database
 from tests.support.fairness import TEST_VAULT, candidate_for
+from tests.support.round_trips import statements_sent
 
 PgUnitOfWorkFactory = Callable[[], SqlaUnitOfWork]
 
@@ -43,22 +42,6 @@ async def uow_factory(games_pg_url: str) -> AsyncIterator[PgUnitOfWorkFactory]:
         yield lambda: SqlaUnitOfWork(database.session_factory)
     finally:
         await database.dispose()
-
-
-@contextmanager
-def statements_sent(uow: SqlaUnitOfWork) -> Iterator[list[str]]:
-    """Every statement the unit of work's connection sends to the database while the block runs."""
-    sent: list[str] = []
-    engine = uow.session.get_bind()
-
-    def listener(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def _spin(user_id: str, payout: int) -> PlayRecord:
@@ -99,7 +82,7 @@ async def test_a_spin_settles_in_one_statement_sent_by_the_wallet(
             payout_reason="slot_win",
             ref_type="spin",
         )
-        with statements_sent(sut) as sent:
+        with statements_sent() as sent:
             balance_after = await sut.plays.settle(settlement)
         await sut.commit()
 
@@ -134,17 +117,9 @@ async def test_a_whole_spin_is_three_statements_seed_pair_and_nonce_included(mig
             await uow.wallets.credit(Movement(user_id, Currency.COINS, 1000, "seed"), NOW)
             await uow.commit()
         deps = GamesDeps(factory, FakeClock(NOW), SecretsIdGenerator(), TEST_VAULT, InMemoryLeaderboard())
-        sent: list[str] = []
-
-        def listener(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-            sent.append(statement)
-
-        event.listen(database.engine.sync_engine, "before_cursor_execute", listener)
-        try:
+        with statements_sent() as sent:
             await place_spin(user_id, 10, deps)
             await place_spin(user_id, 10, deps)
-        finally:
-            event.remove(database.engine.sync_engine, "before_cursor_execute", listener)
         async with factory() as uow:
             seeds = await uow.seeds.active(user_id)
     finally:

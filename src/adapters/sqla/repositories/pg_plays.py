@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.adapters.sqla.driver import Columns, driver_execute
 from src.adapters.sqla.repositories.games import SqlaGameConfigRepository, SqlaPlayRepository
 from src.adapters.sqla.repositories.limits import clock_of, clock_values, limits_of
 from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository, Rider
@@ -103,7 +104,6 @@ class PgPlayRepository(SqlaPlayRepository):
     ) -> PlayStart:
         """Lock the state and the seed pair and read the odds in force in one round trip; the config's JSON only
         when its version is not among `parsed_versions` (a spin then fetches and decodes no JSON)."""
-        connection = await self._db.connection()
         parameters = (
             user_id,
             game_type.value,
@@ -114,7 +114,9 @@ class PgPlayRepository(SqlaPlayRepository):
             candidate.created_at,
             list(parsed_versions),
         )
-        row: Any = (await connection.exec_driver_sql(_BEGIN_PLAY, parameters)).one()
+        # straight to the driver, in the unit's transaction: SQLAlchemy's result machinery built the metadata of
+        # these 23 columns at every execution
+        row: Any = Columns((await driver_execute(self._db, _BEGIN_PLAY, *parameters))[0])
         state = PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
         seeds = ActiveSeeds(
             pair_id=row.pair_id,

@@ -256,13 +256,12 @@ class PgWalletRepository(SqlaWalletRepository):
             stake.ref_id,
         )
         statement = _statement("" if rider is None else rider.ctes)
-        connection = await self._db.connection()
         try:
-            result = await connection.exec_driver_sql(statement, (*parameters, *(rider.parameters if rider else ())))
-        except IntegrityError as exc:
-            raise_if_reference_taken(exc)
+            rows = await driver_execute(self._db, statement, *parameters, *(rider.parameters if rider else ()))
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == REFERENCE_CONSTRAINT:
+                raise AlreadyApplied from exc
             raise
-        balance = result.scalar_one_or_none()
-        if balance is None:
+        if not rows:
             raise InsufficientFunds(stake.currency.value, stake.amount)
-        return int(balance)
+        return int(rows[0]["balance"])
