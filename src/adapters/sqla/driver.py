@@ -12,8 +12,9 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from src.adapters.sqla.database import UNAVAILABLE_SQLSTATES
+from src.adapters.sqla.database import UNAVAILABLE_SQLSTATES, UNSTORABLE_TEXT_SQLSTATES
 from src.application.shared.errors import DependencyUnavailable
+from src.domain.shared.errors import InvalidInput
 
 _LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
@@ -58,6 +59,8 @@ async def _fetch(driver: asyncpg.Connection, statement: str, arguments: tuple[An
     except asyncpg.PostgresError as exc:
         if str(getattr(exc, "sqlstate", "")).startswith("08") or exc.sqlstate in UNAVAILABLE_SQLSTATES:
             raise DependencyUnavailable("database unreachable") from exc
+        if exc.sqlstate in UNSTORABLE_TEXT_SQLSTATES:  # a NUL from a client: its mistake, as on SQLAlchemy's path
+            raise InvalidInput("text may not contain NUL or other unstorable characters") from exc
         raise
 
 
