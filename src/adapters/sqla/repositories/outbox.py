@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from src.adapters.sqla.driver import driver_execute, driver_fetch
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.application.shared.outbox import OutboxMessage
+
+# PostgreSQL, straight to the driver: a relay pass reads up to a thousand rows (SQLAlchemy's result machinery
+# processed each of their columns) and marks them by one array parameter (SQLAlchemy's IN rendered a placeholder
+# per position); the read is sent before anything else in its session, so it opens no transaction either
+_PG_PENDING = {
+    "published_at": "SELECT position, event_id, event_type, aggregate_type, aggregate_id, payload, created_at "
+    "FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT $1",
+    "exported_at": "SELECT position, event_id, event_type, aggregate_type, aggregate_id, payload, created_at "
+    "FROM outbox WHERE exported_at IS NULL ORDER BY position LIMIT $1",
+}
+_PG_MARK_PUBLISHED = "UPDATE outbox SET published_at = $2 WHERE position = ANY($1::bigint[])"
+
+
+def _document(payload: Any) -> dict[str, Any]:
+    return dict(json.loads(payload) if isinstance(payload, str | bytes) else payload)
 
 
 class SqlaOutboxStore:
@@ -41,6 +59,20 @@ class SqlaOutboxStore:
         # plain rows (no ORM entities): the relay and the exporter read many of these under load
         statement = select(table).where(cursor.is_(None)).order_by(table.c.position).limit(limit)
         async with self._sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                records = await driver_fetch(session, _PG_PENDING[str(cursor.key)], limit)
+                return [
+                    OutboxMessage(
+                        position=record["position"],
+                        event_id=record["event_id"],
+                        event_type=record["event_type"],
+                        aggregate_type=record["aggregate_type"],
+                        aggregate_id=record["aggregate_id"],
+                        payload=_document(record["payload"]),
+                        created_at=record["created_at"],
+                    )
+                    for record in records
+                ]
             rows = (await session.execute(statement)).all()
         return [
             OutboxMessage(
@@ -57,6 +89,10 @@ class SqlaOutboxStore:
 
     async def mark_published(self, positions: Sequence[int], now: datetime) -> None:
         async with self._sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                await driver_execute(session, _PG_MARK_PUBLISHED, list(positions), now)
+                await session.commit()
+                return
             await session.execute(
                 update(OutboxRow).where(OutboxRow.position.in_(list(positions))).values(published_at=now)
             )
