@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.pool import PoolProxiedConnection
 
 from src.adapters.sqla.database import UNAVAILABLE_SQLSTATES, UNSTORABLE_TEXT_SQLSTATES
 from src.application.shared.errors import DependencyUnavailable
@@ -64,12 +65,29 @@ async def _fetch(driver: asyncpg.Connection, statement: str, arguments: tuple[An
         raise
 
 
+_RAW = "driver_connection"  # the session's `info` key: (its transaction, the pooled connection under it)
+
+
+async def _raw_of(session: AsyncSession) -> PoolProxiedConnection:
+    """The pooled connection under the session's connection, kept for the session's transaction: a transaction
+    keeps its connection, and each lookup costs two greenlet switches (`connection`, then `get_raw_connection`);
+    a new transaction looks it up again."""
+    kept = session.info.get(_RAW)
+    transaction = session.get_transaction()
+    if kept is not None and transaction is not None and kept[0] is transaction and transaction.is_active:
+        raw: PoolProxiedConnection = kept[1]
+        return raw
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    session.info[_RAW] = (session.get_transaction(), raw)
+    return raw
+
+
 async def driver_execute(session: AsyncSession, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:
     """One statement of the unit of work's transaction sent straight to asyncpg: for writes (and reads that must be
     in the transaction) on a hot path. The transaction is begun first when nothing has begun it yet, as SQLAlchemy's
     asyncpg adapter does before its own first statement, so a COMMIT or ROLLBACK of the session ends it."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
+    raw = await _raw_of(session)
     adapter = raw.dbapi_connection
     # SQLAlchemy's asyncpg adapter begins its transaction lazily (`_transaction`, `_start_transaction`); its
     # commit and rollback end the one begun here
