@@ -22,7 +22,7 @@ from src.entrypoints.settings import Settings, load_settings
 from tests.support.databases import DatabaseReaper, create_database, database_exists, drop_database
 from tests.support.env import TEST_REDIS_URL
 from tests.support.loops import run_outside_tests
-from tests.support.processes import FORK_SERVER_SWITCH
+from tests.support.processes import FORK_SERVER_SWITCH, start_shared_fork_server
 from tests.support.redis_keys import delete_namespace, new_namespace
 
 SettingsFactory = Callable[..., Settings]
@@ -47,6 +47,14 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault(FORK_SERVER_SWITCH, "1")  # `casino-club` processes forked from one import of the stack
     if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
         os.environ.setdefault(RUN_ID, uuid.uuid4().hex[:12])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """In the xdist controller: one fork server for all the workers' `casino-club` processes (one import of the
+    stack instead of one per worker), started once a worker has collected e2e tests, before any test runs."""
+    if any(nodeid.startswith(("tests/e2e/", "tests/browser/")) for nodeid in ids):
+        start_shared_fork_server()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -5,6 +5,10 @@ that imported the app stack once (tests/support/zygote.py): each is still a sepa
 signals and exit code, without the ~2.5 s of CPU every `casino-club` start spends importing. Otherwise (the
 benchmarks, which find their server among their own children, or CC_TEST_FORK_SERVER=0) each one is started from
 the console script.
+
+A pytest-xdist run has one fork server for all its workers: the controller starts it as soon as a worker has
+collected e2e tests (tests/conftest.py), at a path the run id names, and stops it when the run ends. A test
+process that finds none there (a run without xdist, or without e2e tests) starts one of its own on first use.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ CLI = str(Path(sys.executable).parent / "casino-club")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ZYGOTE = Path(__file__).with_name("zygote.py")
 FORK_SERVER_SWITCH = "CC_TEST_FORK_SERVER"
+RUN_ID = "CC_TEST_RUN_ID"  # one id per pytest run, shared by its xdist workers (tests/conftest.py sets it)
 # a deadline, not a wait: a server is polled every 0.2 s and healthy in ~3 s, but on a machine shared by several
 # suites at once an import of the whole stack has taken over a minute
 STARTUP_TIMEOUT_SECONDS = 180.0
@@ -112,36 +117,60 @@ class ForkedProcess:
 
 
 class _ForkServer:
-    """One fork server per test process, started on first use; it exits with the test process."""
+    """A test process's fork server: the run's shared one if there is one, else its own, started on first use
+    (it exits with the process that started it)."""
 
     def __init__(self) -> None:
         self._lock = Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._address = ""
 
-    def connect(self) -> socket.socket:
-        self.start()
+    def connect(self) -> tuple[socket.socket, str]:
+        """A connection to the fork server, and the address of the server (its log is beside it)."""
+        shared = _shared_address()
+        if shared is not None and shared.exists() and self._process is None:
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                connection.connect(str(shared))
+                return connection, str(shared)
+            except OSError:  # it is gone (it failed to start): this process starts one of its own
+                connection.close()
+        self.start(own=True)
         with self._lock:
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             connection.connect(self._address)
-            return connection
+            return connection, self._address
 
-    def start(self) -> None:
-        """Start it now if it is not running (it imports in the background; nothing waits for it here)."""
+    def start(self, own: bool = False) -> None:
+        """Start it now if it is not running (it imports in the background; nothing waits for it here); a no-op
+        where the run's shared one is there, unless `own`."""
+        shared = _shared_address()
+        if not own and shared is not None and shared.exists():
+            return
         with self._lock:
             if self._process is None or self._process.poll() is not None:
-                self._start()
+                self._start(Path(tempfile.mkdtemp(prefix="cc-zygote-")) / "zygote.sock")
 
-    def log(self) -> str:
-        return Path(self._address).with_suffix(".log").read_text(errors="replace")[-4000:]
+    def start_shared(self) -> None:
+        """Start the run's shared fork server (the xdist controller does, once), unless it is running."""
+        shared = _shared_address()
+        with self._lock:
+            if shared is not None and self._process is None:
+                shared.parent.mkdir(exist_ok=True)
+                shared.unlink(missing_ok=True)  # a run id given twice: the earlier run's server is gone
+                self._start(shared)
 
-    def _start(self) -> None:
-        self._address = os.path.join(tempfile.mkdtemp(prefix="cc-zygote-"), "zygote.sock")
+    @staticmethod
+    def log(address: str) -> str:
+        return Path(address).with_suffix(".log").read_text(errors="replace")[-4000:]
+
+    def _start(self, address: Path) -> None:
+        self._address = str(address)
         # bound here, so a test connects at once and its request waits in the backlog while the stack imports
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(self._address)
         listener.listen(64)
-        with Path(self._address).with_suffix(".log").open("wb") as log:
+        with address.with_suffix(".log").open("wb") as log:
             self._process = subprocess.Popen(
                 [sys.executable, str(ZYGOTE), str(listener.fileno())],
                 pass_fds=[listener.fileno()],
@@ -151,7 +180,7 @@ class _ForkServer:
                 stderr=subprocess.STDOUT,
             )
         listener.close()
-        atexit.register(self._close, self._process, Path(self._address).parent)
+        atexit.register(self._close, self._process, address.parent)
 
     @staticmethod
     def _close(process: subprocess.Popen[bytes], directory: Path) -> None:
@@ -159,14 +188,27 @@ class _ForkServer:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def _shared_address() -> Path | None:
+    """Where the run's shared fork server listens, if this is a pytest run (tests/conftest.py names each run)."""
+    run = os.environ.get(RUN_ID)
+    return Path(tempfile.gettempdir()) / f"cc-zygote-{run}" / "zygote.sock" if run else None
+
+
 _FORK_SERVER = _ForkServer()
 
 
 def start_fork_server() -> None:
     """Start this test process's fork server ahead of its first command, so its import of the stack overlaps
-    the test's own setup instead of delaying the first `casino-club` process (no-op without the fork server)."""
+    the test's own setup instead of delaying the first `casino-club` process (no-op without the fork server, or
+    where the run's shared one is there)."""
     if os.environ.get(FORK_SERVER_SWITCH) == "1":
         _FORK_SERVER.start()
+
+
+def start_shared_fork_server() -> None:
+    """The xdist controller starts the one fork server its workers share (no-op without the fork server)."""
+    if os.environ.get(FORK_SERVER_SWITCH) == "1":
+        _FORK_SERVER.start_shared()
 
 
 def _fd(output: Output, default: int, opened: ExitStack) -> int:
@@ -194,14 +236,14 @@ def start_cli(
     with ExitStack() as opened:
         out = _fd(stdout, 1, opened)
         err = out if stderr == subprocess.STDOUT else _fd(stderr, 2, opened)
-        connection = _FORK_SERVER.connect()
+        connection, address = _FORK_SERVER.connect()
         request = {"executable": CLI, "args": list(args), "env": environ, "cwd": str(cwd)}
         socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [0, out, err])
     answer = b""
     while b"\n" not in answer:
         chunk = connection.recv(256)
         if not chunk:
-            raise RuntimeError(f"the fork server could not start {args}:\n{_FORK_SERVER.log()}")
+            raise RuntimeError(f"the fork server could not start {args}:\n{_FORK_SERVER.log(address)}")
         answer += chunk
     line, rest = answer.split(b"\n", 1)
     return ForkedProcess([CLI, *args], int(line.decode().removeprefix("pid ")), connection, rest)
