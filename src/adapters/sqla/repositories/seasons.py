@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.adapters.sqla.driver import driver_execute
 from src.adapters.sqla.models.seasons import SeasonBoardRow, SeasonPeriodRow, SeasonResultRow, SeasonScoreRow
 from src.adapters.sqla.repositories.inbox import SqlaEventInbox
 from src.adapters.sqla.repositories.wallet import dialect_insert
@@ -18,6 +19,19 @@ from src.domain.engagement.battlepass import TrackReward
 from src.domain.engagement.seasons import Cadence, RankBand, SeasonBoard, SeasonPeriod
 
 Score = SeasonScoreRow
+
+# PostgreSQL, straight to the driver with one array parameter per column: a relay pass adds a score per player
+# (SQLAlchemy's multi-row VALUES built and bound them row by row); same rows, same conflict rules
+_PG_OPEN_PERIODS = """
+INSERT INTO season_periods (season_id, definition_id, starts_at, ends_at)
+SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[], $4::timestamptz[])
+ON CONFLICT DO NOTHING
+"""
+_PG_ADD_SCORES = """
+INSERT INTO season_scores AS scores (season_id, user_id, score, score_at)
+SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::bigint[], $4::timestamptz[])
+ON CONFLICT (season_id, user_id) DO UPDATE SET score = scores.score + excluded.score, score_at = excluded.score_at
+"""
 Result = SeasonResultRow
 RANKING = (Score.score.desc(), Score.score_at, Score.user_id)
 FREEZE_CHUNK = 1000
@@ -79,6 +93,26 @@ class SqlaSeasonBoardRepository(SqlaEventInbox):
         if not deltas:
             return
         periods = {delta.period.season_id: delta.period for delta in deltas}
+        if self._db.get_bind().dialect.name == "postgresql":
+            seasons = list(periods.values())
+            await driver_execute(
+                self._db,
+                _PG_OPEN_PERIODS,
+                [p.season_id for p in seasons],
+                [p.definition_id for p in seasons],
+                [p.starts_at for p in seasons],
+                [p.ends_at for p in seasons],
+            )
+            ordered = sorted(deltas, key=lambda d: (d.period.season_id, d.user_id))
+            await driver_execute(
+                self._db,
+                _PG_ADD_SCORES,
+                [d.period.season_id for d in ordered],
+                [d.user_id for d in ordered],
+                [d.delta for d in ordered],
+                [d.at for d in ordered],
+            )
+            return
         opened = [
             {"season_id": p.season_id, "definition_id": p.definition_id, "starts_at": p.starts_at, "ends_at": p.ends_at}
             for p in periods.values()
