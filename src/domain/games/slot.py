@@ -87,22 +87,20 @@ class _Reel:
             levels.append(min(len(levels) * self.step, self.cap))
         object.__setattr__(self, "levels", tuple(levels))
 
-    def draw(self, rng: RandomSource) -> tuple[int, int, int]:
-        """Three independent reels from one uniform draw over total^3 tickets (base-total digits)."""
+    def land(self, rng: RandomSource) -> _Combo:
+        """Three independent reels from one uniform draw over total^3 tickets (base-total digits), each digit's
+        symbol the first whose cumulative weight exceeds it."""
         ticket = rng.randbelow(self.tickets)
         rest, first = divmod(ticket, self.total)
         third, second = divmod(rest, self.total)
-        return (
-            bisect_right(self.cumulative, first),
-            bisect_right(self.cumulative, second),
-            bisect_right(self.cumulative, third),
-        )
-
-    def combo(self, a: int, b: int, c: int) -> _Combo:
-        symbols = len(self.names)
+        cumulative, symbols = self.cumulative, len(self.names)
+        a, b, c = bisect_right(cumulative, first), bisect_right(cumulative, second), bisect_right(cumulative, third)
         key = (a * symbols + b) * symbols + c
-        if (known := self._combos.get(key)) is not None:
-            return known
+        known = self._combos.get(key)
+        return self._combo(a, b, c, key) if known is None else known
+
+    def _combo(self, a: int, b: int, c: int, key: int) -> _Combo:
+        symbols = len(self.names)
         reels = (self.names[a], self.names[b], self.names[c])
         if a == b == c:
             outcome, pays, paid = "triple", a, self.triple[a]
@@ -302,7 +300,7 @@ def spin(config: SlotConfig, rng: RandomSource, bet: int, streak: int) -> SpinOu
     if streak < 0:
         raise InvalidPlay.field("streak", "streak must not be negative")
     reel = config.reel
-    combo = reel.combo(*reel.draw(rng))
+    combo = reel.land(rng)
     if combo.loss is not None:
         return combo.loss
     effective, multiplier, bonus = reel.paid(combo.pays, streak)
