@@ -22,6 +22,7 @@ from src.domain.games.random import RandomSource
 RTP_MIN, RTP_MAX = 0.80, 0.99
 MAX_BONUS_STEPS = 1000
 COMBOS_CACHED = 100_000  # reel combinations a machine keeps worked out (6 symbols: 216)
+WINS_CACHED = 256  # outcomes a paying combination keeps by (streak, bet)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class _Combo:
     outcome: str
     pays: int  # the paytable entry: triple i → i, pair of i → symbols + i; -1: pays nothing
     loss: SpinOutcome | None  # the whole outcome when the paytable pays nothing (the streak does not matter)
+    # a paying combination's outcomes by (streak, bet) as spins meet them (immutable, so shared), up to WINS_CACHED
+    wins: dict[tuple[int, int], SpinOutcome] = dataclass_field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,21 @@ class _Reel:
         if len(self._combos) < COMBOS_CACHED:
             self._combos[key] = found
         return found
+
+    def win(self, combo: _Combo, streak: int, bet: int) -> SpinOutcome:
+        """A paying combination's outcome at this streak and bet."""
+        effective, multiplier, bonus = self.paid(combo.pays, streak)
+        outcome = SpinOutcome(
+            reels=combo.reels,
+            outcome=combo.outcome,
+            multiplier=multiplier,
+            payout=math.floor(bet * effective),
+            streak=streak + 1,
+            bonus=bonus,
+        )
+        if len(combo.wins) < WINS_CACHED:
+            combo.wins[streak, bet] = outcome
+        return outcome
 
     def paid(self, pays: int, streak: int) -> tuple[Decimal, float, float]:
         """A paying entry's effective multiplier `paid · (1 + bonus)` at this streak, as a decimal and a float, and
@@ -303,15 +321,8 @@ def spin(config: SlotConfig, rng: RandomSource, bet: int, streak: int) -> SpinOu
     combo = reel.land(rng)
     if combo.loss is not None:
         return combo.loss
-    effective, multiplier, bonus = reel.paid(combo.pays, streak)
-    return SpinOutcome(
-        reels=combo.reels,
-        outcome=combo.outcome,
-        multiplier=multiplier,
-        payout=math.floor(bet * effective),
-        streak=streak + 1,
-        bonus=bonus,
-    )
+    known = combo.wins.get((streak, bet))
+    return reel.win(combo, streak, bet) if known is None else known
 
 
 def _default_symbols() -> tuple[SlotSymbol, ...]:
