@@ -2,8 +2,9 @@
 
 `src/entrypoints/realtime/uvicorn_protocol.py` subclasses uvicorn's sans-I/O WebSocket protocol and reads
 websockets' connection state; `src/adapters/realtime/channels.py` subclasses Litestar's channel subscriber and
-backends and uses their private members. pyproject.toml pins those packages below their next minor release;
-an upgrade that moves any of these fails here, naming the pin, instead of in production.
+backends and uses their private members; `src/adapters/clickhouse/olap.py` resolves clickhouse-connect's lazy
+DataFrame options itself and imports chDB's connection module without pyarrow. pyproject.toml pins those packages
+below their next minor release; an upgrade that moves any of these fails here, naming the pin, instead of in production.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from websockets.frames import Frame
 from websockets.server import ServerProtocol
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
-PINNED = ["litestar", "uvicorn", "websockets"]
+PINNED = ["litestar", "uvicorn", "websockets", "clickhouse-connect", "chdb"]
 
 
 def _requirement(distribution: str) -> Requirement:
@@ -123,3 +124,25 @@ def test_litestar_channels_still_have_the_members_our_channels_adapter_uses() ->
 
 async def _no_app(scope: Any, receive: Any, send: Any) -> None:
     raise AssertionError("never served")
+
+
+def test_clickhouse_connect_still_resolves_its_dataframe_options_lazily_by_these_names() -> None:
+    """olap.py sets `options.pd`, `options.pd_time_test` and `options.np` to None ("not installed") before the
+    first insert; that only works while these are lazily resolved module attributes of these names."""
+    import importlib
+
+    options = importlib.import_module("clickhouse_connect.driver.options")
+    user = "src/adapters/clickhouse/olap.py"
+    _expect_members("clickhouse-connect", user, options, ["_resolve_pandas", "_resolve_numpy"], "driver.options")
+    lazy = getattr(options, "_PANDAS_ATTRS", frozenset()) | getattr(options, "_ALL_LAZY", frozenset())
+    assert {"pd", "pd_time_test", "np"} <= lazy, _broken(
+        "clickhouse-connect", user, "driver.options' lazy pd, pd_time_test and np"
+    )
+
+
+def test_chdb_still_has_the_connection_module_olap_imports_without_pyarrow() -> None:
+    import importlib.util
+
+    assert importlib.util.find_spec("chdb.state") is not None, _broken(
+        "chdb", "src/adapters/clickhouse/olap.py", "the chdb.state module"
+    )
