@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.adapters.sqla.driver import Columns, driver_execute
 from src.adapters.sqla.models.battlepass import BattlePassClaimRow, BattlePassProgressRow, BattlePassSeasonRow
 from src.adapters.sqla.repositories.inbox import SqlaEventInbox
 from src.adapters.sqla.repositories.wallet import dialect_insert
@@ -71,6 +72,15 @@ def _progress(season_id: str, user_id: str, row: Any) -> PassProgress:
 
 
 _STANDING = (Progress.user_id, Progress.xp, Progress.premium, Progress.settled_at)
+
+# PostgreSQL, straight to the driver: a relay pass's XP per player by one array parameter per column (SQLAlchemy's
+# multi-row VALUES bound row by row); same rows, order (user id: concurrent writers lock in one order) and upsert
+_PG_ADD_XP = """
+INSERT INTO battlepass_progress AS progress (season_id, user_id, xp, premium, updated_at)
+SELECT $1, gain.user_id, gain.xp, false, $4 FROM unnest($2::varchar[], $3::bigint[]) AS gain (user_id, xp)
+ON CONFLICT (season_id, user_id) DO UPDATE SET xp = progress.xp + excluded.xp, updated_at = excluded.updated_at
+RETURNING progress.user_id, progress.xp, progress.premium, progress.settled_at
+"""
 
 
 class SqlaBattlePassRepository(SqlaEventInbox):
@@ -135,6 +145,10 @@ class SqlaBattlePassRepository(SqlaEventInbox):
     async def add_xp(self, season_id: str, gains: Mapping[str, int], now: datetime) -> list[XpGain]:
         if not gains:
             return []
+        if self._db.get_bind().dialect.name == "postgresql":
+            users = sorted(gains)
+            added = await driver_execute(self._db, _PG_ADD_XP, season_id, users, [gains[user] for user in users], now)
+            return [XpGain(gains[row["user_id"]], _progress(season_id, row["user_id"], Columns(row))) for row in added]
         rows = [
             {"season_id": season_id, "user_id": user, "xp": xp, "premium": False, "updated_at": now}
             for user, xp in sorted(gains.items())
