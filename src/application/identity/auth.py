@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from src.application.identity.commands import LogIn, Refresh, SignUp
@@ -36,6 +36,7 @@ class AuthResult:
     expires_in: int
     user: User
     session_id: str
+    signed_up_event_id: str | None = None  # a sign-up's UserSignedUp: what its starting balance is credited from
 
 
 async def _consume_invite(uow: IdentityUnitOfWork, deps: IdentityDeps, code: str, now: datetime) -> None:
@@ -95,13 +96,12 @@ async def sign_up(cmd: SignUp, deps: IdentityDeps) -> AuthResult:
         )
         await uow.users.add(user)
         result = await _open_session(uow, deps, user, cmd.client, now)
-        uow.record(
-            UserSignedUp(
-                aggregate_id=user.id, occurred_at=now, site_id=site_id, nickname=nickname, invite_code=cmd.invite_code
-            )
+        signed_up = UserSignedUp(
+            aggregate_id=user.id, occurred_at=now, site_id=site_id, nickname=nickname, invite_code=cmd.invite_code
         )
+        uow.record(signed_up)
         await uow.commit()
-    return result
+    return replace(result, signed_up_event_id=signed_up.event_id)
 
 
 def attempts_key(site_id: str) -> str:

@@ -18,7 +18,7 @@ from src.application.identity import auth, invites, profiles, sessions
 from src.application.identity.commands import LogIn, Refresh, SignUp
 from src.application.identity.deps import IdentityDeps
 from src.application.shop.receipts import my_spending
-from src.application.wallet.handlers import get_balances
+from src.application.wallet.handlers import credit_starting_balance, get_balances
 from src.domain.shared.principal import Principal
 from src.entrypoints.http.schemas.identity import (
     InviteValidateIn,
@@ -49,16 +49,36 @@ IDENTITY = {"identity": Provide(provide_identity, sync_to_thread=False)}
 
 async def self_view(request: AnyRequest, user_id: str) -> profiles.SelfProfile:
     """The self view joins identity with the wallet's balances, the shop's spending and the battle pass level."""
-    container = container_of(request)
-    profile = await profiles.get_self_profile(user_id, container.identity)
-    balances = await get_balances(user_id, container.wallet)
-    spending = await my_spending(user_id, container.purchases)
+    return await _view_of(request, await profiles.get_self_profile(user_id, container_of(request).identity))
+
+
+async def _view_of(
+    request: AnyRequest, profile: profiles.SelfProfile, balances: dict[str, int] | None = None, new: bool = False
+) -> profiles.SelfProfile:
+    """`profile` joined with the other contexts' parts; a sign-up passes the balances its credit returned and says
+    the player is `new` (no purchase yet, so nothing spent)."""
+    container, user_id = container_of(request), profile.user.id
+    if balances is None:
+        balances = await get_balances(user_id, container.wallet)
+    spent_cents = 0 if new else (await my_spending(user_id, container.purchases)).total_spent_cents
     level = await current_level(user_id, container.battlepass)
-    return replace(profile, balances=balances, total_spent_cents=spending.total_spent_cents, battlepass_level=level)
+    return replace(profile, balances=balances, total_spent_cents=spent_cents, battlepass_level=level)
 
 
-async def _tokens(request: AnyRequest, result: auth.AuthResult) -> TokensOut:
-    return TokensOut.of(result, await self_view(request, result.user.id))
+async def _tokens(
+    request: AnyRequest, result: auth.AuthResult, balances: dict[str, int] | None = None, new: bool = False
+) -> TokensOut:
+    """The user the use case just wrote (or read in its transaction) is the view's: not read again."""
+    return TokensOut.of(result, await _view_of(request, profiles.SelfProfile(result.user), balances, new))
+
+
+async def _starting_balance(request: AnyRequest, result: auth.AuthResult) -> dict[str, int] | None:
+    """The new player's starting balance, credited now from their UserSignedUp for the answer rather than by
+    draining a whole relay pass of every consumer: the relay still publishes the event (welcome email, analytics)
+    and its wallet consumer finds it credited. None (the view reads the balances) if the relay got there first."""
+    if result.signed_up_event_id is None:
+        return None
+    return await credit_starting_balance(result.signed_up_event_id, result.user.id, container_of(request).wallet)
 
 
 class InviteController(Controller):
@@ -98,8 +118,7 @@ class AuthController(Controller):
             phone_number=data.phone_number,
         )
         result = await auth.sign_up(command, identity)
-        await container_of(request).relay.drain()  # the starting balance is credited from UserSignedUp
-        return await _tokens(request, result)
+        return await _tokens(request, result, await _starting_balance(request, result), new=True)
 
     @post("/login", operation_id="login", status_code=HTTP_200_OK, opt={PUBLIC: True}, guards=[auth_rate_limit])
     async def login(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from src.adapters.sqla.models import OutboxRow
 from src.domain.identity.model import InviteCode
 from tests.support.api import PASSWORD, bearer, in_app, served, sign_up, unique
+from tests.support.polling import eventually
 
 
 async def _create_invite(client: Any, admin: dict[str, Any], **body: Any) -> str:
@@ -57,10 +58,22 @@ async def test_signup_publishes_user_signed_up_and_the_wallet_grants_the_startin
             )
             return [(event_type, published is not None) for event_type, published in await uow.session.execute(query)]
 
-    events = await in_app(client, outbox_events)
+    async def published() -> list[tuple[str, bool]]:
+        events = await in_app(client, outbox_events)
+        return events if events[0] == ("UserSignedUp", True) else []
+
+    events = await eventually(published)  # the relay publishes it after the answer (the answer does not wait)
     assert events[0] == ("UserSignedUp", True)
-    assert ("BalanceChanged", False) in events or ("BalanceChanged", True) in events
+    assert [event_type for event_type, _ in events].count("BalanceChanged") == 1
     assert tokens["user"]["balances"] == {"coins": 1000, "gems": 0}
+    [(currency, delta, reason)] = await in_app(client, lambda: _ledger_of(container, tokens["user"]["id"]))
+    assert (currency, delta, reason) == ("coins", 1000, "signup_bonus")
+
+
+async def _ledger_of(container: Any, user_id: str) -> list[tuple[str, int, str]]:
+    async with container.uow_factory() as uow:
+        page = await uow.wallets.ledger(user_id, 10, None)
+    return [(entry.currency.value, entry.delta, entry.reason) for entry in page.items]
 
 
 @pytest.mark.parametrize(
