@@ -1,4 +1,5 @@
-"""Opt-in: where a run's CPU goes, per test phase (setup, call, teardown), threads and waited-for children included.
+"""Opt-in: where a run's CPU goes, per test phase (setup, call, teardown): threads, waited-for children and the
+`casino-club` processes forked for the tests (tests/support/processes.py) included.
 
 `pytest -p tests.support.cpu_per_phase ...` with CPU_PER_PHASE_DIR set writes one JSON line per phase to
 `cpu-<xdist worker>.jsonl` there; `python -m tests.support.cpu_per_phase DIR` sums them per module, costliest first.
@@ -19,13 +20,17 @@ from typing import IO
 
 import pytest
 
+from tests.support.processes import forked_cpu_seconds
+
 DIRECTORY = "CPU_PER_PHASE_DIR"
 _out: list[IO[str]] = []
 
 
 def _cpu_seconds() -> float:
+    """This process, its waited-for children, and the `casino-club` processes forked for it (which the fork
+    server waits for: counted in the phase they exit in)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + forked_cpu_seconds()
 
 
 def _record(line: str) -> None:

@@ -8,7 +8,8 @@ it runs the command as the console script does (`sys.argv` set, `cli()` called, 
 
 Protocol, one Unix-socket connection per process: the test sends one JSON line {"args", "env", "cwd"} with its
 three standard file descriptors attached (SCM_RIGHTS); the server answers "pid <n>\\n" and, once the child has
-exited, "exit <code>\\n" (negative: killed by that signal, as `subprocess` reports it).
+exited, "exit <code> <cpu>\\n" (code negative: killed by that signal, as `subprocess` reports it; cpu: the
+seconds of CPU the child and the children it waited for used, which no test process can see otherwise).
 
 Run as a script with the listening socket as file descriptor `argv[1]` (the test process binds it, so it can
 connect at once; the requests wait in the backlog while the stack imports).
@@ -111,7 +112,7 @@ def _serve(listener: socket.socket, parent: int) -> dict[str, Any]:
 def _reap(children: dict[int, socket.socket]) -> None:
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
@@ -119,7 +120,8 @@ def _reap(children: dict[int, socket.socket]) -> None:
         conn = children.pop(pid, None)
         if conn is not None:
             with contextlib.suppress(OSError):  # the test stopped listening
-                conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+                cpu = usage.ru_utime + usage.ru_stime
+                conn.sendall(f"exit {os.waitstatus_to_exitcode(status)} {cpu:.3f}\n".encode())
             conn.close()
 
 
