@@ -106,7 +106,18 @@ def _serve(listener: socket.socket, parent: int) -> dict[str, Any]:
                 conn.sendall(f"pid {pid}\n".encode())
             children[pid] = conn
         _reap(children)
+    _remove(listener.getsockname())
     sys.exit(0)
+
+
+def _remove(address: str) -> None:
+    """The socket, its log and their directory, which the test process would have removed had it ended normally
+    (a run killed or timed out leaves them otherwise)."""
+    for path in (address, os.path.splitext(address)[0] + ".log"):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    with contextlib.suppress(OSError):  # not empty: not ours to remove
+        os.rmdir(os.path.dirname(address))
 
 
 def _reap(children: dict[int, socket.socket]) -> None:
