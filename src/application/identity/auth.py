@@ -36,7 +36,7 @@ class AuthResult:
     expires_in: int
     user: User
     session_id: str
-    signed_up_event_id: str | None = None  # a sign-up's UserSignedUp: what its starting balance is credited from
+    balances: dict[str, int] | None = None  # a sign-up's starting balances, credited in its transaction
 
 
 async def _consume_invite(uow: IdentityUnitOfWork, deps: IdentityDeps, code: str, now: datetime) -> None:
@@ -96,12 +96,14 @@ async def sign_up(cmd: SignUp, deps: IdentityDeps) -> AuthResult:
         )
         await uow.users.add(user)
         result = await _open_session(uow, deps, user, cmd.client, now)
-        signed_up = UserSignedUp(
-            aggregate_id=user.id, occurred_at=now, site_id=site_id, nickname=nickname, invite_code=cmd.invite_code
+        uow.record(
+            UserSignedUp(
+                aggregate_id=user.id, occurred_at=now, site_id=site_id, nickname=nickname, invite_code=cmd.invite_code
+            )
         )
-        uow.record(signed_up)
+        balances = await deps.starting_balance.credit(uow, user.id, now) if deps.starting_balance else None
         await uow.commit()
-    return replace(result, signed_up_event_id=signed_up.event_id)
+    return replace(result, balances=balances)
 
 
 def attempts_key(site_id: str) -> str:

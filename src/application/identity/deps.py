@@ -11,6 +11,7 @@ from src.application.identity.ports import (
     IdentityUnitOfWork,
     PasswordBlocklist,
     PasswordHasher,
+    StartingBalance,
     TokenService,
 )
 from src.application.identity.session_state import SessionStateCache
@@ -28,3 +29,4 @@ class IdentityDeps:
     blocklist: PasswordBlocklist
     session_state: SessionStateCache
     config: IdentityConfig
+    starting_balance: StartingBalance | None = None  # None: the wallet's UserSignedUp consumer alone credits it

@@ -141,6 +141,13 @@ class IdentityUnitOfWork(UnitOfWork, HasUsers, Audited, Protocol):
     def sessions(self) -> SessionRepository: ...
 
 
+class StartingBalance(Protocol):
+    """What a new player starts with (the wallet's, wired by the composition root), credited in the sign-up's own
+    transaction: the balances after, for the sign-up's answer."""
+
+    async def credit(self, uow: IdentityUnitOfWork, user_id: str, now: datetime) -> dict[str, int]: ...
+
+
 class PasswordHasher(Protocol):
     """Slow, salted hashing that runs off the event loop."""
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from src.application.shared.outbox import OutboxMessage
 from src.application.shared.pagination import Page, check_limit
-from src.application.wallet.deps import WalletDeps
+from src.application.wallet.deps import WalletConfig, WalletDeps
 from src.application.wallet.ledger import record_balance_change
+from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.shared.errors import InvalidInput
 from src.domain.wallet.model import Currency, LedgerEntry, Movement, balances_of
 
@@ -36,37 +38,40 @@ async def credit_signup_bonus(message: OutboxMessage, deps: WalletDeps) -> None:
 
 async def credit_signup_bonuses(messages: Sequence[OutboxMessage], deps: WalletDeps) -> None:
     """A relay pass's UserSignedUp → each new player's starting balance, exactly once per user (the inbox drops a
-    redelivered event, the ledger reference a second event of one user), in one transaction of a few statements."""
-    await _credit_starting_balances([(message.event_id, message.aggregate_id) for message in messages], deps)
+    redelivered event, the ledger reference a second event of one user), in one transaction of a few statements.
+
+    A sign-up credits it in its own transaction (`credit_starting_balance`): this consumer then finds the
+    reference applied and writes nothing; it stays for events whose sign-up did not (committed before that)."""
+    now = deps.clock.now()
+    async with deps.uow_factory() as uow:
+        first = await uow.inbox.first_events(CONSUMER_SIGNUP_BONUS, [message.event_id for message in messages], now)
+        movements = [
+            movement
+            for message in messages
+            if message.event_id in first
+            for movement in _starting_movements(message.aggregate_id, deps.config)
+        ]
+        for entry in await uow.wallets.credit_many(movements, now):
+            record_balance_change(uow, entry)
+        await uow.commit()
 
 
-async def credit_starting_balance(event_id: str, user_id: str, deps: WalletDeps) -> dict[str, int] | None:
-    """One new player's starting balance now, for the sign-up's own answer (read-your-writes), as the relay's
-    consumer would credit it from their UserSignedUp (`event_id`): the same inbox mark, so the relay's delivery of
-    that event credits nothing, and the consumer stays the guarantee should this never run. The balances after the
-    credit, or None when the event was credited already (the relay got there first)."""
-    entries = await _credit_starting_balances([(event_id, user_id)], deps)
-    if entries is None:
-        return None
+async def credit_starting_balance(
+    uow: WalletUnitOfWork, user_id: str, now: datetime, config: WalletConfig
+) -> dict[str, int]:
+    """A new player's starting balance in the caller's transaction (their sign-up's), with its BalanceChanged
+    events, under the references the UserSignedUp consumer uses; the balances after (a currency of the starting
+    balance that was applied before keeps no entry here and reads as 0: a new player has none)."""
+    entries = await uow.wallets.credit_many(_starting_movements(user_id, config), now)
+    for entry in entries:
+        record_balance_change(uow, entry)
     return balances_of({entry.currency: entry.balance_after for entry in entries})
 
 
-async def _credit_starting_balances(signups: Sequence[tuple[str, str]], deps: WalletDeps) -> list[LedgerEntry] | None:
-    """(event id, user id) pairs; the entries written, None unless every movement of them was new (an event the
-    inbox knew, or a reference the ledger had)."""
-    now = deps.clock.now()
-    starting = [(Currency.COINS, deps.config.starting_coins), (Currency.GEMS, deps.config.starting_gems)]
-    async with deps.uow_factory() as uow:
-        first = await uow.inbox.first_events(CONSUMER_SIGNUP_BONUS, [event_id for event_id, _ in signups], now)
-        movements = [
-            Movement(user_id, currency, amount, SIGNUP_BONUS, "user", user_id)
-            for event_id, user_id in signups
-            if event_id in first
-            for currency, amount in starting
-            if amount > 0
-        ]
-        entries = await uow.wallets.credit_many(movements, now)
-        for entry in entries:
-            record_balance_change(uow, entry)
-        await uow.commit()
-    return entries if len(first) == len(signups) and len(entries) == len(movements) else None
+def _starting_movements(user_id: str, config: WalletConfig) -> list[Movement]:
+    starting = [(Currency.COINS, config.starting_coins), (Currency.GEMS, config.starting_gems)]
+    return [
+        Movement(user_id, currency, amount, SIGNUP_BONUS, "user", user_id)
+        for currency, amount in starting
+        if amount > 0
+    ]

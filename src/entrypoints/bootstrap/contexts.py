@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
@@ -28,6 +29,7 @@ from src.application.engagement.seasons import SeasonDeps
 from src.application.games.deps import GamesDeps
 from src.application.games.leaderboard import Leaderboard
 from src.application.identity.deps import IdentityDeps
+from src.application.identity.ports import IdentityUnitOfWork
 from src.application.identity.session_state import SessionStateCache
 from src.application.identity.sessions import live_sessions
 from src.application.limits.controls import LimitsDeps
@@ -42,8 +44,9 @@ from src.application.shared.ports import Cache, Clock, InvalidationChannel
 from src.application.shop.catalog import RemoteDiscount, ShopDeps
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.payments import PaymentGateway
-from src.application.wallet.deps import WalletDeps
-from src.application.wallet.ports import BalancesInUnitOfWork
+from src.application.wallet.deps import WalletConfig, WalletDeps
+from src.application.wallet.handlers import credit_starting_balance
+from src.application.wallet.ports import BalancesInUnitOfWork, WalletUnitOfWork
 from src.domain.engagement.vip import shop_discount_percent
 from src.entrypoints.bootstrap import configs
 from src.entrypoints.bootstrap.infra import mailer
@@ -59,6 +62,18 @@ class Shared:
     clock: Clock
     cache: Cache
     jobs: JobQueue
+
+
+@dataclass(frozen=True)
+class WalletStartingBalance:
+    """Identity's StartingBalance on the wallet: the sign-up's unit of work is this root's (every context's
+    repositories), so the credit joins the sign-up's transaction and its answer shows the balance without waiting
+    for the relay."""
+
+    config: WalletConfig
+
+    async def credit(self, uow: IdentityUnitOfWork, user_id: str, now: datetime) -> dict[str, int]:
+        return await credit_starting_balance(cast("WalletUnitOfWork", uow), user_id, now, self.config)
 
 
 def identity(shared: Shared, hasher: Argon2PasswordHasher, channel: InvalidationChannel | None) -> IdentityDeps:
@@ -83,6 +98,7 @@ def identity(shared: Shared, hasher: Argon2PasswordHasher, channel: Invalidation
             local_ttl_seconds=config.session_state_local_ttl_seconds,
         ),
         config=config,
+        starting_balance=WalletStartingBalance(configs.wallet_config(settings)),
     )
 
 

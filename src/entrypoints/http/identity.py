@@ -18,7 +18,7 @@ from src.application.identity import auth, invites, profiles, sessions
 from src.application.identity.commands import LogIn, Refresh, SignUp
 from src.application.identity.deps import IdentityDeps
 from src.application.shop.receipts import my_spending
-from src.application.wallet.handlers import credit_starting_balance, get_balances
+from src.application.wallet.handlers import get_balances
 from src.domain.shared.principal import Principal
 from src.entrypoints.http.schemas.identity import (
     InviteValidateIn,
@@ -72,15 +72,6 @@ async def _tokens(
     return TokensOut.of(result, await _view_of(request, profiles.SelfProfile(result.user), balances, new))
 
 
-async def _starting_balance(request: AnyRequest, result: auth.AuthResult) -> dict[str, int] | None:
-    """The new player's starting balance, credited now from their UserSignedUp for the answer rather than by
-    draining a whole relay pass of every consumer: the relay still publishes the event (welcome email, analytics)
-    and its wallet consumer finds it credited. None (the view reads the balances) if the relay got there first."""
-    if result.signed_up_event_id is None:
-        return None
-    return await credit_starting_balance(result.signed_up_event_id, result.user.id, container_of(request).wallet)
-
-
 class InviteController(Controller):
     path = "/api/invite"
     tags = ["identity"]  # noqa: RUF012
@@ -118,7 +109,7 @@ class AuthController(Controller):
             phone_number=data.phone_number,
         )
         result = await auth.sign_up(command, identity)
-        return await _tokens(request, result, await _starting_balance(request, result), new=True)
+        return await _tokens(request, result, result.balances, new=True)  # credited in the sign-up's transaction
 
     @post("/login", operation_id="login", status_code=HTTP_200_OK, opt={PUBLIC: True}, guards=[auth_rate_limit])
     async def login(

@@ -119,32 +119,31 @@ async def test_the_signup_bonus_credits_every_currency_configured(store: InMemor
     assert await get_balances(user_id, deps) == {"coins": 500, "gems": 20}
 
 
-async def test_the_sign_up_credits_its_own_starting_balance_and_the_relay_delivery_of_its_event_adds_nothing(
+async def test_a_sign_up_credits_the_starting_balance_in_its_transaction_and_the_relay_delivery_adds_nothing(
     store: InMemoryStore,
 ) -> None:
     deps = _deps(store, WalletConfig(500, 20))
     user_id = await _given_user(deps)
     message = _signed_up(user_id)
 
-    balances = await credit_starting_balance(message.event_id, user_id, deps)
-    await credit_signup_bonus(message, deps)  # the relay delivers the same UserSignedUp afterwards
+    async with deps.uow_factory() as uow:
+        balances = await credit_starting_balance(uow, user_id, NOW, deps.config)
+        await uow.commit()
+    await credit_signup_bonus(message, deps)  # the relay delivers the sign-up's UserSignedUp afterwards
 
     assert balances == {"coins": 500, "gems": 20} == await get_balances(user_id, deps)
+    assert len(await _ledger(deps, user_id)) == 2
     assert [event.event_type for event in store.outbox] == ["BalanceChanged", "BalanceChanged"]
 
 
-async def test_a_sign_up_whose_event_the_relay_credited_first_gets_no_balances_and_credits_nothing(
-    deps: WalletDeps, store: InMemoryStore
-) -> None:
+async def test_a_starting_balance_left_uncommitted_is_not_credited(deps: WalletDeps, store: InMemoryStore) -> None:
     user_id = await _given_user(deps)
-    message = _signed_up(user_id)
-    await credit_signup_bonus(message, deps)
 
-    balances = await credit_starting_balance(message.event_id, user_id, deps)
+    async with deps.uow_factory() as uow:
+        await credit_starting_balance(uow, user_id, NOW, deps.config)  # the sign-up failed after it: no commit
 
-    assert balances is None  # the caller reads them
-    assert await get_balances(user_id, deps) == {"coins": 1000, "gems": 0}
-    assert len(await _ledger(deps, user_id)) == 1
+    assert await get_balances(user_id, deps) == {"coins": 0, "gems": 0}
+    assert store.outbox == []
 
 
 # --- verify-ledger ---------------------------------------------------------------------------------------------------
