@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 
 from tests.support.api import ADMIN_PASSWORD
 from tests.support.browser import HINT, ensure_chromium
@@ -37,8 +37,14 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+# how long an assertion or an action waits for the page (Playwright's default is 5 s): on two cores shared with the
+# rest of the suite, a live update can take longer than that to reach the page; a wait ends as soon as it holds
+WAIT_MS = 20_000
+
+
 @pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as driver:
         yield driver
 
