@@ -412,15 +412,20 @@ async def test_add_to_window_returns_the_number_of_distinct_members(sut: Cache) 
     assert counts == [1, 2, 2, 3]
 
 
-async def test_add_to_window_drops_members_not_seen_within_the_window(sut: Cache, elapse: Elapse) -> None:
-    await sut.add_to_window("devices", "phone", window_seconds=0.2)  # t=0
-    await sut.add_to_window("devices", "tablet", window_seconds=0.2)  # t=0
-    await elapse(0.1)
-    await sut.add_to_window("devices", "laptop", window_seconds=0.2)  # t=0.1
-    seen = await sut.add_to_window("devices", "phone", window_seconds=0.2)  # t=0.1: phone seen again
-    await elapse(0.13)  # t=0.23: tablet is out; phone (seen again) and laptop are in until t=0.3
+# Redis keeps a window's time on its server, so its leg waits for real: a window of 1 s, so that a stalled loop on
+# a loaded machine (up to 0.35 s between two calls) cannot drop a member that is still inside it
+WINDOW = 1.0
 
-    count = await sut.add_to_window("devices", "desktop", window_seconds=0.2)
+
+async def test_add_to_window_drops_members_not_seen_within_the_window(sut: Cache, elapse: Elapse) -> None:
+    await sut.add_to_window("devices", "phone", window_seconds=WINDOW)  # t=0
+    await sut.add_to_window("devices", "tablet", window_seconds=WINDOW)  # t=0
+    await elapse(0.4)
+    await sut.add_to_window("devices", "laptop", window_seconds=WINDOW)  # t=0.4
+    seen = await sut.add_to_window("devices", "phone", window_seconds=WINDOW)  # t=0.4: phone seen again
+    await elapse(0.65)  # t=1.05: tablet is out; phone (seen again) and laptop are in until t=1.4
+
+    count = await sut.add_to_window("devices", "desktop", window_seconds=WINDOW)
 
     assert seen == 3
     assert count == 3
@@ -437,12 +442,12 @@ async def test_add_to_windows_adds_each_member_to_its_window_as_add_to_window_do
 
 
 async def test_add_to_windows_drops_members_not_seen_within_the_window(sut: Cache, elapse: Elapse) -> None:
-    await sut.add_to_windows([("attempts", "a1"), ("cards", "visa")], window_seconds=0.2)  # t=0
-    await elapse(0.1)
-    await sut.add_to_windows([("attempts", "a2"), ("cards", "amex")], window_seconds=0.2)  # t=0.1
-    await elapse(0.13)  # t=0.23: the first two are out
+    await sut.add_to_windows([("attempts", "a1"), ("cards", "visa")], window_seconds=WINDOW)  # t=0
+    await elapse(0.4)
+    await sut.add_to_windows([("attempts", "a2"), ("cards", "amex")], window_seconds=WINDOW)  # t=0.4
+    await elapse(0.65)  # t=1.05: the first two are out, the second two in until t=1.4
 
-    counts = await sut.add_to_windows([("attempts", "a3"), ("cards", "amex")], window_seconds=0.2)
+    counts = await sut.add_to_windows([("attempts", "a3"), ("cards", "amex")], window_seconds=WINDOW)
 
     assert counts == [2, 1]
 
