@@ -11,9 +11,7 @@ pytest whose internals moved, leaves pytest to rewrite that module itself, as be
 from __future__ import annotations
 
 import compileall
-import contextlib
 import fnmatch
-import importlib
 import re
 import sys
 import types
@@ -53,40 +51,9 @@ def rewrite_test_modules(tests: Path) -> int:
     return written
 
 
-# What the suite's processes import from the virtualenv: importing them once here writes their bytecode, which every
-# pytest worker, the fork server and each process it starts then load instead of compiling the same ~2,700 modules
-# each. Compiling the whole virtualenv at install (uv's --compile-bytecode: ~7,700 files, ~16 s of CPU) did the same
-# for thrice the files, alone before anything else could run; this runs beside lint.
-STACK = (
-    "src.entrypoints.cli.main",
-    "src.entrypoints.http.app",
-    "workers.settings",
-    "tests.conftest",
-    "tests.support.api",
-    "tests.support.processes",
-    "src.adapters.clickhouse.olap",
-    "clickhouse_connect",
-    "chdb",
-    "hypothesis",
-    "httpx",
-    "aiosmtpd.controller",
-    "playwright.sync_api",
-    "xdist",
-    "pytest_asyncio",
-)
-
-
-def write_stack_bytecode() -> None:
-    sys.dont_write_bytecode = False  # this machine sets PYTHONDONTWRITEBYTECODE
-    for module in STACK:
-        with contextlib.suppress(ImportError):  # only ever a saving: a module that is gone is compiled where used
-            importlib.import_module(module)
-
-
 def main() -> int:
     compiled = all(compileall.compile_dir(PROJECT_ROOT / name, quiet=1, rx=NOT_COMPILED) for name in SOURCES)
     rewrite_test_modules(PROJECT_ROOT / "tests")
-    write_stack_bytecode()
     return 0 if compiled else 1
 
 
