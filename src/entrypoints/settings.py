@@ -118,8 +118,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     db_pool_size: int = 10
     # a request waits this long for a pooled connection, then answers 503 (a client has given up long before 30 s)
     db_pool_timeout_seconds: Annotated[int, msgspec.Meta(ge=1)] = 10
-    # checkouts allowed to wait when every connection is taken; one more is refused at once with 503 (load shed)
-    db_pool_max_waiting: Annotated[int, msgspec.Meta(ge=1)] = 200
+    # checkouts allowed to wait when every connection is taken (one process serves ~250 a second under mixed load,
+    # so ~4 s of queue); one more is refused at once with 503 (load shed)
+    db_pool_max_waiting: Annotated[int, msgspec.Meta(ge=1)] = 1000
     readiness_timeout_seconds: float = 2.0
     realtime_history_size: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 100  # events kept per user for resume
     realtime_history_ttl_seconds: Annotated[float, msgspec.Meta(gt=0)] = 86_400.0
