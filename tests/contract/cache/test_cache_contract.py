@@ -24,6 +24,9 @@ pytestmark = pytest.mark.asyncio
 
 # Redis keeps milliseconds; leave a little room when comparing remaining times with elapsed ones.
 CLOCK_SLACK = 0.02
+# Redis keeps a window's time on its server, so its leg waits for real: windows of 1 s that a test needs a member
+# still inside of, so that a stalled loop on a loaded machine (up to 0.35 s between two calls) cannot drop it
+WINDOW = 1.0
 
 
 # --- get / set -----------------------------------------------------------------------------------------------------
@@ -324,28 +327,28 @@ async def test_rate_limit_allows_the_first_n_hits_and_refuses_the_next(sut: Cach
 
 
 async def test_rate_limit_retry_after_is_when_the_oldest_hit_leaves_the_window(sut: Cache, elapse: Elapse) -> None:
-    await sut.hit_rate_limit("rl:user", limit=1, window_seconds=0.2)  # t=0
-    await elapse(0.05)
+    await sut.hit_rate_limit("rl:user", limit=1, window_seconds=WINDOW)  # t=0
+    await elapse(0.25)
 
-    refused = await sut.hit_rate_limit("rl:user", limit=1, window_seconds=0.2)  # t=0.05: the hit leaves at t=0.2
+    refused = await sut.hit_rate_limit("rl:user", limit=1, window_seconds=WINDOW)  # t=0.25: the hit leaves at t=1
     await elapse(refused.retry_after_seconds + 0.03)
-    after_retry = await sut.hit_rate_limit("rl:user", limit=1, window_seconds=0.2)
+    after_retry = await sut.hit_rate_limit("rl:user", limit=1, window_seconds=WINDOW)
 
     assert refused.allowed is False
-    assert 0 < refused.retry_after_seconds <= 0.15 + CLOCK_SLACK
+    assert 0 < refused.retry_after_seconds <= 0.75 + CLOCK_SLACK
     assert after_retry.allowed is True
 
 
 async def test_rate_limit_allows_again_after_the_window_and_does_not_count_refused_hits(
     sut: Cache, elapse: Elapse
 ) -> None:
-    await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)
-    await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)
-    await elapse(0.1)
-    refused = [await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2) for _ in range(5)]
-    await elapse(0.13)  # t=0.23: the two allowed hits (t=0) are out; refused ones (t=0.1) would still be in
+    await sut.hit_rate_limit("rl:user", limit=2, window_seconds=WINDOW)
+    await sut.hit_rate_limit("rl:user", limit=2, window_seconds=WINDOW)
+    await elapse(0.4)
+    refused = [await sut.hit_rate_limit("rl:user", limit=2, window_seconds=WINDOW) for _ in range(5)]
+    await elapse(0.65)  # t=1.05: the two allowed hits (t=0) are out; refused ones (t=0.4) would still be in
 
-    decision = await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)
+    decision = await sut.hit_rate_limit("rl:user", limit=2, window_seconds=WINDOW)
 
     assert [d.allowed for d in refused] == [False] * 5
     assert [d.count for d in refused] == [2] * 5
@@ -354,13 +357,13 @@ async def test_rate_limit_allows_again_after_the_window_and_does_not_count_refus
 
 
 async def test_rate_limit_window_slides_instead_of_resetting(sut: Cache, elapse: Elapse) -> None:
-    await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)  # t=0
-    await elapse(0.1)
-    await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)  # t=0.1
-    await elapse(0.13)  # t=0.23: the first hit has left the window, the second stays until t=0.3
+    await sut.hit_rate_limit("rl:user", limit=2, window_seconds=WINDOW)  # t=0
+    await elapse(0.4)
+    await sut.hit_rate_limit("rl:user", limit=2, window_seconds=WINDOW)  # t=0.4
+    await elapse(0.65)  # t=1.05: the first hit has left the window, the second stays until t=1.4
 
-    first = await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)
-    second = await sut.hit_rate_limit("rl:user", limit=2, window_seconds=0.2)
+    first = await sut.hit_rate_limit("rl:user", limit=2, window_seconds=WINDOW)
+    second = await sut.hit_rate_limit("rl:user", limit=2, window_seconds=WINDOW)
 
     assert first.allowed is True
     assert first.count == 2
@@ -410,11 +413,6 @@ async def test_add_to_window_returns_the_number_of_distinct_members(sut: Cache) 
     counts = [await sut.add_to_window("devices", member, window_seconds=5) for member in members]
 
     assert counts == [1, 2, 2, 3]
-
-
-# Redis keeps a window's time on its server, so its leg waits for real: a window of 1 s, so that a stalled loop on
-# a loaded machine (up to 0.35 s between two calls) cannot drop a member that is still inside it
-WINDOW = 1.0
 
 
 async def test_add_to_window_drops_members_not_seen_within_the_window(sut: Cache, elapse: Elapse) -> None:
