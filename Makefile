@@ -3,10 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# pytest-xdist processes; 0 runs the suite in one process. Twice the 2 cores here: a test spends much of its time
+# pytest-xdist processes; 0 runs the suite in one process. More than the 2 cores here: a test spends much of its time
 # waiting for PostgreSQL, Redis or a process it started (an e2e test two thirds of it), and a worker that waits
-# leaves its core to another. Quiet machine, same tree: 3 workers 170 s (1.45 cores busy on average), 4 workers 152 s
-PYTEST_WORKERS ?= 4
+# leaves its core to another. A fourth measured no faster in a fresh clone (make test 3:10-3:19 against 3:10 with
+# three) and costs ~30 s more CPU for its start-up
+PYTEST_WORKERS ?= 3
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: install run test suite lint typecheck importlint unit services browser loadgen screenshots bench lock fmt clean bytecode
