@@ -46,6 +46,12 @@ RIDER_FIRST_PARAMETER = 10  # a rider's placeholders start after the wallet's ni
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
+def _placeholders_from(first: int, ctes: str, whose: str) -> None:
+    """CTEs appended to a statement number their parameters after the statement's own."""
+    if any(int(number) < first for number in _PLACEHOLDER.findall(ctes)):
+        raise ValueError(f"{whose}'s placeholders start at ${first}")
+
+
 # `_CREDIT` that writes only if the caller's `guard` CTE (placeholders from $8) returned its row
 _GUARDED_CREDIT = """
 WITH {guard}, wallet AS (
@@ -74,8 +80,7 @@ class Guard:
 
 @cache
 def _guarded_statement(guard_cte: str) -> str:
-    if any(int(number) < GUARD_FIRST_PARAMETER for number in _PLACEHOLDER.findall(guard_cte)):
-        raise ValueError(f"a guard's placeholders start at ${GUARD_FIRST_PARAMETER}")
+    _placeholders_from(GUARD_FIRST_PARAMETER, guard_cte, "a guard")
     return _GUARDED_CREDIT.format(guard=guard_cte)
 
 
@@ -91,8 +96,7 @@ class Rider:
 @cache
 def _statement(rider_ctes: str) -> str:
     """The wager, the rider's CTEs, and the balance after (no row: the stake was not covered)."""
-    if any(int(number) < RIDER_FIRST_PARAMETER for number in _PLACEHOLDER.findall(rider_ctes)):
-        raise ValueError(f"a rider's placeholders start at ${RIDER_FIRST_PARAMETER}")
+    _placeholders_from(RIDER_FIRST_PARAMETER, rider_ctes, "a rider")
     rider = f", {rider_ctes}" if rider_ctes.strip() else ""
     return f"{_WAGER}{rider}\nSELECT balance FROM wallet"
 
