@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 import uvicorn
-from arq.worker import Worker
 from litestar import Litestar
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
@@ -34,6 +33,7 @@ from src.entrypoints.http.app import create_app
 from src.entrypoints.realtime.uvicorn_protocol import RealtimeWebSocketProtocol
 from src.entrypoints.runtime import settle_garbage_collector
 from src.entrypoints.settings import Settings, SettingsError
+from workers.runner import GracefulWorker
 from workers.settings import worker_options
 
 
@@ -230,7 +230,7 @@ def worker(settings: Settings, queue: str) -> None:
         click.echo(f"casino-club: refusing to start: {exc}", err=True)
         sys.exit(2)
     click.echo(f"worker serving queue {queue}", err=True)
-    Worker(**options).run()
+    GracefulWorker(**options).run()
 
 
 if __name__ == "__main__":
