@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar, cast
 
@@ -28,6 +27,8 @@ SECONDS_PER_MINUTE = 60
 SECONDS_PER_HOUR = 3600
 SECONDS_PER_DAY = 86_400
 DAILY_HOUR = 3  # daily crons run at 03:MM UTC
+# arq's timeout on a job, after the job's own (`counted`): it only cuts a run that ignores its cancellation
+ARQ_TIMEOUT_GRACE_SECONDS = 1.0
 
 
 async def retrying(work: Awaitable[T]) -> T:
@@ -46,19 +47,16 @@ async def counted(
     timeout_seconds: float | None = None,
 ) -> T:
     """As `retrying`, counting a job arq gives up on: an error, a retry asked for on its last try (arq then drops
-    it unrun), or a run its timeout cut short (arq does not run those again). A run cancelled before its timeout
-    is a worker shutting down: arq runs it again, so it is not a failure. A crash is arq's to log."""
-    started = time.monotonic()
+    it unrun), or a run its timeout cut short (arq does not run those again). The timeout is enforced here, so it
+    reaches arq as an error and is told apart for certain from a worker shutting down, whose cancellation is not
+    a failure: arq runs that job again. arq's own timeout, a grace later, is the backstop. A crash is arq's to log."""
     try:
-        return await retrying(work)
+        if timeout_seconds is None:
+            return await retrying(work)
+        return await asyncio.wait_for(retrying(work), timeout_seconds)
     except Retry:
         if failures is not None and int(ctx.get("job_try") or 1) >= max_tries:
             await failures.record(ctx["redis"])
-        raise
-    except asyncio.CancelledError:
-        timed_out = timeout_seconds is not None and time.monotonic() - started >= timeout_seconds
-        if failures is not None and timed_out:
-            await asyncio.shield(failures.record(ctx["redis"]))
         raise
     except Exception:
         if failures is not None:
@@ -89,7 +87,7 @@ def arq_function(
     async def run(ctx: dict[str, Any], payload: dict[str, Any]) -> object:
         return await counted(job.run(_container(ctx), payload), ctx, failures, max_tries, timeout_seconds)
 
-    return job_function(job.name, run, max_tries=max_tries, timeout_seconds=timeout_seconds)
+    return job_function(job.name, run, max_tries=max_tries, timeout_seconds=timeout_seconds + ARQ_TIMEOUT_GRACE_SECONDS)
 
 
 def arq_cron_job(job: Job, failures: FailureCounter | None = None) -> WorkerCoroutine:

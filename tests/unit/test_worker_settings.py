@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from src.entrypoints.settings import SettingsError, load_settings
+from workers.jobs import ARQ_TIMEOUT_GRACE_SECONDS
 from workers.settings import CRASH_RERUNS, QUEUES, queue_key, worker_options
 
 REDIS = {"REDIS_URL": "redis://cache:6379/0", "REDIS_NAMESPACE": "acme:"}
@@ -19,7 +20,7 @@ def test_the_payments_queue_runs_capture_and_the_payments_sweeps() -> None:
     assert (capture.name, capture.max_tries, capture.timeout_s, capture.keep_result_s) == (
         "capture_payment",
         4 + CRASH_RERUNS,
-        7,
+        7 + ARQ_TIMEOUT_GRACE_SECONDS,  # the job's own timeout is 7 s (`counted`); arq's is its backstop
         0,
     )
     assert sorted(job.name for job in sut["cron_jobs"]) == [
