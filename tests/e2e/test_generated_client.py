@@ -40,7 +40,7 @@ def _generate(spec: Path, into: Path) -> None:
 def test_a_generated_client_signs_up_spins_and_buys(env: dict[str, str], tmp_path: Path) -> None:
     with serving(env) as url:
         spec = tmp_path / "openapi.json"
-        spec.write_bytes(httpx.get(f"{url}/schema/openapi.json").content)
+        spec.write_bytes(httpx.get(f"{url}/schema/openapi.json", timeout=60).content)  # built on first request
         _generate(spec, tmp_path)
         sys.path.insert(0, str(tmp_path))
         try:
