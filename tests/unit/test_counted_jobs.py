@@ -33,11 +33,16 @@ async def test_a_run_its_timeout_ends_is_a_counted_failure() -> None:
 
 
 async def test_a_run_a_shutdown_cancels_is_not_a_failure() -> None:
-    failures = _Failures()
+    failures, started = _Failures(), asyncio.Event()
+
+    async def waiting() -> None:
+        started.set()
+        await _forever()
+
     run = asyncio.create_task(
-        counted(_forever(), {"redis": None, "job_try": 1}, failures, max_tries=3, timeout_seconds=30)
+        counted(waiting(), {"redis": None, "job_try": 1}, failures, max_tries=3, timeout_seconds=30)
     )
-    await asyncio.sleep(0.01)
+    await started.wait()
 
     run.cancel()
 

@@ -34,13 +34,22 @@ def _worker(redis_namespace: str, shut_down: list[str]) -> GracefulWorker:
 
 
 async def _interrupted_claim() -> asyncio.Task[None]:
-    """A job task the shutdown signal cancelled inside arq's own Redis pipeline, where arq does not catch it."""
+    """A job task the shutdown signal cancelled while it waited on Redis inside arq's own code, where arq does not
+    catch the cancellation."""
     client = Redis.from_url(TEST_REDIS_URL)
-    claim = asyncio.create_task(client.blpop(["shutdown-test:never-pushed"], timeout=30))  # type: ignore[arg-type]
-    await asyncio.sleep(0.05)
-    claim.cancel()
-    claim.add_done_callback(lambda _: asyncio.create_task(client.aclose()))
-    return claim  # type: ignore[return-value]
+    waiting = asyncio.Event()
+
+    async def claim() -> None:
+        try:
+            waiting.set()
+            await client.blpop(["shutdown-test:never-pushed"], timeout=30)  # type: ignore[arg-type]
+        finally:
+            await client.aclose()
+
+    task = asyncio.create_task(claim())
+    await waiting.wait()
+    task.cancel()
+    return task
 
 
 async def test_a_job_cancelled_by_the_shutdown_does_not_stop_the_worker_closing(redis_namespace: str) -> None:
@@ -58,8 +67,15 @@ async def test_a_job_still_running_when_the_worker_closes_is_cancelled_and_the_w
 ) -> None:
     shut_down: list[str] = []
     sut = _worker(redis_namespace, shut_down)
-    running = asyncio.create_task(asyncio.sleep(30))
+    started = asyncio.Event()
+
+    async def job() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    running = asyncio.create_task(job())
     sut.tasks["running-job"] = running
+    await started.wait()
 
     await asyncio.wait_for(sut.close(), timeout=10)
 
