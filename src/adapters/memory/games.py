@@ -29,6 +29,7 @@ from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletRepository
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
 from src.domain.limits.play_time import PlayClock
+from src.domain.shared.events import DomainEvent
 
 PlayerGame = tuple[str, GameType]  # (user_id, game_type)
 
@@ -119,6 +120,19 @@ class InMemoryPlayRepository:
         balance_after = await self._wallets.settle_wager(settlement.wager(), settlement.play.created_at)
         await self.record(settlement.state, settlement.play, settlement.clock)
         return balance_after
+
+    async def peek_play(
+        self, user_id: str, game_type: GameType, parsed_versions: Collection[int] = ()
+    ) -> PlayStart | None:
+        """`begin_play` (locking as it does) for a player with a seed pair; None for one without."""
+        seeds = await InMemorySeedRepository(self._workspace).active(user_id)
+        return None if seeds is None else await self.begin_play(user_id, game_type, seeds, parsed_versions)
+
+    async def settle_at_once(
+        self, start: PlayStart, settlement: Settlement, events: Sequence[DomainEvent]
+    ) -> int | None:
+        """Not here: the unit of work settles, records and commits (the state is locked since `peek_play`)."""
+        return None
 
     async def begin_play(
         self, user_id: str, game_type: GameType, candidate: ActiveSeeds, parsed_versions: Collection[int] = ()

@@ -100,3 +100,18 @@ async def driver_execute(session: AsyncSession, statement: str, *arguments: Any)
                 raise DependencyUnavailable("database unreachable") from exc
             raise
     return await _fetch(raw.driver_connection, statement, arguments)
+
+
+async def driver_outside_transaction(session: AsyncSession) -> asyncpg.Connection | None:
+    """The asyncpg connection under the session while no transaction is begun on it (None otherwise): each
+    statement sent on it commits by itself. The session keeps it for its block, as `driver_execute` does."""
+    raw = await _raw_of(session)
+    driver: asyncpg.Connection = raw.driver_connection
+    if raw.dbapi_connection._transaction is not None or driver.is_in_transaction():  # type: ignore[union-attr]
+        return None
+    return driver
+
+
+async def fetch_on(driver: asyncpg.Connection, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:
+    """`driver_fetch` on a connection at hand (from `driver_outside_transaction`)."""
+    return await _fetch(driver, statement, arguments)

@@ -15,7 +15,7 @@ from datetime import datetime
 from src.application.games.configs import gacha_of_start, slot_of_start
 from src.application.games.deps import GamesDeps
 from src.application.games.fairness import candidate
-from src.application.games.ports import GamesUnitOfWork, PlayStart, Settlement
+from src.application.games.ports import GamesUnitOfWork, PlayMoved, PlayStart, Settlement
 from src.application.shared.idempotency import KeyRecorder
 from src.application.wallet.ledger import record_balance_change
 from src.domain.games.events import GachaPulled, SpinSettled
@@ -23,10 +23,11 @@ from src.domain.games.fairness import FairRef
 from src.domain.games.gacha import PulledItem, Rarity, pull
 from src.domain.games.play import GameType, PlayRecord
 from src.domain.games.random import RandomSource
-from src.domain.games.slot import spin
+from src.domain.games.slot import SpinOutcome, spin
 from src.domain.limits.events import RealityCheckDue
 from src.domain.limits.model import LimitReached, check_restriction
 from src.domain.limits.play_time import PlayClock, check_play_time
+from src.domain.shared.events import DomainEvent
 from src.domain.wallet.errors import AlreadyApplied
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import Currency, Movement
@@ -109,72 +110,131 @@ class SpinResult:
     balance_after: int
 
 
+SETTLE_AT_ONCE_ATTEMPTS = 3  # draws of a plain spin whose player's other plays keep moving the nonce, then it queues
+
+
+def _slot_settlement(
+    user_id: str, bet: int, spin_id: str, now: datetime, start: PlayStart, clock: PlayClock, deps: GamesDeps
+) -> tuple[Settlement, SpinOutcome]:
+    """The spin drawn from the player's pair at its nonce, as the settlement that applies it."""
+    config, state, (rng, fair) = slot_of_start(start, deps), start.state, _draws(start, deps)
+    streak_before = state.streak
+    outcome = spin(config, rng, bet, streak_before)  # validates the bet against the config's limits
+    state.streak = outcome.streak
+    meta = {"reels": list(outcome.reels), "outcome": outcome.outcome, "multiplier": outcome.multiplier}
+    play = PlayRecord(
+        id=spin_id,
+        user_id=user_id,
+        game_type=GameType.SLOT,
+        action="spin",
+        bet=bet,
+        payout=outcome.payout,
+        delta_coins=outcome.payout - bet,
+        delta_gems=0,
+        won=outcome.payout > 0,
+        created_at=now,
+        result_meta={**meta, "streak": outcome.streak, "bonus": outcome.bonus, "streak_before": streak_before},
+        fair=fair,
+    )
+    settlement = Settlement(
+        state=state,
+        play=play,
+        currency=Currency.COINS,
+        stake=bet,
+        payout=outcome.payout,
+        stake_reason="slot_bet",
+        payout_reason="slot_win",
+        ref_type="spin",
+        clock=clock,
+    )
+    return settlement, outcome
+
+
+def _spin_events(settlement: Settlement, outcome: SpinOutcome, balance_after: int) -> list[DomainEvent]:
+    play = settlement.play
+    return [
+        SpinSettled(
+            aggregate_id=play.user_id,
+            occurred_at=play.created_at,
+            spin_id=play.id,
+            bet=play.bet,
+            payout=outcome.payout,
+            outcome=outcome.outcome,
+            streak=outcome.streak,
+        ),
+        BalanceChanged(
+            aggregate_id=play.user_id,
+            occurred_at=play.created_at,
+            currency=Currency.COINS.value,
+            delta=outcome.payout - play.bet,
+            balance_after=balance_after,
+            reason="slot_spin",
+        ),
+    ]
+
+
+def _spin_result(settlement: Settlement, outcome: SpinOutcome, balance_after: int) -> SpinResult:
+    reels, payout = outcome.reels, outcome.payout
+    return SpinResult(
+        settlement.play.id, reels, outcome.outcome, outcome.multiplier, payout, outcome.streak, balance_after
+    )
+
+
+async def _spin_at_once(user_id: str, bet: int, spin_id: str, now: datetime, deps: GamesDeps) -> SpinResult | None:
+    """A plain spin of a player who has played the slot before, settled with its events in one step where the
+    store can (`settle_at_once`: nothing held between the read and the settlement; PlayMoved when another play of
+    theirs settled meanwhile). None when the usual transaction must decide: a first spin (its seed pair is
+    committed first), a play-time limit reached (the attempt's time is kept), a reality check due (it reads the
+    sitting's totals after the play's writes)."""
+    async with deps.uow_factory() as uow:
+        start = await uow.plays.peek_play(user_id, GameType.SLOT, deps.parsed.slot.keys())
+        if start is None:
+            return None
+        limits = start.limits.settled(now)
+        check_restriction(limits.restriction, now)  # a refusal that writes nothing, as in `_begin`
+        try:
+            check_play_time(limits.values["play_minutes_daily"], start.clock, now)
+        except LimitReached:
+            return None
+        clock, due = start.clock.tick(now, limits.values["reality_check_minutes"])
+        if due:
+            return None
+        settlement, outcome = _slot_settlement(user_id, bet, spin_id, now, start, clock, deps)
+        balance_after = await uow.plays.settle_at_once(start, settlement, _spin_events(settlement, outcome, 0))
+        if balance_after is None:  # this store settles in the unit of work (the state locked since the peek)
+            balance_after = await uow.plays.settle(settlement)
+            for event in _spin_events(settlement, outcome, balance_after):
+                uow.record(event)
+            await uow.commit()
+    return _spin_result(settlement, outcome, balance_after)
+
+
 async def place_spin(
     user_id: str, bet: int, deps: GamesDeps, key: str | None = None, recorder: KeyRecorder[SpinResult] | None = None
 ) -> SpinResult:
+    """A keyed spin holds its key and looks for its own play in a transaction; a plain one settles at once where
+    it can (`_spin_at_once`), a few draws at most, then queues as a keyed one does."""
     spin_id, now = play_id_for(user_id, GameType.SLOT, key, deps), deps.clock.now()
+    if key is None and recorder is None:
+        for _ in range(SETTLE_AT_ONCE_ATTEMPTS):
+            try:
+                result = await _spin_at_once(user_id, bet, spin_id, now, deps)
+            except PlayMoved:
+                continue
+            if result is not None:
+                return result
+            break
     async with deps.uow_factory() as uow:
         if recorder is not None:
             await recorder.hold(uow.idempotency_records)
         begun = await _begin(uow, user_id, GameType.SLOT, deps, now)
-        start = begun.start
         await _refuse_if_played(uow, user_id, spin_id, key)
-        config, state, (rng, fair) = slot_of_start(start, deps), start.state, _draws(start, deps)
-        streak_before = state.streak
-        outcome = spin(config, rng, bet, streak_before)  # validates the bet against the config's limits
-        state.streak = outcome.streak
-        meta = {"reels": list(outcome.reels), "outcome": outcome.outcome, "multiplier": outcome.multiplier}
-        play = PlayRecord(
-            id=spin_id,
-            user_id=user_id,
-            game_type=GameType.SLOT,
-            action="spin",
-            bet=bet,
-            payout=outcome.payout,
-            delta_coins=outcome.payout - bet,
-            delta_gems=0,
-            won=outcome.payout > 0,
-            created_at=now,
-            result_meta={**meta, "streak": outcome.streak, "bonus": outcome.bonus, "streak_before": streak_before},
-            fair=fair,
-        )
-        settlement = Settlement(
-            state=state,
-            play=play,
-            currency=Currency.COINS,
-            stake=bet,
-            payout=outcome.payout,
-            stake_reason="slot_bet",
-            payout_reason="slot_win",
-            ref_type="spin",
-            clock=begun.clock,
-        )
+        settlement, outcome = _slot_settlement(user_id, bet, spin_id, now, begun.start, begun.clock, deps)
         balance_after = await uow.plays.settle(settlement)
         await _reality_check(uow, begun)
-        uow.record(
-            SpinSettled(
-                aggregate_id=user_id,
-                occurred_at=now,
-                spin_id=spin_id,
-                bet=bet,
-                payout=outcome.payout,
-                outcome=outcome.outcome,
-                streak=outcome.streak,
-            )
-        )
-        uow.record(
-            BalanceChanged(
-                aggregate_id=user_id,
-                occurred_at=now,
-                currency=Currency.COINS.value,
-                delta=outcome.payout - bet,
-                balance_after=balance_after,
-                reason="slot_spin",
-            )
-        )
-        result = SpinResult(
-            spin_id, outcome.reels, outcome.outcome, outcome.multiplier, outcome.payout, outcome.streak, balance_after
-        )
+        for event in _spin_events(settlement, outcome, balance_after):
+            uow.record(event)
+        result = _spin_result(settlement, outcome, balance_after)
         if recorder is not None:
             await recorder.record(uow.idempotency_records, result)
         await uow.commit()

@@ -16,6 +16,7 @@ from src.application.wallet.ports import WalletUnitOfWork
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
 from src.domain.limits.model import PlayerLimits
 from src.domain.limits.play_time import PlayClock
+from src.domain.shared.events import DomainEvent
 from src.domain.wallet.model import Currency, Movement, Wager
 
 
@@ -147,7 +148,32 @@ class PlayStart:
         return 0 if self.config is None else self.config.version
 
 
+class PlayMoved(Exception):
+    """The player's seed pair or play clock moved between `peek_play` and `settle_at_once` (another play of theirs
+    settled meanwhile): nothing was written; read again and draw again."""
+
+
 class PlayRepository(Protocol):
+    async def peek_play(
+        self, user_id: str, game_type: GameType, parsed_versions: Collection[int] = ()
+    ) -> PlayStart | None:
+        """What `begin_play` reads, for a player who has played this game before (their seed pair, state and play
+        clock stored: None otherwise, and then `begin_play` it is). A store that settles at once (`settle_at_once`)
+        locks nothing here; others lock as `begin_play` does, until the transaction ends."""
+        ...
+
+    async def settle_at_once(
+        self, start: PlayStart, settlement: Settlement, events: Sequence[DomainEvent]
+    ) -> int | None:
+        """On a store that can: `settle`, the outbox rows of `events` and the commit as one atomic write, applied
+        only if the player's seed pair is still at the nonce and their play clock still as `start` (from
+        `peek_play`) read them: PlayMoved otherwise, nothing written. A BalanceChanged of the settlement's player
+        and currency among `events` is stored with the balance after (its own `balance_after` is not used).
+        Returns the balance after, raises InsufficientFunds (nothing written) as `settle` does. A store that cannot
+        (or a unit of work that has begun a transaction already) returns None and writes nothing: then `settle`,
+        record the events and commit as usual."""
+        ...
+
     async def begin_play(
         self, user_id: str, game_type: GameType, candidate: ActiveSeeds, parsed_versions: Collection[int] = ()
     ) -> PlayStart:

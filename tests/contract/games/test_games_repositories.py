@@ -15,6 +15,7 @@ import pytest
 
 from src.application.games.ports import HistoryQuery, InventoryItem, Settlement
 from src.application.shared.pagination import decode_cursor
+from src.domain.games.fairness import FairRef
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
 from src.domain.wallet.errors import InsufficientFunds
 from src.domain.wallet.model import Currency, Movement
@@ -477,3 +478,29 @@ async def test_the_play_clock_is_read_with_the_play_saved_with_its_settlement_an
     assert (stored.session_started_at, stored.active_seconds, stored.last_play_at) == (NOW, 30, won.created_at)
     assert totals == (-100 + 200, 0)
     assert never == (0, 0)
+
+
+async def test_peek_play_reads_what_begin_play_does_once_the_player_has_played_that_game(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    user_id = await given_user(uow_factory)
+    async with uow_factory() as sut:
+        assert await sut.plays.peek_play(user_id, SLOT) is None  # no seed pair, state or clock yet
+    async with uow_factory() as uow:
+        start = await uow.plays.begin_play(user_id, SLOT, candidate_for(user_id))
+        await uow.plays.record(
+            replace(start.state, streak=3),
+            _play(user_id, fair=FairRef(start.seeds.pair_id, start.seeds.nonce, start.config_version)),
+            start.clock.tick(NOW, None)[0],
+        )
+        await uow.commit()
+
+    async with uow_factory() as sut:
+        peeked = await sut.plays.peek_play(user_id, SLOT)
+        begun = await sut.plays.begin_play(user_id, SLOT, candidate_for(user_id))
+
+    assert peeked is not None
+    assert (peeked.state, peeked.seeds, peeked.clock) == (begun.state, begun.seeds, begun.clock)
+    assert peeked.state.streak == 3
+    assert peeked.seeds.nonce == 1
+    assert peeked.config_version == begun.config_version

@@ -105,7 +105,9 @@ async def test_a_rider_may_not_use_the_wallets_placeholders(uow_factory: PgUnitO
 
 
 async def test_a_whole_spin_is_three_statements_seed_pair_and_nonce_included(migrated_template: str) -> None:
-    """Begin (state, seed pair, config), settle (money, history, stats, state, next nonce), the outbox insert.
+    """In its transaction (a player's first spin: test_pg_spin_at_once shows the others): begin (state, seed pair,
+    config), settle (money, history, stats, state, next nonce), the outbox insert, after the read that found no
+    state to settle at once from.
 
     On a database of its own: the suite's games database holds the contract tests' placeholder odds."""
     name, url = await create_database("cc_spin", template=migrated_template)
@@ -119,15 +121,17 @@ async def test_a_whole_spin_is_three_statements_seed_pair_and_nonce_included(mig
         deps = GamesDeps(factory, FakeClock(NOW), SecretsIdGenerator(), TEST_VAULT, InMemoryLeaderboard())
         with statements_sent() as sent:
             await place_spin(user_id, 10, deps)
-            await place_spin(user_id, 10, deps)
         async with factory() as uow:
             seeds = await uow.seeds.active(user_id)
     finally:
         await database.dispose()
         await drop_database(name)
 
-    statements = [s for s in sent if "game_history" in s or "fairness_seeds" in s or "outbox" in s]
-    assert len(sent) == len(statements) == 6, sent
-    assert ["fairness_seeds" in s for s in statements] == [True, True, False] * 2
+    peek, *statements = sent
+    assert "FROM player_game_state" in peek
+    assert "INSERT" not in peek
+    assert len(statements) == 3, sent
+    assert ["fairness_seeds" in s for s in statements] == [True, True, False]
+    assert ["outbox" in s for s in statements] == [False, False, True]
     assert seeds is not None
-    assert seeds.nonce == 2
+    assert seeds.nonce == 1

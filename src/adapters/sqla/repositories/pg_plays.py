@@ -1,26 +1,36 @@
 """The play hot path on PostgreSQL: driver-level SQL, one statement per step.
 
-A spin is then five round trips (BEGIN, begin the play, settle, the outbox insert, COMMIT) instead of a dozen:
-beginning locks the state, the seed pair and the play clock and reads the config and the player's limits in one
-statement; the settlement is one statement, the wallet's wager (pg_wallet: the stake only if covered, the payout,
-both ledger rows) with the play's history row, stats, new state, play clock and the seed pair's next nonce riding
-on it. This module writes no money.
+In a transaction (a keyed play, a pull, a player's first play) a play is five round trips (BEGIN, begin the play,
+settle, the outbox insert, COMMIT): beginning locks the state, the seed pair and the play clock and reads the config
+and the player's limits in one statement; the settlement is one statement, the wallet's wager (pg_wallet: the stake
+only if covered, the payout, both ledger rows) with the play's history row, stats, new state, play clock and the
+seed pair's next nonce riding on it.
+
+A plain spin of a player who has played before is two statements and no transaction of its own (`peek_play`,
+`settle_at_once`): a read that locks nothing, then the settlement with its outbox rows as one statement that
+commits by itself, guarded by a locking read of the state, seed pair and play clock (in `begin_play`'s order) that
+holds only while the pair is still at the nonce the play was drawn at and the clock as it was read. Any other
+play of the player settled meanwhile moved the nonce: the guard has no row, nothing is written, the spin is drawn
+again. This module writes no money.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.adapters.sqla.driver import Columns, driver_execute
+from src.adapters.sqla.driver import Columns, driver_execute, driver_outside_transaction, fetch_on
 from src.adapters.sqla.repositories.games import SqlaGameConfigRepository, SqlaPlayRepository
 from src.adapters.sqla.repositories.limits import clock_of, clock_values, limits_of
 from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository, Rider
-from src.application.games.ports import ActiveSeeds, PlayStart, Settlement, StoredConfig
+from src.application.games.ports import ActiveSeeds, PlayMoved, PlayStart, Settlement, StoredConfig
 from src.domain.games.play import GameType, PlayerState
+from src.domain.shared.events import DomainEvent
+from src.domain.wallet.events import BalanceChanged
 
 _CONFIG = "SELECT version, config FROM game_configs WHERE game_type = $1"
 
@@ -87,6 +97,65 @@ _CLOCK_WRITE = """, clock AS (
 )"""
 
 
+# A player who has played this game before: the state, the seed pair and the play clock are stored ($1 user, $2 game
+# type, $3 the config versions the caller has parsed already). Locks nothing.
+_PEEK_PLAY = """
+SELECT state.streak, state.pity_counter, config.version,
+    CASE WHEN config.version = ANY($3::integer[]) THEN NULL ELSE config.config END AS config, seeds.pair_id,
+    seeds.sealed_server_seed, seeds.server_seed_hash, seeds.client_seed, seeds.nonce, seeds.created_at,
+    limits.restriction, limits.restricted_until, limits.daily_cents, limits.weekly_cents, limits.monthly_cents,
+    limits.play_minutes_daily, limits.reality_check_minutes, limits.pending, clock.day, clock.active_seconds,
+    clock.session_started_at, clock.last_play_at, clock.checks_sent
+FROM player_game_state AS state
+    JOIN fairness_seeds AS seeds ON seeds.user_id = state.user_id
+    JOIN play_time AS clock ON clock.user_id = state.user_id
+    LEFT JOIN game_configs AS config ON config.game_type = state.game_type
+    LEFT JOIN player_limits AS limits ON limits.user_id = state.user_id
+WHERE state.user_id = $1 AND state.game_type = $2
+"""
+
+# The settlement's guard when it commits by itself: the rows `begin_play` locks, locked in its order (state, seed
+# pair, play clock), and a row only if the pair is still at the play's nonce ($23, $24) and the clock as read
+# ($31 day, $32 active seconds, $33 session started at, $34 last play at, $35 checks sent). A row changed by a
+# transaction that commits while this waits for it is read again (READ COMMITTED's recheck) before the condition.
+_GUARD = """guard AS (
+    SELECT 1 FROM player_game_state AS state, fairness_seeds AS seeds, play_time AS clock
+    WHERE state.user_id = $11 AND state.game_type = $12
+      AND seeds.user_id = $11 AND seeds.pair_id = $23 AND seeds.nonce = $24
+      AND clock.user_id = $11 AND clock.day IS NOT DISTINCT FROM $31::date AND clock.active_seconds = $32
+      AND clock.session_started_at IS NOT DISTINCT FROM $33::timestamptz
+      AND clock.last_play_at IS NOT DISTINCT FROM $34::timestamptz AND clock.checks_sent = $35
+    FOR UPDATE
+)"""
+
+# The play's events as outbox rows, in order ($36 ids, $37 types, $38 aggregate types, $39 aggregate ids, $40
+# payloads, $41 times, $42 whether the payload takes the balance after as `balance_after`): written only with the
+# wallet's row, as everything else here
+_OUTBOX_WRITE = """, outbox AS (
+    INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, created_at)
+    SELECT event.event_id, event.event_type, event.aggregate_type, event.aggregate_id,
+        CASE WHEN event.balance THEN event.payload || jsonb_build_object('balance_after', wallet.balance)
+            ELSE event.payload END,
+        event.created_at
+    FROM wallet CROSS JOIN unnest($36::varchar[], $37::varchar[], $38::varchar[], $39::varchar[], $40::jsonb[],
+        $41::timestamptz[], $42::boolean[]) WITH ORDINALITY
+        AS event (event_id, event_type, aggregate_type, aggregate_id, payload, created_at, balance, position)
+    ORDER BY event.position
+)"""
+
+# asyncpg's errors for a guard that met a deadlock or a serialization failure (another play's transaction took the
+# rows in another order): as a moved play, nothing written
+_RACED = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+
+
+def _takes_balance(event: DomainEvent, settlement: Settlement) -> bool:
+    return (
+        isinstance(event, BalanceChanged)
+        and event.aggregate_id == settlement.play.user_id
+        and event.currency == settlement.currency.value
+    )
+
+
 def _stored(version: int | None, config: Any) -> StoredConfig | None:
     if version is None:
         return None
@@ -96,8 +165,11 @@ def _stored(version: int | None, config: Any) -> StoredConfig | None:
 class PgPlayRepository(SqlaPlayRepository):
     _wallets: PgWalletRepository
 
-    def __init__(self, session: AsyncSession, wallets: PgWalletRepository) -> None:
+    def __init__(
+        self, session: AsyncSession, wallets: PgWalletRepository, published: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(session, wallets)
+        self._published = published  # the unit of work's after-commit hook: outbox rows were committed
 
     async def begin_play(
         self, user_id: str, game_type: GameType, candidate: ActiveSeeds, parsed_versions: Collection[int] = ()
@@ -116,7 +188,21 @@ class PgPlayRepository(SqlaPlayRepository):
         )
         # straight to the driver, in the unit's transaction: SQLAlchemy's result machinery built the metadata of
         # these 23 columns at every execution
-        row: Any = Columns((await driver_execute(self._db, _BEGIN_PLAY, *parameters))[0])
+        return self._start(user_id, game_type, Columns((await driver_execute(self._db, _BEGIN_PLAY, *parameters))[0]))
+
+    async def peek_play(
+        self, user_id: str, game_type: GameType, parsed_versions: Collection[int] = ()
+    ) -> PlayStart | None:
+        """One read that locks nothing and opens no transaction (`settle_at_once` checks what it read)."""
+        driver = await driver_outside_transaction(self._db)
+        if driver is None:  # a transaction is open: the locking read, so the settlement is the usual one
+            return await super().peek_play(user_id, game_type, parsed_versions)
+        rows = await fetch_on(driver, _PEEK_PLAY, user_id, game_type.value, list(parsed_versions))
+        if not rows:
+            return None
+        return self._start(user_id, game_type, Columns(rows[0]))
+
+    def _start(self, user_id: str, game_type: GameType, row: Any) -> PlayStart:
         state = PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
         seeds = ActiveSeeds(
             pair_id=row.pair_id,
@@ -133,10 +219,51 @@ class PgPlayRepository(SqlaPlayRepository):
         known_version = int(row.version) if known else None
         return PlayStart(state, config, seeds, limits, clock, known_version=known_version)
 
-    async def settle(self, settlement: Settlement) -> int:
-        """The wallet's wager with the play's writes riding on it: one statement."""
-        play, state, fair = settlement.play, settlement.state, settlement.play.fair
+    async def settle_at_once(
+        self, start: PlayStart, settlement: Settlement, events: Sequence[DomainEvent]
+    ) -> int | None:
+        """One statement outside any transaction: the guard (`_GUARD`), the wager, the play's writes and its
+        outbox rows; the relay is told as after a commit."""
+        clock, fair = settlement.clock, settlement.play.fair
+        if clock is None or fair is None or await driver_outside_transaction(self._db) is None:
+            return None
+        if (fair.pair_id, fair.nonce) != (start.seeds.pair_id, start.seeds.nonce):
+            raise ValueError("a play settled at once is drawn at the nonce its start read")
+        columns: list[list[Any]] = [[], [], [], [], [], [], []]
+        for event in events:
+            values = (
+                event.event_id,
+                event.event_type,
+                event.aggregate_type,
+                event.aggregate_id,
+                json.dumps(event.payload()),
+                event.occurred_at,
+                _takes_balance(event, settlement),
+            )
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
         parameters = (
+            *self._play_parameters(settlement),
+            *clock_values(clock).values(),
+            *clock_values(start.clock).values(),
+            *columns,
+        )
+        rider = Rider(_PLAY_WRITES + _CLOCK_WRITE + _OUTBOX_WRITE, parameters, guard=_GUARD)
+        try:
+            balance_after = await self._wallets.settle_wager_at_once(
+                settlement.wager(), settlement.play.created_at, rider
+            )
+        except _RACED as exc:
+            raise PlayMoved from exc
+        if balance_after is None:
+            raise PlayMoved
+        if events and self._published is not None:
+            self._published()
+        return balance_after
+
+    def _play_parameters(self, settlement: Settlement) -> tuple[Any, ...]:
+        play, state, fair = settlement.play, settlement.state, settlement.play.fair
+        return (
             play.id,
             play.user_id,
             play.game_type.value,
@@ -154,6 +281,10 @@ class PgPlayRepository(SqlaPlayRepository):
             None if fair is None else fair.nonce,
             None if fair is None else fair.config_version,
         )
+
+    async def settle(self, settlement: Settlement) -> int:
+        """The wallet's wager with the play's writes riding on it: one statement."""
+        play, parameters = settlement.play, self._play_parameters(settlement)
         rider = Rider(_PLAY_WRITES, parameters)
         if (clock := settlement.clock) is not None:
             values = clock_values(clock)

@@ -19,7 +19,13 @@ import asyncpg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from src.adapters.sqla.driver import driver_execute, driver_fetch, pooled_fetch
+from src.adapters.sqla.driver import (
+    driver_execute,
+    driver_fetch,
+    driver_outside_transaction,
+    fetch_on,
+    pooled_fetch,
+)
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, entry_of, raise_if_reference_taken
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
 from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager, first_of_each_reference
@@ -27,9 +33,9 @@ from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager, firs
 # $1 user, $2 currency, $3 stake, $4 payout, $5 now, $6 stake reason, $7 payout reason, $8 ref type, $9 ref id.
 # The stake's row is written first, so the chain of balance_after reads stake then payout.
 _WAGER = """
-WITH wallet AS (
+WITH {guard}wallet AS (
     UPDATE wallets SET balance = balance - $3 + $4, updated_at = $5
-    WHERE user_id = $1 AND currency = $2 AND balance >= $3
+    WHERE user_id = $1 AND currency = $2 AND balance >= $3{guarded}
     RETURNING balance
 ), ledger AS (
     INSERT INTO ledger_entries (user_id, currency, delta, balance_after, reason, ref_type, ref_id, created_at)
@@ -42,6 +48,7 @@ WITH wallet AS (
     ORDER BY entry.position
 )"""
 REFERENCE_CONSTRAINT = "uq_ledger_entries_reference"
+_GUARDED_RESULT = "SELECT (SELECT balance FROM wallet) AS balance, EXISTS (SELECT 1 FROM guard) AS guarded"
 RIDER_FIRST_PARAMETER = 10  # a rider's placeholders start after the wallet's nine
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -87,18 +94,25 @@ def _guarded_statement(guard_cte: str) -> str:
 @dataclass(frozen=True)
 class Rider:
     """Writes that go with a wager: `name AS (…)` CTEs, comma-separated, reading `wallet`; their parameters are
-    numbered from $10 and passed in that order."""
+    numbered from $10 and passed in that order. With a `guard` (one `guard AS (…)` CTE, numbered with the others),
+    the wager writes only if the guard returned a row: a locking read of what the rider's writes were computed
+    from, say, with the values they were computed from as its condition."""
 
     ctes: str
     parameters: tuple[Any, ...]
+    guard: str | None = None
 
 
 @cache
-def _statement(rider_ctes: str) -> str:
-    """The wager, the rider's CTEs, and the balance after (no row: the stake was not covered)."""
-    _placeholders_from(RIDER_FIRST_PARAMETER, rider_ctes, "a rider")
+def _statement(rider_ctes: str, guard_cte: str | None = None) -> str:
+    """The wager, the rider's CTEs, and the balance after (no row: the stake was not covered); with a guard, one
+    row: the balance after (null: not covered or not guarded) and whether the guard held."""
+    _placeholders_from(RIDER_FIRST_PARAMETER, rider_ctes + (guard_cte or ""), "a rider")
     rider = f", {rider_ctes}" if rider_ctes.strip() else ""
-    return f"{_WAGER}{rider}\nSELECT balance FROM wallet"
+    if guard_cte is None:
+        return f"{_WAGER.format(guard='', guarded='')}{rider}\nSELECT balance FROM wallet"
+    wager = _WAGER.format(guard=f"{guard_cte}, ", guarded=" AND EXISTS (SELECT 1 FROM guard)")
+    return f"{wager}{rider}\n{_GUARDED_RESULT}"
 
 
 # $1…$6 the movements' columns (user, currency, amount, reason, ref type, ref id), $7 now. A movement whose
@@ -147,6 +161,21 @@ INSERT INTO ledger_entries (user_id, currency, delta, balance_after, reason, ref
 SELECT $1, $2, $3, wallet.balance, $5, $6, $7, $4 FROM wallet
 RETURNING id, balance_after
 """
+
+
+def _wager_parameters(wager: Wager, now: datetime) -> tuple[Any, ...]:
+    stake = wager.stake
+    return (
+        stake.user_id,
+        stake.currency.value,
+        stake.amount,
+        wager.payout,
+        now,
+        stake.reason,
+        wager.payout_reason,
+        stake.ref_type,
+        stake.ref_id,
+    )
 
 
 def _entry(movement: Movement, row: asyncpg.Record, now: datetime) -> LedgerEntry:
@@ -248,24 +277,40 @@ class PgWalletRepository(SqlaWalletRepository):
     async def settle_wager(self, wager: Wager, now: datetime, rider: Rider | None = None) -> int:
         """One statement, one round trip: the stake if covered, the payout, both ledger rows, and `rider`."""
         stake = wager.stake
-        parameters = (
-            stake.user_id,
-            stake.currency.value,
-            stake.amount,
-            wager.payout,
-            now,
-            stake.reason,
-            wager.payout_reason,
-            stake.ref_type,
-            stake.ref_id,
-        )
+        if rider is not None and rider.guard is not None:
+            raise ValueError("a guarded wager is settle_wager_at_once's")
         statement = _statement("" if rider is None else rider.ctes)
         try:
-            rows = await driver_execute(self._db, statement, *parameters, *(rider.parameters if rider else ()))
+            rows = await driver_execute(
+                self._db, statement, *_wager_parameters(wager, now), *(rider.parameters if rider else ())
+            )
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == REFERENCE_CONSTRAINT:
                 raise AlreadyApplied from exc
             raise
         if not rows:
             raise InsufficientFunds(stake.currency.value, stake.amount)
+        return int(rows[0]["balance"])
+
+    async def settle_wager_at_once(self, wager: Wager, now: datetime, rider: Rider) -> int | None:
+        """`settle_wager` with `rider` and its guard as one statement of its own, outside any transaction (it
+        commits by itself): None when the guard returned no row (nothing written). Only on a connection that has
+        no transaction begun (ValueError otherwise: the statement would not commit)."""
+        if rider.guard is None:
+            raise ValueError("a wager settled at once has a guard")
+        driver = await driver_outside_transaction(self._db)
+        if driver is None:
+            raise ValueError("a wager settled at once is a statement of its own, outside any transaction")
+        try:
+            rows = await fetch_on(
+                driver, _statement(rider.ctes, rider.guard), *_wager_parameters(wager, now), *rider.parameters
+            )
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == REFERENCE_CONSTRAINT:
+                raise AlreadyApplied from exc
+            raise
+        if not rows[0]["guarded"]:
+            return None
+        if rows[0]["balance"] is None:
+            raise InsufficientFunds(wager.stake.currency.value, wager.stake.amount)
         return int(rows[0]["balance"])
