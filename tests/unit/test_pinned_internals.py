@@ -1,16 +1,19 @@
 """The private parts of uvicorn, websockets and Litestar our code builds on are still there, as pinned.
 
 `src/entrypoints/realtime/uvicorn_protocol.py` subclasses uvicorn's sans-I/O WebSocket protocol and reads
-websockets' connection state; `src/adapters/realtime/channels.py` subclasses Litestar's channel subscriber and
-backends and uses their private members; `src/adapters/clickhouse/olap.py` resolves clickhouse-connect's lazy
-DataFrame options itself and imports chDB's connection module without pyarrow. pyproject.toml pins those packages
-below their next minor release; an upgrade that moves any of these fails here, naming the pin, instead of in production.
+websockets' connection state; `src/entrypoints/http/uvicorn_protocol.py` subclasses its httptools HTTP protocol and
+gives each request cycle a transport of its own; `src/adapters/realtime/channels.py` subclasses Litestar's channel
+subscriber and backends and uses their private members; `src/adapters/clickhouse/olap.py` resolves
+clickhouse-connect's lazy DataFrame options itself and imports chDB's connection module without pyarrow.
+pyproject.toml pins those packages below their next minor release; an upgrade that moves any of these fails here,
+naming the pin, instead of in production.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import tomllib
 from collections.abc import Callable
 from importlib.metadata import version
@@ -24,6 +27,8 @@ from litestar.channels.backends.redis import RedisChannelsStreamBackend
 from packaging.requirements import Requirement
 from redis.asyncio import Redis
 from uvicorn.config import Config
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 from websockets.frames import Frame
@@ -88,6 +93,56 @@ def test_uvicorn_sans_io_protocol_still_has_what_our_realtime_protocol_overrides
     state = ["close_sent", "handshake_complete", "disconnected", "initial_response", "writable", "queue", "conn"]
     _expect_members("uvicorn", user, sut, [*state, "transport"], "WebSocketsSansIOProtocol")
     assert isinstance(sut.conn, ServerProtocol), _broken("uvicorn", user, "a websockets ServerProtocol as `conn`")
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, bytes]] = []
+
+    def write(self, data: bytes) -> None:
+        self.calls.append(("write", data))
+
+    def close(self) -> None:
+        self.calls.append(("close", b""))
+
+    def is_closing(self) -> bool:
+        return False
+
+
+async def test_uvicorn_http_cycles_still_write_through_the_transport_our_http_protocol_replaces() -> None:
+    """Our protocol swaps a cycle's `transport` before `_start_asgi_task` starts it, and holds the first write (the
+    head) for the second (the body); that needs uvicorn to still start cycles there and write a head and a body as
+    two writes on the cycle's own transport."""
+    user = "src/entrypoints/http/uvicorn_protocol.py"
+    _expect_members("uvicorn", user, HttpToolsProtocol, ["_start_asgi_task"], "HttpToolsProtocol")
+    _expect_parameters("uvicorn", user, HttpToolsProtocol._start_asgi_task, ["cycle", "app"], "_start_asgi_task")
+    transport = _Transport()
+    scope: Any = {"type": "http", "method": "GET", "path": "/", "http_version": "1.1", "headers": []}
+    try:
+        cycle = RequestResponseCycle(
+            scope=scope,
+            transport=transport,  # type: ignore[arg-type]
+            flow=FlowControl(transport),  # type: ignore[arg-type]
+            logger=logging.getLogger("pin"),
+            access_logger=logging.getLogger("pin"),
+            access_log=False,
+            default_headers=[],
+            message_event=asyncio.Event(),
+            expect_100_continue=False,
+            keep_alive=True,
+            on_response=lambda: None,
+        )
+    except TypeError as exc:
+        raise AssertionError(_broken("uvicorn", user, f"RequestResponseCycle(...) as it was ({exc})")) from exc
+    _expect_members("uvicorn", user, cycle, ["transport", "scope", "waiting_for_100_continue"], "RequestResponseCycle")
+
+    await cycle.send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+    await cycle.send({"type": "http.response.body", "body": b"ok"})
+
+    head = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n"
+    assert transport.calls == [("write", head), ("write", b"ok")], _broken(
+        "uvicorn", user, f"a head and a body as two writes on the cycle's transport (it wrote {transport.calls})"
+    )
 
 
 def test_websockets_connection_still_exposes_the_state_our_writer_checks() -> None:
