@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
 from advanced_alchemy.config.engine import EngineConfig
 from sqlalchemy import event, text
@@ -148,6 +149,19 @@ class SqlaDatabase:
             event.listen(self.engine.sync_engine, "handle_error", _unavailable_when_disconnected)
             event.listen(self.engine.sync_engine, "do_connect", _connect_or_unavailable)
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
+        _, params = self.engine.dialect.create_connect_args(self.engine.url)
+        # what SQLAlchemy's asyncpg adapter takes for itself before it calls asyncpg.connect with the rest
+        self._driver_params = {
+            key: value
+            for key, value in params.items()
+            if key not in ("prepared_statement_cache_size", "prepared_statement_name_func", "async_creator_fn")
+        }
+
+    async def connect_driver(self) -> asyncpg.Connection:
+        """A new asyncpg connection outside the engine's pool, to the same server with the same arguments
+        (PostgreSQL only): for a pool of driver connections of its own (`DriverPool`)."""
+        connection: asyncpg.Connection = await asyncpg.connect(**self._driver_params)
+        return connection
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -18,7 +18,7 @@ from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2PasswordHasher, FilePasswordBlocklist
 from src.adapters.security.seeds import AesGcmSeedVault
 from src.adapters.security.tokens import PyJwtTokenService
-from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.repositories.pg_wallet import PgBalanceReads
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.analytics.deps import ActionConfig, ActionDeps
@@ -106,9 +106,9 @@ def limits(shared: Shared) -> LimitsDeps:
     return LimitsDeps(uow_factory=shared.uow_factory, clock=shared.clock, ids=SecretsIdGenerator())
 
 
-def wallet(shared: Shared, database: SqlaDatabase) -> WalletDeps:
-    """On PostgreSQL the wallet view reads on a pooled driver connection, without a session."""
-    reads = PgBalanceReads(database.engine) if database.on_postgres else BalancesInUnitOfWork(shared.uow_factory)
+def wallet(shared: Shared, driver_pool: DriverPool | None) -> WalletDeps:
+    """On PostgreSQL the wallet view reads on a driver connection of its own pool, without a session."""
+    reads = PgBalanceReads(driver_pool) if driver_pool is not None else BalancesInUnitOfWork(shared.uow_factory)
     return WalletDeps(
         uow_factory=shared.uow_factory,
         clock=shared.clock,

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from src.adapters.clickhouse.olap import ClickHouseOlap, ClickHouseProbe
 from src.adapters.security.passwords import CHEAP_TEST_PARAMETERS, Argon2PasswordHasher
 from src.adapters.sqla.database import SqlaDatabase, SqlaDatabaseProbe
+from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.gauges import SqlaGauges
 from src.adapters.sqla.repositories.games import SqlaPlayScores
 from src.adapters.sqla.repositories.idempotency import SqlaIdempotencyStore
@@ -58,6 +59,7 @@ class _Late:
 @dataclass(frozen=True)
 class _Clients:
     database: SqlaDatabase
+    driver_pool: DriverPool | None  # PostgreSQL: connections of its own for standalone reads
     cache: Cache
     background: Redis | None  # relay passes and leaderboard writes
     realtime: Redis | None
@@ -73,6 +75,15 @@ async def _open_clients(settings: Settings, profile: Profile, stack: AsyncExitSt
         pool_max_waiting=settings.db_pool_max_waiting,
     )
     stack.push_async_callback(database.dispose)
+    driver_pool = None
+    if database.on_postgres:  # nothing opened until the first read
+        driver_pool = DriverPool(
+            database.connect_driver,
+            size=settings.db_read_pool_size,
+            timeout=settings.db_pool_timeout_seconds,
+            max_waiting=settings.db_pool_max_waiting,
+        )
+        stack.push_async_callback(driver_pool.close)
     redis = await infra.open_redis(settings, stack)
     # background work gets its own connections, so a burst of requests queueing for the request pool cannot
     # starve event delivery; a one-shot command does no background work
@@ -83,7 +94,7 @@ async def _open_clients(settings: Settings, profile: Profile, stack: AsyncExitSt
     if olap is not None:
         probes.append(ClickHouseProbe(olap))
     realtime = None if profile is Profile.COMMAND else background
-    return _Clients(database, cache, background, realtime, probes, olap)
+    return _Clients(database, driver_pool, cache, background, realtime, probes, olap)
 
 
 def _opens_olap(settings: Settings, profile: Profile) -> bool:
@@ -132,7 +143,7 @@ async def _container(
         uow_factory=shared.uow_factory,
         identity=identity,
         limits=contexts.limits(shared),
-        wallet=contexts.wallet(shared, clients.database),
+        wallet=contexts.wallet(shared, clients.driver_pool),
         games=contexts.games(shared, leaderboard),
         privacy=contexts.privacy(shared, identity, leaderboard, clients.olap),
         social=SocialDeps(shared.uow_factory, shared.clock),

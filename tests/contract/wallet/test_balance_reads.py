@@ -1,5 +1,6 @@
 """BalanceReads, the wallet view's read apart from any unit of work: through a unit of work of its own on every
-store, and on PostgreSQL on a pooled driver connection without a session. Both see committed balances only."""
+store, and on PostgreSQL on a driver connection of its own pool, without a session. Both see committed balances
+only."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.repositories.pg_wallet import PgBalanceReads
 from src.application.wallet.ports import BalanceReads, BalancesInUnitOfWork
 from src.domain.wallet.model import Currency, Movement
@@ -24,7 +26,7 @@ NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 class Reads:
     uow_factory: UnitOfWorkFactory
     sut: BalanceReads
-    database: SqlaDatabase | None = None  # the pooled reader's own database, to look at its pool
+    pool: DriverPool | None = None  # the pooled reader's own pool, to look at
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres", "postgres-pooled"])
@@ -36,10 +38,12 @@ async def reads(
         if kind != "postgres-pooled":
             yield Reads(adapter.uow_factory, BalancesInUnitOfWork(adapter.uow_factory))
             return
-        database = SqlaDatabase(pg_url, pool_size=2)
+        database = SqlaDatabase(pg_url)
+        pool = DriverPool(database.connect_driver, size=2, timeout=10)
         try:
-            yield Reads(adapter.uow_factory, PgBalanceReads(database.engine), database)
+            yield Reads(adapter.uow_factory, PgBalanceReads(pool), pool)
         finally:
+            await pool.close()
             await database.dispose()
 
 
@@ -78,5 +82,5 @@ async def test_many_reads_at_once_share_the_pool_and_give_every_connection_back(
     answers = await asyncio.gather(*(reads.sut.balances(user_id) for _ in range(20)))
 
     assert answers == [{Currency.GEMS: 7}] * 20
-    if reads.database is not None:  # more reads than connections: each waited for one, and each was returned
-        assert reads.database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    if reads.pool is not None:  # more reads than connections: each waited for one, and each was returned
+        assert reads.pool.idle_connections() == reads.pool.open_connections() == 2

@@ -12,6 +12,7 @@ import pytest
 
 from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.repositories.pg_wallet import PgBalanceReads
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.shared.outbox import OutboxMessage
@@ -177,8 +178,8 @@ async def _statements_of_a_signup_pass(deps: WalletDeps, players: int) -> tuple[
 async def test_a_signup_pass_costs_the_same_statements_for_one_player_as_for_fifty(pg_url: str) -> None:
     database = SqlaDatabase(pg_url)
     factory: Callable[[], SqlaUnitOfWork] = lambda: SqlaUnitOfWork(database.session_factory)  # noqa: E731
-    deps = WalletDeps(factory, FakeClock(NOW), SecretsIdGenerator(), WalletConfig(1000, 5),
-                      PgBalanceReads(database.engine))  # fmt: skip
+    pool = DriverPool(database.connect_driver, size=1, timeout=10)
+    deps = WalletDeps(factory, FakeClock(NOW), SecretsIdGenerator(), WalletConfig(1000, 5), PgBalanceReads(pool))
     try:
         one, _ = await _statements_of_a_signup_pass(deps, 1)
         fifty, players = await _statements_of_a_signup_pass(deps, 50)
@@ -188,4 +189,5 @@ async def test_a_signup_pass_costs_the_same_statements_for_one_player_as_for_fif
         for player in players:
             assert await deps.reads.balances(player) == {COINS: 1000, GEMS: 5}
     finally:
+        await pool.close()
         await database.dispose()

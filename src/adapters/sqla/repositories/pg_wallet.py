@@ -17,15 +17,14 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.sqla.driver import (
     driver_execute,
     driver_fetch,
     driver_outside_transaction,
     fetch_on,
-    pooled_fetch,
 )
+from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, entry_of, raise_if_reference_taken
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
 from src.domain.wallet.model import Currency, LedgerEntry, Movement, Wager, first_of_each_reference
@@ -194,14 +193,12 @@ def _entry(movement: Movement, row: asyncpg.Record, now: datetime) -> LedgerEntr
 
 @dataclass(frozen=True)
 class PgBalanceReads:
-    """The wallet view's read on a pooled driver connection: no session, no transaction, one round trip."""
+    """The wallet view's read on a driver connection of its own pool: no session, no transaction, one round trip."""
 
-    engine: AsyncEngine
+    pool: DriverPool
 
     async def balances(self, user_id: str) -> dict[Currency, int]:
-        return {
-            Currency(row["currency"]): row["balance"] for row in await pooled_fetch(self.engine, _BALANCES, user_id)
-        }
+        return {Currency(row["currency"]): row["balance"] for row in await self.pool.fetch(_BALANCES, user_id)}
 
 
 class PgWalletRepository(SqlaWalletRepository):

@@ -1,0 +1,179 @@
+"""A few asyncpg connections of their own for standalone statements: one statement, no transaction, no session.
+
+SQLAlchemy's pool checkout costs more than a one-row read: each `engine.raw_connection()` runs in a new greenlet
+(whose first frame maps a fresh 16 KiB frame stack and unmaps it at the end: two system calls and page faults),
+fires the pool's checkout and checkin events, and resets the connection on return. Here a checkout is a list pop
+while a connection is idle, and a statement goes straight to asyncpg, prepared once per connection (asyncpg's
+statement cache). Errors read as on SQLAlchemy's path (`driver.fetch_on`); a connection that failed below the
+statement (lost, cancelled mid-query) is closed, never reused. Like the engine's pool: a bounded size, a wait of
+at most `timeout` seconds for a connection (then DependencyUnavailable, 503), at most `max_waiting` waiting
+(more are refused at once), connections replaced after `recycle_seconds`, nothing opened before the first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import asyncpg
+
+from src.adapters.sqla.database import PoolQueueFull
+from src.adapters.sqla.driver import _LOST, fetch_on
+from src.application.shared.errors import DependencyUnavailable
+from src.domain.shared.errors import InvalidInput
+
+Connect = Callable[[], Awaitable[asyncpg.Connection]]
+RECYCLE_SECONDS = 1800.0  # as the engine's pool_recycle
+CLOSE_TIMEOUT_SECONDS = 5.0
+
+
+class DriverPool:
+    def __init__(
+        self,
+        connect: Connect,
+        size: int,
+        timeout: float,
+        max_waiting: int | None = None,
+        recycle_seconds: float = RECYCLE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._connect = connect
+        self._size = size
+        self._timeout = timeout
+        self._max_waiting = max_waiting
+        self._recycle = recycle_seconds
+        self._monotonic = monotonic
+        self._idle: list[asyncpg.Connection] = []
+        self._born: dict[asyncpg.Connection, float] = {}  # every open connection, idle or in use
+        self._opening = 0
+        self._waiters: deque[asyncio.Future[asyncpg.Connection]] = deque()
+        self._closing: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def open_connections(self) -> int:
+        return len(self._born)
+
+    def idle_connections(self) -> int:
+        return len(self._idle)
+
+    async def fetch(self, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:
+        """The rows of one statement, on its own (autocommit): not for what must see a unit of work's writes."""
+        connection = self._take_idle() or await self._checkout()
+        try:
+            rows = await fetch_on(connection, statement, *arguments)
+        except (asyncpg.PostgresError, InvalidInput):
+            self._checkin(connection)  # the statement failed, not the connection (no transaction is left open)
+            raise
+        except BaseException:
+            self._discard(connection, broken=True)  # lost, or cancelled mid-statement: in no state to reuse
+            raise
+        self._checkin(connection)
+        return rows
+
+    async def close(self) -> None:
+        """Close the idle connections now and the others as they come back; waiting checkouts are refused."""
+        self._closed = True
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(DependencyUnavailable("database pool closed"))
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            self._discard(connection)
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    def _take_idle(self) -> asyncpg.Connection | None:
+        while self._idle:
+            connection = self._idle.pop()  # the most recently used: its statements are prepared, its buffers warm
+            if self._fresh(connection):
+                return connection
+            self._discard(connection)
+        return None
+
+    def _fresh(self, connection: asyncpg.Connection) -> bool:
+        born = self._born.get(connection)
+        return born is not None and not connection.is_closed() and self._monotonic() - born < self._recycle
+
+    async def _checkout(self) -> asyncpg.Connection:
+        if self._closed:
+            raise DependencyUnavailable("database pool closed")
+        if len(self._born) + self._opening < self._size:
+            return await self._open()
+        if self._max_waiting is not None and len(self._waiters) >= self._max_waiting:
+            raise DependencyUnavailable("database busy") from PoolQueueFull()
+        waiter: asyncio.Future[asyncpg.Connection] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._checkin(waiter.result())  # handed over just as the wait was given up: pass it on
+            else:
+                waiter.cancel()
+            if isinstance(exc, TimeoutError):
+                raise DependencyUnavailable("database busy") from exc
+            raise
+
+    async def _open(self) -> asyncpg.Connection:
+        self._opening += 1
+        try:
+            connection = await self._connect()
+        except (*_LOST, TimeoutError) as exc:
+            raise DependencyUnavailable("database unreachable") from exc
+        finally:
+            self._opening -= 1
+        self._born[connection] = self._monotonic()
+        return connection
+
+    def _checkin(self, connection: asyncpg.Connection) -> None:
+        if self._closed or not self._fresh(connection):
+            self._discard(connection)
+            return
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        self._idle.append(connection)
+
+    def _discard(self, connection: asyncpg.Connection, broken: bool = False) -> None:
+        """Close it (in the background, or at once when broken); a checkout waiting for a connection gets a new one."""
+        self._born.pop(connection, None)
+        if broken or connection.is_closed():
+            connection.terminate()
+        else:
+            task = asyncio.get_running_loop().create_task(_close(connection))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+        if self._waiters and not self._closed and len(self._born) + self._opening < self._size:
+            opener = asyncio.get_running_loop().create_task(self._open_for_waiter())
+            self._closing.add(opener)
+            opener.add_done_callback(self._closing.discard)
+
+    async def _open_for_waiter(self) -> None:
+        try:
+            connection = await self._open()
+        except DependencyUnavailable as exc:
+            while self._waiters:
+                waiter = self._waiters.popleft()
+                if not waiter.done():
+                    waiter.set_exception(exc)
+                    return
+            return
+        self._checkin(connection)
+
+
+async def _close(connection: asyncpg.Connection) -> None:
+    try:
+        await connection.close(timeout=CLOSE_TIMEOUT_SECONDS)
+    except (*_LOST, TimeoutError, asyncpg.PostgresError):  # a lost connection cannot say goodbye: drop it
+        connection.terminate()

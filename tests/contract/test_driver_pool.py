@@ -1,0 +1,236 @@
+"""DriverPool, asyncpg connections of its own for standalone statements, on PostgreSQL: bounded, reused, errors as
+on SQLAlchemy's path, a broken connection never handed out again, busy and closed answered DependencyUnavailable."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+
+import asyncpg
+import pytest
+from sqlalchemy import make_url
+
+from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.driver_pool import DriverPool
+from src.application.shared.errors import DependencyUnavailable
+from src.domain.shared.errors import InvalidInput
+from tests.support.polling import eventually
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def database(pg_url: str) -> AsyncIterator[SqlaDatabase]:
+    database = SqlaDatabase(pg_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+async def pools(database: SqlaDatabase) -> AsyncIterator[Callable[..., DriverPool]]:
+    """`pools(size=…, …)`: pools on the test database, each closed afterwards."""
+    made: list[DriverPool] = []
+
+    def make(size: int = 2, timeout: float = 10, **options: object) -> DriverPool:
+        pool = DriverPool(database.connect_driver, size=size, timeout=timeout, **options)  # type: ignore[arg-type]
+        made.append(pool)
+        return pool
+
+    try:
+        yield make
+    finally:
+        for pool in made:
+            await pool.close()
+
+
+async def _all_in_use(pool: DriverPool) -> bool:
+    return pool.open_connections() > 0 and pool.idle_connections() == 0
+
+
+async def _backend(pool: DriverPool) -> int:
+    return int((await pool.fetch("SELECT pg_backend_pid() AS pid"))[0]["pid"])
+
+
+async def test_nothing_is_opened_before_the_first_statement_and_one_connection_serves_reads_in_turn(
+    pools: Callable[..., DriverPool],
+) -> None:
+    sut = pools(size=3)
+    assert sut.open_connections() == 0
+
+    backends = {await _backend(sut) for _ in range(5)}
+
+    assert len(backends) == 1
+    assert (sut.open_connections(), sut.idle_connections()) == (1, 1)
+
+
+async def test_a_statement_runs_outside_any_transaction_and_sees_what_is_committed(
+    pools: Callable[..., DriverPool], database: SqlaDatabase
+) -> None:
+    sut = pools()
+    writer = await database.connect_driver()
+    try:
+        await writer.execute("CREATE TABLE pool_probe (n int)")
+        transaction = writer.transaction()
+        await transaction.start()
+        await writer.execute("INSERT INTO pool_probe VALUES (1)")
+        unseen = await sut.fetch("SELECT count(*) AS n FROM pool_probe")
+        await transaction.commit()
+        seen = await sut.fetch("SELECT count(*) AS n FROM pool_probe")
+        backend = await _backend(sut)
+        state = await writer.fetchval("SELECT state FROM pg_stat_activity WHERE pid = $1", backend)
+    finally:
+        await writer.close()
+
+    assert (unseen[0]["n"], seen[0]["n"]) == (0, 1)
+    assert state == "idle"  # not "idle in transaction": nothing was begun
+
+
+async def test_more_reads_than_connections_wait_their_turn_and_every_connection_comes_back(
+    pools: Callable[..., DriverPool],
+) -> None:
+    sut = pools(size=2)
+
+    answers = await asyncio.gather(*(sut.fetch("SELECT $1::int AS n, pg_sleep(0.01)", n) for n in range(20)))
+
+    assert [rows[0]["n"] for rows in answers] == list(range(20))
+    assert (sut.open_connections(), sut.idle_connections()) == (2, 2)
+
+
+async def test_a_failing_statement_answers_as_on_sqlalchemys_path_and_keeps_its_connection(
+    pools: Callable[..., DriverPool],
+) -> None:
+    sut = pools(size=1)
+    before = await _backend(sut)
+
+    with pytest.raises(asyncpg.UndefinedTableError):
+        await sut.fetch("SELECT * FROM no_such_table")
+    with pytest.raises(InvalidInput):
+        await sut.fetch("SELECT $1::text", "nul \x00 byte")
+
+    assert await _backend(sut) == before
+
+
+async def test_a_connection_the_server_dropped_fails_at_most_one_read_and_is_replaced(
+    pools: Callable[..., DriverPool], database: SqlaDatabase
+) -> None:
+    sut = pools(size=1)
+    dropped = await _backend(sut)
+    killer = await database.connect_driver()
+    try:
+        await killer.execute("SELECT pg_terminate_backend($1)", dropped)
+    finally:
+        await killer.close()
+    failures: list[str] = []
+
+    async def read_again() -> int | None:
+        try:
+            return await _backend(sut)
+        except DependencyUnavailable as exc:  # sent before the client saw the close
+            failures.append(exc.reason)
+            return None
+
+    replacement = await eventually(read_again)
+
+    assert replacement != dropped
+    assert len(failures) <= 1
+    assert sut.open_connections() == 1
+
+
+async def test_a_read_cancelled_mid_statement_does_not_hand_its_connection_out_again(
+    pools: Callable[..., DriverPool],
+) -> None:
+    sut = pools(size=1)
+    before = await _backend(sut)
+    slow = asyncio.create_task(sut.fetch("SELECT pg_sleep(5)"))
+    await eventually(lambda: _all_in_use(sut))
+
+    slow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await slow
+
+    assert await _backend(sut) != before
+    assert sut.open_connections() == 1
+
+
+async def test_a_checkout_that_waits_out_the_timeout_is_dependency_unavailable_and_frees_its_place(
+    pools: Callable[..., DriverPool],
+) -> None:
+    sut = pools(size=1, timeout=0.3)
+    holder = asyncio.create_task(sut.fetch("SELECT pg_sleep(1.5)"))
+    await eventually(lambda: _all_in_use(sut))
+
+    with pytest.raises(DependencyUnavailable) as busy:
+        await sut.fetch("SELECT 1")
+    await holder
+
+    assert busy.value.reason == "TimeoutError"
+    assert [tuple(row) for row in await sut.fetch("SELECT 1")] == [(1,)]
+
+
+async def test_a_checkout_past_the_waiting_bound_is_refused_at_once_and_the_waiting_ones_are_served(
+    pools: Callable[..., DriverPool],
+) -> None:
+    sut = pools(size=1, timeout=30, max_waiting=2)
+    holder = asyncio.create_task(sut.fetch("SELECT pg_sleep(0.5)"))
+    await eventually(lambda: _all_in_use(sut))
+    waiting = [asyncio.create_task(sut.fetch("SELECT 2 AS n")) for _ in range(2)]
+    await asyncio.sleep(0)  # both queued behind the holder
+
+    began = time.monotonic()
+    with pytest.raises(DependencyUnavailable) as shed:
+        await sut.fetch("SELECT 3")
+    refused_after = time.monotonic() - began
+
+    await holder
+    assert [rows[0]["n"] for rows in await asyncio.gather(*waiting)] == [2, 2]
+    assert shed.value.reason == "PoolQueueFull"
+    assert refused_after < 0.5
+
+
+async def test_a_connection_past_its_recycle_age_is_closed_and_replaced(pools: Callable[..., DriverPool]) -> None:
+    clock = Clock()
+    sut = pools(size=1, recycle_seconds=60, monotonic=clock)
+    first = await _backend(sut)
+    clock.now += 59
+    again = await _backend(sut)
+    clock.now += 2
+
+    replaced = await _backend(sut)
+
+    assert again == first
+    assert replaced != first
+    assert sut.open_connections() == 1
+
+
+async def test_a_closed_pool_closes_its_connections_and_refuses_reads(pools: Callable[..., DriverPool]) -> None:
+    sut = pools(size=2)
+    await asyncio.gather(*(sut.fetch("SELECT pg_sleep(0.05)") for _ in range(2)))
+    assert sut.open_connections() == 2
+
+    await sut.close()
+
+    assert sut.open_connections() == 0
+    with pytest.raises(DependencyUnavailable):
+        await sut.fetch("SELECT 1")
+
+
+async def test_an_unreachable_server_is_dependency_unavailable(pg_url: str) -> None:
+    unreachable = SqlaDatabase(make_url(pg_url).set(port=1).render_as_string(hide_password=False))
+    sut = DriverPool(unreachable.connect_driver, size=1, timeout=5)
+    try:
+        with pytest.raises(DependencyUnavailable) as refused:
+            await sut.fetch("SELECT 1")
+        assert sut.open_connections() == 0
+        assert refused.value.reason in {"ConnectionRefusedError", "OSError"}
+    finally:
+        await sut.close()
+        await unreachable.dispose()
