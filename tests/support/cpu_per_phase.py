@@ -2,7 +2,8 @@
 `casino-club` processes forked for the tests (tests/support/processes.py) included.
 
 `pytest -p tests.support.cpu_per_phase ...` with CPU_PER_PHASE_DIR set writes one JSON line per phase to
-`cpu-<xdist worker>.jsonl` there; `python -m tests.support.cpu_per_phase DIR` sums them per module, costliest first.
+`cpu-<xdist worker>.jsonl` there; `python -m tests.support.cpu_per_phase DIR` sums them per module, costliest first, and
+`python -m tests.support.cpu_per_phase --timeline DIR` says when each worker finished collecting and went idle.
 CPU rather than wall time: on this shared machine the wall time of a phase says more about the load than the test.
 """
 
@@ -47,11 +48,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def _measured(item: pytest.Item, phase: str) -> Iterator[None]:
-    cpu, wall = _cpu_seconds(), time.perf_counter()
+    cpu, wall, start = _cpu_seconds(), time.perf_counter(), time.time()
     yield
     if os.environ.get(DIRECTORY):
-        record = {"id": item.nodeid, "phase": phase, "cpu": _cpu_seconds() - cpu, "wall": time.perf_counter() - wall}
+        record = {
+            "id": item.nodeid,
+            "phase": phase,
+            "cpu": _cpu_seconds() - cpu,
+            "wall": time.perf_counter() - wall,
+            "start": start,  # the epoch second it began: `--timeline` lays the workers' phases out on one clock
+        }
         _record(json.dumps(record))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """When this process finished collecting, and the CPU it spent to get there (its start included)."""
+    if os.environ.get(DIRECTORY) and hasattr(session.config, "workerinput"):
+        _record(json.dumps({"id": "", "phase": "collected", "cpu": _cpu_seconds(), "wall": 0.0, "start": time.time()}))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -75,6 +88,8 @@ def summary(directory: Path) -> list[str]:
     for path in directory.glob("cpu-*.jsonl"):
         for line in path.read_text().splitlines():
             record = json.loads(line)
+            if record["phase"] == "collected":
+                continue
             counts = modules[record["id"].split("::")[0]]
             counts[record["phase"]] += record["cpu"]
             counts["tests"] += record["phase"] == "call"
@@ -86,5 +101,30 @@ def summary(directory: Path) -> list[str]:
     ]
 
 
+def timeline(directory: Path) -> list[str]:
+    """Per xdist worker, on one clock from the first worker's collection end: when it finished collecting (and its
+    CPU until then), when its last test ended, and how long it sat idle before the run's last test ended."""
+    workers: dict[str, list[dict[str, object]]] = {}
+    for path in sorted(directory.glob("cpu-*.jsonl")):
+        workers[path.stem.removeprefix("cpu-")] = [json.loads(line) for line in path.read_text().splitlines()]
+    ends = {name: max(float(r["start"]) + float(r["wall"]) for r in records) for name, records in workers.items()}
+    collected = {
+        name: next((r for r in records if r["phase"] == "collected"), None) for name, records in workers.items()
+    }
+    origin = min(float(c["start"]) for c in collected.values() if c) if any(collected.values()) else 0.0
+    last = max(ends.values())
+    lines = []
+    for name, records in workers.items():
+        done = collected[name]
+        busy = sum(float(r["wall"]) for r in records if r["phase"] != "collected")
+        lines.append(
+            f"{name}: collected at {float(done['start']) - origin if done else float('nan'):6.1f} s"
+            f" ({float(done['cpu']) if done else float('nan'):5.1f} s CPU), busy {busy:6.1f} s,"
+            f" last test ended at {ends[name] - origin:6.1f} s, idle {last - ends[name]:5.1f} s at the end"
+        )
+    return lines
+
+
 if __name__ == "__main__":
-    sys.stdout.write("".join(f"{line}\n" for line in summary(Path(sys.argv[1]))))
+    lines = timeline(Path(sys.argv[2])) if sys.argv[1] == "--timeline" else summary(Path(sys.argv[1]))
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
