@@ -72,6 +72,11 @@ class _Charge:
             TOK_PENDING: ChargeStatus.PENDING,
         }.get(self.card_token, ChargeStatus.AUTHORIZED)
 
+    @property
+    def counts_capture_attempts(self) -> bool:
+        """Only the retry token's outcome depends on the attempt's number; other tokens' captures count nothing."""
+        return self.card_token == TOK_CAPTURE_RETRY
+
     def capture_fails(self, attempt: int) -> bool:
         return self.card_token == TOK_CAPTURE_FAIL or (
             self.card_token == TOK_CAPTURE_RETRY and attempt <= CAPTURE_RETRY_FAILURES
@@ -200,7 +205,9 @@ class SandboxPaymentGateway:
             return CaptureResult(captured=True)
         if status in _NOT_CAPTURABLE:
             return CaptureResult(captured=False, gateway_code=_NOT_CAPTURABLE[status])
-        attempt = await self._cache.incr(self._attempts_key(charge.charge_id), ttl_seconds=self._ttl)
+        attempt = 0
+        if charge.counts_capture_attempts:  # one command less for every other token's capture
+            attempt = await self._cache.incr(self._attempts_key(charge.charge_id), ttl_seconds=self._ttl)
         if charge.capture_fails(attempt):
             return CaptureResult(captured=False, gateway_code="capture_failed")
         if await self._decide(charge, ChargeStatus.CAPTURED):

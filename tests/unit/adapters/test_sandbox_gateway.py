@@ -9,6 +9,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Sequence
 
 import pytest
 
@@ -89,6 +90,38 @@ async def test_capture_retries_are_counted_per_charge(sut: SandboxPaymentGateway
     assert first_third.captured
     assert not second_first.captured
     assert await sut.charge_status(second.charge_id) == ChargeStatus.AUTHORIZED
+
+
+class CountingCache(InMemoryCache):
+    """The in-memory cache that counts its commands (each one a Redis round trip on the real cache)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.commands: list[str] = []
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        self.commands.append("get_many")
+        return await super().get_many(keys)
+
+    async def set_if_absent(self, key: str, value: str, ttl_seconds: float) -> bool:
+        self.commands.append("set_if_absent")
+        return await super().set_if_absent(key, value, ttl_seconds)
+
+    async def incr(self, key: str, amount: int = 1, ttl_seconds: float | None = None) -> int:
+        self.commands.append("incr")
+        return await super().incr(key, amount, ttl_seconds)
+
+
+async def test_a_visa_charge_is_opened_and_captured_in_three_commands_without_counting_attempts() -> None:
+    cache = CountingCache()
+    sut = SandboxPaymentGateway(webhook_secret=SECRET, cache=cache, clock=lambda: NOW)
+    auth = await authorize(sut, "tok_visa")
+
+    result = await sut.capture(auth.charge_id)
+
+    assert result.captured
+    assert cache.commands == ["set_if_absent", "get_many", "set_if_absent"]
+    assert await sut.charge_status(auth.charge_id) == ChargeStatus.CAPTURED
 
 
 async def test_pending_token_waits_for_the_webhook_to_settle(sut: SandboxPaymentGateway) -> None:
