@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from src.adapters.memory.identity import Workspace, newest_first_page
 from src.application.shared.pagination import Page, Position
-from src.application.shop.transactions import Spending, TransactionFilters
+from src.application.shop.transactions import BuyReads, Spending, TransactionFilters
 from src.application.wallet.ports import WalletRepository
+from src.domain.shared.events import DomainEvent
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from src.domain.shop.errors import PurchaseKeyTaken
 from src.domain.shop.transactions import COUNTED, OPEN, PurchaseTransaction, TxStatus
@@ -69,6 +70,14 @@ class InMemoryTransactionRepository:
         entry = await self._wallets.credit(grant, now)
         await self.update(tx, integrity_hash)
         return entry
+
+    async def buy_reads(self, user_id: str, key_hash: str | None, sku: str) -> BuyReads | None:
+        """Read one by one here."""
+        return None
+
+    async def open_unlimited(self, tx: PurchaseTransaction, integrity_hash: str, events: Sequence[DomainEvent]) -> bool:
+        """No one-step open here: the caller opens it the checked way."""
+        return False
 
     async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         await self._workspace.lock_row("transactions", tx.id)

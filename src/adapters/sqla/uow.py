@@ -5,9 +5,7 @@ Recorded domain events are inserted into the outbox inside the same transaction,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from functools import cache
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
@@ -17,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from src.adapters.lazy import lazy_repository
 from src.adapters.sqla.driver import driver_execute
 from src.adapters.sqla.models.outbox import OutboxRow
+from src.adapters.sqla.pg_outbox import event_parameters, outbox_insert
 from src.adapters.sqla.repositories.analytics import SqlaActionRepository
 from src.adapters.sqla.repositories.battlepass import SqlaBattlePassRepository
 from src.adapters.sqla.repositories.campaigns import SqlaAudienceRepository, SqlaCampaignRepository
@@ -75,18 +74,6 @@ OUTBOX_TABLE = cast(Table, OutboxRow.__table__)
 RepositoryT = TypeVar("RepositoryT")
 
 
-@cache
-def _pg_outbox_insert(rows: int) -> str:
-    values = ", ".join(
-        f"(${6 * row + 1}, ${6 * row + 2}, ${6 * row + 3}, ${6 * row + 4}, ${6 * row + 5}::jsonb, ${6 * row + 6})"
-        for row in range(rows)
-    )
-    return (
-        "INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, created_at) "  # noqa: S608
-        f"VALUES {values}"  # only numbered placeholders are interpolated
-    )
-
-
 def outbox_values(event: DomainEvent) -> dict[str, object]:
     return {
         "event_id": event.event_id,
@@ -133,8 +120,10 @@ class SqlaUnitOfWork:
         lambda uow: (PgCatalogRepository if uow.on_postgres else SqlaCatalogRepository)(uow.session)
     )
     transactions = lazy_repository(
-        lambda uow: (PgTransactionRepository if uow.on_postgres else SqlaTransactionRepository)(
-            uow.session, uow.wallets
+        lambda uow: (
+            PgTransactionRepository(uow.session, uow.wallets, uow.wrote_events)
+            if uow.on_postgres
+            else SqlaTransactionRepository(uow.session, uow.wallets)
         )
     )
     promos = _sqla(SqlaPromoRepository)
@@ -165,7 +154,7 @@ class SqlaUnitOfWork:
         lambda uow: (PgSegmentMembership if uow.on_postgres else SqlaSegmentMembership)(uow.session)
     )
     segments = _sqla(SqlaSegmentRepository)
-    idempotency_records = _sqla(SqlaIdempotencyRecords)
+    idempotency_records = lazy_repository(lambda uow: SqlaIdempotencyRecords(uow.session, uow.take_events))
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
@@ -174,6 +163,7 @@ class SqlaUnitOfWork:
         self._after_commit = after_commit
         self._session: AsyncSession | None = None
         self._events: list[DomainEvent] = []
+        self._events_written = False
         self._repositories: dict[str, Any] = {}
 
     @property
@@ -189,6 +179,7 @@ class SqlaUnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self._events = []
+        self._events_written = False
         self._repositories = {}
         return self
 
@@ -211,12 +202,26 @@ class SqlaUnitOfWork:
     def record(self, event: DomainEvent) -> None:
         self._events.append(event)
 
+    def wrote_events(self) -> None:
+        """A repository's statement wrote events to the outbox itself (`pg_outbox.outbox_cte`): the commit wakes the
+        relay as it does for recorded ones."""
+        self._events_written = True
+
+    def take_events(self) -> list[DomainEvent]:
+        """The events recorded so far, for a repository's statement that writes them to the outbox itself (then
+        not written again at the commit)."""
+        events, self._events = self._events, []
+        if events:
+            self.wrote_events()
+        return events
+
     async def commit(self) -> None:
         events, self._events = self._events, []
+        written, self._events_written = self._events_written, False
         if events:
             await self._write_outbox(events)
         await self.session.commit()
-        if events and self._after_commit is not None:
+        if (events or written) and self._after_commit is not None:
             self._after_commit()
 
     async def _write_outbox(self, events: list[DomainEvent]) -> None:
@@ -224,17 +229,7 @@ class SqlaUnitOfWork:
         if not self.on_postgres:
             await self.session.execute(insert(OUTBOX_TABLE), [outbox_values(event) for event in events])
             return
-        parameters: list[object] = []
-        for event in events:
-            parameters += [
-                event.event_id,
-                event.event_type,
-                event.aggregate_type,
-                event.aggregate_id,
-                json.dumps(event.payload()),
-                event.occurred_at,
-            ]
-        await driver_execute(self.session, _pg_outbox_insert(len(events)), *parameters)
+        await driver_execute(self.session, outbox_insert(len(events)), *event_parameters(events))
 
     async def rollback(self) -> None:
         self._events = []

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from src.application.shop.catalog import MemberDiscount, no_member_discount, remote_price
 from src.application.shop.ports import PurchaseUnitOfWork
+from src.application.shop.transactions import BuyReads
 from src.domain.shared.errors import NotFound, RankRequired
 from src.domain.shared.principal import Rank
 from src.domain.shop.limited import PackageDisabled
@@ -34,16 +35,18 @@ async def find_offer(
     now: datetime,
     member_discount: MemberDiscount = no_member_discount,
     remote: tuple[str, int] | None = None,
+    reads: BuyReads | None = None,
 ) -> Offer:
     """The offer as the server prices it now for this buyer; unknown → NOT_FOUND, off sale → DISABLED/WINDOW_CLOSED,
     above the player's current rank (read from the database, not the token) → RANK_REQUIRED. A catalog item is
     priced with the buyer's VIP discount (their stored tier, read here); limited packages are already special
-    prices and take none. `remote`: the buyer's remote-config discount (priced by the listing's `remote_price`)."""
-    user = await uow.users.get(user_id)
+    prices and take none. `remote`: the buyer's remote-config discount (priced by the listing's `remote_price`);
+    `reads`: the buyer and catalog item read already."""
+    user = reads.buyer if reads is not None else await uow.users.get(user_id)
     if user is None:
         raise NotFound("no such user")
     if kind is PurchaseKind.CATALOG:
-        offer = await _catalog_offer(uow, offer_id, now, member_discount(user.vip_tier), remote)
+        offer = await _catalog_offer(uow, offer_id, now, member_discount(user.vip_tier), remote, reads)
     else:
         offer = await _limited_offer(uow, offer_id, now)
     if not user.rank.at_least(offer.min_rank):
@@ -52,9 +55,14 @@ async def find_offer(
 
 
 async def _catalog_offer(
-    uow: PurchaseUnitOfWork, sku: str, now: datetime, member_percent: int, remote: tuple[str, int] | None
+    uow: PurchaseUnitOfWork,
+    sku: str,
+    now: datetime,
+    member_percent: int,
+    remote: tuple[str, int] | None,
+    reads: BuyReads | None,
 ) -> Offer:
-    item = await uow.catalog.get(sku)
+    item = reads.item if reads is not None else await uow.catalog.get(sku)
     if item is None:
         raise NotFound("no such catalog item", details={"sku": sku})
     if not item.enabled:

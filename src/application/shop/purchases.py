@@ -37,6 +37,7 @@ from src.application.shop.settlement import (
     settle_captured,
     settle_unsuccessful,
 )
+from src.application.shop.transactions import BuyReads
 from src.domain.shared.errors import InvalidInput, NotFound
 from src.domain.shop.catalog import discounted
 from src.domain.shop.errors import PurchaseKeyTaken
@@ -113,8 +114,10 @@ async def _opened_by_key(cmd: BuyGems, key_hash: str, deps: PurchaseDeps) -> Pur
         return await _earlier(uow, cmd, key_hash)
 
 
-async def _earlier(uow: PurchaseUnitOfWork, cmd: BuyGems, key_hash: str) -> PurchaseResult | None:
-    tx = await uow.transactions.get_by_key(cmd.user_id, key_hash)
+async def _earlier(
+    uow: PurchaseUnitOfWork, cmd: BuyGems, key_hash: str, reads: BuyReads | None = None
+) -> PurchaseResult | None:
+    tx = reads.earlier if reads is not None else await uow.transactions.get_by_key(cmd.user_id, key_hash)
     if tx is None:
         return None
     check_same_purchase(tx, cmd.kind, cmd.offer_id, cmd.quantity, card_fingerprint(cmd.card_token))
@@ -128,11 +131,14 @@ async def _earlier_or_priced(
 ) -> PurchaseResult | tuple[PurchaseTransaction, Offer]:
     """One read transaction for both: the purchase this key opened already, else a new pending one. A catalog buy
     first reads the buyer's remote-config discount (LiveOps' own read), the same one the listing priced with."""
-    remote = await deps.remote_discount(cmd.user_id) if cmd.kind is PurchaseKind.CATALOG else None
+    catalog = cmd.kind is PurchaseKind.CATALOG
+    remote = await deps.remote_discount(cmd.user_id) if catalog else None
     async with deps.uow_factory() as uow:
-        if key_hash is not None and (earlier := await _earlier(uow, cmd, key_hash)) is not None:
+        # a catalog buy's key, buyer and item in one read where the store has it
+        reads = await uow.transactions.buy_reads(cmd.user_id, key_hash, cmd.offer_id) if catalog else None
+        if key_hash is not None and (earlier := await _earlier(uow, cmd, key_hash, reads)) is not None:
             return earlier
-        return await _priced(uow, cmd, key_hash, deps, remote)
+        return await _priced(uow, cmd, key_hash, deps, remote, reads)
 
 
 async def _priced(
@@ -141,10 +147,11 @@ async def _priced(
     key_hash: str | None,
     deps: PurchaseDeps,
     remote: tuple[str, int] | None = None,
+    reads: BuyReads | None = None,
 ) -> tuple[PurchaseTransaction, Offer]:
     """A new pending transaction at the server's price now (with the promo, when usable)."""
     now = deps.clock.now()
-    offer = await find_offer(uow, cmd.kind, cmd.offer_id, cmd.user_id, now, deps.member_discount, remote)
+    offer = await find_offer(uow, cmd.kind, cmd.offer_id, cmd.user_id, now, deps.member_discount, remote, reads)
     promo = await usable_promo(uow, cmd.promo_code, now)
     unit_price = discounted(offer.unit_price_cents, promo.discount_percent) if promo else offer.unit_price_cents
     tx = PurchaseTransaction.start(
@@ -183,6 +190,11 @@ async def _open(tx: PurchaseTransaction, offer: Offer, deps: PurchaseDeps) -> st
     now = tx.created_at
     sealed = seal(tx, deps)
     async with deps.uow_factory() as uow:
+        # nothing to reserve (no promo use, no stock hold) and limits that refuse nothing: one step where it exists
+        plain = not tx.promo_code and tx.kind is PurchaseKind.CATALOG
+        if plain and await uow.transactions.open_unlimited(tx, sealed, [PurchaseUpdated.of(tx)]):
+            await uow.commit()
+            return sealed
         await enforce_limits(uow, tx)
         await uow.transactions.add(tx, sealed)
         if tx.promo_code:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from src.application.shared.pagination import Page, Position
+from src.domain.identity.model import User
+from src.domain.shared.events import DomainEvent
+from src.domain.shop.catalog import CatalogItem
 from src.domain.shop.transactions import PurchaseTransaction, TxStatus
 from src.domain.wallet.model import LedgerEntry, Movement
 
@@ -28,10 +32,33 @@ class Spending:
     total_spent_cents: int = 0  # what was charged, less what was refunded
 
 
+@dataclass(frozen=True)
+class BuyReads:
+    """What a catalog buy reads before it opens, read at one moment: the purchase its key opened already (if any),
+    the buyer and the catalog item (None where there is none)."""
+
+    earlier: PurchaseTransaction | None
+    buyer: User | None
+    item: CatalogItem | None
+
+
 class TransactionRepository(Protocol):
     async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         """PurchaseKeyTaken when the user's idempotency key hash already names a transaction (waits for a
         concurrent unit of work that added one with the same key, then refuses if it committed)."""
+        ...
+
+    async def open_unlimited(self, tx: PurchaseTransaction, integrity_hash: str, events: Sequence[DomainEvent]) -> bool:
+        """A new purchase with nothing to reserve, opened in one step where the store can: with the buyer's limits
+        locked, `tx` added and `events` written with it, only if the limits cannot refuse any purchase (no
+        restriction, purchase limit or pending change). True: written, the unit of work has only to commit.
+        False: nothing written (stores without the step always answer so); open it the checked way. Raises
+        PurchaseKeyTaken as `add` does."""
+        ...
+
+    async def buy_reads(self, user_id: str, key_hash: str | None, sku: str) -> BuyReads | None:
+        """A catalog buy's first reads in one step where the store can (the unit's first statement); None (stores
+        without the step) when the caller reads them one by one: `get_by_key`, `users.get`, `catalog.get`."""
         ...
 
     async def get_by_key(self, user_id: str, key_hash: str) -> PurchaseTransaction | None:

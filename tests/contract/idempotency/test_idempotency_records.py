@@ -7,9 +7,11 @@ Every test runs once per adapter, under a fresh user id (the PostgreSQL database
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import datetime, timedelta
 
+import asyncpg
 import pytest
 
 from src.application.shared.idempotency import (
@@ -20,9 +22,11 @@ from src.application.shared.idempotency import (
     KeyEntry,
     StoredResponse,
 )
+from src.domain.wallet.events import BalanceChanged
 from tests.contract.idempotency.conftest import KeyedWork
 from tests.contract.idempotency.test_idempotency_store import NOW
 from tests.support.contention import until_waiting
+from tests.support.round_trips import counted, instrumented
 
 pytestmark = pytest.mark.asyncio
 
@@ -223,3 +227,63 @@ async def test_on_sqlite_holding_a_key_always_succeeds(keyed_work: KeyedWork) ->
         held = await uow.idempotency_records.hold(scope)
 
     assert held is True
+
+
+def _balance_changed(scope: IdempotencyScope, delta: int) -> BalanceChanged:
+    return BalanceChanged(
+        aggregate_id=scope.user_id, occurred_at=NOW, currency="GEMS", delta=delta, balance_after=delta, reason="test"
+    )
+
+
+async def _outbox_deltas(pg_url: str, user_id: str) -> list[int]:
+    connection = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await connection.fetch(
+            "SELECT payload FROM outbox WHERE aggregate_id = $1 AND event_type = 'BalanceChanged' ORDER BY position",
+            user_id,
+        )
+    finally:
+        await connection.close()
+    return [json.loads(row["payload"])["delta"] for row in rows]
+
+
+@pytest.mark.parametrize("keyed_work", ["postgres"], indirect=True)
+@pytest.mark.parametrize("commit", [True, False], ids=["committed", "rolled-back"])
+async def test_on_postgres_a_completion_carries_the_work_s_events_in_its_statement(
+    keyed_work: KeyedWork, pg_url: str, commit: bool
+) -> None:
+    scope = _scope()
+    await _begin(keyed_work, scope)
+
+    async def work() -> None:
+        async with keyed_work.uow_factory() as uow:
+            uow.record(_balance_changed(scope, 1))
+            uow.record(_balance_changed(scope, 2))
+            assert await uow.idempotency_records.complete(_entry(scope))
+            uow.record(_balance_changed(scope, 3))  # after the completion: written at the commit
+            if commit:
+                await uow.commit()
+
+    with instrumented():
+        trips = await counted(work)
+
+    # BEGIN, the completion with the events before it, the outbox insert of the one after it, COMMIT
+    assert trips["statements"] == (4 if commit else 3)
+    assert await _outbox_deltas(pg_url, scope.user_id) == ([1, 2, 3] if commit else [])
+
+
+@pytest.mark.parametrize("keyed_work", ["postgres"], indirect=True)
+async def test_on_postgres_a_claim_no_longer_the_request_s_still_commits_the_work_s_events(
+    keyed_work: KeyedWork, pg_url: str
+) -> None:
+    scope = _scope()
+    await _begin(keyed_work, scope)
+    await _begin(keyed_work, scope, at=NOW + POLICY.in_flight_timeout + timedelta(microseconds=1))  # taken over
+
+    async with keyed_work.uow_factory() as uow:
+        uow.record(_balance_changed(scope, 5))
+        completed = await uow.idempotency_records.complete(_entry(scope))
+        await uow.commit()
+
+    assert completed is False
+    assert await _outbox_deltas(pg_url, scope.user_id) == [5]

@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable
 from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 
 from src.application.shared.pagination import decode_cursor
-from src.application.shop.transactions import TransactionFilters
+from src.application.shop.transactions import BuyReads, TransactionFilters
+from src.domain.limits.model import PendingChange, Restriction, RestrictionKind
+from src.domain.shared.principal import Rank
+from src.domain.shop.catalog import CatalogItem
 from src.domain.shop.errors import PurchaseKeyTaken
+from src.domain.shop.events import PurchaseUpdated
 from src.domain.shop.transactions import (
     FailureReason,
     PurchaseKind,
@@ -25,6 +31,7 @@ from src.domain.shop.transactions import (
 from src.domain.wallet.model import Currency, Movement
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
 from tests.support.contention import until_waiting
+from tests.support.round_trips import counted, instrumented
 
 NOW = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -474,3 +481,166 @@ async def test_a_grant_racing_a_locked_change_waits_for_it_and_then_writes_nothi
     async with uow_factory() as sut:
         assert (await sut.transactions.get(tx.id) or tx).status is TxStatus.VOIDED
         assert await sut.wallets.entry_for(_gems(tx)) is None
+
+
+# --- open_unlimited: a buy's open phase in one step -----------------------------------------------------------------
+
+
+def _plain(user_id: str, **overrides: object) -> PurchaseTransaction:
+    """What a usual buy opens: a catalog item, no promo code, no stock to hold."""
+    return _started(user_id, kind=PurchaseKind.CATALOG, promo_code=None, **overrides)
+
+
+async def _outbox_of(pg_url: str, tx_id: str) -> list[str]:
+    connection = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await connection.fetch("SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY position", tx_id)
+    finally:
+        await connection.close()
+    return [row["event_type"] for row in rows]
+
+
+async def test_an_unlimited_open_stores_the_purchase_or_leaves_it_to_the_checked_way(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    user_id = await given_user(uow_factory)
+    tx = _plain(user_id, idempotency_key_hash=key_digest("open-1"))
+
+    async with uow_factory() as sut:
+        opened = await sut.transactions.open_unlimited(tx, "hash-opened", [PurchaseUpdated.of(tx)])
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        stored = await sut.transactions.get(tx.id)
+    if opened:
+        assert stored == tx
+        assert await _hash_of(uow_factory, tx.id) == "hash-opened"
+    else:
+        assert stored is None
+
+
+@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+async def test_on_postgres_an_unlimited_open_is_one_statement_with_its_event(
+    uow_factory: UnitOfWorkFactory, pg_url: str
+) -> None:
+    user_id = await given_user(uow_factory)
+    tx = _plain(user_id)
+
+    async def open_and_commit() -> bool:
+        async with uow_factory() as sut:
+            opened = await sut.transactions.open_unlimited(tx, "hash-opened", [PurchaseUpdated.of(tx)])
+            await sut.commit()
+        return opened
+
+    with instrumented():
+        trips = await counted(open_and_commit)
+
+    assert trips["statements"] == 1  # no BEGIN, no COMMIT: the statement is its own transaction
+    assert await _hash_of(uow_factory, tx.id) == "hash-opened"
+    assert await _outbox_of(pg_url, tx.id) == ["PurchaseUpdated"]
+
+
+async def _limited_by(uow_factory: UnitOfWorkFactory, user_id: str, change: str) -> None:
+    async with uow_factory() as uow:
+        limits = await uow.limits.lock(user_id)
+        if change == "daily limit":
+            limits.values["daily_cents"] = 100_000
+        elif change == "pending change":
+            limits.pending = [PendingChange("play_minutes_daily", 60, NOW + timedelta(days=1))]
+        else:
+            limits.restriction = Restriction(RestrictionKind.TIME_OUT, NOW - timedelta(days=1))  # over already
+        await uow.limits.save(limits)
+        await uow.commit()
+
+
+@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+@pytest.mark.parametrize("change", ["daily limit", "pending change", "restriction"])
+async def test_a_buyer_with_limits_to_check_gets_nothing_opened_in_one_step(
+    uow_factory: UnitOfWorkFactory, pg_url: str, change: str
+) -> None:
+    user_id = await given_user(uow_factory)
+    await _limited_by(uow_factory, user_id, change)
+    tx = _plain(user_id)
+
+    async with uow_factory() as sut:
+        opened = await sut.transactions.open_unlimited(tx, "hash-opened", [PurchaseUpdated.of(tx)])
+        await sut.commit()
+
+    assert not opened
+    async with uow_factory() as sut:
+        assert await sut.transactions.get(tx.id) is None
+    assert await _outbox_of(pg_url, tx.id) == []
+
+
+@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+async def test_an_unlimited_open_of_a_key_that_opened_a_purchase_is_refused(uow_factory: UnitOfWorkFactory) -> None:
+    user_id = await given_user(uow_factory)
+    first = _plain(user_id, idempotency_key_hash=key_digest("open-twice"))
+    await _stored(uow_factory, first)
+    second = _plain(user_id, idempotency_key_hash=key_digest("open-twice"))
+
+    with pytest.raises(PurchaseKeyTaken):
+        async with uow_factory() as sut:
+            await sut.transactions.open_unlimited(second, "hash-opened", [PurchaseUpdated.of(second)])
+
+    async with uow_factory() as sut:
+        assert await sut.transactions.get(second.id) is None
+
+
+# --- buy_reads: a catalog buy's first reads in one step ---------------------------------------------------------------
+
+
+def _catalog_item() -> CatalogItem:
+    sku = f"c_{uuid.uuid4().hex[:12]}"
+    return CatalogItem(sku, "Contract Pack", "for the contract", 1234, "EUR", 321, Rank.PREMIUM, True, 15, NOW)
+
+
+@pytest.mark.parametrize("with_key", [True, False], ids=["key-used", "key-new"])
+async def test_a_buy_s_reads_in_one_step_are_what_the_reads_one_by_one_answer(
+    uow_factory: UnitOfWorkFactory, with_key: bool
+) -> None:
+    user_id = await given_user(uow_factory)
+    item = _catalog_item()
+    earlier = _plain(user_id, idempotency_key_hash=key_digest("read-me"))
+    async with uow_factory() as uow:
+        await uow.catalog.add(item, NOW)
+        if with_key:
+            await uow.transactions.add(earlier)
+        await uow.commit()
+
+    async with uow_factory() as sut:
+        reads = await sut.transactions.buy_reads(user_id, key_digest("read-me"), item.sku)
+    async with uow_factory() as uow:
+        one_by_one = BuyReads(
+            await uow.transactions.get_by_key(user_id, key_digest("read-me")),
+            await uow.users.get(user_id),
+            await uow.catalog.get(item.sku),
+        )
+
+    assert reads is None or reads == one_by_one
+    assert one_by_one.item == item
+    assert one_by_one.earlier == (earlier if with_key else None)
+
+
+@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+async def test_on_postgres_a_buy_s_reads_are_one_statement_and_name_what_is_missing(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    user_id = await given_user(uow_factory)
+
+    async def read() -> BuyReads | None:
+        async with uow_factory() as sut:
+            return await sut.transactions.buy_reads(user_id, None, "no_such_sku")
+
+    with instrumented():
+        reads: list[BuyReads | None] = []
+        trips = await counted(lambda: _append(reads, read()))
+
+    assert trips["statements"] == 1  # no BEGIN or ROLLBACK either
+    assert reads[0] is not None
+    assert (reads[0].earlier, reads[0].item) == (None, None)
+    assert getattr(reads[0].buyer, "id", None) == user_id
+
+
+async def _append(results: list[BuyReads | None], read: Awaitable[BuyReads | None]) -> None:
+    results.append(await read)

@@ -5,15 +5,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from src.adapters.sqla.driver import driver_execute, pooled_fetch
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow as Row
+from src.adapters.sqla.pg_outbox import event_parameters, outbox_cte
 from src.adapters.sqla.repositories.wallet import dialect_insert
 from src.application.shared.idempotency import Begin, BeginOutcome, IdempotencyScope, KeyEntry, StoredResponse
+from src.domain.shared.events import DomainEvent
 
 IN_FLIGHT, COMPLETED = "in_flight", "completed"
 
@@ -28,6 +32,14 @@ UPDATE idempotency_records SET state = 'completed', status_code = $5, response_b
 WHERE user_id = $1 AND route = $2 AND key = $3 AND state = 'in_flight' AND created_at = $4 AND fingerprint = $7
 RETURNING true
 """
+_COMPLETE_PARAMETERS = 7
+
+
+@cache
+def _pg_complete_own(events: int) -> str:
+    """The completion with the unit's events recorded so far riding on it (written whether or not the claim was
+    still the request's own: they belong to the work, which commits either way)."""
+    return f"WITH {outbox_cte(_COMPLETE_PARAMETERS + 1, events)}{_PG_COMPLETE_OWN}" if events else _PG_COMPLETE_OWN
 
 
 def _is(scope: IdempotencyScope) -> ColumnElement[bool]:
@@ -146,10 +158,13 @@ class SqlaIdempotencyStore:
 
 
 class SqlaIdempotencyRecords:
-    """Records written in a unit of work's transaction: committed, or rolled back, with its work."""
+    """Records written in a unit of work's transaction: committed, or rolled back, with its work. On PostgreSQL a
+    claim's completion, the work's last write, carries the events the unit recorded (`take_events`) to the outbox:
+    no statement of their own at the commit."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, take_events: Callable[[], Sequence[DomainEvent]] = lambda: ()) -> None:
         self._session = session
+        self._take_events = take_events
 
     async def hold(self, scope: IdempotencyScope) -> bool:
         """PostgreSQL: a transaction-scoped advisory lock on the key's 64-bit hash, tried without waiting. SQLite:
@@ -167,9 +182,10 @@ class SqlaIdempotencyRecords:
         response = entry.response
         if self._session.get_bind().dialect.name == "postgresql":
             scope = entry.scope
+            events = self._take_events()
             own = await driver_execute(
                 self._session,
-                _PG_COMPLETE_OWN,
+                _pg_complete_own(len(events)),
                 scope.user_id,
                 scope.route,
                 scope.key,
@@ -177,6 +193,7 @@ class SqlaIdempotencyRecords:
                 response.status_code,
                 response.body,
                 entry.fingerprint,
+                *event_parameters(events),
             )
             return bool(own)
         own_claim = and_(

@@ -4,15 +4,33 @@ sends no BEGIN or ROLLBACK either. Everything else is `SqlaUserRepository`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from src.adapters.sqla.driver import Columns, driver_fetch
 from src.adapters.sqla.repositories.identity import SqlaUserRepository, _user
 from src.domain.identity.model import User
 
-_USER = """
-SELECT id, site_id, nickname, password_hash, created_at, rank, vip_tier, is_admin, status, email, phone_number,
-    last_login_at, deleted_at
-FROM users WHERE id = $1
-"""
+USER_COLUMNS = (
+    "id",
+    "site_id",
+    "nickname",
+    "password_hash",
+    "created_at",
+    "rank",
+    "vip_tier",
+    "is_admin",
+    "status",
+    "email",
+    "phone_number",
+    "last_login_at",
+    "deleted_at",
+)  # what `user_of` reads
+_USER = f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE id = $1"  # noqa: S608 - a constant column list
+
+
+def user_of(row: Any) -> User:
+    """A driver row (or a prefixed view of one) with `USER_COLUMNS`, read by attribute."""
+    return _user(row)
 
 
 class PgUserRepository(SqlaUserRepository):
@@ -22,4 +40,4 @@ class PgUserRepository(SqlaUserRepository):
         if session.new or session.dirty or session.deleted or len(session.identity_map):
             return await super().get(user_id)
         rows = await driver_fetch(session, _USER, user_id)
-        return _user(Columns(rows[0])) if rows else None  # type: ignore[arg-type]
+        return user_of(Columns(rows[0])) if rows else None

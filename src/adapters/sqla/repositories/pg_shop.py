@@ -10,14 +10,18 @@ are. The identity map is not involved: these rows are never loaded as ORM object
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.driver import driver_execute, driver_fetch
+from src.adapters.sqla.pg_outbox import event_parameters, outbox_cte
+from src.adapters.sqla.repositories.pg_identity import USER_COLUMNS, user_of
+from src.adapters.sqla.repositories.pg_limits import locked_limits_cte
 from src.adapters.sqla.repositories.pg_wallet import Guard, PgWalletRepository
 from src.adapters.sqla.repositories.shop import (
     SqlaCatalogRepository,
@@ -25,6 +29,8 @@ from src.adapters.sqla.repositories.shop import (
     _changing_values,
     _history,
 )
+from src.application.shop.transactions import BuyReads
+from src.domain.shared.events import DomainEvent
 from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem
 from src.domain.shop.errors import PurchaseKeyTaken
@@ -51,14 +57,71 @@ UPDATE purchase_transactions SET status = $2, charge_id = $3, failure_reason = $
     history = $11::jsonb, integrity_hash = $12
 WHERE id = $1
 """
-_CATALOG_ITEM = """
-SELECT sku, name, description, price_cents, currency, gems, min_rank, enabled, discount_percent, discount_ends_at
-FROM catalog_items WHERE sku = $1
-"""
+_ITEM_COLUMNS = (
+    "sku",
+    "name",
+    "description",
+    "price_cents",
+    "currency",
+    "gems",
+    "min_rank",
+    "enabled",
+    "discount_percent",
+    "discount_ends_at",
+)
+_CATALOG_ITEM = f"SELECT {', '.join(_ITEM_COLUMNS)} FROM catalog_items WHERE sku = $1"  # noqa: S608 - constant
+
+
+def _prefixed(alias: str, columns: Sequence[str]) -> str:
+    return ", ".join(f"{alias}.{column} AS {alias}_{column}" for column in columns)
+
+
+# a catalog buy's reads in one statement: $1 user, $2 key hash (NULL: none), $3 sku; each part at most one row (the
+# key's unique index, two primary keys), a missing one all NULL
+_BUY_READS = f"""
+SELECT {_prefixed("t", _COLUMNS.split(", "))}, {_prefixed("u", USER_COLUMNS)}, {_prefixed("c", _ITEM_COLUMNS)}
+FROM (VALUES (1)) AS one
+LEFT JOIN purchase_transactions AS t ON t.user_id = $1 AND t.idempotency_key_hash = $2
+LEFT JOIN users AS u ON u.id = $1
+LEFT JOIN catalog_items AS c ON c.sku = $3
+"""  # noqa: S608 - constant column lists
+
+
+class _Prefixed:
+    """One part of a joined row, read by its own column names (by key or attribute) as the row mappers do."""
+
+    __slots__ = ("_prefix", "_record")
+
+    def __init__(self, record: asyncpg.Record, prefix: str) -> None:
+        self._record, self._prefix = record, prefix
+
+    def __getitem__(self, name: str) -> Any:
+        return self._record[self._prefix + name]
+
+    def __getattr__(self, name: str) -> Any:
+        return self._record[self._prefix + name]
+
+
 _KEY_CONSTRAINT = "uq_purchase_transactions_user_key"
+_VALUES = ", ".join(f"${n}::jsonb" if n == 19 else f"${n}" for n in range(1, 24))
+_PER_PURCHASE = 23  # parameters of a purchase's row, in `_COLUMNS` order and then its integrity hash
 
 
-def _transaction(row: asyncpg.Record) -> PurchaseTransaction:
+@cache
+def _open_unlimited(events: int) -> str:
+    """The buyer's limits locked (pg_limits), the purchase inserted only if they cannot refuse it, its events only
+    with it: one statement. Answers one row, `opened`."""
+    return f"""
+WITH {locked_limits_cte("$2")}, purchase AS (
+    INSERT INTO purchase_transactions ({_COLUMNS}, integrity_hash)
+    SELECT {_VALUES} FROM limits WHERE limits.unlimited
+    RETURNING id
+), {outbox_cte(_PER_PURCHASE + 1, events, "purchase")}
+SELECT count(*) AS opened FROM purchase
+"""  # noqa: S608 - constant column lists and numbered placeholders
+
+
+def _transaction(row: Any) -> PurchaseTransaction:
     history = row["history"]
     return PurchaseTransaction(
         id=row["id"],
@@ -86,6 +149,21 @@ def _transaction(row: asyncpg.Record) -> PurchaseTransaction:
     )
 
 
+def _item(row: Any) -> CatalogItem:
+    return CatalogItem(
+        sku=row["sku"],
+        name=row["name"],
+        description=row["description"],
+        price_cents=row["price_cents"],
+        currency=row["currency"],
+        gems=row["gems"],
+        min_rank=Rank(row["min_rank"]),
+        enabled=row["enabled"],
+        discount_percent=row["discount_percent"],
+        discount_ends_at=row["discount_ends_at"],
+    )
+
+
 def _one(rows: Sequence[asyncpg.Record]) -> PurchaseTransaction | None:
     return _transaction(rows[0]) if rows else None
 
@@ -106,6 +184,36 @@ def _changing(tx: PurchaseTransaction) -> tuple[Any, ...]:
     )
 
 
+def _row(tx: PurchaseTransaction, integrity_hash: str | None) -> tuple[Any, ...]:
+    """A new purchase's parameters: `_COLUMNS` in order, then its integrity hash."""
+    status, charge_id, failure, attempts, granted, refunded, clawed, outstanding, updated_at, history = _changing(tx)
+    return (
+        tx.id,
+        tx.user_id,
+        tx.sku,
+        tx.kind.value,
+        tx.quantity,
+        tx.amount_cents,
+        tx.currency,
+        tx.gems,
+        tx.card_token_fingerprint,
+        tx.promo_code,
+        status,
+        charge_id,
+        failure,
+        attempts,
+        granted,
+        refunded,
+        clawed,
+        outstanding,
+        history,
+        tx.idempotency_key_hash,
+        tx.created_at,
+        updated_at,
+        integrity_hash,
+    )
+
+
 # the purchase's new state, written only over the state the caller saw (its integrity hash): a credit's guard
 # (pg_wallet) — $8 status … $17 history, $18 the new hash, $19 id, $20 the hash seen
 _UNCHANGED_UPDATE = """guard AS (
@@ -122,8 +230,11 @@ class PgTransactionRepository(SqlaTransactionRepository):
 
     _wallets: PgWalletRepository
 
-    def __init__(self, session: AsyncSession, wallets: PgWalletRepository) -> None:
+    def __init__(
+        self, session: AsyncSession, wallets: PgWalletRepository, wrote_events: Callable[[], None] = lambda: None
+    ) -> None:
         super().__init__(session, wallets)
+        self._wrote_events = wrote_events  # tells the unit of work a statement here wrote its events
 
     async def grant_if_unchanged(
         self, tx: PurchaseTransaction, integrity_hash: str, seen_hash: str, grant: Movement, now: datetime
@@ -134,38 +245,24 @@ class PgTransactionRepository(SqlaTransactionRepository):
         guard = Guard(_UNCHANGED_UPDATE, (*_changing(tx), integrity_hash, tx.id, seen_hash))
         return await self._wallets.credit_guarded(grant, now, guard)
 
-    async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
-        status, charge_id, failure, attempts, granted, refunded, clawed, outstanding, updated_at, history = _changing(
-            tx
-        )
+    async def open_unlimited(self, tx: PurchaseTransaction, integrity_hash: str, events: Sequence[DomainEvent]) -> bool:
+        """One statement, sent as the unit's first (no BEGIN or COMMIT: it is its own transaction) or in the
+        unit's transaction when one is open already."""
+        statement = _open_unlimited(len(events))
         try:
-            await driver_execute(
-                self._db,
-                _INSERT,
-                tx.id,
-                tx.user_id,
-                tx.sku,
-                tx.kind.value,
-                tx.quantity,
-                tx.amount_cents,
-                tx.currency,
-                tx.gems,
-                tx.card_token_fingerprint,
-                tx.promo_code,
-                status,
-                charge_id,
-                failure,
-                attempts,
-                granted,
-                refunded,
-                clawed,
-                outstanding,
-                history,
-                tx.idempotency_key_hash,
-                tx.created_at,
-                updated_at,
-                integrity_hash,
-            )
+            rows = await driver_fetch(self._db, statement, *_row(tx, integrity_hash), *event_parameters(events))
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == _KEY_CONSTRAINT:
+                raise PurchaseKeyTaken from exc
+            raise
+        opened = bool(rows[0]["opened"])
+        if opened:
+            self._wrote_events()
+        return opened
+
+    async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
+        try:
+            await driver_execute(self._db, _INSERT, *_row(tx, integrity_hash))
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == _KEY_CONSTRAINT:
                 raise PurchaseKeyTaken from exc
@@ -173,6 +270,15 @@ class PgTransactionRepository(SqlaTransactionRepository):
 
     async def get(self, tx_id: str) -> PurchaseTransaction | None:
         return _one(await driver_fetch(self._db, _BY_ID, tx_id))
+
+    async def buy_reads(self, user_id: str, key_hash: str | None, sku: str) -> BuyReads:
+        """One driver statement (as the unit's first: no BEGIN, no ROLLBACK)."""
+        row = (await driver_fetch(self._db, _BUY_READS, user_id, key_hash, sku))[0]
+        return BuyReads(
+            earlier=None if row["t_id"] is None else _transaction(_Prefixed(row, "t_")),
+            buyer=None if row["u_id"] is None else user_of(_Prefixed(row, "u_")),
+            item=None if row["c_sku"] is None else _item(_Prefixed(row, "c_")),
+        )
 
     async def get_by_key(self, user_id: str, key_hash: str) -> PurchaseTransaction | None:
         return _one(await driver_fetch(self._db, _BY_KEY, user_id, key_hash))
@@ -192,18 +298,4 @@ class PgCatalogRepository(SqlaCatalogRepository):
 
     async def get(self, sku: str) -> CatalogItem | None:
         rows = await driver_fetch(self._db, _CATALOG_ITEM, sku)
-        if not rows:
-            return None
-        row = rows[0]
-        return CatalogItem(
-            sku=row["sku"],
-            name=row["name"],
-            description=row["description"],
-            price_cents=row["price_cents"],
-            currency=row["currency"],
-            gems=row["gems"],
-            min_rank=Rank(row["min_rank"]),
-            enabled=row["enabled"],
-            discount_percent=row["discount_percent"],
-            discount_ends_at=row["discount_ends_at"],
-        )
+        return _item(rows[0]) if rows else None

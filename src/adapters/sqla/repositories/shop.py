@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +14,9 @@ from src.adapters.sqla.errors import violated_constraint
 from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
 from src.application.shared.pagination import Page, Position
-from src.application.shop.transactions import Spending, TransactionFilters
+from src.application.shop.transactions import BuyReads, Spending, TransactionFilters
 from src.application.wallet.ports import WalletRepository
+from src.domain.shared.events import DomainEvent
 from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem, SkuTaken
 from src.domain.shop.errors import PurchaseKeyTaken
@@ -160,6 +162,14 @@ class SqlaTransactionRepository:
         entry = await self._wallets.credit(grant, now)
         await self.update(tx, integrity_hash)
         return entry
+
+    async def buy_reads(self, user_id: str, key_hash: str | None, sku: str) -> BuyReads | None:
+        """Portable form: read one by one (`PgTransactionRepository` reads them in one statement)."""
+        return None
+
+    async def open_unlimited(self, tx: PurchaseTransaction, integrity_hash: str, events: Sequence[DomainEvent]) -> bool:
+        """Portable form: no one-step open (`PgTransactionRepository` has it)."""
+        return False
 
     async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         self._db.add(
