@@ -73,6 +73,12 @@ class InMemoryAssignmentRepository:
         visible = {**self._workspace.committed.assignments, **self._workspace.working.assignments}
         return [a for (_, user), a in visible.items() if user == user_id]
 
+    async def of_user_with_overrides(
+        self, user_id: str
+    ) -> tuple[list[Assignment], list[tuple[str, dict[str, Any]]]] | None:
+        """Read one by one here."""
+        return None
+
 
 class InMemorySegmentMembership:
     """No segments are kept in memory: an audience is refused at creation, as the SQL adapter does for an unknown

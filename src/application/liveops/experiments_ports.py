@@ -47,6 +47,13 @@ class AssignmentRepository(Protocol):
         """Every stored assignment of the player (any experiment state; the caller keeps the running ones)."""
         ...
 
+    async def of_user_with_overrides(
+        self, user_id: str
+    ) -> tuple[list[Assignment], list[tuple[str, dict[str, Any]]]] | None:
+        """`of_user` and `SegmentMembership.overrides_of` in one step where the store can (remote config's reads on
+        every catalog buy); None (stores without the step) when the caller reads them one by one."""
+        ...
+
 
 class SegmentMembership(Protocol):
     """Segments as experiments see them (the segments feature owns the data)."""

@@ -22,14 +22,15 @@ async def player_config(user_id: str, deps: ExperimentDeps) -> dict[str, Resolve
     """The player's effective parameters, each with where it came from."""
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
-        assignments = await uow.assignments.of_user(user_id)
+        both = await uow.assignments.of_user_with_overrides(user_id)
+        assignments = both[0] if both is not None else await uow.assignments.of_user(user_id)
         found = {e.id: e for e in await uow.experiments.get_many([a.experiment_id for a in assignments])}
         running = []
         for assignment in assignments:
             experiment = found.get(assignment.experiment_id)
             if experiment is not None and experiment.status(now) is ExperimentStatus.RUNNING:
                 running.append((experiment, assignment.variant))
-        overrides = await uow.segment_members.overrides_of(user_id)
+        overrides = both[1] if both is not None else await uow.segment_members.overrides_of(user_id)
     running.sort(key=lambda pair: (pair[0].starts_at, pair[0].key))  # oldest experiment wins a tie
     layers = [(experiment.key, experiment.variant(variant).params) for experiment, variant in running]
     return resolve(layers, overrides)

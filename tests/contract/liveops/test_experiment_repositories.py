@@ -4,15 +4,19 @@ and of concurrent first assignments of one player exactly one is stored."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 
 from src.application.shared.pagination import decode_cursor
 from src.domain.liveops.experiments import Assignment, Experiment, ExperimentKeyTaken, Goal, Variant, new_experiment
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
 from tests.support.contention import Hold, contend
+from tests.support.round_trips import counted, instrumented
 
 pytestmark = pytest.mark.asyncio
 
@@ -121,3 +125,53 @@ async def test_of_concurrent_first_assignments_exactly_one_is_stored(uow_factory
     assert kept is not None
     assert kept.variant == variants[stored.index(True)]
     assert kept == Assignment(experiment.id, user_id, kept.variant, 1, NOW)
+
+
+@asynccontextmanager
+async def _member_of_segments_with_params(pg_url: str, user_id: str) -> AsyncIterator[None]:
+    """Two custom segments with an override and one without (names sort a, b, c; rules that match nobody, so a
+    recompute elsewhere in the shared database finds them valid), the player a member of all three; dropped after."""
+    connection = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
+    tag = uuid.uuid4().hex[:10]
+    names = [f"a{tag}", f"b{tag}", f"c{tag}"]
+    insert = "INSERT INTO segments (name, kind, rule, params) VALUES ($1, 'custom', 'vip_tier = 999', $2::jsonb)"
+    try:
+        for name, params in zip(names, ('{"featured_banner": "x"}', '{"discount_percent": 5}', None), strict=True):
+            await connection.execute(insert, name, params)
+            await connection.execute(
+                "INSERT INTO segment_members (segment_name, user_id, since) VALUES ($1, $2, now())", name, user_id
+            )
+        yield
+    finally:
+        await connection.execute("DELETE FROM segments WHERE name = ANY($1::varchar[])", names)
+        await connection.close()
+
+
+@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+@pytest.mark.parametrize("assigned", [True, False], ids=["assigned", "unassigned"])
+async def test_on_postgres_assignments_and_overrides_are_read_in_one_statement_as_apart(
+    uow_factory: UnitOfWorkFactory, pg_url: str, assigned: bool
+) -> None:
+    experiment = _experiment()
+    await _add(uow_factory, experiment)
+    user_id = await given_user(uow_factory)
+    if assigned:
+        async with uow_factory() as uow:
+            await uow.assignments.add_if_absent(Assignment(experiment.id, user_id, "bundle", 1, NOW))
+            await uow.commit()
+
+    async def read_both() -> None:
+        async with uow_factory() as sut:
+            both.append(await sut.assignments.of_user_with_overrides(user_id))
+
+    both: list[object] = []
+    async with _member_of_segments_with_params(pg_url, user_id):
+        with instrumented():
+            trips = await counted(read_both)
+        async with uow_factory() as uow:
+            apart = (await uow.assignments.of_user(user_id), await uow.segment_members.overrides_of(user_id))
+
+    assert trips["statements"] == 1
+    assert both == [apart]
+    assert [name[0] for name, _ in apart[1]] == ["a", "b"]
+    assert len(apart[0]) == (1 if assigned else 0)

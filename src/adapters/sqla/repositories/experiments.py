@@ -132,6 +132,12 @@ class SqlaAssignmentRepository:
         rows = (await self._db.execute(statement)).all()
         return [Assignment(r.experiment_id, r.user_id, r.variant, r.phase, r.assigned_at) for r in rows]
 
+    async def of_user_with_overrides(
+        self, user_id: str
+    ) -> tuple[list[Assignment], list[tuple[str, dict[str, Any]]]] | None:
+        """Portable form: read one by one (`PgAssignmentRepository` reads both in one statement)."""
+        return None
+
 
 class SqlaSegmentMembership:
     """Segments as experiments see them: the segments' tables (members as of the last recompute)."""
