@@ -130,6 +130,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     realtime_queue_size: Annotated[int, msgspec.Meta(ge=1)] = 256  # undelivered frames before "overflow"
     realtime_heartbeat_seconds: Annotated[float, msgspec.Meta(gt=0)] = 25.0
     realtime_idle_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0
+    # uvicorn pings each WebSocket this often and closes it (1011) when its pong is that late: a dead peer's socket
+    # goes even when the app has nothing to send
+    realtime_ping_seconds: Annotated[float, msgspec.Meta(gt=0)] = 20.0
     realtime_session_check_seconds: Annotated[float, msgspec.Meta(gt=0)] = 1.0
     realtime_redis_block_ms: Annotated[int, msgspec.Meta(ge=1, le=60_000)] = 200
     notification_retention_days: Annotated[int, msgspec.Meta(ge=1)] = 90  # inbox entries older than this go

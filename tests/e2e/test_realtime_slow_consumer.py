@@ -47,9 +47,11 @@ def env(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
         "VAR_DIR": str(tmp_path_factory.mktemp("slow-consumer")),
         "LOG_LEVEL": "WARNING",
         "REALTIME_QUEUE_SIZE": str(QUEUE_SIZE),
-        # the stalled socket sends nothing: on a loaded machine filling its buffers can outlast the default idle
-        # minute, and an idle close (tested on its own) would come before the overflow this test is about
+        # the stalled socket sends nothing and answers no ping: on a loaded machine filling its buffers can outlast
+        # the idle minute and the protocol ping's 20 + 20 s, and either close (1011 for the ping) would come before
+        # the overflow this test is about
         "REALTIME_IDLE_TIMEOUT_SECONDS": "600",
+        "REALTIME_PING_SECONDS": "600",
     }
     asyncio.run(_forget(namespace))
 

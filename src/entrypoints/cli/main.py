@@ -119,6 +119,8 @@ def serve(settings: Settings, host: str | None, port: int | None, run_migrations
         "access_log": False,
         "proxy_headers": False,
         "ws_per_message_deflate": False,
+        "ws_ping_interval": settings.realtime_ping_seconds,
+        "ws_ping_timeout": settings.realtime_ping_seconds,
         "ws": RealtimeWebSocketProtocol,
         "http": OneWriteHttpToolsProtocol,
     }
