@@ -4,7 +4,8 @@ Every `casino-club` process spends ~2.5 s of CPU importing the app stack before 
 starts dozens of them on a machine where CPU is what runs out. This server imports the stack once (no thread,
 no event loop, no connection is open after the imports, so a fork duplicates nothing live) and forks a child per
 command. The child is a real process: its own pid, killable with SIGKILL, the test's stdin/stdout/stderr, and
-it runs the command as the console script does (`sys.argv` set, `cli()` called, a normal interpreter exit).
+it runs the command as the console script does (`sys.argv` set, `cli()` called, a normal interpreter exit). A
+`serve` child also finds its app's routes built, once per set of the settings a build reads (`_Builds`).
 
 Protocol, one Unix-socket connection per process: the test sends one JSON line {"args", "env", "cwd"} with its
 three standard file descriptors attached (SCM_RIGHTS); the server answers "pid <n>\\n" and, once the child has
@@ -17,10 +18,12 @@ connect at once; the requests wait in the backlog while the stack imports).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import importlib
 import json
+import logging
 import os
 import random
 import selectors
@@ -28,9 +31,17 @@ import signal
 import socket
 import sys
 import time
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
+import structlog
 from sqlalchemy.orm import configure_mappers
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+    from src.application.shared.ports import Clock
+    from src.entrypoints.settings import Settings
 
 MAX_REQUEST_BYTES = 1 << 20
 
@@ -88,6 +99,7 @@ def _serve(listener: socket.socket, parent: int) -> dict[str, Any]:
                 conn.close()
                 continue
             request, fds = received
+            _BUILDS.prepare(request)
             pid = os.fork()
             if pid == 0:
                 signal.set_wakeup_fd(-1)
@@ -99,6 +111,7 @@ def _serve(listener: socket.socket, parent: int) -> dict[str, Any]:
                 for other in [conn, *children.values()]:
                     other.close()
                 _become(request, fds)
+                _BUILDS.hand_to_serve()
                 return request
             for fd in fds:
                 os.close(fd)
@@ -134,6 +147,105 @@ def _reap(children: dict[int, socket.socket]) -> None:
                 cpu = usage.ru_utime + usage.ru_stime
                 conn.sendall(f"exit {os.waitstatus_to_exitcode(status)} {cpu:.3f}\n".encode())
             conn.close()
+
+
+class _Builds:
+    """Apps built here, in the server, for the `serve` children: building the routes is most of a `serve`'s CPU
+    from its fork to its first answer (~0.5 s of ~1.1 s, measured), and the suite starts ~35 of them. One build per
+    set of the settings a build reads (APP_BUILD_SETTINGS, as the API tests' `app_for`), made when the first
+    `serve` with them comes, before its fork; a child whose settings match starts that build with its own
+    settings (`serve_with`) and configures logging as the build would have in it. Anything else (another
+    command, `--workers` above 1, settings this server cannot read) builds in the child, as before."""
+
+    def __init__(self) -> None:
+        self._apps: dict[str, Litestar] = {}
+
+    def prepare(self, request: dict[str, Any]) -> None:
+        """In the server: the build this `serve` request will want, made now if it is the first of its kind."""
+        if not _single_process_serve(request["args"]):
+            return
+        from src.entrypoints.http.app import create_app  # imported already (the CLI imports it)
+        from src.entrypoints.settings import load_settings
+
+        try:
+            settings = load_settings(request["env"], env_file=os.path.join(request["cwd"], ".env"))
+            settings.check_production_safety()
+        except Exception:  # the child loads them again and says why, as the command would
+            return
+        key = _build_key(settings)
+        if key not in self._apps:
+            with _logging_left_as_it_was():  # the build configures logging for its process: not this server's
+                self._apps[key] = create_app(settings)
+            gc.collect()
+            gc.freeze()  # as the imported stack: out of the children's collections
+
+    def hand_to_serve(self) -> None:
+        """In a child: `serve` builds its app through this, which hands it the build made for its settings."""
+        from src.entrypoints.cli import main as cli_main
+        from src.entrypoints.http.app import create_app, serve_with
+        from src.entrypoints.settings import load_settings
+
+        apps = self._apps
+
+        def create_app_from_build(settings: Settings | None = None, *, clock: Clock | None = None) -> Litestar:
+            settings = settings or load_settings()
+            built = apps.pop(_build_key(settings), None)
+            if built is None:
+                return create_app(settings, clock=clock)
+            app = serve_with(built, settings, clock=clock)
+            if app.logging_config is not None:  # what Litestar's constructor does with it
+                app.get_logger = app.logging_config.configure()
+            return app
+
+        cli_main.create_app = create_app_from_build  # type: ignore[attr-defined]
+
+
+def _single_process_serve(args: list[str]) -> bool:
+    if args[:1] != ["serve"]:
+        return False
+    if "--workers" in args[:-1]:
+        return args[args.index("--workers") + 1] == "1"
+    return not any(arg.startswith("--workers=") and arg != "--workers=1" for arg in args)
+
+
+def _build_key(settings: Settings) -> str:
+    from src.entrypoints.http.app import APP_BUILD_SETTINGS
+
+    return repr([getattr(settings, name) for name in APP_BUILD_SETTINGS])
+
+
+@contextlib.contextmanager
+def _logging_left_as_it_was() -> Iterator[None]:
+    """Standard logging and structlog as they were before the block: the loggers' levels, handlers and flags, and no
+    queue listener thread of a handler the block configured left running (a fork keeps only the forking thread)."""
+    manager = logging.Logger.manager
+
+    def loggers() -> list[logging.Logger]:
+        return [logging.getLogger(), *(lg for lg in manager.loggerDict.values() if isinstance(lg, logging.Logger))]
+
+    before = {id(lg): (lg.level, list(lg.handlers), lg.propagate, lg.disabled) for lg in loggers()}
+    handlers_before = {id(handler) for state in before.values() for handler in state[1]}
+    structlog_before = structlog.get_config() if structlog.is_configured() else None
+    try:
+        yield
+    finally:
+        for logger in loggers():
+            for handler in logger.handlers:
+                listener = getattr(handler, "listener", None)
+                if id(handler) in handlers_before or getattr(listener, "_thread", None) is None:
+                    continue
+                listener.stop()  # type: ignore[union-attr]  # a listener with a thread
+                atexit.unregister(listener.stop)  # type: ignore[union-attr]  # stopping again at exit would raise
+            level, handlers, propagate, disabled = before.get(id(logger), (logging.NOTSET, [], True, False))
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+            logger.propagate, logger.disabled = propagate, disabled
+        structlog.reset_defaults()
+        if structlog_before is not None:
+            structlog.configure(**structlog_before)
+
+
+_BUILDS = _Builds()
 
 
 def _prepare_for_forks() -> None:
