@@ -11,6 +11,8 @@ from typing import Any, Self, TypeVar, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.util import greenlet_spawn
 
 from src.adapters.lazy import lazy_repository
 from src.adapters.sqla.driver import driver_execute
@@ -83,6 +85,15 @@ def outbox_values(event: DomainEvent) -> dict[str, object]:
         "payload": event.payload(),
         "created_at": event.occurred_at,
     }
+
+
+def _end_session(session: Session) -> None:
+    """What the block's end does to a session still in a transaction: roll it back (nothing uncommitted is kept,
+    its objects are expired), then close it (objects detached, the connection back to the pool, clean)."""
+    try:
+        session.rollback()
+    finally:
+        session.close()
 
 
 def _sqla(repository: Callable[[AsyncSession], RepositoryT]) -> lazy_repository[RepositoryT]:
@@ -194,10 +205,13 @@ class SqlaUnitOfWork:
         self._repositories = {}
         if session is None:
             return
-        try:
-            await session.rollback()
-        finally:
-            await session.close()
+        if not session.in_transaction():
+            # nothing begun (never used, or committed): rollback has nothing to do and close only empties the
+            # identity map, no I/O, so no greenlet either
+            session.sync_session.close()
+            return
+        # rollback then close in one greenlet (AsyncSession's own rollback and close spawn one each)
+        await greenlet_spawn(_end_session, session.sync_session)
 
     def record(self, event: DomainEvent) -> None:
         self._events.append(event)

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.driver import driver_execute, driver_outside_transaction
+from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.domain.identity.model import User
 from src.domain.limits.model import PlayerLimits, Restriction, RestrictionKind
 from tests.contract.identity.conftest import UnitOfWorkFactory
@@ -75,3 +78,48 @@ async def test_the_restricted_among_some_players_are_those_whose_restriction_las
         none = await sut.limits.restricted_among([], NOW)
 
     assert (found, none) == ({timed_out.id}, set())
+
+
+async def test_a_block_left_by_an_exception_writes_nothing_and_a_committed_one_keeps_its_writes(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    lost, kept = _user(), _user()
+
+    async def add_then_fail() -> None:
+        async with uow_factory() as sut:
+            await sut.users.add(lost)
+            assert await sut.users.get(lost.id) is not None  # sent, inside the block's transaction
+            raise LookupError
+
+    with pytest.raises(LookupError):
+        await add_then_fail()
+    async with uow_factory() as sut:
+        await sut.users.add(kept)
+        await sut.commit()
+    async with uow_factory() as sut:
+        assert await sut.users.get(lost.id) is None
+        assert await sut.users.get(kept.id) is not None
+
+
+async def test_a_connection_goes_back_to_the_pool_out_of_any_transaction(pg_url: str) -> None:
+    """A block left uncommitted after a driver-level statement, by an exception or not, leaves its connection
+    to the next block (the pool's only one) with no transaction open."""
+    database = SqlaDatabase(pg_url, pool_size=1)
+
+    async def begin_then_fail() -> None:
+        async with SqlaUnitOfWork(database.session_factory) as sut:
+            await driver_execute(sut.session, "SELECT 1")
+            raise LookupError
+
+    try:
+        with pytest.raises(LookupError):
+            await begin_then_fail()
+        async with SqlaUnitOfWork(database.session_factory) as sut:
+            assert await driver_outside_transaction(sut.session) is not None
+            await driver_execute(sut.session, "SELECT 1")
+        async with SqlaUnitOfWork(database.session_factory) as sut:
+            driver = await driver_outside_transaction(sut.session)
+            assert driver is not None
+            assert not driver.is_in_transaction()
+    finally:
+        await database.dispose()
