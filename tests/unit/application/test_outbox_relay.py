@@ -295,3 +295,90 @@ async def test_of_two_relays_only_the_lease_holder_publishes_and_the_other_takes
 
 async def _true(value: bool) -> bool:
     return value
+
+
+class Turns:
+    """Another task on the loop, counting the turns it gets while a pass runs."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _spin(self) -> None:
+        while True:
+            self.count += 1
+            await asyncio.sleep(0)
+
+    async def __aenter__(self) -> Turns:
+        self._task = asyncio.create_task(self._spin())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+async def test_a_pass_lets_other_tasks_run_between_its_consumers(store: InMemoryStore, cache: InMemoryCache) -> None:
+    """Consumers that never suspend (memory stores) still leave the loop to the requests between them."""
+    seen: list[tuple[str, int]] = []
+    turns = Turns()
+
+    def consumer(name: str) -> BatchSubscriber:
+        async def take(messages: Sequence[OutboxMessage]) -> None:
+            seen.append((name, turns.count))
+
+        return BatchSubscriber(take)
+
+    await _committed(store, *_pings(3))
+    sut = _relay(store, cache, {"Pinged": [consumer("a"), consumer("b"), consumer("c")]})
+    async with turns:
+        published = await sut.run_once()
+
+    assert published == 3
+    assert [name for name, _ in seen] == ["a", "b", "c"]
+    assert seen[0][1] < seen[1][1] < seen[2][1]
+
+
+async def test_a_pass_of_many_events_lets_other_tasks_run_while_it_sorts_them(
+    store: InMemoryStore, cache: InMemoryCache
+) -> None:
+    turns = Turns()
+    at: dict[int, int] = {}
+
+    async def note(message: OutboxMessage) -> None:
+        at[message.payload["seq"]] = turns.count
+
+    count = OutboxRelay.YIELD_EVERY * 2 + 1
+    await _committed(store, *_pings(count))
+    sut = _relay(store, cache, {"Pinged": [note]}, batch_size=count)
+    async with turns:
+        published = await sut.run_once()
+
+    assert published == count
+    assert at[0] < at[OutboxRelay.YIELD_EVERY] < at[count - 1]
+    assert at[0] == at[OutboxRelay.YIELD_EVERY - 1]  # in stretches, not a turn per event
+
+
+async def test_a_pass_cancelled_while_its_consumers_run_publishes_nothing(
+    store: InMemoryStore, cache: InMemoryCache
+) -> None:
+    """A plain subscriber had the events, a batch consumer not yet: all of them are delivered again (at least
+    once; consumers are idempotent by event id)."""
+    log: list[tuple[str, int]] = []
+    started, never = asyncio.Event(), asyncio.Event()
+
+    async def stuck(messages: Sequence[OutboxMessage]) -> None:
+        started.set()
+        await never.wait()
+
+    await _committed(store, *_pings(2))
+    sut = _relay(store, cache, {"Pinged": [Recorder("plain", log), BatchSubscriber(stuck)]})
+    task = asyncio.create_task(sut.run_once())
+    await asyncio.wait_for(started.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert log == [("plain", 0), ("plain", 1)]
+    assert await _unpublished(store) == [0, 1]
