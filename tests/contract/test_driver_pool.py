@@ -176,6 +176,29 @@ async def test_a_checkout_that_waits_out_the_timeout_is_dependency_unavailable_a
     assert [tuple(row) for row in await sut.fetch("SELECT 1")] == [(1,)]
 
 
+async def test_checkouts_queued_at_different_times_each_wait_out_their_own_timeout(
+    pools: Callable[..., DriverPool],
+) -> None:
+    sut = pools(size=1, timeout=0.4)
+    holder = asyncio.create_task(sut.fetch("SELECT pg_sleep(2)"))
+    await eventually(lambda: _all_in_use(sut))
+
+    async def refused_after() -> float:
+        began = time.monotonic()
+        with pytest.raises(DependencyUnavailable):
+            await sut.fetch("SELECT 1")
+        return time.monotonic() - began
+
+    first = asyncio.create_task(refused_after())
+    await asyncio.sleep(0.2)
+    second = asyncio.create_task(refused_after())
+    waited = [await first, await second]
+    await holder
+
+    assert all(0.35 < seconds < 1.5 for seconds in waited)  # each its own 0.4 s, not the first one's deadline
+    assert [tuple(row) for row in await sut.fetch("SELECT 1")] == [(1,)]
+
+
 async def test_a_checkout_past_the_waiting_bound_is_refused_at_once_and_the_waiting_ones_are_served(
     pools: Callable[..., DriverPool],
 ) -> None:

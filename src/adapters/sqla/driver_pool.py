@@ -49,7 +49,10 @@ class DriverPool:
         self._idle: list[asyncpg.Connection] = []
         self._born: dict[asyncpg.Connection, float] = {}  # every open connection, idle or in use
         self._opening = 0
-        self._waiters: deque[asyncio.Future[asyncpg.Connection]] = deque()
+        # checkouts waiting for a connection, first come first served, each with its deadline (loop time); one timer
+        # for the earliest deadline, as deadlines come in order, instead of one per checkout
+        self._waiters: deque[tuple[float, asyncio.Future[asyncpg.Connection]]] = deque()
+        self._expiry: asyncio.TimerHandle | None = None
         self._closing: set[asyncio.Task[None]] = set()
         self._closed = False
 
@@ -68,6 +71,9 @@ class DriverPool:
         connection = self._take_idle() or await self._checkout()
         try:
             rows = await fetch_on(connection, statement, *arguments)
+        except asyncpg.InternalClientError as exc:  # in no state to run a statement (the server ended it meanwhile)
+            self._discard(connection, broken=True)
+            raise DependencyUnavailable("database unreachable") from exc
         except (asyncpg.PostgresError, InvalidInput):
             self._checkin(connection)  # the statement failed, not the connection (no transaction is left open)
             raise
@@ -80,8 +86,11 @@ class DriverPool:
     async def close(self) -> None:
         """Close the idle connections now and the others as they come back; waiting checkouts are refused."""
         self._closed = True
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
         while self._waiters:
-            waiter = self._waiters.popleft()
+            _, waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_exception(DependencyUnavailable("database pool closed"))
         idle, self._idle = self._idle, []
@@ -109,19 +118,36 @@ class DriverPool:
             return await self._open()
         if self._max_waiting is not None and len(self._waiters) >= self._max_waiting:
             raise DependencyUnavailable("database busy") from PoolQueueFull()
-        waiter: asyncio.Future[asyncpg.Connection] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[asyncpg.Connection] = loop.create_future()
+        deadline = loop.time() + self._timeout
+        self._waiters.append((deadline, waiter))
+        if self._expiry is None:
+            self._expiry = loop.call_at(deadline, self._expire)
         try:
-            async with asyncio.timeout(self._timeout):
-                return await waiter
-        except BaseException as exc:
+            return await waiter
+        except BaseException:
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 self._checkin(waiter.result())  # handed over just as the wait was given up: pass it on
             else:
                 waiter.cancel()
-            if isinstance(exc, TimeoutError):
-                raise DependencyUnavailable("database busy") from exc
             raise
+
+    def _expire(self) -> None:
+        """The waiting checkouts whose deadline passed are refused (busy); the timer moves to the next deadline."""
+        self._expiry = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self._waiters:
+            deadline, waiter = self._waiters[0]
+            if not waiter.done() and deadline > now:
+                self._expiry = loop.call_at(deadline, self._expire)
+                return
+            self._waiters.popleft()
+            if not waiter.done():
+                busy = DependencyUnavailable("database busy")
+                busy.__cause__ = TimeoutError()  # as the engine's pool: waited out its timeout
+                waiter.set_exception(busy)
 
     async def _open(self) -> asyncpg.Connection:
         self._opening += 1
@@ -139,7 +165,7 @@ class DriverPool:
             self._discard(connection)
             return
         while self._waiters:
-            waiter = self._waiters.popleft()
+            _, waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_result(connection)
                 return
@@ -164,7 +190,7 @@ class DriverPool:
             connection = await self._open()
         except DependencyUnavailable as exc:
             while self._waiters:
-                waiter = self._waiters.popleft()
+                _, waiter = self._waiters.popleft()
                 if not waiter.done():
                     waiter.set_exception(exc)
                     return

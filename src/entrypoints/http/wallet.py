@@ -33,8 +33,10 @@ class WalletController(Controller):
     dependencies = WALLET
 
     @get("/", operation_id="wallet")
-    async def balances(self, request: PrincipalRequest, wallet: NamedDependency[WalletDeps]) -> WalletOut:
-        return WalletOut.of(await handlers.get_balances(request.user.user_id, wallet))
+    async def balances(self, request: PrincipalRequest) -> WalletOut:
+        # the container's deps taken here, not injected: the most frequent read skips Litestar's resolution of a
+        # dependency (a signature model parse and a provider call per request)
+        return WalletOut.of(await handlers.get_balances(request.user.user_id, container_of(request).wallet))
 
     @get("/ledger", operation_id="wallet_ledger")
     async def ledger(
