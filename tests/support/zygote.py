@@ -175,7 +175,10 @@ class _Builds:
         key = _build_key(settings)
         if key not in self._apps:
             with _logging_left_as_it_was():  # the build configures logging for its process: not this server's
-                self._apps[key] = create_app(settings)
+                try:
+                    self._apps[key] = create_app(settings)
+                except Exception:  # the child builds again and fails as the command would; the server serves on
+                    return
             gc.collect()
             gc.freeze()  # as the imported stack: out of the children's collections
 
