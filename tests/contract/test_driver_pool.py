@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
@@ -13,8 +14,10 @@ from sqlalchemy import make_url
 
 from src.adapters.sqla.database import SqlaDatabase
 from src.adapters.sqla.driver_pool import DriverPool
+from src.adapters.sqla.gauges import SqlaGauges
 from src.application.shared.errors import DependencyUnavailable
 from src.domain.shared.errors import InvalidInput
+from tests.support.clocks import FakeClock
 from tests.support.polling import eventually
 
 
@@ -257,3 +260,20 @@ async def test_an_unreachable_server_is_dependency_unavailable(pg_url: str) -> N
     finally:
         await sut.close()
         await unreachable.dispose()
+
+
+async def test_the_gauges_show_the_read_pool_in_use_and_its_size(
+    pools: Callable[..., DriverPool], database: SqlaDatabase
+) -> None:
+    sut = pools(size=3)
+    gauges = SqlaGauges(database, FakeClock(datetime(2031, 1, 1, tzinfo=UTC)), sut)
+    await sut.fetch("SELECT 1")  # one connection open, idle
+    holder = asyncio.create_task(sut.fetch("SELECT pg_sleep(0.5)"))
+    await eventually(lambda: _all_in_use(sut))
+
+    during = {sample.name: sample.value for sample in await gauges.sample()}
+    await holder
+    after = {sample.name: sample.value for sample in await gauges.sample()}
+
+    assert (during["db_read_pool_in_use"], during["db_read_pool_size"]) == (1, 3)
+    assert after["db_read_pool_in_use"] == 0

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.pool import QueuePool
 
 from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.application.shared.ports import Clock, GaugeSample
 
@@ -17,9 +18,10 @@ class SqlaGauges:
     """Implements GaugeSource: one indexed query per backlog and scrape (the relay's index on published_at, position;
     the exporter's partial index of unexported rows)."""
 
-    def __init__(self, database: SqlaDatabase, clock: Clock) -> None:
+    def __init__(self, database: SqlaDatabase, clock: Clock, read_pool: DriverPool | None = None) -> None:
         self._database = database
         self._clock = clock
+        self._read_pool = read_pool
 
     async def sample(self) -> Sequence[GaugeSample]:
         table = OutboxRow.__table__
@@ -35,4 +37,8 @@ class SqlaGauges:
         if isinstance(pool, QueuePool):  # SQLite uses a pool without a size
             samples.append(GaugeSample("db_pool_in_use", {}, float(pool.checkedout())))
             samples.append(GaugeSample("db_pool_size", {}, float(pool.size())))
+        if self._read_pool is not None:
+            in_use = self._read_pool.open_connections() - self._read_pool.idle_connections()
+            samples.append(GaugeSample("db_read_pool_in_use", {}, float(in_use)))
+            samples.append(GaugeSample("db_read_pool_size", {}, float(self._read_pool.size)))
         return samples

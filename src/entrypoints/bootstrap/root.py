@@ -202,7 +202,7 @@ async def open_container(
         jobs, queue_gauges = infra.job_queue(settings, clients.background, stack, late)
         shared = contexts.Shared(settings, uow_factory, clock, clients.cache, jobs)
         late.container = container = await _container(shared, clients, relay, profile, stack)
-        container.gauges = [SqlaGauges(clients.database, clock), queue_gauges]
+        container.gauges = [SqlaGauges(clients.database, clock, clients.driver_pool), queue_gauges]
         container.olap, container.exporter = clients.olap, exporter
         subscribers.update(subscriber_map(container))
         yield container

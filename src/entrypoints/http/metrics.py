@@ -39,6 +39,12 @@ GAUGES: dict[str, Gauge] = {
     ),
     "db_pool_in_use": Gauge(f"{PREFIX}_db_pool_in_use", "Database connections checked out of this process's pool"),
     "db_pool_size": Gauge(f"{PREFIX}_db_pool_size", "Database connections this process's pool holds at most"),
+    "db_read_pool_in_use": Gauge(
+        f"{PREFIX}_db_read_pool_in_use", "Connections of this process's standalone-read pool running a statement"
+    ),
+    "db_read_pool_size": Gauge(
+        f"{PREFIX}_db_read_pool_size", "Connections this process's standalone-read pool holds at most"
+    ),
     "job_queue_depth": Gauge(f"{PREFIX}_job_queue_depth", "Jobs waiting (due or deferred) per queue", ["queue"]),
 }
 
