@@ -14,17 +14,16 @@ _TYPES = ("varchar", "varchar", "varchar", "varchar", "jsonb", "timestamptz")
 PER_EVENT = len(_TYPES)  # parameters per event, in `_COLUMNS` order
 
 
+def event_row(event: DomainEvent) -> tuple[object, ...]:
+    """An event's outbox columns, in the order the outbox statements take them."""
+    payload = json.dumps(event.payload())
+    return event.event_id, event.event_type, event.aggregate_type, event.aggregate_id, payload, event.occurred_at
+
+
 def event_parameters(events: Sequence[DomainEvent]) -> list[object]:
     parameters: list[object] = []
     for event in events:
-        parameters += [
-            event.event_id,
-            event.event_type,
-            event.aggregate_type,
-            event.aggregate_id,
-            json.dumps(event.payload()),
-            event.occurred_at,
-        ]
+        parameters += event_row(event)
     return parameters
 
 

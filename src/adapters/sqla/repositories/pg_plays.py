@@ -24,6 +24,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.driver import Columns, driver_execute, driver_outside_transaction, fetch_on
+from src.adapters.sqla.pg_outbox import event_row
 from src.adapters.sqla.repositories.games import SqlaGameConfigRepository, SqlaPlayRepository
 from src.adapters.sqla.repositories.limits import clock_of, clock_values, limits_of
 from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository, Rider
@@ -231,15 +232,7 @@ class PgPlayRepository(SqlaPlayRepository):
             raise ValueError("a play settled at once is drawn at the nonce its start read")
         columns: list[list[Any]] = [[], [], [], [], [], [], []]
         for event in events:
-            values = (
-                event.event_id,
-                event.event_type,
-                event.aggregate_type,
-                event.aggregate_id,
-                json.dumps(event.payload()),
-                event.occurred_at,
-                _takes_balance(event, settlement),
-            )
+            values = (*event_row(event), _takes_balance(event, settlement))
             for column, value in zip(columns, values, strict=True):
                 column.append(value)
         parameters = (
