@@ -30,15 +30,6 @@ class Clock:
 
 
 @pytest.fixture
-async def database(pg_url: str) -> AsyncIterator[SqlaDatabase]:
-    database = SqlaDatabase(pg_url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-
-
-@pytest.fixture
 async def pools(database: SqlaDatabase) -> AsyncIterator[Callable[..., DriverPool]]:
     """`pools(size=…, …)`: pools on the test database, each closed afterwards."""
     made: list[DriverPool] = []

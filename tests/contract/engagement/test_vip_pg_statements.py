@@ -9,7 +9,7 @@ earned yet.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -27,15 +27,6 @@ pytestmark = pytest.mark.asyncio
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 PLAYERS = 100
-
-
-@pytest.fixture
-async def database(pg_url: str) -> AsyncIterator[SqlaDatabase]:
-    database = SqlaDatabase(pg_url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 def _deps(database: SqlaDatabase) -> EngagementDeps:
