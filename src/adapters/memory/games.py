@@ -29,7 +29,6 @@ from src.application.shared.pagination import Page, Position
 from src.application.wallet.ports import WalletRepository
 from src.domain.games.play import GameStats, GameType, PlayerState, PlayRecord
 from src.domain.limits.play_time import PlayClock
-from src.domain.shared.events import DomainEvent
 
 PlayerGame = tuple[str, GameType]  # (user_id, game_type)
 
@@ -127,12 +126,6 @@ class InMemoryPlayRepository:
         """`begin_play` (locking as it does) for a player with a seed pair; None for one without."""
         seeds = await InMemorySeedRepository(self._workspace).active(user_id)
         return None if seeds is None else await self.begin_play(user_id, game_type, seeds, parsed_versions)
-
-    async def settle_at_once(
-        self, start: PlayStart, settlement: Settlement, events: Sequence[DomainEvent]
-    ) -> int | None:
-        """Not here: the unit of work settles, records and commits (the state is locked since `peek_play`)."""
-        return None
 
     async def begin_play(
         self, user_id: str, game_type: GameType, candidate: ActiveSeeds, parsed_versions: Collection[int] = ()

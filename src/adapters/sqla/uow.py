@@ -116,11 +116,7 @@ class SqlaUnitOfWork:
         lambda uow: (PgGameConfigRepository if uow.on_postgres else SqlaGameConfigRepository)(uow.session)
     )
     plays = lazy_repository(
-        lambda uow: (
-            PgPlayRepository(uow.session, uow.wallets, uow._after_commit)
-            if uow.on_postgres
-            else SqlaPlayRepository(uow.session, uow.wallets)
-        )
+        lambda uow: (PgPlayRepository if uow.on_postgres else SqlaPlayRepository)(uow.session, uow.wallets)
     )
     inventory = _sqla(SqlaInventoryRepository)
     limits = lazy_repository(lambda uow: (PgLimitRepository if uow.on_postgres else SqlaLimitRepository)(uow.session))

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from src.application.games.leaderboard import Leaderboard
-from src.application.games.ports import GamesUnitOfWork, SeedVault, StoredConfig
+from src.application.games.ports import GamesUnitOfWork, PlaysAtOnce, SeedVault, StoredConfig
 from src.application.shared.ports import Clock, IdGenerator
 from src.domain.games.fairness import FairRandom
 from src.domain.games.gacha import DEFAULT_GACHA_CONFIG, GachaConfig
@@ -36,7 +36,8 @@ Draws = Callable[[str, str, int], RandomSource]  # (server seed, client seed, no
 
 @dataclass
 class GamesDeps:
-    """`draws` is the provably fair derivation everywhere but in tests that script outcomes."""
+    """`draws` is the provably fair derivation everywhere but in tests that script outcomes; `at_once`, where the
+    store settles plain plays outside a unit of work (PostgreSQL)."""
 
     uow_factory: Callable[[], GamesUnitOfWork]
     clock: Clock
@@ -46,6 +47,7 @@ class GamesDeps:
     slot_max_bet: int = 10_000
     draws: Draws = FairRandom
     parsed: ParsedConfigs = field(default_factory=ParsedConfigs)
+    at_once: PlaysAtOnce | None = None
 
     @cached_property
     def default_slot(self) -> SlotConfig:

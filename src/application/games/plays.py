@@ -180,32 +180,47 @@ def _spin_result(settlement: Settlement, outcome: SpinOutcome, balance_after: in
     )
 
 
+def _settlement_at_once(
+    user_id: str, bet: int, spin_id: str, now: datetime, start: PlayStart, deps: GamesDeps
+) -> tuple[Settlement, SpinOutcome] | None:
+    """The spin drawn from what the peek read; None when the usual transaction must decide: a play-time limit
+    reached (the attempt's time is kept), a reality check due (it reads the sitting's totals after the play's
+    writes)."""
+    limits = start.limits.settled(now)
+    check_restriction(limits.restriction, now)  # a refusal that writes nothing, as in `_begin`
+    try:
+        check_play_time(limits.values["play_minutes_daily"], start.clock, now)
+    except LimitReached:
+        return None
+    clock, due = start.clock.tick(now, limits.values["reality_check_minutes"])
+    if due:
+        return None
+    return _slot_settlement(user_id, bet, spin_id, now, start, clock, deps)
+
+
 async def _spin_at_once(user_id: str, bet: int, spin_id: str, now: datetime, deps: GamesDeps) -> SpinResult | None:
     """A plain spin of a player who has played the slot before, settled with its events in one step where the
-    store can (`settle_at_once`: nothing held between the read and the settlement; PlayMoved when another play of
-    theirs settled meanwhile). None when the usual transaction must decide: a first spin (its seed pair is
-    committed first), a play-time limit reached (the attempt's time is kept), a reality check due (it reads the
-    sitting's totals after the play's writes)."""
+    store can (`PlaysAtOnce`: no unit of work, nothing held between the read and the settlement; PlayMoved when
+    another play of theirs settled meanwhile), else in a unit of work that locks from its first read. None when the
+    usual transaction must decide: a first spin (its seed pair is committed first), or `_settlement_at_once`'s."""
+    if deps.at_once is not None:
+        start = await deps.at_once.peek_play(user_id, GameType.SLOT, deps.parsed.slot.keys())
+        drawn = None if start is None else _settlement_at_once(user_id, bet, spin_id, now, start, deps)
+        if start is None or drawn is None:
+            return None
+        settlement, outcome = drawn
+        balance_after = await deps.at_once.settle_at_once(start, settlement, _spin_events(settlement, outcome, 0))
+        return _spin_result(settlement, outcome, balance_after)
     async with deps.uow_factory() as uow:
         start = await uow.plays.peek_play(user_id, GameType.SLOT, deps.parsed.slot.keys())
-        if start is None:
+        drawn = None if start is None else _settlement_at_once(user_id, bet, spin_id, now, start, deps)
+        if start is None or drawn is None:
             return None
-        limits = start.limits.settled(now)
-        check_restriction(limits.restriction, now)  # a refusal that writes nothing, as in `_begin`
-        try:
-            check_play_time(limits.values["play_minutes_daily"], start.clock, now)
-        except LimitReached:
-            return None
-        clock, due = start.clock.tick(now, limits.values["reality_check_minutes"])
-        if due:
-            return None
-        settlement, outcome = _slot_settlement(user_id, bet, spin_id, now, start, clock, deps)
-        balance_after = await uow.plays.settle_at_once(start, settlement, _spin_events(settlement, outcome, 0))
-        if balance_after is None:  # this store settles in the unit of work (the state locked since the peek)
-            balance_after = await uow.plays.settle(settlement)
-            for event in _spin_events(settlement, outcome, balance_after):
-                uow.record(event)
-            await uow.commit()
+        settlement, outcome = drawn
+        balance_after = await uow.plays.settle(settlement)
+        for event in _spin_events(settlement, outcome, balance_after):
+            uow.record(event)
+        await uow.commit()
     return _spin_result(settlement, outcome, balance_after)
 
 

@@ -149,8 +149,8 @@ class PlayStart:
 
 
 class PlayMoved(Exception):
-    """The player's seed pair or play clock moved between `peek_play` and `settle_at_once` (another play of theirs
-    settled meanwhile): nothing was written; read again and draw again."""
+    """The player's seed pair or play clock moved between `PlaysAtOnce.peek_play` and `settle_at_once` (another play
+    of theirs settled meanwhile): nothing was written; read again and draw again."""
 
 
 class PlayRepository(Protocol):
@@ -158,20 +158,8 @@ class PlayRepository(Protocol):
         self, user_id: str, game_type: GameType, parsed_versions: Collection[int] = ()
     ) -> PlayStart | None:
         """What `begin_play` reads, for a player who has played this game before (their seed pair, state and play
-        clock stored: None otherwise, and then `begin_play` it is). A store that settles at once (`settle_at_once`)
-        locks nothing here; others lock as `begin_play` does, until the transaction ends."""
-        ...
-
-    async def settle_at_once(
-        self, start: PlayStart, settlement: Settlement, events: Sequence[DomainEvent]
-    ) -> int | None:
-        """On a store that can: `settle`, the outbox rows of `events` and the commit as one atomic write, applied
-        only if the player's seed pair is still at the nonce and their play clock still as `start` (from
-        `peek_play`) read them: PlayMoved otherwise, nothing written. A BalanceChanged of the settlement's player
-        and currency among `events` is stored with the balance after (its own `balance_after` is not used).
-        Returns the balance after, raises InsufficientFunds (nothing written) as `settle` does. A store that cannot
-        (or a unit of work that has begun a transaction already) returns None and writes nothing: then `settle`,
-        record the events and commit as usual."""
+        clock stored: None otherwise, and then `begin_play` it is), locked as `begin_play` locks, until the
+        transaction ends. (A store that settles plays at once outside a unit of work does it in `PlaysAtOnce`.)"""
         ...
 
     async def begin_play(
@@ -208,6 +196,26 @@ class PlayRepository(Protocol):
     async def stats(self, user_id: str) -> list[GameStats]: ...
 
     async def state(self, user_id: str, game_type: GameType) -> PlayerState: ...
+
+
+class PlaysAtOnce(Protocol):
+    """Plain plays settled outside any unit of work, on a store that can (PostgreSQL): a read that locks nothing,
+    then the settlement, its outbox rows and their commit as one atomic write guarded by what the read saw."""
+
+    async def peek_play(
+        self, user_id: str, game_type: GameType, parsed_versions: Collection[int] = ()
+    ) -> PlayStart | None:
+        """What `PlayRepository.begin_play` reads, for a player who has played this game before (None otherwise),
+        without locking anything."""
+        ...
+
+    async def settle_at_once(self, start: PlayStart, settlement: Settlement, events: Sequence[DomainEvent]) -> int:
+        """`PlayRepository.settle`, the outbox rows of `events` and the commit as one atomic write, applied only if
+        the player's seed pair is still at the nonce and their play clock still as `start` (from `peek_play`) read
+        them: PlayMoved otherwise, nothing written. A BalanceChanged of the settlement's player and currency among
+        `events` is stored with the balance after (its own `balance_after` is not used). Returns the balance after,
+        raises InsufficientFunds (nothing written) as `settle` does."""
+        ...
 
 
 @dataclass(frozen=True)

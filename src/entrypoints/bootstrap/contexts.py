@@ -19,6 +19,7 @@ from src.adapters.security.passwords import DEFAULT_BLOCKLIST_PATH, Argon2Passwo
 from src.adapters.security.seeds import AesGcmSeedVault
 from src.adapters.security.tokens import PyJwtTokenService
 from src.adapters.sqla.driver_pool import DriverPool
+from src.adapters.sqla.repositories.pg_plays import PgPlaysAtOnce
 from src.adapters.sqla.repositories.pg_wallet import PgBalanceReads
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.analytics.deps import ActionConfig, ActionDeps
@@ -62,6 +63,7 @@ class Shared:
     clock: Clock
     cache: Cache
     jobs: JobQueue
+    after_commit: Callable[[], None] | None = None  # what a unit of work's commit that wrote events tells
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,9 @@ def wallet(shared: Shared, driver_pool: DriverPool | None) -> WalletDeps:
     )
 
 
-def games(shared: Shared, leaderboard: Leaderboard) -> GamesDeps:
+def games(shared: Shared, leaderboard: Leaderboard, driver_pool: DriverPool | None) -> GamesDeps:
+    """On PostgreSQL a plain spin settles on driver connections of the standalone pool, without a unit of work."""
+    at_once = PgPlaysAtOnce(driver_pool, shared.after_commit) if driver_pool is not None else None
     return GamesDeps(
         uow_factory=shared.uow_factory,
         clock=shared.clock,
@@ -126,6 +130,7 @@ def games(shared: Shared, leaderboard: Leaderboard) -> GamesDeps:
         vault=AesGcmSeedVault(shared.settings.fairness_seed_key),
         leaderboard=leaderboard,
         slot_max_bet=shared.settings.slot_max_bet,
+        at_once=at_once,
     )
 
 

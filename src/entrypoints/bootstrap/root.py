@@ -144,7 +144,7 @@ async def _container(
         identity=identity,
         limits=contexts.limits(shared),
         wallet=contexts.wallet(shared, clients.driver_pool),
-        games=contexts.games(shared, leaderboard),
+        games=contexts.games(shared, leaderboard, clients.driver_pool),
         privacy=contexts.privacy(shared, identity, leaderboard, clients.olap),
         social=SocialDeps(shared.uow_factory, shared.clock),
         engagement=engagement,
@@ -197,10 +197,11 @@ async def open_container(
         store = SqlaOutboxStore(clients.database.session_factory)
         relay = OutboxRelay(store, subscribers, infra.cache_on(clients.background, settings), clock)
         exporter = await _exporter(settings, clients, store, clock, profile, stack)
-        uow_factory = _uow_factory(clients.database, _notifier(relay, exporter))
+        notify = _notifier(relay, exporter)
+        uow_factory = _uow_factory(clients.database, notify)
         late = _Late()
         jobs, queue_gauges = infra.job_queue(settings, clients.background, stack, late)
-        shared = contexts.Shared(settings, uow_factory, clock, clients.cache, jobs)
+        shared = contexts.Shared(settings, uow_factory, clock, clients.cache, jobs, notify)
         late.container = container = await _container(shared, clients, relay, profile, stack)
         container.gauges = [SqlaGauges(clients.database, clock, clients.driver_pool), queue_gauges]
         container.olap, container.exporter = clients.olap, exporter

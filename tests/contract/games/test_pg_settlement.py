@@ -15,6 +15,8 @@ import pytest
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.driver_pool import DriverPool
+from src.adapters.sqla.repositories.pg_plays import PgPlaysAtOnce
 from src.adapters.sqla.repositories.pg_wallet import Rider
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.games.deps import GamesDeps
@@ -112,18 +114,23 @@ async def test_a_whole_spin_is_three_statements_seed_pair_and_nonce_included(mig
     On a database of its own: the suite's games database holds the contract tests' placeholder odds."""
     name, url = await create_database("cc_spin", template=migrated_template)
     database = SqlaDatabase(url)
+    pool = DriverPool(database.connect_driver, size=1, timeout=10)
     try:
         factory = lambda: SqlaUnitOfWork(database.session_factory)  # noqa: E731 - the deps take a factory
         user_id = await given_user(factory)
         async with factory() as uow:
             await uow.wallets.credit(Movement(user_id, Currency.COINS, 1000, "seed"), NOW)
             await uow.commit()
-        deps = GamesDeps(factory, FakeClock(NOW), SecretsIdGenerator(), TEST_VAULT, InMemoryLeaderboard())
+        at_once = PgPlaysAtOnce(pool)
+        deps = GamesDeps(
+            factory, FakeClock(NOW), SecretsIdGenerator(), TEST_VAULT, InMemoryLeaderboard(), at_once=at_once
+        )
         with statements_sent() as sent:
             await place_spin(user_id, 10, deps)
         async with factory() as uow:
             seeds = await uow.seeds.active(user_id)
     finally:
+        await pool.close()
         await database.dispose()
         await drop_database(name)
 

@@ -1,4 +1,5 @@
-"""A plain spin on PostgreSQL: after a player's first, two statements and no transaction of its own.
+"""A plain spin on PostgreSQL: after a player's first, two statements and no transaction of its own, on
+connections of the standalone pool (`PgPlaysAtOnce`: no unit of work, no session).
 
 `peek_play` reads without locking; `settle_at_once` is the settlement and its outbox rows in one statement that
 commits by itself, guarded by a locking read of the state, the seed pair and the play clock that holds only while
@@ -22,6 +23,8 @@ import pytest
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.driver_pool import DriverPool
+from src.adapters.sqla.repositories.pg_plays import PgPlaysAtOnce
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.games.deps import GamesDeps
 from src.application.games.plays import _slot_settlement, _spin_events, place_spin
@@ -42,11 +45,17 @@ Factory = Callable[[], SqlaUnitOfWork]
 
 
 class Spins:
-    def __init__(self, url: str, database: SqlaDatabase) -> None:
+    def __init__(self, url: str, database: SqlaDatabase, pool: DriverPool) -> None:
         self.url = url.replace("postgresql+asyncpg://", "postgresql://", 1)
         self.factory: Factory = lambda: SqlaUnitOfWork(database.session_factory)
         self.clock = FakeClock(NOW)
-        self.deps = GamesDeps(self.factory, self.clock, SecretsIdGenerator(), TEST_VAULT, InMemoryLeaderboard())
+        self.published = 0
+        self.sut = PgPlaysAtOnce(pool, self._publish)
+        ids, vault = SecretsIdGenerator(), TEST_VAULT
+        self.deps = GamesDeps(self.factory, self.clock, ids, vault, InMemoryLeaderboard(), at_once=self.sut)
+
+    def _publish(self) -> None:
+        self.published += 1
 
     async def player(self, coins: int = 1000) -> str:
         user_id = await given_user(self.factory)
@@ -75,16 +84,17 @@ class Spins:
 async def spins(migrated_template: str) -> AsyncIterator[Spins]:
     name, url = await create_database("cc_spin_once", template=migrated_template)
     database = SqlaDatabase(url)
+    pool = DriverPool(database.connect_driver, size=4, timeout=10)
     try:
-        yield Spins(url, database)
+        yield Spins(url, database, pool)
     finally:
+        await pool.close()
         await database.dispose()
         await drop_database(name)
 
 
 async def _peeked(spins: Spins, user_id: str) -> PlayStart:
-    async with spins.factory() as uow:
-        start = await uow.plays.peek_play(user_id, GameType.SLOT)
+    start = await spins.sut.peek_play(user_id, GameType.SLOT)
     assert start is not None
     return start
 
@@ -105,6 +115,29 @@ async def test_a_first_spin_is_a_transaction_and_the_next_two_statements_without
     assert "INSERT" not in peek
     assert all(f"INSERT INTO {table}" in settle for table in ("ledger_entries", "game_history", "outbox"))
     assert await spins.nonces(user_id) == [0, 1]
+    assert spins.published == 1  # told of the rows the statement wrote (the first spin's unit of work has no hook)
+
+
+async def test_a_peek_reads_what_begin_play_does_without_locking(spins: Spins) -> None:
+    user_id = await spins.player()
+    assert await spins.sut.peek_play(user_id, GameType.SLOT) is None  # never played: the transaction begins it
+    await place_spin(user_id, 10, spins.deps)
+
+    peeked = await _peeked(spins, user_id)
+    async with spins.factory() as uow:
+        begun = await uow.plays.peek_play(user_id, GameType.SLOT)
+        again = await spins.sut.peek_play(user_id, GameType.SLOT)  # the locked rows are read all the same
+
+    assert begun is not None
+    assert (peeked.state, peeked.seeds, peeked.clock, peeked.limits) == (
+        begun.state,
+        begun.seeds,
+        begun.clock,
+        begun.limits,
+    )
+    assert peeked.seeds.nonce == 1
+    assert peeked.config_version == begun.config_version
+    assert again == peeked
 
 
 async def test_a_spin_settled_at_once_stores_its_events_with_the_balance_after(spins: Spins) -> None:
@@ -131,9 +164,8 @@ async def test_a_play_that_moved_after_the_peek_writes_nothing(spins: Spins) -> 
     balance, outbox = await spins.balance(user_id), await spins.rows("SELECT count(*) FROM outbox")
     settlement, outcome = _slot_settlement(user_id, 10, str(uuid.uuid4()), NOW, start, start.clock, spins.deps)
 
-    async with spins.factory() as sut:
-        with pytest.raises(PlayMoved):
-            await sut.plays.settle_at_once(start, settlement, _spin_events(settlement, outcome, 0))
+    with pytest.raises(PlayMoved):
+        await spins.sut.settle_at_once(start, settlement, _spin_events(settlement, outcome, 0))
 
     assert await spins.nonces(user_id) == [0, 1]
     assert await spins.balance(user_id) == balance
@@ -149,9 +181,8 @@ async def test_a_play_clock_that_moved_after_the_peek_writes_nothing(spins: Spin
         await uow.commit()
     settlement, outcome = _slot_settlement(user_id, 10, str(uuid.uuid4()), NOW, start, start.clock, spins.deps)
 
-    async with spins.factory() as sut:
-        with pytest.raises(PlayMoved):
-            await sut.plays.settle_at_once(start, settlement, _spin_events(settlement, outcome, 0))
+    with pytest.raises(PlayMoved):
+        await spins.sut.settle_at_once(start, settlement, _spin_events(settlement, outcome, 0))
 
     assert await spins.nonces(user_id) == [0]
 
@@ -163,9 +194,8 @@ async def test_a_stake_not_covered_at_once_writes_nothing(spins: Spins) -> None:
     start = await _peeked(spins, user_id)
     settlement, outcome = _slot_settlement(user_id, balance + 1, str(uuid.uuid4()), NOW, start, start.clock, spins.deps)
 
-    async with spins.factory() as sut:
-        with pytest.raises(InsufficientFunds):
-            await sut.plays.settle_at_once(start, settlement, _spin_events(settlement, outcome, 0))
+    with pytest.raises(InsufficientFunds):
+        await spins.sut.settle_at_once(start, settlement, _spin_events(settlement, outcome, 0))
 
     assert await spins.nonces(user_id) == [0]
     assert await spins.balance(user_id) == balance

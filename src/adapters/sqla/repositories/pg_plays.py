@@ -6,12 +6,12 @@ and the player's limits in one statement; the settlement is one statement, the w
 only if covered, the payout, both ledger rows) with the play's history row, stats, new state, play clock and the
 seed pair's next nonce riding on it.
 
-A plain spin of a player who has played before is two statements and no transaction of its own (`peek_play`,
-`settle_at_once`): a read that locks nothing, then the settlement with its outbox rows as one statement that
-commits by itself, guarded by a locking read of the state, seed pair and play clock (in `begin_play`'s order) that
-holds only while the pair is still at the nonce the play was drawn at and the clock as it was read. Any other
-play of the player settled meanwhile moved the nonce: the guard has no row, nothing is written, the spin is drawn
-again. This module writes no money.
+A plain spin of a player who has played before is two statements and no transaction of its own (`PgPlaysAtOnce`,
+on connections of the standalone pool: no unit of work, no session): a read that locks nothing, then the
+settlement with its outbox rows as one statement that commits by itself, guarded by a locking read of the state,
+seed pair and play clock (in `begin_play`'s order) that holds only while the pair is still at the nonce the play was
+drawn at and the clock as it was read. Any other play of the player settled meanwhile moved the nonce: the guard
+has no row, nothing is written, the spin is drawn again. This module writes no money.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.adapters.sqla.driver import Columns, driver_execute, driver_outside_transaction, fetch_on
+from src.adapters.sqla.driver import Columns, driver_execute
+from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.pg_outbox import event_row
 from src.adapters.sqla.repositories.games import SqlaGameConfigRepository, SqlaPlayRepository
 from src.adapters.sqla.repositories.limits import clock_of, clock_values, limits_of
-from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository, Rider
+from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository, Rider, settle_wager_at_once
 from src.application.games.ports import ActiveSeeds, PlayMoved, PlayStart, Settlement, StoredConfig
 from src.domain.games.play import GameType, PlayerState
 from src.domain.shared.events import DomainEvent
@@ -163,14 +163,50 @@ def _stored(version: int | None, config: Any) -> StoredConfig | None:
     return StoredConfig(int(version), dict(json.loads(config) if isinstance(config, str) else config))
 
 
-class PgPlayRepository(SqlaPlayRepository):
-    _wallets: PgWalletRepository
+def _start_of(user_id: str, game_type: GameType, row: Any) -> PlayStart:
+    state = PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
+    seeds = ActiveSeeds(
+        pair_id=row.pair_id,
+        user_id=user_id,
+        sealed_server_seed=row.sealed_server_seed,
+        server_seed_hash=row.server_seed_hash,
+        client_seed=row.client_seed,
+        nonce=int(row.nonce),
+        created_at=row.created_at,
+    )
+    limits, clock = limits_of(row, user_id), clock_of(user_id, row)
+    known = row.version is not None and row.config is None
+    config = None if known else _stored(row.version, row.config)
+    known_version = int(row.version) if known else None
+    return PlayStart(state, config, seeds, limits, clock, known_version=known_version)
 
-    def __init__(
-        self, session: AsyncSession, wallets: PgWalletRepository, published: Callable[[], None] | None = None
-    ) -> None:
-        super().__init__(session, wallets)
-        self._published = published  # the unit of work's after-commit hook: outbox rows were committed
+
+def _play_parameters(settlement: Settlement) -> tuple[Any, ...]:
+    play, state, fair = settlement.play, settlement.state, settlement.play.fair
+    return (
+        play.id,
+        play.user_id,
+        play.game_type.value,
+        play.action,
+        play.bet,
+        play.payout,
+        play.delta_coins,
+        play.delta_gems,
+        play.won,
+        json.dumps(play.result_meta),
+        play.created_at,
+        state.streak,
+        state.pity_counter,
+        None if fair is None else fair.pair_id,
+        None if fair is None else fair.nonce,
+        None if fair is None else fair.config_version,
+    )
+
+
+class PgPlayRepository(SqlaPlayRepository):
+    """A play in the unit of work's transaction (keyed, a pull, a first play, the fallback of a plain spin)."""
+
+    _wallets: PgWalletRepository
 
     async def begin_play(
         self, user_id: str, game_type: GameType, candidate: ActiveSeeds, parsed_versions: Collection[int] = ()
@@ -189,45 +225,42 @@ class PgPlayRepository(SqlaPlayRepository):
         )
         # straight to the driver, in the unit's transaction: SQLAlchemy's result machinery built the metadata of
         # these 23 columns at every execution
-        return self._start(user_id, game_type, Columns((await driver_execute(self._db, _BEGIN_PLAY, *parameters))[0]))
+        rows = await driver_execute(self._db, _BEGIN_PLAY, *parameters)
+        return _start_of(user_id, game_type, Columns(rows[0]))
+
+    async def settle(self, settlement: Settlement) -> int:
+        """The wallet's wager with the play's writes riding on it: one statement."""
+        play, parameters = settlement.play, _play_parameters(settlement)
+        rider = Rider(_PLAY_WRITES, parameters)
+        if (clock := settlement.clock) is not None:
+            values = clock_values(clock)
+            rider = Rider(_PLAY_WRITES + _CLOCK_WRITE, parameters + tuple(values.values()))
+        return await self._wallets.settle_wager(settlement.wager(), play.created_at, rider)
+
+
+class PgPlaysAtOnce:
+    """Plain plays outside any unit of work, each statement on a connection of the standalone pool (a checkout is a
+    list pop; no session, no transaction to open or end): the unit of work's session machinery around these two
+    statements cost more of a spin's CPU than the statements did. `published` is told when outbox rows were
+    written, as a unit of work's commit tells it."""
+
+    def __init__(self, pool: DriverPool, published: Callable[[], None] | None = None) -> None:
+        self._pool = pool
+        self._published = published
 
     async def peek_play(
         self, user_id: str, game_type: GameType, parsed_versions: Collection[int] = ()
     ) -> PlayStart | None:
         """One read that locks nothing and opens no transaction (`settle_at_once` checks what it read)."""
-        driver = await driver_outside_transaction(self._db)
-        if driver is None:  # a transaction is open: the locking read, so the settlement is the usual one
-            return await super().peek_play(user_id, game_type, parsed_versions)
-        rows = await fetch_on(driver, _PEEK_PLAY, user_id, game_type.value, list(parsed_versions))
-        if not rows:
-            return None
-        return self._start(user_id, game_type, Columns(rows[0]))
+        rows = await self._pool.fetch(_PEEK_PLAY, user_id, game_type.value, list(parsed_versions))
+        return _start_of(user_id, game_type, Columns(rows[0])) if rows else None
 
-    def _start(self, user_id: str, game_type: GameType, row: Any) -> PlayStart:
-        state = PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
-        seeds = ActiveSeeds(
-            pair_id=row.pair_id,
-            user_id=user_id,
-            sealed_server_seed=row.sealed_server_seed,
-            server_seed_hash=row.server_seed_hash,
-            client_seed=row.client_seed,
-            nonce=int(row.nonce),
-            created_at=row.created_at,
-        )
-        limits, clock = limits_of(row, user_id), clock_of(user_id, row)
-        known = row.version is not None and row.config is None
-        config = None if known else _stored(row.version, row.config)
-        known_version = int(row.version) if known else None
-        return PlayStart(state, config, seeds, limits, clock, known_version=known_version)
-
-    async def settle_at_once(
-        self, start: PlayStart, settlement: Settlement, events: Sequence[DomainEvent]
-    ) -> int | None:
-        """One statement outside any transaction: the guard (`_GUARD`), the wager, the play's writes and its
-        outbox rows; the relay is told as after a commit."""
+    async def settle_at_once(self, start: PlayStart, settlement: Settlement, events: Sequence[DomainEvent]) -> int:
+        """One statement that commits by itself: the guard (`_GUARD`), the wager, the play's writes and its outbox
+        rows."""
         clock, fair = settlement.clock, settlement.play.fair
-        if clock is None or fair is None or await driver_outside_transaction(self._db) is None:
-            return None
+        if clock is None or fair is None:
+            raise ValueError("a play settled at once is drawn from a seed pair and keeps the play clock")
         if (fair.pair_id, fair.nonce) != (start.seeds.pair_id, start.seeds.nonce):
             raise ValueError("a play settled at once is drawn at the nonce its start read")
         columns: list[list[Any]] = [[], [], [], [], [], [], []]
@@ -236,16 +269,15 @@ class PgPlayRepository(SqlaPlayRepository):
             for column, value in zip(columns, values, strict=True):
                 column.append(value)
         parameters = (
-            *self._play_parameters(settlement),
+            *_play_parameters(settlement),
             *clock_values(clock).values(),
             *clock_values(start.clock).values(),
             *columns,
         )
         rider = Rider(_PLAY_WRITES + _CLOCK_WRITE + _OUTBOX_WRITE, parameters, guard=_GUARD)
+        wager, now = settlement.wager(), settlement.play.created_at
         try:
-            balance_after = await self._wallets.settle_wager_at_once(
-                settlement.wager(), settlement.play.created_at, rider
-            )
+            balance_after = await settle_wager_at_once(self._pool, wager, now, rider)
         except _RACED as exc:
             raise PlayMoved from exc
         if balance_after is None:
@@ -253,36 +285,6 @@ class PgPlayRepository(SqlaPlayRepository):
         if events and self._published is not None:
             self._published()
         return balance_after
-
-    def _play_parameters(self, settlement: Settlement) -> tuple[Any, ...]:
-        play, state, fair = settlement.play, settlement.state, settlement.play.fair
-        return (
-            play.id,
-            play.user_id,
-            play.game_type.value,
-            play.action,
-            play.bet,
-            play.payout,
-            play.delta_coins,
-            play.delta_gems,
-            play.won,
-            json.dumps(play.result_meta),
-            play.created_at,
-            state.streak,
-            state.pity_counter,
-            None if fair is None else fair.pair_id,
-            None if fair is None else fair.nonce,
-            None if fair is None else fair.config_version,
-        )
-
-    async def settle(self, settlement: Settlement) -> int:
-        """The wallet's wager with the play's writes riding on it: one statement."""
-        play, parameters = settlement.play, self._play_parameters(settlement)
-        rider = Rider(_PLAY_WRITES, parameters)
-        if (clock := settlement.clock) is not None:
-            values = clock_values(clock)
-            rider = Rider(_PLAY_WRITES + _CLOCK_WRITE, parameters + tuple(values.values()))
-        return await self._wallets.settle_wager(settlement.wager(), play.created_at, rider)
 
 
 class PgGameConfigRepository(SqlaGameConfigRepository):

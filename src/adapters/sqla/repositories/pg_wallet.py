@@ -18,12 +18,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.exc import IntegrityError
 
-from src.adapters.sqla.driver import (
-    driver_execute,
-    driver_fetch,
-    driver_outside_transaction,
-    fetch_on,
-)
+from src.adapters.sqla.driver import driver_execute, driver_fetch
 from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, entry_of, raise_if_reference_taken
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
@@ -289,25 +284,20 @@ class PgWalletRepository(SqlaWalletRepository):
             raise InsufficientFunds(stake.currency.value, stake.amount)
         return int(rows[0]["balance"])
 
-    async def settle_wager_at_once(self, wager: Wager, now: datetime, rider: Rider) -> int | None:
-        """`settle_wager` with `rider` and its guard as one statement of its own, outside any transaction (it
-        commits by itself): None when the guard returned no row (nothing written). Only on a connection that has
-        no transaction begun (ValueError otherwise: the statement would not commit)."""
-        if rider.guard is None:
-            raise ValueError("a wager settled at once has a guard")
-        driver = await driver_outside_transaction(self._db)
-        if driver is None:
-            raise ValueError("a wager settled at once is a statement of its own, outside any transaction")
-        try:
-            rows = await fetch_on(
-                driver, _statement(rider.ctes, rider.guard), *_wager_parameters(wager, now), *rider.parameters
-            )
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name == REFERENCE_CONSTRAINT:
-                raise AlreadyApplied from exc
-            raise
-        if not rows[0]["guarded"]:
-            return None
-        if rows[0]["balance"] is None:
-            raise InsufficientFunds(wager.stake.currency.value, wager.stake.amount)
-        return int(rows[0]["balance"])
+
+async def settle_wager_at_once(pool: DriverPool, wager: Wager, now: datetime, rider: Rider) -> int | None:
+    """`settle_wager` with `rider` and its guard as one statement of its own on a connection of `pool`, outside any
+    transaction (it commits by itself): None when the guard returned no row (nothing written)."""
+    if rider.guard is None:
+        raise ValueError("a wager settled at once has a guard")
+    try:
+        rows = await pool.fetch(_statement(rider.ctes, rider.guard), *_wager_parameters(wager, now), *rider.parameters)
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == REFERENCE_CONSTRAINT:
+            raise AlreadyApplied from exc
+        raise
+    if not rows[0]["guarded"]:
+        return None
+    if rows[0]["balance"] is None:
+        raise InsufficientFunds(wager.stake.currency.value, wager.stake.amount)
+    return int(rows[0]["balance"])
