@@ -59,7 +59,7 @@ class _Late:
 @dataclass(frozen=True)
 class _Clients:
     database: SqlaDatabase
-    driver_pool: DriverPool | None  # PostgreSQL: connections of its own for standalone reads
+    driver_pool: DriverPool | None  # PostgreSQL: connections of its own for standalone statements
     cache: Cache
     background: Redis | None  # relay passes and leaderboard writes
     realtime: Redis | None
