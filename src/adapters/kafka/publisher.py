@@ -26,10 +26,18 @@ class KafkaEventSink:
     """Connects on first use and again after any failure, so a broker that is down at start, or goes away and
     comes back, costs failed passes (the outbox keeps the events) and never a request."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, *, idempotent: bool = True) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        *,
+        idempotent: bool = True,
+        request_timeout_ms: int = REQUEST_TIMEOUT_MS,
+    ) -> None:
         self._servers = bootstrap_servers
         self._topic = topic
         self._idempotent = idempotent
+        self._request_timeout_ms = request_timeout_ms  # how long a pass waits for a broker that went away
         self._producer: AIOKafkaProducer | None = None
         self._topic_ready = False
 
@@ -56,7 +64,7 @@ class KafkaEventSink:
                 acks="all",
                 enable_idempotence=self._idempotent,
                 linger_ms=5,
-                request_timeout_ms=REQUEST_TIMEOUT_MS,
+                request_timeout_ms=self._request_timeout_ms,
             )
             try:
                 await producer.start()
@@ -67,7 +75,7 @@ class KafkaEventSink:
         return self._producer
 
     async def _ensure_topic(self) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._servers, request_timeout_ms=REQUEST_TIMEOUT_MS)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._servers, request_timeout_ms=self._request_timeout_ms)
         await admin.start()
         try:
             await admin.create_topics([NewTopic(self._topic, TOPIC_PARTITIONS, replication_factor=1)])

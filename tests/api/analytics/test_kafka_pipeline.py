@@ -39,7 +39,13 @@ from tests.support.olap import ledger_totals, olap_event_counts, olap_ledger_tot
 from tests.support.polling import eventually
 
 TOPIC = unique("events")
-GROUP = unique("olap")
+
+
+@pytest.fixture
+def group() -> str:
+    """A consumer group of the test's own: a member joining a group that another test's member just left waited
+    up to ~4 s for the broker to give up on that member."""
+    return unique("olap")
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +83,11 @@ async def outbox(pg_url: str) -> AsyncIterator[SqlaOutboxStore]:
         await database.dispose()
 
 
+# the broker's stop is found after a request times out: 5 s in production (REQUEST_TIMEOUT_MS), 1 s here (a pass
+# that times out on a live but slow broker fails and is retried, so a loaded machine costs time, not the test)
+SINK_REQUEST_TIMEOUT_MS = 1_000
+
+
 class Sinks:
     """Kafka producers made by a test, closed at its end."""
 
@@ -85,7 +96,9 @@ class Sinks:
         self.made: list[KafkaEventSink] = []
 
     def __call__(self) -> KafkaEventSink:
-        self.made.append(KafkaEventSink(self._broker.bootstrap, TOPIC, idempotent=False))
+        self.made.append(
+            KafkaEventSink(self._broker.bootstrap, TOPIC, idempotent=False, request_timeout_ms=SINK_REQUEST_TIMEOUT_MS)
+        )
         return self.made[-1]
 
 
@@ -112,16 +125,18 @@ async def running(*loops: Any) -> AsyncIterator[list[asyncio.Task[Any]]]:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def consumer(broker: Broker, writer: Any) -> KafkaOlapConsumer:
-    # a short session: tansu waits half of it for other members before a join completes
+def consumer(broker: Broker, group: str, writer: Any) -> KafkaOlapConsumer:
+    # a short session: tansu waits for other members before a join completes, and for a killed member's session to
+    # end before the next one reads its partitions (a member that misses its session on a loaded machine is
+    # rebalanced and its batch read again, which the OLAP keys make harmless)
     return KafkaOlapConsumer(
         broker.bootstrap,
         TOPIC,
-        GROUP,
+        group,
         writer,
         retry_seconds=0.05,
         max_backoff_seconds=0.5,
-        session_timeout_ms=2000,
+        session_timeout_ms=1000,
         metadata_max_age_ms=1000,
     )
 
@@ -146,12 +161,14 @@ async def caught_up(olap: OlapStore, pg_url: str, players: Sequence[str]) -> Non
 
 async def test_events_travel_keyed_by_player_with_their_type_in_a_header(
     client: AsyncTestClient[Litestar], container: Container, broker: Broker, olap: OlapStore, outbox: Any,
-    sinks: Sinks, pg_url: str,
+    sinks: Sinks, pg_url: str, group: str,
 ) -> None:  # fmt: skip
     tokens = await play(client, container, spins=3)
     player = tokens["user"]["id"]
 
-    async with running(exporter(outbox, sinks()).run_forever(0.05), consumer(broker, OlapEventWriter(olap)).run()):
+    async with running(
+        exporter(outbox, sinks()).run_forever(0.05), consumer(broker, group, OlapEventWriter(olap)).run()
+    ):
         await caught_up(olap, pg_url, [player])
 
     assert (await olap_event_counts(olap, [player]))["SpinSettled"] == 3
@@ -164,10 +181,10 @@ async def test_events_travel_keyed_by_player_with_their_type_in_a_header(
 
 async def test_a_stopped_broker_holds_up_no_request_and_the_backlog_is_delivered_when_it_is_back(
     client: AsyncTestClient[Litestar], container: Container, broker: Broker, olap: OlapStore, outbox: Any,
-    sinks: Sinks, pg_url: str,
+    sinks: Sinks, pg_url: str, group: str,
 ) -> None:  # fmt: skip
     export = exporter(outbox, sinks())
-    async with running(export.run_forever(0.05), consumer(broker, OlapEventWriter(olap)).run()):
+    async with running(export.run_forever(0.05), consumer(broker, group, OlapEventWriter(olap)).run()):
         tokens = await play(client, container, spins=8)
         player = tokens["user"]["id"]
         await caught_up(olap, pg_url, [player])
@@ -189,7 +206,7 @@ async def test_a_stopped_broker_holds_up_no_request_and_the_backlog_is_delivered
 
 async def test_a_relay_killed_between_publishing_and_marking_publishes_again_and_nothing_counts_twice(
     client: AsyncTestClient[Litestar], container: Container, broker: Broker, olap: OlapStore, outbox: Any,
-    sinks: Sinks, pg_url: str,
+    sinks: Sinks, pg_url: str, group: str,
 ) -> None:  # fmt: skip
     tokens = await play(client, container, spins=4)
     player = tokens["user"]["id"]
@@ -198,7 +215,9 @@ async def test_a_relay_killed_between_publishing_and_marking_publishes_again_and
     with pytest.raises(Killed):
         await exporter(killed, sinks()).drain()
     assert killed.published_then_killed
-    async with running(exporter(outbox, sinks()).run_forever(0.05), consumer(broker, OlapEventWriter(olap)).run()):
+    async with running(
+        exporter(outbox, sinks()).run_forever(0.05), consumer(broker, group, OlapEventWriter(olap)).run()
+    ):
         await caught_up(olap, pg_url, [player])
 
     assert (await olap_event_counts(olap, [player]))["SpinSettled"] == 4
@@ -208,19 +227,19 @@ async def test_a_relay_killed_between_publishing_and_marking_publishes_again_and
 
 async def test_a_consumer_killed_between_writing_and_committing_reads_again_and_nothing_counts_twice(
     client: AsyncTestClient[Litestar], container: Container, broker: Broker, olap: OlapStore, outbox: Any,
-    sinks: Sinks, pg_url: str,
+    sinks: Sinks, pg_url: str, group: str,
 ) -> None:  # fmt: skip
     tokens = await play(client, container, spins=5)
     player = tokens["user"]["id"]
     await exporter(outbox, sinks()).drain()
     dying = KilledAfterWriting(OlapEventWriter(olap), player)
 
-    first = asyncio.create_task(consumer(broker, dying).run())
+    first = asyncio.create_task(consumer(broker, group, dying).run())
     await asyncio.wait([first], timeout=30)
     assert first.done()
     assert dying.killed  # it wrote the player's batch, then died before committing
     again = Recording(OlapEventWriter(olap))
-    async with running(consumer(broker, again).run()):  # the next member of the group reads that batch again
+    async with running(consumer(broker, group, again).run()):  # the next member of the group reads that batch again
         await eventually(lambda: _true(again.spins_of(player) == 5), deadline=30)
 
     assert (await olap_event_counts(olap, [player]))["SpinSettled"] == 5  # written twice, read once
@@ -229,13 +248,15 @@ async def test_a_consumer_killed_between_writing_and_committing_reads_again_and_
 
 async def test_an_olap_store_away_for_a_while_is_retried_and_nothing_is_lost(
     client: AsyncTestClient[Litestar], container: Container, broker: Broker, olap: OlapStore, outbox: Any,
-    sinks: Sinks, pg_url: str,
+    sinks: Sinks, pg_url: str, group: str,
 ) -> None:  # fmt: skip
     away = Unreachable(olap)
     tokens = await play(client, container, spins=6)
     player = tokens["user"]["id"]
 
-    async with running(exporter(outbox, sinks()).run_forever(0.05), consumer(broker, OlapEventWriter(away)).run()):
+    async with running(
+        exporter(outbox, sinks()).run_forever(0.05), consumer(broker, group, OlapEventWriter(away)).run()
+    ):
         await eventually(lambda: _true(away.refused >= 3), deadline=30)
         away.down = False
         await caught_up(olap, pg_url, [player])
