@@ -89,6 +89,7 @@ def worker_options(settings: Settings, queue: str) -> dict[str, Any]:
         "job_timeout": MAINTENANCE_JOB_TIMEOUT_SECONDS
         if queue == "maintenance"
         else settings.worker_job_timeout_seconds,
+        "rerun_margin_seconds": settings.worker_rerun_margin_seconds,
         "on_startup": _startup(settings),
         "on_shutdown": _shutdown,
         "handle_signals": True,

@@ -100,7 +100,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     fraud_max_distinct_cards: int = 3  # distinct card tokens per user in the window that trip FRAUD_BLOCK
     fraud_window_seconds: float = 300.0
     job_queue: JobQueueKind = JobQueueKind.AUTO
-    worker_job_timeout_seconds: float = 30.0  # a job whose worker died runs again this long + 10 s later
+    worker_job_timeout_seconds: float = 30.0  # a job whose worker died runs again this long + 1 s + the margin later
+    # how long a dead worker's job waits past its timeouts before another worker runs it (arq's own 10 s)
+    worker_rerun_margin_seconds: Annotated[float, msgspec.Meta(ge=0)] = 10.0
     sandbox_capture_delay_seconds: Annotated[float, msgspec.Meta(ge=0)] = 0.0  # tests only: a slow capture
     test_cheap_password_hashes: bool = False  # tests only: argon2 far below the OWASP minimum, refused in production
     outbox_poll_seconds: float = 1.0

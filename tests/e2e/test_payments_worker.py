@@ -33,7 +33,8 @@ from tests.support.processes import Process, start_cli, stop
 pytestmark = pytest.mark.e2e
 
 SETTLE_TIMEOUT_SECONDS = 45.0
-WORKER_JOB_TIMEOUT_SECONDS = 4  # a killed worker's job runs again 14 s after it started (arq adds 10 s)
+WORKER_JOB_TIMEOUT_SECONDS = 4
+WORKER_RERUN_MARGIN_SECONDS = 1  # a killed worker's job runs again 4 + 1 + 1 s after it started (16 s by default)
 CAPTURE_DELAY_SECONDS = 1.0  # the worker's gateway answers captures this late: the window to kill it in
 
 
@@ -47,6 +48,7 @@ def _env(pg_url: str, redis_namespace: str, **extra: Any) -> dict[str, str]:
         "JOB_QUEUE": "arq",
         "CAPTURE_RETRY_BASE_SECONDS": "0.1",
         "WORKER_JOB_TIMEOUT_SECONDS": str(WORKER_JOB_TIMEOUT_SECONDS),
+        "WORKER_RERUN_MARGIN_SECONDS": str(WORKER_RERUN_MARGIN_SECONDS),
         **{key.upper(): str(value) for key, value in extra.items()},
     }
 

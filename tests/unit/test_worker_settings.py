@@ -6,6 +6,7 @@ import pytest
 
 from src.entrypoints.settings import SettingsError, load_settings
 from workers.jobs import ARQ_TIMEOUT_GRACE_SECONDS
+from workers.runner import GracefulWorker
 from workers.settings import CRASH_RERUNS, QUEUES, queue_key, worker_options
 
 REDIS = {"REDIS_URL": "redis://cache:6379/0", "REDIS_NAMESPACE": "acme:"}
@@ -27,7 +28,15 @@ def test_the_payments_queue_runs_capture_and_the_payments_sweeps() -> None:
         "cron:acme:release_expired_holds",
         "cron:acme:void_stale_transactions",
     ]
-    assert (sut["queue_name"], sut["job_timeout"]) == ("acme:arq:payments", 7)
+    assert (sut["queue_name"], sut["job_timeout"], sut["rerun_margin_seconds"]) == ("acme:arq:payments", 7, 10)
+
+
+def test_a_dead_workers_job_runs_again_after_its_timeouts_and_the_rerun_margin() -> None:
+    settings = load_settings({**REDIS, "WORKER_JOB_TIMEOUT_SECONDS": "4", "WORKER_RERUN_MARGIN_SECONDS": "1"}, None)
+
+    sut = GracefulWorker(**worker_options(settings, "payments"))
+
+    assert sut.in_progress_timeout_s == 4 + ARQ_TIMEOUT_GRACE_SECONDS + 1  # arq's own margin is 10 s
 
 
 def test_the_maintenance_queue_keeps_its_jobs_and_long_timeout() -> None:
