@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -30,6 +30,8 @@ from src.application.games.deps import GamesDeps
 from src.application.games.plays import _slot_settlement, _spin_events, place_spin
 from src.application.games.ports import PlayMoved, PlayStart
 from src.domain.games.play import GameType
+from src.domain.games.slot import DEFAULT_SLOT_CONFIG
+from src.domain.limits.model import Restriction, RestrictionKind, TimedOut
 from src.domain.wallet.errors import InsufficientFunds
 from src.domain.wallet.model import Currency, Movement
 from tests.contract.wallet.conftest import given_user
@@ -50,6 +52,7 @@ class Spins:
         self.factory: Factory = lambda: SqlaUnitOfWork(database.session_factory)
         self.clock = FakeClock(NOW)
         self.published = 0
+        self.pool = pool
         self.sut = PgPlaysAtOnce(pool, self._publish)
         ids, vault = SecretsIdGenerator(), TEST_VAULT
         self.deps = GamesDeps(self.factory, self.clock, ids, vault, InMemoryLeaderboard(), at_once=self.sut)
@@ -225,3 +228,63 @@ async def test_concurrent_spins_of_one_player_all_settle_at_distinct_nonces_and_
     balances = sorted(json.loads(row["payload"])["balance_after"] for row in changes)
     assert sorted(result.balance_after for result in [first, *results]) == balances
     assert len({result.spin_id for result in results}) == 12
+
+
+async def test_the_next_spin_starts_from_what_the_last_one_settled_in_one_statement(spins: Spins) -> None:
+    user_id = await spins.player()
+    await place_spin(user_id, 10, spins.deps)  # the transaction
+    await place_spin(user_id, 10, spins.deps)  # read and settled at once: its successor's start is known
+
+    with instrumented():
+        sent = await counted(lambda: place_spin(user_id, 10, spins.deps))
+
+    assert sent["statements"] == 1
+    assert await spins.nonces(user_id) == [0, 1, 2]
+    start = await _peeked(spins, user_id)  # taken from what was kept: as the database has it
+    async with spins.factory() as uow:
+        stored = await uow.plays.peek_play(user_id, GameType.SLOT)
+    assert stored is not None
+    assert (start.state, start.seeds, start.clock) == (stored.state, stored.seeds, stored.clock)
+
+
+async def test_a_start_another_process_moved_costs_one_statement_and_the_spin_settles(spins: Spins) -> None:
+    user_id = await spins.player()
+    other = replace(spins.deps, at_once=PgPlaysAtOnce(spins.pool))  # another process: its own kept starts
+    for deps in (spins.deps, spins.deps, other):  # the last moves the start this process keeps
+        await place_spin(user_id, 10, deps)
+
+    with instrumented():
+        sent = await counted(lambda: place_spin(user_id, 10, spins.deps))
+
+    assert sent["statements"] == 2  # refused by the guard (nothing written, the start as it is now), then settled
+    assert await spins.nonces(user_id) == [0, 1, 2, 3]
+
+
+async def test_a_time_out_taken_after_a_start_was_kept_refuses_the_next_spin(spins: Spins) -> None:
+    user_id = await spins.player()
+    for _ in range(2):
+        await place_spin(user_id, 10, spins.deps)
+    async with spins.factory() as uow:
+        limits = await uow.limits.lock(user_id)
+        limits.restriction = Restriction(RestrictionKind.TIME_OUT, NOW + timedelta(days=1))
+        await uow.limits.save(limits)
+        await uow.commit()
+
+    with pytest.raises(TimedOut):
+        await place_spin(user_id, 10, spins.deps)
+
+    assert await spins.nonces(user_id) == [0, 1]
+
+
+async def test_odds_changed_after_a_start_was_kept_are_the_next_spins(spins: Spins) -> None:
+    user_id = await spins.player()
+    for _ in range(2):
+        await place_spin(user_id, 10, spins.deps)
+    async with spins.factory() as uow:
+        version = await uow.game_configs.save(GameType.SLOT, DEFAULT_SLOT_CONFIG.to_dict(), user_id, NOW)
+        await uow.commit()
+
+    await place_spin(user_id, 10, spins.deps)
+
+    rows = await spins.rows("SELECT config_version FROM game_history WHERE user_id = $1 ORDER BY nonce", user_id)
+    assert [row["config_version"] for row in rows] == [0, 0, version]

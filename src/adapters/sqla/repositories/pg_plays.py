@@ -10,14 +10,18 @@ A plain spin of a player who has played before is two statements and no transact
 on connections of the standalone pool: no unit of work, no session): a read that locks nothing, then the
 settlement with its outbox rows as one statement that commits by itself, guarded by a locking read of the state,
 seed pair and play clock (in `begin_play`'s order) that holds only while the pair is still at the nonce the play was
-drawn at and the clock as it was read. Any other play of the player settled meanwhile moved the nonce: the guard
-has no row, nothing is written, the spin is drawn again. This module writes no money.
+drawn at and the clock as it was read, with the player's limits and the config's version as read. Any other play of
+the player settled meanwhile moved the nonce: the guard has no row, nothing is written, the spin is drawn again.
+After a settlement the process keeps the player's next start, so their next spin in this process is one statement.
+This module writes no money.
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import asyncpg
@@ -98,36 +102,63 @@ _CLOCK_WRITE = """, clock AS (
 )"""
 
 
-# A player who has played this game before: the state, the seed pair and the play clock are stored ($1 user, $2 game
-# type, $3 the config versions the caller has parsed already). Locks nothing.
-_PEEK_PLAY = """
-SELECT state.streak, state.pity_counter, config.version,
-    CASE WHEN config.version = ANY($3::integer[]) THEN NULL ELSE config.config END AS config, seeds.pair_id,
+# A digest of the player's limits row as a play reads them (NULL: none), the same on every connection (no text
+# that depends on a session's time zone): what a guard compares to tell that they are still as the play read them
+_LIMITS_DIGEST = """CASE WHEN limits.user_id IS NULL THEN NULL ELSE md5(ROW(limits.restriction,
+    extract(epoch FROM limits.restricted_until), limits.daily_cents, limits.weekly_cents, limits.monthly_cents,
+    limits.play_minutes_daily, limits.reality_check_minutes, limits.pending)::text) END"""
+
+# What a plain play starts from, for a player who has played this game before (the state, the seed pair and the
+# play clock stored); `{config}` is the config column (NULL when the caller has that version parsed), `{player}`
+# the player and game. Locks nothing.
+_START = (
+    """SELECT state.streak, state.pity_counter, config.version, {config} AS config, seeds.pair_id,
     seeds.sealed_server_seed, seeds.server_seed_hash, seeds.client_seed, seeds.nonce, seeds.created_at,
     limits.restriction, limits.restricted_until, limits.daily_cents, limits.weekly_cents, limits.monthly_cents,
     limits.play_minutes_daily, limits.reality_check_minutes, limits.pending, clock.day, clock.active_seconds,
-    clock.session_started_at, clock.last_play_at, clock.checks_sent
+    clock.session_started_at, clock.last_play_at, clock.checks_sent, """
+    + _LIMITS_DIGEST
+    + """ AS limits_digest
 FROM player_game_state AS state
     JOIN fairness_seeds AS seeds ON seeds.user_id = state.user_id
     JOIN play_time AS clock ON clock.user_id = state.user_id
     LEFT JOIN game_configs AS config ON config.game_type = state.game_type
     LEFT JOIN player_limits AS limits ON limits.user_id = state.user_id
-WHERE state.user_id = $1 AND state.game_type = $2
-"""
+WHERE {player}"""
+)
+
+# $1 user, $2 game type, $3 the config versions the caller has parsed already
+_PEEK_PLAY = _START.format(
+    config="CASE WHEN config.version = ANY($3::integer[]) THEN NULL ELSE config.config END",
+    player="state.user_id = $1 AND state.game_type = $2",
+)
 
 # The settlement's guard when it commits by itself: the rows `begin_play` locks, locked in its order (state, seed
-# pair, play clock), and a row only if the pair is still at the play's nonce ($23, $24) and the clock as read
-# ($31 day, $32 active seconds, $33 session started at, $34 last play at, $35 checks sent). A row changed by a
-# transaction that commits while this waits for it is read again (READ COMMITTED's recheck) before the condition.
+# pair, play clock), and a row only if everything the play was drawn from is as its start read it: the pair still
+# at the play's nonce ($23, $24) with its client seed ($45), the clock ($31 day, $32 active seconds, $33 session
+# started at, $34 last play at, $35 checks sent), the player's limits (their digest, $43) and the config's version
+# ($44; NULL: the built-in default). A row changed by a transaction that commits while this waits for it is read
+# again (READ COMMITTED's recheck) before the condition.
 _GUARD = """guard AS (
     SELECT 1 FROM player_game_state AS state, fairness_seeds AS seeds, play_time AS clock
     WHERE state.user_id = $11 AND state.game_type = $12
-      AND seeds.user_id = $11 AND seeds.pair_id = $23 AND seeds.nonce = $24
+      AND seeds.user_id = $11 AND seeds.pair_id = $23 AND seeds.nonce = $24 AND seeds.client_seed = $45
       AND clock.user_id = $11 AND clock.day IS NOT DISTINCT FROM $31::date AND clock.active_seconds = $32
       AND clock.session_started_at IS NOT DISTINCT FROM $33::timestamptz
       AND clock.last_play_at IS NOT DISTINCT FROM $34::timestamptz AND clock.checks_sent = $35
+      AND (SELECT {digest} FROM player_limits AS limits WHERE limits.user_id = $11) IS NOT DISTINCT FROM $43::text
+      AND (SELECT version FROM game_configs WHERE game_type = $12) IS NOT DISTINCT FROM $44::integer
     FOR UPDATE
-)"""
+)""".format(digest=_LIMITS_DIGEST)  # noqa: S608, UP032 - constants only, kept readable as SQL
+
+# Without the guard's row (nothing written), what the play starts from now, so the next draw needs no read of its
+# own; the config's JSON only if its version is not the one the play was drawn under ($44)
+_RESTART = ", restart AS ({start})".format(
+    start=_START.format(
+        config="CASE WHEN config.version IS NOT DISTINCT FROM $44::integer THEN NULL ELSE config.config END",
+        player="state.user_id = $11 AND state.game_type = $12 AND NOT EXISTS (SELECT 1 FROM guard)",
+    )
+)
 
 # The play's events as outbox rows, in order ($36 ids, $37 types, $38 aggregate types, $39 aggregate ids, $40
 # payloads, $41 times, $42 whether the payload takes the balance after as `balance_after`): written only with the
@@ -163,6 +194,13 @@ def _stored(version: int | None, config: Any) -> StoredConfig | None:
     return StoredConfig(int(version), dict(json.loads(config) if isinstance(config, str) else config))
 
 
+@dataclass(frozen=True)
+class _Read(PlayStart):
+    """A start as this module read it, with the digest of the player's limits the guard compares."""
+
+    limits_digest: str | None = None
+
+
 def _start_of(user_id: str, game_type: GameType, row: Any) -> PlayStart:
     state = PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
     seeds = ActiveSeeds(
@@ -179,6 +217,16 @@ def _start_of(user_id: str, game_type: GameType, row: Any) -> PlayStart:
     config = None if known else _stored(row.version, row.config)
     known_version = int(row.version) if known else None
     return PlayStart(state, config, seeds, limits, clock, known_version=known_version)
+
+
+def _read_of(user_id: str, game_type: GameType, row: Any) -> _Read:
+    start = _start_of(user_id, game_type, row)
+    return _Read(**{f.name: getattr(start, f.name) for f in fields(PlayStart)}, limits_digest=row.limits_digest)
+
+
+def _stored_version(start: PlayStart) -> int | None:
+    """The version of `game_configs` the start read (None: no row, the built-in default)."""
+    return None if start.config is None and start.known_version is None else start.config_version
 
 
 def _play_parameters(settlement: Settlement) -> tuple[Any, ...]:
@@ -238,29 +286,43 @@ class PgPlayRepository(SqlaPlayRepository):
         return await self._wallets.settle_wager(settlement.wager(), play.created_at, rider)
 
 
+KNOWN_STARTS = 4096  # players whose next start a process keeps (a few hundred bytes each)
+
+
 class PgPlaysAtOnce:
     """Plain plays outside any unit of work, each statement on a connection of the standalone pool (a checkout is a
-    list pop; no session, no transaction to open or end): the unit of work's session machinery around these two
+    list pop; no session, no transaction to open or end): the unit of work's session machinery around these
     statements cost more of a spin's CPU than the statements did. `published` is told when outbox rows were
-    written, as a unit of work's commit tells it."""
+    written, as a unit of work's commit tells it.
+
+    After a settlement the process knows what the player's next play starts from (it wrote it): that start is kept
+    (at most KNOWN_STARTS players, the least recent dropped) and the next peek is no round trip. The settlement's
+    guard checks everything a start holds (seed pair and nonce, play clock, limits, config version), so a start
+    that another process or a transaction moved since is refused (PlayMoved, nothing written); that statement then
+    returns the start as it is now, which the next peek takes: a moved start costs one statement, as a read would."""
 
     def __init__(self, pool: DriverPool, published: Callable[[], None] | None = None) -> None:
         self._pool = pool
         self._published = published
+        self._known: OrderedDict[tuple[str, GameType], _Read] = OrderedDict()
 
     async def peek_play(
         self, user_id: str, game_type: GameType, parsed_versions: Collection[int] = ()
     ) -> PlayStart | None:
-        """One read that locks nothing and opens no transaction (`settle_at_once` checks what it read)."""
+        """The kept start if there is one (taken: a concurrent play of the same player reads its own), else one
+        read that locks nothing and opens no transaction (`settle_at_once` checks what either says)."""
+        known = self._known.pop((user_id, game_type), None)
+        if known is not None:
+            return known
         rows = await self._pool.fetch(_PEEK_PLAY, user_id, game_type.value, list(parsed_versions))
-        return _start_of(user_id, game_type, Columns(rows[0])) if rows else None
+        return _read_of(user_id, game_type, Columns(rows[0])) if rows else None
 
     async def settle_at_once(self, start: PlayStart, settlement: Settlement, events: Sequence[DomainEvent]) -> int:
         """One statement that commits by itself: the guard (`_GUARD`), the wager, the play's writes and its outbox
         rows."""
         clock, fair = settlement.clock, settlement.play.fair
-        if clock is None or fair is None:
-            raise ValueError("a play settled at once is drawn from a seed pair and keeps the play clock")
+        if clock is None or fair is None or not isinstance(start, _Read):
+            raise ValueError("a play settled at once is drawn from a start peeked here, and keeps the play clock")
         if (fair.pair_id, fair.nonce) != (start.seeds.pair_id, start.seeds.nonce):
             raise ValueError("a play settled at once is drawn at the nonce its start read")
         columns: list[list[Any]] = [[], [], [], [], [], [], []]
@@ -273,18 +335,32 @@ class PgPlaysAtOnce:
             *clock_values(clock).values(),
             *clock_values(start.clock).values(),
             *columns,
+            start.limits_digest,
+            _stored_version(start),
+            start.seeds.client_seed,
         )
-        rider = Rider(_PLAY_WRITES + _CLOCK_WRITE + _OUTBOX_WRITE, parameters, guard=_GUARD)
-        wager, now = settlement.wager(), settlement.play.created_at
+        ctes = _PLAY_WRITES + _CLOCK_WRITE + _OUTBOX_WRITE + _RESTART
+        rider = Rider(ctes, parameters, guard=_GUARD, returns="restart")
+        wager, now, key = settlement.wager(), settlement.play.created_at, (start.state.user_id, start.state.game_type)
         try:
-            balance_after = await settle_wager_at_once(self._pool, wager, now, rider)
+            balance_after, row = await settle_wager_at_once(self._pool, wager, now, rider)
         except _RACED as exc:
             raise PlayMoved from exc
         if balance_after is None:
+            if row["pair_id"] is not None:  # the start as it is now, for the draw again
+                self._keep(key, _read_of(key[0], key[1], Columns(row)))
             raise PlayMoved
+        next_seeds = replace(start.seeds, nonce=start.seeds.nonce + 1)
+        self._keep(key, replace(start, state=settlement.state, seeds=next_seeds, clock=clock))
         if events and self._published is not None:
             self._published()
         return balance_after
+
+    def _keep(self, key: tuple[str, GameType], start: _Read) -> None:
+        self._known[key] = start
+        self._known.move_to_end(key)
+        if len(self._known) > KNOWN_STARTS:
+            self._known.popitem(last=False)
 
 
 class PgGameConfigRepository(SqlaGameConfigRepository):

@@ -43,6 +43,7 @@ WITH {guard}wallet AS (
 )"""
 REFERENCE_CONSTRAINT = "uq_ledger_entries_reference"
 _GUARDED_RESULT = "SELECT (SELECT balance FROM wallet) AS balance, EXISTS (SELECT 1 FROM guard) AS guarded"
+_GUARDED_RESULT_WITH = _GUARDED_RESULT + ", {cte}.* FROM (VALUES (1)) AS result LEFT JOIN {cte} ON true"
 RIDER_FIRST_PARAMETER = 10  # a rider's placeholders start after the wallet's nine
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -95,18 +96,20 @@ class Rider:
     ctes: str
     parameters: tuple[Any, ...]
     guard: str | None = None
+    returns: str | None = None  # with a guard: a CTE of the rider's whose row (if any) comes with the result's
 
 
 @cache
-def _statement(rider_ctes: str, guard_cte: str | None = None) -> str:
+def _statement(rider_ctes: str, guard_cte: str | None = None, returns: str | None = None) -> str:
     """The wager, the rider's CTEs, and the balance after (no row: the stake was not covered); with a guard, one
-    row: the balance after (null: not covered or not guarded) and whether the guard held."""
+    row: the balance after (null: not covered or not guarded), whether the guard held, and `returns`'s columns."""
     _placeholders_from(RIDER_FIRST_PARAMETER, rider_ctes + (guard_cte or ""), "a rider")
     rider = f", {rider_ctes}" if rider_ctes.strip() else ""
     if guard_cte is None:
         return f"{_WAGER.format(guard='', guarded='')}{rider}\nSELECT balance FROM wallet"
     wager = _WAGER.format(guard=f"{guard_cte}, ", guarded=" AND EXISTS (SELECT 1 FROM guard)")
-    return f"{wager}{rider}\n{_GUARDED_RESULT}"
+    result = _GUARDED_RESULT if returns is None else _GUARDED_RESULT_WITH.format(cte=returns)
+    return f"{wager}{rider}\n{result}"
 
 
 # $1…$6 the movements' columns (user, currency, amount, reason, ref type, ref id), $7 now. A movement whose
@@ -285,19 +288,24 @@ class PgWalletRepository(SqlaWalletRepository):
         return int(rows[0]["balance"])
 
 
-async def settle_wager_at_once(pool: DriverPool, wager: Wager, now: datetime, rider: Rider) -> int | None:
+async def settle_wager_at_once(
+    pool: DriverPool, wager: Wager, now: datetime, rider: Rider
+) -> tuple[int | None, asyncpg.Record]:
     """`settle_wager` with `rider` and its guard as one statement of its own on a connection of `pool`, outside any
-    transaction (it commits by itself): None when the guard returned no row (nothing written)."""
+    transaction (it commits by itself): the balance after (None when the guard returned no row: nothing written)
+    and the result's row (with the columns of the rider's `returns`)."""
     if rider.guard is None:
         raise ValueError("a wager settled at once has a guard")
+    statement = _statement(rider.ctes, rider.guard, rider.returns)
     try:
-        rows = await pool.fetch(_statement(rider.ctes, rider.guard), *_wager_parameters(wager, now), *rider.parameters)
+        rows = await pool.fetch(statement, *_wager_parameters(wager, now), *rider.parameters)
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == REFERENCE_CONSTRAINT:
             raise AlreadyApplied from exc
         raise
-    if not rows[0]["guarded"]:
-        return None
-    if rows[0]["balance"] is None:
+    row = rows[0]
+    if not row["guarded"]:
+        return None, row
+    if row["balance"] is None:
         raise InsufficientFunds(wager.stake.currency.value, wager.stake.amount)
-    return int(rows[0]["balance"])
+    return int(row["balance"]), row
