@@ -24,6 +24,7 @@ from tests.bench import (
     login_bench,
     mixed_bench,
     pipeline_bench,
+    relay_bench,
     segment_bench,
     spin_bench,
     workers_bench,
@@ -42,6 +43,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     segment_bench,
     mixed_bench,
     workers_bench,
+    relay_bench,
 )
 
 
