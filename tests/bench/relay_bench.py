@@ -19,7 +19,7 @@ import os
 import statistics
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
 from tests.bench.backends import throwaway_backends
 from tests.support.processes import PROJECT_ROOT
+from tests.support.round_trips import counted, instrumented
 
 PLAYERS = int(os.environ.get("RELAY_BENCH_PLAYERS", "100"))
 SPINS = int(os.environ.get("RELAY_BENCH_SPINS", "20"))
@@ -53,15 +54,19 @@ class _Meter:
     def __init__(self) -> None:
         self.cpu: dict[str, float] = defaultdict(float)
         self.events: dict[str, int] = defaultdict(int)
+        self.passes: dict[str, int] = defaultdict(int)  # calls of a batch consumer
+        self.trips: dict[str, Counter[str]] = defaultdict(Counter)  # its round trips (statements, Redis)
 
     def wrap(self, name: str, handle: Callable[[Sequence[OutboxMessage]], Awaitable[None]]) -> BatchSubscriber:
         async def timed(messages: Sequence[OutboxMessage]) -> None:
             started = time.process_time()
             try:
-                await handle(messages)
+                trips = await counted(lambda: handle(messages))
             finally:
                 self.cpu[name] += time.process_time() - started
                 self.events[name] += len(messages)
+            self.passes[name] += 1
+            self.trips[name] += trips
 
         return BatchSubscriber(timed)
 
@@ -171,7 +176,12 @@ async def _live(app: Litestar, tokens: list[str], client: httpx.AsyncClient) -> 
 
 async def _run(env: dict[str, str]) -> dict[str, Any]:
     settings = load_settings({**env, "OUTBOX_RELAY_IN_APP": "false", "OUTBOX_EXPORT_IN_APP": "false"}, env_file=None)
-    app = create_app(settings)
+    with instrumented():
+        app = create_app(settings)
+        return await _rounds(app)
+
+
+async def _rounds(app: Litestar) -> dict[str, Any]:
     rounds: list[dict[str, Any]] = []
     async with (
         app.lifespan(),
@@ -211,6 +221,10 @@ async def _run(env: dict[str, str]) -> dict[str, Any]:
                     "drain_wall_s": round(figures["relay_wall_s"], 3),
                     "consumers_us_per_spin": consumers,
                     "consumer_events_per_spin": {n: round(c / spins, 2) for n, c in sorted(meter.events.items())},
+                    "consumer_round_trips_per_call": {
+                        n: {kind: round(count / meter.passes[n], 1) for kind, count in sorted(trips.items())}
+                        for n, trips in sorted(meter.trips.items())
+                    },
                     "requests_us_per_spin": round(spun / spins * 1e6, 1),
                     "live_us_per_spin": round(live["cpu_s"] / spins * 1e6, 1),
                     "live_relay_us_per_spin": round((live["cpu_s"] - spun) / spins * 1e6, 1),
@@ -236,6 +250,7 @@ def run(results_path: Path = RESULTS_PATH) -> str:
         )
         lines.append(f"    {json.dumps(figure['consumers_us_per_spin'])}")
         lines.append(f"    events per spin: {json.dumps(figure['consumer_events_per_spin'])}")
+        lines.append(f"    round trips per call: {json.dumps(figure['consumer_round_trips_per_call'])}")
         lines.append(
             f"    live: requests alone {figure['requests_us_per_spin']}, requests + relay looping beside them "
             f"{figure['live_us_per_spin']} (relay ~{figure['live_relay_us_per_spin']}), {figure['live_passes']} "

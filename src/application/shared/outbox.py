@@ -60,6 +60,12 @@ class OutboxRelay:
     # the events read into a pass are sorted into its consumers' batches this many at a time between turns of the
     # event loop
     YIELD_EVERY = 200
+    # After a pass that published something the looping relay waits this long before the next: under load, commits
+    # then go in passes of ~0.1 s of events instead of whatever landed during the last pass (every consumer's
+    # statements are paid per pass: ~9 ms of CPU, against ~0.12 ms per spin in a pass), and the requests get the
+    # loop meanwhile. A realtime message waits at most this much longer; an idle relay runs at once when woken, and
+    # a `drain` (read-your-writes) never waits.
+    BUSY_GAP_SECONDS = 0.1
 
     def __init__(
         self,
@@ -70,13 +76,19 @@ class OutboxRelay:
         batch_size: int = BATCH_SIZE,
         lock_ttl_seconds: float = 30.0,
         lease_ttl_seconds: float = 10.0,
+        busy_gap_seconds: float = BUSY_GAP_SECONDS,
     ) -> None:
         self._store = store
         self._subscribers = subscribers
         self._clock = clock
         self._batch_size = batch_size
         self._lock = PassLock(cache, self.LOCK_KEY, lock_ttl_seconds)
-        self._loop = PassLoop("outbox relay", self._drain_now, Lease(cache, self.LEASE_KEY, lease_ttl_seconds))
+        self._loop = PassLoop(
+            "outbox relay",
+            self._drain_now,
+            Lease(cache, self.LEASE_KEY, lease_ttl_seconds),
+            busy_gap_seconds=busy_gap_seconds,
+        )
 
     def notify(self) -> None:
         """New events were committed: run the next pass now instead of at the next poll (if this process loops)."""

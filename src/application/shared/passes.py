@@ -119,7 +119,8 @@ class PassLock:
 class PassLoop:
     """Runs `drain` after each wake-up (a commit) or poll, while this process holds the lease. After a failure it
     waits longer each time up to `max_backoff_seconds` (commits do not wake it: each would be one more try at a
-    dead dependency); `min_gap_seconds` after a pass lets the commits that land meanwhile go together."""
+    dead dependency); `min_gap_seconds` after every wake-up, or `busy_gap_seconds` after a pass that found work, lets
+    the commits that land meanwhile go together (a pass costs its statements whatever its size)."""
 
     def __init__(
         self,
@@ -129,13 +130,17 @@ class PassLoop:
         *,
         max_backoff_seconds: float = 0.0,
         min_gap_seconds: float = 0.0,
+        busy_gap_seconds: float = 0.0,
         after_pass: Callable[[str | None], Awaitable[None]] | None = None,
+        pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._name = name
         self._drain = drain
         self._lease = lease
         self._max_backoff = max_backoff_seconds
         self._min_gap = min_gap_seconds
+        self._busy_gap = busy_gap_seconds
+        self._pause = pause  # the busy gap's wait (a test holds it)
         self._after_pass = after_pass
         self._wake = asyncio.Event()
 
@@ -149,31 +154,36 @@ class PassLoop:
             logger.warning("lease not checked", loop=self._name, dependency=str(outage), error=outage.reason)
             return False
 
-    async def _pass(self) -> str | None:
-        """One drain; the reason it failed, or None."""
+    async def _pass(self) -> tuple[str | None, bool]:
+        """One drain; the reason it failed (or None), and whether it found work."""
         try:
-            await self._drain()
+            done = await self._drain()
         except DependencyUnavailable as outage:  # one line a pass, no trace: nothing is lost, it runs again
             logger.warning(f"{self._name} pass failed", dependency=str(outage), error=outage.reason)
-            return outage.reason
+            return outage.reason, False
         except Exception as exc:
             logger.exception(f"{self._name} pass failed")
-            return type(exc).__name__
-        return None
+            return type(exc).__name__, False
+        return None, bool(done)
 
     async def run_forever(self, poll_interval_seconds: float = 1.0, max_backoff_seconds: float | None = None) -> None:
         backoff = self._max_backoff if max_backoff_seconds is None else max_backoff_seconds
         failures = 0
         try:
             while True:
+                busy = False
                 if await self._leading():
-                    failure = await self._pass()
+                    failure, busy = await self._pass()
                     failures = failures + 1 if failure else 0
                     if self._after_pass is not None:
                         await self._after_pass(failure)
                 if failures and backoff:
                     await asyncio.sleep(min(backoff, poll_interval_seconds * 2.0 ** min(failures - 1, 6)))
                     continue
+                if busy and self._busy_gap:
+                    # under load the next commit comes at once: the ones landing meanwhile make one pass, not one
+                    # each (an idle relay still runs at once when woken)
+                    await self._pause(self._busy_gap)
                 with contextlib.suppress(TimeoutError):
                     # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that arrives just as
                     # the event is set, and the loop would then never stop

@@ -1,7 +1,8 @@
 """The relay's pass lock in the cache: what it costs per pass, and that it still keeps passes apart.
 
 A process's waiting passes queue on a local lock (one of them at a time asks the cache), and a drain takes the lock
-once for its passes in a row, extending it when a run of passes outlasts a third of its ttl."""
+once for its passes in a row, extending it when a run of passes outlasts a third of its ttl. A looping relay waits a
+busy gap after a pass that found work, so the commits landing meanwhile go in one pass."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.outbox import InMemoryOutboxStore
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 from src.application.shared.outbox import OutboxMessage, OutboxRelay
-from src.application.shared.passes import PassLock
+from src.application.shared.passes import PassLock, PassLoop
 from src.domain.identity.events import UserSignedUp
 from tests.support.clocks import FakeClock
 from tests.support.polling import eventually
@@ -122,6 +123,51 @@ async def test_a_lock_kept_over_a_long_run_of_passes_is_extended_and_lost_once_i
     assert (early, extended, lost) == (True, True, False)
     assert taken_elsewhere is not None
     assert cache.calls["extend"] == 2
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def test_a_loop_waits_its_busy_gap_after_a_pass_that_found_work_and_the_commits_meanwhile_make_one_pass() -> None:
+    pending: list[int] = []
+    passes_run: list[list[int]] = []
+    paused, resume = asyncio.Event(), asyncio.Event()
+    pauses: list[float] = []
+
+    async def drain() -> int:
+        taken = list(pending)
+        pending.clear()
+        passes_run.append(taken)
+        return len(taken)
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        paused.set()
+        await resume.wait()
+        resume.clear()
+
+    loop = PassLoop("test", drain, None, busy_gap_seconds=0.1, pause=pause)
+    task = asyncio.create_task(loop.run_forever(poll_interval_seconds=60))
+    try:
+        await eventually(lambda: _true(passes_run == [[]]))  # an idle pass: no gap, it waits for a wake-up
+        pending.append(1)
+        loop.notify()
+        async with asyncio.timeout(15):  # a deadline for a failing loop, not a timing
+            await paused.wait()  # the pass that found work is followed by the gap
+        paused.clear()
+        for commit in (2, 3):  # two commits during the gap, each waking the loop
+            pending.append(commit)
+            loop.notify()
+        resume.set()
+        async with asyncio.timeout(15):
+            await paused.wait()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    assert passes_run == [[], [1], [2, 3]]
+    assert pauses == [0.1, 0.1]
 
 
 async def _true(value: bool) -> bool:
