@@ -42,6 +42,7 @@ ROUNDS = int(os.environ.get("RELAY_BENCH_ROUNDS", "3"))
 # events a pass (the relay's own 1,000 by default); under load passes are smaller, each consumer's statements paid
 # per pass
 BATCH = int(os.environ.get("RELAY_BENCH_BATCH", "0"))
+EXPORT_PROFILE = os.environ.get("RELAY_BENCH_EXPORT_PROFILE", "")  # the same of the export
 PROFILE = os.environ.get("RELAY_BENCH_PROFILE", "")  # a path: cProfile of the (last round's) drain, CPU time
 CONCURRENCY = int(os.environ.get("RELAY_BENCH_CONCURRENCY", "32"))  # spins in flight
 PASSWORD = "plum-orbit-canyon-42"
@@ -133,7 +134,13 @@ async def _drain(app: Litestar, meter: _Meter) -> dict[str, float]:
     relay_cpu = time.process_time() - relay_cpu
     export_cpu = time.process_time()
     if container.exporter is not None:
+        profiler = cProfile.Profile(time.process_time) if EXPORT_PROFILE else None
+        if profiler is not None:
+            profiler.enable()
         await container.exporter.drain()
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(EXPORT_PROFILE)
     return {
         "relay_cpu_s": relay_cpu,
         "relay_wall_s": relay_seconds,
