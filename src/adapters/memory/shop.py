@@ -71,6 +71,18 @@ class InMemoryTransactionRepository:
         await self.update(tx, integrity_hash)
         return entry
 
+    async def grant_at_once(
+        self,
+        tx: PurchaseTransaction,
+        integrity_hash: str,
+        seen_hash: str,
+        grant: Movement,
+        now: datetime,
+        events: Sequence[DomainEvent],
+    ) -> LedgerEntry | None:
+        """No settlement at once here: the caller grants in the unit of work."""
+        return None
+
     async def buy_reads(self, user_id: str, key_hash: str | None, sku: str) -> BuyReads | None:
         """Read one by one here."""
         return None

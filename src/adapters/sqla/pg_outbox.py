@@ -50,3 +50,30 @@ def outbox_cte(first: int, count: int, source: str | None = None) -> str:
         f"outbox AS (INSERT INTO outbox ({_COLUMNS}) SELECT event.* FROM (VALUES {_rows(first, count)}) "  # noqa: S608
         f"AS event ({_COLUMNS}) CROSS JOIN {source})"
     )
+
+
+@cache
+def outbox_with_balance_cte(first: int) -> str:
+    """`outbox AS (…)` written once per row of a `wallet` CTE (none: nothing written), its events as seven arrays
+    from `$first` (`balance_columns`): a payload whose flag is set takes `wallet.balance` as its `balance_after`."""
+    p = [f"${first + column}" for column in range(PER_EVENT + 1)]
+    return f"""outbox AS (
+    INSERT INTO outbox ({_COLUMNS})
+    SELECT event.event_id, event.event_type, event.aggregate_type, event.aggregate_id,
+        CASE WHEN event.balance THEN event.payload || jsonb_build_object('balance_after', wallet.balance)
+            ELSE event.payload END,
+        event.created_at
+    FROM wallet CROSS JOIN unnest({p[0]}::varchar[], {p[1]}::varchar[], {p[2]}::varchar[], {p[3]}::varchar[],
+        {p[4]}::jsonb[], {p[5]}::timestamptz[], {p[6]}::boolean[]) WITH ORDINALITY
+        AS event (event_id, event_type, aggregate_type, aggregate_id, payload, created_at, balance, position)
+    ORDER BY event.position
+)"""  # noqa: S608 - numbered placeholders only
+
+
+def balance_columns(events: Sequence[DomainEvent], takes_balance: Sequence[bool]) -> list[list[object]]:
+    """`outbox_with_balance_cte`'s seven parameters: the events' columns as arrays, then each one's flag."""
+    columns: list[list[object]] = [[] for _ in range(PER_EVENT + 1)]
+    for event, flag in zip(events, takes_balance, strict=True):
+        for column, value in zip(columns, (*event_row(event), flag), strict=True):
+            column.append(value)
+    return columns

@@ -128,7 +128,7 @@ class SqlaUnitOfWork:
     )
     transactions = lazy_repository(
         lambda uow: (
-            PgTransactionRepository(uow.session, uow.wallets, uow.wrote_events)
+            PgTransactionRepository(uow.session, uow.wallets, uow.wrote_events, uow._after_commit)
             if uow.on_postgres
             else SqlaTransactionRepository(uow.session, uow.wallets)
         )

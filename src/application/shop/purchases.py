@@ -310,10 +310,15 @@ async def _grant_as_opened(
         now = deps.clock.now()
         tx.authorize(charge_id, now)
         tx.record_capture_attempt(now)
-        balance = await grant_unchanged(uow, tx, deps, opened_hash, "captured")
-        if balance is None:
+        granted = await grant_unchanged(uow, tx, deps, opened_hash, "captured")
+        if granted is None:
             return None
-        result = PurchaseResult(tx, balance)
+        result = PurchaseResult(tx, granted.balance_after)
+        if granted.committed:
+            # written at once: the key's answer is stored by its claim's owner next (`run_claimed`), in a statement
+            # of its own; a process that dies between leaves the claim to be taken over, and the retry finds this
+            # purchase by its key and answers it, never charging twice
+            return result
         if recorder is not None:
             await recorder.record(uow.idempotency_records, result)
         await uow.commit()

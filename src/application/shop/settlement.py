@@ -8,9 +8,12 @@ records PurchaseUpdated.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.ports import PurchaseUnitOfWork
-from src.application.wallet.ledger import Grant, announce_credit, credit
+from src.application.shop.transactions import PurchaseMoved
+from src.application.wallet.ledger import Grant, announce_credit, credit, credit_events, unwritten_entry
 from src.domain.shop.events import PurchaseUpdated
 from src.domain.shop.receipts import integrity_hash
 from src.domain.shop.transactions import FailureReason, PurchaseKind, PurchaseTransaction, TxStatus
@@ -57,22 +60,37 @@ async def grant_captured(
     return granted.balance_after
 
 
+@dataclass(frozen=True)
+class Granted:
+    balance_after: int
+    committed: bool  # written at once with its events by the store (its own transaction): nothing left to commit
+
+
 async def grant_unchanged(
     uow: PurchaseUnitOfWork, tx: PurchaseTransaction, deps: PurchaseDeps, seen_hash: str, reason: str | None = None
-) -> int | None:
+) -> Granted | None:
     """`grant_captured` for an open transaction the caller holds as it last wrote it (integrity hash `seen_hash`)
     without a lock, and with no promo use or stock hold to settle: the new state and the grant are written only if
-    the stored transaction is still that state. The balance after, or None (nothing written, nothing recorded) when
-    it changed meanwhile: the caller then settles it the locked way."""
+    the stored transaction is still that state, at once with their events where the store can (`grant_at_once`),
+    else in the caller's unit of work. None (nothing written, nothing recorded) when it changed meanwhile: the
+    caller then settles it the locked way."""
     now = deps.clock.now()
     tx.capture(now, reason)
     gems = Movement(tx.user_id, Currency.GEMS, tx.gems, PURCHASE_REASON, PURCHASE_REF_TYPE, tx.id)
-    entry = await uow.transactions.grant_if_unchanged(tx, seal(tx, deps), seen_hash, gems, now)
+    sealed, grant = seal(tx, deps), Grant(PURCHASE_REASON)
+    events = [*credit_events(unwritten_entry(gems, now), grant), PurchaseUpdated.of(tx)]
+    try:
+        at_once = await uow.transactions.grant_at_once(tx, sealed, seen_hash, gems, now, events)
+    except PurchaseMoved:
+        return None
+    if at_once is not None:
+        return Granted(at_once.balance_after, committed=True)
+    entry = await uow.transactions.grant_if_unchanged(tx, sealed, seen_hash, gems, now)
     if entry is None:
         return None
-    announce_credit(uow, entry, Grant(PURCHASE_REASON))
+    announce_credit(uow, entry, grant)
     uow.record(PurchaseUpdated.of(tx))
-    return entry.balance_after
+    return Granted(entry.balance_after, committed=False)
 
 
 async def settle_unsuccessful(

@@ -42,6 +42,11 @@ class BuyReads:
     item: CatalogItem | None
 
 
+class PurchaseMoved(Exception):
+    """The stored purchase is no longer the state a settlement at once was computed from (a webhook, the capture
+    job or a sweep moved it): nothing was written; settle it the locked way."""
+
+
 class TransactionRepository(Protocol):
     async def add(self, tx: PurchaseTransaction, integrity_hash: str | None = None) -> None:
         """PurchaseKeyTaken when the user's idempotency key hash already names a transaction (waits for a
@@ -103,6 +108,22 @@ class TransactionRepository(Protocol):
         transaction is still the state whose integrity hash is `seen_hash` (the caller did not lock it: it wrote that
         state itself); None, with nothing written, when it changed meanwhile. A concurrent change is waited for and
         then decides. Raises AlreadyApplied as a credit does."""
+        ...
+
+    async def grant_at_once(
+        self,
+        tx: PurchaseTransaction,
+        integrity_hash: str,
+        seen_hash: str,
+        grant: Movement,
+        now: datetime,
+        events: Sequence[DomainEvent],
+    ) -> LedgerEntry | None:
+        """On a store that can, with no transaction begun in the unit of work: `grant_if_unchanged`, the outbox rows
+        of `events` and the commit as one atomic write (a BalanceChanged of the grant's wallet among `events` is
+        stored with the balance after; its own `balance_after` is not used). PurchaseMoved when the stored purchase
+        is no longer `seen_hash` (nothing written); AlreadyApplied as a credit. None, with nothing written, where the
+        store cannot: then `grant_if_unchanged`, record the events and commit as usual."""
         ...
 
     async def list_for_user(self, user_id: str, limit: int, after: Position | None) -> Page[PurchaseTransaction]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from src.application.wallet.ports import WalletUnitOfWork
+from src.domain.shared.events import DomainEvent
 from src.domain.wallet.events import BalanceChanged, RewardGranted
 from src.domain.wallet.model import LedgerEntry, Movement
 
@@ -25,17 +26,19 @@ class Grant:
 
 
 def record_balance_change(uow: WalletUnitOfWork, entry: LedgerEntry) -> None:
-    uow.record(
-        BalanceChanged(
-            aggregate_id=entry.user_id,
-            occurred_at=entry.created_at,
-            currency=entry.currency.value,
-            delta=entry.delta,
-            balance_after=entry.balance_after,
-            reason=entry.reason,
-            ref_type=entry.ref_type,
-            ref_id=entry.ref_id,
-        )
+    uow.record(_balance_changed(entry))
+
+
+def _balance_changed(entry: LedgerEntry) -> BalanceChanged:
+    return BalanceChanged(
+        aggregate_id=entry.user_id,
+        occurred_at=entry.created_at,
+        currency=entry.currency.value,
+        delta=entry.delta,
+        balance_after=entry.balance_after,
+        reason=entry.reason,
+        ref_type=entry.ref_type,
+        ref_id=entry.ref_id,
     )
 
 
@@ -49,9 +52,16 @@ async def credit(uow: WalletUnitOfWork, movement: Movement, now: datetime, grant
 def announce_credit(uow: WalletUnitOfWork, entry: LedgerEntry, grant: Grant | None = None) -> None:
     """The events of a credit written (by `credit`, or among `credit_many`'s rows): BalanceChanged, then
     RewardGranted when it is a grant."""
-    record_balance_change(uow, entry)
+    for event in credit_events(entry, grant):
+        uow.record(event)
+
+
+def credit_events(entry: LedgerEntry, grant: Grant | None = None) -> list[DomainEvent]:
+    """`announce_credit`'s events, for a store that writes them with the credit itself (a movement's entry before
+    it is written: its balance after is the store's to fill in)."""
+    events: list[DomainEvent] = [_balance_changed(entry)]
     if grant is not None:
-        uow.record(
+        events.append(
             RewardGranted(
                 aggregate_id=entry.user_id,
                 occurred_at=entry.created_at,
@@ -63,3 +73,19 @@ def announce_credit(uow: WalletUnitOfWork, entry: LedgerEntry, grant: Grant | No
                 reward_type=grant.reward_type,
             )
         )
+    return events
+
+
+def unwritten_entry(movement: Movement, now: datetime) -> LedgerEntry:
+    """The ledger row `movement` will be, before it is written: no id yet, its balance after unknown (0)."""
+    return LedgerEntry(
+        id="",
+        user_id=movement.user_id,
+        currency=movement.currency,
+        delta=movement.amount,
+        balance_after=0,
+        reason=movement.reason,
+        ref_type=movement.ref_type,
+        ref_id=movement.ref_id,
+        created_at=now,
+    )

@@ -20,6 +20,7 @@ from src.application.shared.idempotency import (
     IdempotencyStore,
     StoredResponse,
 )
+from tests.support.round_trips import counted, instrumented
 
 pytestmark = pytest.mark.asyncio
 
@@ -61,6 +62,18 @@ async def test_a_completed_request_replays_its_stored_response(idempotency_store
     replay = await _begin(sut, scope, at=NOW + timedelta(hours=1))
 
     assert replay == Begin(REPLAY, CREATED)
+
+
+@pytest.mark.parametrize("idempotency_store", ["postgres"], indirect=True)
+async def test_on_postgres_a_completion_is_one_statement(idempotency_store: IdempotencyStore) -> None:
+    sut, scope = idempotency_store, _scope()
+    await _begin(sut, scope)
+
+    with instrumented():
+        trips = await counted(lambda: sut.complete(scope, CREATED))
+
+    assert trips["statements"] == 1  # no BEGIN, no COMMIT: the statement is its own transaction
+    assert await _begin(sut, scope, at=NOW + timedelta(hours=1)) == Begin(REPLAY, CREATED)
 
 
 @pytest.mark.parametrize("completed", [False, True], ids=["in-flight", "completed"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Awaitable
@@ -13,8 +14,10 @@ import asyncpg
 import pytest
 
 from src.application.shared.pagination import decode_cursor
-from src.application.shop.transactions import BuyReads, TransactionFilters
+from src.application.shop.transactions import BuyReads, PurchaseMoved, TransactionFilters
+from src.application.wallet.ledger import Grant, credit_events, unwritten_entry
 from src.domain.limits.model import PendingChange, Restriction, RestrictionKind
+from src.domain.shared.events import DomainEvent
 from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem
 from src.domain.shop.errors import PurchaseKeyTaken
@@ -387,9 +390,9 @@ def _gems(tx: PurchaseTransaction) -> Movement:
     return Movement(tx.user_id, Currency.GEMS, tx.gems, "purchase", "purchase", tx.id)
 
 
-def _captured(tx: PurchaseTransaction) -> PurchaseTransaction:
+def _captured(tx: PurchaseTransaction, charge_id: str = "ch_contract") -> PurchaseTransaction:
     moved = deepcopy(tx)
-    moved.authorize("ch_contract", NOW + timedelta(seconds=1))
+    moved.authorize(charge_id, NOW + timedelta(seconds=1))
     moved.record_capture_attempt(NOW + timedelta(seconds=1))
     moved.capture(NOW + timedelta(seconds=1), "captured")
     return moved
@@ -480,6 +483,112 @@ async def test_a_grant_racing_a_locked_change_waits_for_it_and_then_writes_nothi
     assert entry is None
     async with uow_factory() as sut:
         assert (await sut.transactions.get(tx.id) or tx).status is TxStatus.VOIDED
+        assert await sut.wallets.entry_for(_gems(tx)) is None
+
+
+# --- grant_at_once: the buy's settlement and its events as one write of its own ------------------------------------
+
+
+def _grant_events(tx: PurchaseTransaction, captured: PurchaseTransaction) -> list[DomainEvent]:
+    return [*credit_events(unwritten_entry(_gems(tx), NOW), Grant("purchase")), PurchaseUpdated.of(captured)]
+
+
+async def _outbox_payloads(pg_url: str, events: list[DomainEvent]) -> dict[str, dict[str, object]]:
+    connection = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await connection.fetch(
+            "SELECT event_type, payload FROM outbox WHERE event_id = ANY($1::varchar[]) ORDER BY position",
+            [event.event_id for event in events],
+        )
+    finally:
+        await connection.close()
+    return {row["event_type"]: json.loads(row["payload"]) for row in rows}
+
+
+async def test_a_grant_at_once_is_written_whole_or_left_to_the_unit_of_work(uow_factory: UnitOfWorkFactory) -> None:
+    tx = await _opened(uow_factory)
+    captured = _captured(tx, f"ch_{uuid.uuid4().hex}")
+
+    async with uow_factory() as sut:
+        entry = await sut.transactions.grant_at_once(
+            captured, "hash-captured", "hash-opened", _gems(tx), NOW, _grant_events(tx, captured)
+        )
+
+    async with uow_factory() as sut:
+        stored, balances = await sut.transactions.get(tx.id), await sut.wallets.balances(tx.user_id)
+        ledger_entry = await sut.wallets.entry_for(_gems(tx))
+    if entry is None:  # a store without the step: nothing written
+        assert (stored, balances.get(Currency.GEMS), ledger_entry) == (tx, None, None)
+        return
+    assert (entry.delta, entry.balance_after, entry.ref_id) == (tx.gems, tx.gems, tx.id)
+    assert (stored, balances[Currency.GEMS], ledger_entry) == (captured, tx.gems, entry)
+    assert await _hash_of(uow_factory, tx.id) == "hash-captured"
+
+
+@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+async def test_on_postgres_a_grant_at_once_is_one_statement_with_its_events_and_the_balance_after(
+    uow_factory: UnitOfWorkFactory, pg_url: str
+) -> None:
+    tx = await _opened(uow_factory)
+    async with uow_factory() as uow:  # the buyer had gems already: the events carry the balance after the grant
+        await uow.wallets.credit(Movement(tx.user_id, Currency.GEMS, 7, "bonus", "bonus", tx.id), NOW)
+        await uow.commit()
+    captured = _captured(tx, f"ch_{uuid.uuid4().hex}")
+    events = _grant_events(tx, captured)
+
+    async def grant() -> None:
+        async with uow_factory() as sut:
+            await sut.transactions.grant_at_once(captured, "hash-captured", "hash-opened", _gems(tx), NOW, events)
+
+    with instrumented():
+        trips = await counted(grant)
+
+    assert trips["statements"] == 1  # no BEGIN, no COMMIT: the statement is its own transaction
+    payloads = await _outbox_payloads(pg_url, events)
+    assert list(payloads) == ["BalanceChanged", "RewardGranted", "PurchaseUpdated"]
+    assert (payloads["BalanceChanged"]["balance_after"], payloads["BalanceChanged"]["delta"]) == (tx.gems + 7, tx.gems)
+    assert payloads["PurchaseUpdated"]["status"] == "captured"
+
+
+@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+async def test_a_grant_at_once_over_a_state_that_changed_writes_nothing(
+    uow_factory: UnitOfWorkFactory, pg_url: str
+) -> None:
+    tx = await _opened(uow_factory)
+    voided = deepcopy(tx)
+    voided.void(FailureReason.STALE_AUTO_VOID, NOW + timedelta(seconds=1))
+    async with uow_factory() as sut:
+        await sut.transactions.update(voided, "hash-voided")
+        await sut.commit()
+    captured = _captured(tx, f"ch_{uuid.uuid4().hex}")
+    events = _grant_events(tx, captured)
+
+    with pytest.raises(PurchaseMoved):
+        async with uow_factory() as sut:
+            await sut.transactions.grant_at_once(captured, "hash-captured", "hash-opened", _gems(tx), NOW, events)
+
+    async with uow_factory() as sut:
+        assert await sut.transactions.get(tx.id) == voided
+        assert await sut.wallets.entry_for(_gems(tx)) is None
+    assert await _outbox_payloads(pg_url, events) == {}
+
+
+@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+async def test_a_grant_at_once_in_a_begun_transaction_is_left_to_the_unit_of_work(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    tx = await _opened(uow_factory)
+    captured = _captured(tx, f"ch_{uuid.uuid4().hex}")
+
+    async with uow_factory() as sut:
+        await sut.transactions.get_for_update(tx.id)
+        entry = await sut.transactions.grant_at_once(
+            captured, "hash-captured", "hash-opened", _gems(tx), NOW, _grant_events(tx, captured)
+        )
+
+    assert entry is None
+    async with uow_factory() as sut:
+        assert await sut.transactions.get(tx.id) == tx
         assert await sut.wallets.entry_for(_gems(tx)) is None
 
 

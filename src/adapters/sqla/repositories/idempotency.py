@@ -33,6 +33,11 @@ WHERE user_id = $1 AND route = $2 AND key = $3 AND state = 'in_flight' AND creat
 RETURNING true
 """
 _COMPLETE_PARAMETERS = 7
+# PostgreSQL: a key's answer stored after its work, in one statement that is its own transaction
+_PG_COMPLETE = """
+UPDATE idempotency_records SET state = 'completed', status_code = $4, response_body = $5
+WHERE user_id = $1 AND route = $2 AND key = $3
+"""
 
 
 @cache
@@ -120,6 +125,11 @@ class SqlaIdempotencyStore:
         return bool(taken_over.rowcount)  # type: ignore[attr-defined]
 
     async def complete(self, scope: IdempotencyScope, response: StoredResponse) -> None:
+        if self._pg is not None:  # one round trip, no session, BEGIN or COMMIT
+            await pooled_fetch(
+                self._pg, _PG_COMPLETE, scope.user_id, scope.route, scope.key, response.status_code, response.body
+            )
+            return
         async with self._sessions() as session:
             await session.execute(
                 update(Row)

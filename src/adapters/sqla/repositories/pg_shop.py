@@ -18,23 +18,24 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.adapters.sqla.driver import driver_execute, driver_fetch
-from src.adapters.sqla.pg_outbox import event_parameters, outbox_cte
+from src.adapters.sqla.driver import driver_execute, driver_fetch, driver_outside_transaction
+from src.adapters.sqla.pg_outbox import balance_columns, event_parameters, outbox_cte, outbox_with_balance_cte
 from src.adapters.sqla.repositories.pg_identity import USER_COLUMNS, user_of
 from src.adapters.sqla.repositories.pg_limits import locked_limits_cte
-from src.adapters.sqla.repositories.pg_wallet import Guard, PgWalletRepository
+from src.adapters.sqla.repositories.pg_wallet import GUARD_FIRST_PARAMETER, Guard, PgWalletRepository, Rider
 from src.adapters.sqla.repositories.shop import (
     SqlaCatalogRepository,
     SqlaTransactionRepository,
     _changing_values,
     _history,
 )
-from src.application.shop.transactions import BuyReads
+from src.application.shop.transactions import BuyReads, PurchaseMoved
 from src.domain.shared.events import DomainEvent
 from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem
 from src.domain.shop.errors import PurchaseKeyTaken
 from src.domain.shop.transactions import FailureReason, PurchaseKind, PurchaseTransaction, TxStatus
+from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import LedgerEntry, Movement
 
 _COLUMNS = (
@@ -223,6 +224,9 @@ _UNCHANGED_UPDATE = """guard AS (
     WHERE id = $19 AND integrity_hash = $20
     RETURNING id
 )"""
+_UNCHANGED_PARAMETERS = 13  # $8 … $20
+# a grant at once: its events after the guard's parameters, written with the wallet's row (pg_outbox)
+_GRANT_OUTBOX = outbox_with_balance_cte(GUARD_FIRST_PARAMETER + _UNCHANGED_PARAMETERS)
 
 
 class PgTransactionRepository(SqlaTransactionRepository):
@@ -231,10 +235,43 @@ class PgTransactionRepository(SqlaTransactionRepository):
     _wallets: PgWalletRepository
 
     def __init__(
-        self, session: AsyncSession, wallets: PgWalletRepository, wrote_events: Callable[[], None] = lambda: None
+        self,
+        session: AsyncSession,
+        wallets: PgWalletRepository,
+        wrote_events: Callable[[], None] = lambda: None,
+        published: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(session, wallets)
         self._wrote_events = wrote_events  # tells the unit of work a statement here wrote its events
+        self._published = published  # the unit of work's after-commit hook: a statement here committed events
+
+    async def grant_at_once(
+        self,
+        tx: PurchaseTransaction,
+        integrity_hash: str,
+        seen_hash: str,
+        grant: Movement,
+        now: datetime,
+        events: Sequence[DomainEvent],
+    ) -> LedgerEntry | None:
+        """`grant_if_unchanged`'s statement with the events riding on the wallet's row, sent outside any
+        transaction (it commits by itself): 1 round trip instead of BEGIN, the grant, the outbox and COMMIT."""
+        if await driver_outside_transaction(self._db) is None:
+            return None
+        guard = Guard(_UNCHANGED_UPDATE, (*_changing(tx), integrity_hash, tx.id, seen_hash))
+        takes_balance = [
+            isinstance(event, BalanceChanged)
+            and event.aggregate_id == grant.user_id
+            and event.currency == grant.currency.value
+            for event in events
+        ]
+        rider = Rider(_GRANT_OUTBOX, tuple(balance_columns(events, takes_balance)))
+        entry = await self._wallets.credit_guarded_at_once(grant, now, guard, rider)
+        if entry is None:
+            raise PurchaseMoved
+        if events and self._published is not None:
+            self._published()
+        return entry
 
     async def grant_if_unchanged(
         self, tx: PurchaseTransaction, integrity_hash: str, seen_hash: str, grant: Movement, now: datetime

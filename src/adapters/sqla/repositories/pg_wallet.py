@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.exc import IntegrityError
 
-from src.adapters.sqla.driver import driver_execute, driver_fetch
+from src.adapters.sqla.driver import driver_execute, driver_fetch, driver_outside_transaction, fetch_on
 from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, entry_of, raise_if_reference_taken
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
@@ -55,18 +55,22 @@ def _placeholders_from(first: int, ctes: str, whose: str) -> None:
 
 
 # `_CREDIT` that writes only if the caller's `guard` CTE (placeholders from $8) returned its row
-_GUARDED_CREDIT = """
-WITH {guard}, wallet AS (
+_GUARDED_WALLET = """wallet AS (
     INSERT INTO wallets AS wallet (user_id, currency, balance, updated_at)
     SELECT $1::varchar, $2::varchar, $3::bigint, $4::timestamptz FROM guard
     ON CONFLICT (user_id, currency)
     DO UPDATE SET balance = wallet.balance + excluded.balance, updated_at = excluded.updated_at
     RETURNING wallet.balance
-)
+)"""
+_CREDIT_ROW = """
 INSERT INTO ledger_entries (user_id, currency, delta, balance_after, reason, ref_type, ref_id, created_at)
 SELECT $1, $2, $3, wallet.balance, $5, $6, $7, $4 FROM wallet
-RETURNING id, balance_after
-"""
+RETURNING id, balance_after"""
+_GUARDED_CREDIT = f"WITH {{guard}}, {_GUARDED_WALLET}\n{_CREDIT_ROW}"
+# the same with a rider's CTEs (reading `wallet`) after it, answering the ledger row
+_GUARDED_CREDIT_RIDDEN = (
+    f"WITH {{guard}}, {_GUARDED_WALLET}, ledger AS (\n{_CREDIT_ROW}\n), {{rider}}\nSELECT id, balance_after FROM ledger"
+)
 GUARD_FIRST_PARAMETER = 8  # a guard's placeholders start after the credit's seven
 
 
@@ -86,6 +90,13 @@ def _guarded_statement(guard_cte: str) -> str:
     return _GUARDED_CREDIT.format(guard=guard_cte)
 
 
+@cache
+def _guarded_ridden_statement(guard_cte: str, guard_parameters: int, rider_ctes: str) -> str:
+    _placeholders_from(GUARD_FIRST_PARAMETER, guard_cte, "a guard")
+    _placeholders_from(GUARD_FIRST_PARAMETER + guard_parameters, rider_ctes, "a guarded credit's rider")
+    return _GUARDED_CREDIT_RIDDEN.format(guard=guard_cte, rider=rider_ctes)
+
+
 @dataclass(frozen=True)
 class Rider:
     """Writes that go with a wager: `name AS (…)` CTEs, comma-separated, reading `wallet`; their parameters are
@@ -95,7 +106,7 @@ class Rider:
 
     ctes: str
     parameters: tuple[Any, ...]
-    guard: str | None = None
+    guard: str | None = None  # a wager's only (a guarded credit has its `Guard`)
     returns: str | None = None  # with a guard: a CTE of the rider's whose row (if any) comes with the result's
 
 
@@ -241,6 +252,36 @@ class PgWalletRepository(SqlaWalletRepository):
                 movement.ref_type,
                 movement.ref_id,
                 *guard.parameters,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == REFERENCE_CONSTRAINT:
+                raise AlreadyApplied from exc
+            raise
+        return _entry(movement, rows[0], now) if rows else None
+
+    async def credit_guarded_at_once(
+        self, movement: Movement, now: datetime, guard: Guard, rider: Rider
+    ) -> LedgerEntry | None:
+        """`credit_guarded` with `rider`'s CTEs (reading `wallet`; placeholders numbered after the guard's) as one
+        statement of its own, outside any transaction: it commits by itself. None when the guard wrote nothing
+        (nothing written at all). Only on a connection with no transaction begun (ValueError otherwise)."""
+        driver = await driver_outside_transaction(self._db)
+        if driver is None:
+            raise ValueError("a credit at once is a statement of its own, outside any transaction")
+        statement = _guarded_ridden_statement(guard.cte, len(guard.parameters), rider.ctes)
+        try:
+            rows = await fetch_on(
+                driver,
+                statement,
+                movement.user_id,
+                movement.currency.value,
+                movement.amount,
+                now,
+                movement.reason,
+                movement.ref_type,
+                movement.ref_id,
+                *guard.parameters,
+                *rider.parameters,
             )
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == REFERENCE_CONSTRAINT:

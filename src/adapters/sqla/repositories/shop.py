@@ -163,6 +163,18 @@ class SqlaTransactionRepository:
         await self.update(tx, integrity_hash)
         return entry
 
+    async def grant_at_once(
+        self,
+        tx: PurchaseTransaction,
+        integrity_hash: str,
+        seen_hash: str,
+        grant: Movement,
+        now: datetime,
+        events: Sequence[DomainEvent],
+    ) -> LedgerEntry | None:
+        """Portable form: none (`PgTransactionRepository` has it); the caller grants in the unit of work."""
+        return None
+
     async def buy_reads(self, user_id: str, key_hash: str | None, sku: str) -> BuyReads | None:
         """Portable form: read one by one (`PgTransactionRepository` reads them in one statement)."""
         return None
