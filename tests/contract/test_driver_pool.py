@@ -13,12 +13,15 @@ import pytest
 from sqlalchemy import make_url
 
 from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.driver import driver_execute, driver_fetch, standalone_fetch, stands_alone
 from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.gauges import SqlaGauges
+from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.shared.errors import DependencyUnavailable
 from src.domain.shared.errors import InvalidInput
 from tests.support.clocks import FakeClock
 from tests.support.polling import eventually
+from tests.support.round_trips import counted, instrumented
 
 
 class Clock:
@@ -268,3 +271,26 @@ async def test_the_gauges_show_the_read_pool_in_use_and_its_size(
 
     assert (during["db_read_pool_in_use"], during["db_read_pool_size"]) == (1, 3)
     assert after["db_read_pool_in_use"] == 0
+
+
+async def test_a_unit_of_work_sends_what_stands_alone_to_its_pool_and_a_begun_transaction_to_its_session(
+    database: SqlaDatabase, pools: Callable[..., DriverPool]
+) -> None:
+    pool = pools(size=1)
+    pool_backend = await _backend(pool)
+    pid = "SELECT pg_backend_pid() AS pid"
+
+    async with SqlaUnitOfWork(database.session_factory, standalone=pool) as sut:
+        alone = (await driver_fetch(sut.session, pid))[0]["pid"]
+        stood_alone = await stands_alone(sut.session)
+        with instrumented():
+            committed_nothing = await counted(sut.commit)  # nothing was begun: nothing to commit
+        begun = (await driver_execute(sut.session, pid))[0]["pid"]
+        in_transaction = (await driver_fetch(sut.session, pid))[0]["pid"]
+        stands_alone_after = await stands_alone(sut.session)
+        with pytest.raises(ValueError, match="outside any transaction"):
+            await standalone_fetch(sut.session, pid)
+
+    assert (alone, stood_alone, committed_nothing["statements"]) == (pool_backend, True, 0)
+    assert begun != pool_backend
+    assert (in_transaction, stands_alone_after) == (begun, False)

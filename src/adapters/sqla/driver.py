@@ -7,7 +7,7 @@ instead of three); after other statements it runs inside their transaction, on t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -32,12 +32,51 @@ class Columns:
         return self._record[name]
 
 
+class StandalonePool(Protocol):
+    """Connections for statements that stand alone (`driver_pool.DriverPool`)."""
+
+    async def fetch(self, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]: ...
+
+
+_STANDALONE = "standalone_pool"  # the session's `info` key: where its statements that stand alone go
+
+
+def stand_alone_on(session: AsyncSession, pool: StandalonePool) -> None:
+    """The session's statements sent before anything begins in it (`driver_fetch`, `standalone_fetch`) go to
+    `pool`, not to a connection checked out for the session: no greenlet, pool events or reset for a unit of work
+    whose statements each stand alone. Each commits by itself, as it would on the session's connection."""
+    session.info[_STANDALONE] = pool
+
+
+def _standalone_pool(session: AsyncSession) -> StandalonePool | None:
+    pool: StandalonePool | None = session.info.get(_STANDALONE)
+    return None if pool is None or session.in_transaction() else pool
+
+
 async def driver_fetch(session: AsyncSession, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:
     """The rows of one statement sent straight to asyncpg; a lost or refusing server is DependencyUnavailable,
     as on SQLAlchemy's path."""
+    if (pool := _standalone_pool(session)) is not None:
+        return await pool.fetch(statement, *arguments)
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     return await _fetch(raw.driver_connection, statement, arguments)
+
+
+async def stands_alone(session: AsyncSession) -> bool:
+    """Whether a statement sent now is its own transaction (nothing begun in the session's block)."""
+    return _standalone_pool(session) is not None or await driver_outside_transaction(session) is not None
+
+
+async def standalone_fetch(session: AsyncSession, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:
+    """One statement that commits by itself: on the session's standalone pool, or its connection while no
+    transaction is begun on it (ValueError once one is: the statement would not commit)."""
+    if (pool := _standalone_pool(session)) is not None:
+        return await pool.fetch(statement, *arguments)
+    driver = await driver_outside_transaction(session)
+    if driver is None:
+        raise ValueError("a statement of its own, outside any transaction, sent in a begun one")
+    return await _fetch(driver, statement, arguments)
 
 
 async def pooled_fetch(engine: AsyncEngine, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.util import greenlet_spawn
 
 from src.adapters.lazy import lazy_repository
-from src.adapters.sqla.driver import driver_execute
+from src.adapters.sqla.driver import StandalonePool, driver_execute, stand_alone_on
 from src.adapters.sqla.models.outbox import OutboxRow
 from src.adapters.sqla.pg_outbox import event_parameters, outbox_insert
 from src.adapters.sqla.repositories.analytics import SqlaActionRepository
@@ -164,10 +164,14 @@ class SqlaUnitOfWork:
     idempotency_records = lazy_repository(lambda uow: SqlaIdempotencyRecords(uow.session, uow.take_events))
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], after_commit: Callable[[], None] | None = None
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        after_commit: Callable[[], None] | None = None,
+        standalone: StandalonePool | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._after_commit = after_commit
+        self._standalone = standalone  # where statements that stand alone go (`driver.stand_alone_on`)
         self._session: AsyncSession | None = None
         self._events: list[DomainEvent] = []
         self._events_written = False
@@ -185,6 +189,8 @@ class SqlaUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
+        if self._standalone is not None:
+            stand_alone_on(self._session, self._standalone)
         self._events = []
         self._events_written = False
         self._repositories = {}
@@ -230,7 +236,8 @@ class SqlaUnitOfWork:
         written, self._events_written = self._events_written, False
         if events:
             await self._write_outbox(events)
-        await self.session.commit()
+        if self.session.in_transaction():  # else nothing was begun (statements that stood alone): nothing to commit
+            await self.session.commit()
         if (events or written) and self._after_commit is not None:
             self._after_commit()
 

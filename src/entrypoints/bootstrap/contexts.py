@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -64,6 +64,9 @@ class Shared:
     cache: Cache
     jobs: JobQueue
     after_commit: Callable[[], None] | None = None  # what a unit of work's commit that wrote events tells
+    # units of work whose statements sent before anything begins go to the driver pool (PostgreSQL), not to a
+    # connection of their session: for use cases made of such statements (a buy's reads, open and settlement)
+    standalone_uow_factory: Callable[[], SqlaUnitOfWork] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,8 +166,9 @@ def missions(shared: Shared) -> MissionDeps:
 
 
 def remote_discount(shared: Shared) -> RemoteDiscount:
-    """The shop's view of remote config: `discount_percent` on the player's `featured_banner` item only."""
-    deps = liveops(shared, None)
+    """The shop's view of remote config: `discount_percent` on the player's `featured_banner` item only (its one
+    read stands alone)."""
+    deps = liveops(replace(shared, uow_factory=shared.standalone_uow_factory or shared.uow_factory), None)
 
     async def discount(user_id: str) -> tuple[str, int] | None:
         params = effective(await player_config(user_id, deps))
@@ -185,8 +189,9 @@ def shop(shared: Shared) -> ShopDeps:
 
 
 def purchases(shared: Shared, gateway: PaymentGateway) -> PurchaseDeps:
+    """A buy's reads, open and settlement are statements that stand alone (on PostgreSQL)."""
     return PurchaseDeps(
-        uow_factory=shared.uow_factory,
+        uow_factory=shared.standalone_uow_factory or shared.uow_factory,
         clock=shared.clock,
         ids=SecretsIdGenerator(),
         cache=shared.cache,

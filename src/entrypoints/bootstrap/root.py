@@ -105,9 +105,11 @@ def _opens_olap(settings: Settings, profile: Profile) -> bool:
     return profile is Profile.SERVER or not infra.is_embedded_olap(settings)
 
 
-def _uow_factory(database: SqlaDatabase, after_commit: Callable[[], None]) -> Callable[[], SqlaUnitOfWork]:
+def _uow_factory(
+    database: SqlaDatabase, after_commit: Callable[[], None], standalone: DriverPool | None = None
+) -> Callable[[], SqlaUnitOfWork]:
     def uow_factory() -> SqlaUnitOfWork:
-        return SqlaUnitOfWork(database.session_factory, after_commit=after_commit)
+        return SqlaUnitOfWork(database.session_factory, after_commit=after_commit, standalone=standalone)
 
     return uow_factory
 
@@ -161,7 +163,7 @@ async def _container(
         liveops=contexts.liveops(shared, clients.olap),
         jobs=shared.jobs,
         gateway=gateway,
-        idempotency=SqlaIdempotencyStore(sessions),
+        idempotency=SqlaIdempotencyStore(sessions, clients.driver_pool),
         idempotency_policy=IdempotencyPolicy(
             in_flight_timeout=timedelta(seconds=settings.idempotency_in_flight_timeout_seconds)
         ),
@@ -201,7 +203,8 @@ async def open_container(
         uow_factory = _uow_factory(clients.database, notify)
         late = _Late()
         jobs, queue_gauges = infra.job_queue(settings, clients.background, stack, late)
-        shared = contexts.Shared(settings, uow_factory, clock, clients.cache, jobs, notify)
+        standalone = _uow_factory(clients.database, notify, clients.driver_pool)
+        shared = contexts.Shared(settings, uow_factory, clock, clients.cache, jobs, notify, standalone)
         late.container = container = await _container(shared, clients, relay, profile, stack)
         container.gauges = [SqlaGauges(clients.database, clock, clients.driver_pool), queue_gauges]
         container.olap, container.exporter = clients.olap, exporter

@@ -16,6 +16,7 @@ __all__ = ["sqlite_template", "uow_factory"]
 async def uow_factory(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_url: str
 ) -> AsyncIterator[UnitOfWorkFactory]:
-    """Each shop contract test runs once per adapter: in memory, SQLite and PostgreSQL."""
+    """Each shop contract test runs once per adapter: in memory, SQLite and PostgreSQL (a test may ask for
+    "postgres-standalone" too: units of work with a driver pool for their statements that stand alone)."""
     async with open_adapter(request.param, sqlite_template, tmp_path, pg_url) as adapter:
         yield adapter.uow_factory

@@ -452,7 +452,9 @@ async def test_a_grant_over_a_state_that_changed_writes_nothing(uow_factory: Uni
     assert await _hash_of(uow_factory, tx.id) == "hash-voided"
 
 
-@pytest.mark.parametrize("uow_factory", ["memory", "postgres"], indirect=True)  # SQLite's writers never overlap
+@pytest.mark.parametrize(
+    "uow_factory", ["memory", "postgres", "postgres-standalone"], indirect=True
+)  # SQLite's writers never overlap
 async def test_a_grant_racing_a_locked_change_waits_for_it_and_then_writes_nothing(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
@@ -505,6 +507,7 @@ async def _outbox_payloads(pg_url: str, events: list[DomainEvent]) -> dict[str, 
     return {row["event_type"]: json.loads(row["payload"]) for row in rows}
 
 
+@pytest.mark.parametrize("uow_factory", ["memory", "sqlite", "postgres", "postgres-standalone"], indirect=True)
 async def test_a_grant_at_once_is_written_whole_or_left_to_the_unit_of_work(uow_factory: UnitOfWorkFactory) -> None:
     tx = await _opened(uow_factory)
     captured = _captured(tx, f"ch_{uuid.uuid4().hex}")
@@ -525,7 +528,7 @@ async def test_a_grant_at_once_is_written_whole_or_left_to_the_unit_of_work(uow_
     assert await _hash_of(uow_factory, tx.id) == "hash-captured"
 
 
-@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+@pytest.mark.parametrize("uow_factory", ["postgres", "postgres-standalone"], indirect=True)
 async def test_on_postgres_a_grant_at_once_is_one_statement_with_its_events_and_the_balance_after(
     uow_factory: UnitOfWorkFactory, pg_url: str
 ) -> None:
@@ -550,7 +553,7 @@ async def test_on_postgres_a_grant_at_once_is_one_statement_with_its_events_and_
     assert payloads["PurchaseUpdated"]["status"] == "captured"
 
 
-@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+@pytest.mark.parametrize("uow_factory", ["postgres", "postgres-standalone"], indirect=True)
 async def test_a_grant_at_once_over_a_state_that_changed_writes_nothing(
     uow_factory: UnitOfWorkFactory, pg_url: str
 ) -> None:
@@ -573,7 +576,7 @@ async def test_a_grant_at_once_over_a_state_that_changed_writes_nothing(
     assert await _outbox_payloads(pg_url, events) == {}
 
 
-@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+@pytest.mark.parametrize("uow_factory", ["postgres", "postgres-standalone"], indirect=True)
 async def test_a_grant_at_once_in_a_begun_transaction_is_left_to_the_unit_of_work(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
@@ -628,7 +631,7 @@ async def test_an_unlimited_open_stores_the_purchase_or_leaves_it_to_the_checked
         assert stored is None
 
 
-@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+@pytest.mark.parametrize("uow_factory", ["postgres", "postgres-standalone"], indirect=True)
 async def test_on_postgres_an_unlimited_open_is_one_statement_with_its_event(
     uow_factory: UnitOfWorkFactory, pg_url: str
 ) -> None:
@@ -662,7 +665,7 @@ async def _limited_by(uow_factory: UnitOfWorkFactory, user_id: str, change: str)
         await uow.commit()
 
 
-@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+@pytest.mark.parametrize("uow_factory", ["postgres", "postgres-standalone"], indirect=True)
 @pytest.mark.parametrize("change", ["daily limit", "pending change", "restriction"])
 async def test_a_buyer_with_limits_to_check_gets_nothing_opened_in_one_step(
     uow_factory: UnitOfWorkFactory, pg_url: str, change: str
@@ -681,7 +684,7 @@ async def test_a_buyer_with_limits_to_check_gets_nothing_opened_in_one_step(
     assert await _outbox_of(pg_url, tx.id) == []
 
 
-@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+@pytest.mark.parametrize("uow_factory", ["postgres", "postgres-standalone"], indirect=True)
 async def test_an_unlimited_open_of_a_key_that_opened_a_purchase_is_refused(uow_factory: UnitOfWorkFactory) -> None:
     user_id = await given_user(uow_factory)
     first = _plain(user_id, idempotency_key_hash=key_digest("open-twice"))
@@ -731,7 +734,7 @@ async def test_a_buy_s_reads_in_one_step_are_what_the_reads_one_by_one_answer(
     assert one_by_one.earlier == (earlier if with_key else None)
 
 
-@pytest.mark.parametrize("uow_factory", ["postgres"], indirect=True)
+@pytest.mark.parametrize("uow_factory", ["postgres", "postgres-standalone"], indirect=True)
 async def test_on_postgres_a_buy_s_reads_are_one_statement_and_name_what_is_missing(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

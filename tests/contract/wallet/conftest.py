@@ -1,6 +1,7 @@
 """Fixtures for the wallet contract, and the adapters the games and outbox contracts open the same way.
 
-`uow_factory` makes a new unit of work on the adapter under test (ids "memory", "sqlite", "postgres").
+`uow_factory` makes a new unit of work on the adapter under test (ids "memory", "sqlite", "postgres"; a test may
+ask for "postgres-standalone" too: PostgreSQL with a driver pool for the statements that stand alone).
 SQLite gets a fresh migrated file per test; PostgreSQL shares the session's migrated database (`pg_url`),
 so every test makes its own users (uuid4 ids) and never assumes a table is empty.
 """
@@ -21,6 +22,7 @@ from src.adapters.memory.outbox import InMemoryOutboxStore
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
 from src.adapters.sqla import migrations
 from src.adapters.sqla.database import SqlaDatabase
+from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.repositories.outbox import SqlaOutboxStore
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.shared.outbox import OutboxStore
@@ -49,7 +51,7 @@ def sqlite_template(session_tmp: Path) -> Path:
 
 
 def database_url(kind: str, sqlite_template: Path, tmp_path: Path, postgres_url: str) -> str:
-    """SQLite: a fresh copy of the migrated template in `tmp_path`; PostgreSQL: the database given."""
+    """SQLite: a fresh copy of the migrated template in `tmp_path`; PostgreSQL (either kind): the database given."""
     if kind != "sqlite":
         return postgres_url
     shutil.copyfile(sqlite_template, tmp_path / "x.db")
@@ -63,9 +65,16 @@ async def open_adapter(kind: str, sqlite_template: Path, tmp_path: Path, postgre
         yield Adapter(lambda: InMemoryUnitOfWork(store), InMemoryOutboxStore(store))
         return
     database = SqlaDatabase(database_url(kind, sqlite_template, tmp_path, postgres_url))
+    # "postgres-standalone": units of work whose statements that stand alone go to a driver pool (as a buy's)
+    pool = DriverPool(database.connect_driver, size=2, timeout=10) if kind == "postgres-standalone" else None
     try:
-        yield Adapter(lambda: SqlaUnitOfWork(database.session_factory), SqlaOutboxStore(database.session_factory))
+        yield Adapter(
+            lambda: SqlaUnitOfWork(database.session_factory, standalone=pool),
+            SqlaOutboxStore(database.session_factory),
+        )
     finally:
+        if pool is not None:
+            await pool.close()
         await database.dispose()
 
 

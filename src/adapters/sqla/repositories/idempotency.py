@@ -9,10 +9,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
 
+from asyncpg import Record
 from sqlalchemy import ColumnElement, and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from src.adapters.sqla.driver import driver_execute, pooled_fetch
+from src.adapters.sqla.driver import StandalonePool, driver_execute, pooled_fetch
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow as Row
 from src.adapters.sqla.pg_outbox import event_parameters, outbox_cte
 from src.adapters.sqla.repositories.wallet import dialect_insert
@@ -85,15 +86,24 @@ def _known(row: Row, fingerprint: str) -> Begin:
 
 
 class SqlaIdempotencyStore:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], standalone: StandalonePool | None = None
+    ) -> None:
+        """`standalone`: where the PostgreSQL claim and completion go (else a connection of the engine's pool)."""
         self._sessions = session_factory
         bind = session_factory.kw.get("bind")
         self._pg = bind if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql" else None
+        self._standalone = standalone
+
+    async def _pg_fetch(self, engine: AsyncEngine, statement: str, *arguments: object) -> Sequence[Record]:
+        if self._standalone is not None:
+            return await self._standalone.fetch(statement, *arguments)
+        return await pooled_fetch(engine, statement, *arguments)
 
     async def begin(
         self, scope: IdempotencyScope, fingerprint: str, now: datetime, expires_at: datetime, stale_before: datetime
     ) -> Begin:
-        if self._pg is not None and await pooled_fetch(
+        if self._pg is not None and await self._pg_fetch(
             self._pg, _PG_CLAIM, scope.user_id, scope.route, scope.key, fingerprint, now, expires_at
         ):
             return Begin(BeginOutcome.STARTED)  # a fresh key: the usual case, one statement
@@ -126,7 +136,7 @@ class SqlaIdempotencyStore:
 
     async def complete(self, scope: IdempotencyScope, response: StoredResponse) -> None:
         if self._pg is not None:  # one round trip, no session, BEGIN or COMMIT
-            await pooled_fetch(
+            await self._pg_fetch(
                 self._pg, _PG_COMPLETE, scope.user_id, scope.route, scope.key, response.status_code, response.body
             )
             return

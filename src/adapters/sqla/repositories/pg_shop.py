@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.adapters.sqla.driver import driver_execute, driver_fetch, driver_outside_transaction
+from src.adapters.sqla.driver import driver_execute, driver_fetch, stands_alone
 from src.adapters.sqla.pg_outbox import balance_columns, event_parameters, outbox_cte, outbox_with_balance_cte
 from src.adapters.sqla.repositories.pg_identity import USER_COLUMNS, user_of
 from src.adapters.sqla.repositories.pg_limits import locked_limits_cte
@@ -256,7 +256,7 @@ class PgTransactionRepository(SqlaTransactionRepository):
     ) -> LedgerEntry | None:
         """`grant_if_unchanged`'s statement with the events riding on the wallet's row, sent outside any
         transaction (it commits by itself): 1 round trip instead of BEGIN, the grant, the outbox and COMMIT."""
-        if await driver_outside_transaction(self._db) is None:
+        if not await stands_alone(self._db):
             return None
         guard = Guard(_UNCHANGED_UPDATE, (*_changing(tx), integrity_hash, tx.id, seen_hash))
         takes_balance = [

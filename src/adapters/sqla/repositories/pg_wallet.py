@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.exc import IntegrityError
 
-from src.adapters.sqla.driver import driver_execute, driver_fetch, driver_outside_transaction, fetch_on
+from src.adapters.sqla.driver import driver_execute, driver_fetch, standalone_fetch
 from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.repositories.wallet import SqlaWalletRepository, entry_of, raise_if_reference_taken
 from src.domain.wallet.errors import AlreadyApplied, InsufficientFunds
@@ -265,13 +265,10 @@ class PgWalletRepository(SqlaWalletRepository):
         """`credit_guarded` with `rider`'s CTEs (reading `wallet`; placeholders numbered after the guard's) as one
         statement of its own, outside any transaction: it commits by itself. None when the guard wrote nothing
         (nothing written at all). Only on a connection with no transaction begun (ValueError otherwise)."""
-        driver = await driver_outside_transaction(self._db)
-        if driver is None:
-            raise ValueError("a credit at once is a statement of its own, outside any transaction")
         statement = _guarded_ridden_statement(guard.cte, len(guard.parameters), rider.ctes)
         try:
-            rows = await fetch_on(
-                driver,
+            rows = await standalone_fetch(
+                self._db,
                 statement,
                 movement.user_id,
                 movement.currency.value,
