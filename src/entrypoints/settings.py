@@ -123,8 +123,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # checkouts allowed to wait when every connection is taken (one process serves ~250 a second under mixed load,
     # so ~4 s of queue); one more is refused at once with 503 (load shed)
     db_pool_max_waiting: Annotated[int, msgspec.Meta(ge=1)] = 1000
-    # PostgreSQL connections per process for standalone statements (the wallet view, a plain spin), apart from the above
-    db_read_pool_size: Annotated[int, msgspec.Meta(ge=1)] = 4
+    # PostgreSQL connections per process for standalone statements (the wallet view, a plain spin, a buy's), apart
+    # from the above
+    db_read_pool_size: Annotated[int, msgspec.Meta(ge=1)] = 10
     readiness_timeout_seconds: float = 2.0
     realtime_history_size: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 100  # events kept per user for resume
     realtime_history_ttl_seconds: Annotated[float, msgspec.Meta(gt=0)] = 86_400.0

@@ -39,7 +39,7 @@ async def test_a_spin_counts_as_a_play_and_the_backlog_gauges_are_sampled(client
     assert _value(body, "casino_club_outbox_oldest_age_seconds") >= 0
     assert _value(body, "casino_club_db_pool_size") == 10  # DB_POOL_SIZE, on PostgreSQL
     assert 0 <= _value(body, "casino_club_db_pool_in_use") <= 10
-    assert _value(body, "casino_club_db_read_pool_size") == 4  # DB_READ_POOL_SIZE
+    assert _value(body, "casino_club_db_read_pool_size") == 10  # DB_READ_POOL_SIZE
     assert 0 <= _value(body, "casino_club_db_read_pool_in_use") <= 4
     for queue in ("maintenance", "payments", "notifications"):  # arq on Redis: one depth per queue
         assert _value(body, "casino_club_job_queue_depth", f'{{queue="{queue}"}}') >= 0
