@@ -7,6 +7,9 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar
 
+_ENVELOPE = frozenset({"aggregate_id", "occurred_at", "event_id"})
+_BODY_FIELDS: dict[type, tuple[str, ...]] = {}  # by event class: the names `payload` takes, in order
+
 
 def new_event_id() -> str:
     return uuid.uuid4().hex
@@ -25,11 +28,15 @@ class DomainEvent:
 
     def payload(self) -> dict[str, Any]:
         """JSON-ready body of the event (everything but the envelope fields)."""
-        envelope = {"aggregate_id", "occurred_at", "event_id"}
         values: dict[str, Any] = {}
-        for item in fields(self):  # instance fields only: event_type and aggregate_type are class constants
-            if item.name in envelope:
-                continue
-            value = getattr(self, item.name)
-            values[item.name] = value.isoformat() if isinstance(value, datetime) else value
+        for name in _BODY_FIELDS.get(type(self)) or _body_fields(type(self)):
+            value = getattr(self, name)
+            values[name] = value.isoformat() if isinstance(value, datetime) else value
         return values
+
+
+def _body_fields(event_class: type) -> tuple[str, ...]:
+    """An event class's instance fields but the envelope's (event_type and aggregate_type are class constants),
+    in order: looked up once per class (`_BODY_FIELDS`), not at every payload."""
+    names = _BODY_FIELDS[event_class] = tuple(item.name for item in fields(event_class) if item.name not in _ENVELOPE)
+    return names

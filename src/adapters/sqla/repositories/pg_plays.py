@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import asyncpg
@@ -34,6 +35,7 @@ from src.adapters.sqla.repositories.limits import clock_of, clock_values, limits
 from src.adapters.sqla.repositories.pg_wallet import PgWalletRepository, Rider, settle_wager_at_once
 from src.application.games.ports import ActiveSeeds, PlayMoved, PlayStart, Settlement, StoredConfig
 from src.domain.games.play import GameType, PlayerState
+from src.domain.limits.play_time import PlayClock
 from src.domain.shared.events import DomainEvent
 from src.domain.wallet.events import BalanceChanged
 
@@ -135,45 +137,61 @@ _PEEK_PLAY = _START.format(
 
 # The settlement's guard when it commits by itself: the rows `begin_play` locks, locked in its order (state, seed
 # pair, play clock), and a row only if everything the play was drawn from is as its start read it: the pair still
-# at the play's nonce ($23, $24) with its client seed ($45), the clock ($31 day, $32 active seconds, $33 session
-# started at, $34 last play at, $35 checks sent), the player's limits (their digest, $43) and the config's version
-# ($44; NULL: the built-in default). A row changed by a transaction that commits while this waits for it is read
+# at the play's nonce ($23, $24) with its client seed ($38), the clock ($31 day, $32 active seconds, $33 session
+# started at, $34 last play at, $35 checks sent), the player's limits (their digest, $36) and the config's version
+# ($37; NULL: the built-in default). A row changed by a transaction that commits while this waits for it is read
 # again (READ COMMITTED's recheck) before the condition.
 _GUARD = """guard AS (
     SELECT 1 FROM player_game_state AS state, fairness_seeds AS seeds, play_time AS clock
     WHERE state.user_id = $11 AND state.game_type = $12
-      AND seeds.user_id = $11 AND seeds.pair_id = $23 AND seeds.nonce = $24 AND seeds.client_seed = $45
+      AND seeds.user_id = $11 AND seeds.pair_id = $23 AND seeds.nonce = $24 AND seeds.client_seed = $38
       AND clock.user_id = $11 AND clock.day IS NOT DISTINCT FROM $31::date AND clock.active_seconds = $32
       AND clock.session_started_at IS NOT DISTINCT FROM $33::timestamptz
       AND clock.last_play_at IS NOT DISTINCT FROM $34::timestamptz AND clock.checks_sent = $35
-      AND (SELECT {digest} FROM player_limits AS limits WHERE limits.user_id = $11) IS NOT DISTINCT FROM $43::text
-      AND (SELECT version FROM game_configs WHERE game_type = $12) IS NOT DISTINCT FROM $44::integer
+      AND (SELECT {digest} FROM player_limits AS limits WHERE limits.user_id = $11) IS NOT DISTINCT FROM $36::text
+      AND (SELECT version FROM game_configs WHERE game_type = $12) IS NOT DISTINCT FROM $37::integer
     FOR UPDATE
 )""".format(digest=_LIMITS_DIGEST)  # noqa: S608, UP032 - constants only, kept readable as SQL
 
 # Without the guard's row (nothing written), what the play starts from now, so the next draw needs no read of its
-# own; the config's JSON only if its version is not the one the play was drawn under ($44)
+# own; the config's JSON only if its version is not the one the play was drawn under ($37)
 _RESTART = ", restart AS ({start})".format(
     start=_START.format(
-        config="CASE WHEN config.version IS NOT DISTINCT FROM $44::integer THEN NULL ELSE config.config END",
+        config="CASE WHEN config.version IS NOT DISTINCT FROM $37::integer THEN NULL ELSE config.config END",
         player="state.user_id = $11 AND state.game_type = $12 AND NOT EXISTS (SELECT 1 FROM guard)",
     )
 )
 
-# The play's events as outbox rows, in order ($36 ids, $37 types, $38 aggregate types, $39 aggregate ids, $40
-# payloads, $41 times, $42 whether the payload takes the balance after as `balance_after`): written only with the
-# wallet's row, as everything else here
-_OUTBOX_WRITE = """, outbox AS (
+EVENTS_FIRST_PARAMETER = 39
+_EVENT_TYPES = ("varchar", "varchar", "varchar", "varchar", "jsonb", "timestamptz", "boolean")
+
+
+@cache
+def _outbox_write(count: int) -> str:
+    """The play's `count` events as outbox rows, in order, written only with the wallet's row as everything else
+    here; each event's parameters from $39 on: id, type, aggregate type, aggregate id, payload, time, and whether
+    the payload takes the balance after as `balance_after`. Scalars, not arrays: asyncpg checks each element of an
+    array parameter against the collection ABCs, which cost more than the rest of the encoding."""
+    rows = ", ".join(
+        "("
+        + ", ".join(
+            f"${EVENTS_FIRST_PARAMETER + len(_EVENT_TYPES) * row + column}::{kind}"
+            for column, kind in enumerate(_EVENT_TYPES)
+        )
+        + f", {row})"
+        for row in range(count)
+    )
+    return f""", outbox AS (
     INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, created_at)
     SELECT event.event_id, event.event_type, event.aggregate_type, event.aggregate_id,
         CASE WHEN event.balance THEN event.payload || jsonb_build_object('balance_after', wallet.balance)
             ELSE event.payload END,
         event.created_at
-    FROM wallet CROSS JOIN unnest($36::varchar[], $37::varchar[], $38::varchar[], $39::varchar[], $40::jsonb[],
-        $41::timestamptz[], $42::boolean[]) WITH ORDINALITY
+    FROM wallet CROSS JOIN (VALUES {rows})
         AS event (event_id, event_type, aggregate_type, aggregate_id, payload, created_at, balance, position)
     ORDER BY event.position
-)"""
+)"""  # noqa: S608 - numbered placeholders only
+
 
 # asyncpg's errors for a guard that met a deadlock or a serialization failure (another play's transaction took the
 # rows in another order): as a moved play, nothing written
@@ -201,7 +219,9 @@ class _Read(PlayStart):
     limits_digest: str | None = None
 
 
-def _start_of(user_id: str, game_type: GameType, row: Any) -> PlayStart:
+def _start_of(user_id: str, game_type: GameType, record: asyncpg.Record) -> _Read:
+    """A start as `_START` or `_BEGIN_PLAY` reads it (the latter has no limits digest: it is kept by no one)."""
+    row: Any = Columns(record)
     state = PlayerState(user_id, game_type, int(row.streak), int(row.pity_counter))
     seeds = ActiveSeeds(
         pair_id=row.pair_id,
@@ -216,12 +236,24 @@ def _start_of(user_id: str, game_type: GameType, row: Any) -> PlayStart:
     known = row.version is not None and row.config is None
     config = None if known else _stored(row.version, row.config)
     known_version = int(row.version) if known else None
-    return PlayStart(state, config, seeds, limits, clock, known_version=known_version)
+    return _Read(state, config, seeds, limits, clock, known_version, record.get("limits_digest"))
 
 
-def _read_of(user_id: str, game_type: GameType, row: Any) -> _Read:
-    start = _start_of(user_id, game_type, row)
-    return _Read(**{f.name: getattr(start, f.name) for f in fields(PlayStart)}, limits_digest=row.limits_digest)
+def _next_start(start: _Read, settlement: Settlement, clock: PlayClock) -> _Read:
+    """What the player's next play starts from once `settlement` (drawn from `start`) is written."""
+    seeds = start.seeds
+    next_seeds = ActiveSeeds(
+        seeds.pair_id,
+        seeds.user_id,
+        seeds.sealed_server_seed,
+        seeds.server_seed_hash,
+        seeds.client_seed,
+        seeds.nonce + 1,
+        seeds.created_at,
+    )
+    return _Read(
+        settlement.state, start.config, next_seeds, start.limits, clock, start.known_version, start.limits_digest
+    )
 
 
 def _stored_version(start: PlayStart) -> int | None:
@@ -274,7 +306,7 @@ class PgPlayRepository(SqlaPlayRepository):
         # straight to the driver, in the unit's transaction: SQLAlchemy's result machinery built the metadata of
         # these 23 columns at every execution
         rows = await driver_execute(self._db, _BEGIN_PLAY, *parameters)
-        return _start_of(user_id, game_type, Columns(rows[0]))
+        return _start_of(user_id, game_type, rows[0])
 
     async def settle(self, settlement: Settlement) -> int:
         """The wallet's wager with the play's writes riding on it: one statement."""
@@ -315,7 +347,7 @@ class PgPlaysAtOnce:
         if known is not None:
             return known
         rows = await self._pool.fetch(_PEEK_PLAY, user_id, game_type.value, list(parsed_versions))
-        return _read_of(user_id, game_type, Columns(rows[0])) if rows else None
+        return _start_of(user_id, game_type, rows[0]) if rows else None
 
     async def settle_at_once(self, start: PlayStart, settlement: Settlement, events: Sequence[DomainEvent]) -> int:
         """One statement that commits by itself: the guard (`_GUARD`), the wager, the play's writes and its outbox
@@ -325,22 +357,18 @@ class PgPlaysAtOnce:
             raise ValueError("a play settled at once is drawn from a start peeked here, and keeps the play clock")
         if (fair.pair_id, fair.nonce) != (start.seeds.pair_id, start.seeds.nonce):
             raise ValueError("a play settled at once is drawn at the nonce its start read")
-        columns: list[list[Any]] = [[], [], [], [], [], [], []]
-        for event in events:
-            values = (*event_row(event), _takes_balance(event, settlement))
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
-        parameters = (
+        parameters: list[Any] = [
             *_play_parameters(settlement),
             *clock_values(clock).values(),
             *clock_values(start.clock).values(),
-            *columns,
             start.limits_digest,
             _stored_version(start),
             start.seeds.client_seed,
-        )
-        ctes = _PLAY_WRITES + _CLOCK_WRITE + _OUTBOX_WRITE + _RESTART
-        rider = Rider(ctes, parameters, guard=_GUARD, returns="restart")
+        ]
+        for event in events:
+            parameters += (*event_row(event), _takes_balance(event, settlement))
+        ctes = _PLAY_WRITES + _CLOCK_WRITE + _RESTART + (_outbox_write(len(events)) if events else "")
+        rider = Rider(ctes, tuple(parameters), guard=_GUARD, returns="restart")
         wager, now, key = settlement.wager(), settlement.play.created_at, (start.state.user_id, start.state.game_type)
         try:
             balance_after, row = await settle_wager_at_once(self._pool, wager, now, rider)
@@ -348,10 +376,9 @@ class PgPlaysAtOnce:
             raise PlayMoved from exc
         if balance_after is None:
             if row["pair_id"] is not None:  # the start as it is now, for the draw again
-                self._keep(key, _read_of(key[0], key[1], Columns(row)))
+                self._keep(key, _start_of(key[0], key[1], row))
             raise PlayMoved
-        next_seeds = replace(start.seeds, nonce=start.seeds.nonce + 1)
-        self._keep(key, replace(start, state=settlement.state, seeds=next_seeds, clock=clock))
+        self._keep(key, _next_start(start, settlement, clock))
         if events and self._published is not None:
             self._published()
         return balance_after
