@@ -23,7 +23,7 @@ from src.application.engagement.prizes import Claim, announce_prize, credit_priz
 from src.application.shared.outbox import OutboxMessage
 from src.domain.engagement.achievements import AchievementCount, AchievementDefinition, unlocks
 from src.domain.engagement.events import AchievementUnlocked, MissionCompleted
-from src.domain.engagement.missions import MissionCount, MissionDefinition, period_key
+from src.domain.engagement.missions import MissionCount, MissionDefinition, period_key_on
 from src.domain.engagement.progress import Fact, Metric
 from src.domain.notifications.events import NotificationCreated
 from src.domain.notifications.model import Notification
@@ -91,18 +91,36 @@ async def apply_progress(messages: Sequence[OutboxMessage], deps: MissionDeps) -
         await uow.commit()
 
 
+Shape = tuple[tuple[Metric, str | None], ...]  # an event's facts' metrics and rarities, in order
+Plan = list[tuple[MissionDefinition, list[int]]]  # the missions facts of a shape touch, with their facts' positions
+
+
 def _mission_facts(
-    counted: list[Counted], missions: list[MissionDefinition], deps: MissionDeps
+    counted: list[Counted], missions: list[MissionDefinition], plans: dict[Shape, Plan], deps: MissionDeps
 ) -> dict[MissionKey, tuple[MissionDefinition, list[Fact]]]:
-    """Each (mission, period) these events touch, with its facts in order."""
+    """Each (mission, period) these events touch, with its facts in order. A pass's events come in a few shapes (a
+    spin's, a winning spin's, a pull's): `plans` matches each shape with the missions once for the pass."""
     touched: dict[MissionKey, tuple[MissionDefinition, list[Fact]]] = {}
     for event in counted:
-        for mission in missions:
-            facts = [fact for fact in event.facts if mission.counter.matches(fact)]
-            if facts:
-                key = (mission.mission_id, period_key(mission.period, event.occurred_at, deps.timezone))
-                touched.setdefault(key, (mission, []))[1].extend(facts)
+        shape = tuple((fact.metric, fact.rarity) for fact in event.facts)
+        plan = plans.get(shape)
+        if plan is None:
+            plan = plans[shape] = _plan(event.facts, missions)
+        day = event.occurred_at.astimezone(deps.timezone).date() if plan else None
+        for mission, positions in plan:
+            assert day is not None
+            key = (mission.mission_id, period_key_on(mission.period, day))
+            touched.setdefault(key, (mission, []))[1].extend(event.facts[index] for index in positions)
     return touched
+
+
+def _plan(facts: tuple[Fact, ...], missions: list[MissionDefinition]) -> Plan:
+    plan = []
+    for mission in missions:
+        positions = [index for index, fact in enumerate(facts) if mission.counter.matches(fact)]
+        if positions:
+            plan.append((mission, positions))
+    return plan
 
 
 async def _count_missions(
@@ -114,8 +132,9 @@ async def _count_missions(
 ) -> dict[str, list[tuple[MissionDefinition, str]]]:
     """Every player's facts into their missions' rows in one call; the missions completed, by player, in order."""
     counts, order = [], []
+    plans: dict[Shape, Plan] = {}
     for user_id, counted in players.items():
-        for key, (mission, facts) in _mission_facts(counted, missions, deps).items():
+        for key, (mission, facts) in _mission_facts(counted, missions, plans, deps).items():
             value = mission.counter.fold(0, facts)
             counts.append(MissionCount(user_id, *key, mission.counter.operator, value, mission.target))
             order.append((user_id, mission, key[1]))
@@ -139,14 +158,20 @@ async def _count_achievements(
     """Every player's facts (and missions completed) into their achievements in one call; the unlocks, by player."""
     counts = []
     for user_id, counted in players.items():
-        facts = [fact for event in counted for fact in event.facts]
-        facts += [Fact(Metric.MISSIONS_COMPLETED, 1)] * len(crossings.missions.get(user_id, []))
+        by_metric: dict[Metric, list[Fact]] = {}  # each metric's facts in order: an achievement folds only its own
+        for event in counted:
+            for fact in event.facts:
+                by_metric.setdefault(fact.metric, []).append(fact)
+        if completed := len(crossings.missions.get(user_id, [])):
+            by_metric.setdefault(Metric.MISSIONS_COMPLETED, []).extend([Fact(Metric.MISSIONS_COMPLETED, 1)] * completed)
         for achievement in achievements:
-            if any(achievement.counter.matches(fact) for fact in facts):
-                value = achievement.counter.fold(0, facts)
-                counts.append(
-                    AchievementCount(user_id, achievement.achievement_id, achievement.counter.operator, value)
-                )
+            counter = achievement.counter
+            facts = by_metric.get(counter.metric, [])
+            if counter.rarity is not None:
+                facts = [fact for fact in facts if fact.rarity == counter.rarity]
+            if facts:
+                value = counter.fold(0, facts)
+                counts.append(AchievementCount(user_id, achievement.achievement_id, counter.operator, value))
     if not counts:
         return {}
     candidates = await uow.progress.count_achievements(counts, achievements, now)

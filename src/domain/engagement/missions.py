@@ -85,7 +85,10 @@ class MissionProgress:
 
 def period_start(period: Period, at: datetime, zone: tzinfo) -> date | None:
     """The first day of the period `at` falls in (local calendar); None for `once`."""
-    day = at.astimezone(zone).date()
+    return _start_on(period, at.astimezone(zone).date())
+
+
+def _start_on(period: Period, day: date) -> date | None:
     if period is Period.DAILY:
         return day
     if period is Period.WEEKLY:
@@ -94,7 +97,12 @@ def period_start(period: Period, at: datetime, zone: tzinfo) -> date | None:
 
 
 def period_key(period: Period, at: datetime, zone: tzinfo) -> str:
-    first = period_start(period, at, zone)
+    return period_key_on(period, at.astimezone(zone).date())
+
+
+def period_key_on(period: Period, day: date) -> str:
+    """`period_key` of an instant on this local day (a pass converts each event's instant once)."""
+    first = _start_on(period, day)
     return ONCE_KEY if first is None else first.isoformat()
 
 

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.adapters.sqla.driver import Columns, driver_execute
 from src.application.engagement.ports import MissionKey
 from src.domain.engagement.achievements import AchievementCount, AchievementDefinition, AchievementProgress
 from src.domain.engagement.missions import MissionCount
@@ -99,18 +99,17 @@ WHERE unlocked_at IS NOT NULL AND achievement_id = ANY($7::varchar[]) AND user_i
 
 
 class PgProgressWrites:
-    """Sent through SQLAlchemy's connection (not `driver_fetch`), so a first write still opens the transaction."""
+    """Sent in the unit's transaction straight to asyncpg (`driver_execute`, which begins it when nothing has):
+    SQLAlchemy's `exec_driver_sql` built each statement's result machinery again, ~0.15 ms a statement."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._db = session
 
-    async def _rows(self, statement: str, *parameters: object) -> Sequence[Row[Any]]:
-        connection = await self._db.connection()
-        return (await connection.exec_driver_sql(statement, parameters)).all()
+    async def _rows(self, statement: str, *parameters: object) -> list[Any]:
+        return [Columns(record) for record in await driver_execute(self._db, statement, *parameters)]
 
     async def lock_players(self, user_ids: Sequence[str]) -> None:
-        connection = await self._db.connection()
-        await connection.exec_driver_sql(_LOCK, (list(user_ids),))
+        await driver_execute(self._db, _LOCK, list(user_ids))
 
     async def first_seen(self, events: Mapping[str, str], now: datetime) -> set[str]:
         rows = await self._rows(_FIRST_SEEN, list(events), list(events.values()), now)
