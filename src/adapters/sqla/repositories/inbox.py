@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.adapters.sqla.driver import driver_execute
 from src.adapters.sqla.models.wallet import ProcessedEventRow
 from src.adapters.sqla.repositories.wallet import dialect_insert
 
@@ -29,9 +30,9 @@ class SqlaEventInbox:
         if not event_ids:
             return set()
         if self._db.get_bind().dialect.name == "postgresql":
-            connection = await self._db.connection()
-            marked = await connection.exec_driver_sql(_PG_FIRST_EVENTS, (consumer, sorted(set(event_ids)), now))
-            return {row[0] for row in marked.all()}
+            # in the unit's transaction (begun here when nothing has), without exec_driver_sql's result machinery
+            marked = await driver_execute(self._db, _PG_FIRST_EVENTS, consumer, sorted(set(event_ids)), now)
+            return {record[0] for record in marked}
         rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in set(event_ids)]
         statement = dialect_insert(self._db)(ProcessedEventRow).values(rows).on_conflict_do_nothing()
         result = await self._db.execute(statement.returning(ProcessedEventRow.event_id))
