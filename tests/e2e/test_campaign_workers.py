@@ -99,10 +99,9 @@ async def _tier_of_players(client: Any, count: int) -> tuple[int, list[dict[str,
     return tier, players
 
 
-async def _schedule(client: Any, admin: dict[str, Any], tier: int, title: str) -> str:
+async def _schedule(client: Any, admin: dict[str, Any], tier: int, title: str, at: datetime) -> str:
     body = {"title": title, "body": "Spin now", "channels": ["inbox", "push", "email"],
-            "target": {"type": "vip_tier", "value": tier},
-            "scheduled_at": (datetime.now(UTC) + timedelta(seconds=2)).isoformat()}  # fmt: skip
+            "target": {"type": "vip_tier", "value": tier}, "scheduled_at": at.isoformat()}  # fmt: skip
     response = await client.post("/api/admin/campaigns", json=body, headers=bearer(admin))
     assert response.status_code == 201, response.text
     campaign_id: str = response.json()["id"]
@@ -151,14 +150,16 @@ async def test_two_workers_deliver_a_campaign_once_per_player_and_never_a_cancel
                 await client.post("/api/notifications/push/subscribe", headers=bearer(player), json=subscription)
             await _until_started(logs)
 
-            delivered = await _schedule(client, admin, tier, "Delivered once")
-            cancelled = await _schedule(client, admin, tier, "Never delivered")
+            due = datetime.now(UTC) + timedelta(seconds=2)  # time enough to cancel one before it is due
+            delivered = await _schedule(client, admin, tier, "Delivered once", due)
+            cancelled = await _schedule(client, admin, tier, "Never delivered", due)
             assert (
                 await client.post(f"/api/admin/campaigns/{cancelled}/cancel", headers=bearer(admin))
             ).status_code == 200
             await _delivered(client, admin, (delivered, "Delivered once"), mail, push_service)
-            # both workers keep dispatching: a later campaign delivered in full means nothing more may arrive
-            barrier = await _schedule(client, admin, tier, "Barrier")
+            # both workers keep dispatching: a campaign due later, delivered in full, means nothing more may arrive
+            # (due already: nothing is cancelled before it)
+            barrier = await _schedule(client, admin, tier, "Barrier", due + timedelta(milliseconds=100))
             await _delivered(client, admin, (barrier, "Barrier"), mail, push_service)
 
             inboxes = [(await client.get("/api/notifications", headers=bearer(p))).json()["items"] for p in players]
