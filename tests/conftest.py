@@ -129,6 +129,16 @@ def pg_url(migrated_template: str, database_reaper: DatabaseReaper) -> Iterator[
     database_reaper.drop(name)
 
 
+@pytest.fixture(scope="module")
+def module_pg_url(migrated_template: str, database_reaper: DatabaseReaper) -> Iterator[str]:
+    """As `pg_url`, a database of one module's own: a module whose tests read or write every row of their database
+    (a backfill, a scan of every column, an export of the whole outbox again) overrides `pg_url` with it, so
+    that work does not grow with the earlier tests of the worker that runs it."""
+    name, url = asyncio.run(create_database(template=migrated_template))
+    yield url
+    database_reaper.drop(name)
+
+
 async def _delete_namespace(namespace: str) -> None:
     client = Redis.from_url(TEST_REDIS_URL)
     try:

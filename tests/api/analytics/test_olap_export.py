@@ -3,9 +3,6 @@ the OLAP store's ledger equals PostgreSQL's, however often an event is exported.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-
 import asyncpg
 import pytest
 from litestar import Litestar
@@ -17,18 +14,14 @@ from src.application.analytics.backfill import backfill_olap
 from src.entrypoints.container import Container
 from tests.api.games.helpers import spin_ok
 from tests.support.api import in_app, sign_up
-from tests.support.databases import DatabaseReaper, create_database
 from tests.support.olap import ledger_totals, olap_event_counts, olap_ledger_totals
 
 
 @pytest.fixture(scope="module")
-def pg_url(migrated_template: str, database_reaper: DatabaseReaper) -> Iterator[str]:
-    """A database of the module's own: the backfill reads every row of its database and the export again writes
-    every event of it, and the session's database holds every earlier test's (a backfill late in a worker's
-    share read ~20 times this module's rows: 9 s)."""
-    name, url = asyncio.run(create_database(template=migrated_template))
-    yield url
-    database_reaper.drop(name)
+def pg_url(module_pg_url: str) -> str:
+    """The backfill reads every row of its database and the export again writes every event of it: on the
+    session's database, which holds every earlier test's rows, a backfill late in a worker's share took 9 s."""
+    return module_pg_url
 
 
 async def play(client: AsyncTestClient[Litestar], players: int, spins: int) -> list[str]:

@@ -32,6 +32,13 @@ def app_settings() -> dict[str, Any]:
     return {"job_queue": "in-process", "trust_proxy_headers": "true"}
 
 
+@pytest.fixture(scope="module")
+def pg_url(module_pg_url: str) -> str:
+    """The erasure test scans every text column of every table and verifies every wallet's ledger: on the
+    session's database those grow with every earlier test of the worker."""
+    return module_pg_url
+
+
 async def _erase(client: Client, player: ActivePlayer) -> str:
     response = await client.request("DELETE", "/api/me", json={"password": PASSWORD}, headers=player.headers())
     assert response.status_code == 202, response.text
