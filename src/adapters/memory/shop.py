@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from src.adapters.memory.identity import Workspace, newest_first_page
+from src.application.shared.idempotency import HeldAnswer
 from src.application.shared.pagination import Page, Position
-from src.application.shop.transactions import BuyReads, Spending, TransactionFilters
+from src.application.shop.transactions import BuyReads, GrantedAtOnce, Spending, TransactionFilters
 from src.application.wallet.ports import WalletRepository
 from src.domain.shared.events import DomainEvent
 from src.domain.shop.catalog import CatalogItem, SkuTaken
@@ -79,7 +80,8 @@ class InMemoryTransactionRepository:
         grant: Movement,
         now: datetime,
         events: Sequence[DomainEvent],
-    ) -> LedgerEntry | None:
+        answer: HeldAnswer | None = None,
+    ) -> GrantedAtOnce | None:
         """No settlement at once here: the caller grants in the unit of work."""
         return None
 

@@ -107,6 +107,24 @@ class KeyEntry:
     stale_before: datetime
 
 
+@dataclass(frozen=True)
+class HeldAnswer:
+    """A claim's completion whose answer holds one number only the work's own write knows (a balance after): the
+    stored body is `head`, the number in decimal, then `tail`. The store writes it with the work, on the request's
+    own claim only (in flight since `entry.created_at`, same fingerprint); `entry.response.body` is unused."""
+
+    entry: KeyEntry
+    head: bytes
+    tail: bytes
+
+    def body(self, number: int) -> bytes:
+        return self.head + str(number).encode() + self.tail
+
+
+# stands for the number in a held answer: digits no answer's other fields hold (one occurrence, checked)
+HELD_NUMBER = -7_330_019_557_104_862_291
+
+
 class IdempotencyRecords(Protocol):
     async def hold(self, scope: IdempotencyScope) -> bool:
         """Take the key for the unit of work's transaction without waiting; False when another transaction holds it
@@ -226,6 +244,31 @@ class KeyRecorder(Generic[ResultT]):
         self._scope, self._fingerprint, self._answer = scope, fingerprint, answer
         self._now, self._policy, self._claimed = now, policy, claimed
         self.recorded: StoredResponse | None = None
+        self._held: HeldAnswer | None = None
+
+    def held_answer(self, result_with: Callable[[int], ResultT]) -> HeldAnswer | None:
+        """Claimed: the answer of `result_with(number)` for a number the work's last write learns, for a store that
+        completes the claim in that write (`answered_with` once it did). None when the answer is not stored (not
+        final, a 5xx) or the number's place cannot be told."""
+        self._held = None
+        if not self._claimed:
+            return None
+        response = self._answer(result_with(HELD_NUMBER))
+        head, found, tail = response.body.partition(str(HELD_NUMBER).encode())
+        if not response.final or response.status_code >= 500 or not found or str(HELD_NUMBER).encode() in tail:
+            return None
+        now, policy = self._now, self._policy
+        entry = KeyEntry(
+            self._scope, self._fingerprint, response, now, now + policy.retention, now - policy.in_flight_timeout
+        )
+        self._held = HeldAnswer(entry, head, tail)
+        return self._held
+
+    def answered_with(self, number: int) -> None:
+        """The store completed the claim with the last `held_answer` and `number` in the work's write."""
+        if self._held is None:
+            raise ValueError("no answer is held")
+        self.recorded = StoredResponse(self._held.entry.response.status_code, self._held.body(number))
 
     async def hold(self, records: IdempotencyRecords) -> None:
         """First thing in the work's transaction (before it locks anything): a request with this key still running

@@ -310,14 +310,17 @@ async def _grant_as_opened(
         now = deps.clock.now()
         tx.authorize(charge_id, now)
         tx.record_capture_attempt(now)
-        granted = await grant_unchanged(uow, tx, deps, opened_hash, "captured")
+        answer = (
+            None if recorder is None else (lambda: recorder.held_answer(lambda balance: PurchaseResult(tx, balance)))
+        )
+        granted = await grant_unchanged(uow, tx, deps, opened_hash, "captured", answer)
         if granted is None:
             return None
         result = PurchaseResult(tx, granted.balance_after)
         if granted.committed:
-            # written at once: the key's answer is stored by its claim's owner next (`run_claimed`), in a statement
-            # of its own; a process that dies between leaves the claim to be taken over, and the retry finds this
-            # purchase by its key and answers it, never charging twice
+            # written at once, the key's answer with it where it could be (else `run_claimed` stores it next)
+            if granted.answered and recorder is not None:
+                recorder.answered_with(granted.balance_after)
             return result
         if recorder is not None:
             await recorder.record(uow.idempotency_records, result)

@@ -8,8 +8,10 @@ records PurchaseUpdated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from src.application.shared.idempotency import HeldAnswer
 from src.application.shop.deps import PurchaseDeps
 from src.application.shop.ports import PurchaseUnitOfWork
 from src.application.shop.transactions import PurchaseMoved
@@ -64,27 +66,35 @@ async def grant_captured(
 class Granted:
     balance_after: int
     committed: bool  # written at once with its events by the store (its own transaction): nothing left to commit
+    answered: bool = False  # committed with the held answer on the request's own claim
 
 
 async def grant_unchanged(
-    uow: PurchaseUnitOfWork, tx: PurchaseTransaction, deps: PurchaseDeps, seen_hash: str, reason: str | None = None
+    uow: PurchaseUnitOfWork,
+    tx: PurchaseTransaction,
+    deps: PurchaseDeps,
+    seen_hash: str,
+    reason: str | None = None,
+    answer: Callable[[], HeldAnswer | None] | None = None,
 ) -> Granted | None:
     """`grant_captured` for an open transaction the caller holds as it last wrote it (integrity hash `seen_hash`)
     without a lock, and with no promo use or stock hold to settle: the new state and the grant are written only if
     the stored transaction is still that state, at once with their events where the store can (`grant_at_once`),
-    else in the caller's unit of work. None (nothing written, nothing recorded) when it changed meanwhile: the
-    caller then settles it the locked way."""
+    else in the caller's unit of work. `answer`: the buy's key's answer once `tx` is captured (held for the
+    balance after), stored with a write at once. None (nothing written, nothing recorded) when it changed
+    meanwhile: the caller then settles it the locked way."""
     now = deps.clock.now()
     tx.capture(now, reason)
     gems = Movement(tx.user_id, Currency.GEMS, tx.gems, PURCHASE_REASON, PURCHASE_REF_TYPE, tx.id)
     sealed, grant = seal(tx, deps), Grant(PURCHASE_REASON)
     events = [*credit_events(unwritten_entry(gems, now), grant), PurchaseUpdated.of(tx)]
+    held = None if answer is None else answer()
     try:
-        at_once = await uow.transactions.grant_at_once(tx, sealed, seen_hash, gems, now, events)
+        at_once = await uow.transactions.grant_at_once(tx, sealed, seen_hash, gems, now, events, held)
     except PurchaseMoved:
         return None
     if at_once is not None:
-        return Granted(at_once.balance_after, committed=True)
+        return Granted(at_once.entry.balance_after, committed=True, answered=at_once.answered)
     entry = await uow.transactions.grant_if_unchanged(tx, sealed, seen_hash, gems, now)
     if entry is None:
         return None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from src.application.shared.idempotency import HeldAnswer
 from src.application.shared.pagination import Page, Position
 from src.domain.identity.model import User
 from src.domain.shared.events import DomainEvent
@@ -40,6 +41,12 @@ class BuyReads:
     earlier: PurchaseTransaction | None
     buyer: User | None
     item: CatalogItem | None
+
+
+@dataclass(frozen=True)
+class GrantedAtOnce:
+    entry: LedgerEntry
+    answered: bool  # the held answer was stored on the request's own claim with the grant
 
 
 class PurchaseMoved(Exception):
@@ -118,12 +125,14 @@ class TransactionRepository(Protocol):
         grant: Movement,
         now: datetime,
         events: Sequence[DomainEvent],
-    ) -> LedgerEntry | None:
+        answer: HeldAnswer | None = None,
+    ) -> GrantedAtOnce | None:
         """On a store that can, with no transaction begun in the unit of work: `grant_if_unchanged`, the outbox rows
-        of `events` and the commit as one atomic write (a BalanceChanged of the grant's wallet among `events` is
-        stored with the balance after; its own `balance_after` is not used). PurchaseMoved when the stored purchase
-        is no longer `seen_hash` (nothing written); AlreadyApplied as a credit. None, with nothing written, where the
-        store cannot: then `grant_if_unchanged`, record the events and commit as usual."""
+        of `events`, `answer` (the buy's Idempotency-Key completed, its number the balance after) and the commit as
+        one atomic write (a BalanceChanged of the grant's wallet among `events` is stored with the balance after;
+        its own `balance_after` is not used). PurchaseMoved when the stored purchase is no longer `seen_hash`
+        (nothing written); AlreadyApplied as a credit. None, with nothing written, where the store cannot: then
+        `grant_if_unchanged`, record the events and commit as usual."""
         ...
 
     async def list_for_user(self, user_id: str, limit: int, after: Position | None) -> Page[PurchaseTransaction]:

@@ -90,7 +90,7 @@ async def test_a_replayed_key_answers_the_same_and_charges_once(client: Any) -> 
     other_body = await _buy(client, player, key, sku="gems_550")
 
     assert first.status_code == replay.status_code == 200
-    assert replay.json() == first.json()
+    assert replay.content == first.content  # the stored answer, its balance written by the grant's statement
     assert replay.headers.get("idempotent-replayed") == "true"
     assert (other_body.status_code, other_body.json()["error"]["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
     assert len(await _transactions(client, player)) == 1

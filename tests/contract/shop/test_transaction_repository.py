@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from src.application.shared.idempotency import IdempotencyPolicy, IdempotencyScope, KeyRecorder, StoredResponse
 from src.application.shared.pagination import decode_cursor
-from src.application.shop.transactions import BuyReads, PurchaseMoved, TransactionFilters
+from src.application.shop.transactions import BuyReads, GrantedAtOnce, PurchaseMoved, TransactionFilters
 from src.application.wallet.ledger import Grant, credit_events, unwritten_entry
 from src.domain.limits.model import PendingChange, Restriction, RestrictionKind
 from src.domain.shared.events import DomainEvent
@@ -513,16 +514,18 @@ async def test_a_grant_at_once_is_written_whole_or_left_to_the_unit_of_work(uow_
     captured = _captured(tx, f"ch_{uuid.uuid4().hex}")
 
     async with uow_factory() as sut:
-        entry = await sut.transactions.grant_at_once(
+        granted = await sut.transactions.grant_at_once(
             captured, "hash-captured", "hash-opened", _gems(tx), NOW, _grant_events(tx, captured)
         )
 
     async with uow_factory() as sut:
         stored, balances = await sut.transactions.get(tx.id), await sut.wallets.balances(tx.user_id)
         ledger_entry = await sut.wallets.entry_for(_gems(tx))
-    if entry is None:  # a store without the step: nothing written
+    if granted is None:  # a store without the step: nothing written
         assert (stored, balances.get(Currency.GEMS), ledger_entry) == (tx, None, None)
         return
+    entry = granted.entry
+    assert not granted.answered  # no answer was held
     assert (entry.delta, entry.balance_after, entry.ref_id) == (tx.gems, tx.gems, tx.id)
     assert (stored, balances[Currency.GEMS], ledger_entry) == (captured, tx.gems, entry)
     assert await _hash_of(uow_factory, tx.id) == "hash-captured"
@@ -551,6 +554,73 @@ async def test_on_postgres_a_grant_at_once_is_one_statement_with_its_events_and_
     assert list(payloads) == ["BalanceChanged", "RewardGranted", "PurchaseUpdated"]
     assert (payloads["BalanceChanged"]["balance_after"], payloads["BalanceChanged"]["delta"]) == (tx.gems + 7, tx.gems)
     assert payloads["PurchaseUpdated"]["status"] == "captured"
+
+
+def _claimed_recorder(scope: IdempotencyScope, fingerprint: str) -> KeyRecorder[int]:
+    """A buy's claimed key whose answer shows the balance after."""
+    answer = lambda balance: StoredResponse(200, json.dumps({"ok": True, "balance": balance}).encode())  # noqa: E731
+    return KeyRecorder(scope, fingerprint, answer, NOW, IdempotencyPolicy(), claimed=True)
+
+
+async def _claimed(pg_url: str, scope: IdempotencyScope, fingerprint: str) -> None:
+    connection = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.execute(
+            "INSERT INTO idempotency_records (user_id, route, key, fingerprint, state, created_at, expires_at) "
+            "VALUES ($1, $2, $3, $4, 'in_flight', $5, $6)",
+            *(scope.user_id, scope.route, scope.key, fingerprint, NOW, NOW + timedelta(days=1)),
+        )
+    finally:
+        await connection.close()
+
+
+async def _record_of(pg_url: str, scope: IdempotencyScope) -> tuple[str, bytes | None]:
+    connection = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        row = await connection.fetchrow(
+            "SELECT state, response_body FROM idempotency_records WHERE user_id = $1 AND route = $2 AND key = $3",
+            *(scope.user_id, scope.route, scope.key),
+        )
+    finally:
+        await connection.close()
+    return row["state"], row["response_body"]
+
+
+@pytest.mark.parametrize("uow_factory", ["postgres", "postgres-standalone"], indirect=True)
+@pytest.mark.parametrize("own_claim", [True, False], ids=["own-claim", "claim-taken-over"])
+async def test_on_postgres_a_grant_at_once_stores_the_key_s_answer_with_the_balance_after_on_its_own_claim(
+    uow_factory: UnitOfWorkFactory, pg_url: str, own_claim: bool
+) -> None:
+    tx = await _opened(uow_factory)
+    scope = IdempotencyScope(tx.user_id, "POST /api/shop/buy", uuid.uuid4().hex)
+    await _claimed(pg_url, scope, "f" * 64 if own_claim else "0" * 64)  # another fingerprint: not this request's
+    recorder = _claimed_recorder(scope, "f" * 64)
+    captured = _captured(tx, f"ch_{uuid.uuid4().hex}")
+
+    async def grant() -> None:
+        async with uow_factory() as sut:
+            granted.append(
+                await sut.transactions.grant_at_once(
+                    captured,
+                    "hash-captured",
+                    "hash-opened",
+                    _gems(tx),
+                    NOW,
+                    _grant_events(tx, captured),
+                    recorder.held_answer(lambda balance: balance),
+                )
+            )
+
+    granted: list[GrantedAtOnce | None] = []
+    with instrumented():
+        trips = await counted(grant)
+
+    assert trips["statements"] == 1
+    assert granted[0] is not None
+    assert granted[0].answered is own_claim
+    assert await _hash_of(uow_factory, tx.id) == "hash-captured"  # granted either way
+    expected = json.dumps({"ok": True, "balance": tx.gems}).encode()
+    assert await _record_of(pg_url, scope) == (("completed", expected) if own_claim else ("in_flight", None))
 
 
 @pytest.mark.parametrize("uow_factory", ["postgres", "postgres-standalone"], indirect=True)

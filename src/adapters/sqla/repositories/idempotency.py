@@ -17,7 +17,14 @@ from src.adapters.sqla.driver import StandalonePool, driver_execute, pooled_fetc
 from src.adapters.sqla.models.idempotency import IdempotencyRecordRow as Row
 from src.adapters.sqla.pg_outbox import event_parameters, outbox_cte
 from src.adapters.sqla.repositories.wallet import dialect_insert
-from src.application.shared.idempotency import Begin, BeginOutcome, IdempotencyScope, KeyEntry, StoredResponse
+from src.application.shared.idempotency import (
+    Begin,
+    BeginOutcome,
+    HeldAnswer,
+    IdempotencyScope,
+    KeyEntry,
+    StoredResponse,
+)
 from src.domain.shared.events import DomainEvent
 
 IN_FLIGHT, COMPLETED = "in_flight", "completed"
@@ -46,6 +53,37 @@ def _pg_complete_own(events: int) -> str:
     """The completion with the unit's events recorded so far riding on it (written whether or not the claim was
     still the request's own: they belong to the work, which commits either way)."""
     return f"WITH {outbox_cte(_COMPLETE_PARAMETERS + 1, events)}{_PG_COMPLETE_OWN}" if events else _PG_COMPLETE_OWN
+
+
+@cache
+def held_completion_cte(first: int) -> str:
+    """`completion AS (…)`: a held answer stored on the request's own claim once per row of a `wallet` CTE, the
+    number in its body that row's balance; answers `answered` (true). Parameters from `$first`, in the order of
+    `held_completion_parameters`."""
+    user, route, key, created_at, fingerprint, status, head, tail = (f"${first + n}" for n in range(8))
+    return f"""completion AS (
+    UPDATE idempotency_records SET state = 'completed', status_code = {status},
+        response_body = {head}::bytea || convert_to(wallet.balance::text, 'UTF8') || {tail}::bytea
+    FROM wallet
+    WHERE user_id = {user} AND route = {route} AND key = {key} AND state = 'in_flight'
+      AND created_at = {created_at} AND fingerprint = {fingerprint}
+    RETURNING true AS answered
+)"""  # noqa: S608 - numbered placeholders only
+
+
+def held_completion_parameters(held: HeldAnswer) -> tuple[object, ...]:
+    entry = held.entry
+    scope = entry.scope
+    return (
+        scope.user_id,
+        scope.route,
+        scope.key,
+        entry.created_at,
+        entry.fingerprint,
+        entry.response.status_code,
+        held.head,
+        held.tail,
+    )
 
 
 def _is(scope: IdempotencyScope) -> ColumnElement[bool]:

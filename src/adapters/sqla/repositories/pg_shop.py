@@ -19,7 +19,14 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.adapters.sqla.driver import driver_execute, driver_fetch, stands_alone
-from src.adapters.sqla.pg_outbox import balance_columns, event_parameters, outbox_cte, outbox_with_balance_cte
+from src.adapters.sqla.pg_outbox import (
+    PER_EVENT,
+    balance_columns,
+    event_parameters,
+    outbox_cte,
+    outbox_with_balance_cte,
+)
+from src.adapters.sqla.repositories.idempotency import held_completion_cte, held_completion_parameters
 from src.adapters.sqla.repositories.pg_identity import USER_COLUMNS, user_of
 from src.adapters.sqla.repositories.pg_limits import locked_limits_cte
 from src.adapters.sqla.repositories.pg_wallet import GUARD_FIRST_PARAMETER, Guard, PgWalletRepository, Rider
@@ -29,7 +36,8 @@ from src.adapters.sqla.repositories.shop import (
     _changing_values,
     _history,
 )
-from src.application.shop.transactions import BuyReads, PurchaseMoved
+from src.application.shared.idempotency import HeldAnswer
+from src.application.shop.transactions import BuyReads, GrantedAtOnce, PurchaseMoved
 from src.domain.shared.events import DomainEvent
 from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem
@@ -225,8 +233,11 @@ _UNCHANGED_UPDATE = """guard AS (
     RETURNING id
 )"""
 _UNCHANGED_PARAMETERS = 13  # $8 … $20
-# a grant at once: its events after the guard's parameters, written with the wallet's row (pg_outbox)
-_GRANT_OUTBOX = outbox_with_balance_cte(GUARD_FIRST_PARAMETER + _UNCHANGED_PARAMETERS)
+# a grant at once: its events after the guard's parameters, written with the wallet's row (pg_outbox), then the
+# buy's Idempotency-Key completed with its answer (idempotency's held completion)
+_GRANT_OUTBOX_FIRST = GUARD_FIRST_PARAMETER + _UNCHANGED_PARAMETERS
+_GRANT_OUTBOX = outbox_with_balance_cte(_GRANT_OUTBOX_FIRST)
+_GRANT_COMPLETION = held_completion_cte(_GRANT_OUTBOX_FIRST + PER_EVENT + 1)
 
 
 class PgTransactionRepository(SqlaTransactionRepository):
@@ -253,9 +264,11 @@ class PgTransactionRepository(SqlaTransactionRepository):
         grant: Movement,
         now: datetime,
         events: Sequence[DomainEvent],
-    ) -> LedgerEntry | None:
-        """`grant_if_unchanged`'s statement with the events riding on the wallet's row, sent outside any
-        transaction (it commits by itself): 1 round trip instead of BEGIN, the grant, the outbox and COMMIT."""
+        answer: HeldAnswer | None = None,
+    ) -> GrantedAtOnce | None:
+        """`grant_if_unchanged`'s statement with the events and the key's completion riding on the wallet's row,
+        sent outside any transaction (it commits by itself): 1 round trip instead of BEGIN, the grant, the
+        completion with the outbox and COMMIT."""
         if not await stands_alone(self._db):
             return None
         guard = Guard(_UNCHANGED_UPDATE, (*_changing(tx), integrity_hash, tx.id, seen_hash))
@@ -265,13 +278,19 @@ class PgTransactionRepository(SqlaTransactionRepository):
             and event.currency == grant.currency.value
             for event in events
         ]
-        rider = Rider(_GRANT_OUTBOX, tuple(balance_columns(events, takes_balance)))
-        entry = await self._wallets.credit_guarded_at_once(grant, now, guard, rider)
-        if entry is None:
+        parameters = tuple(balance_columns(events, takes_balance))
+        if answer is None:
+            rider = Rider(_GRANT_OUTBOX, parameters)
+        else:
+            ctes = f"{_GRANT_OUTBOX}, {_GRANT_COMPLETION}"
+            rider = Rider(ctes, (*parameters, *held_completion_parameters(answer)), returns="completion")
+        granted = await self._wallets.credit_guarded_at_once(grant, now, guard, rider)
+        if granted is None:
             raise PurchaseMoved
         if events and self._published is not None:
             self._published()
-        return entry
+        entry, row = granted
+        return GrantedAtOnce(entry, answered=answer is not None and bool(row["answered"]))
 
     async def grant_if_unchanged(
         self, tx: PurchaseTransaction, integrity_hash: str, seen_hash: str, grant: Movement, now: datetime

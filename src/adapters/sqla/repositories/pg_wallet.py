@@ -67,9 +67,10 @@ INSERT INTO ledger_entries (user_id, currency, delta, balance_after, reason, ref
 SELECT $1, $2, $3, wallet.balance, $5, $6, $7, $4 FROM wallet
 RETURNING id, balance_after"""
 _GUARDED_CREDIT = f"WITH {{guard}}, {_GUARDED_WALLET}\n{_CREDIT_ROW}"
-# the same with a rider's CTEs (reading `wallet`) after it, answering the ledger row
+# the same with a rider's CTEs (reading `wallet`) after it, answering the ledger row (and a rider CTE's row)
 _GUARDED_CREDIT_RIDDEN = (
-    f"WITH {{guard}}, {_GUARDED_WALLET}, ledger AS (\n{_CREDIT_ROW}\n), {{rider}}\nSELECT id, balance_after FROM ledger"
+    f"WITH {{guard}}, {_GUARDED_WALLET}, ledger AS (\n{_CREDIT_ROW}\n), {{rider}}\n"
+    "SELECT ledger.id, ledger.balance_after{returned} FROM ledger{joined}"
 )
 GUARD_FIRST_PARAMETER = 8  # a guard's placeholders start after the credit's seven
 
@@ -91,10 +92,11 @@ def _guarded_statement(guard_cte: str) -> str:
 
 
 @cache
-def _guarded_ridden_statement(guard_cte: str, guard_parameters: int, rider_ctes: str) -> str:
+def _guarded_ridden_statement(guard_cte: str, guard_parameters: int, rider_ctes: str, returns: str | None) -> str:
     _placeholders_from(GUARD_FIRST_PARAMETER, guard_cte, "a guard")
     _placeholders_from(GUARD_FIRST_PARAMETER + guard_parameters, rider_ctes, "a guarded credit's rider")
-    return _GUARDED_CREDIT_RIDDEN.format(guard=guard_cte, rider=rider_ctes)
+    returned, joined = ("", "") if returns is None else (f", {returns}.*", f" LEFT JOIN {returns} ON true")
+    return _GUARDED_CREDIT_RIDDEN.format(guard=guard_cte, rider=rider_ctes, returned=returned, joined=joined)
 
 
 @dataclass(frozen=True)
@@ -261,11 +263,12 @@ class PgWalletRepository(SqlaWalletRepository):
 
     async def credit_guarded_at_once(
         self, movement: Movement, now: datetime, guard: Guard, rider: Rider
-    ) -> LedgerEntry | None:
+    ) -> tuple[LedgerEntry, asyncpg.Record] | None:
         """`credit_guarded` with `rider`'s CTEs (reading `wallet`; placeholders numbered after the guard's) as one
-        statement of its own, outside any transaction: it commits by itself. None when the guard wrote nothing
-        (nothing written at all). Only on a connection with no transaction begun (ValueError otherwise)."""
-        statement = _guarded_ridden_statement(guard.cte, len(guard.parameters), rider.ctes)
+        statement of its own, outside any transaction: it commits by itself. The entry and the result's row (with
+        the columns of the rider's `returns`, null where it has no row); None when the guard wrote nothing (nothing
+        written at all). Only on a connection with no transaction begun (ValueError otherwise)."""
+        statement = _guarded_ridden_statement(guard.cte, len(guard.parameters), rider.ctes, rider.returns)
         try:
             rows = await standalone_fetch(
                 self._db,
@@ -284,7 +287,7 @@ class PgWalletRepository(SqlaWalletRepository):
             if exc.constraint_name == REFERENCE_CONSTRAINT:
                 raise AlreadyApplied from exc
             raise
-        return _entry(movement, rows[0], now) if rows else None
+        return (_entry(movement, rows[0], now), rows[0]) if rows else None
 
     async def credit_many(self, movements: Sequence[Movement], now: datetime) -> list[LedgerEntry]:
         """One statement whatever the number of movements (a relay pass's credits)."""

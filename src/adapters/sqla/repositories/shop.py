@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from src.adapters.sqla.errors import violated_constraint
 from src.adapters.sqla.models.shop import CatalogItemRow, PurchaseTransactionRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
+from src.application.shared.idempotency import HeldAnswer
 from src.application.shared.pagination import Page, Position
-from src.application.shop.transactions import BuyReads, Spending, TransactionFilters
+from src.application.shop.transactions import BuyReads, GrantedAtOnce, Spending, TransactionFilters
 from src.application.wallet.ports import WalletRepository
 from src.domain.shared.events import DomainEvent
 from src.domain.shared.principal import Rank
@@ -171,7 +172,8 @@ class SqlaTransactionRepository:
         grant: Movement,
         now: datetime,
         events: Sequence[DomainEvent],
-    ) -> LedgerEntry | None:
+        answer: HeldAnswer | None = None,
+    ) -> GrantedAtOnce | None:
         """Portable form: none (`PgTransactionRepository` has it); the caller grants in the unit of work."""
         return None
 
