@@ -70,10 +70,9 @@ class GamesController(Controller):
         status_code=HTTP_200_OK,
         responses={HTTP_200_OK: ResponseSpec(SpinOut, description="The settled spin")},
     )
-    async def spin(
-        self, request: PrincipalRequest, data: JSONBody[SpinIn], games: NamedDependency[GamesDeps]
-    ) -> Response[bytes]:
+    async def spin(self, request: PrincipalRequest, data: JSONBody[SpinIn]) -> Response[bytes]:
         key, user_id = idempotency_key(request, data.idempotency_key), request.user.user_id
+        games = container_of(request).games  # not injected: the hot route skips Litestar's dependency resolution
 
         async def run(recorder: KeyRecorder[plays.SpinResult] | None) -> plays.SpinResult:
             result = await plays.place_spin(user_id, data.bet, games, key, recorder)
