@@ -88,6 +88,32 @@ async def test_definitions_read_back_equal_and_change_in_place(uow_factory: Unit
     assert listed == [changed]
 
 
+async def test_listed_definitions_follow_every_change_and_each_list_is_the_callers_own(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # PostgreSQL parses the listed rows again only when they differ from the last ones read: every pass reads them
+    mission, achievement = _mission(), _achievement()
+    async with uow_factory() as sut:
+        await sut.definitions.add_mission(mission, NOW)
+        await sut.definitions.add_achievement(achievement, NOW)
+        await sut.commit()
+    async with uow_factory() as sut:
+        before = (await sut.definitions.missions(), await sut.definitions.achievements())
+    before[0].clear()  # the caller's own list: the next read is whole
+    changed, chained = replace(mission, target=9), replace(achievement, title="Chained", precondition="first_spin")
+    async with uow_factory() as sut:
+        unchanged = (await sut.definitions.missions(), await sut.definitions.achievements())
+        await sut.definitions.save_mission(changed, LATER)
+        await sut.definitions.save_achievement(chained, LATER)
+        await sut.commit()
+    async with uow_factory() as sut:
+        after = (await sut.definitions.missions(), await sut.definitions.achievements())
+
+    assert (mission in unchanged[0], achievement in unchanged[1]) == (True, True)
+    assert (changed in after[0], mission in after[0]) == (True, False)
+    assert (chained in after[1], achievement in after[1]) == (True, False)
+
+
 async def test_a_taken_definition_id_is_refused(uow_factory: UnitOfWorkFactory) -> None:
     mission = _mission()
     async with uow_factory() as sut:

@@ -6,9 +6,9 @@ one conditional UPDATE, so concurrent claims of one row cannot both succeed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -83,6 +83,21 @@ _PG_ACHIEVEMENTS = (
 )
 
 
+_Definition = TypeVar("_Definition", MissionDefinition, AchievementDefinition)
+_parsed: dict[str, tuple[tuple[tuple[Any, ...], ...], list[Any]]] = {}  # statement -> (its rows, their definitions)
+
+
+def _definitions(statement: str, records: Sequence[Any], parse: Callable[[Columns], _Definition]) -> list[_Definition]:
+    """The definitions of these rows, parsed again only when the rows differ from the last ones read by the same
+    statement (in this process): each relay pass reads every definition, and parsing them cost more than the read.
+    Definitions are immutable values, so the parsed ones are shared; the list is the caller's own."""
+    rows = tuple(tuple(record) for record in records)
+    kept = _parsed.get(statement)
+    if kept is None or kept[0] != rows:
+        kept = _parsed[statement] = (rows, [parse(Columns(record)) for record in records])
+    return list(kept[1])
+
+
 class SqlaDefinitionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._db = session
@@ -90,7 +105,7 @@ class SqlaDefinitionRepository:
 
     async def missions(self) -> list[MissionDefinition]:
         if self._pg:
-            return [_mission(Columns(record)) for record in await driver_execute(self._db, _PG_MISSIONS)]
+            return _definitions(_PG_MISSIONS, await driver_execute(self._db, _PG_MISSIONS), _mission)
         statement = select(MissionDefinitionRow).order_by(MissionDefinitionRow.position, MissionDefinitionRow.id)
         return [_mission(row) for row in (await self._db.execute(statement)).scalars()]
 
@@ -108,7 +123,7 @@ class SqlaDefinitionRepository:
 
     async def achievements(self) -> list[AchievementDefinition]:
         if self._pg:
-            return [_achievement(Columns(record)) for record in await driver_execute(self._db, _PG_ACHIEVEMENTS)]
+            return _definitions(_PG_ACHIEVEMENTS, await driver_execute(self._db, _PG_ACHIEVEMENTS), _achievement)
         table = AchievementDefinitionRow
         statement = select(table).order_by(table.position, table.id)
         return [_achievement(row) for row in (await self._db.execute(statement)).scalars()]
