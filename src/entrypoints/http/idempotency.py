@@ -22,6 +22,7 @@ from src.application.shared.idempotency import (
 )
 from src.domain.shared.errors import DomainError
 from src.entrypoints.http.errors import domain_error_body
+from src.entrypoints.http.json_body import raw_header
 from src.entrypoints.http.security import container_of
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -37,7 +38,7 @@ class NotFinal:
 
 def idempotency_key(request: Request[Any, Any, Any], body_key: str | None, *, required: bool = False) -> str | None:
     """The header wins over the body's `idempotency_key`; a key that is present is 1-255 characters, else 400."""
-    header = request.headers.get("idempotency-key")
+    header = raw_header(request.scope, b"idempotency-key")
     if header is not None or body_key is None:
         return check_key(header, required=required)
     return check_key(body_key, required=required, field="idempotency_key", source="body")
