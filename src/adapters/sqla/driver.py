@@ -6,8 +6,8 @@ instead of three); after other statements it runs inside their transaction, on t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -154,3 +154,20 @@ async def driver_outside_transaction(session: AsyncSession) -> asyncpg.Connectio
 async def fetch_on(driver: asyncpg.Connection, statement: str, *arguments: Any) -> Sequence[asyncpg.Record]:
     """`driver_fetch` on a connection at hand (from `driver_outside_transaction`)."""
     return await _fetch(driver, statement, arguments)
+
+
+_Parsed = TypeVar("_Parsed")
+_parsed: dict[str, tuple[tuple[tuple[Any, ...], ...], list[Any]]] = {}  # statement -> (its rows, their values)
+
+
+async def driver_parsed(session: AsyncSession, statement: str, parse: Callable[[Columns], _Parsed]) -> list[_Parsed]:
+    """`driver_execute`, each row parsed by `parse`; parsed again only when the rows differ from the last ones the
+    same statement read in this process: for definitions every relay pass reads whole (missions, achievements,
+    battle pass seasons, season boards), where parsing cost more than the read. The parsed values must be immutable
+    (they are shared); the list is the caller's own."""
+    records = await driver_execute(session, statement)
+    rows = tuple(tuple(record) for record in records)
+    kept = _parsed.get(statement)
+    if kept is None or kept[0] != rows:
+        kept = _parsed[statement] = (rows, [parse(Columns(record)) for record in records])
+    return list(kept[1])

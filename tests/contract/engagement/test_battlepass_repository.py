@@ -44,6 +44,8 @@ async def test_a_saved_season_reads_back_equal_and_a_replacement_keeps_its_settl
 ) -> None:
     season = await _saved(uow_factory, _season())
     async with uow_factory() as uow:
+        # listed once before the changes: PostgreSQL parses the listed rows again only when they changed
+        before = [s for s in await uow.battlepass.seasons() if s.season_id == season.season_id]
         await uow.battlepass.mark_settled(season.season_id, START + timedelta(days=31))
         await uow.commit()
     await _saved(uow_factory, replace(season, name="Renamed", enabled=False))
@@ -52,6 +54,7 @@ async def test_a_saved_season_reads_back_equal_and_a_replacement_keeps_its_settl
         read = await sut.battlepass.season(season.season_id)
         listed = [s for s in await sut.battlepass.seasons() if s.season_id == season.season_id]
 
+    assert before == [season]
     assert read == replace(season, name="Renamed", enabled=False, settled_at=START + timedelta(days=31))
     assert listed == [read]
 

@@ -4,6 +4,7 @@ it first, then user id), freeze a season's results once, and pay them in batches
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -52,6 +53,23 @@ async def test_definitions_read_back_equal(uow_factory: UnitOfWorkFactory) -> No
 
     assert read == board
     assert listed == [board]
+
+
+async def test_listed_definitions_follow_a_change(uow_factory: UnitOfWorkFactory) -> None:
+    # PostgreSQL parses the listed rows again only when they changed (every relay pass lists them)
+    board = _board()
+    async with uow_factory() as uow:
+        await uow.season_boards.save_definition(board, AT)
+        await uow.commit()
+    async with uow_factory() as uow:
+        before = [b for b in await uow.season_boards.definitions() if b.definition_id == board.definition_id]
+        await uow.season_boards.save_definition(replace(board, name="Renamed", enabled=False), AT)
+        await uow.commit()
+    async with uow_factory() as sut:
+        after = [b for b in await sut.season_boards.definitions() if b.definition_id == board.definition_id]
+
+    assert before == [board]
+    assert after == [replace(board, name="Renamed", enabled=False)]
 
 
 async def test_scores_add_up_and_rank_by_score_then_who_reached_it_first(uow_factory: UnitOfWorkFactory) -> None:

@@ -4,6 +4,7 @@ paid once by their primary key, and settlement batches taken with SKIP LOCKED (P
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.adapters.sqla.driver import Columns, driver_execute
+from src.adapters.sqla.driver import Columns, driver_execute, driver_parsed
 from src.adapters.sqla.models.battlepass import BattlePassClaimRow, BattlePassProgressRow, BattlePassSeasonRow
 from src.adapters.sqla.repositories.inbox import SqlaEventInbox
 from src.adapters.sqla.repositories.wallet import dialect_insert
@@ -25,12 +26,23 @@ def _reward(document: Mapping[str, Any]) -> TrackReward:
     return TrackReward(int(document.get("coins", 0)), int(document.get("gems", 0)))
 
 
-def _season(row: BattlePassSeasonRow) -> BattlePassSeason:
+_PG_SEASONS = (
+    "SELECT season_id, name, starts_at, ends_at, levels, xp_table, premium_price_gems, enabled, settled_at "
+    "FROM battlepass_seasons ORDER BY starts_at, season_id"
+)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value: decoded already through SQLAlchemy, text when the driver has no codec for it."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _season(row: BattlePassSeasonRow | Columns) -> BattlePassSeason:
     levels = tuple(
         PassLevel(int(level["level"]), int(level["xp"]), _reward(level["free"]), _reward(level["premium"]))
-        for level in row.levels
+        for level in _json(row.levels)
     )
-    xp = XpTable(**{key: int(value) for key, value in row.xp_table.items()})
+    xp = XpTable(**{key: int(value) for key, value in _json(row.xp_table).items()})
     return BattlePassSeason(
         row.season_id,
         row.name,
@@ -92,6 +104,8 @@ class SqlaBattlePassRepository(SqlaEventInbox):
         return dialect_insert(self._db)
 
     async def seasons(self) -> list[BattlePassSeason]:
+        if self._db.get_bind().dialect.name == "postgresql":  # each relay pass reads them: parsed once per change
+            return await driver_parsed(self._db, _PG_SEASONS, _season)
         query = select(BattlePassSeasonRow).order_by(BattlePassSeasonRow.starts_at, BattlePassSeasonRow.season_id)
         return [_season(row) for row in (await self._db.scalars(query)).all()]
 

@@ -6,15 +6,15 @@ one conditional UPDATE, so concurrent claims of one row cannot both succeed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.adapters.sqla.driver import Columns, driver_execute
+from src.adapters.sqla.driver import Columns, driver_parsed
 from src.adapters.sqla.models.engagement import (
     AchievementDefinitionRow,
     AchievementProgressRow,
@@ -71,8 +71,8 @@ def _achievement_values(definition: AchievementDefinition) -> dict[str, Any]:
     return {**extra, **_common_values(definition)}
 
 
-# PostgreSQL, straight to the driver: the progress engine reads every definition each relay pass, and the ORM's
-# entities cost ~0.7 ms a table where the rows are a few dozen
+# PostgreSQL, straight to the driver and parsed once per change: the progress engine reads every definition each
+# relay pass, and the ORM's entities cost ~0.7 ms a table where the rows are a few dozen
 _PG_MISSIONS = (
     "SELECT id, title, period, metric, operator, rarity, target, reward_coins, reward_gems, reward_item_id, enabled, "
     "position FROM mission_definitions ORDER BY position, id"
@@ -83,21 +83,6 @@ _PG_ACHIEVEMENTS = (
 )
 
 
-_Definition = TypeVar("_Definition", MissionDefinition, AchievementDefinition)
-_parsed: dict[str, tuple[tuple[tuple[Any, ...], ...], list[Any]]] = {}  # statement -> (its rows, their definitions)
-
-
-def _definitions(statement: str, records: Sequence[Any], parse: Callable[[Columns], _Definition]) -> list[_Definition]:
-    """The definitions of these rows, parsed again only when the rows differ from the last ones read by the same
-    statement (in this process): each relay pass reads every definition, and parsing them cost more than the read.
-    Definitions are immutable values, so the parsed ones are shared; the list is the caller's own."""
-    rows = tuple(tuple(record) for record in records)
-    kept = _parsed.get(statement)
-    if kept is None or kept[0] != rows:
-        kept = _parsed[statement] = (rows, [parse(Columns(record)) for record in records])
-    return list(kept[1])
-
-
 class SqlaDefinitionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._db = session
@@ -105,7 +90,7 @@ class SqlaDefinitionRepository:
 
     async def missions(self) -> list[MissionDefinition]:
         if self._pg:
-            return _definitions(_PG_MISSIONS, await driver_execute(self._db, _PG_MISSIONS), _mission)
+            return await driver_parsed(self._db, _PG_MISSIONS, _mission)
         statement = select(MissionDefinitionRow).order_by(MissionDefinitionRow.position, MissionDefinitionRow.id)
         return [_mission(row) for row in (await self._db.execute(statement)).scalars()]
 
@@ -123,7 +108,7 @@ class SqlaDefinitionRepository:
 
     async def achievements(self) -> list[AchievementDefinition]:
         if self._pg:
-            return _definitions(_PG_ACHIEVEMENTS, await driver_execute(self._db, _PG_ACHIEVEMENTS), _achievement)
+            return await driver_parsed(self._db, _PG_ACHIEVEMENTS, _achievement)
         table = AchievementDefinitionRow
         statement = select(table).order_by(table.position, table.id)
         return [_achievement(row) for row in (await self._db.execute(statement)).scalars()]

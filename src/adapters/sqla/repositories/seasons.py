@@ -3,6 +3,7 @@ documented order (score desc, earlier score_at, user id); results frozen under t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.adapters.sqla.driver import driver_execute
+from src.adapters.sqla.driver import Columns, driver_execute, driver_parsed
 from src.adapters.sqla.models.seasons import SeasonBoardRow, SeasonPeriodRow, SeasonResultRow, SeasonScoreRow
 from src.adapters.sqla.repositories.inbox import SqlaEventInbox
 from src.adapters.sqla.repositories.wallet import dialect_insert
@@ -37,10 +38,14 @@ RANKING = (Score.score.desc(), Score.score_at, Score.user_id)
 FREEZE_CHUNK = 1000
 
 
-def _board(row: SeasonBoardRow) -> SeasonBoard:
+_PG_BOARDS = "SELECT definition_id, name, board, cadence, rewards, enabled FROM season_boards ORDER BY definition_id"
+
+
+def _board(row: SeasonBoardRow | Columns) -> SeasonBoard:
+    rewards = json.loads(row.rewards) if isinstance(row.rewards, str | bytes) else row.rewards
     bands = tuple(
         RankBand(int(band["rank_from"]), int(band["rank_to"]), TrackReward(int(band["coins"]), int(band["gems"])))
-        for band in row.rewards
+        for band in rewards
     )
     return SeasonBoard(row.definition_id, row.name, row.board, Cadence(row.cadence), bands, row.enabled)
 
@@ -64,6 +69,8 @@ class SqlaSeasonBoardRepository(SqlaEventInbox):
         return dialect_insert(self._db)
 
     async def definitions(self) -> list[SeasonBoard]:
+        if self._db.get_bind().dialect.name == "postgresql":  # each relay pass reads them: parsed once per change
+            return await driver_parsed(self._db, _PG_BOARDS, _board)
         rows = await self._db.scalars(select(SeasonBoardRow).order_by(SeasonBoardRow.definition_id))
         return [_board(row) for row in rows.all()]
 
