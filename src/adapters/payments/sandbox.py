@@ -4,7 +4,9 @@ Its state lives behind the Cache port, so every process on one Redis (app instan
 charges and capture attempts; the in-memory cache serves the embedded default and unit tests. A charge's record
 is written once; each later move is decided by `set_if_absent` on its own key (the first capture, void or failure
 wins, and a refund happens once) and capture attempts are counted by `incr`, so concurrent callers in several
-processes cannot both win a move.
+processes cannot both win a move. A capture right after its authorization in the same process decides by its
+move alone (the charge, which never changes, kept in the process for a minute): one command, as a real gateway's
+capture is one call.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -37,6 +40,8 @@ TOK_TIMEOUT = "tok_timeout"
 APPROVING_TOKENS = frozenset({TOK_VISA, TOK_CAPTURE_FAIL, TOK_CAPTURE_RETRY, TOK_PENDING, TOK_TIMEOUT})
 CAPTURE_RETRY_FAILURES = 2
 DEFAULT_RETENTION_SECONDS = 30 * 24 * 3600.0
+KEPT_CHARGES = 4096  # charges this process authorized lately, kept for their capture
+KEPT_CHARGE_SECONDS = 60.0  # a capture this soon after its authorization skips reading the charge
 
 WEBHOOK_KINDS = ("charge.captured", "charge.failed", "charge.refunded")
 _SETTLED_BY_WEBHOOK = {
@@ -111,6 +116,8 @@ class SandboxPaymentGateway:
         self._clock = clock
         self._capture_delay = capture_delay_seconds
         self._ttl = retention_seconds
+        # charge id → (the charge, when it was authorized here): a charge's record never changes
+        self._authorized_here: OrderedDict[str, tuple[_Charge, float]] = OrderedDict()
 
     async def authorize(
         self, *, idempotency_key: str, amount_cents: int, currency: str, card_token: str
@@ -122,13 +129,22 @@ class SandboxPaymentGateway:
             charge = await self._open_charge(idempotency_key, amount_cents, currency, card_token)
         if not charge.same_request(amount_cents, currency, card_token):
             raise PaymentDeclined(PaymentStage.AUTHORIZE, "idempotency_key_reused")
-        return self._authorization_of(charge)
+        authorization = self._authorization_of(charge)
+        self._keep(charge)
+        return authorization
 
     async def capture(self, charge_id: str) -> CaptureResult:
-        charge, status = await self._charge_and_status(charge_id)
-        if charge is None or status is None:
-            return CaptureResult(captured=False, gateway_code="resource_missing")
-        result = await self._capture(charge, status)
+        kept = self._kept(charge_id)
+        if kept is not None:
+            # authorized here a moment ago: the capture's move decides at once; one that lost (a void, a failure or
+            # another capture got there first) reads where the charge stands, as below
+            won = await self._decide(kept, ChargeStatus.CAPTURED)
+            result = CaptureResult(captured=True) if won else await self._capture(kept, await self._status(kept))
+        else:
+            charge, status = await self._charge_and_status(charge_id)
+            if charge is None or status is None:
+                return CaptureResult(captured=False, gateway_code="resource_missing")
+            result = await self._capture(charge, status)
         if self._capture_delay > 0:
             await asyncio.sleep(self._capture_delay)
         return result
@@ -179,6 +195,23 @@ class SandboxPaymentGateway:
         }
         body = json.dumps(event, separators=(",", ":")).encode()
         return body, f"t={created},v1={self._sign(created, body)}"
+
+    def _keep(self, charge: _Charge) -> None:
+        kept = self._authorized_here
+        kept[charge.charge_id] = (charge, self._clock())
+        kept.move_to_end(charge.charge_id)
+        while len(kept) > KEPT_CHARGES:
+            kept.popitem(last=False)
+
+    def _kept(self, charge_id: str) -> _Charge | None:
+        """The charge as authorized here within KEPT_CHARGE_SECONDS, when its capture is decided by one move alone
+        (it opened authorized, and its outcome does not depend on the attempt's number or always fails)."""
+        kept = self._authorized_here.pop(charge_id, None)
+        if kept is None or self._clock() - kept[1] > KEPT_CHARGE_SECONDS:
+            return None
+        charge = kept[0]
+        plain = charge.opening_status is ChargeStatus.AUTHORIZED and not charge.counts_capture_attempts
+        return charge if plain and not charge.capture_fails(0) else None
 
     async def _opened(self, charge_id: str, amount_cents: int, currency: str, card_token: str) -> _Charge | None:
         """The charge a valid request opens now, or None: invalid (left to `_open_charge`'s refusal after the read)

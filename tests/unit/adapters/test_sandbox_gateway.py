@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pytest
 
 from src.adapters.memory.cache import InMemoryCache
-from src.adapters.payments.sandbox import SandboxPaymentGateway
+from src.adapters.payments.sandbox import KEPT_CHARGE_SECONDS, SandboxPaymentGateway
 from src.application.shop.payments import (
     Authorization,
     AuthorizationStatus,
@@ -112,7 +112,7 @@ class CountingCache(InMemoryCache):
         return await super().incr(key, amount, ttl_seconds)
 
 
-async def test_a_visa_charge_is_opened_and_captured_in_three_commands_without_counting_attempts() -> None:
+async def test_a_visa_charge_is_opened_and_captured_in_two_commands_without_counting_attempts() -> None:
     cache = CountingCache()
     sut = SandboxPaymentGateway(webhook_secret=SECRET, cache=cache, clock=lambda: NOW)
     auth = await authorize(sut, "tok_visa")
@@ -120,8 +120,34 @@ async def test_a_visa_charge_is_opened_and_captured_in_three_commands_without_co
     result = await sut.capture(auth.charge_id)
 
     assert result.captured
-    assert cache.commands == ["set_if_absent", "get_many", "set_if_absent"]
+    assert cache.commands == ["set_if_absent", "set_if_absent"]  # the capture right after: its move alone
     assert await sut.charge_status(auth.charge_id) == ChargeStatus.CAPTURED
+
+
+async def test_a_capture_later_or_in_another_process_reads_the_charge_first() -> None:
+    cache, now = CountingCache(), [NOW]
+    app = SandboxPaymentGateway(webhook_secret=SECRET, cache=cache, clock=lambda: now[0])
+    worker = SandboxPaymentGateway(webhook_secret=SECRET, cache=cache, clock=lambda: now[0])
+    first, second = await authorize(app, "tok_visa", key="k-1"), await authorize(app, "tok_visa", key="k-2")
+    now[0] += KEPT_CHARGE_SECONDS + 1
+    cache.commands.clear()
+
+    assert (await worker.capture(first.charge_id)).captured
+    assert (await app.capture(second.charge_id)).captured
+
+    assert cache.commands == ["get_many", "set_if_absent"] * 2
+
+
+async def test_a_charge_authorized_here_and_voided_elsewhere_is_not_captured() -> None:
+    cache = InMemoryCache()
+    app, worker = (SandboxPaymentGateway(webhook_secret=SECRET, cache=cache, clock=lambda: NOW) for _ in range(2))
+    auth = await authorize(app, "tok_visa")
+    await worker.void(auth.charge_id)
+
+    result = await app.capture(auth.charge_id)
+
+    assert (result.captured, result.gateway_code) == (False, "charge_voided")
+    assert await app.charge_status(auth.charge_id) == ChargeStatus.VOIDED
 
 
 async def test_pending_token_waits_for_the_webhook_to_settle(sut: SandboxPaymentGateway) -> None:
