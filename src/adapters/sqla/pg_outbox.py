@@ -3,9 +3,10 @@ that a single-statement write carries (written only with that write, in its stat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from functools import cache
+
+import msgspec
 
 from src.domain.shared.events import DomainEvent
 
@@ -16,7 +17,7 @@ PER_EVENT = len(_TYPES)  # parameters per event, in `_COLUMNS` order
 
 def event_row(event: DomainEvent) -> tuple[object, ...]:
     """An event's outbox columns, in the order the outbox statements take them."""
-    payload = json.dumps(event.payload())
+    payload = msgspec.json.encode(event.payload()).decode()  # jsonb's text: ~8x cheaper than json.dumps
     return event.event_id, event.event_type, event.aggregate_type, event.aggregate_id, payload, event.occurred_at
 
 

@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from src.adapters.sqla.driver import Columns, driver_execute
 from src.adapters.sqla.driver_pool import DriverPool
@@ -273,7 +274,7 @@ def _play_parameters(settlement: Settlement) -> tuple[Any, ...]:
         play.delta_coins,
         play.delta_gems,
         play.won,
-        json.dumps(play.result_meta),
+        msgspec.json.encode(play.result_meta).decode(),
         play.created_at,
         state.streak,
         state.pity_counter,
