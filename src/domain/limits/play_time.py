@@ -63,14 +63,7 @@ class PlayClock:
         started = self.session_started_at if in_sitting and self.session_started_at is not None else now
         last = max(now, self.last_play_at) if in_sitting and self.last_play_at is not None else now
         checks = self.checks_sent if in_sitting else 0
-        ticked = replace(
-            self,
-            day=now.astimezone(UTC).date(),
-            active_seconds=self.active_today(now),
-            session_started_at=started,
-            last_play_at=last,
-            checks_sent=checks,
-        )
+        ticked = PlayClock(self.user_id, now.astimezone(UTC).date(), self.active_today(now), started, last, checks)
         if not reality_check_minutes:
             return ticked, False
         reached = int((last - started).total_seconds()) // (reality_check_minutes * 60)
