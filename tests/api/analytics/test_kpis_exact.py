@@ -23,7 +23,7 @@ from src.domain.analytics.kpis import KpiReport
 from src.entrypoints.container import Container
 from src.entrypoints.http.schemas.analytics_admin import KpisOut
 from tests.support.api import ADMIN_PASSWORD, PASSWORD, bearer, in_app, log_in, sign_up
-from tests.support.databases import create_database, drop_database, execute_sql
+from tests.support.databases import DatabaseReaper, create_database, execute_sql
 from tests.support.kpi_twins import pg_funnel, pg_period_figures
 from tests.support.loops import run_outside_tests
 from tests.support.polling import eventually
@@ -52,10 +52,10 @@ def app_clock() -> ScriptClock:
 
 
 @pytest.fixture(scope="module")
-def own_database(migrated_template: str) -> Iterator[str]:
+def own_database(migrated_template: str, database_reaper: DatabaseReaper) -> Iterator[str]:
     name, url = run_outside_tests(create_database("cc_kpis", template=migrated_template))
     yield url
-    run_outside_tests(drop_database(name))
+    database_reaper.drop(name)  # in the background: a DROP DATABASE waits for a checkpoint
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from src.domain.games.play import GameType, PlayRecord
 from src.domain.wallet.model import Currency, Movement, Wager
 from tests.contract.wallet.conftest import given_user
 from tests.support.clocks import FakeClock
-from tests.support.databases import create_database, drop_database
+from tests.support.databases import DatabaseReaper, create_database
 from tests.support.fairness import TEST_VAULT, candidate_for
 from tests.support.round_trips import statements_sent
 
@@ -106,7 +106,9 @@ async def test_a_rider_may_not_use_the_wallets_placeholders(uow_factory: PgUnitO
             await sut.wallets.settle_wager(wager, NOW, Rider("sneaky AS (SELECT $1 FROM wallet)", ()))
 
 
-async def test_a_whole_spin_is_three_statements_seed_pair_and_nonce_included(migrated_template: str) -> None:
+async def test_a_whole_spin_is_three_statements_seed_pair_and_nonce_included(
+    migrated_template: str, database_reaper: DatabaseReaper
+) -> None:
     """In its transaction (a player's first spin: test_pg_spin_at_once shows the others): begin (state, seed pair,
     config), settle (money, history, stats, state, next nonce), the outbox insert, after the read that found no
     state to settle at once from.
@@ -132,7 +134,7 @@ async def test_a_whole_spin_is_three_statements_seed_pair_and_nonce_included(mig
     finally:
         await pool.close()
         await database.dispose()
-        await drop_database(name)
+        database_reaper.drop(name)  # in the background: a DROP DATABASE waits for a checkpoint
 
     peek, *statements = sent
     assert "FROM player_game_state" in peek

@@ -36,7 +36,7 @@ from src.domain.wallet.errors import InsufficientFunds
 from src.domain.wallet.model import Currency, Movement
 from tests.contract.wallet.conftest import given_user
 from tests.support.clocks import FakeClock
-from tests.support.databases import create_database, drop_database
+from tests.support.databases import DatabaseReaper, create_database
 from tests.support.fairness import TEST_VAULT
 from tests.support.round_trips import counted, instrumented, statements_sent
 
@@ -84,7 +84,7 @@ class Spins:
 
 
 @pytest.fixture
-async def spins(migrated_template: str) -> AsyncIterator[Spins]:
+async def spins(migrated_template: str, database_reaper: DatabaseReaper) -> AsyncIterator[Spins]:
     name, url = await create_database("cc_spin_once", template=migrated_template)
     database = SqlaDatabase(url)
     pool = DriverPool(database.connect_driver, size=4, timeout=10)
@@ -93,7 +93,7 @@ async def spins(migrated_template: str) -> AsyncIterator[Spins]:
     finally:
         await pool.close()
         await database.dispose()
-        await drop_database(name)
+        database_reaper.drop(name)  # in the background: a DROP DATABASE waits for a checkpoint (~1-3 s a test)
 
 
 async def _peeked(spins: Spins, user_id: str) -> PlayStart:
