@@ -23,6 +23,7 @@ from src.adapters.payments.sandbox import SandboxPaymentGateway
 from src.adapters.redis.cache import RedisCache
 from src.adapters.redis.invalidations import RedisInvalidationChannel
 from src.adapters.redis.leaderboard import RedisLeaderboard
+from src.adapters.redis.packing import HiredisPackingConnection
 from src.adapters.smtp.mailer import FileMailer, SmtpMailer
 from src.adapters.sqla import migrations
 from src.adapters.webpush.sender import RecordingPushSender, WebPushSender
@@ -44,7 +45,12 @@ async def open_redis(settings: Settings, stack: AsyncExitStack) -> Redis | None:
     if not settings.redis_url:
         return None
     # a Redis that drops packets fails the request in seconds (503) instead of hanging it
-    client: Redis = Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS)
+    # commands packed in C (a rediss:// or unix:// URL keeps redis-py's own connection class and packer)
+    client: Redis = Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
+        connection_class=HiredisPackingConnection,
+    )
     stack.push_async_callback(client.aclose)
     return client
 

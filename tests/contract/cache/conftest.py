@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.redis.cache import RedisCache
+from src.adapters.redis.packing import HiredisPackingConnection
 from src.application.shared.ports import Cache
 from tests.support.clocks import FakeClock
 
@@ -28,7 +29,9 @@ Elapse = Callable[[float], Awaitable[None]]
 
 
 async def _connect() -> Redis:
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    client = Redis.from_url(
+        REDIS_URL, socket_connect_timeout=2, socket_timeout=5, connection_class=HiredisPackingConnection
+    )
     try:
         await client.ping()
     except (RedisError, OSError) as exc:

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from src.adapters.memory.leaderboard import InMemoryLeaderboard
 from src.adapters.redis.leaderboard import RedisLeaderboard
+from src.adapters.redis.packing import HiredisPackingConnection
 from src.application.games.leaderboard import Leaderboard
 from tests.support.env import TEST_REDIS_URL
 from tests.support.redis_keys import delete_namespace, new_namespace
@@ -23,7 +24,9 @@ MakeRedisLeaderboard = Callable[[], Awaitable[RedisLeaderboard]]
 
 
 async def _connect() -> Redis:
-    client: Redis = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    client: Redis = Redis.from_url(
+        TEST_REDIS_URL, socket_connect_timeout=2, socket_timeout=5, connection_class=HiredisPackingConnection
+    )
     try:
         await client.ping()
     except (RedisError, OSError) as exc:

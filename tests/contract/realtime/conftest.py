@@ -9,6 +9,7 @@ import pytest
 from redis.asyncio import Redis
 
 from src.adapters.realtime.channels import open_channels
+from src.adapters.redis.packing import HiredisPackingConnection
 from src.application.realtime.ports import RealtimeChannels
 from tests.support.env import TEST_REDIS_URL
 from tests.support.redis_keys import delete_namespace, new_namespace
@@ -35,7 +36,7 @@ async def open_instance(request: pytest.FixtureRequest) -> AsyncIterator[OpenCha
                         )
                     )
                 return shared_memory[0]
-            client = Redis.from_url(TEST_REDIS_URL)
+            client = Redis.from_url(TEST_REDIS_URL, connection_class=HiredisPackingConnection)  # as the app's
             stack.push_async_callback(client.aclose)
             return await stack.enter_async_context(
                 open_channels(client, namespace=namespace, history=HISTORY, history_ttl_seconds=60, block_ms=50)

@@ -9,6 +9,7 @@ import pytest
 from redis.asyncio import Redis
 
 from src.adapters.memory.realtime_ids import InMemoryRealtimeSequencer
+from src.adapters.redis.packing import HiredisPackingConnection
 from src.adapters.redis.realtime_ids import RedisRealtimeSequencer
 from src.application.realtime.ports import IdRequest, RealtimeSequencer
 from tests.support.clocks import FakeClock
@@ -31,7 +32,7 @@ async def make_sequencer(request: pytest.FixtureRequest, clock: FakeClock) -> As
         shared = InMemoryRealtimeSequencer(monotonic=clock.monotonic)
         yield lambda: shared
         return
-    namespace, client = new_namespace(), Redis.from_url(TEST_REDIS_URL)
+    namespace, client = new_namespace(), Redis.from_url(TEST_REDIS_URL, connection_class=HiredisPackingConnection)
     try:
         yield lambda: RedisRealtimeSequencer(client, namespace)
     finally:
