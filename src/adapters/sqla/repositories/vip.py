@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from src.adapters.sqla.driver import Columns, driver_execute
 from src.adapters.sqla.models.engagement import StreakDayRow, VipTierChangeRow, VipTotalsRow
 from src.adapters.sqla.models.wallet import ProcessedEventRow
 from src.adapters.sqla.repositories.pagination import after_position, to_page
@@ -74,9 +75,10 @@ class SqlaVipProgressRepository:
                 [delta.spent_cents for delta in deltas],
                 [delta.activity_points for delta in deltas],
             )
-            connection = await self._db.connection()
-            result = await connection.exec_driver_sql(_PG_ADD, (consumer, *columns, now))
-            return [_totals(row) for row in result]
+            # in the unit's transaction, without exec_driver_sql's result machinery (~0.15 ms a relay pass)
+            return [
+                _totals(Columns(record)) for record in await driver_execute(self._db, _PG_ADD, consumer, *columns, now)
+            ]
         return await self._add_plainly(consumer, deltas, now)
 
     async def _add_plainly(self, consumer: str, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
