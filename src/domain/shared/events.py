@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar
+
+from src.domain.shared.ids import uuid4_hex
 
 _ENVELOPE = frozenset({"aggregate_id", "occurred_at", "event_id"})
 _BODY_FIELDS: dict[type, tuple[str, ...]] = {}  # by event class: the names `payload` takes, in order
 
 
 def new_event_id() -> str:
-    return uuid.uuid4().hex
+    return uuid4_hex()
 
 
 @dataclass(frozen=True, kw_only=True)
