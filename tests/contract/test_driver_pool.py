@@ -256,16 +256,22 @@ async def test_an_unreachable_server_is_dependency_unavailable(pg_url: str) -> N
         await unreachable.dispose()
 
 
+GAUGE_LOCK = 816_2031
+
+
 async def test_the_gauges_show_the_read_pool_in_use_and_its_size(
     pools: Callable[..., DriverPool], database: SqlaDatabase
 ) -> None:
-    sut = pools(size=3)
+    sut, locker = pools(size=3), pools(size=1)
     gauges = SqlaGauges(database, FakeClock(datetime(2031, 1, 1, tzinfo=UTC)), sut)
     await sut.fetch("SELECT 1")  # one connection open, idle
-    holder = asyncio.create_task(sut.fetch("SELECT pg_sleep(0.5)"))
+    # the holder waits on a lock this test releases, not on a timer a loaded machine could outlast
+    await locker.fetch("SELECT pg_advisory_lock($1)", GAUGE_LOCK)
+    holder = asyncio.create_task(sut.fetch("SELECT pg_advisory_xact_lock_shared($1)", GAUGE_LOCK))
     await eventually(lambda: _all_in_use(sut))
 
     during = {sample.name: sample.value for sample in await gauges.sample()}
+    await locker.fetch("SELECT pg_advisory_unlock($1)", GAUGE_LOCK)
     await holder
     after = {sample.name: sample.value for sample in await gauges.sample()}
 
