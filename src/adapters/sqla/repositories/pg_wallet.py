@@ -9,7 +9,8 @@ writes nothing of theirs either.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -188,6 +189,31 @@ def _wager_parameters(wager: Wager, now: datetime) -> tuple[Any, ...]:
     )
 
 
+@contextmanager
+def _applied_once() -> Iterator[None]:
+    """A movement whose reference the ledger has already (its unique constraint) was applied before: AlreadyApplied,
+    which callers take as done. Any other unique violation is not ours to read."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == REFERENCE_CONSTRAINT:
+            raise AlreadyApplied from exc
+        raise
+
+
+def _movement_parameters(movement: Movement, now: datetime) -> tuple[Any, ...]:
+    """$1…$7 of a credit's statements: user, currency, amount, now, reason, ref type, ref id."""
+    return (
+        movement.user_id,
+        movement.currency.value,
+        movement.amount,
+        now,
+        movement.reason,
+        movement.ref_type,
+        movement.ref_id,
+    )
+
+
 def _entry(movement: Movement, row: asyncpg.Record, now: datetime) -> LedgerEntry:
     return LedgerEntry(
         id=str(row["id"]),
@@ -219,46 +245,26 @@ class PgWalletRepository(SqlaWalletRepository):
 
     async def credit(self, movement: Movement, now: datetime) -> LedgerEntry:
         """One driver statement in the unit's transaction (the portable form is two)."""
-        try:
+        with _applied_once():
             row = (
                 await driver_execute(
                     self._db,
                     _CREDIT,
-                    movement.user_id,
-                    movement.currency.value,
-                    movement.amount,
-                    now,
-                    movement.reason,
-                    movement.ref_type,
-                    movement.ref_id,
+                    *_movement_parameters(movement, now),
                 )
             )[0]
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name == REFERENCE_CONSTRAINT:
-                raise AlreadyApplied from exc
-            raise
         return _entry(movement, row, now)
 
     async def credit_guarded(self, movement: Movement, now: datetime, guard: Guard) -> LedgerEntry | None:
         """`credit` in the same statement as `guard`'s write, and only if that wrote: None (nothing credited)
         otherwise. One round trip."""
-        try:
+        with _applied_once():
             rows = await driver_execute(
                 self._db,
                 _guarded_statement(guard.cte),
-                movement.user_id,
-                movement.currency.value,
-                movement.amount,
-                now,
-                movement.reason,
-                movement.ref_type,
-                movement.ref_id,
+                *_movement_parameters(movement, now),
                 *guard.parameters,
             )
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name == REFERENCE_CONSTRAINT:
-                raise AlreadyApplied from exc
-            raise
         return _entry(movement, rows[0], now) if rows else None
 
     async def credit_guarded_at_once(
@@ -269,24 +275,14 @@ class PgWalletRepository(SqlaWalletRepository):
         the columns of the rider's `returns`, null where it has no row); None when the guard wrote nothing (nothing
         written at all). Only on a connection with no transaction begun (ValueError otherwise)."""
         statement = _guarded_ridden_statement(guard.cte, len(guard.parameters), rider.ctes, rider.returns)
-        try:
+        with _applied_once():
             rows = await standalone_fetch(
                 self._db,
                 statement,
-                movement.user_id,
-                movement.currency.value,
-                movement.amount,
-                now,
-                movement.reason,
-                movement.ref_type,
-                movement.ref_id,
+                *_movement_parameters(movement, now),
                 *guard.parameters,
                 *rider.parameters,
             )
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name == REFERENCE_CONSTRAINT:
-                raise AlreadyApplied from exc
-            raise
         return (_entry(movement, rows[0], now), rows[0]) if rows else None
 
     async def credit_many(self, movements: Sequence[Movement], now: datetime) -> list[LedgerEntry]:
@@ -316,14 +312,10 @@ class PgWalletRepository(SqlaWalletRepository):
         if rider is not None and rider.guard is not None:
             raise ValueError("a guarded wager is settle_wager_at_once's")
         statement = _statement("" if rider is None else rider.ctes)
-        try:
+        with _applied_once():
             rows = await driver_execute(
                 self._db, statement, *_wager_parameters(wager, now), *(rider.parameters if rider else ())
             )
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name == REFERENCE_CONSTRAINT:
-                raise AlreadyApplied from exc
-            raise
         if not rows:
             raise InsufficientFunds(stake.currency.value, stake.amount)
         return int(rows[0]["balance"])
@@ -338,12 +330,8 @@ async def settle_wager_at_once(
     if rider.guard is None:
         raise ValueError("a wager settled at once has a guard")
     statement = _statement(rider.ctes, rider.guard, rider.returns)
-    try:
+    with _applied_once():
         rows = await pool.fetch(statement, *_wager_parameters(wager, now), *rider.parameters)
-    except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name == REFERENCE_CONSTRAINT:
-            raise AlreadyApplied from exc
-        raise
     row = rows[0]
     if not row["guarded"]:
         return None, row
