@@ -4,7 +4,8 @@
 websockets' connection state; `src/entrypoints/http/uvicorn_protocol.py` subclasses its httptools HTTP protocol and
 gives each request cycle a transport of its own; `src/adapters/realtime/channels.py` subclasses Litestar's channel
 subscriber and backends and uses their private members; `src/adapters/clickhouse/olap.py` resolves
-clickhouse-connect's lazy DataFrame options itself and imports chDB's connection module without pyarrow.
+clickhouse-connect's lazy DataFrame options itself and imports chDB's connection module without pyarrow;
+`workers/runner.py` moves arq's in-progress key margin and wraps the worker's job tasks before its close.
 pyproject.toml pins those packages below their next minor release; an upgrade that moves any of these fails here,
 naming the pin, instead of in production.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from arq.worker import Worker, func
 from litestar.channels import ChannelsPlugin, Subscriber
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsStreamBackend
@@ -34,8 +36,10 @@ from uvicorn.server import ServerState
 from websockets.frames import Frame
 from websockets.server import ServerProtocol
 
+from workers.runner import ARQ_RERUN_MARGIN_SECONDS
+
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
-PINNED = ["litestar", "uvicorn", "websockets", "clickhouse-connect", "chdb"]
+PINNED = ["litestar", "uvicorn", "websockets", "clickhouse-connect", "chdb", "arq"]
 
 
 def _requirement(distribution: str) -> Requirement:
@@ -201,3 +205,20 @@ def test_chdb_still_has_the_connection_module_olap_imports_without_pyarrow() -> 
     assert importlib.util.find_spec("chdb.state") is not None, _broken(
         "chdb", "src/adapters/clickhouse/olap.py", "the chdb.state module"
     )
+
+
+async def _arq_job(ctx: dict[str, Any]) -> None:
+    """A job function for an arq Worker that never runs."""
+
+
+def test_arq_worker_still_keeps_its_in_progress_margin_and_job_tasks_where_our_worker_changes_them() -> None:
+    """GracefulWorker adds WORKER_RERUN_MARGIN_SECONDS - 10 to `in_progress_timeout_s` (arq's longest job timeout
+    + 10 s) and replaces the tasks of `tasks` (job id -> task) before arq's close gathers them."""
+    user = "workers/runner.py"
+    sut = Worker(functions=[func(_arq_job, name="pinned", timeout=7)], job_timeout=5)
+
+    _expect_members("arq", user, sut, ["in_progress_timeout_s", "tasks"], "Worker")
+    assert sut.in_progress_timeout_s == 7 + ARQ_RERUN_MARGIN_SECONDS, _broken(
+        "arq", user, f"an in-progress key of the longest job timeout + {ARQ_RERUN_MARGIN_SECONDS} s"
+    )
+    assert isinstance(sut.tasks, dict), _broken("arq", user, "its job tasks as a dict of job id to task")
