@@ -44,6 +44,12 @@ class InMemoryNotificationRepository:
                 raise ValueError(f"notification {notification.id} exists")  # a primary key in SQL
             self._workspace.working.notifications[notification.id] = deepcopy(notification)
 
+    async def add_new(self, notifications: Sequence[Notification]) -> set[str]:
+        stored = self._workspace.working.notifications
+        new = [notification for notification in notifications if stored.get(notification.id) is None]
+        await self.add_many(new)
+        return {notification.id for notification in new}
+
     async def get(self, notification_id: str) -> Notification | None:
         return deepcopy(self._workspace.working.notifications.get(notification_id))
 

@@ -101,7 +101,6 @@ class _Fanout:
     def inbox_row(self, notification_id: str, recipient: Recipient, message: Outgoing) -> Notification | None:
         if Channel.INBOX not in message.channels:
             return None
-        self.staged.inbox += 1
         return Notification(notification_id, recipient.user_id, message.type, message.title, message.body,
                             self.now, dict(message.data))  # fmt: skip
 
@@ -133,20 +132,25 @@ class _Fanout:
             jobs.append(email_job(notification_id, recipient, message.email_template, context))
         return len(jobs) > before
 
-    def one(
-        self, recipient: Recipient, message: Outgoing, settings: NotificationSettings, restricted: bool
-    ) -> Notification | None:
+    def row(self, recipient: Recipient, message: Outgoing, restricted: bool) -> tuple[str, Notification | None] | None:
+        """The message's id and inbox row; None when the player may not get it at all."""
         if restricted and message.type in MARKETING_TYPES:
             self.staged.unreachable += 1
             return None
         notification_id = message.key or self.deps.ids.new_id()
-        notification = self.inbox_row(notification_id, recipient, message)
+        return notification_id, self.inbox_row(notification_id, recipient, message)
+
+    def deliver(
+        self, notification_id: str, recipient: Recipient, message: Outgoing, settings: NotificationSettings,
+        restricted: bool, kept: bool,
+    ) -> None:  # fmt: skip
+        """The realtime event and sends of a message whose inbox row (if `kept`) is stored."""
+        self.staged.inbox += kept
         realtime = self.realtime(notification_id, recipient, message)
         sent = not restricted and self.sends(notification_id, recipient, message, settings)
-        reached = sent or realtime or notification is not None
+        reached = sent or realtime or kept
         self.staged.reached += reached
         self.staged.unreachable += not reached
-        return notification
 
 
 async def stage(
@@ -169,14 +173,20 @@ async def stage_each(
     restricted = await uow.limits.restricted_among(user_ids, now)
     pushing = any(Channel.PUSH in message.channels for _, message in wanted)
     fanout = _Fanout(uow, deps, now, await uow.push_subscriptions.for_users(user_ids) if pushing else {})
-    notifications = []
+    shares = []
     for recipient, message in wanted:
+        if (row := fanout.row(recipient, message, recipient.user_id in restricted)) is not None:
+            shares.append((recipient, message, *row))
+    notifications = [notification for *_, notification in shares if notification is not None]
+    # a keyed message whose row a concurrent delivery of the same event stored (two relay passes overlapping) is
+    # that delivery's to send: skipped here rather than failing the pass on the primary key
+    kept = await uow.notifications.add_new(notifications) if notifications else set()
+    for recipient, message, notification_id, notification in shares:
+        if notification is not None and notification_id not in kept:
+            continue
         settings = stored.get(recipient.user_id) or NotificationSettings(recipient.user_id)
-        notification = fanout.one(recipient, message, settings, recipient.user_id in restricted)
-        if notification is not None:
-            notifications.append(notification)
-    if notifications:
-        await uow.notifications.add_many(notifications)
+        fanout.deliver(notification_id, recipient, message, settings, recipient.user_id in restricted,
+                       notification is not None)  # fmt: skip
     return fanout.staged
 
 
@@ -194,7 +204,8 @@ async def notify_user(deps: NotificationDeps, user_id: str, message: Outgoing) -
 async def notify_users(deps: NotificationDeps, messages: Sequence[tuple[str, Outgoing]]) -> Staged:
     """Players each with their message (a relay pass's events), in one transaction of a few statements whatever
     their number; unknown or deleted users get nothing, and a message with a `key` already in the inbox (or
-    earlier in `messages`) is not sent again (events are delivered at least once)."""
+    earlier in `messages`, or stored meanwhile by a concurrent delivery of the same event) is not sent again (events
+    are delivered at least once)."""
     async with deps.uow_factory() as uow:
         users = await uow.users.get_many(list(dict.fromkeys(user_id for user_id, _ in messages)))
         keys = [message.key for _, message in messages if message.key is not None]

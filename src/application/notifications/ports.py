@@ -27,6 +27,11 @@ class InboxFilter:
 class NotificationRepository(Protocol):
     async def add_many(self, notifications: Sequence[Notification]) -> None: ...
 
+    async def add_new(self, notifications: Sequence[Notification]) -> set[str]:
+        """Stores those whose id is not stored yet, e.g. by a concurrent delivery of the same event (waiting for
+        one still uncommitted); the ids it stored."""
+        ...
+
     async def get(self, notification_id: str) -> Notification | None: ...
 
     async def existing(self, notification_ids: Sequence[str]) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -188,3 +189,18 @@ async def test_bulk_reads_find_stored_notifications_and_each_players_subscriptio
 async def _user(uow_factory: UnitOfWorkFactory, user_id: str) -> object:
     async with uow_factory() as uow:
         return await uow.users.get(user_id)
+
+
+async def test_add_new_stores_and_returns_only_the_ids_not_stored_yet(uow_factory: UnitOfWorkFactory) -> None:
+    user = await given_user(uow_factory)
+    stored, fresh = _notification(user, 1), _notification(user, 2)
+    await _given_inbox(uow_factory, user, stored)
+
+    async with uow_factory() as sut:
+        added = await sut.notifications.add_new([replace(stored, title="again"), fresh])
+        await sut.commit()
+
+    async with uow_factory() as sut:
+        inbox = await sut.notifications.list_for_user(user, InboxFilter(), 10, None)
+    assert added == {fresh.id}
+    assert [n.title for n in inbox.items] == ["t2", "t1"]

@@ -47,6 +47,18 @@ class SqlaNotificationRepository:
         if rows:
             await self._db.execute(insert(NOTIFICATIONS), rows)
 
+    async def add_new(self, notifications: Sequence[Notification]) -> set[str]:
+        if not notifications:
+            return set()
+        rows = [
+            {"id": n.id, "user_id": n.user_id, "type": n.type, "title": n.title, "body": n.body, "data": n.data,
+             "created_at": n.created_at, "read_at": n.read_at}
+            for n in notifications
+        ]  # fmt: skip
+        # a row another transaction stores meanwhile makes this one wait for it, then skip the id
+        statement = dialect_insert(self._db)(NOTIFICATIONS).on_conflict_do_nothing(index_elements=["id"])
+        return set((await self._db.execute(statement.returning(NOTIFICATIONS.c.id), rows)).scalars())
+
     async def get(self, notification_id: str) -> Notification | None:
         row = (await self._db.execute(select(NOTIFICATIONS).where(NOTIFICATIONS.c.id == notification_id))).first()
         return None if row is None else _notification(row)
