@@ -19,8 +19,7 @@ from tests.support.api import ADMIN_PASSWORD, bearer
 WS = "/api/realtime/ws"
 GRANT_FRAMES = 3
 GRANT_TYPES = {"reward_granted", "profile_update", "notification"}
-# how long a frame or condition may take: only a failing test waits this long, and a loaded machine (or a relay
-# batch retried after two relays on one test database delivered the same event) takes seconds
+# how long a frame or condition may take: only a failing test waits this long, and a loaded machine takes seconds
 WITHIN_SECONDS = 15.0
 
 

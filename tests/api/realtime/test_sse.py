@@ -11,12 +11,18 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.api.realtime.conftest import OpenClient
 from tests.support.api import bearer, log_in, sign_up
 from tests.support.realtime import GRANT_TYPES, eventually, grant, log_in_admin, settle
+
+# An app each: a module app would keep polling the outbox of the shared database beside the apps these tests
+# open with settings of their own (another Redis namespace, so another relay lock), delivering their events
+# too: to its own sockets (a frame never arrives) or at once with theirs (a frame arrives twice).
+pytestmark = pytest.mark.own_app
 
 SSE = "/api/realtime/sse"
 

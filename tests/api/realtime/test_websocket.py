@@ -25,6 +25,11 @@ from tests.support.realtime import (
     settle,
 )
 
+# An app each: a module app would keep polling the outbox of the shared database beside the apps these tests
+# open with settings of their own (another Redis namespace, so another relay lock), delivering their events
+# too: to its own sockets (a frame never arrives) or at once with theirs (a frame arrives twice).
+pytestmark = pytest.mark.own_app
+
 
 async def _refusal_code(client: AsyncTestClient[Litestar], url: str, **options: Any) -> int:
     with pytest.raises(WebSocketDisconnect) as refused, await client.websocket_connect(url, **options):
