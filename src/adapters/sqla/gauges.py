@@ -15,7 +15,7 @@ from src.application.shared.ports import Clock, GaugeSample
 
 
 class SqlaGauges:
-    """Implements GaugeSource: one indexed query per backlog and scrape (the relay's partial index of unpublished rows,
+    """Implements GaugeSource: one indexed query per backlog and scrape (the relay's index on published_at, position;
     the exporter's partial index of unexported rows)."""
 
     def __init__(self, database: SqlaDatabase, clock: Clock, read_pool: DriverPool | None = None) -> None:

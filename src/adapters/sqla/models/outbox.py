@@ -15,13 +15,7 @@ from src.adapters.sqla.models.types import BigIntPrimaryKey, JsonDocument, UtcDa
 class OutboxRow(Base):
     __tablename__ = "outbox"
     __table_args__ = (
-        # the relay's backlog only: a published row takes no entry (marking it adds none, the relay's read skips none)
-        Index(
-            "ix_outbox_unpublished",
-            "position",
-            postgresql_where=text("published_at IS NULL"),
-            sqlite_where=text("published_at IS NULL"),
-        ),
+        Index("ix_outbox_published_at_position", "published_at", "position"),
         # the analytics exporter's backlog (its cursor is apart from the relay's)
         Index(
             "ix_outbox_unexported",
