@@ -57,11 +57,6 @@ class OutboxRelay:
     # The batch consumers cost a few statements a pass whatever its events, so a backlog drains in as many passes as
     # it has batches: 1,000 took the drain after a 5 s spin load from 2.4-4.4 s (200 a pass) to 0.5-0.6 s.
     BATCH_SIZE = 1000
-    # A drain that finds full passes doubles its next one, up to this many batches: under load a pass waits a turn
-    # of the event loop behind the requests at each of its ~40 statements, so a backlog drains in passes per second,
-    # not events; at 1,000 a pass the backlog left by 8 s of spins took 1.7-3.7 s to drain after the load, at 3,000
-    # 0.6-0.9 s. A relay that keeps up still passes at most a batch, so its stretches of Python stay short.
-    MAX_BATCHES_A_PASS = 4
     # the events read into a pass are sorted into its consumers' batches this many at a time between turns of the
     # event loop
     YIELD_EVERY = 200
@@ -131,12 +126,12 @@ class OutboxRelay:
         finally:
             await self._lock.release(token)
 
-    async def _pass(self, size: int | None = None) -> int:
+    async def _pass(self) -> int:
         """One batch under the lock. A pass cancelled before its batch consumers are done publishes nothing: every
         event of it is delivered again (its batch consumers may not have had it)."""
         delivered: list[int] = []
         batches: dict[BatchSubscriber, list[OutboxMessage]] = {}
-        for index, message in enumerate(await self._store.unpublished(size or self._batch_size)):
+        for index, message in enumerate(await self._store.unpublished(self._batch_size)):
             if index and not index % self.YIELD_EVERY:
                 await asyncio.sleep(0)  # sorting a pass of 1,000 into batches is one stretch otherwise
             try:
@@ -162,14 +157,13 @@ class OutboxRelay:
         token = await self._lock.acquire(wait_seconds)
         if token is None:
             return 0
-        total, size = 0, self._batch_size
+        total = 0
         try:
             for _ in range(max_passes):
-                published = await self._pass(size)
+                published = await self._pass()
                 total += published
-                if published < size or not await self._lock.keep(token):
+                if published < self._batch_size or not await self._lock.keep(token):
                     break
-                size = min(2 * size, self.MAX_BATCHES_A_PASS * self._batch_size)  # behind: larger passes
         finally:
             await self._lock.release(token)
         return total

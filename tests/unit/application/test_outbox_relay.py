@@ -382,24 +382,3 @@ async def test_a_pass_cancelled_while_its_consumers_run_publishes_nothing(
 
     assert log == [("plain", 0), ("plain", 1)]
     assert await _unpublished(store) == [0, 1]
-
-
-async def test_a_drain_behind_a_backlog_doubles_its_passes_up_to_its_cap_and_delivers_in_order(
-    store: InMemoryStore, cache: InMemoryCache
-) -> None:
-    batches: list[list[int]] = []
-
-    async def take(messages: Sequence[OutboxMessage]) -> None:
-        batches.append([message.payload["seq"] for message in messages])
-
-    await _committed(store, *_pings(40))
-    sut = _relay(store, cache, {"Pinged": [BatchSubscriber(take)]}, batch_size=2)
-
-    drained = await sut.drain()
-    later = await sut.run_once()  # a single pass is one batch, as ever
-
-    assert drained == 40
-    assert [len(batch) for batch in batches] == [2, 4, 8, 8, 8, 8, 2]  # capped at 4 batches of 2
-    assert [seq for batch in batches for seq in batch] == list(range(40))
-    assert later == 0
-    assert await _unpublished(store) == []
