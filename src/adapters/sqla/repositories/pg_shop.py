@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from src.adapters.sqla.driver import driver_execute, driver_fetch, stands_alone
+from src.adapters.sqla.driver import Columns, driver_execute, driver_fetch, stands_alone
 from src.adapters.sqla.pg_outbox import (
     PER_EVENT,
     balance_columns,
@@ -34,15 +34,15 @@ from src.adapters.sqla.repositories.shop import (
     SqlaCatalogRepository,
     SqlaTransactionRepository,
     _changing_values,
-    _history,
+    item_of,
+    transaction_of,
 )
 from src.application.shared.idempotency import HeldAnswer
 from src.application.shop.transactions import BuyReads, GrantedAtOnce, PurchaseMoved
 from src.domain.shared.events import DomainEvent
-from src.domain.shared.principal import Rank
 from src.domain.shop.catalog import CatalogItem
 from src.domain.shop.errors import PurchaseKeyTaken
-from src.domain.shop.transactions import FailureReason, PurchaseKind, PurchaseTransaction, TxStatus
+from src.domain.shop.transactions import PurchaseTransaction
 from src.domain.wallet.events import BalanceChanged
 from src.domain.wallet.model import LedgerEntry, Movement
 
@@ -130,51 +130,8 @@ SELECT count(*) AS opened FROM purchase
 """  # noqa: S608 - constant column lists and numbered placeholders
 
 
-def _transaction(row: Any) -> PurchaseTransaction:
-    history = row["history"]
-    return PurchaseTransaction(
-        id=row["id"],
-        user_id=row["user_id"],
-        sku=row["sku"],
-        kind=PurchaseKind(row["kind"]),
-        quantity=row["quantity"],
-        amount_cents=row["amount_cents"],
-        currency=row["currency"],
-        gems=row["gems"],
-        card_token_fingerprint=row["card_token_fingerprint"],
-        promo_code=row["promo_code"],
-        status=TxStatus(row["status"]),
-        charge_id=row["charge_id"],
-        failure_reason=None if row["failure_reason"] is None else FailureReason(row["failure_reason"]),
-        capture_attempts=row["capture_attempts"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        history=_history(json.loads(history) if isinstance(history, str) else history),
-        gems_granted=row["gems_granted"],
-        refunded_cents=row["refunded_cents"],
-        clawed_back_gems=row["clawed_back_gems"],
-        outstanding_gems=row["outstanding_gems"],
-        idempotency_key_hash=row["idempotency_key_hash"],
-    )
-
-
-def _item(row: Any) -> CatalogItem:
-    return CatalogItem(
-        sku=row["sku"],
-        name=row["name"],
-        description=row["description"],
-        price_cents=row["price_cents"],
-        currency=row["currency"],
-        gems=row["gems"],
-        min_rank=Rank(row["min_rank"]),
-        enabled=row["enabled"],
-        discount_percent=row["discount_percent"],
-        discount_ends_at=row["discount_ends_at"],
-    )
-
-
 def _one(rows: Sequence[asyncpg.Record]) -> PurchaseTransaction | None:
-    return _transaction(rows[0]) if rows else None
+    return transaction_of(Columns(rows[0])) if rows else None
 
 
 def _changing(tx: PurchaseTransaction) -> tuple[Any, ...]:
@@ -331,9 +288,9 @@ class PgTransactionRepository(SqlaTransactionRepository):
         """One driver statement (as the unit's first: no BEGIN, no ROLLBACK)."""
         row = (await driver_fetch(self._db, _BUY_READS, user_id, key_hash, sku))[0]
         return BuyReads(
-            earlier=None if row["t_id"] is None else _transaction(_Prefixed(row, "t_")),
+            earlier=None if row["t_id"] is None else transaction_of(_Prefixed(row, "t_")),
             buyer=None if row["u_id"] is None else user_of(_Prefixed(row, "u_")),
-            item=None if row["c_sku"] is None else _item(_Prefixed(row, "c_")),
+            item=None if row["c_sku"] is None else item_of(_Prefixed(row, "c_")),
         )
 
     async def get_by_key(self, user_id: str, key_hash: str) -> PurchaseTransaction | None:
@@ -354,4 +311,4 @@ class PgCatalogRepository(SqlaCatalogRepository):
 
     async def get(self, sku: str) -> CatalogItem | None:
         rows = await driver_fetch(self._db, _CATALOG_ITEM, sku)
-        return _item(rows[0]) if rows else None
+        return item_of(Columns(rows[0])) if rows else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,8 @@ from src.domain.shop.transactions import (
 from src.domain.wallet.model import LedgerEntry, Movement
 
 
-def _item(row: CatalogItemRow) -> CatalogItem:
+def item_of(row: Any) -> CatalogItem:
+    """A catalog row: an ORM entity, or a driver record read by attribute (`Columns`, a prefixed view)."""
     return CatalogItem(
         sku=row.sku,
         name=row.name,
@@ -68,11 +70,11 @@ class SqlaCatalogRepository:
 
     async def list(self) -> list[CatalogItem]:
         statement = select(CatalogItemRow).order_by(CatalogItemRow.price_cents, CatalogItemRow.sku)
-        return [_item(row) for row in (await self._db.execute(statement)).scalars()]
+        return [item_of(row) for row in (await self._db.execute(statement)).scalars()]
 
     async def get(self, sku: str) -> CatalogItem | None:
         row = await self._db.get(CatalogItemRow, sku)
-        return None if row is None else _item(row)
+        return None if row is None else item_of(row)
 
     async def add(self, item: CatalogItem, now: datetime) -> None:
         self._db.add(CatalogItemRow(sku=item.sku, created_at=now, updated_at=now, **_values(item)))
@@ -91,14 +93,17 @@ def _history_document(history: list[StatusChange]) -> list[dict[str, Any]]:
     return [{"status": change.status.value, "at": change.at.isoformat(), "reason": change.reason} for change in history]
 
 
-def _history(document: list[dict[str, Any]]) -> list[StatusChange]:
+def _history(document: str | list[dict[str, Any]]) -> list[StatusChange]:
+    """The stored history: the ORM decodes the JSON column, the driver hands over its text."""
+    entries: list[dict[str, Any]] = json.loads(document) if isinstance(document, str) else document
     return [
         StatusChange(TxStatus(entry["status"]), datetime.fromisoformat(entry["at"]), entry.get("reason"))
-        for entry in document
+        for entry in entries
     ]
 
 
-def _transaction(row: PurchaseTransactionRow) -> PurchaseTransaction:
+def transaction_of(row: Any) -> PurchaseTransaction:
+    """A purchase row: an ORM entity, or a driver record read by attribute (`Columns`, a prefixed view)."""
     return PurchaseTransaction(
         id=row.id,
         user_id=row.user_id,
@@ -216,11 +221,11 @@ class SqlaTransactionRepository:
             PurchaseTransactionRow.user_id == user_id, PurchaseTransactionRow.idempotency_key_hash == key_hash
         )
         row = (await self._db.execute(statement)).scalar_one_or_none()
-        return None if row is None else _transaction(row)
+        return None if row is None else transaction_of(row)
 
     async def get(self, tx_id: str) -> PurchaseTransaction | None:
         row = await self._db.get(PurchaseTransactionRow, tx_id)
-        return None if row is None else _transaction(row)
+        return None if row is None else transaction_of(row)
 
     async def count(self) -> int:
         return int((await self._db.execute(select(func.count()).select_from(PurchaseTransactionRow))).scalar_one())
@@ -244,12 +249,12 @@ class SqlaTransactionRepository:
         statement = select(PurchaseTransactionRow).where(PurchaseTransactionRow.id == tx_id).with_for_update()
         statement = statement.execution_options(populate_existing=True)
         row = (await self._db.execute(statement)).scalar_one_or_none()
-        return None if row is None else _transaction(row)
+        return None if row is None else transaction_of(row)
 
     async def get_by_charge(self, charge_id: str) -> PurchaseTransaction | None:
         statement = select(PurchaseTransactionRow).where(PurchaseTransactionRow.charge_id == charge_id)
         row = (await self._db.execute(statement)).scalar_one_or_none()
-        return None if row is None else _transaction(row)
+        return None if row is None else transaction_of(row)
 
     async def list_filtered(
         self, filters: TransactionFilters, limit: int, after: Position | None
@@ -268,14 +273,14 @@ class SqlaTransactionRepository:
             conditions.append(table.created_at < filters.created_to)
         statement = after_position(select(table).where(*conditions), table.created_at, table.id, after)
         rows = (await self._db.execute(statement.limit(limit + 1))).scalars().all()
-        return to_page(rows, limit, _transaction, lambda row: Position(row.created_at, row.id))
+        return to_page(rows, limit, transaction_of, lambda row: Position(row.created_at, row.id))
 
     async def integrity_hashes(self, after_id: str | None, limit: int) -> list[tuple[PurchaseTransaction, str | None]]:
         statement = select(PurchaseTransactionRow).order_by(PurchaseTransactionRow.id).limit(limit)
         if after_id is not None:
             statement = statement.where(PurchaseTransactionRow.id > after_id)
         rows = (await self._db.execute(statement)).scalars().all()
-        return [(_transaction(row), row.integrity_hash) for row in rows]
+        return [(transaction_of(row), row.integrity_hash) for row in rows]
 
     async def get_for_user(self, tx_id: str, user_id: str) -> PurchaseTransaction | None:
         transaction = await self.get(tx_id)
@@ -293,7 +298,7 @@ class SqlaTransactionRepository:
         statement = select(PurchaseTransactionRow).where(PurchaseTransactionRow.user_id == user_id)
         statement = after_position(statement, PurchaseTransactionRow.created_at, PurchaseTransactionRow.id, after)
         rows = (await self._db.execute(statement.limit(limit + 1))).scalars().all()
-        return to_page(rows, limit, _transaction, lambda row: Position(row.created_at, row.id))
+        return to_page(rows, limit, transaction_of, lambda row: Position(row.created_at, row.id))
 
     async def list_unsettled_before(self, cutoff: datetime, limit: int) -> list[PurchaseTransaction]:
         statement = (
@@ -305,7 +310,7 @@ class SqlaTransactionRepository:
             .order_by(PurchaseTransactionRow.created_at, PurchaseTransactionRow.id)
             .limit(limit)
         )
-        return [_transaction(row) for row in (await self._db.execute(statement)).scalars()]
+        return [transaction_of(row) for row in (await self._db.execute(statement)).scalars()]
 
     async def count_attempts_since(self, user_id: str, since: datetime) -> int:
         statement = select(func.count()).where(
