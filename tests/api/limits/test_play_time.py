@@ -5,6 +5,7 @@ of active play. The games' clock is the test's (a settable offset on real time),
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,17 +30,29 @@ def app_settings() -> dict[str, Any]:
 
 @pytest.fixture
 def games_clock(container: Container) -> Iterator[ShiftedClock]:
-    """Only the plays read it: tokens, the shop and the relay keep real time."""
-    shifted, real = ShiftedClock(), container.games.clock
+    """The plays and the limits' reads (whose "today" must be the plays' day) read it: tokens, the shop and the relay
+    keep real time."""
+    shifted, real, limits = ShiftedClock(), container.games.clock, container.limits
     container.games.clock = shifted
+    container.limits = replace(limits, clock=shifted)
     yield shifted
     container.games.clock = real
+    container.limits = limits
 
 
 def at_noon(clock: ShiftedClock) -> None:
     """Tomorrow noon UTC: hours of the games' clock then pass without reaching midnight, whenever the test runs."""
     now = datetime.now(UTC)
     clock.offset = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + 12 * HOUR - now
+
+
+def clear_of_midnight(clock: ShiftedClock, minutes: int = 10) -> None:
+    """Keep the next `minutes` of the games' clock on one day: near midnight it runs twice that far behind real time,
+    so a sitting started now starts before a purchase made now, and ends before midnight."""
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    if midnight - now < timedelta(minutes=minutes):
+        clock.offset = -timedelta(minutes=2 * minutes)
 
 
 async def test_the_play_time_limit_ends_play_for_the_day(
@@ -93,6 +106,7 @@ async def test_a_raised_play_time_limit_waits_its_cooling_off(
 async def test_a_reality_check_reaches_the_socket_at_the_interval_with_the_sittings_totals(
     client: AsyncTestClient[Litestar], games_clock: ShiftedClock
 ) -> None:
+    clear_of_midnight(games_clock)  # the shop keeps real time: the purchase must fall inside the sitting
     player = await sign_up(client)
     await settle(client)
     await put_limits(client, player, {"reality_check_minutes": 5})
