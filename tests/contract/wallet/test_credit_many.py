@@ -7,9 +7,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
+from src.adapters.memory.uow import InMemoryUnitOfWork
 from src.adapters.security.ids import SecretsIdGenerator
 from src.adapters.sqla.database import SqlaDatabase
 from src.adapters.sqla.driver_pool import DriverPool
@@ -17,7 +19,8 @@ from src.adapters.sqla.repositories.pg_wallet import PgBalanceReads
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.shared.outbox import OutboxMessage
 from src.application.wallet.deps import WalletConfig, WalletDeps
-from src.application.wallet.handlers import credit_signup_bonuses
+from src.application.wallet.handlers import CONSUMER_SIGNUP_BONUS, credit_signup_bonuses
+from src.application.wallet.ports import BalancesInUnitOfWork
 from src.domain.wallet.model import Currency, LedgerEntry, Movement
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
 from tests.support.clocks import FakeClock
@@ -161,6 +164,78 @@ async def test_a_pass_of_events_is_marked_once_per_consumer(uow_factory: UnitOfW
         assert await uow.inbox.first_time("wallet.signup_bonus", new) is False
 
 
+# --- the signup consumer: idempotent by its ledger references, no inbox mark -----------------------------------------
+
+
+class KilledBeforeCommit(RuntimeError):
+    pass
+
+
+def _killed_once(uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """`uow_factory` whose first unit of work dies at its commit (the process killed there): nothing of it lands."""
+    killed: list[bool] = []
+
+    def make() -> InMemoryUnitOfWork | SqlaUnitOfWork:
+        uow = uow_factory()
+        if not killed:
+            killed.append(True)
+
+            async def commit() -> None:
+                raise KilledBeforeCommit
+
+            uow.commit = commit  # type: ignore[method-assign]
+        return uow
+
+    return make
+
+
+def _signup_deps(uow_factory: UnitOfWorkFactory) -> WalletDeps:
+    factory: Callable[[], Any] = uow_factory
+    return WalletDeps(
+        factory, FakeClock(NOW), SecretsIdGenerator(), WalletConfig(1000, 5), BalancesInUnitOfWork(factory)
+    )
+
+
+async def _starting_credits(uow_factory: UnitOfWorkFactory, user_id: str) -> list[tuple[Currency, int, int]]:
+    return _chain(await _whole_ledger(uow_factory, user_id))
+
+
+async def test_a_signup_pass_delivered_again_credits_each_player_once_and_marks_no_inbox(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    alice, bob, carol = [await given_user(uow_factory) for _ in range(3)]
+    first_pass = [_signed_up(alice), _signed_up(bob)]
+    deps = _signup_deps(uow_factory)
+
+    await credit_signup_bonuses(first_pass, deps)
+    await credit_signup_bonuses(first_pass, deps)  # the same pass again (its publish mark was lost)
+    # a later consumer of the pass failed: the relay delivers it again, with an event committed since
+    await credit_signup_bonuses([*first_pass, _signed_up(carol)], deps)
+
+    for player in (alice, bob, carol):
+        assert await _starting_credits(uow_factory, player) == [(COINS, 1000, 1000), (GEMS, 5, 5)]
+    async with uow_factory() as uow:
+        marks = [await uow.inbox.first_time(CONSUMER_SIGNUP_BONUS, message.event_id) for message in first_pass]
+    assert marks == [True, True]  # none was written: the references are the once-only keys
+
+
+async def test_a_signup_pass_killed_before_its_commit_credits_each_player_once_when_delivered_again(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    alice, bob = await given_user(uow_factory), await given_user(uow_factory)
+    messages = [_signed_up(alice), _signed_up(bob)]
+
+    with pytest.raises(KilledBeforeCommit):
+        await credit_signup_bonuses(messages, _signup_deps(_killed_once(uow_factory)))
+    killed = [await _starting_credits(uow_factory, player) for player in (alice, bob)]
+    await credit_signup_bonuses(messages, _signup_deps(uow_factory))
+    await credit_signup_bonuses(messages, _signup_deps(uow_factory))
+
+    assert killed == [[], []]
+    for player in (alice, bob):
+        assert await _starting_credits(uow_factory, player) == [(COINS, 1000, 1000), (GEMS, 5, 5)]
+
+
 # --- statements of a pass on PostgreSQL ------------------------------------------------------------------------------
 
 
@@ -184,8 +259,8 @@ async def test_a_signup_pass_costs_the_same_statements_for_one_player_as_for_fif
         one, _ = await _statements_of_a_signup_pass(deps, 1)
         fifty, players = await _statements_of_a_signup_pass(deps, 50)
 
-        # BEGIN, the inbox marks, the credits (wallets and ledger), the outbox's BalanceChanged, COMMIT
-        assert (one, fifty) == (5, 5)
+        # BEGIN, the credits (wallets and ledger), the outbox's BalanceChanged, COMMIT: no inbox marks
+        assert (one, fifty) == (4, 4)
         for player in players:
             assert await deps.reads.balances(player) == {COINS: 1000, GEMS: 5}
     finally:

@@ -93,8 +93,8 @@ async def test_a_signup_message_delivered_twice_credits_the_starting_coins_once(
             event_id=store.outbox[0].event_id,
         )
     ]
-    async with deps.uow_factory() as uow:
-        assert await uow.inbox.first_time(CONSUMER_SIGNUP_BONUS, message.event_id) is False
+    async with deps.uow_factory() as uow:  # the ledger reference is the once-only key: no inbox mark
+        assert await uow.inbox.first_time(CONSUMER_SIGNUP_BONUS, message.event_id) is True
 
 
 async def test_a_second_signup_message_for_the_same_user_credits_nothing(
