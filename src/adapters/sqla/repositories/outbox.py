@@ -17,12 +17,13 @@ from src.application.shared.outbox import OutboxMessage
 
 # PostgreSQL, straight to the driver: a relay pass reads up to a thousand rows (SQLAlchemy's result machinery
 # processed each of their columns) and marks them by one array parameter (SQLAlchemy's IN rendered a placeholder
-# per position); the read is sent before anything else in its session, so it opens no transaction either
+# per position); the read is sent before anything else in its session, so it opens no transaction either. Each read
+# is a function (migration 0029) whose settings keep its plan an ordered index scan that stops at the limit: on a
+# table never analyzed the planner read the whole backlog and its dead entries as a bitmap and sorted it.
+_COLUMNS = "position, event_id, event_type, aggregate_type, aggregate_id, payload, created_at"
 _PG_PENDING = {
-    "published_at": "SELECT position, event_id, event_type, aggregate_type, aggregate_id, payload, created_at "
-    "FROM outbox WHERE published_at IS NULL ORDER BY position LIMIT $1",
-    "exported_at": "SELECT position, event_id, event_type, aggregate_type, aggregate_id, payload, created_at "
-    "FROM outbox WHERE exported_at IS NULL ORDER BY position LIMIT $1",
+    "published_at": f"SELECT {_COLUMNS} FROM outbox_unpublished($1) ORDER BY position",  # noqa: S608 (constants)
+    "exported_at": f"SELECT {_COLUMNS} FROM outbox_unexported($1) ORDER BY position",  # noqa: S608 (constants)
 }
 _PG_MARK = {
     "published_at": "UPDATE outbox SET published_at = $2 WHERE position = ANY($1::bigint[])",
