@@ -83,9 +83,12 @@ def statements_sent() -> Iterator[list[str]]:
     patched: list[tuple[Any, str, Any]] = []
     targets: list[tuple[Any, str, Callable[..., str]]] = [
         (asyncpg.Connection, name, lambda _connection, query, *_: str(query))
-        for name in ("execute", "fetch", "fetchrow", "fetchval")
+        for name in ("execute", "executemany", "fetch", "fetchrow", "fetchval")
     ]
-    targets += [(asyncpg.prepared_stmt.PreparedStatement, "fetch", lambda statement, *_: statement.get_query())]
+    targets += [
+        (asyncpg.prepared_stmt.PreparedStatement, name, lambda statement, *_: statement.get_query())
+        for name in ("fetch", "executemany")
+    ]
     for owner, name, text_of in targets:
         original = owner.__dict__[name]
         patched.append((owner, name, original))

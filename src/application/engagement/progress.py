@@ -183,37 +183,48 @@ async def _count_achievements(
 
 
 async def _settle(uow: MissionsUnitOfWork, user_ids: list[str], crossings: Crossings, now: datetime) -> None:
-    """The crossings' events and prizes, player after player as they came (the automatic prizes credited in one
-    wallet write for the pass); the unlocks' notices in one insert."""
-    automatic = [achievement_claim(user_id, achievement) for user_id in user_ids
-                 for achievement in crossings.achievements.get(user_id, []) if achievement.auto_claim]  # fmt: skip
+    """The crossings' events and prizes, player after player as they came; the unlocks' notices in one insert.
+
+    The automatic prizes are credited in one wallet write, last before the commit: from that write to the commit
+    their wallet rows stay locked, and every spin of those players waits for them (a pass of a hundred first-spin
+    prizes held spins up for 100+ ms while the notices and the rest of the pass were written after it)."""
+    unlocks = [(user_id, achievement, _unlock_notice(user_id, achievement, now))
+               for user_id in user_ids for achievement in crossings.achievements.get(user_id, [])]  # fmt: skip
+    if unlocks:
+        await uow.notifications.add_many([notice for _, _, notice in unlocks])
+    automatic = [
+        achievement_claim(user_id, achievement) for user_id, achievement, _ in unlocks if achievement.auto_claim
+    ]
     paid = await credit_prizes(uow, automatic, now) if automatic else {}
-    notices: list[Notification] = []
+    unlocked = iter(unlocks)
     for user_id in user_ids:
         for mission, period in crossings.missions.get(user_id, []):
             uow.record(completed_event(user_id, mission, period, now))
         for achievement in crossings.achievements.get(user_id, []):
+            _, _, notice = next(unlocked)
             if achievement.auto_claim:
                 claim = achievement_claim(user_id, achievement)
                 await announce_prize(uow, claim, paid[claim], now)
-            notices.append(_unlocked(uow, user_id, achievement, now))
-    if notices:
-        await uow.notifications.add_many(notices)
+            _record_unlock(uow, achievement, notice)
 
 
-def _unlocked(uow: MissionsUnitOfWork, user_id: str, achievement: AchievementDefinition, now: datetime) -> Notification:
-    """The unlock's event and inbox notification (returned, to be stored)."""
+def _unlock_notice(user_id: str, achievement: AchievementDefinition, now: datetime) -> Notification:
     reward = prize_json(achievement.prize)
-    uow.record(AchievementUnlocked(aggregate_id=user_id, occurred_at=now, achievement_id=achievement.achievement_id,
-                                   title=achievement.title, category=achievement.category, reward=reward,
-                                   claimed=achievement.auto_claim))  # fmt: skip
     notice_id = str(uuid.uuid5(_NOTICE_IDS, f"{user_id}:{achievement.achievement_id}"))
     then = "its reward is in your balance" if achievement.auto_claim else "claim its reward in your achievements"
     title, body = "Achievement unlocked", f"{achievement.title}: {then}."
     data = {"achievement_id": achievement.achievement_id, "title": achievement.title, "reward": reward}
-    uow.record(NotificationCreated(aggregate_id=user_id, occurred_at=now, notification_id=notice_id,
-                                   type="achievement", title=title, body=body, data=data))  # fmt: skip
     return Notification(notice_id, user_id, "achievement", title, body, now, data)
+
+
+def _record_unlock(uow: MissionsUnitOfWork, achievement: AchievementDefinition, notice: Notification) -> None:
+    """The unlock's events: AchievementUnlocked, then its inbox notification's."""
+    user_id, now = notice.user_id, notice.created_at
+    uow.record(AchievementUnlocked(aggregate_id=user_id, occurred_at=now, achievement_id=achievement.achievement_id,
+                                   title=achievement.title, category=achievement.category,
+                                   reward=prize_json(achievement.prize), claimed=achievement.auto_claim))  # fmt: skip
+    uow.record(NotificationCreated(aggregate_id=user_id, occurred_at=now, notification_id=notice.id, type=notice.type,
+                                   title=notice.title, body=notice.body, data=notice.data))  # fmt: skip
 
 
 def completed_event(user_id: str, mission: MissionDefinition, period: str, now: datetime) -> MissionCompleted:

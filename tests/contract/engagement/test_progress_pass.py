@@ -24,7 +24,7 @@ from src.domain.wallet.model import Currency
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
 from tests.support.clocks import FakeClock
 from tests.support.databases import DatabaseReaper, create_database
-from tests.support.round_trips import counted, instrumented
+from tests.support.round_trips import counted, instrumented, statements_sent
 
 pytestmark = pytest.mark.asyncio
 
@@ -140,6 +140,19 @@ async def test_a_pass_of_first_spins_costs_the_same_round_trips_for_one_player_a
     balances = [await _coins(pg_deps, player) for player in players]
     assert balances[0] > 0  # the first-spin achievement's coins, paid to each
     assert balances == [balances[0]] * 50
+
+
+async def test_a_pass_credits_its_prizes_last_before_its_events_and_commit(pg_deps: MissionDeps) -> None:
+    """From the prizes' wallet write to the commit the players' wallet rows stay locked, and each of their spins
+    waits on them: nothing but the pass's events may be written in between."""
+    users = [await given_user(pg_deps.uow_factory) for _ in range(3)]  # type: ignore[arg-type]
+    with statements_sent() as sent:
+        await apply_progress([message for user in users for message in _spins(user, 1)], pg_deps)
+
+    credit = max(index for index, text in enumerate(sent) if "ledger_entries" in text)
+    assert [text.split("(")[0].strip() for text in sent[credit + 1 :]] == ["INSERT INTO outbox"]
+    assert [await _coins(pg_deps, user) for user in users] == [await _coins(pg_deps, users[0])] * 3
+    assert await _coins(pg_deps, users[0]) > 0  # the first-spin prize was paid
 
 
 async def _coins(deps: MissionDeps, user_id: str) -> int:

@@ -927,3 +927,31 @@ async def test_a_locked_read_makes_a_concurrent_vip_raise_wait_and_keeps_both_ch
         stored = await sut.users.get(user.id)
     assert stored is not None
     assert (stored.rank, stored.vip_tier) == (Rank.VIP, 2)
+
+
+# not SQLite: it has one writer at a time, whatever is locked
+@pytest.mark.parametrize("uow_factory", ["memory", "postgres"], indirect=True)
+async def test_a_locked_read_leaves_the_players_own_inserts_free(uow_factory: UnitOfWorkFactory) -> None:
+    """A VIP upgrade or an admin change locks the user to write it; a row of the player's that refers to the user (a
+    spin's history and ledger rows: a foreign-key check) must not wait for that transaction to end."""
+    user = await _given_user(uow_factory)
+    inserted_while_locked: list[bool] = []
+    inserted = False
+
+    async def locked_read(hold: Hold) -> None:
+        async with uow_factory() as uow:
+            assert await uow.users.get_for_update(user.id) is not None
+            await hold(uow)  # until the other waits for a lock, or has ended
+            inserted_while_locked.append(inserted)
+            await uow.commit()
+
+    async def own_insert(hold: Hold) -> None:
+        nonlocal inserted
+        async with uow_factory() as uow:
+            await uow.sessions.add(_session(user.id))
+            await uow.commit()
+        inserted = True
+
+    await contend(locked_read, own_insert)
+
+    assert inserted_while_locked == [True]

@@ -90,7 +90,11 @@ class SqlaUserRepository:
         return {row.id: _user(row) for row in rows}
 
     async def get_for_update(self, user_id: str) -> User | None:
-        statement = select(UserRow).where(UserRow.id == user_id).with_for_update()
+        # FOR NO KEY UPDATE (what an UPDATE of non-key columns takes): writers of the row queue on it, but the
+        # foreign-key checks of the player's own inserts (a spin's history and ledger rows, FOR KEY SHARE) do not
+        # wait for it; FOR UPDATE held every spin of a player through a VIP upgrade's whole relay pass. An update that
+        # changes a key column (a unique one) takes the stronger lock itself.
+        statement = select(UserRow).where(UserRow.id == user_id).with_for_update(key_share=True)
         row = (await self._session.execute(statement.execution_options(populate_existing=True))).scalar_one_or_none()
         return None if row is None else _user(row)
 
