@@ -10,6 +10,7 @@ from src.application.analytics.export import OutboxExporter
 from src.application.analytics.ports import OlapStore
 from src.application.engagement.battlepass import BattlePassDeps
 from src.application.engagement.deps import EngagementDeps, MissionDeps, RewardDeps
+from src.application.engagement.plays import PlaysDeps
 from src.application.engagement.seasons import SeasonDeps
 from src.application.engagement.vip import VipDeps
 from src.application.games.boards import PlayScoreSource
@@ -52,6 +53,7 @@ class Container:
     battlepass: BattlePassDeps
     seasons: SeasonDeps
     missions: MissionDeps
+    plays: PlaysDeps  # the four counters of play as one consumer (events.py)
     shop: ShopDeps
     purchases: PurchaseDeps
     notifications: NotificationDeps

@@ -2,8 +2,8 @@
 from `SUBSCRIBERS` once the container exists. Every consumer is idempotent by event id.
 
 Order matters within an event type (a signup is credited before its welcome email goes), and batch consumers are
-handed a pass's events in table order (leaderboards, then VIP upgrades and history, then mission and achievement
-progress, then the realtime fan-out).
+handed a pass's events in table order (leaderboards, then the counters of play (VIP totals and upgrades, battle pass
+XP, season scores, mission and achievement progress), then VIP history, then the realtime fan-out).
 """
 
 from __future__ import annotations
@@ -11,11 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from src.application.engagement.battlepass_xp import XP_EVENTS, award_xp
-from src.application.engagement.facts import PROGRESS_EVENTS
-from src.application.engagement.progress import apply_progress
-from src.application.engagement.seasons import SCORE_EVENTS, record_scores
-from src.application.engagement.vip import UPGRADE_EVENTS, upgrade_players
+from src.application.engagement.plays import PLAY_EVENTS, count_plays
 from src.application.engagement.vip_benefits import HISTORY_EVENTS, record_tier_changes
 from src.application.games.boards import apply_plays
 from src.application.notifications.email import send_welcomes
@@ -76,11 +72,10 @@ SUBSCRIBERS: tuple[Subscribe, ...] = (
     Subscribe(
         "purchase_notification", ("PurchaseUpdated",), batch(lambda ms, c: notify_purchases(ms, c.notifications))
     ),
-    Subscribe("vip_upgrades", UPGRADE_EVENTS, batch(lambda ms, c: upgrade_players(ms, c.engagement))),
+    # season scores, battle pass XP, mission and achievement progress and VIP totals: one transaction a pass, one
+    # once-only key per event for the four (plays.py)
+    Subscribe("plays", PLAY_EVENTS, batch(lambda ms, c: count_plays(ms, c.plays))),
     Subscribe("vip_history", HISTORY_EVENTS, batch(lambda ms, c: record_tier_changes(ms, c.engagement))),
-    Subscribe("battlepass_xp", XP_EVENTS, batch(lambda ms, c: award_xp(ms, c.battlepass))),
-    Subscribe("season_scores", SCORE_EVENTS, batch(lambda ms, c: record_scores(ms, c.seasons))),
-    Subscribe("progress", PROGRESS_EVENTS, batch(lambda ms, c: apply_progress(ms, c.missions))),
     Subscribe("realtime", tuple(TRANSLATIONS), batch(lambda ms, c: publish_events(ms, c.realtime.publisher))),
     # after every earlier event of an erased player (the relay keeps commit order): a late score is taken off the
     # boards again, and their realtime stream (messages kept for a resume) goes

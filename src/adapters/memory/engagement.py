@@ -80,14 +80,16 @@ class InMemoryVipProgressRepository:
     def __init__(self, workspace: Workspace[EngagementTables]) -> None:
         self._workspace = workspace
 
-    async def add(self, consumer: str, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
+    async def add(self, consumer: str | None, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
         tables, moved = self._workspace.working, {}
         for delta in deltas:
-            await self._workspace.lock_row("vip_counted", (consumer, delta.event_id))
+            if consumer is not None:
+                await self._workspace.lock_row("vip_counted", (consumer, delta.event_id))
             await self._workspace.lock_row("vip_totals", delta.user_id)
-            if (consumer, delta.event_id) in tables.vip_counted:
-                continue
-            tables.vip_counted[(consumer, delta.event_id)] = now
+            if consumer is not None:
+                if (consumer, delta.event_id) in tables.vip_counted:
+                    continue
+                tables.vip_counted[(consumer, delta.event_id)] = now
             totals = tables.vip_totals.get(delta.user_id, VipTotals(delta.user_id, 0, 0, 0))
             moved[delta.user_id] = tables.vip_totals[delta.user_id] = replace(
                 totals,

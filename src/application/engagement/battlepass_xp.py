@@ -5,6 +5,9 @@ ones is summed per (season, player) by the season's XP table in force at the eve
 players get their XP in one write. Every level reached is announced (BattlePassLevelReached → level_up) in the
 same transaction. XP that lands in a season due for settlement (a play committed just before the end, relayed
 late) pays its newly reached levels at once, so settlement never misses them, even for a player it never saw.
+
+The relay runs it inside the counters of play (`plays.count_plays`: one transaction and one once-only key per event
+for four counters) as `award_counted`; `award_xp` is the consumer alone, with its own inbox marks.
 """
 
 from __future__ import annotations
@@ -85,9 +88,21 @@ async def award_xp(messages: Sequence[OutboxMessage], deps: BattlePassDeps) -> N
         new = await uow.battlepass.first_events(CONSUMER, [message.event_id for message in messages], now)
         if not new:
             return
-        seasons = {season.season_id: season for season in await uow.battlepass.seasons()}
         fresh = list({m.event_id: m for m in messages if m.event_id in new}.values())  # each event once
-        for season_id, players in _gains(list(seasons.values()), fresh).items():
-            for gain in await uow.battlepass.add_xp(season_id, players, now):
-                await _announce(uow, seasons[season_id], gain, deps)
+        await _award(uow, fresh, deps)
         await uow.commit()
+
+
+async def award_counted(uow: BattlePassUnitOfWork, fresh: Sequence[OutboxMessage], deps: BattlePassDeps) -> None:
+    """`award_xp` in the caller's transaction, for events it has already kept once-only, each once (`count_plays`):
+    nothing is remembered here."""
+    if plays := [message for message in fresh if message.event_type in XP_EVENTS]:
+        await _award(uow, plays, deps)
+
+
+async def _award(uow: BattlePassUnitOfWork, fresh: Sequence[OutboxMessage], deps: BattlePassDeps) -> None:
+    now = deps.clock.now()
+    seasons = {season.season_id: season for season in await uow.battlepass.seasons()}
+    for season_id, players in _gains(list(seasons.values()), fresh).items():
+        for gain in await uow.battlepass.add_xp(season_id, players, now):
+            await _announce(uow, seasons[season_id], gain, deps)

@@ -71,10 +71,11 @@ class ProgressDelta:
 
 
 class VipProgressRepository(Protocol):
-    async def add(self, consumer: str, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
+    async def add(self, consumer: str | None, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
         """Add the deltas of events `consumer` has not counted yet to their players' running totals (a player's
         row starts at zero) and remember the events as counted (at `now`), so a redelivered event never counts
-        twice; the totals of every player that moved, after the addition."""
+        twice; the totals of every player that moved, after the addition. With no `consumer` every delta is added
+        and nothing is remembered: the caller's transaction dropped the events counted before (`count_plays`)."""
         ...
 
     async def forget_events(self, consumer: str, before: datetime) -> int:

@@ -6,7 +6,8 @@ one statement, its event ids recorded in one (a redelivered event is dropped the
 after a pass that failed), then each table's counts are added in one statement: the store compares with the targets
 and returns only the missions completed and the players with an achievement to unlock. Those crossings alone
 produce MissionCompleted, AchievementUnlocked, the unlock's inbox notification (NotificationCreated) and, for
-`auto_claim`, its prize, in the same transaction.
+`auto_claim`, its prize, in the same transaction. The relay runs it inside the counters of play (`plays.count_plays`,
+whose progress_events rows are the once-only keys of all four counters) as `progress_counted`.
 """
 
 from __future__ import annotations
@@ -74,10 +75,7 @@ async def apply_progress(messages: Sequence[OutboxMessage], deps: MissionDeps) -
         return
     now = deps.clock.now()
     async with deps.uow_factory() as uow:
-        definitions = Definitions(
-            [d for d in await uow.definitions.missions() if d.enabled],
-            [d for d in await uow.definitions.achievements() if d.enabled],
-        )
+        definitions = await enabled_definitions(uow)
         await uow.progress.lock_players(sorted(players))
         events = {event.event_id: user_id for user_id, counted in players.items() for event in counted}
         fresh = await uow.progress.first_seen(events, now)
@@ -85,10 +83,35 @@ async def apply_progress(messages: Sequence[OutboxMessage], deps: MissionDeps) -
                    if (kept := [event for event in counted if event.event_id in fresh])}  # fmt: skip
         if not players:
             return
-        crossings = Crossings(await _count_missions(uow, players, definitions.missions, deps, now))
-        crossings.achievements = await _count_achievements(uow, players, crossings, definitions.achievements, now)
-        await _settle(uow, list(players), crossings, now)
+        await _count(uow, players, definitions, deps, now)
         await uow.commit()
+
+
+async def enabled_definitions(uow: MissionsUnitOfWork) -> Definitions:
+    """The enabled missions and achievements, read at the start of a pass: an operator's change applies from the
+    next one."""
+    return Definitions(
+        [d for d in await uow.definitions.missions() if d.enabled],
+        [d for d in await uow.definitions.achievements() if d.enabled],
+    )
+
+
+async def progress_counted(
+    uow: MissionsUnitOfWork, fresh: Sequence[OutboxMessage], definitions: Definitions, deps: MissionDeps
+) -> None:
+    """`apply_progress` in the caller's transaction, for events it has already kept once-only (`count_plays`, in
+    progress_events, with the players locked): each of `fresh` counts."""
+    if players := by_player(fresh):
+        await _count(uow, players, definitions, deps, deps.clock.now())
+
+
+async def _count(
+    uow: MissionsUnitOfWork, players: dict[str, list[Counted]], definitions: Definitions, deps: MissionDeps,
+    now: datetime,
+) -> None:  # fmt: skip
+    crossings = Crossings(await _count_missions(uow, players, definitions.missions, deps, now))
+    crossings.achievements = await _count_achievements(uow, players, crossings, definitions.achievements, now)
+    await _settle(uow, list(players), crossings, now)
 
 
 Shape = tuple[tuple[Metric, str | None], ...]  # an event's facts' metrics and rarities, in order

@@ -2,7 +2,9 @@
 caller's neighbours and the next reset, and a past season's final ranks with the rewards paid.
 
 Scores live in the database (the record the settlement pays from), not only in the cache-backed boards: each
-relay pass writes one row per player and season, after dropping redelivered events in the inbox.
+relay pass writes one row per player and season, after dropping redelivered events in the inbox. The relay runs it
+inside the counters of play (`plays.count_plays`, one once-only key per event for four counters) as `score_counted`;
+`record_scores` is the consumer alone, with its own inbox marks.
 """
 
 from __future__ import annotations
@@ -86,6 +88,14 @@ async def record_scores(messages: Sequence[OutboxMessage], deps: SeasonDeps) -> 
         fresh = list({m.event_id: m for m in messages if m.event_id in new}.values())  # each event once
         await repository.add_scores(_deltas(await repository.definitions(), fresh, deps.timezone))
         await uow.commit()
+
+
+async def score_counted(uow: SeasonUnitOfWork, fresh: Sequence[OutboxMessage], deps: SeasonDeps) -> None:
+    """`record_scores` in the caller's transaction, for events it has already kept once-only, each once
+    (`count_plays`): nothing is remembered here."""
+    if plays := [message for message in fresh if message.event_type in SCORE_EVENTS]:
+        repository = uow.season_boards
+        await repository.add_scores(_deltas(await repository.definitions(), plays, deps.timezone))
 
 
 async def forget_processed(deps: SeasonDeps) -> int:

@@ -6,7 +6,9 @@ do not read them: one outbox consumer adds a relay pass's purchases and plays to
 one statement (idempotent by event id, so a redelivered pass counts nothing twice) and looks at a player's tier
 only when their totals cross a tier they had not earned yet. A higher earned tier is stored with the conditional
 `raise_vip_tier` (concurrent upgrades and an admin's higher tier are never lowered) together with AccountUpdated,
-which reaches the player as profile_update and the tier history; a tier is never lowered automatically.
+which reaches the player as profile_update and the tier history; a tier is never lowered automatically. The relay
+runs the upgrades inside the counters of play (`plays.count_plays`, one once-only key per event for four counters)
+as `upgrade_counted`; `upgrade_players` is the consumer alone, with its own inbox marks.
 """
 
 from __future__ import annotations
@@ -112,15 +114,30 @@ async def upgrade_players(messages: Sequence[OutboxMessage], deps: EngagementDep
     deltas = [delta for message in messages if (delta := progress_delta(message)) is not None]
     if not deltas:
         return []
-    raised = []
     async with deps.uow_factory() as uow:
-        for totals in await uow.vip_progress.add(PROGRESS_CONSUMER, deltas, deps.clock.now()):
-            if (earned := totals.newly_earned()) is None:
-                continue
-            await uow.vip_progress.set_earned(totals.user_id, earned.tier)
-            if await _raise(uow, totals.user_id, earned.tier, deps.clock.now()):
-                raised.append(totals.user_id)
+        raised = await _upgrade(uow, PROGRESS_CONSUMER, deltas, deps)
         await uow.commit()
+    return raised
+
+
+async def upgrade_counted(uow: EngagementUnitOfWork, fresh: Sequence[OutboxMessage], deps: EngagementDeps) -> None:
+    """`upgrade_players` in the caller's transaction, for events it has already kept once-only (`count_plays`):
+    each of `fresh` is added, none remembered here."""
+    deltas = [delta for message in fresh if (delta := progress_delta(message)) is not None]
+    if deltas:
+        await _upgrade(uow, None, deltas, deps)
+
+
+async def _upgrade(
+    uow: EngagementUnitOfWork, consumer: str | None, deltas: list[ProgressDelta], deps: EngagementDeps
+) -> list[str]:
+    raised = []
+    for totals in await uow.vip_progress.add(consumer, deltas, deps.clock.now()):
+        if (earned := totals.newly_earned()) is None:
+            continue
+        await uow.vip_progress.set_earned(totals.user_id, earned.tier)
+        if await _raise(uow, totals.user_id, earned.tier, deps.clock.now()):
+            raised.append(totals.user_id)
     return raised
 
 

@@ -22,6 +22,7 @@ from src.adapters.sqla.repositories.wallet import SqlaLedgerAuditor
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.adapters.system.clock import SystemClock
 from src.application.analytics.export import OutboxExporter
+from src.application.engagement.plays import PlaysDeps
 from src.application.shared.idempotency import IdempotencyPolicy
 from src.application.shared.outbox import OutboxRelay, Subscription
 from src.application.shared.ports import Cache, Clock, HealthProbe
@@ -136,6 +137,7 @@ async def _container(
     identity = contexts.identity(shared, hasher, infra.invalidation_channel(clients.background, settings))
     gateway = infra.payment_gateway(settings, shared.cache)
     engagement, rewards = contexts.engagement(shared)
+    battlepass, seasons, missions = contexts.battlepass(shared), contexts.seasons(shared), contexts.missions(shared)
     push = infra.push_sender(settings, stack, over_http=profile is not Profile.COMMAND)
     leaderboard = infra.leaderboard_on(clients.background, settings)
     return Container(
@@ -151,9 +153,10 @@ async def _container(
         social=SocialDeps(shared.uow_factory, shared.clock),
         engagement=engagement,
         rewards=rewards,
-        battlepass=contexts.battlepass(shared),
-        seasons=contexts.seasons(shared),
-        missions=contexts.missions(shared),
+        battlepass=battlepass,
+        seasons=seasons,
+        missions=missions,
+        plays=PlaysDeps(shared.uow_factory, seasons, battlepass, missions, engagement),
         relay=relay,
         realtime=await contexts.realtime(settings, clients.realtime, identity, stack),
         shop=contexts.shop(shared),

@@ -50,6 +50,24 @@ RETURNING user_id, spent_cents, activity_points, earned_tier
 """
 
 
+# the same addition for events a caller's transaction already keyed once-only (`add` with no consumer): the plays'
+# consumer marks a pass's events once for all its counters (progress_events)
+_PG_ADD_KEYED = """
+WITH sums AS (
+    SELECT user_id, SUM(spent) AS spent, SUM(points) AS points
+    FROM unnest($1::varchar[], $2::bigint[], $3::bigint[]) AS t(user_id, spent, points)
+    GROUP BY user_id
+)
+INSERT INTO vip_totals (user_id, spent_cents, activity_points, earned_tier, updated_at)
+SELECT user_id, spent, points, 0, now() FROM sums ORDER BY user_id
+ON CONFLICT (user_id) DO UPDATE SET
+    spent_cents = vip_totals.spent_cents + EXCLUDED.spent_cents,
+    activity_points = vip_totals.activity_points + EXCLUDED.activity_points,
+    updated_at = EXCLUDED.updated_at
+RETURNING user_id, spent_cents, activity_points, earned_tier
+"""
+
+
 _TOTALS = (VipTotalsRow.user_id, VipTotalsRow.spent_cents, VipTotalsRow.activity_points, VipTotalsRow.earned_tier)
 
 
@@ -65,9 +83,16 @@ class SqlaVipProgressRepository:
     def _on_postgres(self) -> bool:
         return self._db.get_bind().dialect.name == "postgresql"
 
-    async def add(self, consumer: str, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
+    async def add(self, consumer: str | None, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
         if not deltas:
             return []
+        if self._on_postgres and consumer is None:
+            sums = (
+                [delta.user_id for delta in deltas],
+                [delta.spent_cents for delta in deltas],
+                [delta.activity_points for delta in deltas],
+            )
+            return [_totals(Columns(record)) for record in await driver_execute(self._db, _PG_ADD_KEYED, *sums)]
         if self._on_postgres:
             columns = (
                 [delta.event_id for delta in deltas],
@@ -81,13 +106,12 @@ class SqlaVipProgressRepository:
             ]
         return await self._add_plainly(consumer, deltas, now)
 
-    async def _add_plainly(self, consumer: str, deltas: Sequence[ProgressDelta], now: datetime) -> list[VipTotals]:
+    async def _add_plainly(
+        self, consumer: str | None, deltas: Sequence[ProgressDelta], now: datetime
+    ) -> list[VipTotals]:
         sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for delta in deltas:
-            statement = dialect_insert(self._db)(ProcessedEventRow).values(
-                consumer=consumer, event_id=delta.event_id, processed_at=now
-            )
-            if (await self._db.execute(statement.on_conflict_do_nothing())).rowcount:  # type: ignore[attr-defined]
+            if consumer is None or await self._first(consumer, delta.event_id, now):
                 sums[delta.user_id][0] += delta.spent_cents
                 sums[delta.user_id][1] += delta.activity_points
         moved = []
@@ -106,6 +130,12 @@ class SqlaVipProgressRepository:
             ).returning(*_TOTALS)
             moved.append(_totals((await self._db.execute(upsert)).one()))
         return moved
+
+    async def _first(self, consumer: str, event_id: str, now: datetime) -> bool:
+        statement = dialect_insert(self._db)(ProcessedEventRow).values(
+            consumer=consumer, event_id=event_id, processed_at=now
+        )
+        return bool((await self._db.execute(statement.on_conflict_do_nothing())).rowcount)  # type: ignore[attr-defined]
 
     async def forget_events(self, consumer: str, before: datetime) -> int:
         statement = delete(ProcessedEventRow).where(
