@@ -34,8 +34,14 @@ class InMemoryOutboxStore:
     async def unpublished(self, limit: int) -> list[OutboxMessage]:
         return self._pending(self._store.published, limit)
 
-    async def mark_published(self, positions: Sequence[int], now: datetime) -> None:
+    async def mark_published(self, positions: Sequence[int], now: datetime, exported: Sequence[int] = ()) -> None:
         self._mark(self._store.published, positions, now)
+        self._mark(self._store.exported, exported, now)
+
+    async def pending_export(self, positions: Sequence[int]) -> list[int] | None:
+        if any(position not in self._store.exported for position in self._store.published):
+            return None  # the exporter lags: events older than these wait for it
+        return sorted(position for position in positions if position not in self._store.exported)
 
     async def unexported(self, limit: int) -> list[OutboxMessage]:
         return self._pending(self._store.exported, limit)

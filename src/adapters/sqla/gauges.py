@@ -15,8 +15,8 @@ from src.application.shared.ports import Clock, GaugeSample
 
 
 class SqlaGauges:
-    """Implements GaugeSource: one indexed query per backlog and scrape (the relay's index on published_at, position;
-    the exporter's partial index of unexported rows)."""
+    """Implements GaugeSource: indexed queries per backlog and scrape (the relay's index on published_at, position;
+    the exporter's backlog as the unpublished rows not exported there and its lag on its partial index)."""
 
     def __init__(self, database: SqlaDatabase, clock: Clock, read_pool: DriverPool | None = None) -> None:
         self._database = database
@@ -26,10 +26,24 @@ class SqlaGauges:
     async def sample(self) -> Sequence[GaugeSample]:
         table = OutboxRow.__table__
         samples: list[GaugeSample] = []
-        for prefix, cursor in (("outbox", table.c.published_at), ("outbox_export", table.c.exported_at)):
-            statement = select(func.count(), func.min(table.c.created_at)).where(cursor.is_(None))
+        unpublished = table.c.published_at.is_(None)
+        backlogs = (
+            ("outbox", (unpublished,)),
+            # not exported: unpublished (the relay's index) or published (the exporter's lag index)
+            (
+                "outbox_export",
+                (unpublished & table.c.exported_at.is_(None), ~unpublished & table.c.exported_at.is_(None)),
+            ),
+        )
+        for prefix, parts in backlogs:
+            counts, firsts = [], []
             async with self._database.session_factory() as session:
-                backlog, oldest = (await session.execute(statement)).one()
+                for part in parts:
+                    statement = select(func.count(), func.min(table.c.created_at)).where(part)
+                    count, first = (await session.execute(statement)).one()
+                    counts.append(count)
+                    firsts += [first] if first is not None else []
+            backlog, oldest = sum(counts), min(firsts, default=None)
             lag = 0.0 if oldest is None else max(0.0, (self._clock.now() - oldest).total_seconds())
             samples.append(GaugeSample(f"{prefix}_backlog", {}, float(backlog)))
             samples.append(GaugeSample(f"{prefix}_oldest_age_seconds", {}, lag))

@@ -1,12 +1,20 @@
 """The outbox exporter: every committed event to the analytics sink (Kafka, or the OLAP writer), in order,
-at least once. Apart from the in-process relay: its own cursor (`exported_at`) and its own lock."""
+at least once. Apart from the in-process relay: its own cursor (`exported_at`) and its own lock; it takes the
+relay's passes as its own while it is caught up (`pass_along`), so a row is marked once, not twice."""
 
 from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import structlog
 
 from src.application.analytics.events import AnalyticsEvent
 from src.application.analytics.ports import EventSink, ExportOutbox
+from src.application.shared.outbox import ExportPass, OutboxMessage
 from src.application.shared.passes import Lease, PassLock, PassLoop
 from src.application.shared.ports import Cache, Clock
 
@@ -24,6 +32,11 @@ class OutboxExporter:
     # store costs ~4 ms whatever its size (a pass makes two), so passes every 50 ms under load cost a tenth of a
     # core; one a second (capped by the poll interval) costs ~1 %, and an event reaches the OLAP store within ~1 s
     MIN_GAP_SECONDS = 1.0
+    # a relay pass waits at most this long for the sink to take its events; then they are left to the exporter's
+    # own passes (a broker that went away must not hold up the in-process consumers)
+    HANDOFF_TIMEOUT_SECONDS = 2.0
+    # after a relay pass the sink failed, the next ones are left to the exporter's own passes this long
+    HANDOFF_PAUSE_SECONDS = 5.0
 
     def __init__(
         self,
@@ -50,6 +63,7 @@ class OutboxExporter:
         )
         self.backlog = 0  # the last count seen (for /metrics); -1 when the database could not say
         self.failing: str | None = None  # why the last pass failed (the sink's error class), None when it did not
+        self._handoff_paused_until = 0.0  # time.monotonic(): relay passes are not taken before then
 
     def notify(self) -> None:
         self._loop.notify()
@@ -69,6 +83,41 @@ class OutboxExporter:
             return len(messages)
         finally:
             await self._lock.release(token)
+
+    @asynccontextmanager
+    async def pass_along(self) -> AsyncIterator[ExportPass | None]:
+        """Around a relay pass of this process: the exporter's pass lock, so the relay's events go to the sink as
+        one of its passes and are marked exported with the relay's mark. None (the relay marks them published only,
+        and this exporter's own passes export them later) while its sink is failing or another pass holds the
+        lock."""
+        if self.failing is not None or time.monotonic() < self._handoff_paused_until:
+            yield None
+            return
+        token = await self._lock.acquire(0.0)
+        if token is None:
+            yield None
+            return
+        try:
+            yield _HandedPass(self._take)
+        finally:
+            await self._lock.release(token)
+
+    async def _take(self, messages: Sequence[OutboxMessage]) -> Sequence[int]:
+        pending = await self._outbox.pending_export([message.position for message in messages])
+        if not pending:  # None: earlier events wait for export, and the relay's pass must not overtake them
+            return ()
+        wanted = set(pending)
+        try:
+            async with asyncio.timeout(self.HANDOFF_TIMEOUT_SECONDS):
+                await self._sink.publish(
+                    [AnalyticsEvent.of(message) for message in messages if message.position in wanted]
+                )
+        except Exception as exc:  # noqa: BLE001 - the relay goes on; this exporter's own passes retry the sink
+            logger.warning("relay pass not exported; the exporter catches up by itself", error=type(exc).__name__)
+            self._handoff_paused_until = time.monotonic() + self.HANDOFF_PAUSE_SECONDS
+            self.notify()
+            return ()
+        return pending
 
     async def drain(self, max_passes: int = 100, wait_seconds: float = 5.0) -> int:
         """Passes until the backlog is out (or `max_passes`): read-your-writes for the caller, so a pass running
@@ -101,3 +150,13 @@ class OutboxExporter:
         """Passes until cancelled while this process holds the export lease; after a failure (the sink is down)
         waits longer each time, up to the maximum."""
         await self._loop.run_forever(poll_interval_seconds, max_backoff_seconds)
+
+
+@dataclass(frozen=True)
+class _HandedPass:
+    """A relay pass taken by the exporter (ExportPass)."""
+
+    take: Callable[[Sequence[OutboxMessage]], Awaitable[Sequence[int]]]
+
+    async def publish(self, messages: Sequence[OutboxMessage]) -> Sequence[int]:
+        return await self.take(messages)

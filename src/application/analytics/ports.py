@@ -76,6 +76,10 @@ class ExportOutbox(Protocol):
 
     async def unexported(self, limit: int) -> list[OutboxMessage]: ...
     async def mark_exported(self, positions: Sequence[int], now: datetime) -> None: ...
+    async def pending_export(self, positions: Sequence[int]) -> list[int] | None:
+        """For a relay pass handed to the exporter (under its lock): None when events the relay published earlier
+        still wait for export (the pass would overtake them), else those of `positions` not exported yet."""
+
     async def export_backlog(self) -> int:
         """How many committed events still wait for export."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -30,7 +31,27 @@ class OutboxMessage:
 class OutboxStore(Protocol):
     async def unpublished(self, limit: int) -> list[OutboxMessage]: ...
 
-    async def mark_published(self, positions: Sequence[int], now: datetime) -> None: ...
+    async def mark_published(self, positions: Sequence[int], now: datetime, exported: Sequence[int] = ()) -> None:
+        """Marks `positions` published, and those of them in `exported` exported too, in one write."""
+
+    async def mark_exported(self, positions: Sequence[int], now: datetime) -> None:
+        """Events of a relay pass the exporter took that the consumers did not (one failed): exported only."""
+
+
+class ExportPass(Protocol):
+    async def publish(self, messages: Sequence[OutboxMessage]) -> Sequence[int]:
+        """Exports what of `messages` the exporter has not: the positions to mark exported with the relay's mark,
+        none when it did not export them now (its own passes will, from its own cursor)."""
+
+
+class ExportHandoff(Protocol):
+    """The analytics exporter of this process, taking a relay pass's events as one of its own passes, so each
+    outbox row is marked once (published and exported) instead of twice. Its cursor stays its own: it takes the
+    pass only when nothing older waits for it and it holds its own pass lock, and a failing sink never holds up
+    the relay (the rows are then marked published only, and it catches up by itself)."""
+
+    def pass_along(self) -> AbstractAsyncContextManager[ExportPass | None]:
+        """Held around the relay's pass (from its read to its mark); None when the exporter cannot take it now."""
 
 
 Subscriber = Callable[[OutboxMessage], Awaitable[None]]
@@ -77,8 +98,10 @@ class OutboxRelay:
         lock_ttl_seconds: float = 30.0,
         lease_ttl_seconds: float = 10.0,
         busy_gap_seconds: float = BUSY_GAP_SECONDS,
+        export: ExportHandoff | None = None,
     ) -> None:
         self._store = store
+        self.export = export  # the exporter of this process, set once it exists
         self._subscribers = subscribers
         self._clock = clock
         self._batch_size = batch_size
@@ -129,9 +152,37 @@ class OutboxRelay:
     async def _pass(self) -> int:
         """One batch under the lock. A pass cancelled before its batch consumers are done publishes nothing: every
         event of it is delivered again (its batch consumers may not have had it)."""
-        delivered: list[int] = []
+        if self.export is None:
+            return await self._deliver_pass(None)
+        async with self.export.pass_along() as export:
+            return await self._deliver_pass(export)
+
+    async def _deliver_pass(self, export: ExportPass | None) -> int:
+        messages = await self._store.unpublished(self._batch_size)
+        # the exporter sends the pass to its sink while the consumers take it (a chDB insert or a Kafka round trip
+        # runs beside them, not after them); what it exported is marked with the relay's mark
+        exporting = asyncio.create_task(export.publish(messages)) if export is not None and messages else None
+        try:
+            delivered = await self._deliver_all(messages)
+            exported = await exporting if exporting is not None else ()
+        finally:
+            if exporting is not None and not exporting.done():
+                exporting.cancel()
+        positions = [message.position for message in delivered]
+        if delivered:
+            taken = set(positions)
+            await self._store.mark_published(positions, self._clock.now(), [p for p in exported if p in taken])
+        if undelivered := [p for p in exported if p not in set(positions)]:
+            # a consumer failed: those events go to the consumers again later, but the sink has them
+            await self._store.mark_exported(undelivered, self._clock.now())
+        return len(delivered)
+
+    async def _deliver_all(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        """The events every consumer took, in order: up to the first a subscriber failed on, none when a batch
+        consumer failed."""
+        delivered: list[OutboxMessage] = []
         batches: dict[BatchSubscriber, list[OutboxMessage]] = {}
-        for index, message in enumerate(await self._store.unpublished(self._batch_size)):
+        for index, message in enumerate(messages):
             if index and not index % self.YIELD_EVERY:
                 await asyncio.sleep(0)  # sorting a pass of 1,000 into batches is one stretch otherwise
             try:
@@ -139,12 +190,10 @@ class OutboxRelay:
             except Exception:
                 logger.exception("event delivery failed; will retry", event_id=message.event_id)
                 break
-            delivered.append(message.position)
+            delivered.append(message)
         if not await self._deliver_batches(batches):
-            delivered = []
-        if delivered:
-            await self._store.mark_published(delivered, self._clock.now())
-        return len(delivered)
+            return []
+        return delivered
 
     async def drain(self, max_passes: int = 20, wait_seconds: float = 5.0) -> int:
         """Run passes until one finds less than a batch (or `max_passes`): read-your-writes for the caller's own

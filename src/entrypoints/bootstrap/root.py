@@ -202,6 +202,8 @@ async def open_container(
         store = SqlaOutboxStore(clients.database.session_factory)
         relay = OutboxRelay(store, subscribers, infra.cache_on(clients.background, settings), clock)
         exporter = await _exporter(settings, clients, store, clock, profile, stack)
+        if exporter is not None and (profile is not Profile.SERVER or settings.outbox_export_in_app):
+            relay.export = exporter  # this process exports: the relay's passes go to the sink with one mark a row
         notify = _notifier(relay, exporter)
         uow_factory = _uow_factory(clients.database, notify)
         late = _Late()

@@ -16,12 +16,13 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_published_at_position", "published_at", "position"),
-        # the analytics exporter's backlog (its cursor is apart from the relay's)
+        # the analytics exporter's lag: rows the relay published and it has not exported (its cursor is apart from
+        # the relay's; its backlog is these and the unpublished rows not exported, found on the index above)
         Index(
-            "ix_outbox_unexported",
+            "ix_outbox_export_lag",
             "position",
-            postgresql_where=text("exported_at IS NULL"),
-            sqlite_where=text("exported_at IS NULL"),
+            postgresql_where=text("published_at IS NOT NULL AND exported_at IS NULL"),
+            sqlite_where=text("published_at IS NOT NULL AND exported_at IS NULL"),
         ),
     )
 

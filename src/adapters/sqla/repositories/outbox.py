@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,12 +23,24 @@ from src.application.shared.outbox import OutboxMessage
 _COLUMNS = "position, event_id, event_type, aggregate_type, aggregate_id, payload, created_at"
 _PG_PENDING = {
     "published_at": f"SELECT {_COLUMNS} FROM outbox_unpublished($1) ORDER BY position",  # noqa: S608 (constants)
-    "exported_at": f"SELECT {_COLUMNS} FROM outbox_unexported($1) ORDER BY position",  # noqa: S608 (constants)
+    # the unpublished rows and the exporter's lag, up to the limit each: the oldest of both
+    "exported_at": f"SELECT {_COLUMNS} FROM outbox_unexported($1) ORDER BY position LIMIT $1",  # noqa: S608
 }
 _PG_MARK = {
     "published_at": "UPDATE outbox SET published_at = $2 WHERE position = ANY($1::bigint[])",
     "exported_at": "UPDATE outbox SET exported_at = $2 WHERE position = ANY($1::bigint[])",
 }
+# the relay's pass handed to the exporter: one write marks the rows published and (all, or some of them) exported
+_PG_MARK_BOTH = "UPDATE outbox SET published_at = $2, exported_at = $2 WHERE position = ANY($1::bigint[])"
+_PG_MARK_SOME_EXPORTED = (
+    "UPDATE outbox SET published_at = $2, exported_at = CASE WHEN position = ANY($3::bigint[]) THEN $2 "
+    "ELSE exported_at END WHERE position = ANY($1::bigint[])"
+)
+_PG_PENDING_EXPORT = "SELECT outbox_pending_export($1::bigint[])"
+_PG_EXPORT_BACKLOG = (
+    "SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL AND exported_at IS NULL)"
+    " + (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL AND exported_at IS NULL)"
+)
 
 
 def _document(payload: Any) -> dict[str, Any]:
@@ -49,10 +61,29 @@ class SqlaOutboxStore:
         await self._mark(OutboxRow.__table__.c.exported_at, positions, now)
 
     async def export_backlog(self) -> int:
+        """The unpublished rows not exported (on the relay's index) and the exporter's lag (on its own)."""
         table = OutboxRow.__table__
         async with self._sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                return int((await driver_fetch(session, _PG_EXPORT_BACKLOG))[0][0])
             count = await session.scalar(select(func.count()).where(table.c.exported_at.is_(None)))
         return int(count or 0)
+
+    async def pending_export(self, positions: Sequence[int]) -> list[int] | None:
+        """Under the exporter's lock: None when events older than `positions` wait for export (rows published and
+        not exported), else those of `positions` not exported yet."""
+        table = OutboxRow.__table__
+        async with self._sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                pending = (await driver_fetch(session, _PG_PENDING_EXPORT, list(positions)))[0][0]
+                return None if pending is None else list(pending)
+            lagging = table.c.published_at.is_not(None) & table.c.exported_at.is_(None)
+            if await session.scalar(select(table.c.position).where(lagging).limit(1)) is not None:
+                return None
+            statement = select(table.c.position).where(
+                table.c.position.in_(list(positions)), table.c.exported_at.is_(None)
+            )
+            return sorted((await session.scalars(statement)).all())
 
     async def _pending(self, cursor: ColumnElement[object], limit: int) -> list[OutboxMessage]:
         table = OutboxRow.__table__
@@ -87,8 +118,24 @@ class SqlaOutboxStore:
             for row in rows
         ]
 
-    async def mark_published(self, positions: Sequence[int], now: datetime) -> None:
-        await self._mark(OutboxRow.__table__.c.published_at, positions, now)
+    async def mark_published(self, positions: Sequence[int], now: datetime, exported: Sequence[int] = ()) -> None:
+        """`exported`: those of `positions` the exporter took from the relay's pass, marked exported in the same
+        write (one new row version, not two)."""
+        if not exported:
+            await self._mark(OutboxRow.__table__.c.published_at, positions, now)
+            return
+        async with self._sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                if set(exported) == set(positions):
+                    await driver_execute(session, _PG_MARK_BOTH, list(positions), now)
+                else:
+                    await driver_execute(session, _PG_MARK_SOME_EXPORTED, list(positions), now, list(exported))
+                await session.commit()
+                return
+            exported_at = case((OutboxRow.position.in_(list(exported)), now), else_=OutboxRow.exported_at)
+            statement = update(OutboxRow).where(OutboxRow.position.in_(list(positions)))
+            await session.execute(statement.values(published_at=now, exported_at=exported_at))
+            await session.commit()
 
     async def _mark(self, cursor: ColumnElement[object], positions: Sequence[int], now: datetime) -> None:
         """On PostgreSQL one array parameter: SQLAlchemy's IN rendered (and compiled) a placeholder per position,
