@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 EPOCH = datetime(2031, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -40,3 +40,20 @@ class ShiftedClock:
 
     def advance(self, seconds: float) -> None:
         self.offset += timedelta(seconds=seconds)
+
+    @classmethod
+    def clear_of_midnight(cls, minutes: float = 15, zone: tzinfo = UTC) -> ShiftedClock:
+        """Real time, held back when a day of `zone` ends within `minutes` (`clear_of_midnight`)."""
+        return cls(clear_of_midnight(minutes, zone))
+
+
+def clear_of_midnight(minutes: float = 15, zone: tzinfo = UTC) -> timedelta:
+    """The offset on real time that leaves at least `minutes` before the next midnight of `zone`: none, unless that
+    midnight is nearer, then `minutes` back. A test whose writes and reads of "today" (a daily mission, a daily board,
+    a play-time limit, a day's KPIs) run on a clock so moved stays on one day, and so in one week and one month,
+    whatever the time CI runs it. An app on such a clock issues its access tokens up to `minutes` in the past and
+    they expire by real time (JWT_EXPIRE_MINUTES, 30 in tests): keep `minutes` well under that."""
+    now = datetime.now(UTC)
+    local = now.astimezone(zone)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=zone)
+    return -timedelta(minutes=minutes) if midnight - now < timedelta(minutes=minutes) else timedelta(0)

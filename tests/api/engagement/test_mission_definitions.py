@@ -20,7 +20,14 @@ from tests.api.engagement.missions_support import (
     spins,
 )
 from tests.support.api import bearer, sign_up
+from tests.support.clocks import ShiftedClock
 from tests.support.realtime import settle
+
+
+@pytest.fixture(scope="module")
+def app_clock() -> ShiftedClock:
+    """The plays and the reads of a daily mission's progress fall on one day whenever CI runs."""
+    return ShiftedClock.clear_of_midnight()
 
 
 async def _new_player(client: Client) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pytest
 from tests.api.engagement.conftest import get_ok
 from tests.api.engagement.missions_support import MISSIONS, Client, claim, create_mission, missions_by_id, spins
 from tests.support.api import sign_up
-from tests.support.clocks import ShiftedClock
+from tests.support.clocks import ShiftedClock, clear_of_midnight
 from tests.support.realtime import settle
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -33,7 +33,8 @@ def app_clock() -> ShiftedClock:
 
 @pytest.fixture
 def clock(app_clock: ShiftedClock) -> Iterator[ShiftedClock]:
-    app_clock.offset = timedelta(0)
+    """Each test starts clear of Seoul's midnight: the plays and the first read of "today" fall on one day."""
+    app_clock.offset = clear_of_midnight(zone=SEOUL)
     yield app_clock
     app_clock.offset = timedelta(0)
 

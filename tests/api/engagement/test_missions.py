@@ -7,6 +7,8 @@ import asyncio
 import uuid
 from typing import Any
 
+import pytest
+
 from tests.api.engagement.conftest import get_ok
 from tests.api.engagement.missions_support import (
     MISSIONS,
@@ -19,8 +21,15 @@ from tests.api.engagement.missions_support import (
     spins,
 )
 from tests.support.api import sign_up
+from tests.support.clocks import ShiftedClock
 from tests.support.realtime import settle
 from tests.support.wallet import assert_ledger_explains
+
+
+@pytest.fixture(scope="module")
+def app_clock() -> ShiftedClock:
+    """The plays and the reads of daily and weekly progress fall on one day (and week) whenever CI runs."""
+    return ShiftedClock.clear_of_midnight()
 
 
 async def test_the_shipped_missions_are_listed_with_progress_and_resets_at(client: Client) -> None:

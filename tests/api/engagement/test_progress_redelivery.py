@@ -16,6 +16,7 @@ from src.entrypoints.events import subscriber_map
 from tests.api.engagement.conftest import get_ok
 from tests.api.engagement.missions_support import Client, achievements_by_id, claim, missions_by_id
 from tests.support.api import bearer, in_app, sign_up
+from tests.support.clocks import ShiftedClock
 from tests.support.realtime import settle
 
 
@@ -23,6 +24,12 @@ from tests.support.realtime import settle
 def app_settings() -> dict[str, Any]:
     """The test drives the relay: the pass it interrupts is not raced by a background one."""
     return {"outbox_relay_in_app": "false"}
+
+
+@pytest.fixture(scope="module")
+def app_clock() -> ShiftedClock:
+    """The plays and the reads of daily and weekly progress fall on one day (and week) whenever CI runs."""
+    return ShiftedClock.clear_of_midnight()
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,17 @@ from src.adapters.sqla.models import OutboxRow
 from tests.api.games.conftest import GACHA_ODDS
 from tests.api.games.helpers import deliver_events, get_json, grant, pull_ok, spin_ok
 from tests.support.api import bearer, in_app, sign_up
+from tests.support.clocks import ShiftedClock
 from tests.support.env import TEST_REDIS_URL
 
 BOARD = "/api/games/leaderboard"
 BETS = (10, 40, 90)  # so every player is on the net_coins board: two spins never both net exactly zero
+
+
+@pytest.fixture(scope="module")
+def app_clock() -> ShiftedClock:
+    """The plays and the reads of the daily and weekly boards fall on one day (and ISO week) whenever CI runs."""
+    return ShiftedClock.clear_of_midnight()
 
 
 @pytest.fixture(autouse=True)
