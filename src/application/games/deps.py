@@ -6,6 +6,7 @@ from functools import cached_property
 
 from src.application.games.leaderboard import Leaderboard
 from src.application.games.ports import GamesUnitOfWork, PlaysAtOnce, SeedVault, StoredConfig
+from src.application.games.turns import PlayerTurns
 from src.application.shared.ports import Clock, IdGenerator
 from src.domain.games.fairness import FairRandom
 from src.domain.games.gacha import DEFAULT_GACHA_CONFIG, GachaConfig
@@ -48,6 +49,7 @@ class GamesDeps:
     draws: Draws = FairRandom
     parsed: ParsedConfigs = field(default_factory=ParsedConfigs)
     at_once: PlaysAtOnce | None = None
+    turns: PlayerTurns = field(default_factory=PlayerTurns)
 
     @cached_property
     def default_slot(self) -> SlotConfig:

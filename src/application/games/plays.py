@@ -201,15 +201,18 @@ def _settlement_at_once(
 async def _spin_at_once(user_id: str, bet: int, spin_id: str, now: datetime, deps: GamesDeps) -> SpinResult | None:
     """A plain spin of a player who has played the slot before, settled with its events in one step where the
     store can (`PlaysAtOnce`: no unit of work, nothing held between the read and the settlement; PlayMoved when
-    another play of theirs settled meanwhile), else in a unit of work that locks from its first read. None when the
+    another play of theirs settled meanwhile; the player's plays in this process take turns, `PlayerTurns`), else in
+    a unit of work that locks from its first read. None when the
     usual transaction must decide: a first spin (its seed pair is committed first), or `_settlement_at_once`'s."""
     if deps.at_once is not None:
-        start = await deps.at_once.peek_play(user_id, GameType.SLOT, deps.parsed.slot.keys())
-        drawn = None if start is None else _settlement_at_once(user_id, bet, spin_id, now, start, deps)
-        if start is None or drawn is None:
-            return None
-        settlement, outcome = drawn
-        balance_after = await deps.at_once.settle_at_once(start, settlement, _spin_events(settlement, outcome, 0))
+        async with deps.turns.of(user_id):
+            start = await deps.at_once.peek_play(user_id, GameType.SLOT, deps.parsed.slot.keys())
+            drawn = None if start is None else _settlement_at_once(user_id, bet, spin_id, now, start, deps)
+            if start is None or drawn is None:
+                return None
+            settlement, outcome = drawn
+            events = _spin_events(settlement, outcome, 0)
+            balance_after = await deps.at_once.settle_at_once(start, settlement, events)
         return _spin_result(settlement, outcome, balance_after)
     async with deps.uow_factory() as uow:
         start = await uow.plays.peek_play(user_id, GameType.SLOT, deps.parsed.slot.keys())

@@ -230,6 +230,21 @@ async def test_concurrent_spins_of_one_player_all_settle_at_distinct_nonces_and_
     assert len({result.spin_id for result in results}) == 12
 
 
+async def test_concurrent_spins_of_one_player_in_one_process_take_turns_and_none_is_refused(spins: Spins) -> None:
+    """A spin that comes while another of its player's is in flight waits for its turn holding no connection, and
+    starts from what the one before settled: one statement each, none refused by the guard and drawn again."""
+    user_id = await spins.player(coins=100_000)
+    for _ in range(2):  # the transaction, then a spin settled at once: the next start is known
+        await place_spin(user_id, 10, spins.deps)
+
+    with instrumented():
+        sent = await counted(lambda: asyncio.gather(*(place_spin(user_id, 10, spins.deps) for _ in range(12))))
+
+    assert sent["statements"] == 12
+    assert await spins.nonces(user_id) == list(range(14))
+    assert len(spins.deps.turns) == 0  # every turn ended
+
+
 async def test_the_next_spin_starts_from_what_the_last_one_settled_in_one_statement(spins: Spins) -> None:
     user_id = await spins.player()
     await place_spin(user_id, 10, spins.deps)  # the transaction
