@@ -202,8 +202,8 @@ async def _spin_at_once(user_id: str, bet: int, spin_id: str, now: datetime, dep
     """A plain spin of a player who has played the slot before, settled with its events in one step where the
     store can (`PlaysAtOnce`: no unit of work, nothing held between the read and the settlement; PlayMoved when
     another play of theirs settled meanwhile; the player's plays in this process take turns, `PlayerTurns`), else in
-    a unit of work that locks from its first read. None when the
-    usual transaction must decide: a first spin (its seed pair is committed first), or `_settlement_at_once`'s."""
+    a unit of work that locks from its first read. None when the usual transaction must decide: a first spin (its
+    seed pair is committed first), or `_settlement_at_once`'s."""
     if deps.at_once is not None:
         async with deps.turns.of(user_id):
             start = await deps.at_once.peek_play(user_id, GameType.SLOT, deps.parsed.slot.keys())
