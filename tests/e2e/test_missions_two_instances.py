@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.support.api import bearer, sign_up
+from tests.support.clocks import wait_clear_of_midnight
 from tests.support.env import TEST_REDIS_URL
 from tests.support.polling import eventually
 from tests.support.processes import run_cli, two_instances
@@ -56,6 +57,7 @@ async def _funded(client: httpx.AsyncClient, player: dict[str, Any]) -> bool:
 def test_claims_on_two_instances_pay_once_and_the_ledger_verifies(
     instances: tuple[str, str], env: dict[str, str]
 ) -> None:
+    wait_clear_of_midnight(120)  # the spins and the reads of the daily mission fall on one day of the servers' clock
     statuses, missions = asyncio.run(_claims_pay_once(*instances))
     verified = run_cli("verify-ledger", env=env)
 

@@ -15,6 +15,7 @@ from litestar.testing import AsyncTestClient
 from src.entrypoints.http.app import create_app
 from src.entrypoints.settings import load_settings
 from tests.support.api import bearer, sign_up
+from tests.support.clocks import ShiftedClock
 from tests.support.env import TEST_REDIS_URL
 from tests.support.processes import run_cli, start_cli
 
@@ -33,9 +34,9 @@ def _env(pg_url: str, redis_namespace: str, var_dir: Path) -> dict[str, str]:
     }
 
 
-async def _play(env: dict[str, str]) -> tuple[dict[str, Any], int, Any]:
+async def _play(env: dict[str, str], clock: ShiftedClock) -> tuple[dict[str, Any], int, Any]:
     """A player spins until their net result is not zero; returns (tokens, net coins, their board row)."""
-    async with AsyncTestClient(create_app(load_settings(env, env_file=None))) as client:
+    async with AsyncTestClient(create_app(load_settings(env, env_file=None), clock=clock)) as client:
         player, net = await sign_up(client), 0
         while net == 0:
             spin = await client.post("/api/games/slot/spin", json={"bet": 5}, headers=bearer(player))
@@ -44,15 +45,16 @@ async def _play(env: dict[str, str]) -> tuple[dict[str, Any], int, Any]:
     return player, net, me["me"]
 
 
-async def _my_row(env: dict[str, str], player: dict[str, Any]) -> Any:
-    async with AsyncTestClient(create_app(load_settings(env, env_file=None))) as client:
+async def _my_row(env: dict[str, str], player: dict[str, Any], clock: ShiftedClock) -> Any:
+    async with AsyncTestClient(create_app(load_settings(env, env_file=None), clock=clock)) as client:
         me = (await client.get("/api/games/leaderboard?board=net_coins&period=daily", headers=bearer(player))).json()
     return me["me"]
 
 
 def test_the_worker_relays_events_the_app_left_in_the_outbox(pg_url: str, redis_namespace: str, tmp_path: Path) -> None:
     env = _env(pg_url, redis_namespace, tmp_path / "app")
-    player, net, before = asyncio.run(_play(env))
+    clock = ShiftedClock.clear_of_midnight()  # the spins and the reads of the daily board fall on one day
+    player, net, before = asyncio.run(_play(env, clock))
     worker = start_cli(
         "worker", env={**env, "VAR_DIR": str(tmp_path / "worker")}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -60,7 +62,7 @@ def test_the_worker_relays_events_the_app_left_in_the_outbox(pg_url: str, redis_
         deadline, after = time.monotonic() + 30, before
         while after["rank"] is None and time.monotonic() < deadline:
             time.sleep(0.5)
-            after = asyncio.run(_my_row(env, player))
+            after = asyncio.run(_my_row(env, player, clock))
     finally:
         worker.send_signal(signal.SIGTERM)
         exit_code = worker.wait(timeout=30)

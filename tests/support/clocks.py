@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from time import sleep
 
 EPOCH = datetime(2031, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -57,3 +58,15 @@ def clear_of_midnight(minutes: float = 15, zone: tzinfo = UTC) -> timedelta:
     local = now.astimezone(zone)
     midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=zone)
     return -timedelta(minutes=minutes) if midnight - now < timedelta(minutes=minutes) else timedelta(0)
+
+
+def wait_clear_of_midnight(seconds: float) -> None:
+    """For a test of processes whose clock it cannot set (servers of its own): when a UTC day ends within `seconds`,
+    wait (polling the clock) until the next day has begun, so that the next `seconds` fall on one day. Waits only in
+    the last `seconds` of a day, and never longer."""
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=UTC)
+    if midnight - now >= timedelta(seconds=seconds):
+        return
+    while (left := (midnight - datetime.now(UTC)).total_seconds()) > 0:
+        sleep(min(left, 1.0))

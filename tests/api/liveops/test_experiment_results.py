@@ -153,7 +153,10 @@ async def test_each_goal_counts_its_events_after_the_exposure_only(
     client: Client, admin: dict[str, Any], container: Container, goal: str
 ) -> None:
     experiment = await create_experiment(client, admin, goal=goal)
-    exposed_at = datetime.now(UTC) - timedelta(minutes=30)
+    # on a whole ten minutes, 30 to 40 minutes ago: 5 s after it is still the exposure's own day whatever the time
+    # (run at 00:29:5x, "30 minutes ago" + 5 s would be the next day, a day-1 return)
+    half_an_hour_ago = datetime.now(UTC) - timedelta(minutes=30)
+    exposed_at = half_an_hour_ago.replace(minute=half_an_hour_ago.minute // 10 * 10, second=0, microsecond=0)
     after = exposed_at + (timedelta(days=1) if goal == "retention_d1" else timedelta(minutes=1))
     converts, early, idle = (uuid.uuid4().hex for _ in range(3))
     events = [exposure(experiment, player, "bundle", exposed_at) for player in (converts, early, idle)]
