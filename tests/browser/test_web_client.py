@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, e
 
 from tests.browser.conftest import ADMIN_SITE_ID
 from tests.support.api import ADMIN_PASSWORD, PASSWORD
+from tests.support.clocks import wait_clear_of_midnight
 
 pytestmark = pytest.mark.e2e  # a server process and a browser
 
@@ -169,6 +170,7 @@ def test_a_player_claims_a_mission_and_a_pass_level_checks_a_play_and_takes_limi
     expect(notice).to_contain_text("Claimed level 1 (free): ")
     expect(page.get_by_role("button", name="Claim level 1 (free)")).to_have_count(0)
 
+    wait_clear_of_midnight(60)  # the tick and the calendar (the server's month) on one day, and so one month
     page.get_by_role("link", name="Daily streak").click()
     page.get_by_role("button", name="Claim today").click()
     expect(page.get_by_test_id("calendar").locator("td.ticked")).to_have_count(1)
