@@ -128,6 +128,17 @@ async def _exporter(
     return OutboxExporter(store, sink, infra.cache_on(clients.background, settings), clock)
 
 
+def _hands_off(settings: Settings, profile: Profile) -> bool:
+    """Whether this process's relay hands its passes to its exporter (one mark a row instead of two): where the
+    exporter runs here, to Kafka, and to the embedded OLAP writer only with OUTBOX_RELAY_EXPORTS_TO_OLAP. A Kafka
+    send costs about the same per event whether it carries a relay pass or a second of them; the OLAP writer's two
+    chDB inserts cost ~12 ms of CPU a call whatever its size (~17 ms for 300 events, ~45 ms for 2,000) and each
+    makes a part to merge, so at the several relay passes a second of a spin load they cost the server about what
+    the second mark costs PostgreSQL (docs/performance.md, "The outbox's marks")."""
+    in_process = profile is not Profile.SERVER or settings.outbox_export_in_app
+    return in_process and (bool(settings.kafka_bootstrap_servers) or settings.outbox_relay_exports_to_olap)
+
+
 async def _container(
     shared: contexts.Shared, clients: _Clients, relay: OutboxRelay, profile: Profile, stack: AsyncExitStack
 ) -> Container:
@@ -202,7 +213,7 @@ async def open_container(
         store = SqlaOutboxStore(clients.database.session_factory)
         relay = OutboxRelay(store, subscribers, infra.cache_on(clients.background, settings), clock)
         exporter = await _exporter(settings, clients, store, clock, profile, stack)
-        if exporter is not None and (profile is not Profile.SERVER or settings.outbox_export_in_app):
+        if exporter is not None and _hands_off(settings, profile):
             relay.export = exporter  # this process exports: the relay's passes go to the sink with one mark a row
         notify = _notifier(relay, exporter)
         uow_factory = _uow_factory(clients.database, notify)

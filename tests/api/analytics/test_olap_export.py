@@ -3,6 +3,8 @@ the OLAP store's ledger equals PostgreSQL's, however often an event is exported.
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import pytest
 from litestar import Litestar
@@ -11,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from src.adapters.sqla.database import SqlaDatabase
 from src.adapters.sqla.repositories.analytics_history import SqlaAnalyticsHistory
 from src.application.analytics.backfill import backfill_olap
+from src.entrypoints.bootstrap.root import Profile, _hands_off
 from src.entrypoints.container import Container
 from tests.api.games.helpers import spin_ok
 from tests.support.api import in_app, sign_up
@@ -104,3 +107,20 @@ async def test_a_backfill_from_the_database_over_live_rows_changes_no_total_and_
         "UserSignedUp": 2,
         "SpinSettled": 6,
     }
+
+
+async def test_the_embedded_exporter_keeps_its_own_passes_unless_told_to_take_the_relays(
+    container: Container, make_settings: Any
+) -> None:
+    assert container.exporter is not None
+    assert container.relay.export is None  # the OLAP writer's chDB inserts: one a second, not one a relay pass
+
+    assert not _hands_off(make_settings(), Profile.SERVER)
+    assert _hands_off(make_settings(outbox_relay_exports_to_olap="true"), Profile.SERVER)
+    assert not _hands_off(
+        make_settings(outbox_relay_exports_to_olap="true", outbox_export_in_app="false"), Profile.SERVER
+    )
+    kafka = "127.0.0.1:9092"
+    assert _hands_off(make_settings(kafka_bootstrap_servers=kafka), Profile.SERVER)
+    assert _hands_off(make_settings(kafka_bootstrap_servers=kafka, outbox_export_in_app="false"), Profile.WORKER)
+    assert not _hands_off(make_settings(kafka_bootstrap_servers=kafka, outbox_export_in_app="false"), Profile.SERVER)
