@@ -18,6 +18,7 @@ from src.adapters.sqla.driver_pool import DriverPool
 from src.adapters.sqla.gauges import SqlaGauges
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.shared.errors import DependencyUnavailable
+from src.application.shared.scheduling import WORK_BEGAN
 from src.domain.shared.errors import InvalidInput
 from tests.support.clocks import FakeClock
 from tests.support.polling import eventually
@@ -214,6 +215,58 @@ async def test_a_checkout_past_the_waiting_bound_is_refused_at_once_and_the_wait
     assert [rows[0]["n"] for rows in await asyncio.gather(*waiting)] == [2, 2]
     assert shed.value.reason == "PoolQueueFull"
     assert refused_after < 0.5
+
+
+async def test_a_connection_that_comes_back_goes_to_the_waiting_checkout_whose_work_began_first(
+    pools: Callable[..., DriverPool], database: SqlaDatabase
+) -> None:
+    sut = pools(size=1)
+    blocker = await database.connect_driver()
+    await blocker.execute("SELECT pg_advisory_lock(4242)")
+    holder = asyncio.create_task(sut.fetch("SELECT pg_advisory_xact_lock(4242)"))  # the one connection, held
+    await eventually(lambda: _all_in_use(sut))
+    served: list[str] = []
+
+    async def read(name: str, began: float | None) -> None:
+        WORK_BEGAN.set(began)  # this task's own context, as a request's
+        await sut.fetch("SELECT 1")
+        served.append(name)
+
+    reads = []
+    for name, began in (("came first", time.monotonic()), ("began earlier", time.monotonic() - 5), ("unset", None)):
+        reads.append(asyncio.create_task(read(name, began)))
+        for _ in range(3):
+            await asyncio.sleep(0)  # queued, in this order
+    await blocker.execute("SELECT pg_advisory_unlock(4242)")
+    await asyncio.gather(holder, *reads)
+    await blocker.close()
+
+    assert served == ["began earlier", "came first", "unset"]  # unset: the checkout's own time, the latest
+
+
+async def test_a_checkout_cancelled_while_waiting_leaves_its_place_to_the_next(
+    pools: Callable[..., DriverPool], database: SqlaDatabase
+) -> None:
+    sut = pools(size=1, max_waiting=1)
+    blocker = await database.connect_driver()
+    await blocker.execute("SELECT pg_advisory_lock(4243)")
+    holder = asyncio.create_task(sut.fetch("SELECT pg_advisory_xact_lock(4243)"))
+    await eventually(lambda: _all_in_use(sut))
+    given_up = asyncio.create_task(sut.fetch("SELECT 1"))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    given_up.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await given_up
+
+    waiting = asyncio.create_task(sut.fetch("SELECT 2 AS n"))  # not refused: the bound counts who waits now
+    for _ in range(3):
+        await asyncio.sleep(0)
+    await blocker.execute("SELECT pg_advisory_unlock(4243)")
+    await holder
+    await blocker.close()
+
+    assert (await waiting)[0]["n"] == 2
 
 
 async def test_a_connection_past_its_recycle_age_is_closed_and_replaced(pools: Callable[..., DriverPool]) -> None:

@@ -8,11 +8,15 @@ statement cache). Errors read as on SQLAlchemy's path (`driver.fetch_on`); a con
 statement (lost, cancelled mid-query) is closed, never reused. Like the engine's pool: a bounded size, a wait of
 at most `timeout` seconds for a connection (then DependencyUnavailable, 503), at most `max_waiting` waiting
 (more are refused at once), connections replaced after `recycle_seconds`, nothing opened before the first use.
+A connection that comes back goes to the waiting checkout whose work began first (`WORK_BEGAN`: the request's
+arrival), so a request's later statements do not queue behind requests that came after it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,6 +27,7 @@ import asyncpg
 from src.adapters.sqla.database import PoolQueueFull
 from src.adapters.sqla.driver import _LOST, fetch_on
 from src.application.shared.errors import DependencyUnavailable
+from src.application.shared.scheduling import WORK_BEGAN
 from src.domain.shared.errors import InvalidInput
 
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
@@ -49,9 +54,14 @@ class DriverPool:
         self._idle: list[asyncpg.Connection] = []
         self._born: dict[asyncpg.Connection, float] = {}  # every open connection, idle or in use
         self._opening = 0
-        # checkouts waiting for a connection, first come first served, each with its deadline (loop time); one timer
-        # for the earliest deadline, as deadlines come in order, instead of one per checkout
+        # checkouts waiting for a connection, in the order of their deadlines (loop time), which is the order they
+        # came in: one timer for the earliest deadline instead of one per checkout
         self._waiters: deque[tuple[float, asyncio.Future[asyncpg.Connection]]] = deque()
+        # the same checkouts in the order they are served: their work's beginning, then their arrival (one that
+        # was served or gave up stays until it comes up, and is passed over then)
+        self._turns: list[tuple[float, int, asyncio.Future[asyncpg.Connection]]] = []
+        self._arrivals = itertools.count()
+        self._waiting = 0  # checkouts waiting now (the two lists above also hold some that are not, until they pass)
         self._expiry: asyncio.TimerHandle | None = None
         self._closing: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -91,8 +101,8 @@ class DriverPool:
             self._expiry = None
         while self._waiters:
             _, waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_exception(DependencyUnavailable("database pool closed"))
+            self._end_wait(waiter, DependencyUnavailable("database pool closed"))
+        self._turns.clear()
         idle, self._idle = self._idle, []
         for connection in idle:
             self._discard(connection)
@@ -116,12 +126,15 @@ class DriverPool:
             raise DependencyUnavailable("database pool closed")
         if len(self._born) + self._opening < self._size:
             return await self._open()
-        if self._max_waiting is not None and len(self._waiters) >= self._max_waiting:
+        if self._max_waiting is not None and self._waiting >= self._max_waiting:
             raise DependencyUnavailable("database busy") from PoolQueueFull()
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[asyncpg.Connection] = loop.create_future()
         deadline = loop.time() + self._timeout
         self._waiters.append((deadline, waiter))
+        began = WORK_BEGAN.get()
+        heapq.heappush(self._turns, (time.monotonic() if began is None else began, next(self._arrivals), waiter))
+        self._waiting += 1
         if self._expiry is None:
             self._expiry = loop.call_at(deadline, self._expire)
         try:
@@ -129,8 +142,9 @@ class DriverPool:
         except BaseException:
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 self._checkin(waiter.result())  # handed over just as the wait was given up: pass it on
-            else:
+            elif not waiter.done() or waiter.cancelled():  # given up while waiting (its task cancelled)
                 waiter.cancel()
+                self._waiting -= 1
             raise
 
     def _expire(self) -> None:
@@ -144,10 +158,9 @@ class DriverPool:
                 self._expiry = loop.call_at(deadline, self._expire)
                 return
             self._waiters.popleft()
-            if not waiter.done():
-                busy = DependencyUnavailable("database busy")
-                busy.__cause__ = TimeoutError()  # as the engine's pool: waited out its timeout
-                waiter.set_exception(busy)
+            busy = DependencyUnavailable("database busy")
+            busy.__cause__ = TimeoutError()  # as the engine's pool: waited out its timeout
+            self._end_wait(waiter, busy)
 
     async def _open(self) -> asyncpg.Connection:
         self._opening += 1
@@ -164,12 +177,24 @@ class DriverPool:
         if self._closed or not self._fresh(connection):
             self._discard(connection)
             return
-        while self._waiters:
-            _, waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(connection)
+        while self._turns:
+            _, _, waiter = heapq.heappop(self._turns)
+            if self._end_wait(waiter, connection):
                 return
         self._idle.append(connection)
+
+    def _end_wait(
+        self, waiter: asyncio.Future[asyncpg.Connection], outcome: asyncpg.Connection | BaseException
+    ) -> bool:
+        """The checkout's wait ends with a connection or an error; False when it had ended already."""
+        if waiter.done():
+            return False
+        self._waiting -= 1
+        if isinstance(outcome, BaseException):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)
+        return True
 
     def _discard(self, connection: asyncpg.Connection, broken: bool = False) -> None:
         """Close it (in the background, or at once when broken); a checkout waiting for a connection gets a new one."""
@@ -180,7 +205,7 @@ class DriverPool:
             task = asyncio.get_running_loop().create_task(_close(connection))
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
-        if self._waiters and not self._closed and len(self._born) + self._opening < self._size:
+        if self._waiting and not self._closed and len(self._born) + self._opening < self._size:
             opener = asyncio.get_running_loop().create_task(self._open_for_waiter())
             self._closing.add(opener)
             opener.add_done_callback(self._closing.discard)
@@ -191,8 +216,7 @@ class DriverPool:
         except DependencyUnavailable as exc:
             while self._waiters:
                 _, waiter = self._waiters.popleft()
-                if not waiter.done():
-                    waiter.set_exception(exc)
+                if self._end_wait(waiter, exc):
                     return
             return
         self._checkin(connection)

@@ -15,10 +15,13 @@ first, as uvicorn would have.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from uvicorn._types import ASGI3Application
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+from src.application.shared.scheduling import WORK_BEGAN
 
 
 class HeadWithFirstBody:
@@ -67,4 +70,9 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
         if cycle.scope["method"] != "HEAD" and not cycle.waiting_for_100_continue:
             cycle.transport = HeadWithFirstBody(cycle.transport)  # type: ignore[assignment]
-        super()._start_asgi_task(cycle, app)
+        # the request's task copies the context as it is created: it alone sees when its request began
+        began = WORK_BEGAN.set(time.monotonic())
+        try:
+            super()._start_asgi_task(cycle, app)
+        finally:
+            WORK_BEGAN.reset(began)
