@@ -114,6 +114,10 @@ async def test_a_season_pays_its_rank_bands_once_per_player_with_ties_to_the_fir
         "/api/auth/login", json={"site_id": e["user"]["site_id"], "password": "plum-orbit-canyon-42"}
     )
     assert [row["delta"] for row in await _paid_by(client, offline.json(), season_id)] == [100]
+    # the definition is live on real days too: left enabled, each real midnight would pay its bands to whichever
+    # players of the session's database spun that day, in the middle of other modules' tests
+    disabled = {**body, "enabled": False}
+    await ok(await client.put(f"/api/admin/engagement/seasons/{definition}", json=disabled, headers=bearer(admin)))
 
 
 async def test_a_season_still_running_has_no_final_ranks(client: Client, clock: FakeClock) -> None:
