@@ -109,7 +109,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     outbox_relay_in_app: bool = True
     outbox_export_in_app: bool = True  # run the analytics exporter in each app process (workers run it too)
     # the relay's passes go straight to the embedded OLAP writer too (one mark a row; each call ~12 ms of chDB CPU)
-    outbox_relay_exports_to_olap: bool = False
+    outbox_relay_exports_to_olap: bool = True
     idempotency_purge_interval_seconds: float = 3600.0
     dev_invite_code: str = "5858"
     admin_site_id: str | None = None

@@ -109,18 +109,18 @@ async def test_a_backfill_from_the_database_over_live_rows_changes_no_total_and_
     }
 
 
-async def test_the_embedded_exporter_keeps_its_own_passes_unless_told_to_take_the_relays(
+async def test_the_embedded_exporter_takes_the_relays_passes_unless_told_not_to(
     container: Container, make_settings: Any
 ) -> None:
     assert container.exporter is not None
-    assert container.relay.export is None  # the OLAP writer's chDB inserts: one a second, not one a relay pass
+    assert container.relay.export is container.exporter
 
-    assert not _hands_off(make_settings(), Profile.SERVER)
-    assert _hands_off(make_settings(outbox_relay_exports_to_olap="true"), Profile.SERVER)
-    assert not _hands_off(
-        make_settings(outbox_relay_exports_to_olap="true", outbox_export_in_app="false"), Profile.SERVER
-    )
+    assert _hands_off(make_settings(), Profile.SERVER)
+    assert not _hands_off(make_settings(outbox_relay_exports_to_olap="false"), Profile.SERVER)
+    assert not _hands_off(make_settings(outbox_export_in_app="false"), Profile.SERVER)
     kafka = "127.0.0.1:9092"
-    assert _hands_off(make_settings(kafka_bootstrap_servers=kafka), Profile.SERVER)
+    assert _hands_off(
+        make_settings(kafka_bootstrap_servers=kafka, outbox_relay_exports_to_olap="false"), Profile.SERVER
+    )
     assert _hands_off(make_settings(kafka_bootstrap_servers=kafka, outbox_export_in_app="false"), Profile.WORKER)
     assert not _hands_off(make_settings(kafka_bootstrap_servers=kafka, outbox_export_in_app="false"), Profile.SERVER)
