@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest_asyncio
 
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.invalidations import InMemoryInvalidationChannel
-from src.application.identity.session_state import SessionState, SessionStateCache
+from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
+from src.application.identity.session_state import LocalCopies, SessionState, SessionStateCache, spread
+from src.domain.identity.model import Session, User
 
 USER = "u1"
 SESSION = "s1"
+NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
 
 
 class CountingCache(InMemoryCache):
@@ -109,3 +113,56 @@ async def test_without_a_listener_every_check_reads_the_shared_cache() -> None:
 
     assert [await _live(sut) for _ in range(3)] == [True] * 3
     assert cache.reads == 3
+
+
+class RecordingCache(InMemoryCache):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ttls: dict[str, float | None] = {}
+
+    async def set(self, key: str, value: str, ttl_seconds: float | None = None) -> None:
+        self.ttls[key] = ttl_seconds
+        await super().set(key, value, ttl_seconds)
+
+
+async def test_states_cached_together_expire_apart_and_a_revoked_one_keeps_its_whole_ttl() -> None:
+    """A crowd whose states were cached at once must not all read the database again at once."""
+    store, cache = InMemoryStore(), RecordingCache()
+    sut = SessionStateCache(cache, 30, 60)
+    user = User(id="u1", site_id="u_spread", nickname="Pspread", password_hash="x", created_at=NOW)
+    day = NOW + timedelta(days=1)
+    sessions = [Session(id=f"s{n}", user_id=user.id, created_at=NOW, last_used_at=NOW, expires_at=day,
+                        idle_expires_at=day) for n in range(40)]  # fmt: skip
+    async with InMemoryUnitOfWork(store) as uow:
+        await uow.users.add(user)
+        for session in sessions:
+            await uow.sessions.add(session)
+        await uow.commit()
+
+    async with InMemoryUnitOfWork(store) as uow:
+        for session in sessions:
+            await sut.load(uow, session.id, NOW)
+        await sut.mark_revoked(["s0"], user.id)
+
+    live = [ttl for key, ttl in cache.ttls.items() if key != "session:s0"]
+    assert all(ttl is not None and 22.5 <= ttl <= 30 for ttl in live)
+    assert len(set(live)) > 30  # spread, not one instant
+    assert cache.ttls["session:s0"] == 60
+
+
+def test_local_copies_kept_together_expire_apart() -> None:
+    now = [100.0]
+    spreads = iter([1.0, 0.75, 0.9])
+    copies = LocalCopies(10, monotonic=lambda: now[0], spread=lambda: next(spreads))
+    copies.set_listening(True)
+    for session_id in ("a", "b", "c"):
+        copies.keep(session_id, SessionState(True, USER), copies.generation)
+
+    now[0] = 108.0  # past 7.5 s, before 9 s and 10 s
+    assert [copies.get(session_id) is not None for session_id in ("a", "b", "c")] == [True, False, True]
+    now[0] = 109.5
+    assert [copies.get(session_id) is not None for session_id in ("a", "b", "c")] == [True, False, False]
+
+
+def test_the_spread_is_three_quarters_to_the_whole_ttl() -> None:
+    assert all(0.75 <= spread() <= 1.0 for _ in range(1000))
