@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -19,7 +20,9 @@ from src.adapters.sqla.gauges import SqlaGauges
 from src.adapters.sqla.uow import SqlaUnitOfWork
 from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.scheduling import WORK_BEGAN
+from src.domain.identity.model import Session
 from src.domain.shared.errors import InvalidInput
+from tests.contract.wallet.conftest import given_user
 from tests.support.clocks import FakeClock
 from tests.support.polling import eventually
 from tests.support.round_trips import counted, instrumented
@@ -353,3 +356,26 @@ async def test_a_unit_of_work_sends_what_stands_alone_to_its_pool_and_a_begun_tr
     assert (alone, stood_alone, committed_nothing["statements"]) == (pool_backend, True, 0)
     assert begun != pool_backend
     assert (in_transaction, stands_alone_after) == (begun, False)
+
+
+async def test_a_session_and_its_user_read_first_in_a_unit_of_work_go_to_its_pool_and_read_back_equal(
+    database: SqlaDatabase, pools: Callable[..., DriverPool]
+) -> None:
+    """The session check of a request whose state left the cache: both reads on the read pool, nothing begun."""
+    user_id = await given_user(lambda: SqlaUnitOfWork(database.session_factory))
+    day = datetime(2031, 5, 7, tzinfo=UTC)
+    stored = Session(id=str(uuid.uuid4()), user_id=user_id, created_at=day, last_used_at=day,
+                     expires_at=day + timedelta(days=30), idle_expires_at=day + timedelta(days=7), device="phone",
+                     user_agent="ua", ip="203.0.113.9")  # fmt: skip
+    async with SqlaUnitOfWork(database.session_factory) as uow:
+        await uow.sessions.add(stored)
+        await uow.commit()
+        expected_user = await uow.users.get(user_id)
+
+    async with SqlaUnitOfWork(database.session_factory, standalone=pools(size=1)) as sut:
+        session = await sut.sessions.get(stored.id)
+        user = await sut.users.get(user_id)
+        nothing_begun = await stands_alone(sut.session)
+        unknown = await sut.sessions.get(str(uuid.uuid4()))
+
+    assert (session, user, unknown, nothing_begun) == (stored, expected_user, None, True)

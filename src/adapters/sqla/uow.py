@@ -51,7 +51,7 @@ from src.adapters.sqla.repositories.notifications import (
 )
 from src.adapters.sqla.repositories.personal_data import SqlaPersonalData
 from src.adapters.sqla.repositories.pg_experiments import PgAssignmentRepository, PgSegmentMembership
-from src.adapters.sqla.repositories.pg_identity import PgUserRepository
+from src.adapters.sqla.repositories.pg_identity import PgSessionRepository, PgUserRepository
 from src.adapters.sqla.repositories.pg_limits import PgLimitRepository
 from src.adapters.sqla.repositories.pg_plays import PgGameConfigRepository, PgPlayRepository
 from src.adapters.sqla.repositories.pg_shop import PgCatalogRepository, PgTransactionRepository
@@ -106,7 +106,9 @@ class SqlaUnitOfWork:
     users = lazy_repository(lambda uow: (PgUserRepository if uow.on_postgres else SqlaUserRepository)(uow.session))
     invites = _sqla(SqlaInviteCodeRepository)
     excluded_identities = _sqla(SqlaExcludedIdentityRepository)
-    sessions = _sqla(SqlaSessionRepository)
+    sessions = lazy_repository(
+        lambda uow: (PgSessionRepository if uow.on_postgres else SqlaSessionRepository)(uow.session)
+    )
     audit = _sqla(SqlaAuditLogRepository)
     wallets = lazy_repository(
         lambda uow: (PgWalletRepository if uow.on_postgres else SqlaWalletRepository)(uow.session)

@@ -30,3 +30,6 @@ class IdentityDeps:
     session_state: SessionStateCache
     config: IdentityConfig
     starting_balance: StartingBalance | None = None  # None: the wallet's UserSignedUp consumer alone credits it
+    # the session check's reads when a state left the cache (every request may make them): units of work whose
+    # standalone reads go to the read pool, not to the pool the relay's passes hold; None: `uow_factory`
+    lookup_uow_factory: Callable[[], IdentityUnitOfWork] | None = None

@@ -36,7 +36,7 @@ async def session_states(
     states = dict(zip(session_ids, await deps.session_state.get_many(session_ids, local), strict=True))
     missing = [session_id for session_id, state in states.items() if state is None]
     if missing:
-        async with deps.uow_factory() as uow:
+        async with (deps.lookup_uow_factory or deps.uow_factory)() as uow:
             for session_id in missing:
                 states[session_id] = await deps.session_state.load(uow, session_id, deps.clock.now())
     return states

@@ -104,6 +104,7 @@ def identity(shared: Shared, hasher: Argon2PasswordHasher, channel: Invalidation
         ),
         config=config,
         starting_balance=WalletStartingBalance(configs.wallet_config(settings)),
+        lookup_uow_factory=shared.standalone_uow_factory,
     )
 
 

@@ -16,7 +16,7 @@ from src.application.shared.pagination import Page, Position
 from src.domain.identity.model import Session
 from src.domain.shared.audit import AuditEntry
 
-_SESSION_FIELDS = (
+SESSION_FIELDS = (
     "user_id",
     "created_at",
     "last_used_at",
@@ -30,8 +30,9 @@ _SESSION_FIELDS = (
 )
 
 
-def _session(row: SessionRow) -> Session:
-    return Session(id=row.id, **{name: getattr(row, name) for name in _SESSION_FIELDS})
+def session_of(row: Any) -> Session:
+    """An ORM row, or a driver row by attribute (`Columns`)."""
+    return Session(id=row.id, **{name: getattr(row, name) for name in SESSION_FIELDS})
 
 
 class SqlaSessionRepository:
@@ -39,15 +40,15 @@ class SqlaSessionRepository:
         self._db = session
 
     async def add(self, session: Session) -> None:
-        self._db.add(SessionRow(id=session.id, **{name: getattr(session, name) for name in _SESSION_FIELDS}))
+        self._db.add(SessionRow(id=session.id, **{name: getattr(session, name) for name in SESSION_FIELDS}))
         await self._db.flush()
 
     async def get(self, session_id: str) -> Session | None:
         row = await self._db.get(SessionRow, session_id)
-        return None if row is None else _session(row)
+        return None if row is None else session_of(row)
 
     async def update(self, session: Session) -> None:
-        values = {name: getattr(session, name) for name in _SESSION_FIELDS}
+        values = {name: getattr(session, name) for name in SESSION_FIELDS}
         await self._db.execute(update(SessionRow).where(SessionRow.id == session.id).values(**values))
 
     async def list_active(self, user_id: str, now: datetime) -> list[Session]:
@@ -57,14 +58,14 @@ class SqlaSessionRepository:
             .where(SessionRow.expires_at > now, SessionRow.idle_expires_at > now)
             .order_by(SessionRow.last_used_at.desc())
         )
-        return [_session(row) for row in (await self._db.execute(statement)).scalars()]
+        return [session_of(row) for row in (await self._db.execute(statement)).scalars()]
 
     async def history(self, user_id: str, limit: int, after: Position | None) -> Page[Session]:
         statement = after_position(
             select(SessionRow).where(SessionRow.user_id == user_id), SessionRow.created_at, SessionRow.id, after
         )
         rows = (await self._db.execute(statement.limit(limit + 1))).scalars().all()
-        return to_page(rows, limit, _session, lambda row: Position(row.created_at, row.id))
+        return to_page(rows, limit, session_of, lambda row: Position(row.created_at, row.id))
 
     async def revoke_all(self, user_id: str, now: datetime, reason: str) -> list[str]:
         live = select(SessionRow.id).where(SessionRow.user_id == user_id, SessionRow.revoked_at.is_(None))
