@@ -27,7 +27,7 @@ from litestar.channels import ChannelsPlugin, Subscriber
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsStreamBackend
 from packaging.requirements import Requirement
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
 from uvicorn.config import Config
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
@@ -39,7 +39,7 @@ from websockets.server import ServerProtocol
 from workers.runner import ARQ_RERUN_MARGIN_SECONDS
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
-PINNED = ["litestar", "uvicorn", "websockets", "clickhouse-connect", "chdb", "arq"]
+PINNED = ["litestar", "uvicorn", "websockets", "clickhouse-connect", "chdb", "arq", "redis"]
 
 
 def _requirement(distribution: str) -> Requirement:
@@ -222,3 +222,19 @@ def test_arq_worker_still_keeps_its_in_progress_margin_and_job_tasks_where_our_w
         "arq", user, f"an in-progress key of the longest job timeout + {ARQ_RERUN_MARGIN_SECONDS} s"
     )
     assert isinstance(sut.tasks, dict), _broken("arq", user, "its job tasks as a dict of job id to task")
+
+
+def test_redis_pool_still_has_the_checkout_steps_our_pool_reorders() -> None:
+    user = "src/adapters/redis/pool.py"
+    _expect_members(
+        "redis", user, ConnectionPool, ["get_available_connection", "ensure_connection", "release"], "ConnectionPool"
+    )
+    assert not inspect.iscoroutinefunction(ConnectionPool.get_available_connection), _broken(
+        "redis", user, "a synchronous ConnectionPool.get_available_connection"
+    )
+    assert inspect.iscoroutinefunction(ConnectionPool.ensure_connection), _broken(
+        "redis", user, "an awaitable ConnectionPool.ensure_connection"
+    )
+    assert inspect.iscoroutinefunction(ConnectionPool.release), _broken(
+        "redis", user, "an awaitable ConnectionPool.release"
+    )

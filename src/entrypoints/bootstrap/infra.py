@@ -24,6 +24,7 @@ from src.adapters.redis.cache import RedisCache
 from src.adapters.redis.invalidations import RedisInvalidationChannel
 from src.adapters.redis.leaderboard import RedisLeaderboard
 from src.adapters.redis.packing import HiredisPackingConnection
+from src.adapters.redis.pool import ConcurrentCheckoutPool
 from src.adapters.smtp.mailer import FileMailer, SmtpMailer
 from src.adapters.sqla import migrations
 from src.adapters.webpush.sender import RecordingPushSender, WebPushSender
@@ -46,11 +47,12 @@ async def open_redis(settings: Settings, stack: AsyncExitStack) -> Redis | None:
         return None
     # a Redis that drops packets fails the request in seconds (503) instead of hanging it
     # commands packed in C (a rediss:// or unix:// URL keeps redis-py's own connection class and packer)
-    client: Redis = Redis.from_url(
+    pool = ConcurrentCheckoutPool.from_url(
         settings.redis_url,
         socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
         connection_class=HiredisPackingConnection,
     )
+    client: Redis = Redis.from_pool(pool)  # the client closes the pool with itself
     stack.push_async_callback(client.aclose)
     return client
 
