@@ -21,7 +21,7 @@ class Opened:
         self.push_clients = 0
         self.realtime_on_redis = 0
         self.olap = 0
-        monkeypatch.setattr(infra.Redis, "from_url", self._count("redis_clients", infra.Redis.from_url))
+        monkeypatch.setattr(infra.Redis, "from_pool", self._count("redis_clients", infra.Redis.from_pool))
         monkeypatch.setattr(infra.httpx, "AsyncClient", self._count("push_clients", infra.httpx.AsyncClient))
         monkeypatch.setattr(infra, "open_olap", self._count("olap", infra.open_olap))
         channels = contexts.open_channels
