@@ -7,41 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
 
 import pytest
 
 from src.adapters.memory.cache import InMemoryCache
 from src.adapters.memory.outbox import InMemoryOutboxStore
 from src.adapters.memory.uow import InMemoryStore, InMemoryUnitOfWork
-from src.application.analytics.events import AnalyticsEvent
 from src.application.analytics.export import OutboxExporter
-from src.application.shared.errors import DependencyUnavailable
 from src.application.shared.outbox import OutboxMessage, OutboxRelay
-from src.domain.shared.events import DomainEvent
 from tests.support.clocks import FakeClock
+from tests.unit.application.test_outbox_exporter import Sink, Tapped
 
 NOW = datetime(2031, 5, 6, 12, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Tapped(DomainEvent):
-    event_type: ClassVar[str] = "Tapped"
-    aggregate_type: ClassVar[str] = "user"
-    seq: int
-
-
-class Sink:
-    """Records what it accepted; `down` makes every publish fail as an unreachable broker does."""
-
-    def __init__(self) -> None:
-        self.accepted: list[int] = []
-        self.down = False
-
-    async def publish(self, events: Sequence[AnalyticsEvent]) -> None:
-        if self.down:
-            raise DependencyUnavailable("kafka unreachable") from ConnectionRefusedError()
-        self.accepted += [event.payload["seq"] for event in events]
 
 
 class Consumer:

@@ -26,7 +26,19 @@ from src.application.shared.pagination import Page, Position
 from src.domain.engagement.streak import DayMark
 from src.domain.engagement.vip import VipTierChange, VipTotals
 
-_PG_ADD = """
+# each player's sums (`sums`) added to their running totals, in key order
+_ADD_SUMS = """
+INSERT INTO vip_totals (user_id, spent_cents, activity_points, earned_tier, updated_at)
+SELECT user_id, spent, points, 0, now() FROM sums ORDER BY user_id
+ON CONFLICT (user_id) DO UPDATE SET
+    spent_cents = vip_totals.spent_cents + EXCLUDED.spent_cents,
+    activity_points = vip_totals.activity_points + EXCLUDED.activity_points,
+    updated_at = EXCLUDED.updated_at
+RETURNING user_id, spent_cents, activity_points, earned_tier
+"""
+
+_PG_ADD = (
+    """
 WITH incoming AS (
     SELECT * FROM unnest($2::varchar[], $3::varchar[], $4::bigint[], $5::bigint[])
         AS t(event_id, user_id, spent, points)
@@ -40,32 +52,23 @@ WITH incoming AS (
     FROM incoming JOIN fresh ON fresh.event_id = incoming.event_id
     GROUP BY incoming.user_id
 )
-INSERT INTO vip_totals (user_id, spent_cents, activity_points, earned_tier, updated_at)
-SELECT user_id, spent, points, 0, now() FROM sums ORDER BY user_id
-ON CONFLICT (user_id) DO UPDATE SET
-    spent_cents = vip_totals.spent_cents + EXCLUDED.spent_cents,
-    activity_points = vip_totals.activity_points + EXCLUDED.activity_points,
-    updated_at = EXCLUDED.updated_at
-RETURNING user_id, spent_cents, activity_points, earned_tier
-"""
+"""  # noqa: S608 - constant text joined
+    + _ADD_SUMS
+)
 
 
 # the same addition for events a caller's transaction already keyed once-only (`add` with no consumer): the plays'
 # consumer marks a pass's events once for all its counters (progress_events)
-_PG_ADD_KEYED = """
+_PG_ADD_KEYED = (
+    """
 WITH sums AS (
     SELECT user_id, SUM(spent) AS spent, SUM(points) AS points
     FROM unnest($1::varchar[], $2::bigint[], $3::bigint[]) AS t(user_id, spent, points)
     GROUP BY user_id
 )
-INSERT INTO vip_totals (user_id, spent_cents, activity_points, earned_tier, updated_at)
-SELECT user_id, spent, points, 0, now() FROM sums ORDER BY user_id
-ON CONFLICT (user_id) DO UPDATE SET
-    spent_cents = vip_totals.spent_cents + EXCLUDED.spent_cents,
-    activity_points = vip_totals.activity_points + EXCLUDED.activity_points,
-    updated_at = EXCLUDED.updated_at
-RETURNING user_id, spent_cents, activity_points, earned_tier
-"""
+"""  # noqa: S608 - constant text joined
+    + _ADD_SUMS
+)
 
 
 _TOTALS = (VipTotalsRow.user_id, VipTotalsRow.spent_cents, VipTotalsRow.activity_points, VipTotalsRow.earned_tier)
