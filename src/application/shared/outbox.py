@@ -169,10 +169,10 @@ class OutboxRelay:
             if exporting is not None and not exporting.done():
                 exporting.cancel()
         positions = [message.position for message in delivered]
+        taken = set(positions)
         if delivered:
-            taken = set(positions)
             await self._store.mark_published(positions, self._clock.now(), [p for p in exported if p in taken])
-        if undelivered := [p for p in exported if p not in set(positions)]:
+        if undelivered := [p for p in exported if p not in taken]:
             # a consumer failed: those events go to the consumers again later, but the sink has them
             await self._store.mark_exported(undelivered, self._clock.now())
         return len(delivered)

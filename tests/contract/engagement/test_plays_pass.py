@@ -21,6 +21,7 @@ from src.application.engagement.plays import PlaysDeps, count_plays
 from src.application.engagement.ports import ProgressDelta
 from src.application.engagement.seasons import SeasonDeps
 from src.application.shared.outbox import OutboxMessage
+from tests.contract.engagement.test_progress_pass import overlapping_passes
 from tests.contract.wallet.conftest import UnitOfWorkFactory, given_user
 from tests.support.clocks import FakeClock
 
@@ -76,13 +77,7 @@ async def test_passes_sharing_players_and_events_delivered_concurrently_and_agai
 ) -> None:
     deps = _deps(uow_factory)
     players = [await given_user(uow_factory) for _ in range(3)]
-    spins = {player: _spins(player, 4) for player in players}
-    # every pass names the players in another order, and repeats spins another pass carries
-    passes = [
-        spins[players[0]][:2] + spins[players[1]][:3] + spins[players[2]][:1],
-        spins[players[2]] + spins[players[1]][2:] + spins[players[0]][1:3],
-        spins[players[1]][::-1] + spins[players[0]][::-1],
-    ]
+    passes = overlapping_passes({player: _spins(player, 4) for player in players})
 
     await asyncio.gather(*(count_plays(messages, deps) for messages in passes))
     await count_plays(passes[0] + passes[0], deps)  # a pass delivered again (and an event twice in it)

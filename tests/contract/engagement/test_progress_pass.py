@@ -40,6 +40,17 @@ def _spins(user_id: str, count: int) -> list[OutboxMessage]:
     return [OutboxMessage(0, uuid.uuid4().hex, "SpinSettled", "user", user_id, payload, NOW) for _ in range(count)]
 
 
+def overlapping_passes(spins: dict[str, list[OutboxMessage]]) -> list[list[OutboxMessage]]:
+    """Three passes over three players' four spins each: every pass names the players in another order, and repeats
+    spins another pass carries."""
+    first, second, third = spins.values()
+    return [
+        first[:2] + second[:3] + third[:1],
+        third + second[2:] + first[1:3],
+        second[::-1] + first[::-1],
+    ]
+
+
 async def _progress(deps: MissionDeps, user_id: str, mission_id: str) -> tuple[int, bool]:
     board = await list_missions(user_id, deps)
     view = next(view for view in board.items if view.definition.mission_id == mission_id)
@@ -49,13 +60,7 @@ async def _progress(deps: MissionDeps, user_id: str, mission_id: str) -> tuple[i
 async def test_passes_sharing_players_count_concurrently_and_every_play_once(uow_factory: UnitOfWorkFactory) -> None:
     deps = _deps(uow_factory)
     players = [await given_user(uow_factory) for _ in range(3)]
-    spins = {player: _spins(player, 4) for player in players}
-    # every pass names the players in another order, and repeats spins another pass carries
-    passes = [
-        spins[players[0]][:2] + spins[players[1]][:3] + spins[players[2]][:1],
-        spins[players[2]] + spins[players[1]][2:] + spins[players[0]][1:3],
-        spins[players[1]][::-1] + spins[players[0]][::-1],
-    ]
+    passes = overlapping_passes({player: _spins(player, 4) for player in players})
 
     await asyncio.gather(*(apply_progress(messages, deps) for messages in passes))
     async with uow_factory() as uow:
